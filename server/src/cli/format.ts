@@ -1,0 +1,89 @@
+// Output formats of `crosstalk check`: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+import type * as sarif from 'sarif';
+import type { Finding } from '../lint';
+import type { Rule, Severity } from '../rule';
+
+export interface FileResult { file: string; text: string; findings: Finding[] }
+
+export function formatText(results: FileResult[], opts: { fixed: number; fixMode: boolean; unsafe: boolean }): string {
+  const lines: string[] = [];
+  let total = 0, fixable = 0, unsafeOnly = 0;
+  for (const { file, findings } of results) {
+    for (const f of findings) {
+      total++;
+      const safe = f.fix?.applicability === 'safe';
+      if (safe) fixable++; else if (f.fix) unsafeOnly++;
+      lines.push(`${file}:${f.startPos.line + 1}:${f.startPos.character + 1}: ${f.rule.id}${safe ? ' [*]' : ''} ${f.message}`);
+    }
+  }
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (opts.fixMode && opts.fixed) lines.push(`Fixed ${plural(opts.fixed, 'hazard')}.`);
+  if (total === 0) {
+    if (!opts.fixMode || !opts.fixed) lines.push(`No hazards found in ${plural(results.length, 'file')}.`);
+  } else {
+    const hints = [fixable && `${fixable} fixable with --fix`, unsafeOnly && !opts.unsafe && `${unsafeOnly} more with --fix --unsafe-fixes`].filter(Boolean);
+    lines.push(`Found ${plural(total, 'hazard')} in ${plural(results.filter(r => r.findings.length).length, 'file')}${hints.length ? ` (${hints.join(', ')})` : ''}.`);
+  }
+  return lines.join('\n');
+}
+
+export function formatJson(results: FileResult[]): string {
+  return JSON.stringify(results.flatMap(({ file, findings }) => findings.map(f => ({
+    code: f.rule.id,
+    name: f.rule.name,
+    severity: f.severity,
+    message: f.message,
+    filename: file,
+    location: { row: f.startPos.line + 1, column: f.startPos.character + 1 },
+    end_location: { row: f.endPos.line + 1, column: f.endPos.character + 1 },
+    fix: f.fix ? { message: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits } : null,
+    url: f.rule.docsUrl,
+  }))), null, 2);
+}
+
+const LEVEL: Record<Severity, sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
+
+export function formatSarif(results: FileResult[], rules: readonly Rule[], version: string): string {
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const region = (s: { startPos: Finding['startPos']; endPos: Finding['endPos'] }): sarif.Region => ({
+    startLine: s.startPos.line + 1, startColumn: s.startPos.character + 1,
+    endLine: s.endPos.line + 1, endColumn: s.endPos.character + 1,
+  });
+  const uri = (file: string) => file.split(/[\\/]/).map(encodeURIComponent).join('/');
+  const log: sarif.Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'crosstalk',
+          version,
+          informationUri: 'https://github.com/crosstalk-dev/crosstalk',
+          rules: rules.map(r => ({
+            id: r.id,
+            name: r.name,
+            shortDescription: { text: r.summary },
+            fullDescription: { text: r.docs.what },
+            help: { text: `${r.docs.why}\n\nFix: ${r.docs.fixSafety}` },
+            helpUri: r.docsUrl,
+            defaultConfiguration: { level: LEVEL[r.severity] },
+            properties: { fix: r.fix },
+          })),
+        },
+      },
+      columnKind: 'utf16CodeUnits',
+      results: results.flatMap(({ file, findings }) => findings.map((f): sarif.Result => ({
+        ruleId: f.rule.id,
+        ruleIndex: index.get(f.rule.id),
+        level: LEVEL[f.severity],
+        message: { text: f.message },
+        locations: [{ physicalLocation: { artifactLocation: { uri: uri(file) }, region: region(f) } }],
+        relatedLocations: f.related.map((r, i) => ({
+          id: i, message: { text: r.message },
+          physicalLocation: { artifactLocation: { uri: uri(file) }, region: region(r) },
+        })),
+      }))),
+    }],
+  };
+  return JSON.stringify(log, null, 2);
+}

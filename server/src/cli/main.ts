@@ -1,0 +1,150 @@
+// `crosstalk check [PATH...]`: the language server's engine over files and directories.
+// Exit 0: no findings; 1: findings; 2: usage error, or a file that could not be read or analysed.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
+import { fixAll, lint, type Finding } from '../lint';
+import { getParser, parse } from '../parser';
+import type { Rule } from '../rule';
+import { rules as allRules } from '../rules';
+import { formatJson, formatSarif, formatText, type FileResult } from './format';
+
+const USAGE = `Usage: crosstalk check [PATH...] [options]
+
+Finds test-isolation hazards in Python test suites (Django, DRF, pytest, pytest-xdist).
+Directories are walked for test modules; files named here are always analysed.
+
+Options:
+  --format text|json|sarif   output format (default: text)
+  --select CODES             only these rules (comma-separated codes or prefixes: XT001,XT01)
+  --ignore CODES             not these rules
+  --fix                      apply safe fixes in place, then report what remains
+  --unsafe-fixes             with --fix, apply unsafe fixes too
+  -h, --help                 this text
+  --version                  the version
+
+  crosstalk rules            list the rules`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' },
+        fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    err(`crosstalk: ${(e as Error).message}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) { out(version()); return 0; }
+  const [command, ...paths] = positionals;
+  if (values.help || !command) { (values.help ? out : err)(USAGE); return values.help ? 0 : 2; }
+  try {
+    if (command === 'rules') { out(listRules()); return 0; }
+    if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);
+    if (!['text', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format "${values.format}" (text, json or sarif)`);
+    const rules = selectRules(values.select, values.ignore);
+    return await check(paths.length ? paths : ['.'], {
+      rules, format: values.format as 'text' | 'json' | 'sarif', fix: values.fix!, unsafe: values['unsafe-fixes']!, out, err,
+    });
+  } catch (e) {
+    if (e instanceof UsageError) { err(`crosstalk: ${e.message}`); return 2; }
+    throw e;
+  }
+}
+
+function selectRules(select: string | undefined, ignore: string | undefined): Rule[] {
+  const codes = (s: string | undefined) => (s ?? '').split(',').map(c => c.trim().toUpperCase()).filter(Boolean);
+  for (const code of [...codes(select), ...codes(ignore)]) {
+    if (!allRules.some(r => r.id.startsWith(code))) throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
+  }
+  const selected = codes(select);
+  const ignored = codes(ignore);
+  return allRules.filter(r => (selected.length === 0 || selected.some(c => r.id.startsWith(c))) && !ignored.some(c => r.id.startsWith(c)));
+}
+
+interface CheckOptions {
+  rules: Rule[]; format: 'text' | 'json' | 'sarif'; fix: boolean; unsafe: boolean;
+  out: (s: string) => void; err: (s: string) => void;
+}
+
+async function check(paths: string[], opts: CheckOptions): Promise<number> {
+  const cwd = process.cwd();
+  let failed = 0;
+  const problem = (file: string, reason: string) => { failed++; opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`); };
+  const files: string[] = [];
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
+    if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem));
+    else files.push(path.resolve(p));
+  }
+  const parser = await getParser();
+  const results: FileResult[] = [];
+  let fixed = 0;
+  for (const file of [...new Set(files)]) {
+    const display = path.relative(cwd, file) || file;
+    let decoded;
+    try {
+      decoded = decodeSource(fs.readFileSync(file));
+    } catch (e) {
+      problem(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      continue;
+    }
+    const options = { rules: opts.rules, moduleName: moduleName(file, cwd) };
+    let findings: Finding[];
+    try {
+      if (opts.fix) {
+        const result = fixAll(parser, decoded.text, { ...options, unsafe: opts.unsafe });
+        if (result.text !== decoded.text) {
+          const bytes = encodeSource(result.text, decoded);
+          if (!bytes) { problem(file, `cannot write fixes back in encoding ${decoded.encoding}`); continue; }
+          fs.writeFileSync(file, bytes);
+          fixed += result.fixed;
+        }
+        findings = result.remaining;
+      } else {
+        const tree = parse(parser, decoded.text);
+        try { findings = lint(tree, decoded.text, options); } finally { tree.delete(); }
+      }
+    } catch (e) {
+      problem(file, (e as Error).message);
+      continue;
+    }
+    results.push({ file: display, text: decoded.text, findings });
+  }
+  const report = opts.format === 'json' ? formatJson(results)
+    : opts.format === 'sarif' ? formatSarif(results, opts.rules, version())
+      : formatText(results, { fixed, fixMode: opts.fix, unsafe: opts.unsafe });
+  if (report) opts.out(report);
+  if (failed) return 2;
+  return results.some(r => r.findings.length) ? 1 : 0;
+}
+
+function listRules(): string {
+  return allRules.map(r => `${r.id}  ${r.name.padEnd(20)} ${r.severity.padEnd(8)} fix: ${r.fix.padEnd(10)} ${r.summary}`).join('\n');
+}
+
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The process entry point, called by bin/crosstalk.js. */
+export function run(): void {
+  main(process.argv.slice(2), s => process.stdout.write(s + '\n'), s => process.stderr.write(s + '\n')).then(
+    code => { process.exitCode = code; },
+    e => { process.stderr.write(`crosstalk: internal error: ${(e as Error).stack ?? e}\n`); process.exitCode = 2; },
+  );
+}

@@ -1,0 +1,97 @@
+// Which files are test modules, how to read them (encodings), and how to walk a directory tree.
+// Shared by the CLI and the language server.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** pytest's and Django's default test-module patterns, plus conftest.py and anything under tests/. */
+export function isTestFile(file: string): boolean {
+  const parts = file.split(/[\\/]/);
+  const base = parts[parts.length - 1] ?? '';
+  if (!base.endsWith('.py')) return false;
+  if (/^test_.*\.py$|_tests?\.py$|^tests\.py$|^conftest\.py$/.test(base)) return true;
+  return parts.slice(0, -1).some(p => p === 'tests' || p === 'test');
+}
+
+/** Directories never worth walking: VCS, caches, dependencies, virtualenvs, build output. */
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.nox',
+  '.mypy_cache', '.pytest_cache', '.ruff_cache', '.eggs', 'build', 'dist', 'site-packages', '.direnv', '__pypackages__']);
+
+/**
+ * Test files under `dir`, sorted. Symbolic links are not followed (so a walk never leaves its root
+ * or loops); unreadable directories are reported through `onError` and skipped.
+ */
+export function walkTestFiles(dir: string, onError: (file: string, reason: string) => void): string[] {
+  const out: string[] = [];
+  const visit = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      onError(d, (e as NodeJS.ErrnoException).code ?? String(e));
+      return;
+    }
+    if (entries.some(e => e.name === 'pyvenv.cfg')) return; // a virtualenv under any name
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name)) visit(p); }
+      else if (e.isFile() && isTestFile(p)) out.push(p);
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+export interface Decoded { text: string; encoding: string; bom: boolean }
+
+/**
+ * Decodes Python source: UTF-8 (with or without BOM) unless a PEP 263 coding cookie in the first two
+ * lines names another encoding. Throws with a one-line reason for bytes that are not valid text.
+ */
+export function decodeSource(bytes: Uint8Array): Decoded {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = bom ? bytes.subarray(3) : bytes;
+  const head = Buffer.from(body.subarray(0, 400)).toString('latin1').split('\n').slice(0, 2).join('\n');
+  const cookie = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/m.exec(head)?.[1]?.toLowerCase();
+  const encoding = !cookie || bom || /^utf[-_]?8/.test(cookie) ? 'utf-8' : cookie;
+  const decoder = (() => {
+    try {
+      return new TextDecoder(encoding, { fatal: true });
+    } catch {
+      throw new Error(`unknown source encoding "${cookie}"`);
+    }
+  })();
+  try {
+    return { text: decoder.decode(body), encoding, bom };
+  } catch {
+    const offset = encoding === 'utf-8' ? firstInvalidUtf8(body) : -1;
+    throw new Error(`not valid ${encoding}${offset >= 0 ? ` (byte ${offset + (bom ? 3 : 0)})` : ''}`);
+  }
+}
+
+/** Encodes text back the way `decodeSource` found it; null when that encoding cannot be written. */
+export function encodeSource(text: string, decoded: Decoded): Uint8Array | null {
+  const enc = decoded.encoding;
+  let body: Buffer;
+  if (enc === 'utf-8') body = Buffer.from(text, 'utf8');
+  else if (/^(latin-?1|iso-?8859-?1|l1)$/.test(enc)) body = Buffer.from(text, 'latin1');
+  else if (/^(ascii|us-ascii)$/.test(enc) && /^[\x00-\x7f]*$/.test(text)) body = Buffer.from(text, 'ascii');
+  else return null;
+  return decoded.bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let lo = 0, hi = bytes.length;
+  // binary search for the shortest invalid prefix (streaming: a cut-off sequence is not an error)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true }); lo = mid + 1; } catch { hi = mid; }
+  }
+  return lo;
+}
+
+/** Dotted module name for a file relative to `root`: `app/tests/test_api.py` → `app.tests.test_api`. */
+export function moduleName(file: string, root: string): string {
+  const rel = path.relative(root, file);
+  const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.basename(file);
+  return inside.replace(/\.py$/, '').split(/[\\/]/).filter(p => p && p !== '.').join('.').replace(/\.__init__$/, '');
+}

@@ -1,0 +1,49 @@
+// A fix is a titled set of text edits with an applicability, as in ruff: safe fixes keep the
+// program's meaning apart from the hazard; unsafe ones may change behaviour and need a person.
+
+/** Replace `[start, end)` (UTF-16 offsets into the document) with `text`. */
+export interface Edit { start: number; end: number; text: string }
+
+export type Applicability = 'safe' | 'unsafe';
+
+export interface Fix { title: string; applicability: Applicability; edits: Edit[] }
+
+function sorted(edits: Edit[]): Edit[] {
+  return [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+export const Fix = {
+  safe: (title: string, edits: Edit[]): Fix => ({ title, applicability: 'safe', edits: sorted(edits) }),
+  unsafe: (title: string, edits: Edit[]): Fix => ({ title, applicability: 'unsafe', edits: sorted(edits) }),
+};
+
+export const Edit = {
+  insert: (at: number, text: string): Edit => ({ start: at, end: at, text }),
+  replace: (start: number, end: number, text: string): Edit => ({ start, end, text }),
+};
+
+const same = (a: Edit, b: Edit) => a.start === b.start && a.end === b.end && a.text === b.text;
+// Two insertions at one point conflict too: their order would be arbitrary.
+const overlaps = (a: Edit, b: Edit) => (a.start < b.end && b.start < a.end) || a.start === b.start;
+
+/**
+ * Applies as many of `fixes` as do not conflict, in order. An edit identical to one already taken
+ * is shared (two fixes adding the same import); a fix with any other overlap waits for the next pass.
+ */
+export function applyFixes(text: string, fixes: Fix[]): { text: string; applied: number } {
+  const taken: Edit[] = [];
+  let applied = 0;
+  for (const fix of fixes) {
+    const fresh = fix.edits.filter(e => !taken.some(t => same(t, e)));
+    if (fresh.some(e => taken.some(t => overlaps(t, e)))) continue;
+    taken.push(...fresh);
+    applied++;
+  }
+  let out = '';
+  let last = 0;
+  for (const e of sorted(taken)) {
+    out += text.slice(last, e.start) + e.text;
+    last = e.end;
+  }
+  return { text: out + text.slice(last), applied };
+}

@@ -1,0 +1,221 @@
+// What a name means in a file: imports and aliases resolved to canonical qualified names, with
+// Python's scoping (a parameter, local or class attribute of the same name shadows the import).
+import type { Node } from './parser';
+import { parameterIdentifier, walk } from './syntax';
+
+/** Re-exports: every spelling on the left means the name on the right. Longest prefix wins. */
+const CANONICAL: ReadonlyArray<[string, string]> = [
+  ['django.test.utils.override_settings', 'django.test.override_settings'],
+  ['django.test.utils.modify_settings', 'django.test.modify_settings'],
+  ['django.db.models.base.Model', 'django.db.models.Model'],
+  ['django.test.testcases', 'django.test'],
+];
+
+export function canonical(name: string): string {
+  for (const [from, to] of CANONICAL) {
+    if (name === from || name.startsWith(from + '.')) return to + name.slice(from.length);
+  }
+  return name;
+}
+
+/** A binding: a qualified name for imports, or `null` for anything else (a local, a parameter, a def). */
+type Binding = string | null;
+const UNBOUND = Symbol('unbound');
+interface Scope { bindings: Map<string, Binding>; star: boolean }
+
+const SCOPE_TYPES = new Set(['module', 'function_definition', 'class_definition', 'lambda']);
+const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'list_comprehension',
+  'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+export class Names {
+  private readonly scopes = new Map<number, Scope>();
+
+  constructor(private readonly root: Node) {}
+
+  /**
+   * The canonical qualified name `node` refers to (`cache`, `c.get`, `django.test.override_settings`),
+   * or undefined when it is not an import-rooted name or is shadowed.
+   */
+  resolve(node: Node): string | undefined {
+    if (node.type === 'identifier') return this.lookup(node.text, node);
+    if (node.type === 'attribute') {
+      // Iterative, not recursive: `a.b.c....` may be thousands deep in hostile input.
+      const parts: string[] = [];
+      let cur: Node | null = node;
+      while (cur?.type === 'attribute') {
+        parts.push(cur.childForFieldName('attribute')?.text ?? '');
+        cur = cur.childForFieldName('object');
+      }
+      if (cur?.type !== 'identifier') return undefined;
+      const base = this.lookup(cur.text, cur);
+      return base === undefined ? undefined : canonical([base, ...parts.reverse()].join('.'));
+    }
+    return undefined;
+  }
+
+  /** Whether `node` resolves to one of `names` (canonical spellings). */
+  is(node: Node | null | undefined, ...names: string[]): boolean {
+    if (!node) return false;
+    const q = this.resolve(node);
+    return q !== undefined && names.includes(q);
+  }
+
+  /** The module-level name bound to `qualified` (`override_settings`, `os_`), if any. */
+  moduleNameFor(qualified: string): string | undefined {
+    const { bindings } = this.scopeOf(this.root);
+    for (const [name, q] of bindings) if (q !== null && canonical(q) === qualified) return name;
+    // `import django.test` makes `django.test.override_settings` reachable through its module
+    for (const [name, q] of bindings) {
+      if (q !== null && qualified.startsWith(q + '.')) return name + qualified.slice(q.length);
+    }
+    return undefined;
+  }
+
+  /** Whether `name` is bound at module level at all (so a new import could clash). */
+  isModuleBound(name: string): boolean {
+    return this.scopeOf(this.root).bindings.has(name);
+  }
+
+  /** Whether `node` is the builtin `name` (not bound by any enclosing scope or a star import). */
+  isBuiltin(node: Node | null | undefined, name: string): boolean {
+    return node?.type === 'identifier' && node.text === name && this.lookup(name, node, true) === UNBOUND;
+  }
+
+  private lookup(name: string, at: Node): string | undefined;
+  private lookup(name: string, at: Node, unbound: true): string | typeof UNBOUND | undefined;
+  private lookup(name: string, at: Node, unbound = false): string | typeof UNBOUND | undefined {
+    let first = true;
+    for (let scopeNode: Node | null = enclosingScope(at); scopeNode; scopeNode = enclosingScope(scopeNode)) {
+      // A class body's names are visible only to code directly in that body, not to its methods.
+      if (scopeNode.type === 'class_definition' && !first) continue;
+      first = false;
+      const scope = this.scopeOf(scopeNode);
+      if (scope.bindings.has(name)) {
+        const b = scope.bindings.get(name)!;
+        return b === null ? undefined : canonical(b);
+      }
+      if (scope.star) return undefined;
+    }
+    return unbound ? UNBOUND : undefined;
+  }
+
+  private scopeOf(node: Node): Scope {
+    let scope = this.scopes.get(node.id);
+    if (!scope) {
+      scope = collectBindings(node);
+      this.scopes.set(node.id, scope);
+    }
+    return scope;
+  }
+}
+
+function enclosingScope(node: Node): Node | null {
+  for (let p = node.parent; p; p = p.parent) {
+    if (SCOPE_TYPES.has(p.type)) {
+      // A default value or decorator belongs to the enclosing scope, not to the function itself.
+      if (p.type !== 'module' && !isInsideBody(node, p)) continue;
+      return p;
+    }
+  }
+  return null;
+}
+
+function isInsideBody(node: Node, def: Node): boolean {
+  const body = def.childForFieldName('body');
+  if (body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return true;
+  // a lambda's or function's parameters are its own
+  const params = def.childForFieldName('parameters');
+  return !!params && node.startIndex >= params.startIndex && node.endIndex <= params.endIndex
+    && def.type === 'lambda';
+}
+
+function bind(scope: Scope, name: string, value: Binding): void {
+  if (!scope.bindings.has(name)) scope.bindings.set(name, value);
+  // Two different bindings for one name in one scope: we cannot tell which is live, so it is unknown.
+  else if (scope.bindings.get(name) !== value) scope.bindings.set(name, null);
+}
+
+function bindTargets(scope: Scope, target: Node | null): void {
+  if (!target) return;
+  if (target.type === 'identifier') { bind(scope, target.text, null); return; }
+  if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'list_splat_pattern', 'parenthesized_expression'].includes(target.type)) {
+    for (const c of target.namedChildren) bindTargets(scope, c);
+  }
+}
+
+/** The names a scope binds: its own statements, not those of nested functions, classes or comprehensions. */
+function collectBindings(scopeNode: Node): Scope {
+  const scope: Scope = { bindings: new Map(), star: false };
+  if (scopeNode.type === 'function_definition' || scopeNode.type === 'lambda') {
+    const params = scopeNode.childForFieldName('parameters');
+    for (const p of params?.namedChildren ?? []) {
+      const id = p && parameterIdentifier(p);
+      if (id) bind(scope, id.text, null);
+    }
+  }
+  const body = scopeNode.type === 'module' ? scopeNode : scopeNode.childForFieldName('body');
+  if (!body) return scope;
+  walk(body, node => {
+    if (node.id !== body.id && NESTED.has(node.type)) {
+      if (node.type === 'function_definition' || node.type === 'class_definition') {
+        const name = node.childForFieldName('name');
+        if (name) bind(scope, name.text, null);
+      }
+      return false;
+    }
+    switch (node.type) {
+      case 'import_statement':
+        for (const n of node.childrenForFieldName('name')) {
+          if (!n) continue;
+          if (n.type === 'aliased_import') {
+            const alias = n.childForFieldName('alias'), mod = n.childForFieldName('name');
+            if (alias && mod) bind(scope, alias.text, mod.text);
+          } else {
+            const top = n.text.split('.')[0];
+            bind(scope, top, top);
+          }
+        }
+        return false;
+      case 'import_from_statement': {
+        const mod = node.childForFieldName('module_name');
+        const relative = !mod || mod.type === 'relative_import';
+        if (node.namedChildren.some(c => c?.type === 'wildcard_import')) { scope.star = true; return false; }
+        for (const n of node.childrenForFieldName('name')) {
+          if (!n) continue;
+          const [nameNode, aliasNode] = n.type === 'aliased_import' ? [n.childForFieldName('name'), n.childForFieldName('alias')] : [n, n];
+          if (!nameNode || !aliasNode) continue;
+          bind(scope, aliasNode.text, relative ? null : `${mod!.text}.${nameNode.text}`);
+        }
+        return false;
+      }
+      case 'assignment': case 'augmented_assignment':
+        bindTargets(scope, node.childForFieldName('left'));
+        return true;
+      case 'for_statement': case 'for_in_clause':
+        bindTargets(scope, node.childForFieldName('left'));
+        return true;
+      case 'as_pattern': {
+        const alias = node.childForFieldName('alias');
+        for (const c of alias?.namedChildren ?? []) bindTargets(scope, c);
+        if (alias?.namedChildCount === 0) bindTargets(scope, alias);
+        return true;
+      }
+      case 'named_expression':
+        bindTargets(scope, node.childForFieldName('name'));
+        return true;
+      case 'except_clause': {
+        // `except E as name`: tree-sitter-python puts the name after `as` as a plain identifier child
+        const children = node.children;
+        const asIndex = children.findIndex(c => c?.type === 'as');
+        if (asIndex >= 0) bindTargets(scope, children[asIndex + 1] ?? null);
+        return true;
+      }
+      case 'global_statement': case 'nonlocal_statement':
+        for (const c of node.namedChildren) if (c) bind(scope, c.text, null);
+        return false;
+      default:
+        return true;
+    }
+  });
+  return scope;
+}

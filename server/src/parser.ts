@@ -1,0 +1,50 @@
+// Loads web-tree-sitter and the Python grammar once per process, and parses with a time bound.
+import * as path from 'path';
+import type * as TS from 'web-tree-sitter';
+
+// require(), not import: esbuild would bundle the ESM build, which crashes at run time (STYLE.md §8).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const treeSitter: typeof TS = require('web-tree-sitter');
+
+export type Tree = TS.Tree;
+export type Node = TS.Node;
+
+/** Tells a tree about a text change, so the next parse can reuse it (incremental parsing). */
+export function editTree(tree: Tree, edit: ConstructorParameters<typeof TS.Edit>[0]): void {
+  tree.edit(new treeSitter.Edit(edit));
+}
+
+/** Files larger than this are not parsed: a test module this big is generated, not written. */
+export const MAX_FILE_CHARS = 5_000_000;
+/** A parse that takes longer than this is abandoned (pathological input must not hang the server). */
+export const PARSE_TIMEOUT_MS = 3_000;
+
+let ready: Promise<TS.Parser> | undefined;
+
+/** The one parser of this process (or worker). `wasmDir` holds both .wasm files; default: next to the bundle. */
+export function getParser(wasmDir: string = __dirname): Promise<TS.Parser> {
+  ready ??= (async () => {
+    await treeSitter.Parser.init({ locateFile: (name: string) => path.join(wasmDir, name) });
+    const python = await treeSitter.Language.load(path.join(wasmDir, 'tree-sitter-python.wasm'));
+    const parser = new treeSitter.Parser();
+    parser.setLanguage(python);
+    return parser;
+  })();
+  return ready;
+}
+
+export class ParseError extends Error {}
+
+/**
+ * Parses `text`, reusing `oldTree` (already `edit`ed) when given. Throws ParseError with a one-line
+ * reason when the input is too large or the parse runs out of time; never returns a partial tree.
+ */
+export function parse(parser: TS.Parser, text: string, oldTree?: Tree | null): Tree {
+  if (text.length > MAX_FILE_CHARS) {
+    throw new ParseError(`file too large to analyse (${text.length} characters, limit ${MAX_FILE_CHARS})`);
+  }
+  const deadline = Date.now() + PARSE_TIMEOUT_MS;
+  const tree = parser.parse(text, oldTree ?? null, { progressCallback: () => Date.now() > deadline });
+  if (!tree) throw new ParseError(`parse gave up after ${PARSE_TIMEOUT_MS} ms`);
+  return tree;
+}

@@ -1,0 +1,70 @@
+// The contract between the engine and a rule module (one file per rule, ESLint's create() model).
+import type { Fix } from './fix';
+import type { Names } from './names';
+import type { Node, Tree } from './parser';
+import type { Testing } from './testing';
+
+export type Severity = 'error' | 'warning' | 'info';
+/** Like ruff's FixAvailability: whether the rule offers a fix always, for some findings, or never. */
+export type FixAvailability = 'always' | 'sometimes' | 'none';
+
+export interface RuleDocs {
+  /** what the rule flags */
+  what: string;
+  /** why it is a hazard: who shares what with whom */
+  why: string;
+  /** the real incident behind it */
+  incident: string;
+  /** a flagged example and its fix, as Python */
+  example: string;
+  /** what the fix does and when it is unsafe */
+  fixSafety: string;
+}
+
+export interface Related { node: Node; message: string }
+
+export interface Report {
+  node: Node;
+  message: string;
+  fix?: Fix | null;
+  related?: Related[];
+}
+
+export interface FileFacts {
+  text: string;
+  tree: Tree;
+  /** dotted name of the module (`app.tests.test_api`), used to name per-class caches */
+  moduleName: string;
+  eol: string;
+}
+
+export interface RuleContext {
+  readonly file: FileFacts;
+  readonly names: Names;
+  readonly testing: Testing;
+  report(report: Report): void;
+}
+
+export type Listeners = { [nodeType: string]: (node: Node) => void };
+
+export interface RuleDefinition {
+  id: string;
+  /** kebab-case, equal to the module's file name */
+  name: string;
+  severity: Severity;
+  fix: FixAvailability;
+  /** one line, for tables, hovers and SARIF shortDescription */
+  summary: string;
+  docs: RuleDocs;
+  create(ctx: RuleContext): Listeners;
+}
+
+export interface Rule extends RuleDefinition {
+  docsUrl: string;
+}
+
+export const DOCS_BASE = 'https://github.com/crosstalk-dev/crosstalk/blob/main/docs/rules/';
+
+export function createRule(def: RuleDefinition): Rule {
+  return { ...def, docsUrl: `${DOCS_BASE}${def.name}.md` };
+}

@@ -1,0 +1,188 @@
+import { addDecorator } from '../decorate';
+import { Fix } from '../fix';
+import { importName } from '../imports';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import {
+  ancestors, bodyStatements, decorators, defName, keywordArgument, positionalArguments, stringValue, walk,
+} from '../syntax';
+
+const ISOLATE_APPS = 'django.test.utils.isolate_apps';
+
+export default createRule({
+  id: 'XT010',
+  name: 'inline-model',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A Django model defined inside a test registers in the global app registry for the whole process',
+  docs: {
+    what: 'A class deriving from Django\'s `Model` (through any import form, or from another model class in the '
+      + 'file) defined inside a function or method of a test module, without `@isolate_apps` on the function '
+      + 'or its class.',
+    why: 'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same '
+      + 'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, '
+      + 'migration tests create its table twice (`DuplicateTable`), and a second definition with the same name '
+      + 'warns "Model was already registered". Whether it breaks depends on which tests share the worker.',
+    incident: 'Flagsmith: `models.Model` subclasses defined inside parametrised tests polluted the apps registry of '
+      + 'the worker; `makemigrations --check` then listed them and migration tests hit `DuplicateTable`.',
+    example: [
+      '@pytest.mark.parametrize("app_label", ["app_analytics", "features"])',
+      'def test_router(app_label):',
+      '    class AnalyticsModel(models.Model):     # XT010',
+      '        class Meta:',
+      '            app_label = app_label',
+      '',
+      '# fixed',
+      '@pytest.mark.parametrize("app_label", ["app_analytics", "features"])',
+      '@isolate_apps("app_analytics", "features")',
+      'def test_router(app_label):',
+      '    ...',
+    ].join('\n'),
+    fixSafety: 'Safe: `@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or '
+      + 'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the '
+      + 'duration of the test. No fix when the label cannot be read statically, or when the model is defined '
+      + 'in a fixture (isolate the tests that use it instead).',
+  },
+  create(ctx) {
+    const models = new ModelClasses(ctx);
+    return {
+      class_definition(cls) {
+        const fns = [...ancestors(cls)].filter(a => a.type === 'function_definition');
+        if (fns.length === 0 || !models.isModel(cls) || isAbstract(cls)) return;
+        if (isIsolated(ctx, cls)) return;
+        const test = fns[fns.length - 1]!; // the outermost function: the test (or hook) that runs the code
+        const labels = ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models);
+        const fix = labels.length === 0 ? null : (() => {
+          const { expr, edits } = importName(ctx, 'django.test.utils', 'isolate_apps');
+          const args = labels.map(l => JSON.stringify(l)).join(', ');
+          return Fix.safe(`Wrap ${defName(test)} in @isolate_apps(${args})`,
+            [...edits, addDecorator(ctx.file.text, ctx.file.eol, test, `${expr}(${args})`)]);
+        })();
+        ctx.report({
+          node: cls.childForFieldName('name') ?? cls,
+          message: `Model ${defName(cls)} is defined inside ${defName(test)} without @isolate_apps: it stays in the global app registry for every later test in this process (this xdist worker), where makemigrations --check and migration tests see it`,
+          fix,
+        });
+      },
+    };
+  },
+});
+
+/** Which classes in the file are Django models: from `Model` itself, or from another model class here. */
+class ModelClasses {
+  private readonly byName = new Map<string, Node[]>();
+  private readonly memo = new Map<number, boolean>();
+  constructor(private readonly ctx: RuleContext) {
+    walk(ctx.file.tree.rootNode, n => {
+      if (n.type === 'class_definition') {
+        const name = defName(n);
+        this.byName.set(name, [...(this.byName.get(name) ?? []), n]);
+      }
+      return n.type !== 'string';
+    });
+  }
+
+  isModel(cls: Node): boolean {
+    const known = this.memo.get(cls.id);
+    if (known !== undefined) return known;
+    this.memo.set(cls.id, false); // cycle guard
+    const result = this.ctx.testing.baseExpressions(cls).some(base =>
+      this.ctx.names.is(base, 'django.db.models.Model')
+      || (base.type === 'identifier' && (this.byName.get(base.text) ?? []).some(c => c.id !== cls.id && this.isModel(c))));
+    this.memo.set(cls.id, result);
+    return result;
+  }
+
+  /** Inline model classes defined in `fn` (at any depth). */
+  inlineModelsIn(fn: Node): Node[] {
+    const out: Node[] = [];
+    walk(fn, n => { if (n.type === 'class_definition' && this.isModel(n)) out.push(n); return n.type !== 'string'; });
+    return out;
+  }
+}
+
+function meta(cls: Node): Node | undefined {
+  return bodyStatements(cls).find(s => s.type === 'class_definition' && defName(s) === 'Meta');
+}
+
+/** `Meta.<name> = value`: the value node. */
+function metaValue(cls: Node, name: string): Node | null {
+  const m = meta(cls);
+  for (const stmt of m ? bodyStatements(m) : []) {
+    const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+    if (assign?.type === 'assignment' && assign.childForFieldName('left')?.text === name) return assign.childForFieldName('right');
+  }
+  return null;
+}
+
+function isAbstract(cls: Node): boolean {
+  return metaValue(cls, 'abstract')?.text === 'True';
+}
+
+function isIsolatingCall(ctx: RuleContext, node: Node | null): boolean {
+  if (!node) return false;
+  const target = node.type === 'call' ? node.childForFieldName('function') : node;
+  return ctx.names.is(target, ISOLATE_APPS);
+}
+
+/** `@isolate_apps` on an enclosing function or class (or an in-file base of that class), or an enclosing `with isolate_apps(...)`. */
+function isIsolated(ctx: RuleContext, cls: Node): boolean {
+  for (const a of ancestors(cls)) {
+    if (a.type === 'with_statement') {
+      for (const item of a.descendantsOfType('with_item')) {
+        let value = item?.childForFieldName('value') ?? null;
+        if (value?.type === 'as_pattern') value = value.namedChildren[0] ?? null;
+        if (isIsolatingCall(ctx, value)) return true;
+      }
+    }
+    if ((a.type === 'function_definition' || a.type === 'class_definition') && classOrBasesIsolated(ctx, a, new Set())) return true;
+  }
+  return false;
+}
+
+function classOrBasesIsolated(ctx: RuleContext, def: Node, seen: Set<number>): boolean {
+  if (seen.has(def.id)) return false;
+  seen.add(def.id);
+  if (decorators(def).some(d => isIsolatingCall(ctx, d))) return true;
+  if (def.type !== 'class_definition') return false;
+  return ctx.testing.baseExpressions(def).some(b => { const local = ctx.testing.inFileClass(b); return !!local && classOrBasesIsolated(ctx, local, seen); });
+}
+
+/** The app labels of every inline model in `test`: literal `Meta.app_label`s and parametrised values. */
+function appLabels(ctx: RuleContext, test: Node, models: ModelClasses): string[] {
+  const labels: string[] = [];
+  const add = (l: string | null) => { if (l && !labels.includes(l)) labels.push(l); };
+  for (const model of models.inlineModelsIn(test)) {
+    if (isAbstract(model)) continue;
+    const value = metaValue(model, 'app_label');
+    if (!value) continue;
+    const literal = stringValue(value);
+    if (literal !== null) add(literal);
+    else if (value.type === 'identifier') for (const v of parametrizedValues(ctx, test, value.text)) add(v);
+  }
+  return labels;
+}
+
+/** The string values `@pytest.mark.parametrize` gives the argument `name` of `test`. */
+function parametrizedValues(ctx: RuleContext, test: Node, name: string): string[] {
+  const out: string[] = [];
+  for (const d of decorators(test)) {
+    if (d.type !== 'call' || ctx.names.resolve(d.childForFieldName('function')!) !== 'pytest.mark.parametrize') continue;
+    const [namesArg, valuesArg] = [...positionalArguments(d), keywordArgument(d, 'argnames'), keywordArgument(d, 'argvalues')].filter((x): x is Node => !!x);
+    if (!namesArg || !valuesArg) continue;
+    const argnames = stringValue(namesArg)?.split(',').map(s => s.trim())
+      ?? namesArg.namedChildren.map(c => (c ? stringValue(c) : null) ?? '');
+    const index = argnames.indexOf(name);
+    if (index < 0 || (valuesArg.type !== 'list' && valuesArg.type !== 'tuple')) continue;
+    for (const row of valuesArg.namedChildren) {
+      if (!row || row.type === 'comment') continue;
+      // a row is a value (one argname), a tuple of values, or pytest.param(value, ..., id=...)
+      const isParam = row.type === 'call' && ctx.names.resolve(row.childForFieldName('function')!) === 'pytest.param';
+      const cells = isParam ? positionalArguments(row) : argnames.length === 1 ? [row] : row.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const cell = cells[argnames.length === 1 ? 0 : index];
+      const v = cell ? stringValue(cell) : null;
+      if (v !== null) out.push(v);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+import { cacheAlias, cacheIsolationFix, findCacheUse, isDjangoCache } from '../djangoCache';
+import { createRule } from '../rule';
+import { enclosingFunction, methodClass } from '../syntax';
+
+export default createRule({
+  id: 'XT002',
+  name: 'shared-cache-clear',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: '`cache.clear()` in a test, setUp or fixture whose cache is shared',
+  docs: {
+    what: '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture '
+      + 'whose cache is not isolated.',
+    why: 'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached '
+      + 'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that '
+      + 'write the same key at the same time. It only hides order dependence inside one process.',
+    incident: 'kpi: setUp called `cache.clear()` to "isolate" throttling tests; under pytest-xdist the workers '
+      + 'shared one Redis, and the tests kept failing with `200 != 429`.',
+    example: [
+      'class ProfileTests(TestCase):',
+      '    def setUp(self):',
+      '        cache.clear()                       # XT002',
+      '',
+      '# fixed',
+      '@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests.ProfileTests"}})',
+      'class ProfileTests(TestCase):',
+      '    def setUp(self):',
+      '        cache.clear()',
+    ].join('\n'),
+    fixSafety: 'The same fix as XT001, on the Django test case or test function that owns the call (safe on '
+      + 'Django test cases, unsafe on imported bases Crosstalk cannot see). No fix in fixtures: give the '
+      + 'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead.',
+  },
+  create(ctx) {
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'clear') return;
+        const receiver = fn.childForFieldName('object');
+        if (!isDjangoCache(ctx, receiver)) return;
+        const owner = enclosingFunction(call);
+        if (!owner) return;
+        const cls = methodClass(owner);
+        const isTest = ctx.testing.isTestFunction(owner) || ctx.testing.isSetupHook(owner);
+        const isFixture = ctx.testing.isFixture(owner);
+        if (!isTest && !isFixture) return;
+        if (ctx.testing.cacheIsolated(owner)) return;
+        const djangoClass = cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
+        const target = djangoClass ?? (isFixture || ctx.testing.isSetupHook(owner) ? null : owner);
+        // the same aliases as XT001 computes for the target, so both fixes write the same decorator
+        const aliases = target ? findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver!) ?? 'default'] : [];
+        const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
+        ctx.report({
+          node: call,
+          message: `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers`,
+          fix: target ? cacheIsolationFix(ctx, target, aliases, safe) : null,
+        });
+      },
+    };
+  },
+});

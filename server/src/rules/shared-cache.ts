@@ -1,0 +1,76 @@
+import { cacheIsolationFix, findCacheUse } from '../djangoCache';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { defName, methodClass } from '../syntax';
+
+export default createRule({
+  id: 'XT001',
+  name: 'shared-cache',
+  severity: 'warning',
+  fix: 'always',
+  summary: 'A test uses the Django cache (directly or through DRF throttling) without a cache of its own',
+  docs: {
+    what: 'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) '
+      + 'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) '
+      + 'with no per-test cache isolation on the function, its class or an in-file base class.',
+    why: 'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and '
+      + 'every `manage.py test --parallel` process; keys built from primary keys collide because every '
+      + "worker's test database starts its sequences at 1. With LocMemCache it still leaks between tests "
+      + 'of one process, so results depend on test order.',
+    incident: 'kpi: DRF throttle history lives in the cache as `throttle_<scope>_<user.pk>`. Every xdist worker\'s '
+      + 'first user has pk=1 and all workers share one Redis, so one worker\'s requests throttled another\'s: `200 != 429`.',
+    example: [
+      'class ThrottleTests(APITestCase):          # XT001',
+      '    def test_sixth_request_is_throttled(self):',
+      '        ...',
+      '        self.assertEqual(response.status_code, 429)',
+      '',
+      '# fixed',
+      '@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests.ThrottleTests"}})',
+      'class ThrottleTests(APITestCase):',
+      '    ...',
+    ].join('\n'),
+    fixSafety: 'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after '
+      + 'the test, plus the import. Unsafe when the class derives from an imported `*TestCase` that Crosstalk '
+      + 'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override '
+      + 'replaces every cache alias the settings define: aliases the test does not name disappear for its duration.',
+  },
+  create(ctx) {
+    return {
+      class_definition(cls) {
+        const kind = ctx.testing.classKind(cls);
+        if (kind === 'other' || !ctx.testing.isTestClass(cls)) return;
+        check(ctx, cls, kind === 'django');
+      },
+      function_definition(fn) {
+        if (!ctx.testing.isTestFunction(fn)) return;
+        const cls = methodClass(fn);
+        // A Django test case is checked (and fixed) as a whole; a pytest function or a method of a
+        // plain/pytest class is its own unit, since override_settings cannot decorate such a class.
+        if (cls ? ctx.testing.classKind(cls) !== 'other' : !isModuleLevel(fn)) return;
+        check(ctx, fn, true);
+      },
+    };
+  },
+});
+
+function isModuleLevel(fn: Node): boolean {
+  const stmt = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+  return stmt.parent?.type === 'module';
+}
+
+function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
+  const use = findCacheUse(ctx, def);
+  if (!use || ctx.testing.cacheIsolated(def)) return;
+  const name = defName(def);
+  const line = use.node.startPosition.row + 1;
+  const message = use.kind === 'cache'
+    ? `${name} uses the Django cache (${use.label}, line ${line}) with no cache of its own: its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker`
+    : `${name} exercises DRF throttling (${use.label}, line ${line}): throttle history lives in the shared Django cache as throttle_<scope>_<user pk>, and every xdist worker's first user has pk=1, so workers exhaust each other's rate limits`;
+  ctx.report({
+    node: def.childForFieldName('name') ?? def,
+    message,
+    related: [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling evidence' }],
+    fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
+  });
+}

@@ -1,0 +1,159 @@
+import { Edit, Fix } from '../fix';
+import { importModule } from '../imports';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import {
+  bodyStatements, enclosingFunction, methodClass, parameterNames, stringContentText, stringValue, walk,
+} from '../syntax';
+
+const PATH_CALLS = new Set([
+  'io.open', 'os.open', 'os.remove', 'os.unlink', 'os.rmdir', 'os.removedirs', 'os.listdir', 'os.scandir',
+  'os.walk', 'os.makedirs', 'os.mkdir', 'os.rename', 'os.renames', 'os.replace', 'os.chmod', 'os.symlink',
+  'os.link', 'os.stat', 'os.lstat', 'os.truncate', 'os.path.exists', 'os.path.isfile', 'os.path.isdir',
+  'os.path.getsize', 'os.path.getmtime', 'shutil.rmtree', 'shutil.copy', 'shutil.copy2', 'shutil.copyfile',
+  'shutil.copytree', 'shutil.move', 'shutil.make_archive', 'glob.glob', 'glob.iglob', 'pathlib.Path',
+  'pathlib.PurePath', 'pathlib.PosixPath', 'zipfile.ZipFile', 'tarfile.open', 'sqlite3.connect',
+]);
+const SHELL_CALLS = new Set([
+  'os.system', 'os.popen', 'subprocess.run', 'subprocess.call', 'subprocess.check_call',
+  'subprocess.check_output', 'subprocess.Popen', 'subprocess.getoutput', 'subprocess.getstatusoutput',
+]);
+/** `/tmp` or a path under it, at the start of a path argument */
+const TMP_PATH = /^\/tmp(\/|$)/;
+/** `/tmp` as a path token anywhere in a shell command */
+const TMP_IN_SHELL = /(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/;
+
+export default createRule({
+  id: 'XT020',
+  name: 'shared-tmp-path',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test reads, writes or deletes a fixed path under /tmp that every worker shares',
+  docs: {
+    what: 'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an '
+      + 'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, '
+      + '`glob`, `pathlib.Path` and similar, or inside a shell command run by `os.system` or `subprocess`.',
+    why: '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and '
+      + 'every developer run. A fixed name there is written, listed and deleted by several tests at once: '
+      + 'one worker\'s `rm -rf /tmp/x_*` deletes another\'s files, and `os.listdir("/tmp")` sees them.',
+    incident: 'codecov: tests ran `rm -rf /tmp/bundle_analysis_*` and `os.listdir("/tmp")` while other workers '
+      + 'were creating bundle files there, and failed intermittently.',
+    example: [
+      'def test_cleanup():',
+      '    shutil.rmtree("/tmp/bundle_analysis")    # XT020',
+      '',
+      '# fixed (pytest)',
+      'def test_cleanup(tmp_path):',
+      '    shutil.rmtree(str(tmp_path / "bundle_analysis"))',
+    ].join('\n'),
+    fixSafety: 'Unsafe: in a pytest test function the path moves into the test\'s own `tmp_path` (the '
+      + 'parameter is added), which changes where files are; code under test that still writes to `/tmp` '
+      + 'will no longer meet the test there. Elsewhere a bare `"/tmp"` becomes `tempfile.gettempdir()`, which '
+      + 'honours TMPDIR but is still shared; other paths get no automatic fix.',
+  },
+  create(ctx) {
+    const reported = new Set<number>();
+    const report = (str: Node, call: Node, shell: boolean) => {
+      if (reported.has(str.id)) return;
+      reported.add(str.id);
+      const callName = call.childForFieldName('function')?.text ?? 'this call';
+      ctx.report({
+        node: str,
+        message: `${str.text} is one path for every xdist worker and every concurrent run: ${shell ? 'the shell command in ' : ''}${callName}() here races with other tests using it`,
+        fix: tmpFix(ctx, str),
+      });
+    };
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (!fn) return;
+        const q = ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
+        if (q === undefined) return;
+        const shell = SHELL_CALLS.has(q);
+        if (!shell && !PATH_CALLS.has(q)) return;
+        const args = call.childForFieldName('arguments');
+        if (!args) return;
+        const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
+        walk(args, n => {
+          if (n.type === 'string') {
+            if (pattern.test(leadingText(n))) report(n, call, shell);
+            return false;
+          }
+          if (n.type === 'identifier') for (const s of assignedStrings(ctx, n)) if (pattern.test(leadingText(s))) report(s, call, shell);
+          return n.type !== 'lambda';
+        });
+      },
+    };
+  },
+});
+
+/** A string's content up to its first interpolation (the part we can read statically). */
+function leadingText(str: Node): string {
+  return stringValue(str) ?? stringContentText(str).split('{')[0]!;
+}
+
+/** String literals assigned to `name`'s identifier in its function, else at module level. */
+function assignedStrings(ctx: RuleContext, id: Node): Node[] {
+  const fn = enclosingFunction(id);
+  const moduleStatements = ctx.file.tree.rootNode.namedChildren.filter((c): c is Node => c !== null);
+  for (const statements of fn ? [bodyStatements(fn), moduleStatements] : [moduleStatements]) {
+    const found: Node[] = [];
+    for (const stmt of statements) {
+      const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+      if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== id.text) continue;
+      const right = assign.childForFieldName('right');
+      if (right) walk(right, n => { if (n.type === 'string') { found.push(n); return false; } return true; });
+    }
+    if (found.length) return found;
+  }
+  return [];
+}
+
+/** A pytest test function that can take the `tmp_path` fixture (not a unittest method). */
+function pytestTest(ctx: RuleContext, str: Node): Node | null {
+  const fn = enclosingFunction(str);
+  if (!fn || !ctx.testing.isTestFunction(fn) || enclosingFunction(fn)) return null;
+  const cls = methodClass(fn);
+  if (cls && ctx.testing.baseExpressions(cls).some(b => b.text !== 'object')) return null;
+  return fn;
+}
+
+function tmpFix(ctx: RuleContext, str: Node): Fix | null {
+  const open = str.firstChild?.text ?? '';
+  const prefix = open.replace(/['"]+$/, '').toLowerCase();
+  if (open.length - prefix.length !== 1 || (prefix !== '' && prefix !== 'f')) return null; // raw, bytes, triple-quoted: leave to a person
+  const quote = open.slice(-1);
+  const content = stringContentText(str);
+  const test = pytestTest(ctx, str);
+  if (test) {
+    const edits = tmpPathParameter(test);
+    let replacement: string;
+    const path = TMP_PATH.exec(content);
+    if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\')) {
+      const rest = content.slice(path[0].length);
+      replacement = rest ? `str(tmp_path / ${quote}${rest}${quote})` : 'str(tmp_path)';
+    } else {
+      const escaped = prefix === 'f' ? content : content.replace(/[{}]/g, c => c + c);
+      replacement = `f${quote}${escaped.replace(/(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/g, '$1{tmp_path}')}${quote}`;
+    }
+    return Fix.unsafe('Use the test\'s own tmp_path', [...edits, Edit.replace(str.startIndex, str.endIndex, replacement)]);
+  }
+  if (prefix === '' && /^\/tmp\/?$/.test(content)) {
+    const { expr, edits } = importModule(ctx, 'tempfile');
+    return Fix.unsafe('Use tempfile.gettempdir()', [...edits, Edit.replace(str.startIndex, str.endIndex, `${expr}.gettempdir()`)]);
+  }
+  return null;
+}
+
+/** Adds `tmp_path` to a test's parameters unless it has it. */
+function tmpPathParameter(fn: Node): Edit[] {
+  if (parameterNames(fn).includes('tmp_path')) return [];
+  const params = fn.childForFieldName('parameters')!;
+  const list = params.namedChildren.filter((p): p is Node => p !== null && p.type !== 'comment');
+  if (list.length === 0) return [Edit.insert(params.startIndex + 1, 'tmp_path')];
+  const plain = list.every(p => p.type === 'identifier' || p.type === 'typed_parameter');
+  if (plain) return [Edit.insert(list[list.length - 1]!.endIndex, ', tmp_path')];
+  // defaults, *args or keyword-only parameters follow: the first position is always valid (after self)
+  const first = list[0]!;
+  return methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, ', tmp_path')] : [Edit.insert(first.startIndex, 'tmp_path, ')];
+}

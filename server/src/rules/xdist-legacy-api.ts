@@ -1,0 +1,70 @@
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import { createRule } from '../rule';
+import { parameterIdentifier, stringValue, walk } from '../syntax';
+
+/** Removed in pytest-xdist 2.0, and what replaced each. */
+const RENAMED: Record<string, string> = {
+  slaveinput: 'workerinput', slaveid: 'workerid', slaveoutput: 'workeroutput', slave_id: 'worker_id',
+};
+
+export default createRule({
+  id: 'XT030',
+  name: 'xdist-legacy-api',
+  severity: 'error',
+  fix: 'always',
+  summary: 'pytest-xdist\'s removed `slave*` names: the lookup silently finds nothing, so every worker shares one name',
+  docs: {
+    what: '`slaveinput`, `slaveid`, `slaveoutput` (attributes of the pytest config or node, or keys of their '
+      + 'dicts) and the `slave_id` fixture, all removed in pytest-xdist 2.0.',
+    why: 'Code like `if hasattr(config, "slaveinput")` is how a conftest gives each worker its own database '
+      + 'name, Redis DB or directory. Since xdist 2.0 the attribute no longer exists, the check is silently '
+      + 'false, and every worker falls back to the same shared name.',
+    incident: 'codecov: the conftest read `config.slaveinput["slaveid"]` to name per-worker databases; after the '
+      + 'xdist upgrade every worker got the same database name.',
+    example: [
+      'def pytest_configure(config):',
+      '    if hasattr(config, "slaveinput"):                # XT030',
+      '        worker = config.slaveinput["slaveid"]        # XT030 (twice)',
+      '',
+      '# fixed',
+      'def pytest_configure(config):',
+      '    if hasattr(config, "workerinput"):',
+      '        worker = config.workerinput["workerid"]',
+    ].join('\n'),
+    fixSafety: 'Safe: a rename to the names pytest-xdist has used since 1.22 (`workerinput`, `workerid`, '
+      + '`workeroutput`, `worker_id`); a renamed `slave_id` parameter is renamed everywhere in its function.',
+  },
+  create(ctx) {
+    const report = (node: Node, old: string, fix: Fix) => ctx.report({
+      node,
+      message: `${old} was removed in pytest-xdist 2.0: the lookup silently finds nothing, so every worker falls back to one shared name; use ${RENAMED[old]}`,
+      fix,
+    });
+    const rename = (old: string) => `Rename ${old} to ${RENAMED[old]}`;
+    return {
+      attribute(node) {
+        const attr = node.childForFieldName('attribute');
+        if (!attr || !(attr.text in RENAMED) || attr.text === 'slave_id') return;
+        report(attr, attr.text, Fix.safe(rename(attr.text), [Edit.replace(attr.startIndex, attr.endIndex, RENAMED[attr.text]!)]));
+      },
+      string(node) {
+        const value = stringValue(node);
+        if (value === null || !(value in RENAMED)) return;
+        const content = node.namedChildren.find(c => c?.type === 'string_content')!;
+        report(node, value, Fix.safe(rename(value), [Edit.replace(content.startIndex, content.endIndex, RENAMED[value]!)]));
+      },
+      function_definition(fn) {
+        const params = fn.childForFieldName('parameters');
+        const param = params?.namedChildren.map(p => p && parameterIdentifier(p)).find(id => id?.text === 'slave_id');
+        if (!param) return;
+        const edits: Edit[] = [];
+        walk(fn, n => {
+          if (n.type === 'identifier' && n.text === 'slave_id') edits.push(Edit.replace(n.startIndex, n.endIndex, 'worker_id'));
+          return n.type !== 'string';
+        });
+        report(param, 'slave_id', Fix.safe(rename('slave_id'), edits));
+      },
+    };
+  },
+});

@@ -1,0 +1,208 @@
+// The language server: pull diagnostics for open test modules, quick fixes, "disable for this line",
+// and source.fixAll.crosstalk. Transport-agnostic: node/main.ts hands it a connection.
+import * as path from 'path';
+import {
+  CodeActionKind, DiagnosticSeverity, TextDocumentSyncKind, type CodeAction, type Connection, type Diagnostic,
+  type InitializeResult, type TextEdit,
+} from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { Documents, type OpenDocument } from './documents';
+import { isTestFile, moduleName } from './files';
+import type { Edit } from './fix';
+import { fixAll, lint, type Finding } from './lint';
+import { getParser } from './parser';
+import type { Rule, Severity } from './rule';
+import { rules as allRules } from './rules';
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
+
+export interface Settings { enable: boolean; select: string[]; ignore: string[] }
+const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [] };
+
+/** What a diagnostic carries so that code actions need no server state (ruff's approach). */
+interface DiagnosticData {
+  version: number;
+  fix?: { title: string; applicability: 'safe' | 'unsafe'; edits: TextEdit[] };
+  noqa?: TextEdit;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
+};
+
+export function startServer(connection: Connection, options: { wasmDir?: string } = {}): void {
+  const documents = new Documents();
+  const parser = getParser(options.wasmDir);
+  const settingsCache = new Map<string, Promise<Settings>>();
+  const lintCache = new Map<string, { version: number; findings: Finding[]; settings: Settings }>();
+  const lastFailure = new Map<string, string>();
+  let workspaceRoots: string[] = [];
+  let canPullConfiguration = false;
+
+  connection.onInitialize((params): InitializeResult => {
+    canPullConfiguration = !!params.capabilities.workspace?.configuration;
+    const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    workspaceRoots = folders.map(uriPath).filter((p): p is string => p !== null);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      },
+      serverInfo: { name: 'crosstalk' },
+    };
+  });
+
+  connection.onDidOpenTextDocument(({ textDocument: d }) => documents.didOpen(d.uri, d.languageId, d.version, d.text));
+  connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) => documents.didChange(d.uri, d.version, contentChanges));
+  connection.onDidCloseTextDocument(({ textDocument: d }) => {
+    documents.didClose(d.uri);
+    lintCache.delete(d.uri);
+    settingsCache.delete(d.uri);
+  });
+  connection.onDidChangeConfiguration(() => {
+    settingsCache.clear();
+    lintCache.clear();
+    connection.languages.diagnostics.refresh().catch(() => undefined);
+  });
+
+  async function settingsFor(uri: string): Promise<Settings> {
+    let s = settingsCache.get(uri);
+    if (!s) {
+      s = canPullConfiguration
+        ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'crosstalk' })
+          .then((c: Partial<Settings> | null) => ({ ...DEFAULT_SETTINGS, ...(c ?? {}) }), () => DEFAULT_SETTINGS)
+        : Promise.resolve(DEFAULT_SETTINGS);
+      settingsCache.set(uri, s);
+    }
+    return s;
+  }
+
+  function selectedRules(settings: Settings): Rule[] {
+    const sel = settings.select ?? [], ign = settings.ignore ?? [];
+    return allRules.filter(r => (sel.length === 0 || sel.some(c => r.id.startsWith(c))) && !ign.some(c => r.id.startsWith(c)));
+  }
+
+  function moduleFor(uri: string): string {
+    const file = uriPath(uri) ?? uri;
+    const root = workspaceRoots.filter(r => file.startsWith(r + path.sep)).sort((a, b) => b.length - a.length)[0];
+    return moduleName(file, root ?? path.dirname(file));
+  }
+
+  /** Findings for the document's current version (cached per version), or [] for non-test files. */
+  async function findingsFor(uri: string, entry: OpenDocument): Promise<Finding[]> {
+    const settings = await settingsFor(uri);
+    const cached = lintCache.get(uri);
+    if (cached && cached.version === entry.doc.version && cached.settings === settings) return cached.findings;
+    let findings: Finding[] = [];
+    if (settings.enable && isTestFile(uriPath(uri) ?? uri)) {
+      try {
+        const tree = documents.tree(await parser, entry);
+        findings = lint(tree, entry.doc.getText(), { rules: selectedRules(settings), moduleName: moduleFor(uri) });
+        lastFailure.delete(uri);
+      } catch (e) {
+        const reason = (e as Error).message;
+        if (lastFailure.get(uri) !== reason) connection.console.warn(`crosstalk: ${uri}: ${reason}; no diagnostics for this version`);
+        lastFailure.set(uri, reason);
+      }
+    }
+    lintCache.set(uri, { version: entry.doc.version, findings, settings });
+    return findings;
+  }
+
+  connection.languages.diagnostics.on(async ({ textDocument }) => {
+    const entry = documents.get(textDocument.uri);
+    if (!entry) return { kind: 'full', items: [] };
+    const findings = await findingsFor(textDocument.uri, entry);
+    return { kind: 'full', items: findings.map(f => toDiagnostic(f, entry.doc, textDocument.uri)) };
+  });
+
+  connection.onCodeAction(async ({ textDocument, context }) => {
+    const entry = documents.get(textDocument.uri);
+    if (!entry) return [];
+    const only = context.only;
+    const actions: CodeAction[] = [];
+    const wants = (kind: string) => !only || only.some(k => kind === k || kind.startsWith(k + '.'));
+    if (wants(CodeActionKind.QuickFix)) {
+      for (const d of context.diagnostics) {
+        const data = d.data as DiagnosticData | undefined;
+        if (d.source !== 'crosstalk' || !data || data.version !== entry.doc.version) continue;
+        if (data.fix) {
+          actions.push({
+            title: `Crosstalk (${d.code}): ${data.fix.title}${data.fix.applicability === 'unsafe' ? ' (unsafe)' : ''}`,
+            kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: data.fix.applicability === 'safe',
+            edit: { changes: { [textDocument.uri]: data.fix.edits } },
+          });
+        }
+        if (data.noqa) {
+          actions.push({
+            title: `Disable ${d.code} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [d],
+            edit: { changes: { [textDocument.uri]: [data.noqa] } },
+          });
+        }
+      }
+    }
+    if (only && wants(FIX_ALL_KIND)) {
+      const edit = await fixAllEdit(textDocument.uri, entry);
+      if (edit) actions.push({ title: 'Crosstalk: fix all safe fixes', kind: FIX_ALL_KIND, edit: { changes: { [textDocument.uri]: [edit] } } });
+    }
+    return actions;
+  });
+
+  async function fixAllEdit(uri: string, entry: OpenDocument): Promise<TextEdit | null> {
+    const settings = await settingsFor(uri);
+    if (!settings.enable || !isTestFile(uriPath(uri) ?? uri)) return null;
+    const text = entry.doc.getText();
+    try {
+      const result = fixAll(await parser, text, { rules: selectedRules(settings), moduleName: moduleFor(uri) });
+      return result.text === text ? null : minimalEdit(entry.doc, text, result.text);
+    } catch (e) {
+      connection.console.warn(`crosstalk: fix all in ${uri}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  connection.onShutdown(() => documents.dispose());
+  connection.listen();
+}
+
+function toTextEdit(doc: TextDocument, e: Edit): TextEdit {
+  return { range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.text };
+}
+
+function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
+  const data: DiagnosticData = {
+    version: doc.version,
+    fix: f.fix && { title: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits.map(e => toTextEdit(doc, e)) },
+    noqa: f.noqa && toTextEdit(doc, f.noqa),
+  };
+  return {
+    range: { start: f.startPos, end: f.endPos },
+    severity: SEVERITY[f.severity],
+    code: f.rule.id,
+    codeDescription: { href: f.rule.docsUrl },
+    source: 'crosstalk',
+    message: f.message,
+    relatedInformation: f.related.map(r => ({ location: { uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),
+    data,
+  };
+}
+
+/** One edit replacing only what differs between `before` and `after` (keeps cursor and folding). */
+function minimalEdit(doc: TextDocument, before: string, after: string): TextEdit {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  return toTextEdit(doc, { start, end: before.length - end, text: after.slice(start, after.length - end) });
+}
+
+/** The file-system path of a `file:` URI; for other schemes the URI's path (test-file patterns still apply). */
+function uriPath(uri: string): string | null {
+  try {
+    const u = new URL(uri);
+    return decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
+}

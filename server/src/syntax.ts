@@ -1,0 +1,171 @@
+// Small, allocation-light helpers over tree-sitter-python nodes.
+import type { Node } from './parser';
+
+export function isFunction(node: Node): boolean {
+  return node.type === 'function_definition';
+}
+
+export function isClass(node: Node): boolean {
+  return node.type === 'class_definition';
+}
+
+/** The name of a function or class definition. */
+export function defName(def: Node): string {
+  return def.childForFieldName('name')?.text ?? '';
+}
+
+/** The decorator expressions of a function or class definition, outermost first. */
+export function decorators(def: Node): Node[] {
+  const parent = def.parent;
+  if (parent?.type !== 'decorated_definition') return [];
+  const out: Node[] = [];
+  for (const child of parent.namedChildren) {
+    if (child?.type === 'decorator') {
+      const expr = child.namedChildren.find(c => c?.type !== 'comment');
+      if (expr) out.push(expr);
+    }
+  }
+  return out;
+}
+
+/** The statements of a definition's body (`block`), comments excluded. */
+export function bodyStatements(def: Node): Node[] {
+  const body = def.childForFieldName('body');
+  return body ? body.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+}
+
+/** The function being called, for a `call` node (unwrapping nothing). */
+export function callee(call: Node): Node | null {
+  return call.childForFieldName('function');
+}
+
+/** `name=value` arguments of a call (or a decorator call), by name. */
+export function keywordArgument(call: Node, name: string): Node | null {
+  const args = call.childForFieldName('arguments');
+  if (!args) return null;
+  for (const arg of args.namedChildren) {
+    if (arg?.type === 'keyword_argument' && arg.childForFieldName('name')?.text === name) {
+      return arg.childForFieldName('value');
+    }
+  }
+  return null;
+}
+
+export function hasDictionarySplat(call: Node): boolean {
+  return !!call.childForFieldName('arguments')?.namedChildren.some(a => a?.type === 'dictionary_splat');
+}
+
+export function positionalArguments(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return [];
+  return args.namedChildren.filter((a): a is Node =>
+    a !== null && a.type !== 'keyword_argument' && a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+}
+
+/**
+ * The value of a plain string literal, or null for f-strings with interpolations, bytes, and
+ * anything that is not a single literal.
+ */
+export function stringValue(node: Node): string | null {
+  if (node.type !== 'string') return null;
+  const prefix = node.firstChild?.text.toLowerCase() ?? '';
+  if (prefix.includes('b')) return null;
+  let value = '';
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'interpolation') return null;
+    if (child.type === 'string_content' || child.type === 'escape_sequence') value += child.text;
+  }
+  return value;
+}
+
+/** The text of a string literal's content, interpolations included as written (for f-strings). */
+export function stringContentText(node: Node): string {
+  const start = node.firstChild, end = node.lastChild;
+  if (!start || !end || start === end) return '';
+  return node.text.slice(start.endIndex - node.startIndex, end.startIndex - node.startIndex);
+}
+
+/** Parameter names of a function definition, in order. */
+export function parameterNames(fn: Node): string[] {
+  const params = fn.childForFieldName('parameters');
+  if (!params) return [];
+  const names: string[] = [];
+  for (const p of params.namedChildren) {
+    const id = p && parameterIdentifier(p);
+    if (id) names.push(id.text);
+  }
+  return names;
+}
+
+export function parameterIdentifier(param: Node): Node | null {
+  switch (param.type) {
+    case 'identifier': return param;
+    case 'typed_parameter': return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
+    case 'default_parameter':
+    case 'typed_default_parameter': return param.childForFieldName('name');
+    case 'list_splat_pattern':
+    case 'dictionary_splat_pattern': return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
+    default: return null;
+  }
+}
+
+/** Ancestors of `node`, innermost first. */
+export function* ancestors(node: Node): Generator<Node> {
+  for (let p = node.parent; p; p = p.parent) yield p;
+}
+
+/** The innermost function or class definition that contains `node` (not `node` itself). */
+export function enclosingDefinition(node: Node): Node | null {
+  for (const a of ancestors(node)) if (a.type === 'function_definition' || a.type === 'class_definition') return a;
+  return null;
+}
+
+export function enclosingFunction(node: Node): Node | null {
+  for (const a of ancestors(node)) if (a.type === 'function_definition') return a;
+  return null;
+}
+
+/** The class whose body directly holds `fn` as a method, if any. */
+export function methodClass(fn: Node): Node | null {
+  let p = fn.parent;
+  if (p?.type === 'decorated_definition') p = p.parent;
+  if (p?.type !== 'block') return null;
+  return p.parent?.type === 'class_definition' ? p.parent : null;
+}
+
+/** The statement that starts a definition: its `decorated_definition` if decorated, else itself. */
+export function definitionStatement(def: Node): Node {
+  return def.parent?.type === 'decorated_definition' ? def.parent : def;
+}
+
+/** The text from the start of `node`'s line to `node`: the indentation of a statement. */
+export function indentOf(text: string, index: number): string {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const prefix = text.slice(lineStart, index);
+  return /^[ \t]*$/.test(prefix) ? prefix : prefix.match(/^[ \t]*/)![0];
+}
+
+export function eolOf(text: string): string {
+  const i = text.indexOf('\n');
+  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/** Depth-first pre-order walk of `root`'s subtree with a cursor; `enter` returning false skips children. */
+export function walk(root: Node, enter: (node: Node) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      const descend = enter(cursor.currentNode) !== false;
+      if (descend && cursor.gotoFirstChild()) { depth++; continue; }
+      while (!cursor.gotoNextSibling()) {
+        if (depth === 0 || !cursor.gotoParent()) return;
+        depth--;
+      }
+      if (depth === 0) return;
+    }
+  } finally {
+    cursor.delete();
+  }
+}

@@ -1,0 +1,172 @@
+// What the test frameworks make of a file: which definitions are tests, setUp hooks or fixtures,
+// which classes are Django test cases, and which scopes have an isolated cache. Computed lazily,
+// once per file and definition.
+import type { Names } from './names';
+import type { Node } from './parser';
+import {
+  bodyStatements, decorators, defName, hasDictionarySplat, keywordArgument, methodClass,
+  parameterNames, walk,
+} from './syntax';
+
+export const DJANGO_TEST_CASES = new Set([
+  'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
+  'django.test.LiveServerTestCase', 'django.contrib.staticfiles.testing.StaticLiveServerTestCase',
+  'rest_framework.test.APISimpleTestCase', 'rest_framework.test.APITestCase',
+  'rest_framework.test.APITransactionTestCase', 'rest_framework.test.APILiveServerTestCase',
+]);
+
+const SETUP_HOOKS = new Set(['setUp', 'tearDown', 'setUpClass', 'tearDownClass', 'setUpTestData',
+  'asyncSetUp', 'asyncTearDown', 'setup_method', 'teardown_method', 'setup_class', 'teardown_class']);
+
+/**
+ * 'django': derives (in this file) from a Django test case, so `@override_settings` can decorate it;
+ * 'presumed': derives from an imported `*TestCase` we cannot see, most likely a project base class;
+ * 'other': a pytest class, a `unittest.TestCase`, or a plain class.
+ */
+export type ClassKind = 'django' | 'presumed' | 'other';
+
+export class Testing {
+  private readonly classesByName = new Map<string, Node>();
+  private readonly kinds = new Map<number, ClassKind>();
+  private readonly isolated = new Map<number, boolean>();
+  private fileIsolation: boolean | undefined;
+
+  constructor(private readonly root: Node, private readonly names: Names) {
+    for (const stmt of root.namedChildren) {
+      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (def?.type === 'class_definition') this.classesByName.set(defName(def), def);
+    }
+  }
+
+  isTestFunction(fn: Node): boolean {
+    return defName(fn).startsWith('test');
+  }
+
+  isSetupHook(fn: Node): boolean {
+    return methodClass(fn) !== null && SETUP_HOOKS.has(defName(fn));
+  }
+
+  isFixture(fn: Node): boolean {
+    return decorators(fn).some(d => this.isFixtureDecorator(d));
+  }
+
+  private isFixtureDecorator(d: Node): boolean {
+    const target = d.type === 'call' ? d.childForFieldName('function') : d;
+    if (!target) return false;
+    const q = this.names.resolve(target);
+    return q === 'pytest.fixture' || q === 'pytest_asyncio.fixture';
+  }
+
+  /** The in-file class definition a base-class expression names, if any. */
+  inFileClass(base: Node): Node | undefined {
+    return base.type === 'identifier' ? this.classesByName.get(base.text) : undefined;
+  }
+
+  baseExpressions(cls: Node): Node[] {
+    const sup = cls.childForFieldName('superclasses');
+    return sup ? sup.namedChildren.filter((c): c is Node => c !== null && c.type !== 'keyword_argument' && c.type !== 'comment') : [];
+  }
+
+  classKind(cls: Node, seen = new Set<number>()): ClassKind {
+    const known = this.kinds.get(cls.id);
+    if (known) return known;
+    if (seen.has(cls.id)) return 'other';
+    seen.add(cls.id);
+    let kind: ClassKind = 'other';
+    for (const base of this.baseExpressions(cls)) {
+      const local = this.inFileClass(base);
+      const k: ClassKind = local ? this.classKind(local, seen) : this.importedKind(base);
+      if (k === 'django') { kind = 'django'; break; }
+      if (k === 'presumed') kind = 'presumed';
+    }
+    this.kinds.set(cls.id, kind);
+    return kind;
+  }
+
+  private importedKind(base: Node): ClassKind {
+    const q = this.names.resolve(base);
+    if (q !== undefined && DJANGO_TEST_CASES.has(q)) return 'django';
+    const last = (q ?? base.text).split('.').pop() ?? '';
+    if (q?.startsWith('unittest.')) return 'other';
+    return /TestCase$/.test(last) ? 'presumed' : 'other';
+  }
+
+  /** A class that holds tests: a Django/unittest case, a pytest `Test*` class, or one with `test*` methods. */
+  isTestClass(cls: Node): boolean {
+    if (this.classKind(cls) !== 'other' || /^Test/.test(defName(cls))) return true;
+    if (this.baseExpressions(cls).some(b => /TestCase$/.test(b.text))) return true;
+    return bodyStatements(cls).some(s => {
+      const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : s;
+      return def?.type === 'function_definition' && this.isTestFunction(def);
+    });
+  }
+
+  /**
+   * Whether `CACHES` is overridden for every test that runs `def` (a class or function): by
+   * `@override_settings(CACHES=...)` on it, its class or an in-file base class; by a `with` block
+   * or the pytest-django `settings` fixture inside it; or by an autouse fixture in the file or class.
+   */
+  cacheIsolated(def: Node): boolean {
+    const cached = this.isolated.get(def.id);
+    if (cached !== undefined) return cached;
+    this.isolated.set(def.id, false); // cycle guard for `class A(A)`
+    let result = this.fileCacheIsolated() || this.decoratedWithCaches(def);
+    if (!result && def.type === 'class_definition') {
+      result = this.baseExpressions(def).some(b => { const local = this.inFileClass(b); return !!local && this.cacheIsolated(local); })
+        || this.hasIsolatingAutouseFixture(bodyStatements(def));
+    }
+    if (!result && def.type === 'function_definition') {
+      const cls = methodClass(def);
+      result = (cls !== null && this.cacheIsolated(cls)) || this.bodyIsolatesCache(def);
+    }
+    this.isolated.set(def.id, result);
+    return result;
+  }
+
+  private fileCacheIsolated(): boolean {
+    this.fileIsolation ??= this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null));
+    return this.fileIsolation;
+  }
+
+  private hasIsolatingAutouseFixture(statements: Node[]): boolean {
+    return statements.some(s => {
+      const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : null;
+      if (def?.type !== 'function_definition') return false;
+      const autouse = decorators(def).some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
+      return autouse && this.bodyIsolatesCache(def);
+    });
+  }
+
+  /** `@override_settings(CACHES=...)` (or `**splat`, which we cannot see into) among the decorators. */
+  decoratedWithCaches(def: Node): boolean {
+    return decorators(def).some(d => this.overridesCaches(d));
+  }
+
+  overridesCaches(call: Node): boolean {
+    if (call.type !== 'call') return false;
+    const fn = call.childForFieldName('function');
+    const isOverride = this.names.is(fn, 'django.test.override_settings')
+      // `self.settings(...)` in a Django test case
+      || (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && fn.childForFieldName('attribute')?.text === 'settings');
+    return isOverride && (keywordArgument(call, 'CACHES') !== null || hasDictionarySplat(call));
+  }
+
+  private bodyIsolatesCache(fn: Node): boolean {
+    const body = fn.childForFieldName('body');
+    if (!body) return false;
+    const hasSettingsFixture = parameterNames(fn).includes('settings');
+    let found = false;
+    walk(body, node => {
+      if (found) return false;
+      if (node.type === 'with_item' || node.type === 'call') {
+        const call = node.type === 'with_item' ? node.childForFieldName('value') : node;
+        if (call && this.overridesCaches(call.type === 'as_pattern' ? call.namedChildren[0]! : call)) found = true;
+      } else if (hasSettingsFixture && node.type === 'assignment') {
+        // pytest-django: `settings.CACHES = {...}` is undone after the test
+        if (node.childForFieldName('left')?.text === 'settings.CACHES') found = true;
+      }
+      return !found;
+    });
+    return found;
+  }
+}

@@ -1,0 +1,51 @@
+import * as path from 'path';
+import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/lint';
+import { getParser, parse } from '../../server/src/parser';
+import { walk } from '../../server/src/syntax';
+
+/** The repository root (tests run from test/out/unit). */
+export const ROOT = path.resolve(__dirname, '../../..');
+export const parser = () => getParser(__dirname);
+
+export async function lintText(text: string, options: LintOptions = {}): Promise<Finding[]> {
+  const tree = parse(await parser(), text);
+  try { return lint(tree, text, options); } finally { tree.delete(); }
+}
+
+export async function fixText(text: string, options: LintOptions & { unsafe?: boolean } = {}) {
+  return fixAll(await parser(), text, options);
+}
+
+/** ERROR and MISSING nodes of a parse, as `type@line` strings. */
+export async function syntaxErrors(text: string): Promise<string[]> {
+  const tree = parse(await parser(), text);
+  const out: string[] = [];
+  try {
+    walk(tree.rootNode, n => {
+      if (n.isError || n.isMissing) out.push(`${n.isMissing ? 'MISSING' : 'ERROR'}@${n.startPosition.row + 1}`);
+      return true;
+    });
+  } finally { tree.delete(); }
+  return out;
+}
+
+/**
+ * `# expect: [XT001, XT002]` assertions (ruff's mdtest grammar): a trailing one applies to its own line,
+ * a stack of full-line ones to the next code line. Returns "line:CODE" strings, 1-based lines.
+ */
+export function expectations(text: string): string[] {
+  const out: string[] = [];
+  let pending: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const m = /#\s*expect:\s*\[([^\]]*)\]/.exec(line);
+    const codes = m ? m[1]!.split(',').map(s => s.trim()).filter(Boolean) : [];
+    const fullLine = line.trimStart().startsWith('#');
+    if (fullLine) { pending.push(...codes); return; }
+    if (line.trim() === '') return;
+    for (const c of [...pending, ...codes]) out.push(`${i + 1}:${c}`);
+    pending = [];
+  });
+  return out.sort();
+}
+
+export const found = (findings: Finding[]) => findings.map(f => `${f.startPos.line + 1}:${f.rule.id}`).sort();
