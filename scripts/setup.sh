@@ -9,10 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CS_VERSION=4.139.1       # code-server 4.139.1 = VS Code 1.139.1
-NODE24_VERSION=24.21.0   # code-server's postinstall refuses any other Node major
-CACHE=${CROSSTALK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crosstalk}
-VSCODE_DIR=$CACHE/vscode-$CS_VERSION-node$NODE24_VERSION
+# versions live in package.json "config" (test/e2e/vscode.js reads the same)
+CS_VERSION=$(node -p 'require("./package.json").config.codeServer')      # code-server 4.139.1 = VS Code 1.139.1
+NODE24_VERSION=$(node -p 'require("./package.json").config.node24')      # code-server refuses any other Node major
+VSCODE_DIR=$(node -p 'require("./test/e2e/vscode.js").vscodeDir()')
 say() { echo "[setup $(date +%T)] $*"; }
 
 need_apt=()

@@ -1,0 +1,37 @@
+// End-to-end: the built extension in a real VS Code (see codeWebShim.js), through
+// @vscode/test-electron's runTests with vscodeExecutablePath pointing at the shim.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { runTests } = require('@vscode/test-electron');
+const vscode = require('./vscode');
+
+const ROOT = path.resolve(__dirname, '../..');
+
+(async () => {
+  if (!fs.existsSync(path.join(vscode.vscodeDir(), '.complete'))) {
+    console.error(`test:e2e: no offline VS Code in ${vscode.vscodeDir()}; run: npm run setup`);
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'server/out/server.js'))) {
+    console.error('test:e2e: the extension is not built; run: npm run build');
+    process.exit(2);
+  }
+  // a fresh copy per run: the tests edit files (and code-server may save them)
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-e2e-ws-'));
+  fs.cpSync(path.join(__dirname, 'workspace'), workspace, { recursive: true });
+  const started = Date.now();
+  try {
+    await runTests({
+      vscodeExecutablePath: path.join(__dirname, 'codeWebShim.js'),
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: path.join(__dirname, 'suite/index.js'),
+      launchArgs: [workspace],
+    });
+    console.log(`e2e: passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    fs.rmSync(workspace, { recursive: true, force: true });
+  } catch (e) {
+    console.error(`e2e: failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${e.message || e} (workspace kept in ${workspace})`);
+    process.exit(1);
+  }
+})();

@@ -1,0 +1,91 @@
+// Runs inside the VS Code extension host (extensionTestsPath). Deliberately tiny: a list of async
+// tests, polled (never fixed sleeps: diagnostics and code actions arrive asynchronously).
+const assert = require('assert');
+const vscode = require('vscode');
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+async function poll(what, fn, timeoutMs = 30000) {
+  const start = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const codeOf = d => (typeof d.code === 'object' ? d.code.value : d.code);
+const diagnostics = (uri, code) => vscode.languages.getDiagnostics(uri).filter(d => d.source === 'crosstalk' && codeOf(d) === code);
+
+async function open(relative) {
+  const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, relative);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  return { uri, doc };
+}
+
+/** Waits for `code` on `uri`, applies the quick fix whose title starts with `title`, waits for it to go. */
+async function applyQuickFix(uri, code, title) {
+  const [diag] = await poll(`${code} on ${uri.path}`, () => { const d = diagnostics(uri, code); return d.length && d; });
+  const action = await poll(`the "${title}" quick fix`, async () => {
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    return actions.find(a => a.title.startsWith(title));
+  });
+  assert.ok(await vscode.workspace.applyEdit(action.edit), 'the edit applies');
+  await poll(`${code} to disappear after the fix`, () => diagnostics(uri, code).length === 0);
+  return diag;
+}
+
+const tests = {
+  async 'XT001 on a DRF throttling test, fixed with @override_settings(CACHES=...)'() {
+    const { uri, doc } = await open('tests/test_throttling.py');
+    const diag = await applyQuickFix(uri, 'XT001', 'Crosstalk (XT001): Give LoginThrottleTests its own LocMem cache');
+    assert.equal(diag.range.start.line, 4);
+    assert.match(diag.message, /DRF throttling/);
+    const text = doc.getText();
+    assert.match(text, /^from django\.test import TestCase, override_settings$/m, 'import merged');
+    assert.match(text, /^@override_settings\(CACHES=\{"default": \{"BACKEND": "django\.core\.cache\.backends\.locmem\.LocMemCache", "LOCATION": "tests\.test_throttling\.LoginThrottleTests"\}\}\)\nclass LoginThrottleTests\(TestCase\):$/m);
+  },
+
+  async 'XT010 on an inline model, fixed with @isolate_apps'() {
+    const { uri, doc } = await open('tests/test_models.py');
+    const diag = await applyQuickFix(uri, 'XT010', 'Crosstalk (XT010): Wrap test_verbose_name in @isolate_apps("analytics")');
+    assert.equal(diag.range.start.line, 6);
+    const text = doc.getText();
+    assert.match(text, /^from django\.test\.utils import isolate_apps$/m, 'import added');
+    assert.match(text, /\n {4}@isolate_apps\("analytics"\)\n {4}def test_verbose_name\(self\):/);
+  },
+
+  async 'source.fixAll.crosstalk renames every removed xdist name'() {
+    const { uri, doc } = await open('tests/test_cleanup.py');
+    await poll('XT030 diagnostics', () => diagnostics(uri, 'XT030').length === 4);
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri,
+      new vscode.Range(0, 0, doc.lineCount, 0), 'source.fixAll.crosstalk');
+    const fixAll = actions.find(a => a.kind && a.kind.value === 'source.fixAll.crosstalk');
+    assert.ok(fixAll, `fix-all offered (got: ${actions.map(a => a.title).join(', ')})`);
+    assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
+    assert.doesNotMatch(doc.getText(), /slave/);
+    assert.match(doc.getText(), /config\.workerinput\["workerid"\]/);
+    await poll('XT030 to disappear', () => diagnostics(uri, 'XT030').length === 0);
+  },
+};
+
+exports.run = async function run() {
+  let passed = 0, failed = 0;
+  for (const [name, test] of Object.entries(tests)) {
+    const start = Date.now();
+    try {
+      await test();
+      passed++;
+      console.log(`  ✔ ${name} (${Date.now() - start} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`  ✖ ${name}\n${(e && e.stack) || e}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => {});
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} workbench)`);
+  if (failed) throw new Error(`${failed} end-to-end test(s) failed`);
+};
