@@ -5,10 +5,11 @@ import { Fix } from './fix';
 import { importName } from './imports';
 import type { Node } from './parser';
 import type { RuleContext } from './rule';
-import { definitionStatement, defName, stringValue, walk } from './syntax';
+import { defName, stringValue, walk } from './syntax';
 
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
+const USE_TYPES = new Set(['call', 'comparison_operator', 'identifier', 'string', 'comment']);
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
@@ -24,18 +25,25 @@ export function cacheAlias(node: Node): string | null {
   return key ? stringValue(key) : null;
 }
 
-export interface CacheUse { node: Node; kind: 'cache' | 'throttle'; label: string; aliases: Set<string> }
+/** `throttle`: a throttle class or setting, or a 429 assertion; `throttle-name`: only a throttle-ish name. */
+export interface CacheUse { node: Node; kind: 'cache' | 'throttle' | 'throttle-name'; label: string; aliases: Set<string> }
 
 /**
- * The first place in `def` (decorators and name included) that uses the Django cache: a method call
+ * Where `def` (decorators and name included) uses the Django cache, throttling first: a method call
  * on `cache`/`caches[...]`, or DRF throttling (throttle classes or settings, a throttle or ratelimit
  * name, an assertion on status 429). `aliases` collects every literal cache alias the body uses.
  */
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   let first: CacheUse | null = null;
   const aliases = new Set<string>(['default']);
-  const consider = (use: Omit<CacheUse, 'aliases'>) => { if (!first || use.node.startIndex < first.node.startIndex) first = { ...use, aliases }; };
-  walk(definitionStatement(def), node => {
+  // A throttle class or 429 explains most (the pk collision is the surprise), then a cache call, then a
+  // throttle-ish name; ties go to the first use.
+  const RANK = { throttle: 0, cache: 1, 'throttle-name': 2 } as const;
+  const rank = (u: Omit<CacheUse, 'aliases'>) => RANK[u.kind];
+  const consider = (use: Omit<CacheUse, 'aliases'>) => {
+    if (!first || rank(use) < rank(first) || (rank(use) === rank(first) && use.node.startIndex < first.node.startIndex)) first = { ...use, aliases };
+  };
+  walk(ctx.defs.statement(def), node => {
     switch (node.type) {
       case 'call': {
         const fn = node.childForFieldName('function');
@@ -52,22 +60,21 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
       case 'comparison_operator':
         if (node.namedChildren.some(c => c !== null && is429(c))) consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
         return true;
-      case 'identifier':
-        if (THROTTLE_WORD.test(node.text) || node.text === 'HTTP_429_TOO_MANY_REQUESTS') {
-          const q = ctx.names.resolve(node);
-          const what = q?.startsWith('rest_framework.throttling.') ? `DRF's ${node.text}` : `\`${node.text}\``;
-          consider({ node, kind: 'throttle', label: what });
+      case 'identifier': {
+        if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
+        else if (THROTTLE_WORD.test(node.text)) {
+          const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
+          if (q?.startsWith('rest_framework.throttling.')) consider({ node, kind: 'throttle', label: `DRF's ${node.text}` });
+          else consider({ node, kind: 'throttle-name', label: `\`${node.text}\`` });
         }
         return true;
-      case 'string':
-      case 'comment':
+      }
+      default: // strings and comments: their words are not code
         return false;
-      default:
-        return true;
     }
-  });
+  }, USE_TYPES);
   const name = def.childForFieldName('name');
-  if (!first && name && THROTTLE_WORD.test(defName(def))) first = { node: name, kind: 'throttle', label: `the name \`${defName(def)}\``, aliases };
+  if (!first && name && THROTTLE_WORD.test(defName(def))) first = { node: name, kind: 'throttle-name', label: `the name \`${defName(def)}\``, aliases };
   return first;
 }
 
@@ -89,14 +96,14 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
 /** The isolation fix for a Django test class or a test function. */
 export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable<string>, safe: boolean): Fix {
   const { expr, edits } = importName(ctx, 'django.test', 'override_settings');
-  const location = `${ctx.file.moduleName}.${qualifiedDefName(def)}`;
+  const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
   const decorator = addDecorator(ctx.file.text, ctx.file.eol, def, `${expr}(${isolatedCaches(location, aliases)})`);
   const title = `Give ${defName(def)} its own LocMem cache with @override_settings(CACHES=...)`;
   return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, decorator]);
 }
 
-function qualifiedDefName(def: Node): string {
+function qualifiedDefName(ctx: RuleContext, def: Node): string {
   const parts = [defName(def)];
-  for (let p = def.parent; p; p = p.parent) if (p.type === 'class_definition' || p.type === 'function_definition') parts.unshift(defName(p));
+  for (const d of ctx.defs.around(def)) if (d.type !== 'lambda') parts.unshift(defName(d.node));
   return parts.join('.');
 }

@@ -52,7 +52,9 @@ export function decodeSource(bytes: Uint8Array): Decoded {
   const body = bom ? bytes.subarray(3) : bytes;
   const head = Buffer.from(body.subarray(0, 400)).toString('latin1').split('\n').slice(0, 2).join('\n');
   const cookie = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/m.exec(head)?.[1]?.toLowerCase();
-  const encoding = !cookie || bom || /^utf[-_]?8/.test(cookie) ? 'utf-8' : cookie;
+  const encoding = !cookie || bom || /^utf[-_]?8/.test(cookie) ? 'utf-8' : LATIN1.test(cookie) ? 'latin-1' : cookie.replace(/_/g, '-');
+  // ISO-8859-1 decodes every byte and round-trips exactly (WHATWG's "latin1" label means windows-1252)
+  if (encoding === 'latin-1') return { text: Buffer.from(body).toString('latin1'), encoding, bom };
   const decoder = (() => {
     try {
       return new TextDecoder(encoding, { fatal: true });
@@ -68,12 +70,14 @@ export function decodeSource(bytes: Uint8Array): Decoded {
   }
 }
 
+const LATIN1 = /^(latin[-_]?1|iso[-_]?8859[-_]?1|l1|8859|cp819)$/;
+
 /** Encodes text back the way `decodeSource` found it; null when that encoding cannot be written. */
 export function encodeSource(text: string, decoded: Decoded): Uint8Array | null {
   const enc = decoded.encoding;
   let body: Buffer;
   if (enc === 'utf-8') body = Buffer.from(text, 'utf8');
-  else if (/^(latin-?1|iso-?8859-?1|l1)$/.test(enc)) body = Buffer.from(text, 'latin1');
+  else if (enc === 'latin-1') body = Buffer.from(text, 'latin1');
   else if (/^(ascii|us-ascii)$/.test(enc) && /^[\x00-\x7f]*$/.test(text)) body = Buffer.from(text, 'ascii');
   else return null;
   return decoded.bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body;

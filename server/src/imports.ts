@@ -7,14 +7,15 @@ import type { RuleContext } from './rule';
 
 export interface Imported { expr: string; edits: Edit[] }
 
+/** Per file: the top-level `from m import ...` statements and where a new import line goes. */
+interface ImportSites { fromStatements: Map<string, Node>; newLineAt: { at: number; before: string } }
+const sites = new WeakMap<RuleContext['file'], ImportSites>();
+
 /** An expression for `module.name` valid at module level, and the edits that make it so. */
 export function importName(ctx: RuleContext, module: string, name: string): Imported {
   const existing = ctx.names.moduleNameFor(`${module}.${name}`);
   if (existing) return { expr: existing, edits: [] };
-  const root = ctx.file.tree.rootNode;
-  const fromStatement = topLevelStatements(root).find(s =>
-    s.type === 'import_from_statement' && s.childForFieldName('module_name')?.text === module
-    && !s.namedChildren.some(c => c?.type === 'wildcard_import'));
+  const fromStatement = importSites(ctx).fromStatements.get(module);
   if (fromStatement) {
     const names = fromStatement.childrenForFieldName('name').filter((n): n is Node => n !== null);
     const last = names[names.length - 1];
@@ -30,23 +31,38 @@ export function importModule(ctx: RuleContext, module: string): Imported {
   return { expr: module, edits: [newImportLine(ctx, `import ${module}`)] };
 }
 
-function topLevelStatements(root: Node): Node[] {
-  return root.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+function newImportLine(ctx: RuleContext, line: string): Edit {
+  const { at, before } = importSites(ctx).newLineAt;
+  return Edit.insert(at, before + line + ctx.file.eol);
 }
 
-/** Inserts `line` after the last of the leading imports (or the docstring / `__future__` imports). */
-function newImportLine(ctx: RuleContext, line: string): Edit {
-  const { eol, text } = ctx.file;
+function importSites(ctx: RuleContext): ImportSites {
+  let s = sites.get(ctx.file);
+  if (s) return s;
+  const { eol, text, tree } = ctx.file;
+  const fromStatements = new Map<string, Node>();
+  // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
   let anchor: Node | undefined;
-  for (const stmt of topLevelStatements(ctx.file.tree.rootNode)) {
+  let leading = true;
+  for (const stmt of tree.rootNode.namedChildren) {
+    if (!stmt || stmt.type === 'comment') continue;
+    if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
+      const module = stmt.childForFieldName('module_name')?.text;
+      if (module && !fromStatements.has(module)) fromStatements.set(module, stmt);
+    }
+    if (!leading) continue;
     const isImport = stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || stmt.type === 'future_import_statement';
     const isDocstring = !anchor && stmt.type === 'expression_statement' && stmt.firstNamedChild?.type === 'string';
     if (isImport || isDocstring) anchor = stmt;
-    else if (stmt.type !== 'if_statement' && stmt.type !== 'try_statement') break;
+    else if (stmt.type !== 'if_statement' && stmt.type !== 'try_statement') leading = false;
   }
-  if (!anchor) return Edit.insert(0, line + eol);
-  // after the anchor's line (keeping a trailing comment on it where it is)
-  const at = text.indexOf('\n', anchor.endIndex);
-  if (at < 0) return Edit.insert(text.length, eol + line + eol);
-  return Edit.insert(at + 1, line + eol);
+  let newLineAt = { at: 0, before: '' };
+  if (anchor) {
+    // after the anchor's line, keeping a trailing comment on it where it is
+    const nl = text.indexOf('\n', anchor.endIndex);
+    newLineAt = nl < 0 ? { at: text.length, before: eol } : { at: nl + 1, before: '' };
+  }
+  s = { fromStatements, newLineAt };
+  sites.set(ctx.file, s);
+  return s;
 }

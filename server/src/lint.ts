@@ -1,5 +1,6 @@
 // The rule engine: one walk over the tree, dispatching each node to the rules that listen for its
 // type; then noqa filtering. Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
+import { Definitions } from './defs';
 import { applyFixes, type Edit, type Fix } from './fix';
 import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
@@ -7,7 +8,7 @@ import { parse, type Node, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from './rules';
-import { eolOf, walk } from './syntax';
+import { eolOf } from './syntax';
 import { Testing } from './testing';
 
 export interface Position { line: number; character: number }
@@ -41,17 +42,18 @@ function span(node: Node): Span {
 export function lint(tree: Tree, text: string, options: LintOptions = {}): Finding[] {
   const rules = options.rules ?? allRules;
   const root = tree.rootNode;
-  const names = new Names(root);
+  const defs = new Definitions(tree); // throws ParseError on absurd nesting
+  const names = new Names(root, defs);
   const file: FileFacts = { text, tree, moduleName: options.moduleName ?? 'tests', eol: eolOf(text) };
   const reports: { rule: Rule; report: Report }[] = [];
   const ctxFor = (rule: Rule): RuleContext => ({
-    file, names, testing,
+    file, names, testing, defs,
     report(report) {
       if (report.fix && rule.fix === 'none') throw new Error(`${rule.id} reported a fix but declares fix: 'none'`);
       reports.push({ rule, report });
     },
   });
-  const testing = new Testing(root, names);
+  const testing = new Testing(root, names, defs);
 
   const byType = new Map<string, ((node: Node) => void)[]>();
   for (const rule of rules) {
@@ -64,14 +66,24 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
   }
 
   const noqaByLine = new Map<number, { noqa: Noqa | null; comment: boolean }>();
-  walk(root, node => {
-    if (node.type === 'comment') {
-      noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
-      return;
+  // Node objects are materialised only for types someone listens to: most nodes are just passed.
+  const cursor = tree.walk();
+  try {
+    walk: for (;;) {
+      const type = cursor.nodeType;
+      if (type === 'comment') {
+        const node = cursor.currentNode;
+        noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
+      } else {
+        const listeners = byType.get(type);
+        if (listeners) { const node = cursor.currentNode; for (const fn of listeners) fn(node); }
+      }
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) break walk;
     }
-    const listeners = byType.get(node.type);
-    if (listeners) for (const fn of listeners) fn(node);
-  });
+  } finally {
+    cursor.delete();
+  }
 
   const findings: Finding[] = [];
   for (const { rule, report } of reports) {

@@ -1,5 +1,6 @@
 // What a name means in a file: imports and aliases resolved to canonical qualified names, with
 // Python's scoping (a parameter, local or class attribute of the same name shadows the import).
+import type { Definitions } from './defs';
 import type { Node } from './parser';
 import { parameterIdentifier, walk } from './syntax';
 
@@ -23,14 +24,17 @@ type Binding = string | null;
 const UNBOUND = Symbol('unbound');
 interface Scope { bindings: Map<string, Binding>; star: boolean }
 
-const SCOPE_TYPES = new Set(['module', 'function_definition', 'class_definition', 'lambda']);
 const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'list_comprehension',
   'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+/** the node types that bind names (the rest of a scope's body is passed through unmaterialised) */
+const BINDING_TYPES = new Set([...NESTED, 'import_statement', 'import_from_statement', 'assignment',
+  'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'except_clause',
+  'global_statement', 'nonlocal_statement']);
 
 export class Names {
   private readonly scopes = new Map<number, Scope>();
 
-  constructor(private readonly root: Node) {}
+  constructor(private readonly root: Node, private readonly defs: Definitions) {}
 
   /**
    * The canonical qualified name `node` refers to (`cache`, `c.get`, `django.test.override_settings`),
@@ -85,18 +89,18 @@ export class Names {
   private lookup(name: string, at: Node, unbound: true): string | typeof UNBOUND | undefined;
   private lookup(name: string, at: Node, unbound = false): string | typeof UNBOUND | undefined {
     let first = true;
-    for (let scopeNode: Node | null = enclosingScope(at); scopeNode; scopeNode = enclosingScope(scopeNode)) {
+    for (let def = this.defs.scopeOf(at); ; def = def && this.defs.scopeOf(def.node)) {
       // A class body's names are visible only to code directly in that body, not to its methods.
-      if (scopeNode.type === 'class_definition' && !first) continue;
+      if (def?.type === 'class_definition' && !first) continue;
       first = false;
-      const scope = this.scopeOf(scopeNode);
+      const scope = this.scopeOf(def?.node ?? this.root);
       if (scope.bindings.has(name)) {
         const b = scope.bindings.get(name)!;
         return b === null ? undefined : canonical(b);
       }
       if (scope.star) return undefined;
+      if (!def) return unbound ? UNBOUND : undefined;
     }
-    return unbound ? UNBOUND : undefined;
   }
 
   private scopeOf(node: Node): Scope {
@@ -107,26 +111,6 @@ export class Names {
     }
     return scope;
   }
-}
-
-function enclosingScope(node: Node): Node | null {
-  for (let p = node.parent; p; p = p.parent) {
-    if (SCOPE_TYPES.has(p.type)) {
-      // A default value or decorator belongs to the enclosing scope, not to the function itself.
-      if (p.type !== 'module' && !isInsideBody(node, p)) continue;
-      return p;
-    }
-  }
-  return null;
-}
-
-function isInsideBody(node: Node, def: Node): boolean {
-  const body = def.childForFieldName('body');
-  if (body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return true;
-  // a lambda's or function's parameters are its own
-  const params = def.childForFieldName('parameters');
-  return !!params && node.startIndex >= params.startIndex && node.endIndex <= params.endIndex
-    && def.type === 'lambda';
 }
 
 function bind(scope: Scope, name: string, value: Binding): void {
@@ -216,6 +200,6 @@ function collectBindings(scopeNode: Node): Scope {
       default:
         return true;
     }
-  });
+  }, BINDING_TYPES);
   return scope;
 }

@@ -1,4 +1,5 @@
 // The contract between the engine and a rule module (one file per rule, ESLint's create() model).
+import type { Definitions } from './defs';
 import type { Fix } from './fix';
 import type { Names } from './names';
 import type { Node, Tree } from './parser';
@@ -42,6 +43,7 @@ export interface RuleContext {
   readonly file: FileFacts;
   readonly names: Names;
   readonly testing: Testing;
+  readonly defs: Definitions;
   report(report: Report): void;
 }
 

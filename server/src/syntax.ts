@@ -1,42 +1,15 @@
 // Small, allocation-light helpers over tree-sitter-python nodes.
 import type { Node } from './parser';
 
-export function isFunction(node: Node): boolean {
-  return node.type === 'function_definition';
-}
-
-export function isClass(node: Node): boolean {
-  return node.type === 'class_definition';
-}
-
 /** The name of a function or class definition. */
 export function defName(def: Node): string {
   return def.childForFieldName('name')?.text ?? '';
-}
-
-/** The decorator expressions of a function or class definition, outermost first. */
-export function decorators(def: Node): Node[] {
-  const parent = def.parent;
-  if (parent?.type !== 'decorated_definition') return [];
-  const out: Node[] = [];
-  for (const child of parent.namedChildren) {
-    if (child?.type === 'decorator') {
-      const expr = child.namedChildren.find(c => c?.type !== 'comment');
-      if (expr) out.push(expr);
-    }
-  }
-  return out;
 }
 
 /** The statements of a definition's body (`block`), comments excluded. */
 export function bodyStatements(def: Node): Node[] {
   const body = def.childForFieldName('body');
   return body ? body.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
-}
-
-/** The function being called, for a `call` node (unwrapping nothing). */
-export function callee(call: Node): Node | null {
-  return call.childForFieldName('function');
 }
 
 /** `name=value` arguments of a call (or a decorator call), by name. */
@@ -110,35 +83,6 @@ export function parameterIdentifier(param: Node): Node | null {
   }
 }
 
-/** Ancestors of `node`, innermost first. */
-export function* ancestors(node: Node): Generator<Node> {
-  for (let p = node.parent; p; p = p.parent) yield p;
-}
-
-/** The innermost function or class definition that contains `node` (not `node` itself). */
-export function enclosingDefinition(node: Node): Node | null {
-  for (const a of ancestors(node)) if (a.type === 'function_definition' || a.type === 'class_definition') return a;
-  return null;
-}
-
-export function enclosingFunction(node: Node): Node | null {
-  for (const a of ancestors(node)) if (a.type === 'function_definition') return a;
-  return null;
-}
-
-/** The class whose body directly holds `fn` as a method, if any. */
-export function methodClass(fn: Node): Node | null {
-  let p = fn.parent;
-  if (p?.type === 'decorated_definition') p = p.parent;
-  if (p?.type !== 'block') return null;
-  return p.parent?.type === 'class_definition' ? p.parent : null;
-}
-
-/** The statement that starts a definition: its `decorated_definition` if decorated, else itself. */
-export function definitionStatement(def: Node): Node {
-  return def.parent?.type === 'decorated_definition' ? def.parent : def;
-}
-
 /** The text from the start of `node`'s line to `node`: the indentation of a statement. */
 export function indentOf(text: string, index: number): string {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
@@ -151,19 +95,19 @@ export function eolOf(text: string): string {
   return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
 }
 
-/** Depth-first pre-order walk of `root`'s subtree with a cursor; `enter` returning false skips children. */
-export function walk(root: Node, enter: (node: Node) => boolean | void): void {
+/**
+ * Depth-first pre-order walk of `root`'s subtree with a cursor; `enter` returning false skips the
+ * children. With `only`, nodes of other types are passed through without being materialised as
+ * Node objects (the expensive part of walking from JavaScript) and always descended into.
+ */
+export function walk(root: Node, enter: (node: Node) => boolean | void, only?: ReadonlySet<string>): void {
   const cursor = root.walk();
   try {
-    let depth = 0;
     for (;;) {
-      const descend = enter(cursor.currentNode) !== false;
-      if (descend && cursor.gotoFirstChild()) { depth++; continue; }
-      while (!cursor.gotoNextSibling()) {
-        if (depth === 0 || !cursor.gotoParent()) return;
-        depth--;
-      }
-      if (depth === 0) return;
+      const descend = only && !only.has(cursor.nodeType) ? true : enter(cursor.currentNode) !== false;
+      if (descend && cursor.gotoFirstChild()) continue;
+      // a cursor made from a node cannot leave it: gotoParent fails at `root`
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return;
     }
   } finally {
     cursor.delete();

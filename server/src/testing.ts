@@ -1,12 +1,10 @@
 // What the test frameworks make of a file: which definitions are tests, setUp hooks or fixtures,
 // which classes are Django test cases, and which scopes have an isolated cache. Computed lazily,
 // once per file and definition.
+import type { Definitions } from './defs';
 import type { Names } from './names';
 import type { Node } from './parser';
-import {
-  bodyStatements, decorators, defName, hasDictionarySplat, keywordArgument, methodClass,
-  parameterNames, walk,
-} from './syntax';
+import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from './syntax';
 
 export const DJANGO_TEST_CASES = new Set([
   'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
@@ -14,6 +12,8 @@ export const DJANGO_TEST_CASES = new Set([
   'rest_framework.test.APISimpleTestCase', 'rest_framework.test.APITestCase',
   'rest_framework.test.APITransactionTestCase', 'rest_framework.test.APILiveServerTestCase',
 ]);
+
+const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 
 const SETUP_HOOKS = new Set(['setUp', 'tearDown', 'setUpClass', 'tearDownClass', 'setUpTestData',
   'asyncSetUp', 'asyncTearDown', 'setup_method', 'teardown_method', 'setup_class', 'teardown_class']);
@@ -31,7 +31,7 @@ export class Testing {
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
 
-  constructor(private readonly root: Node, private readonly names: Names) {
+  constructor(private readonly root: Node, private readonly names: Names, private readonly defs: Definitions) {
     for (const stmt of root.namedChildren) {
       const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
       if (def?.type === 'class_definition') this.classesByName.set(defName(def), def);
@@ -43,11 +43,11 @@ export class Testing {
   }
 
   isSetupHook(fn: Node): boolean {
-    return methodClass(fn) !== null && SETUP_HOOKS.has(defName(fn));
+    return this.defs.methodClass(fn) !== null && SETUP_HOOKS.has(defName(fn));
   }
 
   isFixture(fn: Node): boolean {
-    return decorators(fn).some(d => this.isFixtureDecorator(d));
+    return this.defs.decorators(fn).some(d => this.isFixtureDecorator(d));
   }
 
   private isFixtureDecorator(d: Node): boolean {
@@ -116,7 +116,7 @@ export class Testing {
         || this.hasIsolatingAutouseFixture(bodyStatements(def));
     }
     if (!result && def.type === 'function_definition') {
-      const cls = methodClass(def);
+      const cls = this.defs.methodClass(def);
       result = (cls !== null && this.cacheIsolated(cls)) || this.bodyIsolatesCache(def);
     }
     this.isolated.set(def.id, result);
@@ -132,14 +132,14 @@ export class Testing {
     return statements.some(s => {
       const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : null;
       if (def?.type !== 'function_definition') return false;
-      const autouse = decorators(def).some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
+      const autouse = this.defs.decorators(def).some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
       return autouse && this.bodyIsolatesCache(def);
     });
   }
 
   /** `@override_settings(CACHES=...)` (or `**splat`, which we cannot see into) among the decorators. */
   decoratedWithCaches(def: Node): boolean {
-    return decorators(def).some(d => this.overridesCaches(d));
+    return this.defs.decorators(def).some(d => this.overridesCaches(d));
   }
 
   overridesCaches(call: Node): boolean {
@@ -166,7 +166,7 @@ export class Testing {
         if (node.childForFieldName('left')?.text === 'settings.CACHES') found = true;
       }
       return !found;
-    });
+    }, ISOLATION_TYPES);
     return found;
   }
 }

@@ -3,11 +3,11 @@ import { Fix } from '../fix';
 import { importName } from '../imports';
 import type { Node } from '../parser';
 import { createRule, type RuleContext } from '../rule';
-import {
-  ancestors, bodyStatements, decorators, defName, keywordArgument, positionalArguments, stringValue, walk,
-} from '../syntax';
+import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
+/** statements that can hold a class definition (where a `with` may wrap it) */
+const BLOCK_TYPES = new Set(['with_statement', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'block', 'function_definition', 'decorated_definition', 'class_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause']);
 
 export default createRule({
   id: 'XT010',
@@ -47,7 +47,7 @@ export default createRule({
     const models = new ModelClasses(ctx);
     return {
       class_definition(cls) {
-        const fns = [...ancestors(cls)].filter(a => a.type === 'function_definition');
+        const fns = [...ctx.defs.around(cls)].filter(d => d.type === 'function_definition').map(d => d.node);
         if (fns.length === 0 || !models.isModel(cls) || isAbstract(cls)) return;
         if (isIsolated(ctx, cls)) return;
         const test = fns[fns.length - 1]!; // the outermost function: the test (or hook) that runs the code
@@ -73,13 +73,10 @@ class ModelClasses {
   private readonly byName = new Map<string, Node[]>();
   private readonly memo = new Map<number, boolean>();
   constructor(private readonly ctx: RuleContext) {
-    walk(ctx.file.tree.rootNode, n => {
-      if (n.type === 'class_definition') {
-        const name = defName(n);
-        this.byName.set(name, [...(this.byName.get(name) ?? []), n]);
-      }
-      return n.type !== 'string';
-    });
+    for (const cls of ctx.defs.classes()) {
+      const name = defName(cls);
+      this.byName.set(name, [...(this.byName.get(name) ?? []), cls]);
+    }
   }
 
   isModel(cls: Node): boolean {
@@ -96,7 +93,7 @@ class ModelClasses {
   /** Inline model classes defined in `fn` (at any depth). */
   inlineModelsIn(fn: Node): Node[] {
     const out: Node[] = [];
-    walk(fn, n => { if (n.type === 'class_definition' && this.isModel(n)) out.push(n); return n.type !== 'string'; });
+    for (const cls of this.ctx.defs.classes()) if (cls.startIndex > fn.startIndex && cls.endIndex <= fn.endIndex && this.isModel(cls)) out.push(cls);
     return out;
   }
 }
@@ -127,23 +124,28 @@ function isIsolatingCall(ctx: RuleContext, node: Node | null): boolean {
 
 /** `@isolate_apps` on an enclosing function or class (or an in-file base of that class), or an enclosing `with isolate_apps(...)`. */
 function isIsolated(ctx: RuleContext, cls: Node): boolean {
-  for (const a of ancestors(cls)) {
-    if (a.type === 'with_statement') {
-      for (const item of a.descendantsOfType('with_item')) {
+  for (const d of ctx.defs.around(cls)) if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
+  // `with isolate_apps(...):` around the class, inside the function that defines it
+  const fn = ctx.defs.enclosingFunction(cls);
+  let isolatedByWith = false;
+  if (fn) walk(fn, n => {
+    if (isolatedByWith || n.startIndex > cls.startIndex || n.endIndex < cls.startIndex) return false;
+    if (n.type === 'with_statement') {
+      for (const item of n.descendantsOfType('with_item')) {
         let value = item?.childForFieldName('value') ?? null;
         if (value?.type === 'as_pattern') value = value.namedChildren[0] ?? null;
-        if (isIsolatingCall(ctx, value)) return true;
+        if (isIsolatingCall(ctx, value)) isolatedByWith = true;
       }
     }
-    if ((a.type === 'function_definition' || a.type === 'class_definition') && classOrBasesIsolated(ctx, a, new Set())) return true;
-  }
-  return false;
+    return true;
+  }, BLOCK_TYPES);
+  return isolatedByWith;
 }
 
 function classOrBasesIsolated(ctx: RuleContext, def: Node, seen: Set<number>): boolean {
   if (seen.has(def.id)) return false;
   seen.add(def.id);
-  if (decorators(def).some(d => isIsolatingCall(ctx, d))) return true;
+  if (ctx.defs.decorators(def).some(d => isIsolatingCall(ctx, d))) return true;
   if (def.type !== 'class_definition') return false;
   return ctx.testing.baseExpressions(def).some(b => { const local = ctx.testing.inFileClass(b); return !!local && classOrBasesIsolated(ctx, local, seen); });
 }
@@ -166,7 +168,7 @@ function appLabels(ctx: RuleContext, test: Node, models: ModelClasses): string[]
 /** The string values `@pytest.mark.parametrize` gives the argument `name` of `test`. */
 function parametrizedValues(ctx: RuleContext, test: Node, name: string): string[] {
   const out: string[] = [];
-  for (const d of decorators(test)) {
+  for (const d of ctx.defs.decorators(test)) {
     if (d.type !== 'call' || ctx.names.resolve(d.childForFieldName('function')!) !== 'pytest.mark.parametrize') continue;
     const [namesArg, valuesArg] = [...positionalArguments(d), keywordArgument(d, 'argnames'), keywordArgument(d, 'argvalues')].filter((x): x is Node => !!x);
     if (!namesArg || !valuesArg) continue;

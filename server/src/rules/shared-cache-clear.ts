@@ -1,6 +1,5 @@
 import { cacheAlias, cacheIsolationFix, findCacheUse, isDjangoCache } from '../djangoCache';
 import { createRule } from '../rule';
-import { enclosingFunction, methodClass } from '../syntax';
 
 export default createRule({
   id: 'XT002',
@@ -38,9 +37,9 @@ export default createRule({
         if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'clear') return;
         const receiver = fn.childForFieldName('object');
         if (!isDjangoCache(ctx, receiver)) return;
-        const owner = enclosingFunction(call);
+        const owner = ctx.defs.enclosingFunction(call);
         if (!owner) return;
-        const cls = methodClass(owner);
+        const cls = ctx.defs.methodClass(owner);
         const isTest = ctx.testing.isTestFunction(owner) || ctx.testing.isSetupHook(owner);
         const isFixture = ctx.testing.isFixture(owner);
         if (!isTest && !isFixture) return;

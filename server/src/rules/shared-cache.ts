@@ -1,7 +1,7 @@
 import { cacheIsolationFix, findCacheUse } from '../djangoCache';
 import type { Node } from '../parser';
 import { createRule, type RuleContext } from '../rule';
-import { defName, methodClass } from '../syntax';
+import { defName } from '../syntax';
 
 export default createRule({
   id: 'XT001',
@@ -44,20 +44,15 @@ export default createRule({
       },
       function_definition(fn) {
         if (!ctx.testing.isTestFunction(fn)) return;
-        const cls = methodClass(fn);
+        const cls = ctx.defs.methodClass(fn);
         // A Django test case is checked (and fixed) as a whole; a pytest function or a method of a
         // plain/pytest class is its own unit, since override_settings cannot decorate such a class.
-        if (cls ? ctx.testing.classKind(cls) !== 'other' : !isModuleLevel(fn)) return;
+        if (cls ? ctx.testing.classKind(cls) !== 'other' : !ctx.defs.isModuleLevel(fn)) return;
         check(ctx, fn, true);
       },
     };
   },
 });
-
-function isModuleLevel(fn: Node): boolean {
-  const stmt = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
-  return stmt.parent?.type === 'module';
-}
 
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const use = findCacheUse(ctx, def);
@@ -70,7 +65,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message,
-    related: [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling evidence' }],
+    related: [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' }],
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
 }

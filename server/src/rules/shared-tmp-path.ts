@@ -2,9 +2,7 @@ import { Edit, Fix } from '../fix';
 import { importModule } from '../imports';
 import type { Node } from '../parser';
 import { createRule, type RuleContext } from '../rule';
-import {
-  bodyStatements, enclosingFunction, methodClass, parameterNames, stringContentText, stringValue, walk,
-} from '../syntax';
+import { bodyStatements, parameterNames, stringContentText, stringValue, walk } from '../syntax';
 
 const PATH_CALLS = new Set([
   'io.open', 'os.open', 'os.remove', 'os.unlink', 'os.rmdir', 'os.removedirs', 'os.listdir', 'os.scandir',
@@ -21,6 +19,8 @@ const SHELL_CALLS = new Set([
 /** `/tmp` or a path under it, at the start of a path argument */
 const TMP_PATH = /^\/tmp(\/|$)/;
 /** `/tmp` as a path token anywhere in a shell command */
+const ARGUMENT_TYPES = new Set(['string', 'identifier', 'lambda']);
+const STRING = new Set(['string']);
 const TMP_IN_SHELL = /(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/;
 
 export default createRule({
@@ -81,7 +81,7 @@ export default createRule({
           }
           if (n.type === 'identifier') for (const s of assignedStrings(ctx, n)) if (pattern.test(leadingText(s))) report(s, call, shell);
           return n.type !== 'lambda';
-        });
+        }, ARGUMENT_TYPES);
       },
     };
   },
@@ -94,7 +94,7 @@ function leadingText(str: Node): string {
 
 /** String literals assigned to `name`'s identifier in its function, else at module level. */
 function assignedStrings(ctx: RuleContext, id: Node): Node[] {
-  const fn = enclosingFunction(id);
+  const fn = ctx.defs.enclosingFunction(id);
   const moduleStatements = ctx.file.tree.rootNode.namedChildren.filter((c): c is Node => c !== null);
   for (const statements of fn ? [bodyStatements(fn), moduleStatements] : [moduleStatements]) {
     const found: Node[] = [];
@@ -102,7 +102,7 @@ function assignedStrings(ctx: RuleContext, id: Node): Node[] {
       const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
       if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== id.text) continue;
       const right = assign.childForFieldName('right');
-      if (right) walk(right, n => { if (n.type === 'string') { found.push(n); return false; } return true; });
+      if (right) walk(right, n => { found.push(n); return false; }, STRING);
     }
     if (found.length) return found;
   }
@@ -111,9 +111,9 @@ function assignedStrings(ctx: RuleContext, id: Node): Node[] {
 
 /** A pytest test function that can take the `tmp_path` fixture (not a unittest method). */
 function pytestTest(ctx: RuleContext, str: Node): Node | null {
-  const fn = enclosingFunction(str);
-  if (!fn || !ctx.testing.isTestFunction(fn) || enclosingFunction(fn)) return null;
-  const cls = methodClass(fn);
+  const fn = ctx.defs.enclosingFunction(str);
+  if (!fn || !ctx.testing.isTestFunction(fn) || ctx.defs.enclosingFunction(fn)) return null;
+  const cls = ctx.defs.methodClass(fn);
   if (cls && ctx.testing.baseExpressions(cls).some(b => b.text !== 'object')) return null;
   return fn;
 }
@@ -126,7 +126,7 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
   const content = stringContentText(str);
   const test = pytestTest(ctx, str);
   if (test) {
-    const edits = tmpPathParameter(test);
+    const edits = tmpPathParameter(ctx, test);
     let replacement: string;
     const path = TMP_PATH.exec(content);
     if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\')) {
@@ -146,7 +146,7 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
 }
 
 /** Adds `tmp_path` to a test's parameters unless it has it. */
-function tmpPathParameter(fn: Node): Edit[] {
+function tmpPathParameter(ctx: RuleContext, fn: Node): Edit[] {
   if (parameterNames(fn).includes('tmp_path')) return [];
   const params = fn.childForFieldName('parameters')!;
   const list = params.namedChildren.filter((p): p is Node => p !== null && p.type !== 'comment');
@@ -155,5 +155,5 @@ function tmpPathParameter(fn: Node): Edit[] {
   if (plain) return [Edit.insert(list[list.length - 1]!.endIndex, ', tmp_path')];
   // defaults, *args or keyword-only parameters follow: the first position is always valid (after self)
   const first = list[0]!;
-  return methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, ', tmp_path')] : [Edit.insert(first.startIndex, 'tmp_path, ')];
+  return ctx.defs.methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, ', tmp_path')] : [Edit.insert(first.startIndex, 'tmp_path, ')];
 }

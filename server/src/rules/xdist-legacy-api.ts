@@ -4,6 +4,7 @@ import { createRule } from '../rule';
 import { parameterIdentifier, stringValue, walk } from '../syntax';
 
 /** Removed in pytest-xdist 2.0, and what replaced each. */
+const NAMES = new Set(['identifier', 'string']);
 const RENAMED: Record<string, string> = {
   slaveinput: 'workerinput', slaveid: 'workerid', slaveoutput: 'workeroutput', slave_id: 'worker_id',
 };
@@ -62,7 +63,7 @@ export default createRule({
         walk(fn, n => {
           if (n.type === 'identifier' && n.text === 'slave_id') edits.push(Edit.replace(n.startIndex, n.endIndex, 'worker_id'));
           return n.type !== 'string';
-        });
+        }, NAMES);
         report(param, 'slave_id', Fix.safe(rename('slave_id'), edits));
       },
     };

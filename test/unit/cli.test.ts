@@ -1,0 +1,151 @@
+// `crosstalk check` in-process: the three incidents through SARIF, --fix, formats, exit codes, bad input.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type * as sarif from 'sarif';
+import { main } from '../../server/src/cli/main';
+import { ROOT, syntaxErrors } from './helpers';
+
+process.chdir(ROOT);
+const INCIDENTS = 'test/fixtures/incidents';
+
+async function run(...args: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const code = await main(args, s => out.push(s), s => err.push(s));
+  return { code, out: out.join('\n'), err };
+}
+
+/** ruleIds per file (sorted), from a SARIF run. */
+function byFile(log: sarif.Log): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const r of log.runs[0]!.results ?? []) {
+    const uri = r.locations![0]!.physicalLocation!.artifactLocation!.uri!;
+    (out[uri] ??= []).push(r.ruleId!);
+  }
+  for (const k of Object.keys(out)) out[k]!.sort();
+  return out;
+}
+
+const EXPECTED: Record<string, Record<string, string[]>> = {
+  kpi: { 'test_throttling.py': ['XT001', 'XT002'] },
+  flagsmith: { 'test_migrate_router.py': ['XT010'] },
+  codecov: { 'conftest.py': ['XT030', 'XT030', 'XT030'], 'test_bundle_analysis.py': ['XT020', 'XT020'] },
+};
+
+for (const [incident, files] of Object.entries(EXPECTED)) {
+  test(`${incident}: SARIF flags the hazard with the right rules; the maintainers' fix is quiet`, async () => {
+    const before = await run('check', `${INCIDENTS}/${incident}/before`, '--format', 'sarif');
+    assert.equal(before.code, 1);
+    const log = JSON.parse(before.out) as sarif.Log;
+    assert.equal(log.version, '2.1.0');
+    const expected = Object.fromEntries(Object.entries(files).map(([f, ids]) => [`${INCIDENTS}/${incident}/before/${f}`, ids]));
+    assert.deepEqual(byFile(log), expected);
+    const result = log.runs[0]!.results![0]!;
+    const region = result.locations![0]!.physicalLocation!.region!;
+    assert.ok(region.startLine! >= 1 && region.startColumn! >= 1, '1-based region');
+    assert.ok(log.runs[0]!.tool.driver.rules!.some(r => r.id === result.ruleId && r.helpUri && r.shortDescription?.text));
+    assert.equal(log.runs[0]!.tool.driver.rules![result.ruleIndex!]!.id, result.ruleId);
+
+    const after = await run('check', `${INCIDENTS}/${incident}/after`, '--format', 'sarif');
+    assert.equal(after.code, 0, after.out);
+    assert.deepEqual((JSON.parse(after.out) as sarif.Log).runs[0]!.results, []);
+  });
+
+  test(`${incident}: --fix --unsafe-fixes leaves nothing to report, parses clean and is idempotent`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `crosstalk-${incident}-`));
+    fs.cpSync(`${INCIDENTS}/${incident}/before`, dir, { recursive: true });
+    const fixed = await run('check', dir, '--fix', '--unsafe-fixes');
+    assert.equal(fixed.code, 0, fixed.out);
+    assert.match(fixed.out, /^Fixed \d+ hazards?\.$/m);
+    const snapshot = Object.fromEntries(Object.keys(files).map(f => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    for (const [f, text] of Object.entries(snapshot)) {
+      assert.deepEqual(await syntaxErrors(text), await syntaxErrors(fs.readFileSync(`${INCIDENTS}/${incident}/before/${f}`, 'utf8')), `${f}: no new syntax errors`);
+    }
+    await run('check', dir, '--fix', '--unsafe-fixes');
+    for (const [f, text] of Object.entries(snapshot)) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), text, `${f}: second --fix changes nothing`);
+    fs.rmSync(dir, { recursive: true });
+  });
+}
+
+test('--fix alone applies safe fixes and reports what remains (unsafe ones)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-codecov-'));
+  fs.cpSync(`${INCIDENTS}/codecov/before`, dir, { recursive: true });
+  const r = await run('check', dir, '--fix');
+  assert.equal(r.code, 1);
+  assert.match(r.out, /Fixed 3 hazards\./);
+  assert.match(r.out, /Found 2 hazards in 1 file \(2 more with --fix --unsafe-fixes\)\./);
+  assert.doesNotMatch(fs.readFileSync(path.join(dir, 'conftest.py'), 'utf8'), /slave/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('text format: path:line:col: CODE [*] message, and a summary', async () => {
+  const r = await run('check', `${INCIDENTS}/kpi/before`);
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n');
+  assert.equal(lines[0], `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429, line 20): throttle history lives in the shared Django cache as throttle_<scope>_<user pk>, and every xdist worker's first user has pk=1, so workers exhaust each other's rate limits`);
+  assert.match(lines[1]!, /^test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py:10:9: XT002 \[\*\] cache\.clear\(\) on a shared cache/);
+  assert.equal(lines[2], 'Found 2 hazards in 1 file (2 fixable with --fix).');
+});
+
+test('json format carries code, location and fix', async () => {
+  const r = await run('check', `${INCIDENTS}/flagsmith/before`, '--format', 'json');
+  const [f] = JSON.parse(r.out);
+  assert.equal(f.code, 'XT010');
+  assert.deepEqual(f.location, { row: 18, column: 11 });
+  assert.equal(f.fix.applicability, 'safe');
+  assert.equal(f.fix.message, 'Wrap test_analytics_router_allow_migrate in @isolate_apps("app_analytics", "default_app")');
+});
+
+test('--select and --ignore take codes and prefixes', async () => {
+  const codes = async (...a: string[]) => (JSON.parse((await run('check', `${INCIDENTS}/codecov/before`, '--format', 'json', ...a)).out) as { code: string }[]).map(f => f.code);
+  assert.deepEqual([...new Set(await codes('--select', 'XT02'))], ['XT020']);
+  assert.deepEqual([...new Set(await codes('--ignore', 'XT020'))], ['XT030']);
+  assert.deepEqual(await codes('--select', 'XT001'), []);
+});
+
+test('usage errors exit 2 with one line', async () => {
+  for (const args of [['check', '--format', 'xml'], ['check', '--select', 'XT999'], ['check', 'no/such/dir'], ['lint'], ['check', '--bogus']]) {
+    const r = await run(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.err.length, 1, args.join(' '));
+    assert.match(r.err[0]!, /^crosstalk: /);
+  }
+});
+
+test('walks test modules only, skips virtualenvs and node_modules; a bad file is one line and the run goes on', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-walk-'));
+  const write = (f: string, content: string | Buffer) => { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.writeFileSync(path.join(dir, f), content); };
+  const hazard = 'import os\n\ndef test_x():\n    os.listdir("/tmp")\n';
+  write('app/tests/test_a.py', hazard);
+  write('app/views.py', hazard); // not a test module
+  write('app/tests/helpers.py', hazard); // under tests/: analysed
+  write('node_modules/pkg/test_n.py', hazard);
+  write('env/pyvenv.cfg', 'home = /usr\n');
+  write('env/lib/test_v.py', hazard);
+  write('app/tests/test_latin1.py', Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\n# caf'), Buffer.from([0xe9]), Buffer.from('\n' + hazard)]));
+  write('app/tests/test_broken.py', Buffer.from([0x64, 0x65, 0x66, 0x20, 0xff, 0xfe, 0x0a]));
+  const r = await run('check', dir, '--format', 'json');
+  assert.equal(r.code, 2, 'an undecodable file makes the run exit 2');
+  assert.deepEqual(r.err, [`crosstalk: ${path.relative(ROOT, path.join(dir, 'app/tests/test_broken.py'))}: not valid utf-8 (byte 4)`]);
+  const files = (JSON.parse(r.out) as { filename: string }[]).map(f => path.relative(path.relative(ROOT, dir), f.filename)).sort();
+  assert.deepEqual(files, ['app/tests/helpers.py', 'app/tests/test_a.py', 'app/tests/test_latin1.py']);
+  // a file named on the command line is analysed whatever its name
+  assert.equal((await run('check', path.join(dir, 'app/views.py'))).code, 1);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('--fix keeps a file\'s encoding, BOM and CRLF line endings', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-enc-'));
+  const file = path.join(dir, 'conftest.py');
+  const text = '# -*- coding: latin-1 -*-\r\n# caf\u00e9\r\ndef pytest_configure(config):\r\n    return config.slaveinput\r\n';
+  fs.writeFileSync(file, Buffer.from(text, 'latin1'));
+  assert.equal((await run('check', file, '--fix')).code, 0);
+  assert.equal(fs.readFileSync(file).toString('latin1'), text.replace('slaveinput', 'workerinput'));
+  const bom = path.join(dir, 'test_bom.py');
+  fs.writeFileSync(bom, '\ufeffdef pytest_configure(config):\n    return config.slaveid\n');
+  assert.equal((await run('check', bom, '--fix')).code, 0);
+  assert.equal(fs.readFileSync(bom, 'utf8'), '\ufeffdef pytest_configure(config):\n    return config.workerid\n');
+  fs.rmSync(dir, { recursive: true });
+});

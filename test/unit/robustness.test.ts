@@ -1,0 +1,48 @@
+// Bad input never crashes the engine or hangs it: every case finishes, with findings or a ParseError.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { MAX_FILE_CHARS, ParseError } from '../../server/src/parser';
+import { fixText, lintText, ROOT } from './helpers';
+
+const KPI = fs.readFileSync(path.join(ROOT, 'test/fixtures/incidents/kpi/before/test_throttling.py'), 'utf8');
+
+const CASES: Record<string, string> = {
+  'half-typed class': 'class T(TestCase):\n    def test_x(self):\n        cache.se',
+  'NUL bytes': KPI.replace('cache.clear()', 'cache.clear(\0)\0'),
+  'lone surrogates': KPI.replace('someuser', '\uD800\uDFFF\uDC00'),
+  'CRLF': KPI.replace(/\n/g, '\r\n'),
+  'mixed indentation': KPI.replace(/\n {8}/g, '\n\t'),
+  '5,000-deep parentheses': `x = ${'('.repeat(5000)}1${')'.repeat(5000)}\n`,
+  '5,000-deep attribute chain': `def test_x():\n    cache${'.a'.repeat(5000)}.clear()\n`,
+  '5,000 nested blocks': Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}if x:\n`).join('') + `${' '.repeat(5000)}pass\n`,
+  '3 MB test module': KPI + Array.from({ length: 3_000_000 / KPI.length }, (_, i) => KPI.replace(/SubmissionThrottlingTests/g, `T${i}`).replace(/^(from|import) .*\n/gm, '')).join('\n'),
+};
+
+for (const [name, text] of Object.entries(CASES)) {
+  test(`no crash, bounded time: ${name}`, async () => {
+    const start = Date.now();
+    try {
+      const findings = await lintText(text);
+      await fixText(text, { unsafe: true });
+      if (name === 'CRLF') assert.deepEqual(findings.map(f => f.rule.id), ['XT001', 'XT002']);
+    } catch (e) {
+      // refusing is fine (nesting Python itself rejects), with a one-line reason; crashing is not
+      assert.ok(e instanceof ParseError && !e.message.includes('\n'), String(e));
+      assert.match(name, /5,000/);
+    }
+    assert.ok(Date.now() - start < 30_000, `took ${Date.now() - start} ms`);
+  });
+}
+
+test('CRLF files keep CRLF through fixes', async () => {
+  const crlf = KPI.replace(/\n/g, '\r\n');
+  const { text } = await fixText(crlf);
+  assert.notEqual(text, crlf);
+  assert.doesNotMatch(text.replace(/\r\n/g, ''), /\n/, 'every inserted line ends in CRLF');
+});
+
+test('a file over the size limit is refused with a one-line reason', async () => {
+  await assert.rejects(lintText('#'.repeat(MAX_FILE_CHARS + 1)), (e: Error) => e instanceof ParseError && !e.message.includes('\n'));
+});
