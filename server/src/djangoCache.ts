@@ -9,7 +9,7 @@ import { defName, stringValue, walk } from './syntax';
 
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
-const USE_TYPES = new Set(['call', 'comparison_operator', 'identifier', 'string', 'comment']);
+const USE_TYPES = new Set(['call', 'integer', 'identifier', 'string', 'comment']);
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
@@ -52,14 +52,12 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
           const alias = cacheAlias(receiver);
           if (alias) aliases.add(alias);
           consider({ node: fn!, kind: 'cache', label: `${fn!.text}()` });
-        } else if (fn && /^assert/i.test(fn.text.split('.').pop() ?? '') && hasArgument429(node)) {
-          consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
         }
         return true;
       }
-      case 'comparison_operator':
-        if (node.namedChildren.some(c => c !== null && is429(c))) consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
-        return true;
+      case 'integer':
+        if (node.text === '429' && inAssertion(node)) consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
+        return false;
       case 'identifier': {
         if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
         else if (THROTTLE_WORD.test(node.text)) {
@@ -78,12 +76,13 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   return first;
 }
 
-function is429(node: Node): boolean {
-  return (node.type === 'integer' && node.text === '429') || /(^|\.)HTTP_429_TOO_MANY_REQUESTS$/.test(node.text);
-}
-
-function hasArgument429(call: Node): boolean {
-  return !!call.childForFieldName('arguments')?.namedChildren.some(a => a !== null && is429(a));
+/** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */
+function inAssertion(node: Node): boolean {
+  for (let p = node.parent; p && p.type !== 'block' && p.type !== 'module'; p = p.parent) {
+    if (p.type === 'assert_statement' || p.type === 'comparison_operator') return true;
+    if (p.type === 'call' && /^assert/i.test(p.childForFieldName('function')?.text.split('.').pop() ?? '')) return true;
+  }
+  return false;
 }
 
 /** `CACHES={...}` giving each alias a LocMemCache of its own, named after the test. */

@@ -86,6 +86,7 @@ exports.run = async function run() {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} workbench)`);
+  console.log(`VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} workbench`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
   if (failed) throw new Error(`${failed} end-to-end test(s) failed`);
 };
