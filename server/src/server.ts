@@ -1,6 +1,7 @@
 // The language server: pull diagnostics for open test modules, quick fixes, "disable for this line",
 // and source.fixAll.crosstalk. Transport-agnostic: node/main.ts hands it a connection.
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import {
   CodeActionKind, DiagnosticSeverity, TextDocumentSyncKind, type CodeAction, type Connection, type Diagnostic,
   type InitializeResult, type TextEdit,
@@ -166,6 +167,11 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   connection.listen();
 }
 
+/** The rule's page in the installed extension (server/out/server.js is two levels below the root). */
+function docsHref(rule: Rule): string {
+  return pathToFileURL(path.join(__dirname, '..', '..', rule.docsPath)).href;
+}
+
 function toTextEdit(doc: TextDocument, e: Edit): TextEdit {
   return { range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.text };
 }
@@ -180,7 +186,7 @@ function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
     range: { start: f.startPos, end: f.endPos },
     severity: SEVERITY[f.severity],
     code: f.rule.id,
-    codeDescription: { href: f.rule.docsUrl },
+    codeDescription: { href: docsHref(f.rule) },
     source: 'crosstalk',
     message: f.message,
     relatedInformation: f.related.map(r => ({ location: { uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),

@@ -45,7 +45,7 @@ for (const [incident, files] of Object.entries(EXPECTED)) {
     const result = log.runs[0]!.results![0]!;
     const region = result.locations![0]!.physicalLocation!.region!;
     assert.ok(region.startLine! >= 1 && region.startColumn! >= 1, '1-based region');
-    assert.ok(log.runs[0]!.tool.driver.rules!.some(r => r.id === result.ruleId && r.helpUri && r.shortDescription?.text));
+    assert.ok(log.runs[0]!.tool.driver.rules!.some(r => r.id === result.ruleId && r.help?.text && r.shortDescription?.text));
     assert.equal(log.runs[0]!.tool.driver.rules![result.ruleIndex!]!.id, result.ruleId);
 
     const after = await run('check', `${INCIDENTS}/${incident}/after`, '--format', 'sarif');

@@ -82,7 +82,7 @@ test('pull diagnostics: code, source, message, docs link and fix data', async ()
   const [xt001] = items;
   assert.equal(xt001!.source, 'crosstalk');
   assert.match(xt001!.message as string, /every xdist worker's first user has pk=1/);
-  assert.match(xt001!.codeDescription!.href, /shared-cache\.md$/);
+  assert.match(xt001!.codeDescription!.href, /^file:\/\/.*\/docs\/rules\/shared-cache\.md$/);
   assert.equal(xt001!.relatedInformation![0]!.location.range.start.line, 12, 'points at the 429 assertion');
 });
 

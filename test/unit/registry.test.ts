@@ -41,8 +41,9 @@ test('package.json settings enumerate every rule id', () => {
   }
 });
 
-test('the README rule table has a row for every rule', () => {
+test('the README rule table has a row for every rule, linking its page', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/^\| (XT\d{3}) \| ([a-z-]+) \|/gm)].map(m => `${m[1]} ${m[2]}`);
+  const rows = [...readme.matchAll(/^\| (XT\d{3}) \| \[([a-z-]+)\]\(docs\/rules\/([a-z-]+)\.md\) \|/gm)]
+    .map(m => `${m[1]} ${m[2]}${m[2] === m[3] ? '' : ' (links elsewhere)'}`);
   assert.deepEqual(rows, rules.map(r => `${r.id} ${r.name}`));
 });

@@ -37,7 +37,7 @@ export function formatJson(results: FileResult[]): string {
     location: { row: f.startPos.line + 1, column: f.startPos.character + 1 },
     end_location: { row: f.endPos.line + 1, column: f.endPos.character + 1 },
     fix: f.fix ? { message: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits } : null,
-    url: f.rule.docsUrl,
+    docs: f.rule.docsPath,
   }))), null, 2);
 }
 
@@ -58,14 +58,12 @@ export function formatSarif(results: FileResult[], rules: readonly Rule[], versi
         driver: {
           name: 'crosstalk',
           version,
-          informationUri: 'https://github.com/crosstalk-dev/crosstalk',
           rules: rules.map(r => ({
             id: r.id,
             name: r.name,
             shortDescription: { text: r.summary },
             fullDescription: { text: r.docs.what },
-            help: { text: `${r.docs.why}\n\nFix: ${r.docs.fixSafety}` },
-            helpUri: r.docsUrl,
+            help: { text: `${r.docs.why}\n\nFix: ${r.docs.fixSafety}\n\nMore: ${r.docsPath} in the crosstalk package.` },
             defaultConfiguration: { level: LEVEL[r.severity] },
             properties: { fix: r.fix },
           })),
