@@ -10,6 +10,10 @@ import { defName, stringValue, walk } from './syntax';
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
 const USE_TYPES = new Set(['call', 'integer', 'identifier', 'string', 'comment']);
+/** test-client methods that send a request */
+const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
+/** names that say throttling is off or faked are evidence of nothing */
+const NOT_THROTTLING = /disabl|no_?throttl|without_?throttl|mock|fake/i;
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
@@ -29,41 +33,44 @@ export function cacheAlias(node: Node): string | null {
 export interface CacheUse { node: Node; kind: 'cache' | 'throttle' | 'throttle-name'; label: string; aliases: Set<string> }
 
 /**
- * Where `def` (decorators and name included) uses the Django cache, throttling first: a method call
- * on `cache`/`caches[...]`, or DRF throttling (throttle classes or settings, a throttle or ratelimit
- * name, an assertion on status 429). `aliases` collects every literal cache alias the body uses.
+ * Where `def` (decorators and name included) uses the Django cache, by strength of evidence: DRF
+ * throttling for sure (a throttle class, `allow_request`, an assertion on status 429), then a method
+ * call on `cache`/`caches[...]`, then a throttle or ratelimit name in a test that sends requests
+ * through a test client (a name alone is not enough: `test_error_message_for_throttling` formats an
+ * exception). `aliases` collects every literal cache alias the body uses.
  */
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
-  let first: CacheUse | null = null;
   const aliases = new Set<string>(['default']);
-  // A throttle class or 429 explains most (the pk collision is the surprise), then a cache call, then a
-  // throttle-ish name; ties go to the first use.
-  const RANK = { throttle: 0, cache: 1, 'throttle-name': 2 } as const;
-  const rank = (u: Omit<CacheUse, 'aliases'>) => RANK[u.kind];
-  const consider = (use: Omit<CacheUse, 'aliases'>) => {
-    if (!first || rank(use) < rank(first) || (rank(use) === rank(first) && use.node.startIndex < first.node.startIndex)) first = { ...use, aliases };
-  };
+  const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
+  let sendsRequests = false;
+  const consider = (node: Node, kind: CacheUse['kind'], label: string) => { best[kind] ??= { node, kind, label, aliases }; };
   walk(ctx.defs.statement(def), node => {
     switch (node.type) {
       case 'call': {
         const fn = node.childForFieldName('function');
-        const receiver = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-        if (receiver && isDjangoCache(ctx, receiver)) {
+        if (fn?.type !== 'attribute') return true;
+        const receiver = fn.childForFieldName('object')!;
+        const method = fn.childForFieldName('attribute')?.text ?? '';
+        if (isDjangoCache(ctx, receiver)) {
           const alias = cacheAlias(receiver);
           if (alias) aliases.add(alias);
-          consider({ node: fn!, kind: 'cache', label: `${fn!.text}()` });
+          consider(fn, 'cache', `${fn.text}()`);
+        } else if (method === 'allow_request') {
+          consider(fn, 'throttle', `${fn.text}()`);
+        } else if (REQUEST_METHOD.test(method) && /client/i.test(receiver.text)) {
+          sendsRequests = true;
         }
         return true;
       }
       case 'integer':
-        if (node.text === '429' && inAssertion(node)) consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
+        if (node.text === '429' && inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
         return false;
       case 'identifier': {
-        if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider({ node, kind: 'throttle', label: 'an assertion on status 429' });
-        else if (THROTTLE_WORD.test(node.text)) {
+        if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider(node, 'throttle', 'an assertion on status 429');
+        else if (THROTTLE_WORD.test(node.text) && !NOT_THROTTLING.test(node.text)) {
           const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
-          if (q?.startsWith('rest_framework.throttling.')) consider({ node, kind: 'throttle', label: `DRF's ${node.text}` });
-          else consider({ node, kind: 'throttle-name', label: `\`${node.text}\`` });
+          if (q?.startsWith('rest_framework.throttling.')) consider(node, 'throttle', `DRF's ${node.text}`);
+          else consider(node, 'throttle-name', `\`${node.text}\``);
         }
         return true;
       }
@@ -71,9 +78,7 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
         return false;
     }
   }, USE_TYPES);
-  const name = def.childForFieldName('name');
-  if (!first && name && THROTTLE_WORD.test(defName(def))) first = { node: name, kind: 'throttle-name', label: `the name \`${defName(def)}\``, aliases };
-  return first;
+  return best.throttle ?? best.cache ?? (sendsRequests ? best['throttle-name'] : undefined) ?? null;
 }
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */

@@ -6,6 +6,7 @@ import { createRule, type RuleContext } from '../rule';
 import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
+const UNREGISTER_TYPES = new Set(['delete_statement', 'call']);
 /** statements that can hold a class definition (where a `with` may wrap it) */
 const BLOCK_TYPES = new Set(['with_statement', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'block', 'function_definition', 'decorated_definition', 'class_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause']);
 
@@ -124,7 +125,10 @@ function isIsolatingCall(ctx: RuleContext, node: Node | null): boolean {
 
 /** `@isolate_apps` on an enclosing function or class (or an in-file base of that class), or an enclosing `with isolate_apps(...)`. */
 function isIsolated(ctx: RuleContext, cls: Node): boolean {
-  for (const d of ctx.defs.around(cls)) if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
+  for (const d of ctx.defs.around(cls)) {
+    if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
+    if (d.type === 'class_definition' && unregistersModels(d.node)) return true;
+  }
   // `with isolate_apps(...):` around the class, inside the function that defines it
   const fn = ctx.defs.enclosingFunction(cls);
   let isolatedByWith = false;
@@ -140,6 +144,17 @@ function isIsolated(ctx: RuleContext, cls: Node): boolean {
     return true;
   }, BLOCK_TYPES);
   return isolatedByWith;
+}
+
+/** A test class that deletes its models from `apps.all_models` (in tearDown, say) restores the registry itself. */
+function unregistersModels(cls: Node): boolean {
+  let found = false;
+  walk(cls, n => {
+    if (found) return false;
+    if (n.text.includes('all_models') && (n.type === 'delete_statement' || (n.type === 'call' && /\.pop$/.test(n.childForFieldName('function')?.text ?? '')))) found = true;
+    return !found;
+  }, UNREGISTER_TYPES);
+  return found;
 }
 
 function classOrBasesIsolated(ctx: RuleContext, def: Node, seen: Set<number>): boolean {
