@@ -1,9 +1,8 @@
-// Every function, class and lambda of a file, indexed by position, built in one cursor walk.
+// Every function, class and lambda of a file, indexed by position, built from one query.
 // Why: tree-sitter's `node.parent` searches down from the root (O(top-level statements) per call),
 // so climbing ancestors per identifier is quadratic on large files. Lookups here are a binary
 // search plus a walk up the (shallow) chain of enclosing definitions.
-import type { Node, Tree } from './parser';
-import { ParseError } from './parser';
+import { nodesOfTypes, type Node, type Tree } from './parser';
 
 export interface Def {
   node: Node;
@@ -18,9 +17,6 @@ export interface Def {
   parent: Def | null;
 }
 
-/** Python's own parser gives up long before this; deeper input is hostile or generated. */
-export const MAX_DEPTH = 1000;
-
 const DEF_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 
 export class Definitions {
@@ -28,40 +24,21 @@ export class Definitions {
   private readonly byId = new Map<number, Def>();
 
   constructor(tree: Tree) {
-    const cursor = tree.walk();
     const open: Def[] = [];
     let lastDecorated: Node | null = null;
-    try {
-      for (let depth = 0; ;) {
-        const type = cursor.nodeType;
-        if (type === 'decorated_definition') lastDecorated = cursor.currentNode;
-        else if (DEF_TYPES.has(type)) {
-          const node = cursor.currentNode;
-          while (open.length && open[open.length - 1]!.end <= node.startIndex) open.pop();
-          const body = node.childForFieldName('body');
-          const decorated = lastDecorated && lastDecorated.endIndex === node.endIndex ? lastDecorated : null;
-          const def: Def = {
-            node, type: type as Def['type'], start: node.startIndex, end: node.endIndex,
-            bodyStart: body?.startIndex ?? node.endIndex, bodyEnd: body?.endIndex ?? node.endIndex,
-            decorated, parent: open[open.length - 1] ?? null,
-          };
-          this.list.push(def);
-          this.byId.set(node.id, def);
-          open.push(def);
-        }
-        if (cursor.gotoFirstChild()) {
-          if (++depth > MAX_DEPTH) throw new ParseError(`nesting deeper than ${MAX_DEPTH} levels; not analysed`);
-          continue;
-        }
-        let done = false;
-        while (!cursor.gotoNextSibling()) {
-          if (depth === 0 || !cursor.gotoParent()) { done = true; break; }
-          depth--;
-        }
-        if (done || depth === 0) break;
-      }
-    } finally {
-      cursor.delete();
+    for (const node of nodesOfTypes(tree.rootNode, [...DEF_TYPES, 'decorated_definition'])) {
+      if (node.type === 'decorated_definition') { lastDecorated = node; continue; }
+      while (open.length && open[open.length - 1]!.end <= node.startIndex) open.pop();
+      const body = node.childForFieldName('body');
+      const def: Def = {
+        node, type: node.type as Def['type'], start: node.startIndex, end: node.endIndex,
+        bodyStart: body?.startIndex ?? node.endIndex, bodyEnd: body?.endIndex ?? node.endIndex,
+        decorated: lastDecorated && lastDecorated.endIndex === node.endIndex ? lastDecorated : null,
+        parent: open[open.length - 1] ?? null,
+      };
+      this.list.push(def);
+      this.byId.set(node.id, def);
+      open.push(def);
     }
   }
 

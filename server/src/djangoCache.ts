@@ -15,9 +15,15 @@ const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request
 /** names that say throttling is off or faked are evidence of nothing */
 const NOT_THROTTLING = /disabl|no_?throttl|without_?throttl|mock|fake/i;
 
+const reachable = new WeakMap<RuleContext['file'], boolean>();
+
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
-  if (!node) return false;
+  if (!node || (node.type !== 'identifier' && node.type !== 'attribute' && node.type !== 'subscript')) return false;
+  // A file that never mentions django.core cannot reach its cache: skip resolving every receiver.
+  let may = reachable.get(ctx.file);
+  if (may === undefined) reachable.set(ctx.file, may = ctx.file.text.includes('django.core') && ctx.file.text.includes('cache'));
+  if (!may) return false;
   if (node.type === 'subscript') return ctx.names.is(node.childForFieldName('value'), 'django.core.cache.caches');
   return ctx.names.is(node, 'django.core.cache.cache');
 }

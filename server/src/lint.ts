@@ -1,10 +1,10 @@
-// The rule engine: one walk over the tree, dispatching each node to the rules that listen for its
+// The rule engine: one pass over the tree's nodes, dispatching each to the rules that listen for its
 // type; then noqa filtering. Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
 import { Definitions } from './defs';
 import { applyFixes, type Edit, type Fix } from './fix';
 import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
-import { parse, type Node, type Tree } from './parser';
+import { nodesOfTypes, parse, type Node, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from './rules';
@@ -42,7 +42,7 @@ function span(node: Node): Span {
 export function lint(tree: Tree, text: string, options: LintOptions = {}): Finding[] {
   const rules = options.rules ?? allRules;
   const root = tree.rootNode;
-  const defs = new Definitions(tree); // throws ParseError on absurd nesting
+  const defs = new Definitions(tree);
   const names = new Names(root, defs);
   const file: FileFacts = { text, tree, moduleName: options.moduleName ?? 'tests', eol: eolOf(text) };
   const reports: { rule: Rule; report: Report }[] = [];
@@ -66,23 +66,10 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
   }
 
   const noqaByLine = new Map<number, { noqa: Noqa | null; comment: boolean }>();
-  // Node objects are materialised only for types someone listens to: most nodes are just passed.
-  const cursor = tree.walk();
-  try {
-    walk: for (;;) {
-      const type = cursor.nodeType;
-      if (type === 'comment') {
-        const node = cursor.currentNode;
-        noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
-      } else {
-        const listeners = byType.get(type);
-        if (listeners) { const node = cursor.currentNode; for (const fn of listeners) fn(node); }
-      }
-      if (cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) break walk;
-    }
-  } finally {
-    cursor.delete();
+  // One pass over the nodes someone listens to (found by a query, in document order).
+  for (const node of nodesOfTypes(root, [...byType.keys(), 'comment'])) {
+    if (node.type === 'comment') noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
+    else for (const fn of byType.get(node.type)!) fn(node);
   }
 
   const findings: Finding[] = [];
