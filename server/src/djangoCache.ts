@@ -1,6 +1,6 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
-import { addDecorator } from './decorate';
+import { addDecorator } from './edits';
 import { Fix } from './fix';
 import { importName } from './imports';
 import type { Node } from './parser';
@@ -107,7 +107,7 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
 export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable<string>, safe: boolean): Fix {
   const { expr, edits } = importName(ctx, 'django.test', 'override_settings');
   const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
-  const decorator = addDecorator(ctx.file.text, ctx.file.eol, def, `${expr}(${isolatedCaches(location, aliases)})`);
+  const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
   const title = `Give ${defName(def)} its own LocMem cache with @override_settings(CACHES=...)`;
   return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, decorator]);
 }

@@ -57,6 +57,28 @@ export class Names {
     return undefined;
   }
 
+  /**
+   * In a chain like `settings.CACHES["default"]["LOCATION"]`, the attribute whose object resolves to
+   * `qualified` (here `settings.CACHES` for `django.conf.settings`). One pass, however deep the chain.
+   */
+  memberOf(node: Node, qualified: string): Node | null {
+    const chain: Node[] = [];
+    let cur: Node | null = node;
+    while (cur?.type === 'attribute' || cur?.type === 'subscript') {
+      chain.push(cur);
+      cur = cur.childForFieldName(cur.type === 'attribute' ? 'object' : 'value');
+    }
+    if (cur?.type !== 'identifier') return null;
+    let name = this.lookup(cur.text, cur);
+    for (let i = chain.length - 1; i >= 0 && name !== undefined; i--) {
+      const link = chain[i]!;
+      if (link.type === 'subscript') { name = undefined; break; }
+      if (name === qualified) return link;
+      name = canonical(`${name}.${link.childForFieldName('attribute')?.text}`);
+    }
+    return null;
+  }
+
   /** Whether `node` resolves to one of `names` (canonical spellings). */
   is(node: Node | null | undefined, ...names: string[]): boolean {
     if (!node) return false;

@@ -59,6 +59,17 @@ export function stringContentText(node: Node): string {
   return node.text.slice(start.endIndex - node.startIndex, end.startIndex - node.startIndex);
 }
 
+const CONSTANT_LEAVES = new Set(['integer', 'float', 'true', 'false', 'none', 'string', 'concatenated_string']);
+const CONSTANT_CONTAINERS = new Set(['list', 'tuple', 'set', 'dictionary', 'pair', 'unary_operator', 'parenthesized_expression']);
+
+/** A literal that means the same wherever it is evaluated (no names, no calls, no f-string holes). */
+export function isConstant(node: Node): boolean {
+  if (node.type === 'string') return stringValue(node) !== null;
+  if (CONSTANT_LEAVES.has(node.type)) return node.type !== 'concatenated_string' || node.namedChildren.every(c => !!c && isConstant(c));
+  if (!CONSTANT_CONTAINERS.has(node.type)) return false;
+  return node.namedChildren.every(c => !c || c.type === 'comment' || isConstant(c));
+}
+
 /** Parameter names of a function definition, in order. */
 export function parameterNames(fn: Node): string[] {
   const params = fn.childForFieldName('parameters');

@@ -14,6 +14,9 @@ export const DJANGO_TEST_CASES = new Set([
 ]);
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
+const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
+const UNDO_TYPES = new Set(['yield', 'finally_clause']);
+const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
 
 const SETUP_HOOKS = new Set(['setUp', 'tearDown', 'setUpClass', 'tearDownClass', 'setUpTestData',
   'asyncSetUp', 'asyncTearDown', 'setup_method', 'teardown_method', 'setup_class', 'teardown_class']);
@@ -55,6 +58,82 @@ export class Testing {
     if (!target) return false;
     const q = this.names.resolve(target);
     return q === 'pytest.fixture' || q === 'pytest_asyncio.fixture';
+  }
+
+  /**
+   * The function whose code `node` runs in, as a test framework sees it: the outermost enclosing
+   * function, with its role. Code in pytest hooks, helpers and at module level has no role.
+   */
+  owner(node: Node): { fn: Node; role: 'test' | 'hook' | 'fixture' } | null {
+    let fn: Node | null = null;
+    for (const d of this.defs.around(node)) if (d.type === 'function_definition') fn = d.node;
+    if (!fn) return null;
+    if (this.isFixture(fn)) return { fn, role: 'fixture' };
+    if (this.isSetupHook(fn)) return { fn, role: 'hook' };
+    if (this.isTestFunction(fn) && (this.defs.isModuleLevel(fn) || this.defs.methodClass(fn))) return { fn, role: 'test' };
+    return null;
+  }
+
+  /** A pytest test (or function-scoped fixture) that can request fixtures such as `tmp_path` or `monkeypatch`. */
+  takesFixtures(fn: Node): boolean {
+    if (this.isFixture(fn)) {
+      const scope = this.defs.decorators(fn).map(d => (d.type === 'call' ? keywordArgument(d, 'scope') : null)).find(Boolean);
+      return !scope || scope.text === '"function"' || scope.text === "'function'";
+    }
+    if (!this.isTestFunction(fn)) return false;
+    const cls = this.defs.methodClass(fn);
+    return this.defs.isModuleLevel(fn) || (!!cls && this.baseExpressions(cls).every(b => b.text === 'object'));
+  }
+
+  /** A Django (or presumed Django) test case method, where `self.settings`, `addCleanup` and decorators apply. */
+  testCaseOf(fn: Node): Node | null {
+    const cls = this.defs.methodClass(fn);
+    return cls && this.classKind(cls) !== 'other' ? cls : null;
+  }
+
+  /** A unittest-style class (any base, so `self.addCleanup` exists) holding the method `fn`. */
+  unittestClassOf(fn: Node): Node | null {
+    const cls = this.defs.methodClass(fn);
+    return cls && this.baseExpressions(cls).some(b => b.text !== 'object') ? cls : null;
+  }
+
+  /**
+   * Whether something mentioning `needle` (a setting, a key, a patcher) is undone where undoing
+   * belongs: in a `finally`, in an `addCleanup(...)`, in a tearDown method of the class, or after
+   * the `yield` of a fixture.
+   */
+  restores(fn: Node, needle: string): boolean {
+    const cls = this.defs.methodClass(fn);
+    const regions = [fn, ...(cls ? bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
+      .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d))) : [])];
+    let found = false;
+    for (const region of regions) {
+      const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
+      let afterYield = false;
+      walk(region, n => {
+        if (found) return false;
+        if (n.type === 'yield') afterYield = true;
+        const counts = wholeRegion || afterYield || n.type === 'finally_clause'
+          || (n.type === 'call' && /(^|\.)addCleanup$/.test(n.childForFieldName('function')?.text ?? ''));
+        if (counts && n.text.includes(needle) && n.type !== 'yield') { found = true; return false; }
+        return true;
+      }, RESTORE_TYPES);
+      if (found) return true;
+    }
+    return false;
+  }
+
+  /** Whether `node` sits where undoing belongs: a tearDown method, a `finally`, after a fixture's `yield`. */
+  isUndoing(node: Node, fn: Node): boolean {
+    if (TEARDOWN.test(defName(fn))) return true;
+    let undoing = false;
+    walk(fn, n => {
+      if (undoing || n.startIndex > node.startIndex) return false;
+      if (n.type === 'yield' && n.endIndex <= node.startIndex) undoing = true;
+      if (n.type === 'finally_clause' && n.endIndex >= node.endIndex) undoing = true;
+      return !undoing;
+    }, UNDO_TYPES);
+    return undoing;
   }
 
   /** The in-file class definition a base-class expression names, if any. */

@@ -1,4 +1,4 @@
-import { addDecorator } from '../decorate';
+import { addDecorator } from '../edits';
 import { Fix } from '../fix';
 import { importName } from '../imports';
 import type { Node } from '../parser';
@@ -57,7 +57,7 @@ export default createRule({
           const { expr, edits } = importName(ctx, 'django.test.utils', 'isolate_apps');
           const args = labels.map(l => JSON.stringify(l)).join(', ');
           return Fix.safe(`Wrap ${defName(test)} in @isolate_apps(${args})`,
-            [...edits, addDecorator(ctx.file.text, ctx.file.eol, test, `${expr}(${args})`)]);
+            [...edits, addDecorator(ctx, test, `${expr}(${args})`)]);
         })();
         ctx.report({
           node: cls.childForFieldName('name') ?? cls,

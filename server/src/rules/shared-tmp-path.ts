@@ -1,8 +1,9 @@
 import { Edit, Fix } from '../fix';
+import { addParameter } from '../edits';
 import { importModule } from '../imports';
 import type { Node } from '../parser';
 import { createRule, type RuleContext } from '../rule';
-import { bodyStatements, parameterNames, stringContentText, stringValue, walk } from '../syntax';
+import { bodyStatements, stringContentText, stringValue, walk } from '../syntax';
 
 const PATH_CALLS = new Set([
   'io.open', 'os.open', 'os.remove', 'os.unlink', 'os.rmdir', 'os.removedirs', 'os.listdir', 'os.scandir',
@@ -126,7 +127,7 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
   const content = stringContentText(str);
   const test = pytestTest(ctx, str);
   if (test) {
-    const edits = tmpPathParameter(ctx, test);
+    const edits = addParameter(ctx, test, 'tmp_path');
     let replacement: string;
     const path = TMP_PATH.exec(content);
     if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\')) {
@@ -143,17 +144,4 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
     return Fix.unsafe('Use tempfile.gettempdir()', [...edits, Edit.replace(str.startIndex, str.endIndex, `${expr}.gettempdir()`)]);
   }
   return null;
-}
-
-/** Adds `tmp_path` to a test's parameters unless it has it. */
-function tmpPathParameter(ctx: RuleContext, fn: Node): Edit[] {
-  if (parameterNames(fn).includes('tmp_path')) return [];
-  const params = fn.childForFieldName('parameters')!;
-  const list = params.namedChildren.filter((p): p is Node => p !== null && p.type !== 'comment');
-  if (list.length === 0) return [Edit.insert(params.startIndex + 1, 'tmp_path')];
-  const plain = list.every(p => p.type === 'identifier' || p.type === 'typed_parameter');
-  if (plain) return [Edit.insert(list[list.length - 1]!.endIndex, ', tmp_path')];
-  // defaults, *args or keyword-only parameters follow: the first position is always valid (after self)
-  const first = list[0]!;
-  return ctx.defs.methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, ', tmp_path')] : [Edit.insert(first.startIndex, 'tmp_path, ')];
 }

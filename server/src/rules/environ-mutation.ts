@@ -1,0 +1,118 @@
+import { addDecorator, addParameter, removeStatement } from '../edits';
+import { Edit, Fix } from '../fix';
+import { importName } from '../imports';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { isConstant, walk } from '../syntax';
+
+const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
+const PATCH_DICT = /(^|\.)patch\.dict$/;
+
+export default createRule({
+  id: 'XT050',
+  name: 'environ-mutation',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test changes os.environ without restoring it',
+  docs: {
+    what: '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and '
+      + '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` '
+      + 'and without a restore in tearDown, `finally`, `addCleanup` or after a fixture\'s `yield`.',
+    why: 'The environment belongs to the process: a variable set by one test is still set for every later test in '
+      + 'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
+    incident: 'A common cause of order-dependent failures: a test sets `os.environ["DJANGO_SETTINGS_MODULE"]` or a '
+      + 'feature flag and never unsets it; the suite fails only when pytest-xdist puts a later test in the same worker.',
+    example: [
+      'def test_uses_sandbox():',
+      '    os.environ["PAYMENTS_SANDBOX"] = "1"   # XT050',
+      '',
+      '# fixed',
+      'def test_uses_sandbox(monkeypatch):',
+      '    monkeypatch.setenv("PAYMENTS_SANDBOX", "1")',
+    ].join('\n'),
+    fixSafety: 'Safe. In pytest functions and function-scoped fixtures the change goes through `monkeypatch` '
+      + '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level '
+      + 'statement becomes `@mock.patch.dict(os.environ, {...})` on the method. Other shapes get no automatic fix.',
+  },
+  create(ctx) {
+    const check = (node: Node, key: Node | null, environ: Node, kind: 'set' | 'del' | 'call', value: Node | null) => {
+      const owner = ctx.testing.owner(node);
+      if (!owner || ctx.testing.isUndoing(node, owner.fn) || patchedAround(ctx, node, owner.fn)) return;
+      if (ctx.testing.restores(owner.fn, key?.text ?? environ.text)) return;
+      ctx.report({
+        node,
+        message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in the same xdist worker (and every subprocess it starts) sees it`,
+        fix: fixFor(ctx, owner.fn, node, environ, key, kind, value),
+      });
+    };
+    const isEnviron = (n: Node | null) => !!n && ctx.names.is(n, 'os.environ');
+    return {
+      assignment(node) {
+        const left = node.childForFieldName('left');
+        if (left?.type === 'subscript' && isEnviron(left.childForFieldName('value'))) {
+          check(node, left.childForFieldName('subscript'), left.childForFieldName('value')!, 'set', node.childForFieldName('right'));
+        }
+      },
+      delete_statement(node) {
+        for (const t of node.namedChildren) {
+          if (t?.type === 'subscript' && isEnviron(t.childForFieldName('value'))) check(node, t.childForFieldName('subscript'), t.childForFieldName('value')!, 'del', null);
+        }
+      },
+      call(node) {
+        const fn = node.childForFieldName('function');
+        if (!fn) return;
+        if (fn.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')!.text) && isEnviron(fn.childForFieldName('object'))) {
+          const method = fn.childForFieldName('attribute')!.text;
+          const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;
+          check(node, method === 'pop' ? first : null, fn.childForFieldName('object')!, 'call', null);
+        } else if (ctx.names.is(fn, 'os.putenv', 'os.unsetenv')) {
+          const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;
+          check(node, first, fn, 'call', null);
+        }
+      },
+    };
+  },
+});
+
+/** Inside `with mock.patch.dict(os.environ, ...)`, or a test decorated with it (or its class). */
+function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  const decorated = [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])]
+    .some(d => d.type === 'call' && PATCH_DICT.test(d.childForFieldName('function')?.text ?? '') && /environ/.test(d.text));
+  if (decorated) return true;
+  let inside = false;
+  walk(fn, n => {
+    if (inside || n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
+    if (n.type === 'with_statement' && /patch\.dict\s*\(\s*(os\.)?environ|patch\.dict\s*\(\s*["']os\.environ/.test(n.text.slice(0, n.childForFieldName('body')!.startIndex - n.startIndex))) inside = true;
+    return !inside;
+  }, WITH_TYPES);
+  return inside;
+}
+const WITH_TYPES = new Set(['with_statement', 'block', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'function_definition', 'decorated_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause']);
+
+function fixFor(ctx: RuleContext, fn: Node, node: Node, environ: Node, key: Node | null, kind: 'set' | 'del' | 'call', value: Node | null): Fix | null {
+  const stmt = node.parent;
+  if (stmt?.type !== 'expression_statement' && node.type !== 'delete_statement') return null;
+  const statement = node.type === 'delete_statement' ? node : stmt!;
+  if (ctx.testing.takesFixtures(fn) && key) {
+    const method = node.type === 'call' ? node.childForFieldName('function')!.text : '';
+    let call: string | null = null;
+    if (kind === 'set' && value) call = `monkeypatch.setenv(${key.text}, ${value.text})`;
+    else if (kind === 'del') call = `monkeypatch.delenv(${key.text})`;
+    else if (/\.pop$|unsetenv$/.test(method)) call = `monkeypatch.delenv(${key.text}, raising=False)`;
+    else if (/putenv$/.test(method)) {
+      const args = node.childForFieldName('arguments')!.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+      if (args.length === 2) call = `monkeypatch.setenv(${args[0]!.text}, ${args[1]!.text})`;
+    }
+    if (!call) return null;
+    return Fix.safe('Use monkeypatch (it restores the environment)', [...addParameter(ctx, fn, 'monkeypatch'), Edit.replace(statement.startIndex, statement.endIndex, call)]);
+  }
+  // unittest: a constant assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})
+  if (kind !== 'set' || !key || !value || !isConstant(key) || !isConstant(value)) return null;
+  if (!ctx.testing.unittestClassOf(fn) || !ctx.testing.isTestFunction(fn) || statement.parent?.parent?.id !== fn.id) return null;
+  const patch = ctx.names.moduleNameFor('unittest.mock.patch') ?? `${importName(ctx, 'unittest', 'mock').expr}.patch`;
+  const imports = ctx.names.moduleNameFor('unittest.mock.patch') ? [] : importName(ctx, 'unittest', 'mock').edits;
+  return Fix.safe('Use @mock.patch.dict(os.environ, ...) on the test', [
+    ...imports, addDecorator(ctx, fn, `${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`), removeStatement(ctx, fn, statement),
+  ]);
+}

@@ -1,0 +1,88 @@
+import { insertBefore } from '../edits';
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { bodyStatements, defName, parameterNames, walk } from '../syntax';
+
+const OVERRIDES = ['django.test.override_settings', 'django.test.modify_settings'];
+
+export default createRule({
+  id: 'XT041',
+  name: 'mixed-settings-override',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test overrides settings with both @override_settings and the pytest-django settings fixture',
+  docs: {
+    what: 'One test (or its class) using both `@override_settings` / `modify_settings` (as a decorator or a `with` '
+      + 'block) and the pytest-django `settings` fixture.',
+    why: 'Each mechanism restores what it saw when it started. Interleaved, their teardowns run in an order '
+      + 'neither expects: the fixture restores the value @override_settings put in place, or the other way '
+      + 'round, and a value stays pinned for the rest of the worker.',
+    incident: 'pytest-django issue reports: a test with `@override_settings(...)` that also took `settings` left a '
+      + 'setting changed for every later test in the worker; only runs that split the suite differently failed.',
+    example: [
+      '@override_settings(LANGUAGE_CODE="fr")',
+      'def test_greeting(settings):              # XT041',
+      '    settings.TIME_ZONE = "Europe/Paris"',
+      '',
+      '# fixed',
+      'def test_greeting(settings):',
+      '    settings.LANGUAGE_CODE = "fr"',
+      '    settings.TIME_ZONE = "Europe/Paris"',
+    ].join('\n'),
+    fixSafety: 'Unsafe: moves the keyword arguments of an `@override_settings(...)` on the test function into '
+      + '`settings.X = ...` statements at the top of its body. The values are then evaluated inside the test, '
+      + 'not at import time. No fix for class decorators, `modify_settings` or `with` blocks.',
+  },
+  create(ctx) {
+    return {
+      function_definition(fn) {
+        if (!ctx.testing.isTestFunction(fn) || !parameterNames(fn).includes('settings')) return;
+        const own = ctx.defs.decorators(fn).filter(d => isOverride(ctx, d));
+        const cls = ctx.defs.methodClass(fn);
+        const inherited = cls ? ctx.defs.decorators(cls).some(d => isOverride(ctx, d)) : false;
+        const inBody = usesOverrideInBody(ctx, fn);
+        if (own.length === 0 && !inherited && !inBody) return;
+        ctx.report({
+          node: fn.childForFieldName('name')!,
+          message: `${defName(fn)} overrides settings through both the pytest-django settings fixture and ${own.length || inherited ? '@override_settings' : 'override_settings()'}: their teardowns race, and a value can stay set for the rest of the worker`,
+          fix: !inherited && !inBody && own.length === 1 ? moveIntoFixture(ctx, fn, own[0]!) : null,
+        });
+      },
+    };
+  },
+});
+
+function isOverride(ctx: RuleContext, node: Node | null): boolean {
+  const target = node?.type === 'call' ? node.childForFieldName('function') : node;
+  return !!target && ctx.names.is(target, ...OVERRIDES);
+}
+
+function usesOverrideInBody(ctx: RuleContext, fn: Node): boolean {
+  let found = false;
+  walk(fn.childForFieldName('body')!, n => {
+    if (!found && isOverride(ctx, n)) found = true;
+    return !found;
+  }, CALLS);
+  return found;
+}
+const CALLS = new Set(['call']);
+
+function moveIntoFixture(ctx: RuleContext, fn: Node, decorator: Node): Fix | null {
+  const fnName = decorator.childForFieldName('function');
+  if (!fnName || !ctx.names.is(fnName, 'django.test.override_settings')) return null;
+  const args = decorator.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+  if (args.length === 0 || args.some(a => a.type !== 'keyword_argument')) return null;
+  const first = bodyStatements(fn)[0];
+  if (!first) return null;
+  // the `@...` line(s): from the decorator node's start (the @) to the next line
+  const at = decorator.parent!; // the `decorator` node
+  const { text } = ctx.file;
+  const lineStart = text.lastIndexOf('\n', at.startIndex - 1) + 1;
+  const lineEnd = text.indexOf('\n', at.endIndex) + 1;
+  const assignments = args.map(a => `settings.${a.childForFieldName('name')!.text} = ${a.childForFieldName('value')!.text}`);
+  return Fix.unsafe('Move the overrides into the settings fixture', [
+    Edit.replace(lineStart, lineEnd, ''),
+    ...assignments.map(line => insertBefore(ctx, first, line)),
+  ]);
+}

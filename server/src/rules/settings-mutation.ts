@@ -1,0 +1,103 @@
+import { addDecorator, addParameter, removeStatement } from '../edits';
+import { Edit, Fix } from '../fix';
+import { importName } from '../imports';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { isConstant } from '../syntax';
+
+const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'remove', 'pop', 'clear', 'add', 'setdefault', 'discard']);
+const SETTINGS = 'django.conf.settings';
+
+export default createRule({
+  id: 'XT040',
+  name: 'settings-mutation',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test changes django.conf.settings directly, and the change outlives the test',
+  docs: {
+    what: 'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) '
+      + 'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the '
+      + 'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the '
+      + 'old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture\'s `yield`.',
+    why: '`django.conf.settings` is one object per process. A value set by one test stays for every test that '
+      + 'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests '
+      + 'ran before them and how xdist happened to split the suite.',
+    incident: 'A recurring report in Django projects: a test sets `settings.DEBUG = True` or appends to '
+      + '`settings.MIDDLEWARE`; the suite passes serially and fails under `pytest -n auto` when another worker '
+      + 'runs a different prefix of the tests.',
+    example: [
+      'def test_debug_toolbar():',
+      '    settings.DEBUG = True                 # XT040',
+      '',
+      '# fixed (pytest-django: the fixture restores it)',
+      'def test_debug_toolbar(settings):',
+      '    settings.DEBUG = True',
+      '',
+      'class ApiTests(TestCase):',
+      '    def test_x(self):',
+      '        settings.PAGE_SIZE = 5            # XT040',
+      '',
+      '# fixed',
+      'class ApiTests(TestCase):',
+      '    @override_settings(PAGE_SIZE=5)',
+      '    def test_x(self):',
+      '        ...',
+    ].join('\n'),
+    fixSafety: 'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which '
+      + 'shadows the import and restores every change. In a Django test case, an assignment of a constant as a '
+      + 'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class '
+      + 'when it is in setUp). Mutating calls and other shapes get no automatic fix: use `with self.settings(...)`.',
+  },
+  create(ctx) {
+    const check = (target: Node | null, stmt: Node, kind: 'assign' | 'del' | 'call') => {
+      const setting = settingOf(ctx, target);
+      if (!setting) return;
+      const owner = ctx.testing.owner(stmt);
+      if (!owner || ctx.testing.isUndoing(stmt, owner.fn)) return;
+      if (ctx.testing.restores(owner.fn, setting.node.text)) return;
+      ctx.report({
+        node: stmt,
+        message: `settings.${setting.name} is changed for the rest of this process: every test that runs after this one in the same xdist worker sees it`,
+        fix: fixFor(ctx, owner.fn, stmt, setting, kind),
+      });
+    };
+    return {
+      assignment(node) { check(node.childForFieldName('left'), node, 'assign'); },
+      augmented_assignment(node) { check(node.childForFieldName('left'), node, 'assign'); },
+      delete_statement(node) { for (const t of node.namedChildren) if (t) check(t, node, 'del'); },
+      call(node) {
+        const fn = node.childForFieldName('function');
+        if (fn?.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')?.text ?? '')) check(fn.childForFieldName('object'), node, 'call');
+      },
+    };
+  },
+});
+
+interface Setting { name: string; node: Node; receiver: Node }
+
+/** `settings.X` (or `settings.X[...]`, `settings.X.y`) on django.conf.settings: the setting and its receiver. */
+function settingOf(ctx: RuleContext, target: Node | null): Setting | null {
+  const node = target && ctx.names.memberOf(target, SETTINGS);
+  return node ? { name: node.childForFieldName('attribute')!.text, node, receiver: node.childForFieldName('object')! } : null;
+}
+
+function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
+  // pytest: request the fixture, which shadows the import; route the change through it
+  if (ctx.testing.takesFixtures(fn) && kind !== 'call') {
+    const rename = setting.receiver.text === 'settings' ? [] : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
+    return Fix.safe('Use the pytest-django settings fixture (it restores the value)', [...addParameter(ctx, fn, 'settings'), ...rename]);
+  }
+  // a Django test case: a constant assigned as a top-level statement becomes @override_settings
+  const cls = ctx.testing.testCaseOf(fn);
+  const expr = stmt.parent;
+  const value = stmt.type === 'assignment' ? stmt.childForFieldName('right') : null;
+  const left = stmt.type === 'assignment' ? stmt.childForFieldName('left') : null;
+  if (!cls || !value || left?.id !== setting.node.id || expr?.type !== 'expression_statement' || !isConstant(value)) return null;
+  if (expr.parent?.parent?.id !== fn.id) return null; // nested in an if/with/loop: order matters there
+  const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
+  if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
+  const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
+  return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
+    ...edits, addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`), removeStatement(ctx, fn, expr),
+  ]);
+}

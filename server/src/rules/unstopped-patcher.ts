@@ -1,0 +1,109 @@
+import { insertAfter } from '../edits';
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { bodyStatements, indentOf, walk } from '../syntax';
+
+const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
+
+export default createRule({
+  id: 'XT060',
+  name: 'unstopped-patcher',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A mock patcher is started and never stopped, so the patch outlives the test',
+  docs: {
+    what: '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) '
+      + 'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, '
+      + '`patch.stopall()` or stop after a fixture\'s `yield`.',
+    why: 'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every '
+      + 'later test in the process: they call a mock instead of the real function, and pass or fail depending on '
+      + 'which test ran first in their xdist worker.',
+    incident: 'A classic in unittest suites: setUp starts a patcher and tearDown was forgotten (or an exception in '
+      + 'setUp skipped it); tests in the same worker then see a MagicMock where real code should be.',
+    example: [
+      'class SyncTests(TestCase):',
+      '    def setUp(self):',
+      '        self.client_patcher = patch("app.sync.Client")',
+      '        self.client = self.client_patcher.start()     # XT060',
+      '',
+      '# fixed',
+      'class SyncTests(TestCase):',
+      '    def setUp(self):',
+      '        self.client_patcher = patch("app.sync.Client")',
+      '        self.client = self.client_patcher.start()',
+      '        self.addCleanup(self.client_patcher.stop)',
+    ].join('\n'),
+    fixSafety: 'Safe. In a unittest class `self.addCleanup(<patcher>.stop)` goes right after the start; in a '
+      + 'fixture the `return` becomes `yield` followed by `<patcher>.stop()`. No fix for `patch(...).start()` '
+      + 'without a name to stop it by.',
+  },
+  create(ctx) {
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'start') return;
+        if (call.childForFieldName('arguments')?.namedChildCount) return;
+        const receiver = fn.childForFieldName('object')!;
+        const owner = ctx.testing.owner(call);
+        if (!owner) return;
+        const direct = isPatcherCall(ctx, receiver);
+        if (!direct && !assignedFromPatcher(ctx, owner.fn, receiver.text)) return;
+        if (stopped(ctx, owner.fn, direct ? null : receiver.text)) return;
+        ctx.report({
+          node: call,
+          message: `${direct ? 'This patch' : receiver.text} is started and never stopped: the mock stays in place for every later test in this process (this xdist worker)`,
+          fix: direct ? null : stopFix(ctx, owner.fn, call, receiver.text),
+        });
+      },
+    };
+  },
+});
+
+function isPatcherCall(ctx: RuleContext, node: Node): boolean {
+  if (node.type !== 'call') return false;
+  const q = ctx.names.resolve(node.childForFieldName('function')!);
+  if (!q) return false;
+  const m = /^(?:unittest\.)?mock\.(.+)$/.exec(q);
+  return !!m && PATCHERS.has(m[1]!);
+}
+
+/** `name = patch(...)` somewhere in the function or its class. */
+function assignedFromPatcher(ctx: RuleContext, fn: Node, name: string): boolean {
+  const scope = ctx.defs.methodClass(fn) ?? fn;
+  let found = false;
+  walk(scope, n => {
+    if (found) return false;
+    const right = n.childForFieldName('right');
+    if (n.childForFieldName('left')?.text === name && right && isPatcherCall(ctx, right)) found = true;
+    return !found;
+  }, ASSIGNMENTS);
+  return found;
+}
+const ASSIGNMENTS = new Set(['assignment']);
+
+/** `name.stop()` or `addCleanup(name.stop)` in the class or function, or `stopall` anywhere in the file. */
+function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
+  if (/\bstopall\b/.test(ctx.file.text)) return true;
+  if (!name) return false;
+  const scope = ctx.defs.methodClass(fn) ?? fn;
+  return scope.text.includes(`${name}.stop`);
+}
+
+function stopFix(ctx: RuleContext, fn: Node, call: Node, name: string): Fix | null {
+  let stmt: Node = call;
+  while (stmt.parent && stmt.parent.type !== 'block') stmt = stmt.parent;
+  if (ctx.testing.unittestClassOf(fn)) {
+    return Fix.safe(`Stop ${name} with addCleanup`, [insertAfter(ctx, stmt, `self.addCleanup(${name}.stop)`)]);
+  }
+  if (!ctx.testing.isFixture(fn) || /\byield\b/.test(fn.childForFieldName('body')!.text)) return null;
+  const body = bodyStatements(fn);
+  const last = body[body.length - 1]!;
+  if (last.type === 'return_statement') {
+    const value = last.namedChildren[0];
+    return Fix.safe(`Yield, then stop ${name}`, [Edit.replace(last.startIndex, last.endIndex, `yield${value ? ` ${value.text}` : ''}`), insertAfter(ctx, last, `${name}.stop()`)]);
+  }
+  if (body.some(s => /\breturn\b/.test(s.text))) return null;
+  const indent = indentOf(ctx.file.text, last.startIndex);
+  return Fix.safe(`Yield, then stop ${name}`, [insertAfter(ctx, last, `yield${ctx.file.eol}${indent}${name}.stop()`)]);
+}
