@@ -4,7 +4,7 @@ import { Definitions } from './defs';
 import { applyFixes, type Edit, type Fix } from './fix';
 import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
-import { nodesOfTypes, parse, type Node, type Tree } from './parser';
+import { nodesOfTypes, parse, ParseError, type Node, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from './rules';
@@ -28,6 +28,8 @@ export interface LintOptions {
   /** the rules to run (default: all) */
   rules?: readonly Rule[];
   moduleName?: string;
+  /** give up (ParseError) once the analysis has run this long: a bound for pathological input */
+  budgetMs?: number;
 }
 
 function span(node: Node): Span {
@@ -67,7 +69,10 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
 
   const noqaByLine = new Map<number, { noqa: Noqa | null; comment: boolean }>();
   // One pass over the nodes someone listens to (found by a query, in document order).
+  const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
+  let visited = 0;
   for (const node of nodesOfTypes(root, [...byType.keys(), 'comment'])) {
+    if ((++visited & 255) === 0 && Date.now() > deadline) throw new ParseError(`analysis gave up after ${options.budgetMs} ms`);
     if (node.type === 'comment') noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
     else for (const fn of byType.get(node.type)!) fn(node);
   }

@@ -16,6 +16,8 @@ import type { Rule, Severity } from './rule';
 import { rules as allRules } from './rules';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
+/** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
+const EDITOR_BUDGET_MS = 2000;
 
 export interface Settings { enable: boolean; select: string[]; ignore: string[] }
 const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [] };
@@ -99,7 +101,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     if (settings.enable && isTestFile(uriPath(uri) ?? uri)) {
       try {
         const tree = documents.tree(await parser, entry);
-        findings = lint(tree, entry.doc.getText(), { rules: selectedRules(settings), moduleName: moduleFor(uri) });
+        findings = lint(tree, entry.doc.getText(), { rules: selectedRules(settings), moduleName: moduleFor(uri), budgetMs: EDITOR_BUDGET_MS });
         lastFailure.delete(uri);
       } catch (e) {
         const reason = (e as Error).message;
@@ -155,7 +157,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     if (!settings.enable || !isTestFile(uriPath(uri) ?? uri)) return null;
     const text = entry.doc.getText();
     try {
-      const result = fixAll(await parser, text, { rules: selectedRules(settings), moduleName: moduleFor(uri) });
+      const result = fixAll(await parser, text, { rules: selectedRules(settings), moduleName: moduleFor(uri), budgetMs: EDITOR_BUDGET_MS });
       return result.text === text ? null : minimalEdit(entry.doc, text, result.text);
     } catch (e) {
       connection.console.warn(`crosstalk: fix all in ${uri}: ${(e as Error).message}`);

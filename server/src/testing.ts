@@ -99,10 +99,13 @@ export class Testing {
 
   /**
    * Whether something mentioning `needle` (a setting, a key, a patcher) is undone where undoing
-   * belongs: in a `finally`, in an `addCleanup(...)`, in a tearDown method of the class, or after
+   * belongs: in a `finally`, in an `addCleanup(...)` / `addClassCleanup(...)`, in a tearDown method of the class, or after
    * the `yield` of a fixture.
    */
-  restores(fn: Node, needle: string): boolean {
+  restores(fn: Node, needle: string | RegExp): boolean {
+    const mentions = (text: string) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text));
+    const cls0 = this.defs.methodClass(fn);
+    if (!mentions((cls0 ?? fn).text)) return false; // cheap: nothing there could undo it
     const cls = this.defs.methodClass(fn);
     const regions = [fn, ...(cls ? bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
       .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d))) : [])];
@@ -114,8 +117,8 @@ export class Testing {
         if (found) return false;
         if (n.type === 'yield') afterYield = true;
         const counts = wholeRegion || afterYield || n.type === 'finally_clause'
-          || (n.type === 'call' && /(^|\.)addCleanup$/.test(n.childForFieldName('function')?.text ?? ''));
-        if (counts && n.text.includes(needle) && n.type !== 'yield') { found = true; return false; }
+          || (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
+        if (counts && mentions(n.text) && n.type !== 'yield') { found = true; return false; }
         return true;
       }, RESTORE_TYPES);
       if (found) return true;

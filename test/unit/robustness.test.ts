@@ -24,13 +24,13 @@ for (const [name, text] of Object.entries(CASES)) {
   test(`no crash, bounded time: ${name}`, async () => {
     const start = Date.now();
     try {
-      const findings = await lintText(text);
-      await fixText(text, { unsafe: true });
+      const findings = await lintText(text, { budgetMs: 5000 });
+      await fixText(text, { unsafe: true, budgetMs: 5000 });
       if (name === 'CRLF') assert.deepEqual(findings.map(f => f.rule.id), ['XT001', 'XT002']);
     } catch (e) {
-      // refusing is fine (nesting Python itself rejects), with a one-line reason; crashing is not
+      // giving up is fine (a time budget, or nesting Python itself rejects), with a one-line reason; crashing is not
       assert.ok(e instanceof ParseError && !e.message.includes('\n'), String(e));
-      assert.match(name, /5,000/);
+      assert.match(name, /5,000|3 MB/);
     }
     assert.ok(Date.now() - start < 30_000, `took ${Date.now() - start} ms`);
   });
@@ -45,4 +45,9 @@ test('CRLF files keep CRLF through fixes', async () => {
 
 test('a file over the size limit is refused with a one-line reason', async () => {
   await assert.rejects(lintText('#'.repeat(MAX_FILE_CHARS + 1)), (e: Error) => e instanceof ParseError && !e.message.includes('\n'));
+});
+
+test('the time budget makes the engine give up with a one-line reason', async () => {
+  const big = Array.from({ length: 2000 }, (_, i) => KPI.replace(/SubmissionThrottlingTests/g, `T${i}`)).join('\n');
+  await assert.rejects(lintText(big, { budgetMs: 1 }), (e: Error) => e instanceof ParseError && e.message === 'analysis gave up after 1 ms');
 });

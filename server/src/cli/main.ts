@@ -28,6 +28,9 @@ Options:
 
 class UsageError extends Error {}
 
+/** Per file and pass: a pathological file is reported in one line and skipped, never hangs the run. */
+const FILE_BUDGET_MS = 60_000;
+
 export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let parsed;
   try {
@@ -99,7 +102,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
       problem(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       continue;
     }
-    const options = { rules: opts.rules, moduleName: moduleName(file, cwd) };
+    const options = { rules: opts.rules, moduleName: moduleName(file, cwd), budgetMs: FILE_BUDGET_MS };
     let findings: Finding[];
     try {
       if (opts.fix) {

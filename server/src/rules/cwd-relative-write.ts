@@ -1,0 +1,104 @@
+import { addParameter } from '../edits';
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax';
+
+/** calls that create or write the path in their first argument */
+const WRITERS = new Set(['os.makedirs', 'os.mkdir', 'shutil.copytree', 'shutil.make_archive']);
+/** calls whose second argument is a destination */
+const COPIES = new Set(['shutil.copy', 'shutil.copy2', 'shutil.copyfile', 'shutil.move', 'os.rename', 'os.replace']);
+/** `Path(...).<method>()` that writes */
+const PATH_WRITES = new Set(['write_text', 'write_bytes', 'touch', 'mkdir']);
+const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath']);
+
+export default createRule({
+  id: 'XT021',
+  name: 'cwd-relative-write',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test writes a file relative to the working directory, which every xdist worker shares',
+  docs: {
+    what: 'Files written or directories created relative to the working directory in a test, setUp hook or '
+      + 'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, '
+      + '`shutil.copy(src, "report.csv")`. Not when the test first moves into its own directory '
+      + '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`).',
+    why: 'pytest-xdist workers all start in the same working directory (the project root, usually). Two '
+      + 'tests writing `out.json` there overwrite each other\'s file mid-test, and the files stay behind in '
+      + 'the checkout for the next run to find.',
+    incident: 'Common in suites that export reports or caches: `open("report.csv", "w")` in two tests passes '
+      + 'serially and fails under `-n auto` with a truncated or foreign file.',
+    example: [
+      'def test_export():',
+      '    with open("export.json", "w") as fh:      # XT021',
+      '        ...',
+      '',
+      '# fixed',
+      'def test_export(tmp_path):',
+      '    with open(tmp_path / "export.json", "w") as fh:',
+      '        ...',
+    ].join('\n'),
+    fixSafety: 'Unsafe: in pytest tests and function-scoped fixtures the path moves under `tmp_path` (the parameter is '
+      + 'added), so code that later looks for the file in the working directory will not find it there. No fix '
+      + 'elsewhere.',
+  },
+  create(ctx) {
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (!fn) return;
+        const target = writtenPath(ctx, call, fn);
+        if (!target || !isRelative(target)) return;
+        const owner = ctx.testing.owner(call);
+        if (!owner || /\bchdir\b|as_cwd|isolated_filesystem/.test(owner.fn.text)) return;
+        const fixable = ctx.testing.takesFixtures(owner.fn) && stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
+        ctx.report({
+          node: target,
+          message: `${target.text} is written relative to the working directory, which every xdist worker shares: concurrent tests overwrite it, and it stays behind in the checkout`,
+          fix: fixable
+            ? Fix.unsafe('Write it under the test\'s own tmp_path', [...addParameter(ctx, owner.fn, 'tmp_path'),
+              Edit.replace(target.startIndex, target.endIndex, `tmp_path / ${target.text.replace(/^(['"])\.\//, '$1')}`)])
+            : null,
+        });
+      },
+    };
+  },
+});
+
+/** The string literal a call writes to, if it is a write at all. */
+function writtenPath(ctx: RuleContext, call: Node, fn: Node): Node | null {
+  const args = positionalArguments(call);
+  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) {
+    const mode = args[1] ?? keywordArgument(call, 'mode');
+    const m = mode ? stringValue(mode) : null;
+    return m && /[wax+]/.test(m) ? literal(args[0]) : null;
+  }
+  const q = ctx.names.resolve(fn);
+  if (q && WRITERS.has(q)) return literal(args[0]);
+  if (q && COPIES.has(q)) return literal(args[1]);
+  // Path("x").write_text(...), Path("x").open("w")
+  if (fn.type === 'attribute') {
+    const method = fn.childForFieldName('attribute')!.text;
+    const receiver = fn.childForFieldName('object')!;
+    if (receiver.type !== 'call' || !ctx.names.is(receiver.childForFieldName('function'), ...PATHS)) return null;
+    const path = literal(positionalArguments(receiver)[0]);
+    if (PATH_WRITES.has(method)) return path;
+    if (method === 'open') {
+      const m = args[0] ? stringValue(args[0]) : null;
+      return m && /[wax+]/.test(m) ? path : null;
+    }
+  }
+  return null;
+}
+
+function literal(node: Node | undefined): Node | null {
+  return node?.type === 'string' ? node : null;
+}
+
+/** A relative path: not absolute, not home, not a URL, not a file descriptor or special name. */
+function isRelative(str: Node): boolean {
+  const text = stringValue(str) ?? stringContentText(str).split('{')[0]!;
+  if (!text || text.startsWith('/') || text.startsWith('~') || text.startsWith('\\') || /^[a-zA-Z]:[\\/]/.test(text)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text === '-') return false;
+  return stringValue(str) !== null || !stringContentText(str).startsWith('{'); // f"{tmp_path}/x" is not relative
+}

@@ -1,0 +1,88 @@
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import { createRule } from '../rule';
+import { bodyStatements, keywordArgument, positionalArguments, stringValue } from '../syntax';
+
+const LIVE_SERVERS = /LiveServerTestCase$/;
+/** callees that start or bind a server (a `port=` there claims the port) */
+const SERVER_CALL = /serve|server|listen|bind|run_app|runserver|start|socket|uvicorn|make_server/i;
+
+export default createRule({
+  id: 'XT090',
+  name: 'fixed-port',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test binds or serves on a fixed port, which parallel workers and runs fight over',
+  docs: {
+    what: 'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a '
+      + '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that '
+      + 'start or bind a server.',
+    why: 'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 '
+      + 'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
+    incident: 'Django\'s LiveServerTestCase once defaulted to a fixed port range; suites that pinned `port = 8081` '
+      + 'failed intermittently under `--parallel` with EADDRINUSE.',
+    example: [
+      'class BrowserTests(StaticLiveServerTestCase):',
+      '    port = 8081                                # XT090',
+      '',
+      '# fixed: the OS picks a free port',
+      'class BrowserTests(StaticLiveServerTestCase):',
+      '    port = 0',
+    ].join('\n'),
+    fixSafety: 'Unsafe: where the test binds or serves, the port becomes 0, so the operating system picks a free one; '
+      + 'code that builds URLs from the literal must read the real port back (`live_server_url`, '
+      + '`server.server_address`). No fix for connect targets or runserver arguments.',
+  },
+  create(ctx) {
+    const report = (port: Node, what: string, fixable = true) => {
+      if (!ctx.testing.owner(port) && !inLiveServerClass(port)) return;
+      ctx.report({
+        node: port,
+        message: `${what} fixed port ${port.text}: every xdist worker and every concurrent run on this machine wants the same port`,
+        fix: fixable && port.type === 'integer' ? Fix.unsafe('Use port 0 (the OS picks a free port)', [Edit.replace(port.startIndex, port.endIndex, '0')]) : null,
+      });
+    };
+    const inLiveServerClass = (n: Node) => {
+      const cls = ctx.defs.enclosing(n)?.node;
+      return !!cls && cls.type === 'class_definition' && ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text));
+    };
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (!fn) return;
+        const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn.text;
+        const args = positionalArguments(call);
+        if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
+          const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
+          // the port-0 fix belongs to the side that binds: a client cannot connect to "any" port
+          if (port && isPort(port)) report(port, method === 'bind' ? 'Binds to' : 'Connects to', method === 'bind');
+          return;
+        }
+        if (method === 'listen' && args[0] && isPort(args[0]) && Number(args[0].text) >= 1024) { report(args[0], 'Listens on'); return; }
+        // runserver's arguments, passed one by one or as a list (subprocess)
+        const words = args.flatMap(a => (a.type === 'list' || a.type === 'tuple' ? a.namedChildren.filter((c): c is Node => !!c) : [a]));
+        if (words.some(a => stringValue(a) === 'runserver')) {
+          for (const a of words) {
+            const v = stringValue(a);
+            if (v && /^(\d{2,5}|[\w.-]*:\d{2,5})$/.test(v)) report(a, 'runserver on');
+          }
+          return;
+        }
+        const port = keywordArgument(call, 'port');
+        if (port && isPort(port) && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
+      },
+      class_definition(cls) {
+        if (!ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text))) return;
+        for (const stmt of bodyStatements(cls)) {
+          const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+          const value = assign?.type === 'assignment' && assign.childForFieldName('left')?.text === 'port' ? assign.childForFieldName('right') : null;
+          if (value && isPort(value)) report(value, 'The live server uses');
+        }
+      },
+    };
+  },
+});
+
+function isPort(node: Node): boolean {
+  return node.type === 'integer' && Number(node.text) > 0 && Number(node.text) < 65536;
+}

@@ -1,0 +1,109 @@
+import { nodesOfTypes, type Node } from '../parser';
+import { createRule, type RuleContext } from '../rule';
+import { keywordArgument, stringValue, walk } from '../syntax';
+
+const LOOKUPS = new Set(['get', 'filter', 'exclude', 'get_or_create', 'update_or_create', 'in_bulk', 'get_object_or_404', 'get_list_or_404']);
+const KEY = /^(pk|id|[a-z_]+_id|[a-z_]+__pk|[a-z_]+__id)$/;
+const REQUESTS = /^(get|post|put|patch|delete|head|options)$/;
+/** literal pks this small are what a fresh sequence hands out; larger ones are usually deliberate "missing" ids */
+const MAX_PK = 999;
+
+export default createRule({
+  id: 'XT080',
+  name: 'hardcoded-pk',
+  severity: 'info',
+  fix: 'none',
+  summary: 'A test looks up, links to or posts a literal primary key that depends on database sequences',
+  docs: {
+    what: 'Literal primary keys in tests: lookups (`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), '
+      + 'URLs (`reverse(..., args=[1])`, `kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads '
+      + '(`{"order_id": 1}`), unless the test module creates objects with those ids explicitly.',
+    why: 'Which id a row gets depends on the database sequence: on test order, on which tests share an xdist '
+      + 'worker\'s database, and on TransactionTestCase (which does not reset sequences). `pk=1` is the first '
+      + 'object only in a fresh database.',
+    incident: 'The kpi incident turned on this: every xdist worker\'s first user had pk=1. Tests that hard-code '
+      + '`pk=1` pass alone and fail after a TransactionTestCase or a reordering.',
+    example: [
+      'def test_detail(client, book):',
+      '    response = client.get("/api/books/1/")      # XT080',
+      '',
+      '# fixed',
+      'def test_detail(client, book):',
+      '    response = client.get(f"/api/books/{book.pk}/")',
+    ].join('\n'),
+    fixSafety: 'No automatic fix: the right object to take the pk from is the test\'s to say. Information severity.',
+  },
+  create(ctx) {
+    let explicit: Set<string> | undefined;
+    const explicitIds = () => (explicit ??= explicitlyAssignedIds(ctx));
+    const report = (node: Node, how: string) => {
+      if (explicitIds().has(node.text) || !ctx.testing.owner(node)) return;
+      ctx.report({
+        node,
+        message: `${how} the literal primary key ${node.text}: ids come from the database sequence, which differs by test order, by xdist worker and after TransactionTestCase`,
+      });
+    };
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn?.text ?? '';
+        const args = call.childForFieldName('arguments');
+        if (!args) return;
+        const isRequest = REQUESTS.test(method) && fn?.type === 'attribute' && /client/i.test(fn.childForFieldName('object')!.text);
+        if (isRequest) {
+          const [url, data] = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+          const path = url && stringValue(url);
+          const m = path ? /\/(\d{1,3})(\/|$|\?)/.exec(path) : null;
+          if (m && Number(m[1]) >= 1 && !explicitIds().has(m[1]!)) report(url!, `Requests ${JSON.stringify(path)} with`);
+          const payload = data?.type === 'keyword_argument' ? data.childForFieldName('value') : data;
+          if (payload) payloadInts(payload, v => report(v, 'Sends'));
+        } else if (LOOKUPS.has(method)) {
+          for (const a of args.namedChildren) {
+            if (a?.type === 'keyword_argument' && KEY.test(a.childForFieldName('name')!.text) && isSmallInt(a.childForFieldName('value'))) {
+              report(a.childForFieldName('value')!, 'Looks up');
+            }
+          }
+        } else if (method === 'reverse' || method === 'reverse_lazy') {
+          const rargs = keywordArgument(call, 'args');
+          for (const v of rargs?.namedChildren ?? []) if (isSmallInt(v)) report(v!, 'Builds a URL with');
+          const rkwargs = keywordArgument(call, 'kwargs');
+          if (rkwargs) payloadInts(rkwargs, v => report(v, 'Builds a URL with'));
+        }
+      },
+    };
+  },
+});
+
+function isSmallInt(node: Node | null | undefined): boolean {
+  if (node?.type !== 'integer') return false;
+  const n = Number(node.text);
+  return n >= 1 && n <= MAX_PK;
+}
+
+/** Integer values under id-like keys in a dict literal (`{"pk": 1}`, `{"order_id": 2}`), nested too. */
+function payloadInts(dict: Node, found: (value: Node) => void): void {
+  walk(dict, n => {
+    if (n.type === 'pair') {
+      const key = n.childForFieldName('key'), value = n.childForFieldName('value');
+      const k = key ? stringValue(key) : null;
+      if (k && KEY.test(k) && isSmallInt(value)) found(value!);
+    }
+    return true;
+  }, PAIRS);
+}
+const PAIRS = new Set(['pair', 'dictionary', 'list', 'tuple']);
+
+/** Ids the module assigns explicitly (`create(id=1)`, `Book(pk=2)`, factories): lookups by those are deliberate. */
+function explicitlyAssignedIds(ctx: RuleContext): Set<string> {
+  const ids = new Set<string>();
+  for (const call of nodesOfTypes(ctx.file.tree.rootNode, ['call'])) {
+    const fn = call.childForFieldName('function');
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn?.text ?? '';
+    if (LOOKUPS.has(method)) continue;
+    for (const name of ['id', 'pk']) {
+      const value = keywordArgument(call, name);
+      if (value?.type === 'integer') ids.add(value.text);
+    }
+  }
+  return ids;
+}

@@ -1,0 +1,112 @@
+import { addParameter } from '../edits';
+import { Edit, Fix } from '../fix';
+import { importModule } from '../imports';
+import type { Node } from '../parser';
+import { createRule, type Listeners, type RuleContext } from '../rule';
+import { stringContentText, stringValue, walk } from '../syntax';
+
+/** Anything that names the xdist worker: a file that mentions one of these scopes its resources. */
+const WORKER = /worker_id|PYTEST_XDIST_WORKER|workerinput|slaveinput|TEST_RUNNER_WORKER|xdist/;
+const REDIS_URL = /^rediss?:\/\//;
+
+/** conftest.py, or a settings module for tests (`settings/test.py`, `test_settings.py`, `tests/settings.py`). */
+function isTestConfiguration(moduleName: string): boolean {
+  const parts = moduleName.split('.');
+  const last = parts[parts.length - 1]!;
+  if (last === 'conftest') return true;
+  if (/^(test_?settings|settings_?tests?|testsettings)$/.test(last)) return true;
+  return parts.some(p => p === 'settings') && parts.some(p => /^(tests?|testing|ci)$/.test(p));
+}
+
+export default createRule({
+  id: 'XT031',
+  name: 'unscoped-worker-resource',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'A test database, Redis URL or cache KEY_PREFIX in test configuration does not include the xdist worker',
+  docs: {
+    what: 'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name '
+      + 'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, '
+      + '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker.',
+    why: 'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to '
+      + 'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its '
+      + 'database makes the workers share it again. Keys, locks and rows collide across workers.',
+    incident: 'kpi: all xdist workers shared one Redis for cache and throttling, and the tests failed with '
+      + '`200 != 429` until each worker got its own cache. codecov named per-worker databases from a worker id '
+      + 'that silently stopped existing.',
+    example: [
+      '# settings/test.py',
+      'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",',
+      '                      "LOCATION": "redis://localhost:6379/1",      # XT031',
+      '                      "KEY_PREFIX": "test"}}                        # XT031',
+      '',
+      '# fixed',
+      '                      "KEY_PREFIX": f"test_{os.environ.get(\'PYTEST_XDIST_WORKER\', \'main\')}"}}',
+    ].join('\n'),
+    fixSafety: 'Unsafe: a `KEY_PREFIX` gets the worker appended (from `PYTEST_XDIST_WORKER`), and a database name in '
+      + '`django_db_setup` gets `_{worker_id}` (the fixture is requested); tools that expect the old names will not '
+      + 'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number.',
+  },
+  create(ctx): Listeners {
+    if (!isTestConfiguration(ctx.file.moduleName) || WORKER.test(ctx.file.text)) return {};
+    return {
+      pair(pair) {
+        const key = pair.childForFieldName('key'), value = pair.childForFieldName('value');
+        const k = key ? stringValue(key) : null;
+        if (!k || !value || value.type !== 'string') return;
+        if (k === 'KEY_PREFIX') {
+          ctx.report({
+            node: value,
+            message: `KEY_PREFIX ${value.text} is the same in every xdist worker: their cache keys collide in the shared backend`,
+            fix: prefixFix(ctx, value),
+          });
+        } else if (REDIS_URL.test(leading(value)) && !hasWorkerPrefix(pair)) {
+          ctx.report({ node: value, message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide` });
+        }
+      },
+      assignment(node) {
+        const value = node.childForFieldName('right');
+        if (value?.type === 'string' && REDIS_URL.test(leading(value)) && /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '')) {
+          ctx.report({ node: value, message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide` });
+        }
+      },
+      function_definition(fn) {
+        if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
+        walk(fn, n => {
+          // settings.DATABASES["default"]["NAME"] = "..."  or  {"NAME": "..."}
+          const isNameAssign = n.type === 'assignment' && /\[\s*["']NAME["']\s*\]$/.test(n.childForFieldName('left')?.text ?? '');
+          const value = isNameAssign ? n.childForFieldName('right') : n.type === 'pair' && stringValue(n.childForFieldName('key')!) === 'NAME' ? n.childForFieldName('value') : null;
+          if (value?.type === 'string') {
+            ctx.report({
+              node: value,
+              message: `django_db_setup names the database ${value.text} for every xdist worker: they share it, and one worker's setup drops another's tables`,
+              fix: stringValue(value) !== null ? Fix.unsafe('Append the worker id', [...addParameter(ctx, fn, 'worker_id'),
+                Edit.replace(value.startIndex, value.endIndex, `f${value.text.replace(/(['"])$/, '_{worker_id}$1')}`)]) : null,
+            });
+          }
+          return true;
+        }, DB_TYPES);
+      },
+    };
+  },
+});
+const DB_TYPES = new Set(['assignment', 'pair']);
+
+function leading(str: Node): string {
+  return stringValue(str) ?? stringContentText(str);
+}
+
+/** A dict that also sets a KEY_PREFIX scopes its Redis URL (the prefix itself is checked separately). */
+function hasWorkerPrefix(pair: Node): boolean {
+  return !!pair.parent?.namedChildren.some(p => p?.type === 'pair' && stringValue(p.childForFieldName('key')!) === 'KEY_PREFIX');
+}
+
+function prefixFix(ctx: RuleContext, value: Node): Fix | null {
+  const literal = stringValue(value);
+  if (literal === null || /^[rRbBuU]/.test(value.text)) return null;
+  const quote = value.text.endsWith('"') ? '"' : "'";
+  const inner = quote === '"' ? "'" : '"';
+  const { expr, edits } = importModule(ctx, 'os');
+  return Fix.unsafe('Append the xdist worker to the prefix', [...edits,
+    Edit.replace(value.startIndex, value.endIndex, `f${quote}${literal.replace(/[{}]/g, c => c + c)}_{${expr}.environ.get(${inner}PYTEST_XDIST_WORKER${inner}, ${inner}main${inner})}${quote}`)]);
+}

@@ -1,0 +1,63 @@
+import { Edit, Fix } from '../fix';
+import { importName } from '../imports';
+import type { Node } from '../parser';
+import { createRule } from '../rule';
+
+const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
+const TIMEDELTA_UNIT: Record<string, string> = { microsecond: 'microseconds', second: 'seconds', minute: 'minutes', hour: 'hours', day: 'days' };
+
+export default createRule({
+  id: 'XT110',
+  name: 'wall-clock-arithmetic',
+  severity: 'warning',
+  fix: 'sometimes',
+  summary: 'Date arithmetic on a single field (`now.replace(second=now.second + 1)`) overflows at the wrong moment',
+  docs: {
+    what: 'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, '
+      + '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`.',
+    why: 'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month. The '
+      + 'test then raises `ValueError` or asserts on a wrong time, but only when the clock happens to be there: '
+      + 'once a minute, once a month, and more often when parallel runs stretch the suite across the edge.',
+    incident: 'A classic flaky-test pattern in Django suites: `timezone.now().replace(second=now.second + 1)` fails '
+      + 'one run in sixty with "second must be in 0..59".',
+    example: [
+      'later = now.replace(second=now.second + 1)           # XT110',
+      '',
+      '# fixed',
+      'later = now + timedelta(seconds=1)',
+    ].join('\n'),
+    fixSafety: 'Safe for microseconds, seconds, minutes, hours and days: `x + timedelta(...)` carries over into the '
+      + 'next field as intended. No fix for months and years (they have no fixed length).',
+  },
+  create(ctx) {
+    return {
+      call(call) {
+        const fn = call.childForFieldName('function');
+        if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')!.text !== 'replace') return;
+        const receiver = fn.childForFieldName('object')!;
+        const kwargs = call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => a?.type === 'keyword_argument') ?? [];
+        for (const kw of kwargs) {
+          const field = kw.childForFieldName('name')!.text;
+          const value = kw.childForFieldName('value');
+          if (!FIELDS.has(field) || value?.type !== 'binary_operator') continue;
+          const [left, right] = [value.childForFieldName('left'), value.childForFieldName('right')];
+          const op = value.childForFieldName('operator')?.text;
+          if ((op !== '+' && op !== '-') || left?.type !== 'attribute' || left.childForFieldName('attribute')?.text !== field) continue;
+          const unit = TIMEDELTA_UNIT[field];
+          const fixable = unit && kwargs.length === 1 && left.childForFieldName('object')!.text === receiver.text && right?.type === 'integer';
+          let fix: Fix | null = null;
+          if (fixable) {
+            const { expr, edits } = importName(ctx, 'datetime', 'timedelta');
+            fix = Fix.safe(`Use ${receiver.text} ${op} timedelta(${unit}=${right!.text})`, [...edits, Edit.replace(call.startIndex, call.endIndex, `${receiver.text} ${op} ${expr}(${unit}=${right!.text})`)]);
+          }
+          ctx.report({
+            node: call,
+            message: `${kw.text} overflows when ${left.text} is at the edge of its range: the test fails only at certain wall-clock moments`,
+            fix,
+          });
+          return;
+        }
+      },
+    };
+  },
+});
