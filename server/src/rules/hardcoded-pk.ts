@@ -15,9 +15,10 @@ export default createRule({
   fix: 'none',
   summary: 'A test looks up, links to or posts a literal primary key that depends on database sequences',
   docs: {
-    what: 'Literal primary keys in tests: lookups (`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), '
-      + 'URLs (`reverse(..., args=[1])`, `kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads '
-      + '(`{"order_id": 1}`), unless the test module creates objects with those ids explicitly.',
+    what: 'Literal primary keys in tests that create their objects through the database sequence: lookups '
+      + '(`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), URLs (`reverse(..., args=[1])`, '
+      + '`kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads (`{"order_id": 1}`). Not when the module '
+      + 'creates objects with those ids explicitly, or the class loads JSON `fixtures` (they carry their own pks).',
     why: 'Which id a row gets depends on the database sequence: on test order, on which tests share an xdist '
       + 'worker\'s database, and on TransactionTestCase (which does not reset sequences). `pk=1` is the first '
       + 'object only in a fresh database.',
@@ -36,8 +37,10 @@ export default createRule({
   create(ctx) {
     let explicit: Set<string> | undefined;
     const explicitIds = () => (explicit ??= explicitlyAssignedIds(ctx));
-    const report = (node: Node, how: string) => {
-      if (explicitIds().has(node.text) || !ctx.testing.owner(node)) return;
+    const report = (node: Node, how: string, model?: string) => {
+      if (explicitIds().has(node.text)) return;
+      const owner = ctx.testing.owner(node);
+      if (!owner || !dependsOnSequence(ctx, owner.fn, model)) return;
       ctx.report({
         node,
         message: `${how} the literal primary key ${node.text}: ids come from the database sequence, which differs by test order, by xdist worker and after TransactionTestCase`,
@@ -60,7 +63,7 @@ export default createRule({
         } else if (LOOKUPS.has(method)) {
           for (const a of args.namedChildren) {
             if (a?.type === 'keyword_argument' && KEY.test(a.childForFieldName('name')!.text) && isSmallInt(a.childForFieldName('value'))) {
-              report(a.childForFieldName('value')!, 'Looks up');
+              report(a.childForFieldName('value')!, 'Looks up', modelOf(fn!));
             }
           }
         } else if (method === 'reverse' || method === 'reverse_lazy') {
@@ -73,6 +76,35 @@ export default createRule({
     };
   },
 });
+
+/** `Book` in `Book.objects.get(...)`; undefined for other receivers. */
+function modelOf(fn: Node): string | undefined {
+  const m = /^(\w+)\.objects\.\w+$/.exec(fn.text);
+  return m?.[1];
+}
+
+/**
+ * Whether the test's ids come from a database sequence: it (or its class's setUp / setUpTestData) creates
+ * objects without explicit ids (of `model`, when known), and the class loads no JSON `fixtures` (which
+ * carry their own pks). Rows made by migrations or fixtures have the same ids in every run.
+ */
+function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  if (cls && classLoadsFixtures(ctx, cls, new Set())) return false;
+  if (!cls && ctx.testing.takesFixtures(fn) && !model) return true; // pytest fixtures we cannot see make the objects
+  const scope = (cls ?? fn).text;
+  const creates = model
+    ? new RegExp(`\\b${model}(\\.objects\\.(create|bulk_create|get_or_create)|Factory(\\.create)?)?\\(|make\\(\\s*${model}\\b`).test(scope)
+    : /\.(create|create_user|create_superuser|bulk_create|get_or_create|make)\(|Factory(\.create)?\(/.test(scope);
+  return creates || (!cls && !model);
+}
+
+function classLoadsFixtures(ctx: RuleContext, cls: Node, seen: Set<number>): boolean {
+  if (seen.has(cls.id)) return false;
+  seen.add(cls.id);
+  const own = cls.childForFieldName('body')!.namedChildren.some(s => s?.type === 'expression_statement' && /^fixtures\s*=/.test(s.text));
+  return own || ctx.testing.baseExpressions(cls).some(b => { const local = ctx.testing.inFileClass(b); return !!local && classLoadsFixtures(ctx, local, seen); });
+}
 
 function isSmallInt(node: Node | null | undefined): boolean {
   if (node?.type !== 'integer') return false;

@@ -14,7 +14,7 @@ export default createRule({
   summary: 'A test overrides settings with both @override_settings and the pytest-django settings fixture',
   docs: {
     what: 'One test (or its class) using both `@override_settings` / `modify_settings` (as a decorator or a `with` '
-      + 'block) and the pytest-django `settings` fixture.',
+      + 'block) and the pytest-django `settings` fixture, which it writes to (`settings.X = ...`).',
     why: 'Each mechanism restores what it saw when it started. Interleaved, their teardowns run in an order '
       + 'neither expects: the fixture restores the value @override_settings put in place, or the other way '
       + 'round, and a value stays pinned for the rest of the worker.',
@@ -37,7 +37,8 @@ export default createRule({
   create(ctx) {
     return {
       function_definition(fn) {
-        if (!ctx.testing.isTestFunction(fn) || !parameterNames(fn).includes('settings')) return;
+        // only a fixture that changes something has something to restore at the wrong moment
+        if (!ctx.testing.isTestFunction(fn) || !parameterNames(fn).includes('settings') || !writesThroughFixture(fn)) return;
         const own = ctx.defs.decorators(fn).filter(d => isOverride(ctx, d));
         const cls = ctx.defs.methodClass(fn);
         const inherited = cls ? ctx.defs.decorators(cls).some(d => isOverride(ctx, d)) : false;
@@ -52,6 +53,10 @@ export default createRule({
     };
   },
 });
+
+function writesThroughFixture(fn: Node): boolean {
+  return /(^|[^\w.])settings\.\w+(\[[^\]]*\])*\s*([-+*|&]?=(?!=))|\bdel\s+settings\./m.test(fn.childForFieldName('body')!.text);
+}
 
 function isOverride(ctx: RuleContext, node: Node | null): boolean {
   const target = node?.type === 'call' ? node.childForFieldName('function') : node;
