@@ -1,0 +1,56 @@
+// Fix properties across rules: one import however many fixes need it; other decorators, comments
+// and parametrize order kept; CRLF and tabs kept; fix-all converges.
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixText, syntaxErrors } from './helpers';
+
+const SOURCE = `import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.test import TestCase
+
+
+class ProfileTests(TestCase):
+    def test_cached(self):
+        cache.set("k", 1)
+
+    def test_page_size(self):
+        settings.PAGE_SIZE = 5
+        self.assertTrue(True)
+
+
+class OtherTests(TestCase):
+    def test_cached(self):
+        cache.get("k")
+
+
+@pytest.mark.django_db  # the database
+@pytest.mark.parametrize("app_label", ["a", "b"])
+
+@pytest.mark.slow
+def test_inline(app_label):
+    class M(models.Model):
+        class Meta:
+            app_label = app_label
+`;
+
+test('fixes from several rules share one import and keep decorators, comments and blank lines', async () => {
+  const { text, passes } = await fixText(SOURCE, { moduleName: 'tests' });
+  assert.ok(passes <= 10);
+  assert.equal(text.match(/override_settings/g)!.length, 4, 'one import, three uses');
+  assert.match(text, /^from django\.test import TestCase, override_settings$/m);
+  assert.equal(text.match(/^from django\.test\.utils import isolate_apps$/gm)!.length, 1);
+  assert.match(text, /@pytest\.mark\.django_db {2}# the database\n@pytest\.mark\.parametrize\("app_label", \["a", "b"\]\)\n\n@pytest\.mark\.slow\n@isolate_apps\("a", "b"\)\ndef test_inline/);
+  assert.deepEqual(await syntaxErrors(text), []);
+  assert.equal((await fixText(text, { moduleName: 'tests' })).text, text, 'idempotent');
+});
+
+test('CRLF stays CRLF and tab indentation stays tabs', async () => {
+  const tabbed = SOURCE.replace(/^( {4})+/gm, m => '\t'.repeat(m.length / 4)).replace(/\n/g, '\r\n');
+  const { text } = await fixText(tabbed, { moduleName: 'tests' });
+  assert.notEqual(text, tabbed);
+  assert.doesNotMatch(text.replace(/\r\n/g, ''), /\n/, 'no bare LF');
+  assert.doesNotMatch(text, /^ +\S/m, 'no space indentation introduced');
+  assert.match(text, /\r\n\t@override_settings\(PAGE_SIZE=5\)\r\n\tdef test_page_size/);
+});
