@@ -41,14 +41,14 @@ export interface CacheUse { node: Node; kind: 'cache' | 'throttle' | 'throttle-n
 /**
  * Where `def` (decorators and name included) uses the Django cache, by strength of evidence: DRF
  * throttling for sure (a throttle class, `allow_request`, an assertion on status 429), then a method
- * call on `cache`/`caches[...]`, then a throttle or ratelimit name in a test that sends requests
+ * call on `cache`/`caches[...]`, then a throttle or ratelimit name in a DRF test that sends requests
  * through a test client (a name alone is not enough: `test_error_message_for_throttling` formats an
  * exception). `aliases` collects every literal cache alias the body uses.
  */
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
-  let sendsRequests = false;
+  let sendsRequests = false, callsAllowRequest = false;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => { best[kind] ??= { node, kind, label, aliases }; };
   walk(ctx.defs.statement(def), node => {
     switch (node.type) {
@@ -62,8 +62,9 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
           if (alias) aliases.add(alias);
           consider(fn, 'cache', `${fn.text}()`);
         } else if (method === 'allow_request') {
+          callsAllowRequest = true;
           consider(fn, 'throttle', `${fn.text}()`);
-        } else if (REQUEST_METHOD.test(method) && /client/i.test(receiver.text)) {
+        } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
           sendsRequests = true;
         }
         return true;
@@ -84,7 +85,12 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
         return false;
     }
   }, USE_TYPES);
-  return best.throttle ?? best.cache ?? (sendsRequests ? best['throttle-name'] : undefined) ?? null;
+  // Throttling only touches the cache when a request goes through a throttle (or allow_request is
+  // called): a test of a throttle's rate parser or cache-key format does not. A throttle-ish name is
+  // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).
+  const usesDrf = ctx.file.text.includes('rest_framework');
+  const throttled = best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429')) ? best.throttle : undefined;
+  return throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined) ?? null;
 }
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */

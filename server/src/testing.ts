@@ -102,7 +102,7 @@ export class Testing {
    * belongs: in a `finally`, in an `addCleanup(...)` / `addClassCleanup(...)`, in a tearDown method of the class, or after
    * the `yield` of a fixture.
    */
-  restores(fn: Node, needle: string | RegExp): boolean {
+  restores(fn: Node, needle: string | RegExp, after?: Node): boolean {
     const mentions = (text: string) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text));
     const cls0 = this.defs.methodClass(fn);
     if (!mentions((cls0 ?? fn).text)) return false; // cheap: nothing there could undo it
@@ -116,7 +116,8 @@ export class Testing {
       walk(region, n => {
         if (found) return false;
         if (n.type === 'yield') afterYield = true;
-        const counts = wholeRegion || afterYield || n.type === 'finally_clause'
+        // later in the same test counts too: the change is undone before the test ends (when it passes)
+        const counts = wholeRegion || afterYield || n.type === 'finally_clause' || (!!after && n.startIndex >= after.endIndex)
           || (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
         if (counts && mentions(n.text) && n.type !== 'yield') { found = true; return false; }
         return true;
@@ -124,6 +125,35 @@ export class Testing {
       if (found) return true;
     }
     return false;
+  }
+
+  /** The setUp / setUpTestData / setUpClass methods of a class. */
+  setupHooksOf(cls: Node): Node[] {
+    return bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
+      .filter(d => d.type === 'function_definition' && SETUP_HOOKS.has(defName(d)));
+  }
+
+  /** A fixture with a wider scope than one test: it sets up the run on purpose, and is undone with it. */
+  isWideFixture(fn: Node): boolean {
+    const scope = this.defs.decorators(fn).map(d => (d.type === 'call' && this.isFixtureDecorator(d) ? keywordArgument(d, 'scope') : null)).find(Boolean);
+    return !!scope && !/^["']function["']$/.test(scope.text);
+  }
+
+  /** `@override_settings(...)` / `@modify_settings(...)` on the test or its class: settings are a throwaway copy there. */
+  settingsOverridden(fn: Node): boolean {
+    const cls = this.defs.methodClass(fn);
+    return [...this.defs.decorators(fn), ...(cls ? this.defs.decorators(cls) : [])].some(d => {
+      const target = d.type === 'call' ? d.childForFieldName('function') : d;
+      return this.names.is(target, 'django.test.override_settings', 'django.test.modify_settings');
+    });
+  }
+
+  /** `target = old` where the function saved `old = target` (or `old = getattr(...)`) earlier: putting it back. */
+  isPutBack(fn: Node, target: string, value: Node | null): boolean {
+    if (value?.type !== 'identifier' && value?.type !== 'attribute') return false;
+    const before = fn.text.slice(0, value.startIndex - fn.startIndex);
+    const saved = new RegExp(`(^|[^\\w.])${value.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=\\s*[^=\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+    return saved.test(before);
   }
 
   /** Whether `node` sits where undoing belongs: a tearDown method, a `finally`, after a fixture's `yield`. */

@@ -24,6 +24,14 @@ for (const rule of rules) {
     assert.deepEqual(found(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })), expected);
   });
 
+  // variants (`<name>@<what>.py`) pose the rule in another file context: a conftest, a non-DRF suite
+  for (const variant of fs.readdirSync(FIXTURES).filter(f => f.startsWith(`${rule.name}@`) && f.endsWith('.py') && !f.endsWith('.fixed.py'))) {
+    test(`${rule.id} ${rule.name}: ${variant} matches its expect comments`, async () => {
+      const text = fs.readFileSync(path.join(FIXTURES, variant), 'utf8');
+      assert.deepEqual(found(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })), expectations(text));
+    });
+  }
+
   if (rule.fix === 'none') continue;
   test(`${rule.id} ${rule.name}: fixes give the .fixed.py snapshot, parse clean and are idempotent`, async () => {
     const text = fs.readFileSync(file, 'utf8');

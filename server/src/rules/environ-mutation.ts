@@ -37,8 +37,9 @@ export default createRule({
   create(ctx) {
     const check = (node: Node, key: Node | null, environ: Node, kind: 'set' | 'del' | 'call', value: Node | null) => {
       const owner = ctx.testing.owner(node);
-      if (!owner || ctx.testing.isUndoing(node, owner.fn) || patchedAround(ctx, node, owner.fn)) return;
-      if (ctx.testing.restores(owner.fn, key?.text ?? environ.text)) return;
+      if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn) || patchedAround(ctx, node, owner.fn)) return;
+      if (ctx.testing.restores(owner.fn, key?.text ?? environ.text, node)) return;
+      if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
       ctx.report({
         node,
         message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in the same xdist worker (and every subprocess it starts) sees it`,

@@ -21,11 +21,11 @@ const SIGNALS = /(^|\.)(pre_init|post_init|pre_save|post_save|pre_delete|post_de
 
 const SWITCHES: Record<string, Switch> = {
   'django.utils.translation.activate': {
-    what: 'the active language', undo: /deactivate|override\(/,
+    what: 'the active language', undo: /deactivate|override\(|\bactivate\(/,
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.utils.timezone.activate': {
-    what: 'the current time zone', undo: /deactivate|override\(/,
+    what: 'the current time zone', undo: /deactivate|override\(|\bactivate\(/,
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.contrib.admin.site.register': {
@@ -120,7 +120,10 @@ export default createRule({
         if (q === 'logging.disable' && /NOTSET/.test(node.childForFieldName('arguments')?.text ?? '')) return;
         if (q === 'locale.setlocale' && positionalArguments(node).length < 2) return; // a query, not a change
         const owner = ctx.testing.owner(node);
-        if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.restores(owner.fn, sw.undo)) return;
+        if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+        if (ctx.testing.restores(owner.fn, sw.undo, node)) return;
+        // a second activate() after an earlier one in the same test is the undo (back to the default)
+        if (/\bactivate$/.test(q ?? '') && owner.fn.text.slice(0, node.startIndex - owner.fn.startIndex).includes(`${fn.text}(`)) return;
         const call: Call = { node, receiver: fn.type === 'attribute' ? fn.childForFieldName('object')!.text : '', args: positionalArguments(node) };
         ctx.report({
           node,
@@ -135,9 +138,13 @@ export default createRule({
         const q = ctx.names.resolve(object);
         if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
         const owner = ctx.testing.owner(node);
-        if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.restores(owner.fn, left.text)) return;
+        if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const attr = left.childForFieldName('attribute')!.text;
         const value = node.childForFieldName('right');
+        const undo = new RegExp(`${escape(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escape(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escape(left.text)}\\b`);
+        if (ctx.testing.restores(owner.fn, undo, node) || ctx.testing.isPutBack(owner.fn, left.text, value)) return;
+        // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
+        if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
         if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {

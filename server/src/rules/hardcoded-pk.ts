@@ -35,12 +35,17 @@ export default createRule({
     fixSafety: 'No automatic fix: the right object to take the pk from is the test\'s to say. Information severity.',
   },
   create(ctx) {
-    let explicit: Set<string> | undefined;
-    const explicitIds = () => (explicit ??= explicitlyAssignedIds(ctx));
-    const report = (node: Node, how: string, model?: string) => {
-      if (explicitIds().has(node.text)) return;
+    const explicit = new Map<number, Set<string>>();
+    /** ids the test's class (or the test, at module level) makes or points at explicitly */
+    const explicitIds = (fn: Node) => {
+      const scope = ctx.defs.methodClass(fn) ?? fn;
+      let ids = explicit.get(scope.id);
+      if (!ids) explicit.set(scope.id, ids = explicitlyAssignedIds(scope));
+      return ids;
+    };
+    const report = (node: Node, how: string, model?: string, literal = node.text) => {
       const owner = ctx.testing.owner(node);
-      if (!owner || !dependsOnSequence(ctx, owner.fn, model)) return;
+      if (!owner || explicitIds(owner.fn).has(literal) || !dependsOnSequence(ctx, owner.fn, model)) return;
       ctx.report({
         node,
         message: `${how} the literal primary key ${node.text}: ids come from the database sequence, which differs by test order, by xdist worker and after TransactionTestCase`,
@@ -57,13 +62,13 @@ export default createRule({
           const [url, data] = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
           const path = url && stringValue(url);
           const m = path ? /\/(\d{1,3})(\/|$|\?)/.exec(path) : null;
-          if (m && Number(m[1]) >= 1 && !explicitIds().has(m[1]!)) report(url!, `Requests ${JSON.stringify(path)} with`);
+          if (m && Number(m[1]) >= 1) report(url!, `Requests ${JSON.stringify(path)} with`, undefined, m[1]);
           const payload = data?.type === 'keyword_argument' ? data.childForFieldName('value') : data;
           if (payload) payloadInts(payload, v => report(v, 'Sends'));
         } else if (LOOKUPS.has(method)) {
           for (const a of args.namedChildren) {
             if (a?.type === 'keyword_argument' && KEY.test(a.childForFieldName('name')!.text) && isSmallInt(a.childForFieldName('value'))) {
-              report(a.childForFieldName('value')!, 'Looks up', modelOf(fn!));
+              report(a.childForFieldName('value')!, 'Looks up', modelOf(fn!, call));
             }
           }
         } else if (method === 'reverse' || method === 'reverse_lazy') {
@@ -77,27 +82,33 @@ export default createRule({
   },
 });
 
-/** `Book` in `Book.objects.get(...)`; undefined for other receivers. */
-function modelOf(fn: Node): string | undefined {
-  const m = /^(\w+)\.objects\.\w+$/.exec(fn.text);
-  return m?.[1];
+/** `Book` in `Book.objects.get(...)` or `get_object_or_404(Book, ...)`; undefined otherwise. */
+function modelOf(fn: Node, call: Node): string | undefined {
+  if (/^get_(object|list)_or_404$/.test(fn.text)) {
+    const first = call.childForFieldName('arguments')?.namedChildren.find(a => a?.type === 'identifier');
+    return first?.text;
+  }
+  return /^(\w+)\.objects\.\w+$/.exec(fn.text)?.[1];
 }
 
 /**
- * Whether the test's ids come from a database sequence: it (or its class's setUp / setUpTestData) creates
- * objects without explicit ids (of `model`, when known), and the class loads no JSON `fixtures` (which
- * carry their own pks). Rows made by migrations or fixtures have the same ids in every run.
+ * Whether the test's ids come from a database sequence: objects are created without explicit ids
+ * (of `model`, when known) by the test itself or, for lookups, by its class's setUp / setUpTestData;
+ * the class loads no JSON `fixtures` (they carry their own pks) and nothing resets sequences. Rows
+ * made by migrations have the same ids in every run, and a test that creates nothing looks up those.
  */
 function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined): boolean {
+  if (ctx.file.text.includes('reset_sequences')) return false;
   const cls = ctx.defs.methodClass(fn);
   if (cls && classLoadsFixtures(ctx, cls, new Set())) return false;
-  if (!cls && ctx.testing.takesFixtures(fn) && !model) return true; // pytest fixtures we cannot see make the objects
-  const scope = (cls ?? fn).text;
-  const creates = model
-    ? new RegExp(`\\b${model}(\\.objects\\.(create|bulk_create|get_or_create)|Factory(\\.create)?)?\\(|make\\(\\s*${model}\\b`).test(scope)
-    : /\.(create|create_user|create_superuser|bulk_create|get_or_create|make)\(|Factory(\.create)?\(/.test(scope);
-  return creates || (!cls && !model);
+  // URLs and payloads: the test makes objects, and never reads an object's own pk (one that does uses
+  // its literal ids deliberately, as "missing" ids)
+  if (!model) return CREATES_ANY.test(fn.text) && !/\.(pk|id)\b/.test(fn.text);
+  const creates = new RegExp(`\\b${model}\\.objects\\.(create|bulk_create|get_or_create)\\(|\\b${model}Factory(\\.create)?\\(|make\\(\\s*${model}\\b`);
+  const setups = cls ? ctx.testing.setupHooksOf(cls).map(h => h.text) : [];
+  return [fn.text, ...setups].some(t => creates.test(t));
 }
+const CREATES_ANY = /\.objects\.(create|bulk_create|get_or_create)\(|\.create_user\(|Factory(\.create)?\(|baker\.make\(/;
 
 function classLoadsFixtures(ctx: RuleContext, cls: Node, seen: Set<number>): boolean {
   if (seen.has(cls.id)) return false;
@@ -125,16 +136,18 @@ function payloadInts(dict: Node, found: (value: Node) => void): void {
 }
 const PAIRS = new Set(['pair', 'dictionary', 'list', 'tuple']);
 
-/** Ids the module assigns explicitly (`create(id=1)`, `Book(pk=2)`, factories): lookups by those are deliberate. */
-function explicitlyAssignedIds(ctx: RuleContext): Set<string> {
+/** Ids a class or test assigns explicitly (`create(id=1)`, `Book(pk=2)`, factories): lookups by those are deliberate. */
+function explicitlyAssignedIds(scope: Node): Set<string> {
   const ids = new Set<string>();
-  for (const call of nodesOfTypes(ctx.file.tree.rootNode, ['call'])) {
+  for (const call of nodesOfTypes(scope, ['call'])) {
     const fn = call.childForFieldName('function');
     const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn?.text ?? '';
     if (LOOKUPS.has(method)) continue;
-    for (const name of ['id', 'pk']) {
-      const value = keywordArgument(call, name);
-      if (value?.type === 'integer') ids.add(value.text);
+    // `id=1` makes a row with that id; `page_id=2` points at a row that exists with that id anyway
+    for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (arg?.type !== 'keyword_argument') continue;
+      const value = arg.childForFieldName('value');
+      if (value?.type === 'integer' && KEY.test(arg.childForFieldName('name')!.text)) ids.add(value.text);
     }
   }
   return ids;

@@ -53,8 +53,9 @@ export default createRule({
       const setting = settingOf(ctx, target);
       if (!setting) return;
       const owner = ctx.testing.owner(stmt);
-      if (!owner || ctx.testing.isUndoing(stmt, owner.fn)) return;
-      if (ctx.testing.restores(owner.fn, setting.node.text)) return;
+      if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+      if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.restores(owner.fn, setting.node.text, stmt)) return;
+      if (stmt.type === 'assignment' && ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right'))) return;
       ctx.report({
         node: stmt,
         message: `settings.${setting.name} is changed for the rest of this process: every test that runs after this one in the same xdist worker sees it`,

@@ -10,9 +10,13 @@ const PATH_CALLS = new Set([
   'os.walk', 'os.makedirs', 'os.mkdir', 'os.rename', 'os.renames', 'os.replace', 'os.chmod', 'os.symlink',
   'os.link', 'os.stat', 'os.lstat', 'os.truncate', 'os.path.exists', 'os.path.isfile', 'os.path.isdir',
   'os.path.getsize', 'os.path.getmtime', 'shutil.rmtree', 'shutil.copy', 'shutil.copy2', 'shutil.copyfile',
-  'shutil.copytree', 'shutil.move', 'shutil.make_archive', 'glob.glob', 'glob.iglob', 'pathlib.Path',
-  'pathlib.PurePath', 'pathlib.PosixPath', 'zipfile.ZipFile', 'tarfile.open', 'sqlite3.connect',
+  'shutil.copytree', 'shutil.move', 'shutil.make_archive', 'glob.glob', 'glob.iglob', 'zipfile.ZipFile',
+  'tarfile.open', 'sqlite3.connect',
 ]);
+/** `Path(...)` only builds a path (often an expectation for a mock); these methods touch the filesystem */
+const PATH_CLASSES = new Set(['pathlib.Path', 'pathlib.PosixPath']);
+const PATH_METHODS = new Set(['open', 'read_text', 'read_bytes', 'write_text', 'write_bytes', 'touch', 'mkdir', 'rmdir',
+  'unlink', 'iterdir', 'glob', 'rglob', 'exists', 'is_file', 'is_dir', 'stat', 'rename', 'replace', 'symlink_to']);
 const SHELL_CALLS = new Set([
   'os.system', 'os.popen', 'subprocess.run', 'subprocess.call', 'subprocess.check_call',
   'subprocess.check_output', 'subprocess.Popen', 'subprocess.getoutput', 'subprocess.getstatusoutput',
@@ -33,7 +37,9 @@ export default createRule({
   docs: {
     what: 'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an '
       + 'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, '
-      + '`glob`, `pathlib.Path` and similar, or inside a shell command run by `os.system` or `subprocess`.',
+      + '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), '
+      + 'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the '
+      + 'expected argument of a mock) is not flagged.',
     why: '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and '
       + 'every developer run. A fixed name there is written, listed and deleted by several tests at once: '
       + 'one worker\'s `rm -rf /tmp/x_*` deletes another\'s files, and `os.listdir("/tmp")` sees them.',
@@ -68,11 +74,15 @@ export default createRule({
       call(call) {
         const fn = call.childForFieldName('function');
         if (!fn) return;
-        const q = ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
+        // Path("/tmp/x").write_text(...): the path is the receiver's argument
+        const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+        const viaPath = !!receiver && receiver.type === 'call' && PATH_METHODS.has(fn.childForFieldName('attribute')!.text)
+          && ctx.names.is(receiver.childForFieldName('function'), ...PATH_CLASSES);
+        const q = viaPath ? 'pathlib.Path' : ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
         if (q === undefined) return;
         const shell = SHELL_CALLS.has(q);
-        if (!shell && !PATH_CALLS.has(q)) return;
-        const args = call.childForFieldName('arguments');
+        if (!shell && !PATH_CALLS.has(q) && !viaPath) return;
+        const args = (viaPath ? receiver : call).childForFieldName('arguments');
         if (!args) return;
         const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
         walk(args, n => {

@@ -1,7 +1,7 @@
 import { Edit, Fix } from '../fix';
 import type { Node } from '../parser';
-import { createRule } from '../rule';
-import { positionalArguments } from '../syntax';
+import { createRule, type RuleContext } from '../rule';
+import { bodyStatements, defName, positionalArguments } from '../syntax';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */
@@ -15,9 +15,10 @@ export default createRule({
   fix: 'always',
   summary: 'A queryset without order_by is compared with an ordered list',
   docs: {
-    what: 'A queryset or related manager (`.all()`, `.filter()`, an M2M manager) compared as an ordered list with '
-      + 'two or more items (`assertEqual(list(qs), [a, b])`, `assert list(x.tags.all()) == [a, b]`) with no '
-      + '`order_by` in the chain.',
+    what: 'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or '
+      + 'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, '
+      + 'on a model defined in the same file without `Meta.ordering` or a custom manager (models defined elsewhere '
+      + 'may be ordered by their Meta, which one file cannot see).',
     why: 'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle '
       + 'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across '
       + 'xdist workers whose databases saw different histories. The test passes until it does not.',
@@ -46,7 +47,7 @@ export default createRule({
         if (!ORDERED_ASSERTS.has(method)) return;
         const [a, b] = positionalArguments(call);
         if (!a || !b) return;
-        const qs = unorderedQueryset(a) ?? unorderedQueryset(b);
+        const qs = unorderedQueryset(ctx, a) ?? unorderedQueryset(ctx, b);
         const list = isMultiList(a) ? a : isMultiList(b) ? b : null;
         if (!qs || !list) return;
         const name = fn!.childForFieldName('attribute')!;
@@ -56,10 +57,10 @@ export default createRule({
         const operands = cmp.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
         if (operands.length !== 2 || !cmp.children.some(c => c?.type === '==')) return;
         const [a, b] = operands as [Node, Node];
-        const qsSide = unorderedQueryset(a) ? a : unorderedQueryset(b) ? b : null;
+        const qsSide = unorderedQueryset(ctx, a) ? a : unorderedQueryset(ctx, b) ? b : null;
         const listSide = isMultiList(a) ? a : isMultiList(b) ? b : null;
         if (!qsSide || !listSide) return;
-        const qs = unorderedQueryset(qsSide)!;
+        const qs = unorderedQueryset(ctx, qsSide)!;
         const asSet = qsSide.type === 'call' && qsSide.childForFieldName('function')?.text === 'list'
           ? `set(${qs.text})` : `set(${qsSide.text})`;
         report(cmp, qs, Fix.unsafe('Compare as sets', [
@@ -76,16 +77,23 @@ function isMultiList(node: Node): boolean {
     && !node.namedChildren.some(c => c?.type === 'list_splat');
 }
 
-/** `list(<qs>)` or `<qs>` where qs is a manager chain with no ordering: the queryset node. */
-function unorderedQueryset(node: Node): Node | null {
+/**
+ * `list(<qs>)` or `<qs>` where qs is `Model.objects...` with no ordering in the chain, on a model this
+ * file defines without `Meta.ordering` or a custom `objects` manager. A model defined elsewhere may be
+ * ordered by its Meta or its manager, which one file cannot see (wagtail's Site, netbox's Group).
+ */
+function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const inner = node.type === 'call' && node.childForFieldName('function')?.text === 'list' ? positionalArguments(node)[0] : node;
   if (inner?.type !== 'call') return null;
   const fn = inner.childForFieldName('function');
   if (fn?.type !== 'attribute' || !QUERYSET_METHODS.has(fn.childForFieldName('attribute')!.text)) return null;
-  const text = inner.text;
-  if (ORDERING.test(text)) return null;
-  // a manager: `.objects.` (or a custom manager under it), or a related manager's `.all()`/`.filter()`
-  const method = fn.childForFieldName('attribute')!.text;
-  const onManager = /\.objects\b/.test(text) || ((method === 'all' || method === 'filter' || method === 'exclude') && fn.childForFieldName('object')!.type === 'attribute');
-  return onManager ? inner : null;
+  if (ORDERING.test(inner.text)) return null;
+  const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
+  const cls = model ? [...ctx.defs.classes()].find(c => defName(c) === model) : undefined;
+  if (!cls) return null;
+  const body = bodyStatements(cls);
+  const meta = body.find(st => st.type === 'class_definition' && defName(st) === 'Meta');
+  if (meta && /\bordering\s*=/.test(meta.text)) return null;
+  if (body.some(st => /^objects\s*=/.test(st.text))) return null;
+  return inner;
 }

@@ -48,7 +48,8 @@ export default createRule({
       + 'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number.',
   },
   create(ctx): Listeners {
-    if (!isTestConfiguration(ctx.file.moduleName) || WORKER.test(ctx.file.text)) return {};
+    // fakeredis gives each test an in-process server: nothing is shared
+    if (!isTestConfiguration(ctx.file.moduleName) || WORKER.test(ctx.file.text) || /fakeredis/.test(ctx.file.text)) return {};
     return {
       pair(pair) {
         const key = pair.childForFieldName('key'), value = pair.childForFieldName('value');
