@@ -20,7 +20,7 @@ const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__',
  * Test files under `dir`, sorted. Symbolic links are not followed (so a walk never leaves its root
  * or loops); unreadable directories are reported through `onError` and skipped.
  */
-export function walkTestFiles(dir: string, onError: (file: string, reason: string) => void): string[] {
+export function walkTestFiles(dir: string, onError: (file: string, reason: string) => void, isTest: (file: string) => boolean = isTestFile): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
     let entries: fs.Dirent[];
@@ -34,7 +34,7 @@ export function walkTestFiles(dir: string, onError: (file: string, reason: strin
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name)) visit(p); }
-      else if (e.isFile() && isTestFile(p)) out.push(p);
+      else if (e.isFile() && p.endsWith('.py') && isTest(p)) out.push(p);
     }
   };
   visit(dir);

@@ -30,6 +30,8 @@ export interface LintOptions {
   moduleName?: string;
   /** give up (ParseError) once the analysis has run this long: a bound for pathological input */
   budgetMs?: number;
+  /** severity per rule code, over the rules' defaults (configuration) */
+  severity?: Record<string, Severity>;
 }
 
 function span(node: Node): Span {
@@ -84,7 +86,7 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
     if (suppresses(line?.noqa, rule.id)) continue;
     const { lineText, lineEnd } = lineAt(text, s.start);
     findings.push({
-      ...s, rule, message: report.message, severity: rule.severity,
+      ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? rule.severity,
       fix: report.fix ?? undefined,
       noqa: noqaEdit(rule.id, lineEnd, lineText, line?.noqa ?? null, !!line?.comment) ?? undefined,
       related: (report.related ?? []).map(r => ({ ...span(r.node), message: r.message })),

@@ -1,19 +1,20 @@
 // The language server: pull diagnostics for open test modules, quick fixes, "disable for this line",
 // and source.fixAll.crosstalk. Transport-agnostic: node/main.ts hands it a connection.
+import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeActionKind, DiagnosticSeverity, TextDocumentSyncKind, type CodeAction, type Connection, type Diagnostic,
-  type InitializeResult, type TextEdit,
+  CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type CodeAction,
+  type Connection, type Diagnostic, type InitializeResult, type TextEdit,
 } from 'vscode-languageserver';
+import { defaultConfig, parseConfig, ResolvedConfig } from './config';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Documents, type OpenDocument } from './documents';
-import { isTestFile, moduleName } from './files';
+import { moduleName } from './files';
 import type { Edit } from './fix';
 import { fixAll, lint, type Finding } from './lint';
 import { getParser } from './parser';
 import type { Rule, Severity } from './rule';
-import { rules as allRules } from './rules';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
@@ -41,9 +42,13 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   const lastFailure = new Map<string, string>();
   let workspaceRoots: string[] = [];
   let canPullConfiguration = false;
+  let canWatchFiles = false;
+  /** per workspace folder: its [tool.crosstalk] (read from disk; never executed) */
+  const configs = new Map<string, ResolvedConfig>();
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
+    canWatchFiles = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceRoots = folders.map(uriPath).filter((p): p is string => p !== null);
     return {
@@ -55,6 +60,48 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
       serverInfo: { name: 'crosstalk' },
     };
   });
+
+  connection.onInitialized(() => {
+    loadConfigs();
+    if (canWatchFiles) {
+      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/pyproject.toml' }] }).catch(() => undefined);
+    }
+  });
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    if (!changes.some(c => c.uri.endsWith('/pyproject.toml'))) return;
+    loadConfigs();
+    lintCache.clear();
+    connection.languages.diagnostics.refresh().catch(() => undefined);
+  });
+
+  /** Reads each folder's pyproject.toml; its problems become diagnostics on that file. */
+  function loadConfigs(): void {
+    for (const root of workspaceRoots) {
+      const file = path.join(root, 'pyproject.toml');
+      let text: string | null = null;
+      try { text = fs.readFileSync(file, 'utf8'); } catch { /* no pyproject.toml: defaults */ }
+      const { config, problems } = text === null ? { config: null, problems: [] } : parseConfig(text, file);
+      configs.set(root, new ResolvedConfig(config ?? defaultConfig(root)));
+      {
+        connection.sendDiagnostics({
+          uri: pathToFileURL(file).href,
+          diagnostics: problems.map(p => ({
+            range: { start: { line: p.line - 1, character: p.column - 1 }, end: { line: p.line - 1, character: Number.MAX_SAFE_INTEGER } },
+            severity: DiagnosticSeverity.Warning, source: 'crosstalk', message: p.message,
+          })),
+        }).catch(() => undefined);
+      }
+    }
+  }
+
+  function configFor(file: string): ResolvedConfig {
+    const root = rootOf(file);
+    return (root !== undefined ? configs.get(root) : undefined) ?? new ResolvedConfig(defaultConfig(root ?? path.dirname(file)));
+  }
+
+  function rootOf(file: string): string | undefined {
+    return workspaceRoots.filter(r => file.startsWith(r + path.sep)).sort((a, b) => b.length - a.length)[0];
+  }
 
   connection.onDidOpenTextDocument(({ textDocument: d }) => documents.didOpen(d.uri, d.languageId, d.version, d.text));
   connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) => documents.didChange(d.uri, d.version, contentChanges));
@@ -81,15 +128,17 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     return s;
   }
 
-  function selectedRules(settings: Settings): Rule[] {
-    const sel = settings.select ?? [], ign = settings.ignore ?? [];
-    return allRules.filter(r => (sel.length === 0 || sel.some(c => r.id.startsWith(c))) && !ign.some(c => r.id.startsWith(c)));
-  }
-
-  function moduleFor(uri: string): string {
+  /** What to run on a document: its folder's configuration, narrowed by the editor's settings. */
+  function lintOptionsFor(uri: string, settings: Settings): { rules: Rule[]; severity: Record<string, Severity>; moduleName: string; budgetMs: number } | null {
     const file = uriPath(uri) ?? uri;
-    const root = workspaceRoots.filter(r => file.startsWith(r + path.sep)).sort((a, b) => b.length - a.length)[0];
-    return moduleName(file, root ?? path.dirname(file));
+    const config = configFor(file);
+    if (!settings.enable || !config.isTestFile(file)) return null;
+    return {
+      rules: config.rulesFor(file, { select: settings.select ?? [], ignore: settings.ignore ?? [] }),
+      severity: config.config.severity,
+      moduleName: moduleName(file, rootOf(file) ?? path.dirname(file)),
+      budgetMs: EDITOR_BUDGET_MS,
+    };
   }
 
   /** Findings for the document's current version (cached per version), or [] for non-test files. */
@@ -98,10 +147,11 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const cached = lintCache.get(uri);
     if (cached && cached.version === entry.doc.version && cached.settings === settings) return cached.findings;
     let findings: Finding[] = [];
-    if (settings.enable && isTestFile(uriPath(uri) ?? uri)) {
+    const options = lintOptionsFor(uri, settings);
+    if (options) {
       try {
         const tree = documents.tree(await parser, entry);
-        findings = lint(tree, entry.doc.getText(), { rules: selectedRules(settings), moduleName: moduleFor(uri), budgetMs: EDITOR_BUDGET_MS });
+        findings = lint(tree, entry.doc.getText(), options);
         lastFailure.delete(uri);
       } catch (e) {
         const reason = (e as Error).message;
@@ -153,11 +203,11 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   });
 
   async function fixAllEdit(uri: string, entry: OpenDocument): Promise<TextEdit | null> {
-    const settings = await settingsFor(uri);
-    if (!settings.enable || !isTestFile(uriPath(uri) ?? uri)) return null;
+    const options = lintOptionsFor(uri, await settingsFor(uri));
+    if (!options) return null;
     const text = entry.doc.getText();
     try {
-      const result = fixAll(await parser, text, { rules: selectedRules(settings), moduleName: moduleFor(uri), budgetMs: EDITOR_BUDGET_MS });
+      const result = fixAll(await parser, text, options);
       return result.text === text ? null : minimalEdit(entry.doc, text, result.text);
     } catch (e) {
       connection.console.warn(`crosstalk: fix all in ${uri}: ${(e as Error).message}`);

@@ -1,13 +1,11 @@
 // The language server in-process, over a pair of streams: what an editor sees.
 import * as assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
-import { createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { startServer } from '../../server/src/server';
 import { lintText } from './helpers';
+import { startClient, type TestClient } from './lspClient';
 
 const KPI = `from django.core.cache import cache
 from django.test import TestCase
@@ -24,27 +22,18 @@ class AliceApiTests(TestCase):
         self.assertEqual(codes[-1], 429)
 `;
 
+let lsp: TestClient;
 let client: MessageConnection;
-let settings: Record<string, unknown> = {};
 const docs = new Map<string, TextDocument>();
+const setSettings = (s: Record<string, unknown>) => { lsp.settings = s; };
 
 before(async () => {
-  const up = new PassThrough(), down = new PassThrough();
-  startServer(createConnection(new StreamMessageReader(up), new StreamMessageWriter(down)), { wasmDir: __dirname });
-  client = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
-  client.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => settings));
-  client.onRequest('workspace/diagnostic/refresh', () => null);
-  client.listen();
-  await client.sendRequest('initialize', {
-    processId: null, rootUri: 'file:///proj', workspaceFolders: [{ uri: 'file:///proj', name: 'proj' }],
-    capabilities: { workspace: { configuration: true, diagnostics: { refreshSupport: true } }, textDocument: { diagnostic: {} } },
-  });
-  await client.sendNotification('initialized', {});
+  lsp = await startClient('file:///proj', __dirname);
+  client = lsp.rpc;
 });
 
 after(async () => {
-  await client.sendRequest('shutdown');
-  client.dispose();
+  await lsp.close();
 });
 
 async function open(uri: string, text: string) {
@@ -62,10 +51,7 @@ async function edit(uri: string, edits: TextEdit[]) {
   await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: next.version }, contentChanges: changes });
 }
 
-async function pull(uri: string): Promise<Diagnostic[]> {
-  const report = await client.sendRequest('textDocument/diagnostic', { textDocument: { uri } }) as { items: Diagnostic[] };
-  return report.items;
-}
+const pull = (uri: string): Promise<Diagnostic[]> => lsp.pull(uri);
 
 async function actions(uri: string, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
   return client.sendRequest('textDocument/codeAction', {
@@ -138,13 +124,13 @@ test('source.fixAll.crosstalk applies safe fixes only, until stable', async () =
 test('settings: crosstalk.ignore and crosstalk.enable are honoured after a configuration change', async () => {
   const uri = 'file:///proj/tests/test_settings.py';
   await open(uri, KPI);
-  settings = { ignore: ['XT002'] };
+  setSettings({ ignore: ['XT002'] });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
   assert.deepEqual((await pull(uri)).map(d => d.code), ['XT001']);
-  settings = { enable: false };
+  setSettings({ enable: false });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
   assert.deepEqual(await pull(uri), []);
-  settings = {};
+  setSettings({});
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
 });
 

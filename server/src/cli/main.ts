@@ -3,10 +3,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../config';
 import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
 import { fixAll, lint, type Finding } from '../lint';
 import { getParser, parse } from '../parser';
-import type { Rule } from '../rule';
 import { rules as allRules } from '../rules';
 import { formatJson, formatSarif, formatText, type FileResult } from './format';
 
@@ -18,7 +18,9 @@ Directories are walked for test modules; files named here are always analysed.
 Options:
   --format text|json|sarif   output format (default: text)
   --select CODES             only these rules (comma-separated codes or prefixes: XT001,XT01)
-  --ignore CODES             not these rules
+  --ignore CODES             not these rules (added to the configuration's)
+  --config FILE              a pyproject.toml ([tool.crosstalk]) or crosstalk.toml; default: the
+                             nearest pyproject.toml with [tool.crosstalk], from here upward
   --fix                      apply safe fixes in place, then report what remains
   --unsafe-fixes             with --fix, apply unsafe fixes too
   -h, --help                 this text
@@ -37,7 +39,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     parsed = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' },
+        format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' }, config: { type: 'string' },
         fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false },
       },
@@ -54,9 +56,14 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     if (command === 'rules') { out(listRules()); return 0; }
     if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);
     if (!['text', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format "${values.format}" (text, json or sarif)`);
-    const rules = selectRules(values.select, values.ignore);
+    const codes = (s: string | undefined) => (s ?? '').split(',').map(c => c.trim().toUpperCase()).filter(Boolean);
+    const select = codes(values.select), ignore = codes(values.ignore);
+    for (const code of [...select, ...ignore]) {
+      if (!allRules.some(r => r.id.startsWith(code))) throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
+    }
+    const config = loadConfig(values.config, err);
     return await check(paths.length ? paths : ['.'], {
-      rules, format: values.format as 'text' | 'json' | 'sarif', fix: values.fix!, unsafe: values['unsafe-fixes']!, out, err,
+      config, select, ignore, format: values.format as 'text' | 'json' | 'sarif', fix: values.fix!, unsafe: values['unsafe-fixes']!, out, err,
     });
   } catch (e) {
     if (e instanceof UsageError) { err(`crosstalk: ${e.message}`); return 2; }
@@ -64,18 +71,29 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   }
 }
 
-function selectRules(select: string | undefined, ignore: string | undefined): Rule[] {
-  const codes = (s: string | undefined) => (s ?? '').split(',').map(c => c.trim().toUpperCase()).filter(Boolean);
-  for (const code of [...codes(select), ...codes(ignore)]) {
-    if (!allRules.some(r => r.id.startsWith(code))) throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
+/** The configuration: `--config FILE`, else the nearest pyproject.toml with [tool.crosstalk] from the cwd up. */
+function loadConfig(explicit: string | undefined, err: (s: string) => void): ResolvedConfig {
+  const cwd = process.cwd();
+  let file = explicit ? path.resolve(explicit) : undefined;
+  if (explicit && !fs.existsSync(file!)) throw new UsageError(`${explicit}: no such configuration file`);
+  for (let dir = cwd; !file; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'pyproject.toml');
+    if (fs.existsSync(candidate) && /^\s*\[tool\.crosstalk[\].]/m.test(readText(candidate))) file = candidate;
+    if (path.dirname(dir) === dir) break;
   }
-  const selected = codes(select);
-  const ignored = codes(ignore);
-  return allRules.filter(r => (selected.length === 0 || selected.some(c => r.id.startsWith(c))) && !ignored.some(c => r.id.startsWith(c)));
+  if (!file) return new ResolvedConfig(defaultConfig(cwd));
+  const { config, problems } = parseConfig(readText(file), file);
+  for (const p of problems) err(`crosstalk: ${formatProblem(p, cwd)}`);
+  return new ResolvedConfig(config ?? defaultConfig(path.dirname(file)));
+}
+
+function readText(file: string): string {
+  try { return fs.readFileSync(file, 'utf8'); } catch { return ''; }
 }
 
 interface CheckOptions {
-  rules: Rule[]; format: 'text' | 'json' | 'sarif'; fix: boolean; unsafe: boolean;
+  config: ResolvedConfig; select: string[]; ignore: string[];
+  format: 'text' | 'json' | 'sarif'; fix: boolean; unsafe: boolean;
   out: (s: string) => void; err: (s: string) => void;
 }
 
@@ -87,7 +105,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
   for (const p of paths) {
     let stat: fs.Stats;
     try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
-    if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem));
+    if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem, f => opts.config.isTestFile(f)));
     else files.push(path.resolve(p));
   }
   const parser = await getParser();
@@ -102,7 +120,10 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
       problem(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       continue;
     }
-    const options = { rules: opts.rules, moduleName: moduleName(file, cwd), budgetMs: FILE_BUDGET_MS };
+    const options = {
+      rules: opts.config.rulesFor(file, { select: opts.select, ignore: opts.ignore }), severity: opts.config.config.severity,
+      moduleName: moduleName(file, cwd), budgetMs: FILE_BUDGET_MS,
+    };
     let findings: Finding[];
     try {
       if (opts.fix) {
@@ -125,7 +146,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     results.push({ file: display, text: decoded.text, findings });
   }
   const report = opts.format === 'json' ? formatJson(results)
-    : opts.format === 'sarif' ? formatSarif(results, opts.rules, version())
+    : opts.format === 'sarif' ? formatSarif(results, allRules, version())
       : formatText(results, { fixed, fixMode: opts.fix, unsafe: opts.unsafe });
   if (report) opts.out(report);
   if (failed) return 2;
