@@ -4,6 +4,7 @@ import { addDecorator } from './edits';
 import { Fix } from './fix';
 import { importName } from './imports';
 import type { Node } from './parser';
+import type { Backend, Located, ThrottleFacts } from './project';
 import type { RuleContext } from './rule';
 import { defName, stringValue, walk } from './syntax';
 
@@ -11,6 +12,7 @@ const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
 const USE_TYPES = new Set(['call', 'integer', 'identifier', 'string', 'comment']);
 /** test-client methods that send a request */
+const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
 const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
 /** names that say throttling is off or faked are evidence of nothing */
 const NOT_THROTTLING = /disabl|no_?throttl|without_?throttl|mock|fake/i;
@@ -36,7 +38,35 @@ export function cacheAlias(node: Node): string | null {
 }
 
 /** `throttle`: a throttle class or setting, or a 429 assertion; `throttle-name`: only a throttle-ish name. */
-export interface CacheUse { node: Node; kind: 'cache' | 'throttle' | 'throttle-name'; label: string; aliases: Set<string> }
+export interface CacheUse {
+  node: Node; kind: 'cache' | 'throttle' | 'throttle-name'; label: string; aliases: Set<string>;
+  /** set when the evidence is the project's DEFAULT_THROTTLE_CLASSES */
+  throttling?: ThrottleFacts;
+}
+
+/**
+ * How exposed a cache is, from the project's settings: which backend the aliases use. null when the
+ * host gave no project (a lone file), so messages stay general.
+ */
+export interface Exposure { kind: Backend | 'unknown'; describe: string; at?: Located }
+
+export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure | null {
+  const settings = ctx.project?.settings;
+  if (!settings) return null;
+  if (settings.unknown && settings.caches.size === 0) return { kind: 'unknown', describe: `cache backend unknown: ${settings.unknown}` };
+  let worst: Exposure | null = null;
+  const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
+  for (const alias of aliases) {
+    const c = settings.caches.get(alias);
+    const e: Exposure = c
+      ? { kind: c.kind, describe: `the ${alias} cache is ${c.backend}`, at: c }
+      : settings.caches.size === 0 && !settings.unknown
+        ? { kind: 'per-process', describe: `the ${alias} cache is Django's default LocMemCache` }
+        : { kind: 'unknown', describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}` };
+    if (!worst || rank[e.kind] > rank[worst.kind]) worst = e;
+  }
+  return worst;
+}
 
 /**
  * Where `def` (decorators and name included) uses the Django cache, by strength of evidence: DRF
@@ -49,6 +79,7 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false, callsAllowRequest = false;
+  let authenticates: Node | null = null;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => { best[kind] ??= { node, kind, label, aliases }; };
   walk(ctx.defs.statement(def), node => {
     switch (node.type) {
@@ -66,6 +97,8 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
           consider(fn, 'throttle', `${fn.text}()`);
         } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
           sendsRequests = true;
+        } else if (AUTHENTICATE.test(method)) {
+          authenticates ??= fn;
         }
         return true;
       }
@@ -90,7 +123,11 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.text.includes('rest_framework');
   const throttled = best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429')) ? best.throttle : undefined;
-  return throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined) ?? null;
+  const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
+  if (found) return found;
+  // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
+  const throttling = sendsRequests && authenticates ? ctx.project?.settings.throttling : null;
+  return throttling ? { node: authenticates!, kind: 'throttle', label: 'authenticated requests, with DRF throttling on in settings', aliases, throttling } : null;
 }
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */

@@ -6,6 +6,7 @@ import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
 import { nodesOfTypes, parse, ParseError, type Node, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
+import type { Located, ProjectView } from './project';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from './rules';
 import { eolOf } from './syntax';
@@ -21,7 +22,8 @@ export interface Finding extends Span {
   fix?: Fix;
   /** "Disable XTnnn for this line" */
   noqa?: Edit;
-  related: (Span & { message: string })[];
+  /** related places; `file` is set when the place is in another file */
+  related: (Span & { message: string; file?: string })[];
 }
 
 export interface LintOptions {
@@ -32,6 +34,8 @@ export interface LintOptions {
   budgetMs?: number;
   /** severity per rule code, over the rules' defaults (configuration) */
   severity?: Record<string, Severity>;
+  /** the project around the file (settings, base classes, conftest fixtures) */
+  project?: ProjectView;
 }
 
 function span(node: Node): Span {
@@ -47,17 +51,17 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
   const rules = options.rules ?? allRules;
   const root = tree.rootNode;
   const defs = new Definitions(tree);
-  const names = new Names(root, defs);
+  const names = new Names(root, defs, options.moduleName);
   const file: FileFacts = { text, tree, moduleName: options.moduleName ?? 'tests', eol: eolOf(text) };
   const reports: { rule: Rule; report: Report }[] = [];
   const ctxFor = (rule: Rule): RuleContext => ({
-    file, names, testing, defs,
+    file, names, testing, defs, project: options.project,
     report(report) {
       if (report.fix && rule.fix === 'none') throw new Error(`${rule.id} reported a fix but declares fix: 'none'`);
       reports.push({ rule, report });
     },
   });
-  const testing = new Testing(root, names, defs);
+  const testing = new Testing(root, names, defs, options.project);
 
   const byType = new Map<string, ((node: Node) => void)[]>();
   for (const rule of rules) {
@@ -86,13 +90,18 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
     if (suppresses(line?.noqa, rule.id)) continue;
     const { lineText, lineEnd } = lineAt(text, s.start);
     findings.push({
-      ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? rule.severity,
+      ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
       fix: report.fix ?? undefined,
       noqa: noqaEdit(rule.id, lineEnd, lineText, line?.noqa ?? null, !!line?.comment) ?? undefined,
-      related: (report.related ?? []).map(r => ({ ...span(r.node), message: r.message })),
+      related: (report.related ?? []).map(r => ('node' in r ? { ...span(r.node), message: r.message } : { ...elsewhere(r.at), message: r.message, file: r.at.file })),
     });
   }
   return findings.sort((a, b) => a.start - b.start || a.rule.id.localeCompare(b.rule.id));
+}
+
+function elsewhere(at: Located): Span {
+  const pos = { line: at.line, character: at.character };
+  return { start: 0, end: 0, startPos: pos, endPos: pos };
 }
 
 function lineAt(text: string, offset: number): { lineText: string; lineEnd: number } {

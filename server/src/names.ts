@@ -34,7 +34,8 @@ const BINDING_TYPES = new Set([...NESTED, 'import_statement', 'import_from_state
 export class Names {
   private readonly scopes = new Map<number, Scope>();
 
-  constructor(private readonly root: Node, private readonly defs: Definitions) {}
+  /** `moduleName` (dotted) resolves relative imports: in `app.tests.test_api`, `.base` is `app.tests.base`. */
+  constructor(private readonly root: Node, private readonly defs: Definitions, private readonly moduleName = '') {}
 
   /**
    * The canonical qualified name `node` refers to (`cache`, `c.get`, `django.test.override_settings`),
@@ -88,7 +89,7 @@ export class Names {
 
   /** The module-level name bound to `qualified` (`override_settings`, `os_`), if any. */
   moduleNameFor(qualified: string): string | undefined {
-    const { bindings } = this.scopeOf(this.root);
+    const { bindings } = this.scopeOf(this.root, this.moduleName);
     for (const [name, q] of bindings) if (q !== null && canonical(q) === qualified) return name;
     // `import django.test` makes `django.test.override_settings` reachable through its module
     for (const [name, q] of bindings) {
@@ -99,7 +100,7 @@ export class Names {
 
   /** Whether `name` is bound at module level at all (so a new import could clash). */
   isModuleBound(name: string): boolean {
-    return this.scopeOf(this.root).bindings.has(name);
+    return this.scopeOf(this.root, this.moduleName).bindings.has(name);
   }
 
   /** Whether `node` is the builtin `name` (not bound by any enclosing scope or a star import). */
@@ -115,7 +116,7 @@ export class Names {
       // A class body's names are visible only to code directly in that body, not to its methods.
       if (def?.type === 'class_definition' && !first) continue;
       first = false;
-      const scope = this.scopeOf(def?.node ?? this.root);
+      const scope = this.scopeOf(def?.node ?? this.root, this.moduleName);
       if (scope.bindings.has(name)) {
         const b = scope.bindings.get(name)!;
         return b === null ? undefined : canonical(b);
@@ -125,14 +126,25 @@ export class Names {
     }
   }
 
-  private scopeOf(node: Node): Scope {
+  private scopeOf(node: Node, moduleName: string): Scope {
     let scope = this.scopes.get(node.id);
     if (!scope) {
-      scope = collectBindings(node);
+      scope = collectBindings(node, moduleName);
       this.scopes.set(node.id, scope);
     }
     return scope;
   }
+}
+
+/** `..base` seen from module `app.tests.test_api` is `app.base`; null when it climbs out of the package. */
+export function absoluteModule(spec: string, moduleName: string): string | null {
+  const dots = /^\.*/.exec(spec)![0].length;
+  if (dots === 0) return spec;
+  const parts = moduleName.split('.').filter(Boolean);
+  if (parts.length < dots) return null;
+  const base = parts.slice(0, parts.length - dots);
+  const rest = spec.slice(dots);
+  return [...base, ...(rest ? [rest] : [])].join('.') || null;
 }
 
 function bind(scope: Scope, name: string, value: Binding): void {
@@ -150,7 +162,7 @@ function bindTargets(scope: Scope, target: Node | null): void {
 }
 
 /** The names a scope binds: its own statements, not those of nested functions, classes or comprehensions. */
-function collectBindings(scopeNode: Node): Scope {
+function collectBindings(scopeNode: Node, moduleName: string): Scope {
   const scope: Scope = { bindings: new Map(), star: false };
   if (scopeNode.type === 'function_definition' || scopeNode.type === 'lambda') {
     const params = scopeNode.childForFieldName('parameters');
@@ -184,13 +196,13 @@ function collectBindings(scopeNode: Node): Scope {
         return false;
       case 'import_from_statement': {
         const mod = node.childForFieldName('module_name');
-        const relative = !mod || mod.type === 'relative_import';
+        const from = mod ? absoluteModule(mod.text, moduleName) : null;
         if (node.namedChildren.some(c => c?.type === 'wildcard_import')) { scope.star = true; return false; }
         for (const n of node.childrenForFieldName('name')) {
           if (!n) continue;
           const [nameNode, aliasNode] = n.type === 'aliased_import' ? [n.childForFieldName('name'), n.childForFieldName('alias')] : [n, n];
           if (!nameNode || !aliasNode) continue;
-          bind(scope, aliasNode.text, relative ? null : `${mod!.text}.${nameNode.text}`);
+          bind(scope, aliasNode.text, from === null ? null : `${from}.${nameNode.text}`);
         }
         return false;
       }

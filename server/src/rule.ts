@@ -3,6 +3,7 @@ import type { Definitions } from './defs';
 import type { Fix } from './fix';
 import type { Names } from './names';
 import type { Node, Tree } from './parser';
+import type { Located, ProjectView } from './project';
 import type { Testing } from './testing';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -22,13 +23,16 @@ export interface RuleDocs {
   fixSafety: string;
 }
 
-export interface Related { node: Node; message: string }
+/** Related information: a node in this file, or a place in another (the settings' CACHES line). */
+export type Related = { node: Node; message: string } | { at: Located; message: string };
 
 export interface Report {
   node: Node;
   message: string;
   fix?: Fix | null;
   related?: Related[];
+  /** this finding's severity when it differs from the rule's default (LocMemCache: information) */
+  severity?: Severity;
 }
 
 export interface FileFacts {
@@ -44,6 +48,8 @@ export interface RuleContext {
   readonly names: Names;
   readonly testing: Testing;
   readonly defs: Definitions;
+  /** the project around the file, when the host knows it (the CLI and the server do) */
+  readonly project?: ProjectView;
   report(report: Report): void;
 }
 

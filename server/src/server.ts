@@ -12,7 +12,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Documents, type OpenDocument } from './documents';
 import { moduleName } from './files';
 import type { Edit } from './fix';
-import { fixAll, lint, type Finding } from './lint';
+import { fixAll, lint, type Finding, type LintOptions } from './lint';
+import { findProjectRoot, Project, viewFor } from './project';
+import type { Parser } from 'web-tree-sitter';
 import { getParser } from './parser';
 import type { Rule, Severity } from './rule';
 
@@ -37,6 +39,8 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 export function startServer(connection: Connection, options: { wasmDir?: string } = {}): void {
   const documents = new Documents();
   const parser = getParser(options.wasmDir);
+  let parserReady: Parser | undefined;
+  void parser.then(p => { parserReady = p; });
   const settingsCache = new Map<string, Promise<Settings>>();
   const lintCache = new Map<string, { version: number; findings: Finding[]; settings: Settings }>();
   const lastFailure = new Map<string, string>();
@@ -45,6 +49,9 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   let canWatchFiles = false;
   /** per workspace folder: its [tool.crosstalk] (read from disk; never executed) */
   const configs = new Map<string, ResolvedConfig>();
+  /** per project root: settings, base classes, conftest fixtures, read from disk on first use */
+  const projects = new Map<string, Project>();
+  const readFile = (file: string): string | null => { try { return fs.readFileSync(file, 'utf8'); } catch { return null; } };
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
@@ -64,15 +71,28 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   connection.onInitialized(() => {
     loadConfigs();
     if (canWatchFiles) {
-      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/pyproject.toml' }] }).catch(() => undefined);
+      // configuration, and any Python file: settings, base classes and conftest.py shape the analysis
+      connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/{pyproject.toml,pytest.ini,setup.cfg,tox.ini}' }, { globPattern: '**/*.py' }],
+      }).catch(() => undefined);
     }
   });
   connection.onDidChangeWatchedFiles(({ changes }) => {
-    if (!changes.some(c => c.uri.endsWith('/pyproject.toml'))) return;
-    loadConfigs();
+    if (changes.some(c => c.uri.endsWith('/pyproject.toml'))) loadConfigs();
+    for (const p of projects.values()) p.dispose(); // rebuilt lazily from the files as they are now
+    projects.clear();
     lintCache.clear();
     connection.languages.diagnostics.refresh().catch(() => undefined);
   });
+
+  function projectFor(file: string): Project | null {
+    const folder = rootOf(file);
+    if (!folder) return null; // outside the workspace (or a virtual document): no project
+    const root = findProjectRoot(file, readFile, folder);
+    let project = projects.get(root);
+    if (!project) projects.set(root, project = new Project(root.startsWith(folder) ? root : folder, parserReady!, readFile, configFor(file).config.settingsModule));
+    return project;
+  }
 
   /** Reads each folder's pyproject.toml; its problems become diagnostics on that file. */
   function loadConfigs(): void {
@@ -129,20 +149,23 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   }
 
   /** What to run on a document: its folder's configuration, narrowed by the editor's settings. */
-  function lintOptionsFor(uri: string, settings: Settings): { rules: Rule[]; severity: Record<string, Severity>; moduleName: string; budgetMs: number } | null {
+  function lintOptionsFor(uri: string, settings: Settings): LintOptions | null {
     const file = uriPath(uri) ?? uri;
     const config = configFor(file);
     if (!settings.enable || !config.isTestFile(file)) return null;
+    const project = uri.startsWith('file:') ? projectFor(file) : null;
     return {
       rules: config.rulesFor(file, { select: settings.select ?? [], ignore: settings.ignore ?? [] }),
       severity: config.config.severity,
-      moduleName: moduleName(file, rootOf(file) ?? path.dirname(file)),
+      moduleName: moduleName(file, project?.root ?? rootOf(file) ?? path.dirname(file)),
       budgetMs: EDITOR_BUDGET_MS,
+      project: project ? viewFor(project, file) : undefined,
     };
   }
 
   /** Findings for the document's current version (cached per version), or [] for non-test files. */
   async function findingsFor(uri: string, entry: OpenDocument): Promise<Finding[]> {
+    await parser; // the project model parses other files with it
     const settings = await settingsFor(uri);
     const cached = lintCache.get(uri);
     if (cached && cached.version === entry.doc.version && cached.settings === settings) return cached.findings;
@@ -203,6 +226,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   });
 
   async function fixAllEdit(uri: string, entry: OpenDocument): Promise<TextEdit | null> {
+    await parser;
     const options = lintOptionsFor(uri, await settingsFor(uri));
     if (!options) return null;
     const text = entry.doc.getText();
@@ -215,7 +239,10 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     }
   }
 
-  connection.onShutdown(() => documents.dispose());
+  connection.onShutdown(() => {
+    documents.dispose();
+    for (const p of projects.values()) p.dispose();
+  });
   connection.listen();
 }
 
@@ -241,7 +268,7 @@ function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
     codeDescription: { href: docsHref(f.rule) },
     source: 'crosstalk',
     message: f.message,
-    relatedInformation: f.related.map(r => ({ location: { uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),
+    relatedInformation: f.related.map(r => ({ location: { uri: r.file ? pathToFileURL(r.file).href : uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),
     data,
   };
 }

@@ -3,6 +3,7 @@
 // once per file and definition.
 import type { Definitions } from './defs';
 import type { Names } from './names';
+import type { ProjectView } from './project';
 import type { Node } from './parser';
 import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from './syntax';
 
@@ -34,7 +35,8 @@ export class Testing {
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
 
-  constructor(private readonly root: Node, private readonly names: Names, private readonly defs: Definitions) {
+  constructor(private readonly root: Node, private readonly names: Names, private readonly defs: Definitions,
+    private readonly project?: ProjectView) {
     for (const stmt of root.namedChildren) {
       const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
       if (def?.type === 'class_definition') this.classesByName.set(defName(def), def);
@@ -197,7 +199,7 @@ export class Testing {
 
   private importedKind(base: Node): ClassKind {
     const q = this.names.resolve(base);
-    if (q !== undefined && DJANGO_TEST_CASES.has(q)) return 'django';
+    if (q !== undefined && (DJANGO_TEST_CASES.has(q) || this.project?.classInfo(q)?.djangoTestCase)) return 'django';
     const last = (q ?? base.text).split('.').pop() ?? '';
     if (q?.startsWith('unittest.')) return 'other';
     return /TestCase$/.test(last) ? 'presumed' : 'other';
@@ -224,7 +226,12 @@ export class Testing {
     this.isolated.set(def.id, false); // cycle guard for `class A(A)`
     let result = this.fileCacheIsolated() || this.decoratedWithCaches(def);
     if (!result && def.type === 'class_definition') {
-      result = this.baseExpressions(def).some(b => { const local = this.inFileClass(b); return !!local && this.cacheIsolated(local); })
+      result = this.baseExpressions(def).some(b => {
+        const local = this.inFileClass(b);
+        if (local) return this.cacheIsolated(local);
+        const q = this.names.resolve(b); // a base class in another module of the workspace
+        return !!q && !!this.project?.classInfo(q)?.isolatesCache;
+      })
         || this.hasIsolatingAutouseFixture(bodyStatements(def));
     }
     if (!result && def.type === 'function_definition') {
@@ -236,7 +243,8 @@ export class Testing {
   }
 
   private fileCacheIsolated(): boolean {
-    this.fileIsolation ??= this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null));
+    this.fileIsolation ??= this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null))
+      || !!this.project?.autouseCacheIsolation;
     return this.fileIsolation;
   }
 

@@ -1,4 +1,5 @@
 // Output formats of `crosstalk check`: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+import { relative } from 'path';
 import type * as sarif from 'sarif';
 import type { Finding } from '../lint';
 import type { Rule, Severity } from '../rule';
@@ -43,7 +44,7 @@ export function formatJson(results: FileResult[]): string {
 
 const LEVEL: Record<Severity, sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
 
-export function formatSarif(results: FileResult[], rules: readonly Rule[], version: string): string {
+export function formatSarif(results: FileResult[], rules: readonly Rule[], version: string, cwd = process.cwd()): string {
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const region = (s: { startPos: Finding['startPos']; endPos: Finding['endPos'] }): sarif.Region => ({
     startLine: s.startPos.line + 1, startColumn: s.startPos.character + 1,
@@ -78,7 +79,7 @@ export function formatSarif(results: FileResult[], rules: readonly Rule[], versi
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(file) }, region: region(f) } }],
         relatedLocations: f.related.map((r, i) => ({
           id: i, message: { text: r.message },
-          physicalLocation: { artifactLocation: { uri: uri(file) }, region: region(r) },
+          physicalLocation: { artifactLocation: { uri: uri(r.file ? relative(cwd, r.file) : file) }, region: region(r) },
         })),
       }))),
     }],

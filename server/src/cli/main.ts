@@ -7,6 +7,7 @@ import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../co
 import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
 import { fixAll, lint, type Finding } from '../lint';
 import { getParser, parse } from '../parser';
+import { findProjectRoot, Project, viewFor } from '../project';
 import { rules as allRules } from '../rules';
 import { formatJson, formatSarif, formatText, type FileResult } from './format';
 
@@ -88,7 +89,11 @@ function loadConfig(explicit: string | undefined, err: (s: string) => void): Res
 }
 
 function readText(file: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return ''; }
+  return readText0(file) ?? '';
+}
+
+function readText0(file: string): string | null {
+  try { return fs.readFileSync(file, 'utf8'); } catch { return null; }
 }
 
 interface CheckOptions {
@@ -109,6 +114,14 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     else files.push(path.resolve(p));
   }
   const parser = await getParser();
+  // the project around each file: settings, base classes, conftest fixtures (read, never imported)
+  const projects = new Map<string, Project>();
+  const projectFor = (file: string) => {
+    const root = findProjectRoot(file, readText0, opts.config.config.root);
+    let p = projects.get(root);
+    if (!p) projects.set(root, p = new Project(root, parser, readText0, opts.config.config.settingsModule));
+    return p;
+  };
   const results: FileResult[] = [];
   let fixed = 0;
   for (const file of [...new Set(files)]) {
@@ -120,9 +133,10 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
       problem(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       continue;
     }
+    const project = projectFor(file);
     const options = {
       rules: opts.config.rulesFor(file, { select: opts.select, ignore: opts.ignore }), severity: opts.config.config.severity,
-      moduleName: moduleName(file, cwd), budgetMs: FILE_BUDGET_MS,
+      moduleName: moduleName(file, project.root), budgetMs: FILE_BUDGET_MS, project: viewFor(project, file),
     };
     let findings: Finding[];
     try {

@@ -1,4 +1,4 @@
-import { cacheAlias, cacheIsolationFix, findCacheUse, isDjangoCache } from '../djangoCache';
+import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from '../djangoCache';
 import { createRule } from '../rule';
 
 export default createRule({
@@ -49,9 +49,18 @@ export default createRule({
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
         const aliases = target ? findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver!) ?? 'default'] : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
+        const exposed = exposure(ctx, [cacheAlias(receiver!) ?? 'default']);
+        if (exposed?.kind === 'none') return;
+        const message = !exposed || exposed.kind === 'unknown'
+          ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
+          : exposed.kind === 'cross-process'
+            ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them`
+            : `${fn.text}() clears keys that other tests in this process set: ${exposed.describe}, per process, so this hides order dependence instead of removing it`;
         ctx.report({
           node: call,
-          message: `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers`,
+          message,
+          severity: exposed?.kind === 'per-process' ? 'info' : undefined,
+          related: exposed?.at ? [{ at: exposed.at, message: `CACHES: ${exposed.describe}` }] : [],
           fix: target ? cacheIsolationFix(ctx, target, aliases, safe) : null,
         });
       },

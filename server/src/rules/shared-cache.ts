@@ -1,6 +1,6 @@
-import { cacheIsolationFix, findCacheUse } from '../djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse } from '../djangoCache';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type Related, type RuleContext } from '../rule';
 import { defName } from '../syntax';
 
 export default createRule({
@@ -57,15 +57,30 @@ export default createRule({
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const use = findCacheUse(ctx, def);
   if (!use || ctx.testing.cacheIsolated(def)) return;
+  const exposed = exposure(ctx, use.aliases);
+  if (exposed?.kind === 'none') return; // DummyCache keeps nothing
   const name = defName(def);
   const line = use.node.startPosition.row + 1;
-  const message = use.kind === 'cache'
-    ? `${name} uses the Django cache (${use.label}, line ${line}) with no cache of its own: its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker`
-    : `${name} exercises DRF throttling (${use.label}, line ${line}): throttle history lives in the shared Django cache as throttle_<scope>_<user pk>, and every xdist worker's first user has pk=1, so workers exhaust each other's rate limits`;
+  const what = use.kind === 'cache'
+    ? `${name} uses the Django cache (${use.label}, line ${line}) with no cache of its own`
+    : `${name} exercises DRF throttling (${use.label}, line ${line}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
+  const general = use.kind === 'cache'
+    ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
+    : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
+  const shared = !exposed ? general
+    : exposed.kind === 'cross-process'
+      ? `${exposed.describe}, shared by every xdist worker: ${use.kind === 'cache' ? 'their keys collide' : "every worker's first user has pk=1, so they exhaust each other's rate limits"}`
+      : exposed.kind === 'per-process'
+        ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do, and results depend on their order`
+        : `${general} (${exposed.describe})`;
+  const related: Related[] = [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' }];
+  if (exposed?.at) related.push({ at: exposed.at, message: `CACHES: ${exposed.describe}` });
+  if (use.throttling) related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
   ctx.report({
     node: def.childForFieldName('name') ?? def,
-    message,
-    related: [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' }],
+    message: `${what}: ${shared}`,
+    severity: exposed?.kind === 'per-process' ? 'info' : undefined,
+    related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
 }

@@ -1,0 +1,67 @@
+// Multi-file workspaces (test/fixtures/projects/*): what the project model changes. Each workspace's
+// files carry `# expect:` comments; the CLI over the workspace must match all of them.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type * as sarif from 'sarif';
+import { main } from '../../server/src/cli/main';
+import { expectations, ROOT } from './helpers';
+
+const PROJECTS = path.join(ROOT, 'test/fixtures/projects');
+
+interface JsonFinding { code: string; filename: string; location: { row: number }; severity: string; message: string; fix: { applicability: string } | null }
+
+async function check(project: string, format: 'json' | 'sarif') {
+  const out: string[] = [];
+  const before = process.cwd();
+  process.chdir(path.join(PROJECTS, project));
+  try {
+    await main(['check', '.', '--format', format], s => out.push(s), () => undefined);
+  } finally {
+    process.chdir(before);
+  }
+  return JSON.parse(out.join('\n'));
+}
+
+function pyFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : []));
+}
+
+for (const project of fs.readdirSync(PROJECTS)) {
+  test(`${project}: findings match the workspace's expect comments`, async () => {
+    const root = path.join(PROJECTS, project);
+    const expected = pyFiles(root).flatMap(f => expectations(fs.readFileSync(f, 'utf8')).map(e => `${path.relative(root, f)}:${e}`)).sort();
+    const found = (await check(project, 'json') as JsonFinding[]).map(f => `${f.filename}:${f.location.row}:${f.code}`).sort();
+    assert.deepEqual(found, expected);
+  });
+}
+
+test('redis: a cross-process backend is named, with related information on the CACHES line of the settings split', async () => {
+  const findings = await check('redis', 'json') as JsonFinding[];
+  const cart = findings.find(f => f.message.startsWith('CartTests'))!;
+  assert.equal(cart.severity, 'warning');
+  assert.match(cart.message, /the default cache is django_redis\.cache\.RedisCache, shared by every xdist worker/);
+  assert.equal(cart.fix!.applicability, 'safe', 'the base class in another module is a Django TestCase');
+  const api = findings.find(f => f.message.startsWith('ProfileApiTests'))!;
+  assert.match(api.message, /authenticated requests, with DRF throttling on in settings/);
+  const log = await check('redis', 'sarif') as sarif.Log;
+  const related = log.runs[0]!.results!.find(r => r.message.text!.startsWith('ProfileApiTests'))!.relatedLocations!
+    .map(l => `${l.physicalLocation!.artifactLocation!.uri}:${l.physicalLocation!.region!.startLine} ${l.message!.text}`);
+  assert.deepEqual(related, [
+    'shop/tests/test_cart.py:20 throttling here',
+    'shop/settings/test.py:5 CACHES: the default cache is django_redis.cache.RedisCache',
+    'shop/settings/base.py:3 DEFAULT_THROTTLE_CLASSES: rest_framework.throttling.UserRateThrottle',
+  ]);
+});
+
+test('locmem (Django\'s default, settings from manage.py): order dependence, at information severity', async () => {
+  const findings = await check('locmem', 'json') as JsonFinding[];
+  assert.deepEqual(findings.map(f => f.severity), ['info', 'info']);
+  assert.match(findings[0]!.message, /Django's default LocMemCache, per process, so xdist workers do not share it/);
+});
+
+test('computed settings: the message says the backend is unknown, and why', async () => {
+  const [f] = await check('computed', 'json') as JsonFinding[];
+  assert.match(f!.message, /CACHES in app\/settings\.py is computed, not a literal/);
+});
