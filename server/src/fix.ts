@@ -1,8 +1,11 @@
 // A fix is a titled set of text edits with an applicability, as in ruff: safe fixes keep the
 // program's meaning apart from the hazard; unsafe ones may change behaviour and need a person.
 
-/** Replace `[start, end)` (UTF-16 offsets into the document) with `text`. */
-export interface Edit { start: number; end: number; text: string }
+/**
+ * Replace `[start, end)` (UTF-16 offsets) with `text`: in the document being linted, or in `file`
+ * (an absolute path) for a project-wide fix; `create` makes `file` with `text` as its content.
+ */
+export interface Edit { start: number; end: number; text: string; file?: string; create?: boolean }
 
 export type Applicability = 'safe' | 'unsafe';
 
@@ -20,7 +23,12 @@ export const Fix = {
 export const Edit = {
   insert: (at: number, text: string): Edit => ({ start: at, end: at, text }),
   replace: (start: number, end: number, text: string): Edit => ({ start, end, text }),
+  /** an insertion into another file, or that file's creation */
+  elsewhere: (file: string, at: number, text: string, create = false): Edit => ({ start: at, end: at, text, file, create }),
 };
+
+/** Whether a fix edits only the document it was found in (fix-all and --fix apply only those). */
+export const isLocal = (fix: Fix) => fix.edits.every(e => e.file === undefined);
 
 const same = (a: Edit, b: Edit) => a.start === b.start && a.end === b.end && a.text === b.text;
 // Two insertions at one point conflict too: their order would be arbitrary.
@@ -46,4 +54,24 @@ export function applyFixes(text: string, fixes: Fix[]): { text: string; applied:
     last = e.end;
   }
   return { text: out + text.slice(last), applied };
+}
+
+/**
+ * Applies edits aimed at other files (project-wide fixes), each file once: identical edits from several
+ * findings count once. Returns the new text of every file touched.
+ */
+export function applyFileEdits(edits: Edit[], read: (file: string) => string | null): Map<string, string> {
+  const byFile = new Map<string, Edit[]>();
+  for (const e of edits) {
+    if (e.file === undefined) continue;
+    const list = byFile.get(e.file) ?? [];
+    if (!list.some(t => same(t, e))) list.push(e);
+    byFile.set(e.file, list);
+  }
+  const out = new Map<string, string>();
+  for (const [file, list] of byFile) {
+    const base = list.some(e => e.create) ? '' : read(file) ?? '';
+    out.set(file, applyFixes(base, [{ title: '', applicability: 'unsafe', edits: sorted(list) }]).text);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // The rule engine: one pass over the tree's nodes, dispatching each to the rules that listen for its
 // type; then noqa filtering. Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
 import { Definitions } from './defs';
-import { applyFixes, type Edit, type Fix } from './fix';
+import { applyFixes, isLocal, type Edit, type Fix } from './fix';
 import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
 import { nodesOfTypes, parse, ParseError, type Node, type Tree } from './parser';
@@ -129,7 +129,7 @@ export function fixAll(parser: Parser, text: string, options: LintOptions & { un
     } finally {
       tree.delete();
     }
-    const fixes = findings.map(f => f.fix).filter((f): f is Fix => !!f && (options.unsafe || f.applicability === 'safe'));
+    const fixes = findings.map(f => f.fix).filter((f): f is Fix => !!f && isLocal(f) && (options.unsafe || f.applicability === 'safe'));
     if (fixes.length === 0 || pass > maxPasses) return { text, passes: pass - 1, fixed, remaining: findings };
     const result = applyFixes(text, fixes);
     if (result.text === text) return { text, passes: pass - 1, fixed, remaining: findings };

@@ -209,6 +209,16 @@ export class Project {
 
   // ---- files ----
 
+  readText(file: string): string | null {
+    return this.read(file);
+  }
+
+  usesPytest(): boolean {
+    const has = (f: string, re: RegExp) => re.test(this.read(path.join(this.root, f)) ?? '');
+    return this.read(path.join(this.root, 'conftest.py')) !== null || this.read(path.join(this.root, 'pytest.ini')) !== null
+      || has('pyproject.toml', /^\[tool\.pytest/m) || has('setup.cfg', /^\[tool:pytest\]/m) || has('tox.ini', /^\[pytest\]/m);
+  }
+
   moduleFile(module: string): string | null {
     const rel = module.split('.').join(path.sep);
     for (const base of [this.root, path.join(this.root, 'src')]) {
@@ -286,16 +296,26 @@ function isolatingAutouseFixture(decorated: Node): boolean {
 
 /** What the rules see of the project for one file. Everything is computed on first use. */
 export interface ProjectView {
+  readonly root: string;
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
   readonly autouseCacheIsolation: boolean;
+  /** the root conftest.py: its path and text (null when it does not exist) */
+  readonly rootConftest: { file: string; text: string | null };
+  /** the suite runs under pytest (a conftest.py or pytest configuration at the root) */
+  readonly usesPytest: boolean;
+  readText(file: string): string | null;
 }
 
 export function viewFor(project: Project, file: string): ProjectView {
   let autouse: boolean | undefined;
   return {
+    root: project.root,
     get settings() { return project.settingsFacts(); },
     classInfo: q => project.classInfo(q),
     get autouseCacheIsolation() { return autouse ??= project.autouseCacheIsolation(file); },
+    get rootConftest() { const f = path.join(project.root, 'conftest.py'); return { file: f, text: project.readText(f) }; },
+    get usesPytest() { return project.usesPytest(); },
+    readText: f => project.readText(f),
   };
 }

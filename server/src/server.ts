@@ -5,13 +5,14 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
   CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type CodeAction,
-  type Connection, type Diagnostic, type InitializeResult, type TextEdit,
+  type Connection, type Diagnostic, type InitializeResult, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver';
 import { defaultConfig, parseConfig, ResolvedConfig } from './config';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
+import { conftestFix } from './rules/cache-not-reset';
 import { Documents, type OpenDocument } from './documents';
 import { moduleName } from './files';
-import type { Edit } from './fix';
+import { isLocal, type Edit } from './fix';
 import { fixAll, lint, type Finding, type LintOptions } from './lint';
 import { findProjectRoot, Project, viewFor } from './project';
 import type { Parser } from 'web-tree-sitter';
@@ -28,9 +29,14 @@ const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [] };
 /** What a diagnostic carries so that code actions need no server state (ruff's approach). */
 interface DiagnosticData {
   version: number;
-  fix?: { title: string; applicability: 'safe' | 'unsafe'; edits: TextEdit[] };
+  fix?: { title: string; applicability: 'safe' | 'unsafe'; edits: TextEdit[]; elsewhere?: FileChange[] };
   noqa?: TextEdit;
 }
+/** Edits to another file (a project-wide fix), created first when `create`. */
+interface FileChange { uri: string; create: boolean; edits: TextEdit[] }
+
+export const ISOLATE_CACHE_COMMAND = 'crosstalk.isolateCacheForEveryTest';
+const CONFIRM = 'crosstalk.projectWideFix';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
@@ -63,6 +69,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         textDocumentSync: TextDocumentSyncKind.Incremental,
         diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        executeCommandProvider: { commands: [ISOLATE_CACHE_COMMAND] },
       },
       serverInfo: { name: 'crosstalk' },
     };
@@ -207,7 +214,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
           actions.push({
             title: `Crosstalk (${d.code}): ${data.fix.title}${data.fix.applicability === 'unsafe' ? ' (unsafe)' : ''}`,
             kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: data.fix.applicability === 'safe',
-            edit: { changes: { [textDocument.uri]: data.fix.edits } },
+            edit: data.fix.elsewhere ? projectWideEdit(data.fix.elsewhere, data.fix.title) : { changes: { [textDocument.uri]: data.fix.edits } },
           });
         }
         if (data.noqa) {
@@ -239,6 +246,29 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     }
   }
 
+  // "Isolate the Django cache for every test": the XT003 fix for every workspace project that needs it
+  connection.onExecuteCommand(async ({ command }) => {
+    if (command !== ISOLATE_CACHE_COMMAND) return null;
+    const p = await parser;
+    const changes: FileChange[] = [];
+    for (const folder of workspaceRoots) {
+      const existing = projects.get(folder);
+      const project = existing ?? new Project(folder, p, readFile, configFor(path.join(folder, 'conftest.py')).config.settingsModule);
+      try {
+        const view = viewFor(project, path.join(folder, 'conftest.py'));
+        if (view.usesPytest && !view.autouseCacheIsolation) changes.push(...fileChanges(conftestFix(view, '\n').edits));
+      } finally {
+        if (!existing) project.dispose();
+      }
+    }
+    if (changes.length === 0) {
+      void connection.window.showInformationMessage('Crosstalk: every test already has its own cache (or no pytest project was found).');
+      return null;
+    }
+    await connection.workspace.applyEdit({ label: 'Isolate the Django cache for every test', edit: projectWideEdit(changes, 'Isolate the Django cache for every test') });
+    return null;
+  });
+
   connection.onShutdown(() => {
     documents.dispose();
     for (const p of projects.values()) p.dispose();
@@ -255,10 +285,34 @@ function toTextEdit(doc: TextDocument, e: Edit): TextEdit {
   return { range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.text };
 }
 
+/** A project-wide fix as a WorkspaceEdit whose every change needs the user's confirmation (a preview). */
+function projectWideEdit(changes: FileChange[], label: string): WorkspaceEdit {
+  const documentChanges: WorkspaceEdit['documentChanges'] = [];
+  for (const c of changes) {
+    if (c.create) documentChanges.push({ kind: 'create', uri: c.uri, options: { ignoreIfExists: true }, annotationId: CONFIRM });
+    documentChanges.push({ textDocument: { uri: c.uri, version: null }, edits: c.edits.map(e => ({ ...e, annotationId: CONFIRM })) });
+  }
+  return { documentChanges, changeAnnotations: { [CONFIRM]: { label, needsConfirmation: true, description: 'Crosstalk edits a file other than this one' } } };
+}
+
+/** Edits aimed at other files, in positions of those files as they are on disk. */
+function fileChanges(edits: Edit[]): FileChange[] {
+  const byFile = new Map<string, Edit[]>();
+  for (const e of edits) if (e.file) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  return [...byFile].map(([file, list]) => {
+    const create = list.some(e => e.create);
+    let text = '';
+    if (!create) { try { text = fs.readFileSync(file, 'utf8'); } catch { /* treated as empty */ } }
+    const doc = TextDocumentImpl.create('file://x', 'python', 0, text);
+    return { uri: pathToFileURL(file).href, create, edits: list.map(e => toTextEdit(doc, e)) };
+  });
+}
+
 function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
+  const elsewhere = f.fix && !isLocal(f.fix) ? fileChanges(f.fix.edits) : undefined;
   const data: DiagnosticData = {
     version: doc.version,
-    fix: f.fix && { title: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits.map(e => toTextEdit(doc, e)) },
+    fix: f.fix && { title: f.fix.title, applicability: f.fix.applicability, edits: elsewhere ? [] : f.fix.edits.map(e => toTextEdit(doc, e)), elsewhere },
     noqa: f.noqa && toTextEdit(doc, f.noqa),
   };
   return {

@@ -29,7 +29,7 @@ test('a valid [tool.crosstalk] table', () => {
   assert.equal(config!.settingsModule, 'shop.settings.test');
   const resolved = new ResolvedConfig(config!);
   const ids = (f: string) => resolved.rulesFor(f).map(r => r.id);
-  assert.deepEqual(ids('/proj/tests/test_a.py'), ['XT001', 'XT002', 'XT010', 'XT020', 'XT021', 'XT030', 'XT031', 'XT040', 'XT041', 'XT050', 'XT060', 'XT070', 'XT090']);
+  assert.deepEqual(ids('/proj/tests/test_a.py'), ['XT001', 'XT002', 'XT003', 'XT010', 'XT020', 'XT021', 'XT030', 'XT031', 'XT040', 'XT041', 'XT050', 'XT060', 'XT070', 'XT090']);
   assert.ok(!ids('/proj/legacy/tests/test_b.py').includes('XT020'), 'per-file ignore');
   assert.deepEqual(resolved.rulesFor('/proj/tests/test_a.py', { select: ['XT03'] }).map(r => r.id), ['XT030', 'XT031'], 'the command line selects over the file');
   assert.equal(config!.severity.XT001, 'error');

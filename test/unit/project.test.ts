@@ -57,11 +57,34 @@ test('redis: a cross-process backend is named, with related information on the C
 
 test('locmem (Django\'s default, settings from manage.py): order dependence, at information severity', async () => {
   const findings = await check('locmem', 'json') as JsonFinding[];
-  assert.deepEqual(findings.map(f => f.severity), ['info', 'info']);
+  assert.deepEqual(findings.map(f => `${f.code} ${f.severity}`), ['XT001 info', 'XT002 info', 'XT003 info']);
   assert.match(findings[0]!.message, /Django's default LocMemCache, per process, so xdist workers do not share it/);
 });
 
 test('computed settings: the message says the backend is unknown, and why', async () => {
   const [f] = await check('computed', 'json') as JsonFinding[];
   assert.match(f!.message, /CACHES in app\/settings\.py is computed, not a literal/);
+});
+
+test('XT003 with --fix --unsafe-fixes: one autouse fixture in conftest.py, then nothing left; again changes nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'crosstalk-xt003-'));
+  fs.cpSync(path.join(PROJECTS, 'suite-without-reset'), dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'shop/tests'));
+  const module = 'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass A(TestCase):\n    def test_a(self):\n        cache.set("k", 1)\n';
+  fs.writeFileSync(path.join(dir, 'shop/tests/test_a.py'), module);
+  fs.writeFileSync(path.join(dir, 'shop/tests/test_b.py'), module.replace('class A', 'class B'));
+  const out: string[] = [];
+  const before = process.cwd();
+  process.chdir(dir);
+  try {
+    assert.equal(await main(['check', '.', '--fix', '--unsafe-fixes'], s => out.push(s), () => undefined), 0, out.join('\n'));
+    const conftest = fs.readFileSync('conftest.py', 'utf8');
+    assert.equal(conftest.match(/_crosstalk_isolated_cache/g)!.length, 1);
+    assert.equal(fs.readFileSync('shop/tests/test_a.py', 'utf8'), module, 'the conftest fixture isolates it: no per-class decorator needed');
+    assert.equal(await main(['check', '.', '--fix', '--unsafe-fixes'], () => undefined, () => undefined), 0);
+    assert.equal(fs.readFileSync('conftest.py', 'utf8'), conftest);
+  } finally {
+    process.chdir(before);
+    fs.rmSync(dir, { recursive: true });
+  }
 });

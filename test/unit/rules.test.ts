@@ -6,12 +6,26 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { applyFileEdits, type Edit } from '../../server/src/fix';
+import type { LintOptions } from '../../server/src/lint';
+import { Project, viewFor } from '../../server/src/project';
 import { rules } from '../../server/src/rules';
-import { expectations, fixText, found, lintText, ROOT, syntaxErrors } from './helpers';
+import { expectations, fixText, found, lintText, parser, ROOT, syntaxErrors } from './helpers';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/rules');
 /** A fixture may pose as another module with a first line `# module: app.settings.test`. */
 const moduleOf = (text: string) => /^# module: ([\w.]+)/.exec(text)?.[1] ?? 'fixtures';
+const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return null; } };
+
+/** `# project: <name>` makes the fixture a test module of test/fixtures/projects/<name>/ (or of `root`). */
+async function optionsFor(text: string, rule: (typeof rules)[number], root?: string): Promise<LintOptions> {
+  const name = /^# project: ([\w-]+)/m.exec(text)?.[1];
+  const options: LintOptions = { rules: [rule], moduleName: moduleOf(text) };
+  if (!name) return options;
+  const projectRoot = root ?? path.join(ROOT, 'test/fixtures/projects', name);
+  const project = new Project(projectRoot, await parser(), read);
+  return { ...options, moduleName: 'tests.test_fixture', project: viewFor(project, path.join(projectRoot, 'tests', 'test_fixture.py')) };
+}
 
 for (const rule of rules) {
   const file = path.join(FIXTURES, `${rule.name}.py`);
@@ -21,7 +35,7 @@ for (const rule of rules) {
     const text = fs.readFileSync(file, 'utf8');
     const expected = expectations(text);
     assert.ok(expected.length > 0, 'the fixture expects at least one finding');
-    assert.deepEqual(found(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })), expected);
+    assert.deepEqual(found(await lintText(text, await optionsFor(text, rule))), expected);
   });
 
   // variants (`<name>@<what>.py`) pose the rule in another file context: a conftest, a non-DRF suite
@@ -35,6 +49,7 @@ for (const rule of rules) {
   if (rule.fix === 'none') continue;
   test(`${rule.id} ${rule.name}: fixes give the .fixed.py snapshot, parse clean and are idempotent`, async () => {
     const text = fs.readFileSync(file, 'utf8');
+    if (/^# project: /m.test(text)) return projectWideFix(rule, text, fixedFile);
     const result = await fixText(text, { rules: [rule], unsafe: true, moduleName: moduleOf(text) });
     assert.ok(result.fixed > 0, 'at least one fix applied');
     assert.ok(result.passes <= 10, 'converged within 10 passes');
@@ -45,4 +60,27 @@ for (const rule of rules) {
     const again = await fixText(result.text, { rules: [rule], unsafe: true, moduleName: moduleOf(text) });
     assert.equal(again.text, result.text, 'applying the fixes again changes nothing');
   });
+}
+
+/** A fix that edits another file (the root conftest.py): its snapshot is that file, made in a copy of the project. */
+async function projectWideFix(rule: (typeof rules)[number], text: string, fixedFile: string) {
+  const name = /^# project: ([\w-]+)/m.exec(text)![1]!;
+  const copy = fs.mkdtempSync(path.join(require('os').tmpdir(), `crosstalk-${name}-`));
+  fs.cpSync(path.join(ROOT, 'test/fixtures/projects', name), copy, { recursive: true });
+  try {
+    const findings = await lintText(text, await optionsFor(text, rule, copy));
+    const edits = findings.flatMap(f => f.fix?.edits ?? []) as Edit[];
+    assert.ok(edits.length > 0 && edits.every(e => e.file), 'the fix edits other files');
+    const changed = applyFileEdits(edits, read);
+    assert.equal(changed.size, 1, 'one file, however many findings offer the fix');
+    const [[conftest, result]] = [...changed];
+    assert.equal(path.basename(conftest), 'conftest.py');
+    if (process.env.UPDATE_SNAPSHOTS) fs.writeFileSync(fixedFile, result);
+    assert.equal(result, fs.readFileSync(fixedFile, 'utf8'));
+    assert.deepEqual(await syntaxErrors(result), []);
+    fs.writeFileSync(conftest, result);
+    assert.deepEqual(found(await lintText(text, await optionsFor(text, rule, copy))), [], 'with the fixture in place, nothing to fix again');
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
 }

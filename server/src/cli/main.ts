@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../config';
+import { applyFileEdits, isLocal } from '../fix';
 import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
 import { fixAll, lint, type Finding } from '../lint';
 import { getParser, parse } from '../parser';
@@ -103,6 +104,26 @@ interface CheckOptions {
 }
 
 async function check(paths: string[], opts: CheckOptions): Promise<number> {
+  let projectWide = 0;
+  // Project-wide fixes (XT003's conftest.py fixture) are unsafe; they go first, once per file, so that one
+  // fixture isolates every test instead of a decorator on each class.
+  if (opts.fix && opts.unsafe) {
+    const scan = await analyse(paths, { ...opts, fix: false, err: () => undefined });
+    const elsewhere = scan.results.flatMap(r => r.findings).flatMap(f => (f.fix && !isLocal(f.fix) ? f.fix.edits : []));
+    const changed = applyFileEdits(elsewhere, readText0);
+    for (const [file, text] of changed) fs.writeFileSync(file, text);
+    projectWide = changed.size;
+  }
+  const { results, failed, fixed } = await analyse(paths, opts);
+  const report = opts.format === 'json' ? formatJson(results)
+    : opts.format === 'sarif' ? formatSarif(results, allRules, version())
+      : formatText(results, { fixed: fixed + projectWide, fixMode: opts.fix, unsafe: opts.unsafe });
+  if (report) opts.out(report);
+  if (failed) return 2;
+  return results.some(r => r.findings.length) ? 1 : 0;
+}
+
+async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: FileResult[]; failed: number; fixed: number }> {
   const cwd = process.cwd();
   let failed = 0;
   const problem = (file: string, reason: string) => { failed++; opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`); };
@@ -159,12 +180,8 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     }
     results.push({ file: display, text: decoded.text, findings });
   }
-  const report = opts.format === 'json' ? formatJson(results)
-    : opts.format === 'sarif' ? formatSarif(results, allRules, version())
-      : formatText(results, { fixed, fixMode: opts.fix, unsafe: opts.unsafe });
-  if (report) opts.out(report);
-  if (failed) return 2;
-  return results.some(r => r.findings.length) ? 1 : 0;
+  for (const p of projects.values()) p.dispose();
+  return { results, failed, fixed };
 }
 
 function listRules(): string {

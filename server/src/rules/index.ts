@@ -1,5 +1,6 @@
 // The registry: an explicit, sorted list (the server is bundled, so nothing scans the filesystem).
 import type { Rule } from '../rule';
+import cacheNotReset from './cache-not-reset';
 import cwdRelativeWrite from './cwd-relative-write';
 import environMutation from './environ-mutation';
 import fixedPort from './fixed-port';
@@ -18,6 +19,7 @@ import wallClockArithmetic from './wall-clock-arithmetic';
 import xdistLegacyApi from './xdist-legacy-api';
 
 export const rules: readonly Rule[] = [
+  cacheNotReset,
   cwdRelativeWrite,
   environMutation,
   fixedPort,

@@ -1,0 +1,119 @@
+import { exposure, findCacheUse } from '../djangoCache';
+import { Edit, Fix } from '../fix';
+import type { Node } from '../parser';
+import type { ProjectView } from '../project';
+import { createRule, type Listeners, type RuleContext } from '../rule';
+
+export const FIXTURE_NAME = '_crosstalk_isolated_cache';
+
+/** The autouse fixture: every test gets its own LocMemCache for every alias the settings define. */
+export function isolatingFixture(eol: string): string {
+  return [
+    '@pytest.fixture(autouse=True)',
+    `def ${FIXTURE_NAME}(settings, request):`,
+    '    """Give every test its own in-memory cache, for every alias: no keys shared between tests or xdist workers."""',
+    '    settings.CACHES = {',
+    '        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{request.node.nodeid}:{alias}"}',
+    '        for alias in settings.CACHES',
+    '    }',
+  ].join(eol) + eol;
+}
+
+export default createRule({
+  id: 'XT003',
+  name: 'cache-not-reset',
+  severity: 'info',
+  fix: 'sometimes',
+  summary: 'The suite uses the Django cache and nothing gives each test its own, once for all tests',
+  docs: {
+    what: 'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every '
+      + 'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per '
+      + 'module, at its first unisolated use.',
+    why: 'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared '
+      + 'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not '
+      + 'written yet.',
+    incident: 'The recurring question "how do I isolate the Django cache for every test, once and for all, without '
+      + 'decorating hundreds of classes?"; kpi fixed one class at a time after `200 != 429`.',
+    example: [
+      '# conftest.py (added by the fix)',
+      '@pytest.fixture(autouse=True)',
+      `def ${FIXTURE_NAME}(settings, request):`,
+      '    settings.CACHES = {',
+      '        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{request.node.nodeid}:{alias}"}',
+      '        for alias in settings.CACHES',
+      '    }',
+    ].join('\n'),
+    fixSafety: 'Unsafe, and confirmed before it applies: it adds (or creates) an autouse fixture in the project\'s root '
+      + 'conftest.py using pytest-django\'s `settings` fixture, so every test of the suite gets its own LocMemCache '
+      + 'for every alias. Tests that rely on a real Redis feature, or on the cache outliving a test, change '
+      + 'behaviour. In a unittest-only project it decorates the shared base class in another module instead, '
+      + 'when there is one. Applying it again changes nothing.',
+  },
+  create(ctx): Listeners {
+    const project = ctx.project;
+    // a project-level finding needs a recognisable project: pytest configured, or the settings found
+    if (!project || project.autouseCacheIsolation || (!project.usesPytest && !project.settings.file)) return {};
+    let reported = false;
+    const check = (def: Node) => {
+      if (reported) return;
+      const use = findCacheUse(ctx, def);
+      if (!use || ctx.testing.cacheIsolated(def) || exposure(ctx, use.aliases)?.kind === 'none') return;
+      reported = true;
+      ctx.report({
+        node: use.node,
+        message: 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once',
+        fix: project.usesPytest ? conftestFix(project, ctx.file.eol) : baseClassFix(ctx, def, project),
+      });
+    };
+    return {
+      class_definition(cls) {
+        if (ctx.testing.classKind(cls) !== 'other' && ctx.testing.isTestClass(cls)) check(cls);
+      },
+      function_definition(fn) {
+        if (ctx.testing.isTestFunction(fn) && (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))) check(fn);
+      },
+    };
+  },
+});
+
+/** Adds the fixture to the root conftest.py (creating it if need be); `import pytest` when missing. */
+export function conftestFix(project: ProjectView, eol: string): Fix {
+  const { file, text } = project.rootConftest;
+  const title = 'Isolate the cache for every test: add an autouse fixture to conftest.py';
+  if (text === null) return Fix.unsafe(title, [Edit.elsewhere(file, 0, `import pytest${eol}${eol}${eol}${isolatingFixture(eol)}`, true)]);
+  const fileEol = text.includes('\r\n') ? '\r\n' : '\n';
+  const edits: Edit[] = [];
+  if (!/^import pytest\s*$/m.test(text)) edits.push(Edit.elsewhere(file, afterPreamble(text), `import pytest${fileEol}`));
+  const trimmedEnd = text.replace(/\s+$/, '').length;
+  const gap = trimmedEnd === 0 ? '' : `${fileEol}${fileEol}${fileEol}`;
+  edits.push({ ...Edit.elsewhere(file, trimmedEnd, `${gap}${isolatingFixture(fileEol)}`), end: text.length });
+  return Fix.unsafe(title, edits);
+}
+
+/** Where a new import goes in a file we have only as text: after comments, a docstring and __future__ imports. */
+export function afterPreamble(text: string): number {
+  const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:(?:[rRuU]?"""[\s\S]*?"""|[rRuU]?'''[\s\S]*?''')[^\n]*\n)?(?:from __future__ import[^\n]*\n|[ \t]*\r?\n)*/.exec(text);
+  return m ? m[0].length : 0;
+}
+
+/** unittest-only: `@override_settings(CACHES=...)` on the shared base class another module defines. */
+function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | null {
+  if (def.type !== 'class_definition') return null;
+  for (const base of ctx.testing.baseExpressions(def)) {
+    const q = ctx.names.resolve(base);
+    const info = q ? project.classInfo(q) : undefined;
+    const text = info ? project.readText(info.file) : null;
+    if (!info || text === null || !info.djangoTestCase) continue;
+    const fileEol = text.includes('\r\n') ? '\r\n' : '\n';
+    const lines = text.split('\n');
+    let at = 0;
+    for (let i = 0; i < info.line; i++) at += lines[i]!.length + 1;
+    const indent = /^[ \t]*/.exec(lines[info.line] ?? '')![0];
+    at += indent.length;
+    // the `class` line: below any decorators it already has
+    const edits = [Edit.elsewhere(info.file, at, `@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "${q}"}})${fileEol}${indent}`)];
+    if (!/^from django\.test import .*\boverride_settings\b/m.test(text)) edits.unshift(Edit.elsewhere(info.file, afterPreamble(text), `from django.test import override_settings${fileEol}`));
+    return Fix.unsafe(`Isolate the cache for every subclass of ${q}`, edits);
+  }
+  return null;
+}
