@@ -11,20 +11,23 @@ import { defaultConfig, parseConfig, ResolvedConfig } from './config';
 import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
 import { conftestFix } from './rules/cache-not-reset';
 import { Documents, type OpenDocument } from './documents';
-import { moduleName } from './files';
+import { decodeSource, moduleName, walkTestFiles } from './files';
 import { isLocal, type Edit } from './fix';
 import { fixAll, lint, type Finding, type LintOptions } from './lint';
 import { findProjectRoot, Project, viewFor } from './project';
 import type { Parser } from 'web-tree-sitter';
-import { getParser } from './parser';
+import { getParser, parse } from './parser';
 import type { Rule, Severity } from './rule';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
 const EDITOR_BUDGET_MS = 2000;
 
-export interface Settings { enable: boolean; select: string[]; ignore: string[] }
-const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [] };
+export interface Settings { enable: boolean; select: string[]; ignore: string[]; scope: 'openFiles' | 'workspace' }
+const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles' };
+export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
+/** files analysed between yields to the event loop during a scan (requests are served in between) */
+const SCAN_SLICE = 16;
 
 /** What a diagnostic carries so that code actions need no server state (ruff's approach). */
 interface DiagnosticData {
@@ -53,6 +56,10 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   let workspaceRoots: string[] = [];
   let canPullConfiguration = false;
   let canWatchFiles = false;
+  let canShowProgress = false;
+  /** closed files whose diagnostics were pushed by a workspace scan (open files are pulled) */
+  const pushed = new Set<string>();
+  let scanGeneration = 0;
   /** per workspace folder: its [tool.crosstalk] (read from disk; never executed) */
   const configs = new Map<string, ResolvedConfig>();
   /** per project root: settings, base classes, conftest fixtures, read from disk on first use */
@@ -62,6 +69,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
     canWatchFiles = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    canShowProgress = !!params.capabilities.window?.workDoneProgress;
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceRoots = folders.map(uriPath).filter((p): p is string => p !== null);
     return {
@@ -69,7 +77,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         textDocumentSync: TextDocumentSyncKind.Incremental,
         diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
-        executeCommandProvider: { commands: [ISOLATE_CACHE_COMMAND] },
+        executeCommandProvider: { commands: [ISOLATE_CACHE_COMMAND, SCAN_COMMAND] },
       },
       serverInfo: { name: 'crosstalk' },
     };
@@ -77,6 +85,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
 
   connection.onInitialized(() => {
     loadConfigs();
+    void scanIfWorkspaceScope();
     if (canWatchFiles) {
       // configuration, and any Python file: settings, base classes and conftest.py shape the analysis
       connection.client.register(DidChangeWatchedFilesNotification.type, {
@@ -90,7 +99,80 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     projects.clear();
     lintCache.clear();
     connection.languages.diagnostics.refresh().catch(() => undefined);
+    // closed files: a changed test module is analysed again; a deleted one loses its diagnostics; a
+    // change anywhere else (settings, a base class, conftest.py, configuration) can affect them all
+    const files = changes.map(c => ({ file: uriPath(c.uri), deleted: c.type === 3 }));
+    for (const { file, deleted } of files) {
+      if (deleted && file) { const uri = pathToFileURL(file).href; if (pushed.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] }); }
+    }
+    const onlyTests = files.every(({ file }) => file && file.endsWith('.py') && configFor(file).isTestFile(file) && !file.endsWith('conftest.py'));
+    void scanIfWorkspaceScope(onlyTests ? files.filter(f => !f.deleted).map(f => f.file!) : undefined);
   });
+
+  /** In workspace scope (or when files already carry pushed diagnostics), analyse closed test files and push. */
+  async function scanIfWorkspaceScope(only?: string[]): Promise<void> {
+    const scoped = await Promise.all(workspaceRoots.map(r => settingsFor(pathToFileURL(r).href)));
+    if (scoped.some(s => s.scope === 'workspace')) await scanWorkspace('Checking test files', only);
+    else if (only) await scanWorkspace('Checking test files', only.filter(f => pushed.has(pathToFileURL(f).href)));
+    else clearPushed();
+  }
+
+  function clearPushed(): void {
+    for (const uri of pushed) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    pushed.clear();
+  }
+
+  /**
+   * Analyses every closed test file of the workspace (or `only` those), one at a time: read, parse,
+   * lint, free the tree, push the diagnostics. Yields to the event loop between slices so the editor's
+   * requests are answered during a scan; a newer scan, or the user cancelling the progress, stops it.
+   */
+  async function scanWorkspace(title: string, only?: string[]): Promise<{ files: number; findings: number; ms: number }> {
+    const generation = ++scanGeneration;
+    const started = Date.now();
+    const p = await parser;
+    const files = only ?? workspaceRoots.flatMap(root => walkTestFiles(root, () => undefined, f => configFor(f).isTestFile(f)));
+    const progress = canShowProgress && files.length > 1 ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
+    progress?.begin('Crosstalk', 0, title, true);
+    let findingCount = 0, done = 0;
+    try {
+      for (const file of files) {
+        if (generation !== scanGeneration || progress?.token.isCancellationRequested) break;
+        const uri = pathToFileURL(file).href;
+        if (!documents.get(uri)) findingCount += analyseClosed(p, file, uri, await settingsFor(pathToFileURL(rootOf(file) ?? file).href));
+        if (++done % SCAN_SLICE === 0) {
+          progress?.report(Math.round((100 * done) / files.length), `${done} of ${files.length} test files`);
+          await new Promise(resolve => setImmediate(resolve));
+        }
+      }
+    } finally {
+      progress?.done();
+    }
+    return { files: done, findings: findingCount, ms: Date.now() - started };
+  }
+
+  function analyseClosed(p: Parser, file: string, uri: string, settings: Settings): number {
+    const options = lintOptionsFor(uri, settings);
+    let diagnostics: Diagnostic[] = [];
+    if (options) {
+      try {
+        const bytes = fs.readFileSync(file);
+        const { text } = decodeSource(bytes);
+        const tree = parse(p, text);
+        try {
+          const doc = TextDocumentImpl.create(uri, 'python', 0, text);
+          diagnostics = lint(tree, text, options).map(f => toDiagnostic(f, doc, uri));
+        } finally {
+          tree.delete();
+        }
+      } catch (e) {
+        connection.console.warn(`crosstalk: ${file}: ${(e as Error).message}; skipped`);
+      }
+    }
+    if (diagnostics.length || pushed.has(uri)) void connection.sendDiagnostics({ uri, diagnostics });
+    if (diagnostics.length) pushed.add(uri); else pushed.delete(uri);
+    return diagnostics.length;
+  }
 
   function projectFor(file: string): Project | null {
     const folder = rootOf(file);
@@ -130,17 +212,24 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     return workspaceRoots.filter(r => file.startsWith(r + path.sep)).sort((a, b) => b.length - a.length)[0];
   }
 
-  connection.onDidOpenTextDocument(({ textDocument: d }) => documents.didOpen(d.uri, d.languageId, d.version, d.text));
+  connection.onDidOpenTextDocument(({ textDocument: d }) => {
+    documents.didOpen(d.uri, d.languageId, d.version, d.text);
+    // an open document's diagnostics are pulled: drop the pushed ones so they are not shown twice
+    if (pushed.delete(d.uri)) void connection.sendDiagnostics({ uri: d.uri, diagnostics: [] });
+  });
   connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) => documents.didChange(d.uri, d.version, contentChanges));
   connection.onDidCloseTextDocument(({ textDocument: d }) => {
     documents.didClose(d.uri);
     lintCache.delete(d.uri);
     settingsCache.delete(d.uri);
+    const file = uriPath(d.uri);
+    if (file && d.uri.startsWith('file:')) void scanIfWorkspaceScope([file]); // back on disk: pushed again in workspace scope
   });
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
     lintCache.clear();
     connection.languages.diagnostics.refresh().catch(() => undefined);
+    void scanIfWorkspaceScope();
   });
 
   async function settingsFor(uri: string): Promise<Settings> {
@@ -248,6 +337,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
 
   // "Isolate the Django cache for every test": the XT003 fix for every workspace project that needs it
   connection.onExecuteCommand(async ({ command }) => {
+    if (command === SCAN_COMMAND) return scanWorkspace('Scanning the workspace');
     if (command !== ISOLATE_CACHE_COMMAND) return null;
     const p = await parser;
     const changes: FileChange[] = [];

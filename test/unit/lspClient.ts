@@ -15,12 +15,12 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export async function startClient(rootUri: string, wasmDir: string): Promise<TestClient> {
+export async function startClient(rootUri: string, wasmDir: string, settings: Record<string, unknown> = {}): Promise<TestClient> {
   const up = new PassThrough(), down = new PassThrough();
   startServer(createConnection(new StreamMessageReader(up), new StreamMessageWriter(down)), { wasmDir });
   const rpc = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const client: TestClient = {
-    rpc, settings: {}, published: new Map(),
+    rpc, settings, published: new Map(),
     async pull(uri) {
       return ((await rpc.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] }).items;
     },
