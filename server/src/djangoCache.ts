@@ -58,8 +58,9 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
   for (const alias of aliases) {
     const c = settings.caches.get(alias);
+    // partly unknown settings (a star import from outside the workspace) may still change it: say so
     const e: Exposure = c
-      ? { kind: c.kind, describe: `the ${alias} cache is ${c.backend}`, at: c }
+      ? { kind: c.kind, describe: `the ${alias} cache is ${c.backend}${settings.unknown ? ` as far as can be read (${settings.unknown})` : ''}`, at: c }
       : settings.caches.size === 0 && !settings.unknown
         ? { kind: 'per-process', describe: `the ${alias} cache is Django's default LocMemCache` }
         : { kind: 'unknown', describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}` };

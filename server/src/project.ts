@@ -18,6 +18,8 @@ export interface SettingsFacts {
   unknown: string | null;
   caches: Map<string, CacheFacts>;
   throttling: ThrottleFacts | null;
+  /** SESSION_ENGINE when literal: a cache-backed engine keeps logins in the cache */
+  sessionEngine: string | null;
 }
 export interface ClassFacts { file: string; line: number; isolatesCache: boolean; djangoTestCase: boolean }
 
@@ -63,7 +65,7 @@ export class Project {
   settingsFacts(): SettingsFacts {
     if (this.settings) return this.settings;
     const module = this.settingsModule ?? this.discoverSettingsModule();
-    const facts: SettingsFacts = { module, file: null, unknown: null, caches: new Map(), throttling: null };
+    const facts: SettingsFacts = { module, file: null, unknown: null, caches: new Map(), throttling: null, sessionEngine: null };
     this.settings = facts;
     if (!module) { facts.unknown = 'no settings module found'; return facts; }
     const file = this.moduleFile(module);
@@ -113,6 +115,7 @@ export class Project {
       if (!value) continue;
       if (name === 'CACHES') this.readCaches(value, file, facts);
       else if (name === 'REST_FRAMEWORK') this.readRestFramework(value, file, facts);
+      else if (name === 'SESSION_ENGINE') facts.sessionEngine = stringValue(value);
     }
   }
 

@@ -88,3 +88,14 @@ test('XT003 with --fix --unsafe-fixes: one autouse fixture in conftest.py, then 
     fs.rmSync(dir, { recursive: true });
   }
 });
+
+test('circular star imports are read once; a package outside the workspace is "unknown", said so', async () => {
+  const findings = await check('circular', 'json') as JsonFinding[];
+  const xt001 = findings.find(f => f.code === 'XT001')!;
+  assert.match(xt001.message, /the default cache is django_redis\.cache\.RedisCache as far as can be read \(star import of unknown_package\.settings, which is not in the workspace\)/);
+});
+
+test('a cache-backed SESSION_ENGINE: clearing the shared cache logs every worker\'s test users out', async () => {
+  const findings = await check('redis', 'json') as JsonFinding[];
+  assert.match(findings.find(f => f.code === 'XT002')!.message, /SESSION_ENGINE keeps sessions there, so it logs their test users out too/);
+});

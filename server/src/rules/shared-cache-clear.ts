@@ -54,7 +54,7 @@ export default createRule({
         const message = !exposed || exposed.kind === 'unknown'
           ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
           : exposed.kind === 'cross-process'
-            ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them`
+            ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${/sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '') ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`
             : `${fn.text}() clears keys that other tests in this process set: ${exposed.describe}, per process, so this hides order dependence instead of removing it`;
         ctx.report({
           node: call,

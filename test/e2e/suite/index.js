@@ -68,6 +68,43 @@ const tests = {
     assert.match(doc.getText(), /config\.workerinput\["workerid"\]/);
     await poll('XT030 to disappear', () => diagnostics(uri, 'XT030').length === 0);
   },
+
+  async 'a base class in another file that isolates the cache makes the squiggle go away'() {
+    const { uri, doc } = await open('tests/test_inherit.py');
+    const [diag] = await poll('XT001 on ProfileTests', () => { const d = diagnostics(uri, 'XT001'); return d.length && d; });
+    assert.match(diag.message, /the default cache is django_redis\.cache\.RedisCache/, 'the settings were read');
+    const edit = new vscode.WorkspaceEdit();
+    for (const m of doc.getText().matchAll(/PlainTestCase/g)) {
+      edit.replace(uri, new vscode.Range(doc.positionAt(m.index), doc.positionAt(m.index + m[0].length)), 'IsolatedTestCase');
+    }
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await poll('XT001 to disappear once the base (tests/base.py) isolates the cache', () => diagnostics(uri, 'XT001').length === 0);
+  },
+
+  async 'XT003: one autouse fixture in conftest.py isolates every test of the project'() {
+    const { uri } = await open('tests/test_reports.py');
+    const [diag] = await poll('XT003', () => { const d = diagnostics(uri, 'XT003'); return d.length && d; });
+    assert.equal(diagnostics(uri, 'XT001').length, 1, 'the test itself is flagged too');
+    const action = await poll('the project-wide quick fix', async () => {
+      const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+      return actions.find(a => a.title.startsWith('Crosstalk (XT003)'));
+    });
+    // The edit creates conftest.py and asks for confirmation (a preview). Nobody can click here, so the
+    // same changes are applied without the confirmation step, then saved for the server to read.
+    const entries = action.edit.entries();
+    const conftest = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'conftest.py');
+    assert.deepEqual(entries.map(([u]) => u.path), [conftest.path]);
+    const plain = new vscode.WorkspaceEdit();
+    plain.createFile(conftest, { ignoreIfExists: true });
+    for (const [u, edits] of entries) for (const e of edits) plain.insert(u, e.range.start, e.newText);
+    assert.ok(await vscode.workspace.applyEdit(plain));
+    const conftestDoc = await vscode.workspace.openTextDocument(conftest);
+    assert.ok(await conftestDoc.save(), 'conftest.py saved, for the server to read from disk');
+    const text = conftestDoc.getText();
+    assert.match(text, /^import pytest\n/);
+    assert.match(text, /@pytest\.fixture\(autouse=True\)\ndef _crosstalk_isolated_cache\(settings, request\):/);
+    await poll('XT001 and XT003 to disappear everywhere', () => diagnostics(uri, 'XT003').length === 0 && diagnostics(uri, 'XT001').length === 0, 60000);
+  },
 };
 
 exports.run = async function run() {
