@@ -34,15 +34,7 @@ export default createRule({
       + 'written yet.',
     incident: 'The recurring question "how do I isolate the Django cache for every test, once and for all, without '
       + 'decorating hundreds of classes?"; kpi fixed one class at a time after `200 != 429`.',
-    example: [
-      '# conftest.py (added by the fix)',
-      '@pytest.fixture(autouse=True)',
-      `def ${FIXTURE_NAME}(settings, request):`,
-      '    settings.CACHES = {',
-      '        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{request.node.nodeid}:{alias}"}',
-      '        for alias in settings.CACHES',
-      '    }',
-    ].join('\n'),
+    example: `# conftest.py (added by the fix)\nimport pytest\n\n\n${isolatingFixture('\n').trimEnd()}`,
     fixSafety: 'Unsafe, and confirmed before it applies: it adds (or creates) an autouse fixture in the project\'s root '
       + 'conftest.py using pytest-django\'s `settings` fixture, so every test of the suite gets its own LocMemCache '
       + 'for every alias. Tests that rely on a real Redis feature, or on the cache outliving a test, change '

@@ -37,5 +37,3 @@ export const rules: readonly Rule[] = [
   wallClockArithmetic,
   xdistLegacyApi,
 ].sort((a, b) => a.id.localeCompare(b.id));
-
-export const ruleById = new Map(rules.map(r => [r.id, r]));
