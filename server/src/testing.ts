@@ -106,6 +106,13 @@ export class Testing {
    */
   restores(fn: Node, needle: string | RegExp, after?: Node): boolean {
     const mentions = (text: string) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text));
+    // a plain name is undone only by writing it again (a pattern describes its own undo)
+    const writes = (n: Node) => {
+      if (typeof needle !== 'string' || n.type === 'delete_statement') return true;
+      const assign = n.type === 'expression_statement' ? n.firstNamedChild : null;
+      if (assign?.type === 'assignment' || assign?.type === 'augmented_assignment') return mentions(assign.childForFieldName('left')?.text ?? '');
+      return n.type === 'call' && /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '');
+    };
     const cls0 = this.defs.methodClass(fn);
     if (!mentions((cls0 ?? fn).text)) return false; // cheap: nothing there could undo it
     const cls = this.defs.methodClass(fn);
@@ -118,8 +125,8 @@ export class Testing {
       walk(region, n => {
         if (found) return false;
         if (n.type === 'yield') afterYield = true;
-        // later in the same test counts too: the change is undone before the test ends (when it passes)
-        const counts = wholeRegion || afterYield || n.type === 'finally_clause' || (!!after && n.startIndex >= after.endIndex)
+        // later in the same test counts too, when it writes: the change is undone before the test ends
+        const counts = wholeRegion || afterYield || n.type === 'finally_clause' || (!!after && n.startIndex >= after.endIndex && writes(n))
           || (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
         if (counts && mentions(n.text) && n.type !== 'yield') { found = true; return false; }
         return true;

@@ -1,0 +1,25 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.db import models
+from django.test import TestCase
+
+
+class ModelHelpersTests(TestCase):
+    def test_verbose_name_of_a_throwaway_model(self):
+        class Gadget(models.Model):
+            name = models.CharField(max_length=20)
+
+            class Meta:
+                app_label = "proofapp"
+
+        self.assertEqual(Gadget._meta.verbose_name, "gadget")
+
+
+class MigrationsUpToDateTests(TestCase):
+    def test_no_missing_migrations(self):
+        out = StringIO()
+        try:
+            call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+        except SystemExit as exit_:
+            self.fail(f"makemigrations --check exited {exit_.code}:\n{out.getvalue()}")
