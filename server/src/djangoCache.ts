@@ -77,6 +77,15 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
  * exception). `aliases` collects every literal cache alias the body uses.
  */
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
+  // XT001, XT002 and XT003 all ask about the same classes: walk each once per analysis
+  let memo = uses.get(ctx.file);
+  if (!memo) uses.set(ctx.file, memo = new Map());
+  if (!memo.has(def.id)) memo.set(def.id, findCacheUseUncached(ctx, def));
+  return memo.get(def.id)!;
+}
+const uses = new WeakMap<RuleContext['file'], Map<number, CacheUse | null>>();
+
+function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false, callsAllowRequest = false;
