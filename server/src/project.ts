@@ -48,8 +48,17 @@ export class Project {
   private readonly conftests = new Map<string, boolean>();
   private readonly trees: { delete(): void }[] = [];
 
-  constructor(readonly root: string, private readonly parser: Parser, private readonly read: ReadFile,
-    private readonly settingsModule: string | null = null) {}
+  /** every file read once per project: the hosts rebuild the project when watched files change */
+  private readonly texts = new Map<string, string | null>();
+  private readonly read: ReadFile;
+
+  constructor(readonly root: string, private readonly parser: Parser, read: ReadFile,
+    private readonly settingsModule: string | null = null) {
+    this.read = file => {
+      if (!this.texts.has(file)) this.texts.set(file, read(file));
+      return this.texts.get(file)!;
+    };
+  }
 
   /** Frees the syntax trees this project parsed (WASM memory). */
   dispose(): void {
@@ -57,6 +66,7 @@ export class Project {
     this.modules.clear();
     this.classFacts.clear();
     this.conftests.clear();
+    this.texts.clear();
     this.settings = undefined;
   }
 

@@ -97,6 +97,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     if (changes.some(c => c.uri.endsWith('/pyproject.toml'))) loadConfigs();
     for (const p of projects.values()) p.dispose(); // rebuilt lazily from the files as they are now
     projects.clear();
+    projectRoots.clear();
     lintCache.clear();
     connection.languages.diagnostics.refresh().catch(() => undefined);
     // closed files: a changed test module is analysed again; a deleted one loses its diagnostics; a
@@ -174,12 +175,20 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     return diagnostics.length;
   }
 
+  /** per directory, its project root: probing marker files up the tree is disk work, not per keystroke */
+  const projectRoots = new Map<string, string>();
+
   function projectFor(file: string): Project | null {
     const folder = rootOf(file);
     if (!folder) return null; // outside the workspace (or a virtual document): no project
-    const root = findProjectRoot(file, readFile, folder);
+    const dir = path.dirname(file);
+    let root = projectRoots.get(dir);
+    if (root === undefined) {
+      const found = findProjectRoot(file, readFile, folder);
+      projectRoots.set(dir, root = found.startsWith(folder) ? found : folder); // never above the workspace folder
+    }
     let project = projects.get(root);
-    if (!project) projects.set(root, project = new Project(root.startsWith(folder) ? root : folder, parserReady!, readFile, configFor(file).config.settingsModule));
+    if (!project) projects.set(root, project = new Project(root, parserReady!, readFile, configFor(file).config.settingsModule));
     return project;
   }
 

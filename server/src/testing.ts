@@ -113,9 +113,8 @@ export class Testing {
       if (assign?.type === 'assignment' || assign?.type === 'augmented_assignment') return mentions(assign.childForFieldName('left')?.text ?? '');
       return n.type === 'call' && /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '');
     };
-    const cls0 = this.defs.methodClass(fn);
-    if (!mentions((cls0 ?? fn).text)) return false; // cheap: nothing there could undo it
     const cls = this.defs.methodClass(fn);
+    if (!mentions((cls ?? fn).text)) return false; // cheap: nothing there could undo it
     const regions = [fn, ...(cls ? bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
       .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d))) : [])];
     let found = false;

@@ -80,20 +80,16 @@ function loadConfig(explicit: string | undefined, err: (s: string) => void): Res
   if (explicit && !fs.existsSync(file!)) throw new UsageError(`${explicit}: no such configuration file`);
   for (let dir = cwd; !file; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'pyproject.toml');
-    if (fs.existsSync(candidate) && /^\s*\[tool\.crosstalk[\].]/m.test(readText(candidate))) file = candidate;
+    if (fs.existsSync(candidate) && /^\s*\[tool\.crosstalk[\].]/m.test((readIfExists(candidate) ?? ''))) file = candidate;
     if (path.dirname(dir) === dir) break;
   }
   if (!file) return new ResolvedConfig(defaultConfig(cwd));
-  const { config, problems } = parseConfig(readText(file), file);
+  const { config, problems } = parseConfig(readIfExists(file) ?? '', file);
   for (const p of problems) err(`crosstalk: ${formatProblem(p, cwd)}`);
   return new ResolvedConfig(config ?? defaultConfig(path.dirname(file)));
 }
 
-function readText(file: string): string {
-  return readText0(file) ?? '';
-}
-
-function readText0(file: string): string | null {
+function readIfExists(file: string): string | null {
   try { return fs.readFileSync(file, 'utf8'); } catch { return null; }
 }
 
@@ -110,7 +106,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
   if (opts.fix && opts.unsafe) {
     const scan = await analyse(paths, { ...opts, fix: false, err: () => undefined });
     const elsewhere = scan.results.flatMap(r => r.findings).flatMap(f => (f.fix && !isLocal(f.fix) ? f.fix.edits : []));
-    const changed = applyFileEdits(elsewhere, readText0);
+    const changed = applyFileEdits(elsewhere, readIfExists);
     for (const [file, text] of changed) fs.writeFileSync(file, text);
     projectWide = changed.size;
   }
@@ -138,9 +134,9 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
   // the project around each file: settings, base classes, conftest fixtures (read, never imported)
   const projects = new Map<string, Project>();
   const projectFor = (file: string) => {
-    const root = findProjectRoot(file, readText0, opts.config.config.root);
+    const root = findProjectRoot(file, readIfExists, opts.config.config.root);
     let p = projects.get(root);
-    if (!p) projects.set(root, p = new Project(root, parser, readText0, opts.config.config.settingsModule));
+    if (!p) projects.set(root, p = new Project(root, parser, readIfExists, opts.config.config.settingsModule));
     return p;
   };
   const results: FileResult[] = [];
