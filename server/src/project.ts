@@ -3,7 +3,9 @@
 // autouse fixtures of conftest.py files. Anything computed or unreadable is "unknown", with a reason.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { absoluteModule } from './names';
+import { Definitions } from './defs';
+import { absoluteModule, Names } from './names';
+import { Testing } from './testing';
 import { parse, type Node } from './parser';
 import { stringValue } from './syntax';
 
@@ -211,8 +213,9 @@ export class Project {
       const conftest = path.join(dir, 'conftest.py');
       let isolates = this.conftests.get(conftest);
       if (isolates === undefined) {
+        // the same judgement as for a fixture in the test module itself
         const root = this.parseFile(conftest);
-        isolates = !!root && root.namedChildren.some(s => s?.type === 'decorated_definition' && isolatingAutouseFixture(s));
+        isolates = !!root && conftestIsolates(root);
         this.conftests.set(conftest, isolates);
       }
       if (isolates) return true;
@@ -300,11 +303,11 @@ function resolveIn(text: string, imports: Map<string, string>, module: string, l
   return q ? [q, ...rest].join('.') : text;
 }
 
-/** `@pytest.fixture(autouse=True)` whose body gives the cache a private backend. */
-function isolatingAutouseFixture(decorated: Node): boolean {
-  const autouse = decorated.namedChildren.some(d => d?.type === 'decorator' && /fixture\s*\([^)]*autouse\s*=\s*True/.test(d.text));
-  const body = decorated.childForFieldName('definition')?.childForFieldName('body')?.text ?? '';
-  return autouse && /settings\.CACHES\s*=|override_settings\s*\(\s*CACHES\s*=/.test(body);
+/** Whether a conftest.py module has an autouse fixture that gives the cache a private backend. */
+function conftestIsolates(root: Node): boolean {
+  const defs = new Definitions(root.tree);
+  const testing = new Testing(root, new Names(root, defs, 'conftest'), defs);
+  return testing.hasFileCacheIsolation();
 }
 
 /** What the rules see of the project for one file. Everything is computed on first use. */

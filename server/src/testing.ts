@@ -248,9 +248,13 @@ export class Testing {
     return result;
   }
 
+  /** An autouse fixture at the top of this module isolates the cache (a conftest.py's, for every test below it). */
+  hasFileCacheIsolation(): boolean {
+    return this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null));
+  }
+
   private fileCacheIsolated(): boolean {
-    this.fileIsolation ??= this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null))
-      || !!this.project?.autouseCacheIsolation;
+    this.fileIsolation ??= this.hasFileCacheIsolation() || !!this.project?.autouseCacheIsolation;
     return this.fileIsolation;
   }
 
