@@ -1,7 +1,9 @@
-// Every function, class and lambda of a file, indexed by position, built from one query.
+// Every function, class and lambda of a file, indexed by position, built from one query per
+// top-level statement, on first use.
 // Why: tree-sitter's `node.parent` searches down from the root (O(top-level statements) per call),
 // so climbing ancestors per identifier is quadratic on large files. Lookups here are a binary
-// search plus a walk up the (shallow) chain of enclosing definitions.
+// search plus a walk up the (shallow) chain of enclosing definitions. Built lazily per top-level
+// statement, so re-analysing one test class after a keystroke indexes that class, not the file.
 import { nodesOfTypes, type Node, type Tree } from './parser';
 
 export interface Def {
@@ -17,46 +19,90 @@ export interface Def {
   parent: Def | null;
 }
 
-const DEF_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
+/** A top-level statement (or a few on one line): the unit the index is built by. */
+export interface Segment { start: number; end: number; nodes: readonly Node[]; name?: string; isClass?: boolean }
+
+const DEF_TYPES = ['function_definition', 'class_definition', 'lambda', 'decorated_definition'];
 
 export class Definitions {
-  private readonly list: Def[] = [];
+  private readonly segments: readonly Segment[];
+  private readonly lists: (Def[] | undefined)[];
   private readonly byId = new Map<number, Def>();
 
-  constructor(tree: Tree) {
-    const open: Def[] = [];
-    let lastDecorated: Node | null = null;
-    for (const node of nodesOfTypes(tree.rootNode, [...DEF_TYPES, 'decorated_definition'])) {
-      if (node.type === 'decorated_definition') { lastDecorated = node; continue; }
-      while (open.length && open[open.length - 1]!.end <= node.startIndex) open.pop();
-      const body = node.childForFieldName('body');
-      const def: Def = {
-        node, type: node.type as Def['type'], start: node.startIndex, end: node.endIndex,
-        bodyStart: body?.startIndex ?? node.endIndex, bodyEnd: body?.endIndex ?? node.endIndex,
-        decorated: lastDecorated && lastDecorated.endIndex === node.endIndex ? lastDecorated : null,
-        parent: open[open.length - 1] ?? null,
-      };
-      this.list.push(def);
-      this.byId.set(node.id, def);
-      open.push(def);
-    }
+  /** `segments`: the file's top-level statements in order; without them, the whole tree is one segment. */
+  constructor(tree: Tree, segments?: readonly Segment[]) {
+    const root = tree.rootNode;
+    this.segments = segments ?? [{ start: root.startIndex, end: root.endIndex, nodes: [root] }];
+    this.lists = new Array(this.segments.length);
   }
 
-  /** Every class definition in the file, in source order. */
-  *classes(): Generator<Node> {
-    for (const d of this.list) if (d.type === 'class_definition') yield d.node;
+  private list(i: number): Def[] {
+    let list = this.lists[i];
+    if (list) return list;
+    list = this.lists[i] = [];
+    const open: Def[] = [];
+    let lastDecorated: Node | null = null;
+    for (const top of this.segments[i]!.nodes) {
+      for (const node of nodesOfTypes(top, DEF_TYPES)) {
+        if (node.type === 'decorated_definition') { lastDecorated = node; continue; }
+        while (open.length && open[open.length - 1]!.end <= node.startIndex) open.pop();
+        const body = node.childForFieldName('body');
+        const def: Def = {
+          node, type: node.type as Def['type'], start: node.startIndex, end: node.endIndex,
+          bodyStart: body?.startIndex ?? node.endIndex, bodyEnd: body?.endIndex ?? node.endIndex,
+          decorated: lastDecorated && lastDecorated.endIndex === node.endIndex ? lastDecorated : null,
+          parent: open[open.length - 1] ?? null,
+        };
+        list.push(def);
+        this.byId.set(node.id, def);
+        open.push(def);
+      }
+    }
+    return list;
+  }
+
+  /** The index of the segment holding `offset` (the last one starting at or before it). */
+  private segmentAt(offset: number): number {
+    let lo = 0, hi = this.segments.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.segments[mid]!.start <= offset) lo = mid + 1; else hi = mid; }
+    return Math.max(0, lo - 1);
+  }
+
+  private defOf(node: Node): Def | undefined {
+    let def = this.byId.get(node.id);
+    if (!def) { this.list(this.segmentAt(node.startIndex)); def = this.byId.get(node.id); }
+    return def;
+  }
+
+  /** Top-level classes named `name`, and classes of that name in the statement holding `near`. */
+  classesNamed(name: string, near?: Node): Node[] {
+    const out: Node[] = [];
+    const own = near ? this.segmentAt(near.startIndex) : -1;
+    this.segments.forEach((s, i) => {
+      if (i === own || (s.name !== undefined && (s.name !== name || !s.isClass))) return;
+      for (const d of this.list(i)) if (d.type === 'class_definition' && !d.parent && d.node.childForFieldName('name')?.text === name) out.push(d.node);
+    });
+    if (own >= 0) for (const d of this.list(own)) if (d.type === 'class_definition' && d.node.childForFieldName('name')?.text === name) out.push(d.node);
+    return out;
+  }
+
+  /** Class definitions inside `def` (at any depth), in source order. */
+  classesIn(def: Node): Node[] {
+    return this.list(this.segmentAt(def.startIndex))
+      .filter(d => d.type === 'class_definition' && d.start > def.startIndex && d.end <= def.endIndex).map(d => d.node);
   }
 
   get(def: Node): Def | undefined {
-    return this.byId.get(def.id);
+    return this.defOf(def);
   }
 
   /** The innermost definition whose whole range (decorators excluded) contains [start, end). */
   enclosing(node: Node): Def | null {
     const start = node.startIndex, end = node.endIndex;
-    let lo = 0, hi = this.list.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.list[mid]!.start <= start) lo = mid + 1; else hi = mid; }
-    for (let d: Def | null = this.list[lo - 1] ?? null; d; d = d.parent) {
+    const list = this.list(this.segmentAt(start));
+    let lo = 0, hi = list.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid]!.start <= start) lo = mid + 1; else hi = mid; }
+    for (let d: Def | null = list[lo - 1] ?? null; d; d = d.parent) {
       if (d.start <= start && end <= d.end && !(d.node.id === node.id)) return d;
     }
     return null;
@@ -79,7 +125,7 @@ export class Definitions {
   }
 
   decorators(def: Node): Node[] {
-    const decorated = this.byId.get(def.id)?.decorated;
+    const decorated = this.defOf(def)?.decorated;
     if (!decorated) return [];
     const out: Node[] = [];
     for (const child of decorated.namedChildren) {
@@ -92,16 +138,16 @@ export class Definitions {
 
   /** The statement a definition stands as: its `decorated_definition`, or itself. */
   statement(def: Node): Node {
-    return this.byId.get(def.id)?.decorated ?? def;
+    return this.defOf(def)?.decorated ?? def;
   }
 
   /** The class whose body directly holds `fn` (a method), if any. */
   methodClass(fn: Node): Node | null {
-    const parent = this.byId.get(fn.id)?.parent;
+    const parent = this.defOf(fn)?.parent;
     return parent?.type === 'class_definition' && parent.bodyStart <= fn.startIndex ? parent.node : null;
   }
 
   isModuleLevel(def: Node): boolean {
-    return !this.byId.get(def.id)?.parent;
+    return !this.defOf(def)?.parent;
   }
 }

@@ -30,18 +30,12 @@ const SETUP_HOOKS = new Set(['setUp', 'tearDown', 'setUpClass', 'tearDownClass',
 export type ClassKind = 'django' | 'presumed' | 'other';
 
 export class Testing {
-  private readonly classesByName = new Map<string, Node>();
   private readonly kinds = new Map<number, ClassKind>();
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
 
   constructor(private readonly root: Node, private readonly names: Names, private readonly defs: Definitions,
-    private readonly project?: ProjectView) {
-    for (const stmt of root.namedChildren) {
-      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      if (def?.type === 'class_definition') this.classesByName.set(defName(def), def);
-    }
-  }
+    private readonly project?: ProjectView) {}
 
   isTestFunction(fn: Node): boolean {
     return defName(fn).startsWith('test');
@@ -179,7 +173,7 @@ export class Testing {
 
   /** The in-file class definition a base-class expression names, if any. */
   inFileClass(base: Node): Node | undefined {
-    return base.type === 'identifier' ? this.classesByName.get(base.text) : undefined;
+    return base.type === 'identifier' ? this.defs.classesNamed(base.text, base).at(-1) : undefined;
   }
 
   baseExpressions(cls: Node): Node[] {

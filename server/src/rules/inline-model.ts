@@ -71,14 +71,8 @@ export default createRule({
 
 /** Which classes in the file are Django models: from `Model` itself, or from another model class here. */
 class ModelClasses {
-  private readonly byName = new Map<string, Node[]>();
   private readonly memo = new Map<number, boolean>();
-  constructor(private readonly ctx: RuleContext) {
-    for (const cls of ctx.defs.classes()) {
-      const name = defName(cls);
-      this.byName.set(name, [...(this.byName.get(name) ?? []), cls]);
-    }
-  }
+  constructor(private readonly ctx: RuleContext) {}
 
   isModel(cls: Node): boolean {
     const known = this.memo.get(cls.id);
@@ -86,16 +80,14 @@ class ModelClasses {
     this.memo.set(cls.id, false); // cycle guard
     const result = this.ctx.testing.baseExpressions(cls).some(base =>
       this.ctx.names.is(base, 'django.db.models.Model')
-      || (base.type === 'identifier' && (this.byName.get(base.text) ?? []).some(c => c.id !== cls.id && this.isModel(c))));
+      || (base.type === 'identifier' && this.ctx.defs.classesNamed(base.text, cls).some(c => c.id !== cls.id && this.isModel(c))));
     this.memo.set(cls.id, result);
     return result;
   }
 
   /** Inline model classes defined in `fn` (at any depth). */
   inlineModelsIn(fn: Node): Node[] {
-    const out: Node[] = [];
-    for (const cls of this.ctx.defs.classes()) if (cls.startIndex > fn.startIndex && cls.endIndex <= fn.endIndex && this.isModel(cls)) out.push(cls);
-    return out;
+    return this.ctx.defs.classesIn(fn).filter(cls => this.isModel(cls));
   }
 }
 

@@ -89,7 +89,7 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   if (fn?.type !== 'attribute' || !QUERYSET_METHODS.has(fn.childForFieldName('attribute')!.text)) return null;
   if (ORDERING.test(inner.text)) return null;
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
-  const cls = model ? [...ctx.defs.classes()].find(c => defName(c) === model) : undefined;
+  const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;
   if (!cls) return null;
   const body = bodyStatements(cls);
   const meta = body.find(st => st.type === 'class_definition' && defName(st) === 'Meta');
