@@ -20,7 +20,13 @@ export interface Def {
 }
 
 /** A top-level statement (or a few on one line): the unit the index is built by. */
-export interface Segment { start: number; end: number; nodes: readonly Node[]; name?: string; isClass?: boolean }
+export interface Segment {
+  start: number;
+  end: number;
+  nodes: readonly Node[];
+  /** the classes it defines at module level, when known (else it is searched) */
+  classes?: readonly string[];
+}
 
 const DEF_TYPES = ['function_definition', 'class_definition', 'lambda', 'decorated_definition'];
 
@@ -29,10 +35,9 @@ export class Definitions {
   private readonly lists: (Def[] | undefined)[];
   private readonly byId = new Map<number, Def>();
 
-  /** `segments`: the file's top-level statements in order; without them, the whole tree is one segment. */
-  constructor(tree: Tree, segments?: readonly Segment[]) {
-    const root = tree.rootNode;
-    this.segments = segments ?? [{ start: root.startIndex, end: root.endIndex, nodes: [root] }];
+  /** `source`: a tree (one segment), or the file's top-level statements in order. */
+  constructor(source: Tree | readonly Segment[]) {
+    this.segments = Array.isArray(source) ? source : [{ start: 0, end: Infinity, nodes: [(source as Tree).rootNode] }];
     this.lists = new Array(this.segments.length);
   }
 
@@ -79,7 +84,7 @@ export class Definitions {
     const out: Node[] = [];
     const own = near ? this.segmentAt(near.startIndex) : -1;
     this.segments.forEach((s, i) => {
-      if (i === own || (s.name !== undefined && (s.name !== name || !s.isClass))) return;
+      if (i === own || (s.classes && !s.classes.includes(name))) return;
       for (const d of this.list(i)) if (d.type === 'class_definition' && !d.parent && d.node.childForFieldName('name')?.text === name) out.push(d.node);
     });
     if (own >= 0) for (const d of this.list(own)) if (d.type === 'class_definition' && d.node.childForFieldName('name')?.text === name) out.push(d.node);

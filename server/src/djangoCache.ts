@@ -17,15 +17,11 @@ const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request
 /** names that say throttling is off or faked are evidence of nothing */
 const NOT_THROTTLING = /disabl|no_?throttl|without_?throttl|mock|fake/i;
 
-const reachable = new WeakMap<RuleContext['file'], boolean>();
-
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
   if (!node || (node.type !== 'identifier' && node.type !== 'attribute' && node.type !== 'subscript')) return false;
   // A file that never mentions django.core cannot reach its cache: skip resolving every receiver.
-  let may = reachable.get(ctx.file);
-  if (may === undefined) reachable.set(ctx.file, may = ctx.file.text.includes('django.core') && ctx.file.text.includes('cache'));
-  if (!may) return false;
+  if (!ctx.file.mentions('django.core') || !ctx.file.mentions('cache')) return false;
   if (node.type === 'subscript') return ctx.names.is(node.childForFieldName('value'), 'django.core.cache.caches');
   return ctx.names.is(node, 'django.core.cache.cache');
 }
@@ -131,7 +127,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // Throttling only touches the cache when a request goes through a throttle (or allow_request is
   // called): a test of a throttle's rate parser or cache-key format does not. A throttle-ish name is
   // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).
-  const usesDrf = ctx.file.text.includes('rest_framework');
+  const usesDrf = ctx.file.mentions('rest_framework');
   const throttled = best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429')) ? best.throttle : undefined;
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;

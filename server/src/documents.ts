@@ -1,20 +1,21 @@
-// Open documents with their syntax trees: each change edits the tree in place (tree.edit), and the
-// next request re-parses incrementally. Trees live in WASM memory, so they are deleted explicitly.
+// Open documents with their syntax: each change re-parses only the statements it touched (forest.ts),
+// as it arrives, so a request finds the syntax current. Trees live in WASM memory and are deleted
+// explicitly.
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
-import { editTree, parse, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
+import { Forest } from './forest';
 
 export interface OpenDocument {
   doc: TextDocument;
   /** null until first needed, after a full-text change, or after a failed parse */
-  tree: Tree | null;
-  /** the tree matches `doc`'s current text */
-  fresh: boolean;
+  forest: Forest | null;
 }
 
 export class Documents {
   private readonly open = new Map<string, OpenDocument>();
+  /** set once the parser is loaded: edits before that are parsed whole on first use */
+  parser: Parser | undefined;
 
   get(uri: string): OpenDocument | undefined {
     return this.open.get(uri);
@@ -26,54 +27,55 @@ export class Documents {
 
   didOpen(uri: string, languageId: string, version: number, text: string): void {
     this.didClose(uri);
-    this.open.set(uri, { doc: TextDocument.create(uri, languageId, version, text), tree: null, fresh: false });
+    this.open.set(uri, { doc: TextDocument.create(uri, languageId, version, text), forest: null });
   }
 
   didChange(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): void {
     const entry = this.open.get(uri);
     if (!entry) return; // a change for a document never opened: nothing to apply it to
     for (const change of changes) {
-      if ('range' in change && entry.tree) {
-        const { doc } = entry;
-        const startIndex = doc.offsetAt(change.range.start);
-        const oldEndIndex = doc.offsetAt(change.range.end);
-        // positions are clamped by offsetAt; re-derive them so tree and text agree
-        const startPosition = doc.positionAt(startIndex), oldEndPosition = doc.positionAt(oldEndIndex);
+      const { doc } = entry;
+      if (!('range' in change) || !entry.forest || !this.parser) {
         entry.doc = TextDocument.update(doc, [change], version);
-        const newEndIndex = startIndex + change.text.length;
-        const newEndPosition = entry.doc.positionAt(newEndIndex);
-        editTree(entry.tree, {
+        this.drop(entry);
+        continue;
+      }
+      const startIndex = doc.offsetAt(change.range.start);
+      const oldEndIndex = doc.offsetAt(change.range.end);
+      // positions are clamped by offsetAt; re-derive them so the trees and the text agree
+      const startPosition = doc.positionAt(startIndex), oldEndPosition = doc.positionAt(oldEndIndex);
+      entry.doc = TextDocument.update(doc, [change], version);
+      const updated = entry.doc;
+      const newEndIndex = startIndex + change.text.length;
+      const newEndPosition = updated.positionAt(newEndIndex);
+      try {
+        entry.forest.edit(this.parser, updated.getText(), {
           startIndex, oldEndIndex, newEndIndex,
           startPosition: { row: startPosition.line, column: startPosition.character },
           oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
           newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-        });
-      } else {
-        entry.doc = TextDocument.update(entry.doc, [change], version);
-        entry.tree?.delete();
-        entry.tree = null;
+        }, offset => { const p = updated.positionAt(offset); return { row: p.line, column: p.character }; });
+      } catch {
+        this.drop(entry); // the next request parses the whole text, and reports why if it fails again
       }
     }
-    entry.fresh = false;
+  }
+
+  private drop(entry: OpenDocument): void {
+    entry.forest?.dispose();
+    entry.forest = null;
   }
 
   didClose(uri: string): void {
-    this.open.get(uri)?.tree?.delete();
+    const entry = this.open.get(uri);
+    if (entry) this.drop(entry);
     this.open.delete(uri);
   }
 
-  /** The document's tree, re-parsed (incrementally when possible) if the text changed. Throws ParseError. */
-  tree(parser: Parser, entry: OpenDocument): Tree {
-    if (entry.tree && entry.fresh) return entry.tree;
-    const old = entry.tree;
-    entry.tree = null;
-    try {
-      entry.tree = parse(parser, entry.doc.getText(), old);
-      entry.fresh = true;
-      return entry.tree;
-    } finally {
-      old?.delete();
-    }
+  /** The document's syntax for its current text, parsed whole if it has none. Throws ParseError. */
+  syntax(parser: Parser, entry: OpenDocument): Forest {
+    entry.forest ??= Forest.parse(parser, entry.doc.getText());
+    return entry.forest;
   }
 
   dispose(): void {

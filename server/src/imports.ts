@@ -39,13 +39,13 @@ function newImportLine(ctx: RuleContext, line: string): Edit {
 function importSites(ctx: RuleContext): ImportSites {
   let s = sites.get(ctx.file);
   if (s) return s;
-  const { eol, text, tree } = ctx.file;
+  const { eol, text, topLevel } = ctx.file;
   const fromStatements = new Map<string, Node>();
   // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
   let anchor: Node | undefined;
   let leading = true;
-  for (const stmt of tree.rootNode.namedChildren) {
-    if (!stmt || stmt.type === 'comment') continue;
+  for (const stmt of topLevel) {
+    if (stmt.type === 'comment' || !stmt.isNamed) continue;
     if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
       const module = stmt.childForFieldName('module_name')?.text;
       if (module && !fromStatements.has(module)) fromStatements.set(module, stmt);

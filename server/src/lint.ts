@@ -1,6 +1,8 @@
 // The rule engine: one pass over the tree's nodes, dispatching each to the rules that listen for its
-// type; then noqa filtering. Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
+// type; then noqa filtering. With a memo (the editor), only the units an edit touched are analysed
+// again (units.ts). Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
 import { Definitions } from './defs';
+import { Forest } from './forest';
 import { applyFixes, isLocal, type Edit, type Fix } from './fix';
 import { Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
@@ -11,6 +13,7 @@ import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from '
 import { rules as allRules } from './rules';
 import { eolOf } from './syntax';
 import { Testing } from './testing';
+import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
 
 export interface Position { line: number; character: number }
 export interface Span { start: number; end: number; startPos: Position; endPos: Position }
@@ -36,6 +39,11 @@ export interface LintOptions {
   severity?: Record<string, Severity>;
   /** the project around the file (settings, base classes, conftest fixtures) */
   project?: ProjectView;
+  /**
+   * The same memo for every version of one document (the editor): units an edit left alone, under
+   * the same module digest, keep their findings instead of being analysed again.
+   */
+  memo?: LintMemo;
 }
 
 function span(node: Node): Span {
@@ -46,22 +54,68 @@ function span(node: Node): Span {
   };
 }
 
+interface Candidate { finding: Finding; suppressed: boolean }
+
 /** Runs `rules` over a parsed file. Findings are sorted by position; suppressed ones are dropped. */
-export function lint(tree: Tree, text: string, options: LintOptions = {}): Finding[] {
+export function lint(source: Tree | Forest, text: string, options: LintOptions = {}): Finding[] {
   const rules = options.rules ?? allRules;
-  const root = tree.rootNode;
-  const defs = new Definitions(tree);
-  const names = new Names(root, defs, options.moduleName);
-  const file: FileFacts = { text, tree, moduleName: options.moduleName ?? 'tests', eol: eolOf(text) };
-  const reports: { rule: Rule; report: Report }[] = [];
+  const forest = source instanceof Forest ? source : Forest.of(source);
+  const topLevel = forest.topLevel();
+  const memo = options.memo;
+  const moduleName = options.moduleName ?? '';
+  if (memo && memo.moduleName !== moduleName) { memo.infos.clear(); memo.moduleName = moduleName; } // relative imports read differently
+  const units = unitsOf(topLevel, text, moduleName, memo?.infos);
+  const { digest, headerEnd } = moduleDigest(units);
+  const key = `${rules.map(r => r.id).join()}\0${JSON.stringify(options.severity ?? {})}\0${options.moduleName}\0${digest}`;
+  const mentions = new Map<string | RegExp, boolean>();
+  const file: FileFacts = {
+    text, topLevel, moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
+    mentions(pattern) {
+      // asked of each unit's text (remembered per text): between units there is only whitespace
+      let found = mentions.get(pattern);
+      if (found === undefined) mentions.set(pattern, found = units.some(u => unitMentions(u.info, u.text, pattern)));
+      return found;
+    },
+  };
+
+  // Which units to analyse: all of them, or (same digest, same file-wide facts) those an edit touched.
+  const reused: (CachedUnit | null)[] = units.map(() => null);
+  const incremental = !!memo && memo.key === key && [...memo.mentions].every(([p, was]) => file.mentions(p) === was);
+  if (incremental) {
+    for (const [i, u] of units.entries()) {
+      const list = memo!.units.get(u.text);
+      const at = list?.findIndex(c => c.col === u.col) ?? -1;
+      if (at >= 0) reused[i] = list!.splice(at, 1)[0]!;
+    }
+    // a name bound by a unit that changed (or went): a class, a function, a constant, changes every
+    // unit mentioning it (a subclass, a test using a module constant), and so on
+    const changed = new Set<string>();
+    for (const [i, u] of units.entries()) if (!reused[i]) for (const name of namesBound(u.info)) changed.add(name);
+    for (const list of memo!.units.values()) for (const c of list) for (const name of namesBound(c.info)) changed.add(name);
+    for (let grew = changed.size > 0; grew;) {
+      grew = false;
+      for (const [i, u] of units.entries()) {
+        if (!reused[i] || ![...changed].some(n => u.info.words.has(n))) continue;
+        reused[i] = null;
+        for (const name of namesBound(u.info)) if (!changed.has(name)) { changed.add(name); grew = true; }
+      }
+    }
+  }
+  const dirty = units.map((_, i) => !reused[i]);
+
+  const defs = new Definitions(units);
+  const names = new Names(units.map(u => u.info.facts), defs, moduleName);
+  const reports: { rule: Rule; report: Report; unit: number }[] = [];
+  let current = 0;
   const ctxFor = (rule: Rule): RuleContext => ({
     file, names, testing, defs, project: options.project,
     report(report) {
       if (report.fix && rule.fix === 'none') throw new Error(`${rule.id} reported a fix but declares fix: 'none'`);
-      reports.push({ rule, report });
+      reports.push({ rule, report, unit: current });
     },
   });
-  const testing = new Testing(root, names, defs, options.project);
+  // only a statement mentioning autouse can be an autouse fixture: do not index the others for it
+  const testing = new Testing(units.filter(u => u.info.autouse).flatMap(u => u.nodes), names, defs, options.project);
 
   const byType = new Map<string, ((node: Node) => void)[]>();
   for (const rule of rules) {
@@ -74,29 +128,135 @@ export function lint(tree: Tree, text: string, options: LintOptions = {}): Findi
   }
 
   const noqaByLine = new Map<number, { noqa: Noqa | null; comment: boolean }>();
-  // One pass over the nodes someone listens to (found by a query, in document order).
+  // One pass over the nodes someone listens to (found by a query, in document order), unit by unit.
   const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
+  const types = [...byType.keys(), 'comment'];
   let visited = 0;
-  for (const node of nodesOfTypes(root, [...byType.keys(), 'comment'])) {
+  const visit = (node: Node) => {
     if ((++visited & 255) === 0 && Date.now() > deadline) throw new ParseError(`analysis gave up after ${options.budgetMs} ms`);
     if (node.type === 'comment') noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
     else for (const fn of byType.get(node.type)!) fn(node);
+  };
+  const whole = forest.whole;
+  if (whole && dirty.every(Boolean)) {
+    // a whole analysis of one tree: one query over it, each node attributed to its unit as it comes
+    for (const node of nodesOfTypes(whole.rootNode, types)) {
+      while (current + 1 < units.length && units[current + 1]!.start <= node.startIndex) current++;
+      visit(node);
+    }
+  } else {
+    for (const [i, u] of units.entries()) {
+      if (!dirty[i]) continue;
+      current = i;
+      for (const top of u.nodes) for (const node of nodesOfTypes(top, types)) visit(node);
+    }
   }
 
-  const findings: Finding[] = [];
-  for (const { rule, report } of reports) {
+  // A finding on a line no analysed unit covers (reported from another unit) looks its comment up.
+  const noqaOn = (row: number, offset: number) => {
+    let line = noqaByLine.get(row);
+    if (!line) noqaByLine.set(row, line = commentOn(forest, text, offset));
+    return line;
+  };
+  const fresh: Candidate[][] = units.map(() => []);
+  for (const { rule, report, unit } of reports) {
     const s = span(report.node);
-    const line = noqaByLine.get(s.startPos.line);
-    if (suppresses(line?.noqa, rule.id)) continue;
+    const line = noqaOn(s.startPos.line, s.start);
     const { lineText, lineEnd } = lineAt(text, s.start);
-    findings.push({
-      ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
-      fix: report.fix ?? undefined,
-      noqa: noqaEdit(rule.id, lineEnd, lineText, line?.noqa ?? null, !!line?.comment) ?? undefined,
-      related: (report.related ?? []).map(r => ('node' in r ? { ...span(r.node), message: r.message } : { ...elsewhere(r.at), message: r.message, file: r.at.file })),
+    fresh[unit]!.push({
+      suppressed: suppresses(line.noqa, rule.id),
+      finding: {
+        ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
+        fix: report.fix ?? undefined,
+        noqa: noqaEdit(rule.id, lineEnd, lineText, line.noqa, line.comment) ?? undefined,
+        related: (report.related ?? []).map(r => ('node' in r ? { ...span(r.node), message: r.message } : { ...elsewhere(r.at), message: r.message, file: r.at.file })),
+      },
     });
   }
-  return findings.sort((a, b) => a.start - b.start || a.rule.id.localeCompare(b.rule.id));
+
+  const candidates: Candidate[] = [];
+  const next = new Map<string, CachedUnit[]>();
+  for (const [i, u] of units.entries()) {
+    const cached = reused[i];
+    const list = cached ? moved(cached, u, memo!.headerEnd) : fresh[i]!;
+    candidates.push(...list);
+    if (cached || list.every(c => within(c.finding, u, headerEnd))) {
+      let same = next.get(u.text);
+      if (!same) next.set(u.text, same = []);
+      same.push({ start: u.start, end: u.end, row: u.row, col: u.col, info: u.info, findings: list });
+    }
+  }
+  if (memo) {
+    // cached findings still rest on the file-wide facts earlier analyses read
+    memo.mentions = new Map([...(incremental ? memo.mentions : []), ...mentions]);
+    memo.key = key;
+    memo.analysed = dirty.filter(Boolean).length;
+    memo.headerEnd = headerEnd;
+    memo.units = next;
+    memo.infos = new Map(units.map(u => [u.text, u.info]));
+  }
+
+  // A rule reporting once per file keeps its first place (suppressed there: nowhere).
+  const once = new Set<Rule>();
+  const findings: Finding[] = [];
+  candidates.sort((a, b) => a.finding.start - b.finding.start || (a.finding.rule.id < b.finding.rule.id ? -1 : a.finding.rule.id > b.finding.rule.id ? 1 : 0));
+  for (const { finding, suppressed } of candidates) {
+    if (finding.rule.once) {
+      if (once.has(finding.rule)) continue;
+      once.add(finding.rule);
+    }
+    if (!suppressed) findings.push(finding);
+  }
+  return findings;
+}
+
+function unitMentions(info: UnitInfo, text: string, pattern: string | RegExp): boolean {
+  let found = info.mentions.get(pattern);
+  if (found === undefined) info.mentions.set(pattern, found = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+  return found;
+}
+
+/**
+ * Whether every place a finding points at in this file lies in the header (which never moves under
+ * one digest) or in its own unit after the header (which moves as a whole): then it can be cached.
+ */
+function within(f: Finding, u: Unit, headerEnd: number): boolean {
+  const ok = (start: number, end: number) => end <= headerEnd || (u.start > headerEnd && u.start <= start && end <= u.end);
+  return ok(f.start, f.end)
+    && f.related.every(r => r.file !== undefined || ok(r.start, r.end))
+    && (!f.fix || f.fix.edits.every(e => e.file !== undefined || ok(e.start, e.end)))
+    && (!f.noqa || ok(f.noqa.start, f.noqa.end));
+}
+
+/** A cached unit's findings where the unit is now: places in it move with it, header places stay. */
+function moved(cached: CachedUnit, u: Unit, headerEnd: number): Candidate[] {
+  const delta = u.start - cached.start, rows = u.row - cached.row;
+  if (delta === 0 && rows === 0) return cached.findings;
+  const inUnit = (start: number) => start > headerEnd;
+  const pos = (p: Position, start: number): Position => (inUnit(start) ? { line: p.line + rows, character: p.character } : p);
+  const spanOf = <S extends Span>(s: S): S => (inUnit(s.start)
+    ? { ...s, start: s.start + delta, end: s.end + delta, startPos: pos(s.startPos, s.start), endPos: pos(s.endPos, s.start) } : s);
+  const edit = (e: Edit): Edit => (e.file === undefined && inUnit(e.start) ? { ...e, start: e.start + delta, end: e.end + delta } : e);
+  return cached.findings.map(({ finding: f, suppressed }) => ({
+    suppressed,
+    finding: {
+      ...spanOf(f),
+      related: f.related.map(r => (r.file === undefined ? spanOf(r) : r)),
+      fix: f.fix && { ...f.fix, edits: f.fix.edits.map(edit) },
+      noqa: f.noqa && edit(f.noqa),
+    },
+  }));
+}
+
+/** The `# noqa` comment on the line holding `offset`, found through the tree (a `#` in a string is not one). */
+function commentOn(forest: Forest, text: string, offset: number): { noqa: Noqa | null; comment: boolean } {
+  const { lineText, lineEnd } = lineAt(text, offset);
+  const lineStart = lineEnd - lineText.length;
+  for (let i = lineText.indexOf('#'); i >= 0; i = lineText.indexOf('#', i + 1)) {
+    const node = forest.nodeAt(lineStart + i);
+    if (node?.type === 'comment' && node.startIndex === lineStart + i) return { noqa: parseNoqa(node.text, node.startIndex), comment: true };
+  }
+  return { noqa: null, comment: false };
 }
 
 function elsewhere(at: Located): Span {

@@ -22,7 +22,7 @@ export function canonical(name: string): string {
 /** A binding: a qualified name for imports, or `null` for anything else (a local, a parameter, a def). */
 type Binding = string | null;
 const UNBOUND = Symbol('unbound');
-interface Scope { bindings: Map<string, Binding>; star: boolean }
+export interface Scope { bindings: Map<string, Binding>; star: boolean }
 
 const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'list_comprehension',
   'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
@@ -34,8 +34,14 @@ const BINDING_TYPES = new Set([...NESTED, 'import_statement', 'import_from_state
 export class Names {
   private readonly scopes = new Map<number, Scope>();
 
-  /** `moduleName` (dotted) resolves relative imports: in `app.tests.test_api`, `.base` is `app.tests.base`. */
-  constructor(private readonly root: Node, private readonly defs: Definitions, private readonly moduleName = '') {}
+  private module: Scope | undefined;
+
+  /**
+   * `module`: the module's root node, or what each of its top-level statements binds (when the caller
+   * has that already). `moduleName` (dotted) resolves relative imports: in `app.tests.test_api`,
+   * `.base` is `app.tests.base`.
+   */
+  constructor(private readonly root: Node | readonly ModuleFacts[], private readonly defs: Definitions, private readonly moduleName = '') {}
 
   /**
    * The canonical qualified name `node` refers to (`cache`, `c.get`, `django.test.override_settings`),
@@ -89,7 +95,7 @@ export class Names {
 
   /** The module-level name bound to `qualified` (`override_settings`, `os_`), if any. */
   moduleNameFor(qualified: string): string | undefined {
-    const { bindings } = this.scopeOf(this.root, this.moduleName);
+    const { bindings } = this.moduleScope();
     for (const [name, q] of bindings) if (q !== null && canonical(q) === qualified) return name;
     // `import django.test` makes `django.test.override_settings` reachable through its module
     for (const [name, q] of bindings) {
@@ -100,7 +106,7 @@ export class Names {
 
   /** Whether `name` is bound at module level at all (so a new import could clash). */
   isModuleBound(name: string): boolean {
-    return this.scopeOf(this.root, this.moduleName).bindings.has(name);
+    return this.moduleScope().bindings.has(name);
   }
 
   /** Whether `node` is the builtin `name` (not bound by any enclosing scope or a star import). */
@@ -116,7 +122,7 @@ export class Names {
       // A class body's names are visible only to code directly in that body, not to its methods.
       if (def?.type === 'class_definition' && !first) continue;
       first = false;
-      const scope = this.scopeOf(def?.node ?? this.root, this.moduleName);
+      const scope = def ? this.scopeOf(def.node, this.moduleName) : this.moduleScope();
       if (scope.bindings.has(name)) {
         const b = scope.bindings.get(name)!;
         return b === null ? undefined : canonical(b);
@@ -124,6 +130,11 @@ export class Names {
       if (scope.star) return undefined;
       if (!def) return unbound ? UNBOUND : undefined;
     }
+  }
+
+  private moduleScope(): Scope {
+    this.module ??= Array.isArray(this.root) ? foldFacts(this.root as readonly ModuleFacts[]) : collectBindings(this.root as Node, this.moduleName);
+    return this.module;
   }
 
   private scopeOf(node: Node, moduleName: string): Scope {
@@ -153,17 +164,54 @@ function bind(scope: Scope, name: string, value: Binding): void {
   else if (scope.bindings.get(name) !== value) scope.bindings.set(name, null);
 }
 
-function bindTargets(scope: Scope, target: Node | null): void {
+/** The module's scope from what each of its top-level statements binds. */
+export function foldFacts(facts: readonly ModuleFacts[]): Scope {
+  const scope: Scope = { bindings: new Map(), star: false };
+  for (const f of facts) {
+    for (const [name, value] of f.bindings) bind(scope, name, value);
+    scope.star ||= f.star;
+  }
+  return scope;
+}
+
+/** Where a walk over a scope's statements reports what it finds. */
+interface Sink {
+  bind(name: string, value: Binding): void;
+  star(): void;
+  /** a class defined directly in the scope */
+  classDef?(name: string): void;
+}
+
+/**
+ * What some top-level statements contribute to their module, in order: the names they bind (imports
+ * with what they import), star imports, and the classes they define. Folding these per statement
+ * gives the module's scope; the names tell which other code an edit of these statements can affect.
+ */
+export interface ModuleFacts { bindings: [string, Binding][]; star: boolean; classes: string[] }
+
+export function moduleFactsOf(statements: readonly Node[], moduleName: string): ModuleFacts {
+  const facts: ModuleFacts = { bindings: [], star: false, classes: [] };
+  const sink: Sink = {
+    bind: (name, value) => facts.bindings.push([name, value]),
+    star: () => { facts.star = true; },
+    classDef: name => facts.classes.push(name),
+  };
+  for (const stmt of statements) walkScope(stmt, moduleName, sink, true);
+  return facts;
+}
+
+function bindTargets(sink: Sink, target: Node | null): void {
   if (!target) return;
-  if (target.type === 'identifier') { bind(scope, target.text, null); return; }
+  if (target.type === 'identifier') { sink.bind(target.text, null); return; }
   if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'list_splat_pattern', 'parenthesized_expression'].includes(target.type)) {
-    for (const c of target.namedChildren) bindTargets(scope, c);
+    for (const c of target.namedChildren) bindTargets(sink, c);
   }
 }
 
 /** The names a scope binds: its own statements, not those of nested functions, classes or comprehensions. */
 function collectBindings(scopeNode: Node, moduleName: string): Scope {
   const scope: Scope = { bindings: new Map(), star: false };
+  const sink: Sink = { bind: (name, value) => bind(scope, name, value), star: () => { scope.star = true; } };
   if (scopeNode.type === 'function_definition' || scopeNode.type === 'lambda') {
     const params = scopeNode.childForFieldName('parameters');
     for (const p of params?.namedChildren ?? []) {
@@ -172,12 +220,18 @@ function collectBindings(scopeNode: Node, moduleName: string): Scope {
     }
   }
   const body = scopeNode.type === 'module' ? scopeNode : scopeNode.childForFieldName('body');
-  if (!body) return scope;
-  walk(body, node => {
-    if (node.id !== body.id && NESTED.has(node.type)) {
+  if (body) walkScope(body, moduleName, sink, false);
+  return scope;
+}
+
+/** Walks `from` (a scope's body, or one statement of it when `inclusive`), reporting bindings to `sink`. */
+function walkScope(from: Node, moduleName: string, sink: Sink, inclusive: boolean): void {
+  walk(from, node => {
+    if ((inclusive || node.id !== from.id) && NESTED.has(node.type)) {
       if (node.type === 'function_definition' || node.type === 'class_definition') {
         const name = node.childForFieldName('name');
-        if (name) bind(scope, name.text, null);
+        if (name) sink.bind(name.text, null);
+        if (name && node.type === 'class_definition') sink.classDef?.(name.text);
       }
       return false;
     }
@@ -187,53 +241,52 @@ function collectBindings(scopeNode: Node, moduleName: string): Scope {
           if (!n) continue;
           if (n.type === 'aliased_import') {
             const alias = n.childForFieldName('alias'), mod = n.childForFieldName('name');
-            if (alias && mod) bind(scope, alias.text, mod.text);
+            if (alias && mod) sink.bind(alias.text, mod.text);
           } else {
-            const top = n.text.split('.')[0];
-            bind(scope, top, top);
+            const top = n.text.split('.')[0]!;
+            sink.bind(top, top);
           }
         }
         return false;
       case 'import_from_statement': {
         const mod = node.childForFieldName('module_name');
         const from = mod ? absoluteModule(mod.text, moduleName) : null;
-        if (node.namedChildren.some(c => c?.type === 'wildcard_import')) { scope.star = true; return false; }
+        if (node.namedChildren.some(c => c?.type === 'wildcard_import')) { sink.star(); return false; }
         for (const n of node.childrenForFieldName('name')) {
           if (!n) continue;
           const [nameNode, aliasNode] = n.type === 'aliased_import' ? [n.childForFieldName('name'), n.childForFieldName('alias')] : [n, n];
           if (!nameNode || !aliasNode) continue;
-          bind(scope, aliasNode.text, from === null ? null : `${from}.${nameNode.text}`);
+          sink.bind(aliasNode.text, from === null ? null : `${from}.${nameNode.text}`);
         }
         return false;
       }
       case 'assignment': case 'augmented_assignment':
-        bindTargets(scope, node.childForFieldName('left'));
+        bindTargets(sink, node.childForFieldName('left'));
         return true;
       case 'for_statement': case 'for_in_clause':
-        bindTargets(scope, node.childForFieldName('left'));
+        bindTargets(sink, node.childForFieldName('left'));
         return true;
       case 'as_pattern': {
         const alias = node.childForFieldName('alias');
-        for (const c of alias?.namedChildren ?? []) bindTargets(scope, c);
-        if (alias?.namedChildCount === 0) bindTargets(scope, alias);
+        for (const c of alias?.namedChildren ?? []) bindTargets(sink, c);
+        if (alias?.namedChildCount === 0) bindTargets(sink, alias);
         return true;
       }
       case 'named_expression':
-        bindTargets(scope, node.childForFieldName('name'));
+        bindTargets(sink, node.childForFieldName('name'));
         return true;
       case 'except_clause': {
         // `except E as name`: tree-sitter-python puts the name after `as` as a plain identifier child
         const children = node.children;
         const asIndex = children.findIndex(c => c?.type === 'as');
-        if (asIndex >= 0) bindTargets(scope, children[asIndex + 1] ?? null);
+        if (asIndex >= 0) bindTargets(sink, children[asIndex + 1] ?? null);
         return true;
       }
       case 'global_statement': case 'nonlocal_statement':
-        for (const c of node.namedChildren) if (c) bind(scope, c.text, null);
+        for (const c of node.namedChildren) if (c) sink.bind(c.text, null);
         return false;
       default:
         return true;
     }
   }, BINDING_TYPES);
-  return scope;
 }

@@ -35,6 +35,12 @@ export function getParser(wasmDir: string = __dirname): Promise<TS.Parser> {
 
 export class ParseError extends Error {}
 
+/**
+ * A text that changes. A tree parsed from it reads its nodes' text from it as it is now, so a tree
+ * shifted by `tree.edit` (not parsed again) still gives each node's text right.
+ */
+export interface LiveText { text: string }
+
 const queries = new Map<string, TS.Query>();
 
 /**
@@ -52,15 +58,18 @@ export function nodesOfTypes(root: Node, types: readonly string[]): Node[] {
 }
 
 /**
- * Parses `text`, reusing `oldTree` (already `edit`ed) when given. Throws ParseError with a one-line
+ * Parses `text` (only `includedRanges` of it, when given), reusing `oldTree` (already `edit`ed) when
+ * given. Throws ParseError with a one-line
  * reason when the input is too large or the parse runs out of time; never returns a partial tree.
  */
-export function parse(parser: TS.Parser, text: string, oldTree?: Tree | null): Tree {
-  if (text.length > MAX_FILE_CHARS) {
-    throw new ParseError(`file too large to analyse (${text.length} characters, limit ${MAX_FILE_CHARS})`);
+export function parse(parser: TS.Parser, text: string | LiveText, oldTree?: Tree | null, includedRanges?: TS.Range[]): Tree {
+  const length = typeof text === 'string' ? text.length : text.text.length;
+  if (length > MAX_FILE_CHARS) {
+    throw new ParseError(`file too large to analyse (${length} characters, limit ${MAX_FILE_CHARS})`);
   }
   const deadline = Date.now() + PARSE_TIMEOUT_MS;
-  const tree = parser.parse(text, oldTree ?? null, { progressCallback: () => Date.now() > deadline });
+  const input = typeof text === 'string' ? text : (index: number) => text.text.slice(index);
+  const tree = parser.parse(input, oldTree ?? null, { progressCallback: () => Date.now() > deadline, includedRanges });
   if (!tree) throw new ParseError(`parse gave up after ${PARSE_TIMEOUT_MS} ms`);
   return tree;
 }

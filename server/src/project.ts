@@ -306,7 +306,7 @@ function resolveIn(text: string, imports: Map<string, string>, module: string, l
 /** Whether a conftest.py module has an autouse fixture that gives the cache a private backend. */
 function conftestIsolates(root: Node): boolean {
   const defs = new Definitions(root.tree);
-  const testing = new Testing(root, new Names(root, defs, 'conftest'), defs);
+  const testing = new Testing(root.namedChildren.filter((c): c is Node => c !== null), new Names(root, defs, 'conftest'), defs);
   return testing.hasFileCacheIsolation();
 }
 

@@ -2,7 +2,7 @@
 import type { Definitions } from './defs';
 import type { Fix } from './fix';
 import type { Names } from './names';
-import type { Node, Tree } from './parser';
+import type { Node } from './parser';
 import type { Located, ProjectView } from './project';
 import type { Testing } from './testing';
 
@@ -37,10 +37,16 @@ export interface Report {
 
 export interface FileFacts {
   text: string;
-  tree: Tree;
+  /** the module's top-level nodes (statements, comments), in order */
+  topLevel: readonly Node[];
   /** dotted name of the module (`app.tests.test_api`), used to name per-class caches */
   moduleName: string;
   eol: string;
+  /**
+   * Whether the file's text contains `pattern` anywhere. Rules ask this, not `text`, for file-wide
+   * facts: the engine re-checks them after an edit to know whether untouched code may read differently.
+   */
+  mentions(pattern: string | RegExp): boolean;
 }
 
 export interface RuleContext {
@@ -63,6 +69,8 @@ export interface RuleDefinition {
   fix: FixAvailability;
   /** one line, for tables, hovers and SARIF shortDescription */
   summary: string;
+  /** a project-level hazard: reported once per file, at the first place it applies */
+  once?: boolean;
   docs: RuleDocs;
   create(ctx: RuleContext): Listeners;
 }

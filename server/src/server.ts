@@ -18,6 +18,7 @@ import { findProjectRoot, Project, viewFor } from './project';
 import type { Parser } from 'web-tree-sitter';
 import { getParser, parse } from './parser';
 import type { Rule, Severity } from './rule';
+import { LintMemo } from './units';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
@@ -49,9 +50,10 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   const documents = new Documents();
   const parser = getParser(options.wasmDir);
   let parserReady: Parser | undefined;
-  void parser.then(p => { parserReady = p; });
+  void parser.then(p => { parserReady = p; documents.parser = p; });
   const settingsCache = new Map<string, Promise<Settings>>();
-  const lintCache = new Map<string, { version: number; findings: Finding[]; settings: Settings }>();
+  /** per open document: the findings of its last analysed version, and the memo that makes the next one incremental */
+  const lintCache = new Map<string, { version: number; findings: Finding[]; settings: Settings; memo: LintMemo }>();
   const lastFailure = new Map<string, string>();
   let workspaceRoots: string[] = [];
   let canPullConfiguration = false;
@@ -274,12 +276,13 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const settings = await settingsFor(uri);
     const cached = lintCache.get(uri);
     if (cached && cached.version === entry.doc.version && cached.settings === settings) return cached.findings;
+    const memo = cached?.settings === settings ? cached.memo : new LintMemo();
     let findings: Finding[] = [];
     const options = lintOptionsFor(uri, settings);
     if (options) {
       try {
-        const tree = documents.tree(await parser, entry);
-        findings = lint(tree, entry.doc.getText(), options);
+        const syntax = documents.syntax(await parser, entry);
+        findings = lint(syntax, entry.doc.getText(), { ...options, memo });
         lastFailure.delete(uri);
       } catch (e) {
         const reason = (e as Error).message;
@@ -287,7 +290,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         lastFailure.set(uri, reason);
       }
     }
-    lintCache.set(uri, { version: entry.doc.version, findings, settings });
+    lintCache.set(uri, { version: entry.doc.version, findings, settings, memo });
     return findings;
   }
 

@@ -34,7 +34,8 @@ export class Testing {
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
 
-  constructor(private readonly root: Node, private readonly names: Names, private readonly defs: Definitions,
+  /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
+  constructor(private readonly moduleFixtures: readonly Node[], private readonly names: Names, private readonly defs: Definitions,
     private readonly project?: ProjectView) {}
 
   isTestFunction(fn: Node): boolean {
@@ -244,7 +245,7 @@ export class Testing {
 
   /** An autouse fixture at the top of this module isolates the cache (a conftest.py's, for every test below it). */
   hasFileCacheIsolation(): boolean {
-    return this.hasIsolatingAutouseFixture(this.root.namedChildren.filter((c): c is Node => c !== null));
+    return this.hasIsolatingAutouseFixture(this.moduleFixtures.filter(c => c.type === 'decorated_definition'));
   }
 
   private fileCacheIsolated(): boolean {

@@ -19,6 +19,9 @@ import { generateWorkspace, random, testModule } from './generate';
 
 const WASM = path.join(__dirname, '../unit');
 const smoke = process.argv.includes('--smoke');
+/** `--only editor` (or scan, workspace): one part, while working on it */
+const only = process.argv[process.argv.indexOf('--only') + 1] ?? '';
+const runs = (part: string) => !process.argv.includes('--only') || only === part;
 const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return null; } };
 
 function pyFiles(dir: string): string[] {
@@ -118,13 +121,15 @@ function workspaceRss(dir: string): { ms: number; rssMb: number; files: number }
     generateWorkspace(generated, count);
     const corpora: CorpusResult[] = [];
     const cpython = cpythonTests();
-    if (cpython) corpora.push(await corpus('CPython Lib/test', cpython, smoke ? 40 : undefined));
-    for (const [name, dir] of [['Django (Debian)', '/usr/lib/python3/dist-packages/django'], ['DRF (Debian)', '/usr/lib/python3/dist-packages/rest_framework']] as const) {
-      if (fs.existsSync(dir)) corpora.push(await corpus(name, dir, smoke ? 40 : undefined));
+    if (runs('scan')) {
+      if (cpython) corpora.push(await corpus('CPython Lib/test', cpython, smoke ? 40 : undefined));
+      for (const [name, dir] of [['Django (Debian)', '/usr/lib/python3/dist-packages/django'], ['DRF (Debian)', '/usr/lib/python3/dist-packages/rest_framework']] as const) {
+        if (fs.existsSync(dir)) corpora.push(await corpus(name, dir, smoke ? 40 : undefined));
+      }
+      corpora.push(await corpus(`generated (${count} files)`, generated));
     }
-    corpora.push(await corpus(`generated (${count} files)`, generated));
-    const ed = await editor(generated);
-    const ws = workspaceRss(generated);
+    const ed = runs('editor') ? await editor(generated) : { openMs: NaN, p50: NaN, p95: NaN, edits: 0 };
+    const ws = runs('workspace') ? workspaceRss(generated) : { files: 0, ms: NaN, rssMb: NaN };
     const rows = corpora.map(c => `| ${c.name} | ${c.files} | ${c.mb.toFixed(1)} | ${(c.floorMs / 1000).toFixed(2)} | ${(c.scanMs / 1000).toFixed(2)} | ${c.ratio.toFixed(2)}x | ${c.findings} | ${c.skipped} |`);
     console.log(['| corpus | files | MB | floor s | scan s | scan/floor | findings | skipped |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n'));
     console.log(`\neditor: didOpen→diagnostics ${ed.openMs.toFixed(0)} ms (2,000-line module, warm server); didChange→diagnostics over ${ed.edits} edits: p50 ${ed.p50.toFixed(1)} ms, p95 ${ed.p95.toFixed(1)} ms`);

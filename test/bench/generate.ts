@@ -56,3 +56,39 @@ export function generateWorkspace(dir: string, count: number, seed = 42): void {
 }
 
 export { random };
+
+export interface TypingEdit {
+  start: number; end: number; text: string;
+  /** the same edit as tree-sitter's Edit wants it */
+  tree: { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point };
+  /** the same edit as an LSP incremental change */
+  lsp: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
+}
+interface Point { row: number; column: number }
+
+/**
+ * `count` one-character edits spread evenly through `text`, as typing makes them: at the first
+ * character of a line's code, a `#` or a space, and each one undone by the next edit (so the file
+ * holds at most one typing error at a time, not a hundred). Positions are those of the text as it
+ * is when the edit is applied.
+ */
+export function typingEdits(text: string, count: number): TypingEdit[] {
+  const lines = text.split('\n');
+  const offsets: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) offsets.push(at);
+  const edits: TypingEdit[] = [];
+  for (let k = 0; edits.length < count; k++) {
+    const row = Math.floor((k * (lines.length - 1)) / Math.ceil(count / 2));
+    const column = lines[row]!.length - lines[row]!.trimStart().length;
+    const at = offsets[row]! + column;
+    const ch = k % 2 ? ' ' : '#';
+    const p = { row, column }, q = { row, column: column + 1 };
+    edits.push({ start: at, end: at, text: ch, tree: { startIndex: at, oldEndIndex: at, newEndIndex: at + 1, startPosition: p, oldEndPosition: p, newEndPosition: q },
+      lsp: { range: { start: { line: row, character: column }, end: { line: row, character: column } }, text: ch } });
+    if (edits.length < count) {
+      edits.push({ start: at, end: at + 1, text: '', tree: { startIndex: at, oldEndIndex: at + 1, newEndIndex: at, startPosition: p, oldEndPosition: q, newEndPosition: p },
+        lsp: { range: { start: { line: row, character: column }, end: { line: row, character: column + 1 } }, text: '' } });
+    }
+  }
+  return edits;
+}

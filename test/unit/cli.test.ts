@@ -84,7 +84,7 @@ test('text format: path:line:col: CODE [*] message, and a summary', async () => 
   const r = await run('check', `${INCIDENTS}/kpi/before`);
   assert.equal(r.code, 1);
   const lines = r.out.split('\n');
-  assert.equal(lines[0], `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429, line 20): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>: every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits (cache backend unknown: no settings module found)`);
+  assert.equal(lines[0], `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>: every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits (cache backend unknown: no settings module found)`);
   assert.match(lines[1]!, /^test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py:10:9: XT002 \[\*\] cache\.clear\(\) on a shared cache.*\(cache backend unknown: no settings module found\)$/);
   assert.equal(lines[2], 'Found 2 hazards in 1 file (2 fixable with --fix).');
 });

@@ -24,6 +24,7 @@ export default createRule({
   name: 'cache-not-reset',
   severity: 'info',
   fix: 'sometimes',
+  once: true,
   summary: 'The suite uses the Django cache and nothing gives each test its own, once for all tests',
   docs: {
     what: 'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every '
@@ -45,12 +46,9 @@ export default createRule({
     const project = ctx.project;
     // a project-level finding needs a recognisable project: pytest configured, or the settings found
     if (!project || project.autouseCacheIsolation || (!project.usesPytest && !project.settings.file)) return {};
-    let reported = false;
     const check = (def: Node) => {
-      if (reported) return;
       const use = findCacheUse(ctx, def);
       if (!use || ctx.testing.cacheIsolated(def) || exposure(ctx, use.aliases)?.kind === 'none') return;
-      reported = true;
       ctx.report({
         node: use.node,
         message: 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once',

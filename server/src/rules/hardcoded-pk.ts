@@ -98,7 +98,7 @@ function modelOf(fn: Node, call: Node): string | undefined {
  * made by migrations have the same ids in every run, and a test that creates nothing looks up those.
  */
 function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined): boolean {
-  if (ctx.file.text.includes('reset_sequences')) return false;
+  if (ctx.file.mentions('reset_sequences')) return false;
   const cls = ctx.defs.methodClass(fn);
   if (cls && classLoadsFixtures(ctx, cls, new Set())) return false;
   // URLs and payloads: the test makes objects, and never reads an object's own pk (one that does uses

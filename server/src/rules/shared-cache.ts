@@ -60,10 +60,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
   const name = defName(def);
-  const line = use.node.startPosition.row + 1;
   const what = use.kind === 'cache'
-    ? `${name} uses the Django cache (${use.label}, line ${line}) with no cache of its own`
-    : `${name} exercises DRF throttling (${use.label}, line ${line}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
+    ? `${name} uses the Django cache (${use.label}) with no cache of its own`
+    : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
   const general = use.kind === 'cache'
     ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
     : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";

@@ -106,7 +106,7 @@ function leadingText(str: Node): string {
 /** String literals assigned to `name`'s identifier in its function, else at module level. */
 function assignedStrings(ctx: RuleContext, id: Node): Node[] {
   const fn = ctx.defs.enclosingFunction(id);
-  const moduleStatements = ctx.file.tree.rootNode.namedChildren.filter((c): c is Node => c !== null);
+  const moduleStatements = ctx.file.topLevel.filter(c => c.isNamed);
   for (const statements of fn ? [bodyStatements(fn), moduleStatements] : [moduleStatements]) {
     const found: Node[] = [];
     for (const stmt of statements) {

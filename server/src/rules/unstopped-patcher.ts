@@ -84,7 +84,7 @@ const ASSIGNMENTS = new Set(['assignment']);
 
 /** `name.stop()` or `addCleanup(name.stop)` in the class or function, or `stopall` anywhere in the file. */
 function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
-  if (/\bstopall\b/.test(ctx.file.text)) return true;
+  if (ctx.file.mentions(/\bstopall\b/)) return true;
   if (!name) return false;
   const scope = ctx.defs.methodClass(fn) ?? fn;
   return scope.text.includes(`${name}.stop`);

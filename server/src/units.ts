@@ -1,0 +1,123 @@
+// A module's top-level statements as units of analysis, and what one analysis leaves for the next.
+// Why: the server analyses on every keystroke, and an edit nearly always lands inside one test class
+// or function. Findings depend on the unit's own text, on module-level code (imports, constants,
+// autouse fixtures) and on the classes it names (base classes, models); so after an edit only the
+// units whose text changed, and those naming a changed class, are analysed again. Everything that
+// may reach further is in the module digest, and a change to it means a whole analysis.
+import type { Segment } from './defs';
+import { foldFacts, moduleFactsOf, type ModuleFacts } from './names';
+import type { Finding } from './lint';
+import type { Node } from './parser';
+
+export interface UnitInfo {
+  kind: 'def' | 'comment' | 'other';
+  /** what it binds, defines and assigns at module level */
+  facts: ModuleFacts;
+  /** every identifier-like word of the text: the classes a unit may name */
+  words: Set<string>;
+  /** an autouse fixture can isolate every test of the module: part of the module digest in full */
+  autouse: boolean;
+  /** answers to `FileFacts.mentions` for this text */
+  mentions: Map<string | RegExp, boolean>;
+}
+
+export interface Unit extends Segment {
+  /** the unit covers whole lines: from its first node to the end of its last line */
+  start: number;
+  end: number;
+  row: number;
+  col: number;
+  text: string;
+  nodes: Node[];
+  info: UnitInfo;
+}
+
+const DEF_TYPES = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+
+/**
+ * The module's top-level nodes as units, statements sharing a line (or indented by error recovery)
+ * merged. `infos` caches what each unit's text says (by text: an edit leaves most units unchanged).
+ */
+export function unitsOf(topLevel: readonly Node[], text: string, moduleName: string, infos?: Map<string, UnitInfo>): Unit[] {
+  const groups: { nodes: Node[]; start: number; row: number; col: number; endIndex: number; endRow: number }[] = [];
+  for (const node of topLevel) {
+    const last = groups[groups.length - 1];
+    const { row, column } = node.startPosition;
+    if (last && (row <= last.endRow || column !== 0)) {
+      last.nodes.push(node);
+      last.endIndex = Math.max(last.endIndex, node.endIndex);
+      last.endRow = Math.max(last.endRow, node.endPosition.row);
+    } else {
+      groups.push({ nodes: [node], start: node.startIndex, row, col: column, endIndex: node.endIndex, endRow: node.endPosition.row });
+    }
+  }
+  return groups.map(g => {
+    let end = text.indexOf('\n', g.endIndex);
+    if (end < 0) end = text.length;
+    const unitText = text.slice(g.start, end);
+    let info = infos?.get(unitText);
+    if (!info) {
+      info = describe(g.nodes, unitText, moduleName);
+      infos?.set(unitText, info);
+    }
+    return { start: g.start, end, row: g.row, col: g.col, text: unitText, nodes: g.nodes, info, classes: info.facts.classes };
+  });
+}
+
+function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
+  const words = new Set(text.match(/[A-Za-z_]\w*/g));
+  const kind = nodes.every(n => n.type === 'comment') ? 'comment' : nodes.length === 1 && DEF_TYPES.has(nodes[0]!.type) ? 'def' : 'other';
+  return { kind, facts: moduleFactsOf(nodes, moduleName), words, autouse: /\bautouse\b/.test(text), mentions: new Map() };
+}
+
+/**
+ * The module-level facts any unit's analysis may read, whatever names it mentions: the code before
+ * the first definition as written, with its offsets (fixes add imports there); what the module's
+ * names import (fixes reuse an import under any alias); autouse fixtures in full. Comments are left
+ * out: a `# noqa` concerns its own line. What else a unit binds (a class, a function, a constant)
+ * matters only to units naming it: see `lint`. `headerEnd`: where the code before the first
+ * definition ends, a new import line included.
+ */
+export function moduleDigest(units: readonly Unit[]): { digest: string; headerEnd: number } {
+  const parts: string[] = [];
+  let seenDef = false, headerEnd = 0;
+  for (const u of units) {
+    const { kind, autouse } = u.info;
+    if (kind === 'comment') continue;
+    seenDef ||= kind === 'def';
+    if (!seenDef) {
+      parts.push(`H${u.start}\0${u.text}`);
+      headerEnd = u.end + 1; // a new import line goes at the start of the next line
+    } else if (autouse) {
+      parts.push(`T${u.text}`);
+    }
+  }
+  const scope = foldFacts(units.map(u => u.info.facts));
+  const imports = [...scope.bindings].filter(([, value]) => value !== null).map(([name, value]) => `I${name}=${value}`).sort();
+  return { digest: [...parts, ...imports, scope.star ? '*' : ''].join('\n\0'), headerEnd };
+}
+
+/** The module-level names a unit binds: code naming them reads differently when the unit changes. */
+export function namesBound(info: UnitInfo): string[] {
+  return info.facts.bindings.map(([name]) => name);
+}
+
+/** A unit's findings from an earlier analysis, with whether each was suppressed by `# noqa`. */
+export interface CachedUnit { start: number; end: number; row: number; col: number; info: UnitInfo; findings: { finding: Finding; suppressed: boolean }[] }
+
+/** What one analysis of a document leaves for the next: pass the same memo for every version. */
+export class LintMemo {
+  /** options and module digest the cached units were analysed under */
+  key = '';
+  headerEnd = 0;
+  /** file-wide text tests rules made, with their answers */
+  mentions = new Map<string | RegExp, boolean>();
+  /** cacheable units by text */
+  units = new Map<string, CachedUnit[]>();
+  infos = new Map<string, UnitInfo>();
+  /** the module name `infos` were read under (relative imports) */
+  moduleName = '';
+  /** how many units the last analysis ran the rules on (the rest were reused) */
+  analysed = 0;
+}
+
