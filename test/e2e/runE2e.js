@@ -1,5 +1,6 @@
 // End-to-end: the built extension in a real VS Code (see codeWebShim.js), through
 // @vscode/test-electron's runTests with vscodeExecutablePath pointing at the shim.
+// With --vsix, the extension is the packaged one (`npm run package`), unpacked: what a user installs.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -7,13 +8,23 @@ const { runTests } = require('@vscode/test-electron');
 const vscode = require('./vscode');
 
 const ROOT = path.resolve(__dirname, '../..');
+const { name, version } = require('../../package.json');
 
 (async () => {
   if (!fs.existsSync(path.join(vscode.vscodeDir(), '.complete'))) {
     console.error(`test:e2e: no offline VS Code in ${vscode.vscodeDir()}; run: npm run setup`);
     process.exit(2);
   }
-  if (!fs.existsSync(path.join(ROOT, 'server/out/server.js'))) {
+  let extension = ROOT, unpacked = null;
+  if (process.argv.includes('--vsix')) {
+    const vsix = path.join(ROOT, `${name}-${version}.vsix`);
+    if (!fs.existsSync(vsix)) { console.error(`test:e2e: no ${path.basename(vsix)}; run: npm run package`); process.exit(2); }
+    unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-e2e-vsix-'));
+    await require('../../scripts/package.js').unzip(vsix, unpacked);
+    extension = path.join(unpacked, 'extension');
+    console.log(`e2e: the packaged extension, ${path.basename(vsix)}`);
+  }
+  if (!fs.existsSync(path.join(extension, 'server/out/server.js'))) {
     console.error('test:e2e: the extension is not built; run: npm run build');
     process.exit(2);
   }
@@ -24,12 +35,13 @@ const ROOT = path.resolve(__dirname, '../..');
   try {
     await runTests({
       vscodeExecutablePath: path.join(__dirname, 'codeWebShim.js'),
-      extensionDevelopmentPath: ROOT,
+      extensionDevelopmentPath: extension,
       extensionTestsPath: path.join(__dirname, 'suite/index.js'),
       launchArgs: [workspace],
     });
     console.log(`e2e: passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     fs.rmSync(workspace, { recursive: true, force: true });
+    if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
   } catch (e) {
     console.error(`e2e: failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${e.message || e} (workspace kept in ${workspace})`);
     process.exit(1);
