@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type CodeAction,
-  type Connection, type Diagnostic, type InitializeResult, type TextEdit, type WorkspaceEdit,
+  CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, MarkupKind, TextDocumentSyncKind, type CodeAction,
+  type Connection, type Diagnostic, type InitializeResult, type Position, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver';
 import { defaultConfig, parseConfig, ResolvedConfig } from './config';
 import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
@@ -18,6 +18,7 @@ import { findProjectRoot, Project, viewFor } from './project';
 import type { Parser } from 'web-tree-sitter';
 import { getParser, parse } from './parser';
 import type { Rule, Severity } from './rule';
+import { renderRuleHover } from './ruleDocs';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
@@ -78,6 +79,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         executeCommandProvider: { commands: [ISOLATE_CACHE_COMMAND, SCAN_COMMAND] },
+        hoverProvider: true,
       },
       serverInfo: { name: 'crosstalk' },
     };
@@ -296,6 +298,20 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     if (!entry) return { kind: 'full', items: [] };
     const findings = await findingsFor(textDocument.uri, entry);
     return { kind: 'full', items: findings.map(f => toDiagnostic(f, entry.doc, textDocument.uri)) };
+  });
+
+  // Hovering a finding shows its rule's short documentation (VS Code shows the message itself).
+  connection.onHover(async ({ textDocument, position }) => {
+    const entry = documents.get(textDocument.uri);
+    if (!entry) return null;
+    const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    const hit = (await findingsFor(textDocument.uri, entry)).filter(f => before(f.startPos, position) && before(position, f.endPos));
+    if (hit.length === 0) return null;
+    const rules = [...new Set(hit.map(f => f.rule))];
+    return {
+      contents: { kind: MarkupKind.Markdown, value: rules.map(r => renderRuleHover(r, docsHref(r))).join('\n\n---\n\n') },
+      range: { start: hit[0]!.startPos, end: hit[0]!.endPos },
+    };
   });
 
   connection.onCodeAction(async ({ textDocument, context }) => {

@@ -31,6 +31,7 @@ test('each rule lives in rules/<name>.ts, and every rule module is registered', 
 test('each rule has docs, a fixture, and a fixed snapshot when it fixes', () => {
   for (const r of rules) {
     for (const [k, v] of Object.entries(r.docs)) assert.ok(v.trim().length > 20, `${r.id} docs.${k}`);
+    assert.match(r.docs.incidentUrl, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/, `${r.id}: the incident's issue or pull request`);
     assert.ok(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.py`)), `${r.name}.py`);
     assert.equal(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.fixed.py`)), r.fix !== 'none', `${r.name}.fixed.py`);
   }
