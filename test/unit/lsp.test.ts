@@ -148,6 +148,20 @@ test('settings: crosstalk.ignore and crosstalk.enable are honoured after a confi
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
 });
 
+test('settings: crosstalk.severity and crosstalk.testFiles take effect; bad values are dropped', async () => {
+  const uri = 'file:///proj/app/checks/cache_checks.py'; // not a test module by the built-in patterns
+  await open(uri, KPI);
+  assert.deepEqual(await pull(uri), []);
+  setSettings({ testFiles: ['app/checks/*.py'], severity: { XT001: 'error', xt002: 'info', XT999: 'error', XT010: 'fatal' } });
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.deepEqual((await pull(uri)).map(d => [d.code, d.severity]), [['XT001', 1], ['XT002', 3]], 'error and information; the unknown code and level ignored');
+  setSettings({ testFiles: 'app/checks/*.py', severity: ['XT001'] });
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.deepEqual(await pull(uri), [], 'values of the wrong shape fall back to the defaults');
+  setSettings({});
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+});
+
 test('only test modules are analysed', async () => {
   const uri = 'file:///proj/app/views.py';
   await open(uri, KPI);

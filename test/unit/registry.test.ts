@@ -39,9 +39,9 @@ test('each rule has docs, a fixture, and a fixed snapshot when it fixes', () => 
 
 test('package.json settings enumerate every rule id', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  for (const key of ['crosstalk.select', 'crosstalk.ignore']) {
-    assert.deepEqual(pkg.contributes.configuration.properties[key].items.enum, ids, key);
-  }
+  const properties = pkg.contributes.configuration.properties;
+  for (const key of ['crosstalk.select', 'crosstalk.ignore']) assert.deepEqual(properties[key].items.enum, ids, key);
+  assert.deepEqual(Object.keys(properties['crosstalk.severity'].properties), ids, 'crosstalk.severity');
 });
 
 test('the README rule table has a row for every rule, linking its page', () => {
