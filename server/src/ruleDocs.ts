@@ -34,15 +34,16 @@ export function renderRuleDoc(rule: Rule): string {
   ].join('\n');
 }
 
-/** The hover on a finding: summary, why and fix safety in a sentence each, and the link to the page. */
+/**
+ * The hover on a finding, under VS Code's diagnostic message (which already says who shares what with
+ * whom): the rule's summary, its fix safety in a sentence, and the links to the page and the incident.
+ */
 export function renderRuleHover(rule: Rule, href: string): string {
   const { docs, id } = rule;
   return [
     `**${id} ${rule.name}** (${rule.severity}; ${FIX_SHORT[rule.fix]})`,
     '',
     `${rule.summary}.`,
-    '',
-    `*Why:* ${firstSentence(docs.why)}`,
     '',
     `*Fix:* ${firstSentence(docs.fixSafety)}`,
     '',

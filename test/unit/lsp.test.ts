@@ -79,7 +79,7 @@ test('hover on a finding shows its rule\'s short docs with the page link; elsewh
   const onClear = await hover(7, 12); // cache.clear() in setUp: XT002
   assert.equal(onClear!.contents.kind, 'markdown');
   assert.match(onClear!.contents.value, /^\*\*XT002 shared-cache-clear\*\* \(warning; fixable in some cases\)/);
-  assert.match(onClear!.contents.value, /\*Why:\* [^\n]+\.\n/);
+  assert.match(onClear!.contents.value, /\n\*Fix:\* The same fix as XT001[^\n]*\.\n/);
   assert.match(onClear!.contents.value, /\[Documentation\]\(file:\/\/[^)]*\/docs\/rules\/shared-cache-clear\.md\)/);
   assert.match(onClear!.contents.value, /incident: \[mozilla\/treeherder\]\(https:\/\/github\.com\/mozilla\/treeherder\/pull\/9665\)/);
   assert.equal(onClear!.range.start.line, 7);
