@@ -111,6 +111,14 @@ test('github format escapes %, CR and LF everywhere, and , and : in properties',
     '::notice file=odd/dir%2Cx%3Ay%25z.py,line=1,col=1,endLine=3,endColumn=5,title=Crosstalk XT001 (shared-cache)::100%25 shared%0D%0Aby: one, two');
 });
 
+test('--test-files-only skips named files that are not test modules (pre-commit names every staged file)', async () => {
+  assert.equal((await run('check', 'examples/shop/settings.py')).out, 'No hazards found in 1 file.', 'a named file is always analysed');
+  assert.equal((await run('check', 'examples/shop/settings.py', '--test-files-only')).out, 'No hazards found in 0 files.');
+  const both = await run('check', 'examples/shop/settings.py', 'examples/shop/tests/test_api.py', '--test-files-only');
+  assert.equal(both.code, 1);
+  assert.match(both.out, /Found 3 hazards in 1 file/);
+});
+
 test('json format carries code, location and fix', async () => {
   const r = await run('check', `${INCIDENTS}/flagsmith/before`, '--format', 'json');
   const [f] = JSON.parse(r.out);
