@@ -1,6 +1,7 @@
 // End-to-end: the built extension in a real VS Code (see codeWebShim.js), through
 // @vscode/test-electron's runTests with vscodeExecutablePath pointing at the shim.
 // With --vsix, the extension is the packaged one (`npm run package`), unpacked: what a user installs.
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -20,9 +21,17 @@ const { name, version } = require('../../package.json');
     const vsix = path.join(ROOT, `${name}-${version}.vsix`);
     if (!fs.existsSync(vsix)) { console.error(`test:e2e: no ${path.basename(vsix)}; run: npm run package`); process.exit(2); }
     unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-e2e-vsix-'));
+    // VS Code installs it as a user would (this checks the manifest and engines.vscode against 1.139)...
+    const install = spawnSync(vscode.node24(), [vscode.codeServer(), '--extensions-dir', `${unpacked}/installed`, '--user-data-dir', `${unpacked}/user-data`,
+      '--config', `${unpacked}/config.yaml`, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: `${unpacked}/xdg`, XDG_DATA_HOME: `${unpacked}/xdg` } });
+    if (install.status !== 0 || !/successfully installed/.test(install.stdout)) {
+      console.error(`test:e2e: VS Code did not install ${path.basename(vsix)}:\n${install.stdout}${install.stderr}`);
+      process.exit(1);
+    }
+    // ...and the tests run the unpacked .vsix as the extension under development
     await require('../../scripts/package.js').unzip(vsix, unpacked);
     extension = path.join(unpacked, 'extension');
-    console.log(`e2e: the packaged extension, ${path.basename(vsix)}`);
+    console.log(`e2e: the packaged extension, ${path.basename(vsix)}, installed by VS Code and run from its contents`);
   }
   if (!fs.existsSync(path.join(extension, 'server/out/server.js'))) {
     console.error('test:e2e: the extension is not built; run: npm run build');
