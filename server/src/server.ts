@@ -140,7 +140,6 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const p = await parser;
     const rootSettings = await Promise.all(workspaceRoots.map(root => settingsFor(pathToFileURL(root).href)));
     const files = only ?? workspaceRoots.flatMap((root, i) => walkTestFiles(root, () => undefined, f => configWith(f, rootSettings[i]!).isTestFile(f)));
-    connection.console.info(`${title}: ${files.length} test files`);
     const progress = canShowProgress && files.length > 1 ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin('Crosstalk', 0, title, true);
     let findingCount = 0, done = 0;
@@ -157,7 +156,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     } finally {
       progress?.done();
     }
-    connection.console.info(`${title}: ${done} files analysed, ${findingCount} findings, ${Date.now() - started} ms`);
+    if (!only) connection.console.info(`${title}: ${done} of ${files.length} test files analysed, ${findingCount} findings, ${Date.now() - started} ms`);
     return { files: done, findings: findingCount, ms: Date.now() - started };
   }
 
