@@ -75,11 +75,7 @@ export function parseConfig(text: string, file: string): { config: Config | null
   if ('severity' in t) {
     const v = t.severity;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('severity', 'expected a table of code = "error" | "warning" | "info"');
-    else for (const [code, level] of Object.entries(v)) {
-      if (!allRules.some(r => r.id === code.toUpperCase())) problem('severity', `unknown rule code ${JSON.stringify(code)}`);
-      else if (typeof level !== 'string' || !SEVERITIES.has(level)) problem('severity', `${code} must be "error", "warning" or "info"`);
-      else config.severity[code.toUpperCase()] = level as Severity;
-    }
+    else config.severity = severityTable(v as Record<string, unknown>, message => problem('severity', message));
   }
   if ('test-files' in t) {
     const v = t['test-files'];
@@ -92,6 +88,17 @@ export function parseConfig(text: string, file: string): { config: Config | null
     else config.settingsModule = v;
   }
   return { config, problems };
+}
+
+/** A `{ code: level }` table (here and in the editor's crosstalk.severity): each bad entry is reported and dropped. */
+export function severityTable(table: Record<string, unknown>, problem: (message: string) => void): Record<string, Severity> {
+  const out: Record<string, Severity> = {};
+  for (const [code, level] of Object.entries(table)) {
+    if (!allRules.some(r => r.id === code.toUpperCase())) problem(`unknown rule code ${JSON.stringify(code)}`);
+    else if (typeof level !== 'string' || !SEVERITIES.has(level)) problem(`${code} must be "error", "warning" or "info"`);
+    else out[code.toUpperCase()] = level as Severity;
+  }
+  return out;
 }
 
 /** Line and column (1-based) of `key = ...` inside `[table]` (or anywhere, for a table-less file). */

@@ -81,7 +81,25 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
 }
 const uses = new WeakMap<RuleContext['file'], Map<number, CacheUse | null>>();
 
+/**
+ * Words one of which any cache use `findCacheUse` finds must contain: a shortcut past walking code
+ * that cannot use the cache (most of a test suite), without changing what is found.
+ */
+function cacheWords(ctx: RuleContext): RegExp {
+  let words = wordsFor.get(ctx.file);
+  if (!words) {
+    const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(n => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    wordsFor.set(ctx.file, words = new RegExp(['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases].join('|'), 'i'));
+  }
+  return words;
+}
+const wordsFor = new WeakMap<RuleContext['file'], RegExp>();
+const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
+
 function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
+  const text = ctx.defs.statement(def).text;
+  const viaSettings = !!ctx.project?.settings.throttling && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
+  if (!viaSettings && !cacheWords(ctx).test(text)) return null;
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false, callsAllowRequest = false;

@@ -104,6 +104,15 @@ export class Names {
     return undefined;
   }
 
+  /** Module-level names through which `qualified` can be reached (`cache`, `c` for `cache as c`, `django`). */
+  moduleNamesReaching(qualified: string): string[] {
+    const out: string[] = [];
+    for (const [name, q] of this.moduleScope().bindings) {
+      if (q !== null && (q === qualified || qualified.startsWith(q + '.') || q.startsWith(qualified + '.'))) out.push(name);
+    }
+    return out;
+  }
+
   /** Whether `name` is bound at module level at all (so a new import could clash). */
   isModuleBound(name: string): boolean {
     return this.moduleScope().bindings.has(name);

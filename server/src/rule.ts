@@ -17,6 +17,8 @@ export interface RuleDocs {
   why: string;
   /** the real incident behind it */
   incident: string;
+  /** where the incident is told: the issue or pull request of the project it happened to */
+  incidentUrl: string;
   /** a flagged example and its fix, as Python */
   example: string;
   /** what the fix does and when it is unsafe */

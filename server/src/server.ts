@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type CodeAction,
-  type Connection, type Diagnostic, type InitializeResult, type TextEdit, type WorkspaceEdit,
+  CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, MarkupKind, TextDocumentSyncKind, type CodeAction,
+  type Connection, type Diagnostic, type InitializeResult, type Position, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver';
-import { defaultConfig, parseConfig, ResolvedConfig } from './config';
+import { defaultConfig, parseConfig, ResolvedConfig, severityTable } from './config';
 import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
 import { conftestFix } from './rules/cache-not-reset';
 import { Documents, type OpenDocument } from './documents';
@@ -18,14 +18,19 @@ import { findProjectRoot, Project, viewFor } from './project';
 import type { Parser } from 'web-tree-sitter';
 import { getParser, parse } from './parser';
 import type { Rule, Severity } from './rule';
+import { renderRuleHover } from './ruleDocs';
 import { LintMemo } from './units';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
 const EDITOR_BUDGET_MS = 2000;
 
-export interface Settings { enable: boolean; select: string[]; ignore: string[]; scope: 'openFiles' | 'workspace' }
-const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles' };
+/** `crosstalk.*` settings; `severity` and `testFiles` mirror [tool.crosstalk]'s `severity` and `test-files`. */
+export interface Settings {
+  enable: boolean; select: string[]; ignore: string[]; scope: 'openFiles' | 'workspace';
+  severity: Record<string, Severity>; testFiles: string[];
+}
+const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles', severity: {}, testFiles: [] };
 export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
 /** files analysed between yields to the event loop during a scan (requests are served in between) */
 const SCAN_SLICE = 16;
@@ -80,6 +85,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         executeCommandProvider: { commands: [ISOLATE_CACHE_COMMAND, SCAN_COMMAND] },
+        hoverProvider: true,
       },
       serverInfo: { name: 'crosstalk' },
     };
@@ -134,7 +140,8 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const generation = ++scanGeneration;
     const started = Date.now();
     const p = await parser;
-    const files = only ?? workspaceRoots.flatMap(root => walkTestFiles(root, () => undefined, f => configFor(f).isTestFile(f)));
+    const rootSettings = await Promise.all(workspaceRoots.map(root => settingsFor(pathToFileURL(root).href)));
+    const files = only ?? workspaceRoots.flatMap((root, i) => walkTestFiles(root, () => undefined, f => configWith(f, rootSettings[i]!).isTestFile(f)));
     const progress = canShowProgress && files.length > 1 ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin('Crosstalk', 0, title, true);
     let findingCount = 0, done = 0;
@@ -151,6 +158,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     } finally {
       progress?.done();
     }
+    if (!only) connection.console.info(`${title}: ${done} of ${files.length} test files analysed, ${findingCount} findings, ${Date.now() - started} ms`);
     return { files: done, findings: findingCount, ms: Date.now() - started };
   }
 
@@ -196,12 +204,14 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
 
   /** Reads each folder's pyproject.toml; its problems become diagnostics on that file. */
   function loadConfigs(): void {
+    withSettings.clear();
     for (const root of workspaceRoots) {
       const file = path.join(root, 'pyproject.toml');
       let text: string | null = null;
       try { text = fs.readFileSync(file, 'utf8'); } catch { /* no pyproject.toml: defaults */ }
       const { config, problems } = text === null ? { config: null, problems: [] } : parseConfig(text, file);
       configs.set(root, new ResolvedConfig(config ?? defaultConfig(root)));
+      if (config?.file) connection.console.info(`configuration: ${config.file}${problems.length ? ` (${problems.length} problems)` : ''}`);
       {
         connection.sendDiagnostics({
           uri: pathToFileURL(file).href,
@@ -212,6 +222,17 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
         }).catch(() => undefined);
       }
     }
+  }
+
+  /** the folder's configuration with the editor's `testFiles` over its test-files (memoised: picomatch compiles) */
+  const withSettings = new Map<string, ResolvedConfig>();
+  function configWith(file: string, settings: Settings): ResolvedConfig {
+    const base = configFor(file);
+    if (settings.testFiles.length === 0) return base;
+    const key = `${base.config.root}\0${base.config.file ?? ''}\0${settings.testFiles.join('\0')}`;
+    let config = withSettings.get(key);
+    if (!config) withSettings.set(key, config = new ResolvedConfig({ ...base.config, testFiles: settings.testFiles }));
+    return config;
   }
 
   function configFor(file: string): ResolvedConfig {
@@ -243,12 +264,15 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     void scanIfWorkspaceScope();
   });
 
+  const warned = new Set<string>();
+  const warnOnce = (message: string) => { if (!warned.has(message)) { warned.add(message); connection.console.warn(`settings: ${message}`); } };
+
   async function settingsFor(uri: string): Promise<Settings> {
     let s = settingsCache.get(uri);
     if (!s) {
       s = canPullConfiguration
         ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'crosstalk' })
-          .then((c: Partial<Settings> | null) => ({ ...DEFAULT_SETTINGS, ...(c ?? {}) }), () => DEFAULT_SETTINGS)
+          .then((c: Partial<Settings> | null) => validSettings(c ?? {}, warnOnce), () => DEFAULT_SETTINGS)
         : Promise.resolve(DEFAULT_SETTINGS);
       settingsCache.set(uri, s);
     }
@@ -258,12 +282,12 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   /** What to run on a document: its folder's configuration, narrowed by the editor's settings. */
   function lintOptionsFor(uri: string, settings: Settings): LintOptions | null {
     const file = uriPath(uri) ?? uri;
-    const config = configFor(file);
+    const config = configWith(file, settings);
     if (!settings.enable || !config.isTestFile(file)) return null;
     const project = uri.startsWith('file:') ? projectFor(file) : null;
     return {
       rules: config.rulesFor(file, { select: settings.select ?? [], ignore: settings.ignore ?? [] }),
-      severity: config.config.severity,
+      severity: { ...config.config.severity, ...settings.severity },
       moduleName: moduleName(file, project?.root ?? rootOf(file) ?? path.dirname(file)),
       budgetMs: EDITOR_BUDGET_MS,
       project: project ? viewFor(project, file) : undefined,
@@ -299,6 +323,20 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     if (!entry) return { kind: 'full', items: [] };
     const findings = await findingsFor(textDocument.uri, entry);
     return { kind: 'full', items: findings.map(f => toDiagnostic(f, entry.doc, textDocument.uri)) };
+  });
+
+  // Hovering a finding shows its rule's short documentation (VS Code shows the message itself).
+  connection.onHover(async ({ textDocument, position }) => {
+    const entry = documents.get(textDocument.uri);
+    if (!entry) return null;
+    const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    const hit = (await findingsFor(textDocument.uri, entry)).filter(f => before(f.startPos, position) && before(position, f.endPos));
+    if (hit.length === 0) return null;
+    const rules = [...new Set(hit.map(f => f.rule))];
+    return {
+      contents: { kind: MarkupKind.Markdown, value: rules.map(r => renderRuleHover(r, docsHref(r))).join('\n\n---\n\n') },
+      range: { start: hit[0]!.startPos, end: hit[0]!.endPos },
+    };
   });
 
   connection.onCodeAction(async ({ textDocument, context }) => {
@@ -376,6 +414,23 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     for (const p of projects.values()) p.dispose();
   });
   connection.listen();
+}
+
+/**
+ * The editor's settings with their defaults; values of the wrong shape (VS Code only warns about them
+ * in settings.json) are dropped and reported, as [tool.crosstalk] problems are.
+ */
+function validSettings(raw: Partial<Settings>, warn: (message: string) => void): Settings {
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...raw };
+  const strings = (v: unknown) => Array.isArray(v) && v.every(x => typeof x === 'string');
+  for (const key of ['select', 'ignore', 'testFiles'] as const) {
+    if (!strings(settings[key])) { warn(`crosstalk.${key} must be a list of strings; ignored`); settings[key] = []; }
+  }
+  const table = settings.severity as unknown;
+  const isTable = typeof table === 'object' && table !== null && !Array.isArray(table);
+  if (!isTable) warn('crosstalk.severity must be an object like { "XT001": "error" }; ignored');
+  settings.severity = isTable ? severityTable(table as Record<string, unknown>, message => warn(`crosstalk.severity: ${message}; ignored`)) : {};
+  return settings;
 }
 
 /** The rule's page in the installed extension (server/out/server.js is two levels below the root). */

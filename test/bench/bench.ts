@@ -2,7 +2,8 @@
 //   floor  read + tree-sitter parse of every file, one thread, the same parser build
 //   scan   the CLI's whole analysis of the same files, every rule on (project model included)
 //   editor didOpen→diagnostics of a 2,000-line test module (warm server), didChange→diagnostics p50/p95
-//          over 300 one-character edits spread through it, server RSS after a workspace-scope scan
+//          over 300 one-character typing edits spread through it (generate.ts typingEdits), server RSS
+//          after a workspace-scope scan
 // Prints a table, then `BENCH {json}`. `--smoke` uses small corpora (CI runs it so it never rots).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import { lint } from '../../server/src/lint';
 import { getParser, parse } from '../../server/src/parser';
 import { findProjectRoot, Project, viewFor } from '../../server/src/project';
 import { startClient } from '../unit/lspClient';
-import { generateWorkspace, random, testModule } from './generate';
+import { generateWorkspace, random, testModule, typingEdits } from './generate';
 
 const WASM = path.join(__dirname, '../unit');
 const smoke = process.argv.includes('--smoke');
@@ -89,16 +90,11 @@ async function editor(dir: string): Promise<{ openMs: number; p50: number; p95: 
   await lsp.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
   await lsp.pull(uri);
   const openMs = performance.now() - t0;
-  const lines = text.split('\n');
   const times: number[] = [];
   const edits = smoke ? 30 : 300;
-  for (let i = 0; i < edits; i++) {
-    const line = Math.floor((i * (lines.length - 1)) / edits);
+  for (const [i, edit] of typingEdits(text, edits).entries()) {
     t0 = performance.now();
-    await lsp.rpc.sendNotification('textDocument/didChange', {
-      textDocument: { uri, version: i + 2 },
-      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 ? ' ' : '#' }],
-    });
+    await lsp.rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [edit.lsp] });
     await lsp.pull(uri);
     times.push(performance.now() - t0);
   }

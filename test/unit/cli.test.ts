@@ -5,7 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type * as sarif from 'sarif';
+import { formatGithub } from '../../server/src/cli/format';
 import { main } from '../../server/src/cli/main';
+import type { Finding } from '../../server/src/lint';
+import { rules } from '../../server/src/rules';
 import { ROOT, syntaxErrors } from './helpers';
 
 process.chdir(ROOT);
@@ -87,6 +90,33 @@ test('text format: path:line:col: CODE [*] message, and a summary', async () => 
   assert.equal(lines[0], `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>: every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits (cache backend unknown: no settings module found)`);
   assert.match(lines[1]!, /^test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py:10:9: XT002 \[\*\] cache\.clear\(\) on a shared cache.*\(cache backend unknown: no settings module found\)$/);
   assert.equal(lines[2], 'Found 2 hazards in 1 file (2 fixable with --fix).');
+});
+
+test('github format: a workflow command per finding, with the level, position and title', async () => {
+  const { code, out } = await run('check', `${INCIDENTS}/kpi/before`, '--format', 'github');
+  assert.equal(code, 1);
+  const lines = out.split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^::warning file=test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT001 \(shared-cache\)::[^\n]*pk=1/);
+  assert.match(lines[1]!, /^::warning file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT002 \(shared-cache-clear\)::/);
+  assert.equal((await run('check', `${INCIDENTS}/kpi/after`, '--format', 'github')).out, '', 'nothing when clean');
+});
+
+test('github format escapes %, CR and LF everywhere, and , and : in properties', () => {
+  const finding = {
+    rule: rules.find(r => r.id === 'XT001')!, severity: 'info', message: '100% shared\r\nby: one, two',
+    startPos: { line: 0, character: 0 }, endPos: { line: 2, character: 4 }, related: [],
+  } as unknown as Finding;
+  assert.equal(formatGithub([{ file: 'odd\\dir,x:y%z.py', text: '', findings: [finding] }]),
+    '::notice file=odd/dir%2Cx%3Ay%25z.py,line=1,col=1,endLine=3,endColumn=5,title=Crosstalk XT001 (shared-cache)::100%25 shared%0D%0Aby: one, two');
+});
+
+test('--test-files-only skips named files that are not test modules (pre-commit names every staged file)', async () => {
+  assert.equal((await run('check', 'examples/shop/settings.py')).out, 'No hazards found in 1 file.', 'a named file is always analysed');
+  assert.equal((await run('check', 'examples/shop/settings.py', '--test-files-only')).out, 'No hazards found in 0 files.');
+  const both = await run('check', 'examples/shop/settings.py', 'examples/shop/tests/test_api.py', '--test-files-only');
+  assert.equal(both.code, 1);
+  assert.match(both.out, /Found 3 hazards in 1 file/);
 });
 
 test('json format carries code, location and fix', async () => {

@@ -18,3 +18,16 @@ for (const rule of rules) {
 test('no page without a rule', () => {
   assert.deepEqual(fs.readdirSync(path.join(ROOT, 'docs/rules')).sort(), rules.map(r => `${r.name}.md`).sort());
 });
+
+test('every relative link and image in the README and the walkthrough exists', () => {
+  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs/walkthrough')).map(f => `docs/walkthrough/${f}`)];
+  const missing: string[] = [];
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
+    for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      if (!fs.existsSync(path.join(ROOT, path.dirname(page), target!))) missing.push(`${page}: ${target}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});

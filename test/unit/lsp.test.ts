@@ -72,6 +72,20 @@ test('pull diagnostics: code, source, message, docs link and fix data', async ()
   assert.equal(xt001!.relatedInformation![0]!.location.range.start.line, 12, 'points at the 429 assertion');
 });
 
+test('hover on a finding shows its rule\'s short docs with the page link; elsewhere nothing', async () => {
+  const uri = 'file:///proj/app/tests/test_kpi.py';
+  const hover = (line: number, character: number) => client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } }) as
+    Promise<{ contents: { kind: string; value: string }; range: { start: { line: number } } } | null>;
+  const onClear = await hover(7, 12); // cache.clear() in setUp: XT002
+  assert.equal(onClear!.contents.kind, 'markdown');
+  assert.match(onClear!.contents.value, /^\*\*XT002 shared-cache-clear\*\* \(warning; fixable in some cases\)/);
+  assert.match(onClear!.contents.value, /\n\*Fix:\* The same fix as XT001[^\n]*\.\n/);
+  assert.match(onClear!.contents.value, /\[Documentation\]\(file:\/\/[^)]*\/docs\/rules\/shared-cache-clear\.md\)/);
+  assert.match(onClear!.contents.value, /incident: \[mozilla\/treeherder\]\(https:\/\/github\.com\/mozilla\/treeherder\/pull\/9665\)/);
+  assert.equal(onClear!.range.start.line, 7);
+  assert.equal(await hover(1, 3), null, 'an import line has no finding');
+});
+
 test('quick fix, then the diagnostics go away; the LOCATION names the module and class', async () => {
   const uri = 'file:///proj/app/tests/test_kpi.py';
   const items = await pull(uri);
@@ -130,6 +144,20 @@ test('settings: crosstalk.ignore and crosstalk.enable are honoured after a confi
   setSettings({ enable: false });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
   assert.deepEqual(await pull(uri), []);
+  setSettings({});
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+});
+
+test('settings: crosstalk.severity and crosstalk.testFiles take effect; bad values are dropped', async () => {
+  const uri = 'file:///proj/app/checks/cache_checks.py'; // not a test module by the built-in patterns
+  await open(uri, KPI);
+  assert.deepEqual(await pull(uri), []);
+  setSettings({ testFiles: ['app/checks/*.py'], severity: { XT001: 'error', xt002: 'info', XT999: 'error', XT010: 'fatal' } });
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.deepEqual((await pull(uri)).map(d => [d.code, d.severity]), [['XT001', 1], ['XT002', 3]], 'error and information; the unknown code and level ignored');
+  setSettings({ testFiles: 'app/checks/*.py', severity: ['XT001'] });
+  await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.deepEqual(await pull(uri), [], 'values of the wrong shape fall back to the defaults');
   setSettings({});
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
 });

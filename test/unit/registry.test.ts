@@ -31,6 +31,7 @@ test('each rule lives in rules/<name>.ts, and every rule module is registered', 
 test('each rule has docs, a fixture, and a fixed snapshot when it fixes', () => {
   for (const r of rules) {
     for (const [k, v] of Object.entries(r.docs)) assert.ok(v.trim().length > 20, `${r.id} docs.${k}`);
+    assert.match(r.docs.incidentUrl, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/, `${r.id}: the incident's issue or pull request`);
     assert.ok(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.py`)), `${r.name}.py`);
     assert.equal(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.fixed.py`)), r.fix !== 'none', `${r.name}.fixed.py`);
   }
@@ -38,9 +39,9 @@ test('each rule has docs, a fixture, and a fixed snapshot when it fixes', () => 
 
 test('package.json settings enumerate every rule id', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  for (const key of ['crosstalk.select', 'crosstalk.ignore']) {
-    assert.deepEqual(pkg.contributes.configuration.properties[key].items.enum, ids, key);
-  }
+  const properties = pkg.contributes.configuration.properties;
+  for (const key of ['crosstalk.select', 'crosstalk.ignore']) assert.deepEqual(properties[key].items.enum, ids, key);
+  assert.deepEqual(Object.keys(properties['crosstalk.severity'].properties), ids, 'crosstalk.severity');
 });
 
 test('the README rule table has a row for every rule, linking its page', () => {

@@ -1,4 +1,5 @@
-// Output formats of `crosstalk check`: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+// Output formats of `crosstalk check`: text for people, JSON for scripts, SARIF 2.1.0 for code scanning,
+// GitHub Actions workflow commands for annotations on a pull request.
 import { relative } from 'path';
 import type * as sarif from 'sarif';
 import type { Finding } from '../lint';
@@ -85,4 +86,22 @@ export function formatSarif(results: FileResult[], rules: readonly Rule[], versi
     }],
   };
   return JSON.stringify(log, null, 2);
+}
+
+const GITHUB_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
+/** A workflow command's message: %, CR and LF escaped, as @actions/core's escapeData does. */
+const githubData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/** A workflow command's property value: also `:` and `,`, which end a property (escapeProperty). */
+const githubProperty = (s: string) => githubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** One `::warning file=...,line=...::message` line per finding: GitHub Actions shows each on the diff. */
+export function formatGithub(results: FileResult[]): string {
+  return results.flatMap(({ file, findings }) => findings.map(f => {
+    const properties = {
+      file: file.split('\\').join('/'), line: f.startPos.line + 1, col: f.startPos.character + 1,
+      endLine: f.endPos.line + 1, endColumn: f.endPos.character + 1, title: `Crosstalk ${f.rule.id} (${f.rule.name})`,
+    };
+    const props = Object.entries(properties).map(([k, v]) => `${k}=${githubProperty(String(v))}`).join(',');
+    return `::${GITHUB_LEVEL[f.severity]} ${props}::${githubData(f.message)}`;
+  })).join('\n');
 }

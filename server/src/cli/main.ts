@@ -10,7 +10,7 @@ import { fixAll, lint, type Finding } from '../lint';
 import { getParser, parse } from '../parser';
 import { findProjectRoot, Project, viewFor } from '../project';
 import { rules as allRules } from '../rules';
-import { formatJson, formatSarif, formatText, type FileResult } from './format';
+import { formatGithub, formatJson, formatSarif, formatText, type FileResult } from './format';
 
 const USAGE = `Usage: crosstalk check [PATH...] [options]
 
@@ -18,11 +18,15 @@ Finds test-isolation hazards in Python test suites (Django, DRF, pytest, pytest-
 Directories are walked for test modules; files named here are always analysed.
 
 Options:
-  --format text|json|sarif   output format (default: text)
+  --format text|json|sarif|github
+                             output format (default: text); github: workflow-command
+                             annotations for GitHub Actions
   --select CODES             only these rules (comma-separated codes or prefixes: XT001,XT01)
   --ignore CODES             not these rules (added to the configuration's)
   --config FILE              a pyproject.toml ([tool.crosstalk]) or crosstalk.toml; default: the
                              nearest pyproject.toml with [tool.crosstalk], from here upward
+  --test-files-only          check a file named here only if it is a test module (for
+                             pre-commit, which names every staged Python file)
   --fix                      apply safe fixes in place, then report what remains
   --unsafe-fixes             with --fix, apply unsafe fixes too
   -h, --help                 this text
@@ -31,6 +35,9 @@ Options:
   crosstalk rules            list the rules`;
 
 class UsageError extends Error {}
+
+const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+type Format = (typeof FORMATS)[number];
 
 /** Per file and pass: a pathological file is reported in one line and skipped, never hangs the run. */
 const FILE_BUDGET_MS = 60_000;
@@ -43,6 +50,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       options: {
         format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' }, config: { type: 'string' },
         fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false },
+        'test-files-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false },
       },
     });
@@ -57,7 +65,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   try {
     if (command === 'rules') { out(listRules()); return 0; }
     if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);
-    if (!['text', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format "${values.format}" (text, json or sarif)`);
+    if (!FORMATS.includes(values.format as Format)) throw new UsageError(`unknown format "${values.format}" (${FORMATS.join(', ')})`);
     const codes = (s: string | undefined) => (s ?? '').split(',').map(c => c.trim().toUpperCase()).filter(Boolean);
     const select = codes(values.select), ignore = codes(values.ignore);
     for (const code of [...select, ...ignore]) {
@@ -65,7 +73,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     }
     const config = loadConfig(values.config, err);
     return await check(paths.length ? paths : ['.'], {
-      config, select, ignore, format: values.format as 'text' | 'json' | 'sarif', fix: values.fix!, unsafe: values['unsafe-fixes']!, out, err,
+      config, select, ignore, format: values.format as Format, fix: values.fix!, unsafe: values['unsafe-fixes']!, testFilesOnly: values['test-files-only']!, out, err,
     });
   } catch (e) {
     if (e instanceof UsageError) { err(`crosstalk: ${e.message}`); return 2; }
@@ -95,7 +103,7 @@ function readIfExists(file: string): string | null {
 
 interface CheckOptions {
   config: ResolvedConfig; select: string[]; ignore: string[];
-  format: 'text' | 'json' | 'sarif'; fix: boolean; unsafe: boolean;
+  format: Format; fix: boolean; unsafe: boolean; testFilesOnly: boolean;
   out: (s: string) => void; err: (s: string) => void;
 }
 
@@ -113,6 +121,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
   const { results, failed, fixed } = await analyse(paths, opts);
   const report = opts.format === 'json' ? formatJson(results)
     : opts.format === 'sarif' ? formatSarif(results, allRules, version())
+      : opts.format === 'github' ? formatGithub(results)
       : formatText(results, { fixed: fixed + projectWide, fixMode: opts.fix, unsafe: opts.unsafe });
   if (report) opts.out(report);
   if (failed) return 2;
@@ -128,7 +137,7 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
     let stat: fs.Stats;
     try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
     if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem, f => opts.config.isTestFile(f)));
-    else files.push(path.resolve(p));
+    else if (!opts.testFilesOnly || opts.config.isTestFile(path.resolve(p))) files.push(path.resolve(p));
   }
   const parser = await getParser();
   // the project around each file: settings, base classes, conftest fixtures (read, never imported)

@@ -33,8 +33,10 @@ export default createRule({
     why: 'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared '
       + 'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not '
       + 'written yet.',
-    incident: 'The recurring question "how do I isolate the Django cache for every test, once and for all, without '
-      + 'decorating hundreds of classes?"; kpi fixed one class at a time after `200 != 429`.',
+    incident: 'openedx-platform fixed flaky xdist tests ("too many login attempts") one class at a time by '
+      + 'subclassing a cache-isolating base class; the reviewer asked for a pytest hook that would do it for '
+      + 'every test automatically, which is this rule\'s fix.',
+    incidentUrl: 'https://github.com/openedx/openedx-platform/pull/19102',
     example: `# conftest.py (added by the fix)\nimport pytest\n\n\n${isolatingFixture('\n').trimEnd()}`,
     fixSafety: 'Unsafe, and confirmed before it applies: it adds (or creates) an autouse fixture in the project\'s root '
       + 'conftest.py using pytest-django\'s `settings` fixture, so every test of the suite gets its own LocMemCache '

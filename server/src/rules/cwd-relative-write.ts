@@ -26,8 +26,10 @@ export default createRule({
     why: 'pytest-xdist workers all start in the same working directory (the project root, usually). Two '
       + 'tests writing `out.json` there overwrite each other\'s file mid-test, and the files stay behind in '
       + 'the checkout for the next run to find.',
-    incident: 'Common in suites that export reports or caches: `open("report.csv", "w")` in two tests passes '
-      + 'serially and fails under `-n auto` with a truncated or foreign file.',
+    incident: 'PyRIT: three unit tests wrote `test.png` and `sample_file.png` relative to the working directory; '
+      + 'under `pytest -n auto` the workers shared it and raced, and two tests in different files used the '
+      + 'same name. The fix: `tmp_path`.',
+    incidentUrl: 'https://github.com/microsoft/PyRIT/pull/1797',
     example: [
       'def test_export():',
       '    with open("export.json", "w") as fh:      # XT021',

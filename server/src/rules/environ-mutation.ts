@@ -20,8 +20,9 @@ export default createRule({
       + 'and without a restore in tearDown, `finally`, `addCleanup` or after a fixture\'s `yield`.',
     why: 'The environment belongs to the process: a variable set by one test is still set for every later test in '
       + 'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
-    incident: 'A common cause of order-dependent failures: a test sets `os.environ["DJANGO_SETTINGS_MODULE"]` or a '
-      + 'feature flag and never unsets it; the suite fails only when pytest-xdist puts a later test in the same worker.',
+    incident: 'canonical/operator: two tests changed `os.environ` without restoring it, and the change leaked into '
+      + 'later tests; the fix: `monkeypatch.setenv`.',
+    incidentUrl: 'https://github.com/canonical/operator/pull/1385',
     example: [
       'def test_uses_sandbox():',
       '    os.environ["PAYMENTS_SANDBOX"] = "1"   # XT050',

@@ -19,8 +19,10 @@ export default createRule({
       + 'start or bind a server.',
     why: 'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 '
       + 'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
-    incident: 'Django\'s LiveServerTestCase once defaulted to a fixed port range; suites that pinned `port = 8081` '
-      + 'failed intermittently under `--parallel` with EADDRINUSE.',
+    incident: 'Django: `LiveServerTestCase` searched a fixed port range, which test processes running at the same '
+      + 'time fought over; Django 1.11 replaced the range with binding to port 0, so the operating system '
+      + 'picks a free port.',
+    incidentUrl: 'https://github.com/django/django/pull/6791',
     example: [
       'class BrowserTests(StaticLiveServerTestCase):',
       '    port = 8081                                # XT090',

@@ -79,8 +79,10 @@ export default createRule({
     why: 'All of these live in the process, not the test. The next test in the same xdist worker runs with the '
       + 'other language, the extra signal receiver, the disabled logging, the other working directory or the '
       + 'replaced attribute, and passes or fails depending on which tests ran before it.',
-    incident: 'Typical Django reports: a test calls `translation.activate("de")` and unrelated tests later fail on '
-      + 'German error messages; a signal receiver connected in one test fires in every later test of the worker.',
+    incident: 'Ascender: six unit tests assigned a Mock straight onto a model manager (`task.model.objects.get = '
+      + 'mock.Mock(...)`) and never restored it; whichever test files later shared the xdist worker failed, '
+      + 'with errors from MagicMock JSON to foreign-key violations. The fix: patches that undo themselves.',
+    incidentUrl: 'https://github.com/ctrliq/ascender/pull/388',
     example: [
       'class GreetingTests(TestCase):',
       '    def test_german(self):',

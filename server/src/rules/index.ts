@@ -12,6 +12,7 @@ import settingsMutation from './settings-mutation';
 import sharedCache from './shared-cache';
 import sharedCacheClear from './shared-cache-clear';
 import sharedTmpPath from './shared-tmp-path';
+import unknownNoqaCode from './unknown-noqa-code';
 import unorderedQuerysetAssert from './unordered-queryset-assert';
 import unscopedWorkerResource from './unscoped-worker-resource';
 import unstoppedPatcher from './unstopped-patcher';
@@ -31,6 +32,7 @@ export const rules: readonly Rule[] = [
   sharedCache,
   sharedCacheClear,
   sharedTmpPath,
+  unknownNoqaCode,
   unorderedQuerysetAssert,
   unscopedWorkerResource,
   unstoppedPatcher,

@@ -24,8 +24,10 @@ export default createRule({
       + 'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, '
       + 'migration tests create its table twice (`DuplicateTable`), and a second definition with the same name '
       + 'warns "Model was already registered". Whether it breaks depends on which tests share the worker.',
-    incident: 'Flagsmith: `models.Model` subclasses defined inside parametrised tests polluted the apps registry of '
-      + 'the worker; `makemigrations --check` then listed them and migration tests hit `DuplicateTable`.',
+    incident: 'Flagsmith: `models.Model` subclasses defined inside parametrised router tests stayed in the apps '
+      + 'registry of the worker; when xdist put a migration test on the same worker, `makemigrations --check` '
+      + 'listed the phantom models and migration tests failed with `DuplicateTable`.',
+    incidentUrl: 'https://github.com/Flagsmith/flagsmith/issues/7368',
     example: [
       '@pytest.mark.parametrize("app_label", ["app_analytics", "features"])',
       'def test_router(app_label):',

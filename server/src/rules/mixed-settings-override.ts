@@ -18,8 +18,10 @@ export default createRule({
     why: 'Each mechanism restores what it saw when it started. Interleaved, their teardowns run in an order '
       + 'neither expects: the fixture restores the value @override_settings put in place, or the other way '
       + 'round, and a value stays pinned for the rest of the worker.',
-    incident: 'pytest-django issue reports: a test with `@override_settings(...)` that also took `settings` left a '
-      + 'setting changed for every later test in the worker; only runs that split the suite differently failed.',
+    incident: 'djust: one test used `@override_settings`, the pytest-django `settings` fixture and a write in a '
+      + 'fixture; the restorations raced and left `ROOT_URLCONF` pinned for the rest of the worker, breaking '
+      + 'an unrelated test class under `-n auto`. The fix moved every change onto the `settings` fixture.',
+    incidentUrl: 'https://github.com/djust-org/djust/pull/1874',
     example: [
       '@override_settings(LANGUAGE_CODE="fr")',
       'def test_greeting(settings):              # XT041',

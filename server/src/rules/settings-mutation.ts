@@ -22,9 +22,10 @@ export default createRule({
     why: '`django.conf.settings` is one object per process. A value set by one test stays for every test that '
       + 'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests '
       + 'ran before them and how xdist happened to split the suite.',
-    incident: 'A recurring report in Django projects: a test sets `settings.DEBUG = True` or appends to '
-      + '`settings.MIDDLEWARE`; the suite passes serially and fails under `pytest -n auto` when another worker '
-      + 'runs a different prefix of the tests.',
+    incident: 'foundation.mozilla.org: a test assigned `settings.APPLE_PAY_DOMAIN_ASSOCIATION_KEY_*` directly and '
+      + 'never reset it; pytest-xdist reuses worker processes, so the value leaked into whichever test came '
+      + 'next and CI failed intermittently. The fix: `@override_settings`.',
+    incidentUrl: 'https://github.com/MozillaFoundation/foundation.mozilla.org/issues/16690',
     example: [
       'def test_debug_toolbar():',
       '    settings.DEBUG = True                 # XT040',

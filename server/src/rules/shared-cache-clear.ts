@@ -13,8 +13,11 @@ export default createRule({
     why: 'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached '
       + 'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that '
       + 'write the same key at the same time. It only hides order dependence inside one process.',
-    incident: 'kpi: setUp called `cache.clear()` to "isolate" throttling tests; under pytest-xdist the workers '
-      + 'shared one Redis, and the tests kept failing with `200 != 429`.',
+    incident: 'treeherder: `test_login_logout_relogin` failed intermittently with a 400 or a `KeyError`. Sessions '
+      + 'live in the cache, one Redis served every xdist worker, and conftest.py cleared the cache (a Redis '
+      + '`FLUSHDB`) before every test: one worker\'s clear wiped another worker\'s session mid-login. More '
+      + 'workers made it more frequent.',
+    incidentUrl: 'https://github.com/mozilla/treeherder/pull/9665',
     example: [
       'class ProfileTests(TestCase):',
       '    def setUp(self):',

@@ -17,8 +17,11 @@ export default createRule({
       + 'every `manage.py test --parallel` process; keys built from primary keys collide because every '
       + "worker's test database starts its sequences at 1. With LocMemCache it still leaks between tests "
       + 'of one process, so results depend on test order.',
-    incident: 'kpi: DRF throttle history lives in the cache as `throttle_<scope>_<user.pk>`. Every xdist worker\'s '
-      + 'first user has pk=1 and all workers share one Redis, so one worker\'s requests throttled another\'s: `200 != 429`.',
+    incident: 'openedx-platform: middleware tests failed now and then under pytest-xdist with "too many login '
+      + 'attempts": the login rate limiter counts attempts in the cache, which other tests shared. Giving the '
+      + 'tests their own cache (subclassing `CacheIsolationTestCase`) fixed it. kpi met the same with DRF '
+      + 'throttle keys `throttle_<scope>_<user.pk>`: every worker\'s first user has pk=1, so `200 != 429`.',
+    incidentUrl: 'https://github.com/openedx/openedx-platform/pull/19102',
     example: [
       'class ThrottleTests(APITestCase):          # XT001',
       '    def test_sixth_request_is_throttled(self):',

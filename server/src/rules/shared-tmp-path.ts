@@ -43,8 +43,11 @@ export default createRule({
     why: '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and '
       + 'every developer run. A fixed name there is written, listed and deleted by several tests at once: '
       + 'one worker\'s `rm -rf /tmp/x_*` deletes another\'s files, and `os.listdir("/tmp")` sees them.',
-    incident: 'codecov: tests ran `rm -rf /tmp/bundle_analysis_*` and `os.listdir("/tmp")` while other workers '
-      + 'were creating bundle files there, and failed intermittently.',
+    incident: 'HolisticTraceAnalysis: a `setUp` wrote the hard-coded `/tmp/test_config.json`; concurrent runs on '
+      + 'one CI host overwrote each other\'s file mid-test, a test flaky one run in ten that was disabled. The '
+      + 'fix gave each run a unique temporary directory. (codecov\'s `rm -rf /tmp/bundle_analysis_*` racing '
+      + 'other workers is the same hazard.)',
+    incidentUrl: 'https://github.com/facebookresearch/HolisticTraceAnalysis/pull/346',
     example: [
       'def test_cleanup():',
       '    shutil.rmtree("/tmp/bundle_analysis")    # XT020',

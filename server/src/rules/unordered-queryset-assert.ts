@@ -22,8 +22,10 @@ export default createRule({
     why: 'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle '
       + 'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across '
       + 'xdist workers whose databases saw different histories. The test passes until it does not.',
-    incident: 'A perennial Django flake: `assertEqual(list(Book.objects.filter(...)), [b1, b2])` passes locally on '
-      + 'SQLite and fails on CI\'s PostgreSQL, or only under `--parallel`.',
+    incident: 'commcare-hq: a test compared a PostgreSQL query with an ordered list and failed with `Lists differ: '
+      + '[902, 903, 901] != [901, 902, 903]`: without `order_by` the database returns rows in any order. The '
+      + 'fix compared them without order.',
+    incidentUrl: 'https://github.com/dimagi/commcare-hq/pull/28940',
     example: [
       'self.assertEqual(list(book.tags.all()), [python, django])        # XT100',
       '',

@@ -31,9 +31,10 @@ export default createRule({
     why: 'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to '
       + 'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its '
       + 'database makes the workers share it again. Keys, locks and rows collide across workers.',
-    incident: 'kpi: all xdist workers shared one Redis for cache and throttling, and the tests failed with '
-      + '`200 != 429` until each worker got its own cache. codecov named per-worker databases from a worker id '
-      + 'that silently stopped existing.',
+    incident: 'treeherder: every xdist worker used the same Redis database for the cache and the cache-backed '
+      + 'sessions, so workers wiped each other\'s sessions; the fix pointed each worker at its own Redis '
+      + 'database, numbered after the worker id (gw0, gw1, ...).',
+    incidentUrl: 'https://github.com/mozilla/treeherder/pull/9665',
     example: [
       '# settings/test.py',
       'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",',

@@ -19,8 +19,9 @@ export default createRule({
     why: 'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every '
       + 'later test in the process: they call a mock instead of the real function, and pass or fail depending on '
       + 'which test ran first in their xdist worker.',
-    incident: 'A classic in unittest suites: setUp starts a patcher and tearDown was forgotten (or an exception in '
-      + 'setUp skipped it); tests in the same worker then see a MagicMock where real code should be.',
+    incident: 'AWX: `mock.patch()` patchers started in tests and never stopped left their mocks behind for the rest '
+      + 'of the process and caused sporadic failures in other tests; the fix removed the leaky patches.',
+    incidentUrl: 'https://github.com/ansible/awx/pull/1094',
     example: [
       'class SyncTests(TestCase):',
       '    def setUp(self):',

@@ -18,8 +18,10 @@ export default createRule({
     why: 'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month. The '
       + 'test then raises `ValueError` or asserts on a wrong time, but only when the clock happens to be there: '
       + 'once a minute, once a month, and more often when parallel runs stretch the suite across the edge.',
-    incident: 'A classic flaky-test pattern in Django suites: `timezone.now().replace(second=now.second + 1)` fails '
-      + 'one run in sixty with "second must be in 0..59".',
+    incident: 'flepiMoP: a test computed `after.replace(microsecond=0, second=after.second + 1)` and failed with '
+      + '`ValueError: second must be in 0..59` whenever it ran at second 59; the fix: `after + '
+      + 'timedelta(seconds=1)`.',
+    incidentUrl: 'https://github.com/HopkinsIDD/flepiMoP/issues/287',
     example: [
       'later = now.replace(second=now.second + 1)           # XT110',
       '',

@@ -21,8 +21,10 @@ export default createRule({
     why: 'Code like `if hasattr(config, "slaveinput")` is how a conftest gives each worker its own database '
       + 'name, Redis DB or directory. Since xdist 2.0 the attribute no longer exists, the check is silently '
       + 'false, and every worker falls back to the same shared name.',
-    incident: 'codecov: the conftest read `config.slaveinput["slaveid"]` to name per-worker databases; after the '
-      + 'xdist upgrade every worker got the same database name.',
+    incident: 'A Django project\'s conftest.py named each worker\'s test database from `getattr(request.config, '
+      + '\'slaveinput\', {}).get(\'slaveid\')`. pytest-xdist 2.0 removed `slaveinput`: the lookup silently found '
+      + 'nothing, every worker used the same database name, and the suite broke on upgrading.',
+    incidentUrl: 'https://github.com/pytest-dev/pytest-xdist/issues/579',
     example: [
       'def pytest_configure(config):',
       '    if hasattr(config, "slaveinput"):                # XT030',

@@ -105,6 +105,42 @@ const tests = {
     assert.match(text, /@pytest\.fixture\(autouse=True\)\ndef _crosstalk_isolated_cache\(settings, request\):/);
     await poll('XT001 and XT003 to disappear everywhere', () => diagnostics(uri, 'XT003').length === 0 && diagnostics(uri, 'XT001').length === 0, 60000);
   },
+
+  async 'the commands are in the palette; Restart server brings the diagnostics back'() {
+    const commands = await vscode.commands.getCommands(true);
+    const wanted = ['crosstalk.scanWorkspace', 'crosstalk.fixAllInFile', 'crosstalk.showOutput', 'crosstalk.restartServer', 'crosstalk.isolateCacheForEveryTest'];
+    assert.deepEqual(wanted.filter(c => !commands.includes(c)), [], 'registered');
+    const contributed = vscode.extensions.getExtension('crosstalk.crosstalk').packageJSON.contributes.commands.map(c => c.command);
+    assert.deepEqual(wanted.filter(c => !contributed.includes(c)), [], 'contributed to the palette');
+    await vscode.commands.executeCommand('crosstalk.restartServer');
+    const { uri } = await open('tests/test_cleanup.py');
+    await poll('XT030 after the restart', () => diagnostics(uri, 'XT030').length === 4);
+  },
+
+  async 'crosstalk.severity turns XT030 errors into information; the hover shows the rule\'s docs'() {
+    const { uri } = await open('tests/test_cleanup.py');
+    const [first] = await poll('XT030 errors', () => { const d = diagnostics(uri, 'XT030'); return d.length === 4 && d; });
+    assert.equal(first.severity, vscode.DiagnosticSeverity.Error, 'the rule\'s default');
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, first.range.start);
+    const text = hovers.flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : c.value)).join('\n');
+    assert.match(text, /\*\*XT030 xdist-legacy-api\*\*/);
+    assert.match(text, /pytest-dev\/pytest-xdist\/issues\/579/, 'the incident link');
+    const config = vscode.workspace.getConfiguration('crosstalk');
+    await config.update('severity', { XT030: 'info' }, vscode.ConfigurationTarget.Workspace);
+    try {
+      await poll('XT030 as information', () => diagnostics(uri, 'XT030').length === 4 && diagnostics(uri, 'XT030').every(d => d.severity === vscode.DiagnosticSeverity.Information));
+    } finally {
+      await config.update('severity', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  },
+
+  async 'Crosstalk: Fix all in file applies the safe fixes to the active editor'() {
+    const { uri, doc } = await open('tests/test_cleanup.py');
+    await poll('XT030 diagnostics', () => diagnostics(uri, 'XT030').length === 4);
+    await vscode.commands.executeCommand('crosstalk.fixAllInFile');
+    await poll('the renames', () => !/slave/.test(doc.getText()));
+    await poll('XT030 to disappear', () => diagnostics(uri, 'XT030').length === 0);
+  },
 };
 
 exports.run = async function run() {
