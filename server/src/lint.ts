@@ -4,7 +4,7 @@
 import { Definitions } from './defs';
 import { Forest } from './forest';
 import { applyFixes, isLocal, type Edit, type Fix } from './fix';
-import { Names } from './names';
+import { importedNames, Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
 import { nodesOfTypes, parse, ParseError, type Node, type Tree } from './parser';
 import type { Parser } from 'web-tree-sitter';
@@ -104,7 +104,10 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   const dirty = units.map((_, i) => !reused[i]);
 
   const defs = new Definitions(units);
-  const names = new Names(units.map(u => u.info.facts), defs, moduleName);
+  let imported: Set<string> | undefined;
+  const importedSet = () => (imported ??= forest.whole ? importedNames([forest.whole.rootNode])
+    : units.reduce((set, u) => { for (const n of (u.info.imported ??= [...importedNames(u.nodes)])) set.add(n); return set; }, new Set<string>()));
+  const names = new Names(units.map(u => u.info.facts), defs, moduleName, importedSet);
   const reports: { rule: Rule; report: Report; unit: number }[] = [];
   let current = 0;
   const ctxFor = (rule: Rule): RuleContext => ({

@@ -1,7 +1,7 @@
 // What a name means in a file: imports and aliases resolved to canonical qualified names, with
 // Python's scoping (a parameter, local or class attribute of the same name shadows the import).
 import type { Definitions } from './defs';
-import type { Node } from './parser';
+import { nodesOfTypes, type Node } from './parser';
 import { parameterIdentifier, walk } from './syntax';
 
 /** Re-exports: every spelling on the left means the name on the right. Longest prefix wins. */
@@ -41,14 +41,23 @@ export class Names {
    * has that already). `moduleName` (dotted) resolves relative imports: in `app.tests.test_api`,
    * `.base` is `app.tests.base`.
    */
-  constructor(private readonly root: Node | readonly ModuleFacts[], private readonly defs: Definitions, private readonly moduleName = '') {}
+  constructor(private readonly root: Node | readonly ModuleFacts[], private readonly defs: Definitions, private readonly moduleName = '',
+    private readonly imported?: () => ReadonlySet<string>) {}
+
+  /**
+   * Only a name some import statement binds (in any scope) can resolve to a qualified name: for any
+   * other, skip the walk up the scopes (most names in a test are locals, `self` and builtins).
+   */
+  private mayBeImported(name: string): boolean {
+    return !this.imported || this.imported().has(name);
+  }
 
   /**
    * The canonical qualified name `node` refers to (`cache`, `c.get`, `django.test.override_settings`),
    * or undefined when it is not an import-rooted name or is shadowed.
    */
   resolve(node: Node): string | undefined {
-    if (node.type === 'identifier') return this.lookup(node.text, node);
+    if (node.type === 'identifier') return this.mayBeImported(node.text) ? this.lookup(node.text, node) : undefined;
     if (node.type === 'attribute') {
       // Iterative, not recursive: `a.b.c....` may be thousands deep in hostile input.
       const parts: string[] = [];
@@ -57,7 +66,7 @@ export class Names {
         parts.push(cur.childForFieldName('attribute')?.text ?? '');
         cur = cur.childForFieldName('object');
       }
-      if (cur?.type !== 'identifier') return undefined;
+      if (cur?.type !== 'identifier' || !this.mayBeImported(cur.text)) return undefined;
       const base = this.lookup(cur.text, cur);
       return base === undefined ? undefined : canonical([base, ...parts.reverse()].join('.'));
     }
@@ -75,7 +84,7 @@ export class Names {
       chain.push(cur);
       cur = cur.childForFieldName(cur.type === 'attribute' ? 'object' : 'value');
     }
-    if (cur?.type !== 'identifier') return null;
+    if (cur?.type !== 'identifier' || !this.mayBeImported(cur.text)) return null;
     let name = this.lookup(cur.text, cur);
     for (let i = chain.length - 1; i >= 0 && name !== undefined; i--) {
       const link = chain[i]!;
@@ -197,6 +206,13 @@ interface Sink {
  * gives the module's scope; the names tell which other code an edit of these statements can affect.
  */
 export interface ModuleFacts { bindings: [string, Binding][]; star: boolean; classes: string[] }
+
+/** The names import statements anywhere under `nodes` bind (in whatever scope). */
+export function importedNames(nodes: readonly Node[], into = new Set<string>()): Set<string> {
+  const sink: Sink = { bind: name => into.add(name), star: () => undefined };
+  for (const top of nodes) for (const stmt of nodesOfTypes(top, ['import_statement', 'import_from_statement'])) walkScope(stmt, '', sink, true);
+  return into;
+}
 
 export function moduleFactsOf(statements: readonly Node[], moduleName: string): ModuleFacts {
   const facts: ModuleFacts = { bindings: [], star: false, classes: [] };

@@ -19,6 +19,8 @@ export interface UnitInfo {
   autouse: boolean;
   /** answers to `FileFacts.mentions` for this text */
   mentions: Map<string | RegExp, boolean>;
+  /** the names its import statements bind, in any scope (computed when first needed) */
+  imported?: string[];
 }
 
 export interface Unit extends Segment {

@@ -11,19 +11,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { decodeSource, moduleName } from '../../server/src/files';
-import { lint } from '../../server/src/lint';
+import { decodeSource } from '../../server/src/files';
 import { getParser, parse } from '../../server/src/parser';
-import { findProjectRoot, Project, viewFor } from '../../server/src/project';
 import { startClient } from '../unit/lspClient';
 import { generateWorkspace, random, testModule, typingEdits } from './generate';
 
 const WASM = path.join(__dirname, '../unit');
+const CLI = path.join(__dirname, '../../../bin/crosstalk.js');
 const smoke = process.argv.includes('--smoke');
 /** `--only editor` (or scan, workspace): one part, while working on it */
 const only = process.argv[process.argv.indexOf('--only') + 1] ?? '';
 const runs = (part: string) => !process.argv.includes('--only') || only === part;
-const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return null; } };
 
 function pyFiles(dir: string): string[] {
   const out: string[] = [];
@@ -56,22 +54,14 @@ async function corpus(name: string, dir: string, limit?: number): Promise<Corpus
     try { const tree = parse(parser, decodeSource(fs.readFileSync(f)).text); tree.delete(); } catch { /* counted as skipped in the scan */ }
   }
   const floorMs = performance.now() - t0;
-  // scan: what the CLI does per file, with every rule and the project model ("treated as test code")
-  const projects = new Map<string, Project>();
-  let findings = 0, skipped = 0;
+  // scan: the CLI's whole run over the same files, named on its command line so that each is analysed
+  // ("treated as test code"), every rule on, the project model included, its worker threads as shipped
   t0 = performance.now();
-  for (const f of files) {
-    try {
-      const text = decodeSource(fs.readFileSync(f)).text;
-      const root = findProjectRoot(f, read, dir);
-      let project = projects.get(root);
-      if (!project) projects.set(root, project = new Project(root, parser, read));
-      const tree = parse(parser, text);
-      try { findings += lint(tree, text, { moduleName: moduleName(f, root), project: viewFor(project, f), budgetMs: 60_000 }).length; } finally { tree.delete(); }
-    } catch { skipped++; }
-  }
+  const run = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', ...files], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
   const scanMs = performance.now() - t0;
-  for (const p of projects.values()) p.dispose();
+  if (run.status !== 0 && run.status !== 1 && !run.stdout.startsWith('[')) throw new Error(`crosstalk check failed on ${name}:\n${run.stderr}`);
+  const findings = (JSON.parse(run.stdout) as unknown[]).length;
+  const skipped = run.stderr.split('\n').filter(l => l.startsWith('crosstalk: ')).length;
   return { name, files: files.length, mb: bytes / 1e6, floorMs, scanMs, ratio: scanMs / floorMs, findings, skipped };
 }
 

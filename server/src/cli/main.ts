@@ -3,7 +3,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../config';
+import { defaultConfig, formatProblem, parseConfig, ResolvedConfig, type Config } from '../config';
+import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
+import * as os from 'os';
+import type { Parser } from 'web-tree-sitter';
 import { applyFileEdits, isLocal } from '../fix';
 import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
 import { fixAll, lint, type Finding } from '../lint';
@@ -27,6 +30,7 @@ Options:
                              nearest pyproject.toml with [tool.crosstalk], from here upward
   --test-files-only          check a file named here only if it is a test module (for
                              pre-commit, which names every staged Python file)
+  --jobs N                   analyse in N threads (default: one per CPU core)
   --fix                      apply safe fixes in place, then report what remains
   --unsafe-fixes             with --fix, apply unsafe fixes too
   -h, --help                 this text
@@ -49,7 +53,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       args: argv, allowPositionals: true, strict: true,
       options: {
         format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' }, config: { type: 'string' },
-        fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false },
+        fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false }, jobs: { type: 'string' },
         'test-files-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false },
       },
@@ -71,9 +75,11 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     for (const code of [...select, ...ignore]) {
       if (!allRules.some(r => r.id.startsWith(code))) throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
     }
+    const jobs = values.jobs === undefined ? os.availableParallelism() : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs wants a whole number of threads, not "${values.jobs}"`);
     const config = loadConfig(values.config, err);
     return await check(paths.length ? paths : ['.'], {
-      config, select, ignore, format: values.format as Format, fix: values.fix!, unsafe: values['unsafe-fixes']!, testFilesOnly: values['test-files-only']!, out, err,
+      config, select, ignore, format: values.format as Format, fix: values.fix!, unsafe: values['unsafe-fixes']!, testFilesOnly: values['test-files-only']!, jobs, out, err,
     });
   } catch (e) {
     if (e instanceof UsageError) { err(`crosstalk: ${e.message}`); return 2; }
@@ -103,7 +109,7 @@ function readIfExists(file: string): string | null {
 
 interface CheckOptions {
   config: ResolvedConfig; select: string[]; ignore: string[];
-  format: Format; fix: boolean; unsafe: boolean; testFilesOnly: boolean;
+  format: Format; fix: boolean; unsafe: boolean; testFilesOnly: boolean; jobs: number;
   out: (s: string) => void; err: (s: string) => void;
 }
 
@@ -139,40 +145,66 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
     if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem, f => opts.config.isTestFile(f)));
     else if (!opts.testFilesOnly || opts.config.isTestFile(path.resolve(p))) files.push(path.resolve(p));
   }
-  const parser = await getParser();
-  // the project around each file: settings, base classes, conftest fixtures (read, never imported)
-  const projects = new Map<string, Project>();
-  const projectFor = (file: string) => {
-    const root = findProjectRoot(file, readIfExists, opts.config.config.root);
-    let p = projects.get(root);
-    if (!p) projects.set(root, p = new Project(root, parser, readIfExists, opts.config.config.settingsModule));
-    return p;
-  };
+  const unique = [...new Set(files)];
+  const task: Task = { config: opts.config.config, select: opts.select, ignore: opts.ignore, fix: opts.fix, unsafe: opts.unsafe, cwd };
+  const jobs = Math.min(opts.jobs, Math.ceil(unique.length / FILES_PER_WORKER));
+  const outcomes = jobs > 1 ? await inWorkers(unique, task, jobs) : await inThisThread(unique, task);
   const results: FileResult[] = [];
   let fixed = 0;
-  for (const file of [...new Set(files)]) {
-    const display = path.relative(cwd, file) || file;
+  outcomes.forEach((o, i) => {
+    if (o.problem !== undefined) problem(unique[i]!, o.problem);
+    if (o.result) results.push(o.result);
+    fixed += o.fixed;
+  });
+  return { results, failed, fixed };
+}
+
+/** What a thread needs to analyse files as the command line asks (plain data: it crosses to workers). */
+interface Task { config: Config; select: string[]; ignore: string[]; fix: boolean; unsafe: boolean; cwd: string }
+/** One file's result, or the one-line reason it was skipped. */
+interface Outcome { result?: FileResult; problem?: string; fixed: number }
+/** a worker pays for itself past this many files (its start, its own parser and project reading) */
+const FILES_PER_WORKER = 16;
+
+/** Analyses files one by one with this thread's parser and the projects they belong to. */
+class Analyser {
+  private readonly config: ResolvedConfig;
+  private readonly projects = new Map<string, Project>();
+
+  constructor(private readonly parser: Parser, private readonly task: Task) {
+    this.config = new ResolvedConfig(task.config);
+  }
+
+  /** the project around a file: settings, base classes, conftest fixtures (read, never imported) */
+  private projectFor(file: string): Project {
+    const root = findProjectRoot(file, readIfExists, this.config.config.root);
+    let p = this.projects.get(root);
+    if (!p) this.projects.set(root, p = new Project(root, this.parser, readIfExists, this.config.config.settingsModule));
+    return p;
+  }
+
+  analyse(file: string): Outcome {
+    const { task, parser } = this;
     let decoded;
     try {
       decoded = decodeSource(fs.readFileSync(file));
     } catch (e) {
-      problem(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
-      continue;
+      return { problem: (e as NodeJS.ErrnoException).code ?? (e as Error).message, fixed: 0 };
     }
-    const project = projectFor(file);
+    const project = this.projectFor(file);
     const options = {
-      rules: opts.config.rulesFor(file, { select: opts.select, ignore: opts.ignore }), severity: opts.config.config.severity,
+      rules: this.config.rulesFor(file, { select: task.select, ignore: task.ignore }), severity: this.config.config.severity,
       moduleName: moduleName(file, project.root), budgetMs: FILE_BUDGET_MS, project: viewFor(project, file),
     };
-    let findings: Finding[];
+    let findings: Finding[], fixed = 0;
     try {
-      if (opts.fix) {
-        const result = fixAll(parser, decoded.text, { ...options, unsafe: opts.unsafe });
+      if (task.fix) {
+        const result = fixAll(parser, decoded.text, { ...options, unsafe: task.unsafe });
         if (result.text !== decoded.text) {
           const bytes = encodeSource(result.text, decoded);
-          if (!bytes) { problem(file, `cannot write fixes back in encoding ${decoded.encoding}`); continue; }
+          if (!bytes) return { problem: `cannot write fixes back in encoding ${decoded.encoding}`, fixed: 0 };
           fs.writeFileSync(file, bytes);
-          fixed += result.fixed;
+          fixed = result.fixed;
         }
         findings = result.remaining;
       } else {
@@ -180,13 +212,63 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
         try { findings = lint(tree, decoded.text, options); } finally { tree.delete(); }
       }
     } catch (e) {
-      problem(file, (e as Error).message);
-      continue;
+      return { problem: (e as Error).message, fixed: 0 };
     }
-    results.push({ file: display, text: decoded.text, findings });
+    return { result: { file: path.relative(task.cwd, file) || file, text: decoded.text, findings }, fixed };
   }
-  for (const p of projects.values()) p.dispose();
-  return { results, failed, fixed };
+
+  dispose(): void {
+    for (const p of this.projects.values()) p.dispose();
+  }
+}
+
+async function inThisThread(files: string[], task: Task): Promise<Outcome[]> {
+  const analyser = new Analyser(await getParser(), task);
+  try { return files.map(f => analyser.analyse(f)); } finally { analyser.dispose(); }
+}
+
+/**
+ * Analyses files in `jobs` worker threads, each with its own parser, handing the next file to
+ * whichever worker is free (files differ a hundredfold in size). Outcomes come back in file order.
+ */
+async function inWorkers(files: string[], task: Task, jobs: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(files.length);
+  const byId = new Map(allRules.map(r => [r.id, r]));
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(__filename, { workerData: { crosstalkCheck: task } });
+    let current = -1;
+    const feed = () => {
+      if (next >= files.length) { void worker.terminate(); resolve(); return; }
+      current = next++;
+      worker.postMessage(files[current]);
+    };
+    worker.on('message', (o: WireOutcome) => {
+      outcomes[current] = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: byId.get(f.rule)! })) } };
+      feed();
+    });
+    worker.on('error', reject);
+    worker.on('exit', code => { if (current >= 0 && !outcomes[current] && next <= files.length) reject(new Error(`a worker stopped (exit ${code}) on ${files[current]}`)); });
+    feed();
+  })));
+  return outcomes;
+}
+
+/** An outcome as it crosses threads: a finding names its rule by id (a rule holds functions). */
+type WireOutcome = Omit<Outcome, 'result'> & { result?: Omit<FileResult, 'findings'> & { findings: (Omit<Finding, 'rule'> & { rule: string })[] } };
+
+/** A worker's side: analyse each file the main thread sends, answer with its outcome. */
+async function serveFiles(task: Task): Promise<void> {
+  const analyser = new Analyser(await getParser(), task);
+  parentPort!.on('message', (file: string) => {
+    const o = analyser.analyse(file);
+    const wire: WireOutcome = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: f.rule.id })) } };
+    parentPort!.postMessage(wire);
+  });
+}
+
+if (!isMainThread && (workerData as { crosstalkCheck?: Task } | null)?.crosstalkCheck) {
+  void serveFiles((workerData as { crosstalkCheck: Task }).crosstalkCheck);
 }
 
 function listRules(): string {
