@@ -96,10 +96,15 @@ function cacheWords(ctx: RuleContext): RegExp {
 const wordsFor = new WeakMap<RuleContext['file'], RegExp>();
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 
-function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
+/** Whether `def` has the words a cache use needs: when not, `findCacheUse` finds none (cheap: text only). */
+export function mayUseCache(ctx: RuleContext, def: Node): boolean {
   const text = ctx.defs.statement(def).text;
-  const viaSettings = !!ctx.project?.settings.throttling && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
-  if (!viaSettings && !cacheWords(ctx).test(text)) return null;
+  if (cacheWords(ctx).test(text)) return true;
+  return !!ctx.project?.settings.throttling && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
+}
+
+function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
+  if (!mayUseCache(ctx, def)) return null;
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false, callsAllowRequest = false;

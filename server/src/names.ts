@@ -19,6 +19,9 @@ export function canonical(name: string): string {
   return name;
 }
 
+/** the name a dotted expression starts with (`self` in `self.client.get(...)`); else no match */
+const LEADING_NAME = /^([A-Za-z_]\w*)\s*\./;
+
 /** A binding: a qualified name for imports, or `null` for anything else (a local, a parameter, a def). */
 type Binding = string | null;
 const UNBOUND = Symbol('unbound');
@@ -59,6 +62,9 @@ export class Names {
   resolve(node: Node): string | undefined {
     if (node.type === 'identifier') return this.mayBeImported(node.text) ? this.lookup(node.text, node) : undefined;
     if (node.type === 'attribute') {
+      // `self.client.get`: the leftmost name, read from the text, settles most chains unresolved
+      const head = LEADING_NAME.exec(node.text)?.[1];
+      if (head !== undefined && !this.mayBeImported(head)) return undefined;
       // Iterative, not recursive: `a.b.c....` may be thousands deep in hostile input.
       const parts: string[] = [];
       let cur: Node | null = node;

@@ -1,4 +1,4 @@
-import { exposure, findCacheUse } from '../djangoCache';
+import { exposure, findCacheUse, mayUseCache } from '../djangoCache';
 import { Edit, Fix } from '../fix';
 import type { Node } from '../parser';
 import type { ProjectView } from '../project';
@@ -59,10 +59,10 @@ export default createRule({
     };
     return {
       class_definition(cls) {
-        if (ctx.testing.classKind(cls) !== 'other' && ctx.testing.isTestClass(cls)) check(cls);
+        if (mayUseCache(ctx, cls) && ctx.testing.classKind(cls) !== 'other' && ctx.testing.isTestClass(cls)) check(cls);
       },
       function_definition(fn) {
-        if (ctx.testing.isTestFunction(fn) && (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))) check(fn);
+        if (mayUseCache(ctx, fn) && ctx.testing.isTestFunction(fn) && (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))) check(fn);
       },
     };
   },

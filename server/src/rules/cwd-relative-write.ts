@@ -47,6 +47,7 @@ export default createRule({
   create(ctx) {
     return {
       call(call) {
+        if (!/['"]/.test(call.text)) return; // the path it reports is a string literal in the call
         const fn = call.childForFieldName('function');
         if (!fn) return;
         const target = writtenPath(ctx, call, fn);

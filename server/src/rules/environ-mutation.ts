@@ -2,7 +2,7 @@ import { addDecorator, addParameter, removeStatement } from '../edits';
 import { Edit, Fix } from '../fix';
 import { importName } from '../imports';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type RuleContext, type Listeners } from '../rule';
 import { isConstant, walk } from '../syntax';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
@@ -35,7 +35,8 @@ export default createRule({
       + '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level '
       + 'statement becomes `@mock.patch.dict(os.environ, {...})` on the method. Other shapes get no automatic fix.',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('environ') && !ctx.file.mentions('putenv') && !ctx.file.mentions('unsetenv')) return {};
     const check = (node: Node, key: Node | null, environ: Node, kind: 'set' | 'del' | 'call', value: Node | null) => {
       const owner = ctx.testing.owner(node);
       if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn) || patchedAround(ctx, node, owner.fn)) return;

@@ -5,6 +5,7 @@ import { bodyStatements, keywordArgument, positionalArguments, stringValue } fro
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
+const PORT_WORDS = /bind|connect|listen|runserver|port/;
 const SERVER_CALL = /serve|server|listen|bind|run_app|runserver|start|socket|uvicorn|make_server/i;
 
 export default createRule({
@@ -50,6 +51,7 @@ export default createRule({
     };
     return {
       call(call) {
+        if (!PORT_WORDS.test(call.text)) return; // read from the text: most calls bind nothing
         const fn = call.childForFieldName('function');
         if (!fn) return;
         const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn.text;

@@ -2,7 +2,7 @@ import { addDecorator } from '../edits';
 import { Fix } from '../fix';
 import { importName } from '../imports';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type RuleContext, type Listeners } from '../rule';
 import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
@@ -46,7 +46,8 @@ export default createRule({
       + 'duration of the test. No fix when the label cannot be read statically, or when the model is defined '
       + 'in a fixture (isolate the tests that use it instead).',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('django')) return {}; // a model derives, in the end, from one imported from django
     const models = new ModelClasses(ctx);
     return {
       class_definition(cls) {

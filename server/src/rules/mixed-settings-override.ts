@@ -1,7 +1,7 @@
 import { insertBefore } from '../edits';
 import { Edit, Fix } from '../fix';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type RuleContext, type Listeners } from '../rule';
 import { bodyStatements, defName, parameterNames, walk } from '../syntax';
 
 const OVERRIDES = ['django.test.override_settings', 'django.test.modify_settings'];
@@ -36,7 +36,8 @@ export default createRule({
       + '`settings.X = ...` statements at the top of its body. The values are then evaluated inside the test, '
       + 'not at import time. No fix for class decorators, `modify_settings` or `with` blocks.',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('settings')) return {}; // the settings fixture and override_settings both need it
     return {
       function_definition(fn) {
         // only a fixture that changes something has something to restore at the wrong moment

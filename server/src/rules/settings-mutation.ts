@@ -2,7 +2,7 @@ import { addDecorator, addParameter, removeStatement } from '../edits';
 import { Edit, Fix } from '../fix';
 import { importName } from '../imports';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type RuleContext, type Listeners } from '../rule';
 import { isConstant } from '../syntax';
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'remove', 'pop', 'clear', 'add', 'setdefault', 'discard']);
@@ -49,7 +49,8 @@ export default createRule({
       + 'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class '
       + 'when it is in setUp). Mutating calls and other shapes get no automatic fix: use `with self.settings(...)`.',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('settings')) return {}; // django.conf.settings is reached through that word
     const check = (target: Node | null, stmt: Node, kind: 'assign' | 'del' | 'call') => {
       const setting = settingOf(ctx, target);
       if (!setting) return;

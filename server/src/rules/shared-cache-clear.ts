@@ -36,6 +36,7 @@ export default createRule({
   create(ctx) {
     return {
       call(call) {
+        if (!/clear\s*\(/.test(call.text)) return; // read from the text: most calls clear nothing
         const fn = call.childForFieldName('function');
         if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'clear') return;
         const receiver = fn.childForFieldName('object');

@@ -1,4 +1,4 @@
-import { cacheIsolationFix, exposure, findCacheUse } from '../djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from '../djangoCache';
 import type { Node } from '../parser';
 import { createRule, type Related, type RuleContext } from '../rule';
 import { defName } from '../syntax';
@@ -41,12 +41,13 @@ export default createRule({
   create(ctx) {
     return {
       class_definition(cls) {
+        if (!mayUseCache(ctx, cls)) return;
         const kind = ctx.testing.classKind(cls);
         if (kind === 'other' || !ctx.testing.isTestClass(cls)) return;
         check(ctx, cls, kind === 'django');
       },
       function_definition(fn) {
-        if (!ctx.testing.isTestFunction(fn)) return;
+        if (!ctx.testing.isTestFunction(fn) || !mayUseCache(ctx, fn)) return;
         const cls = ctx.defs.methodClass(fn);
         // A Django test case is checked (and fixed) as a whole; a pytest function or a method of a
         // plain/pytest class is its own unit, since override_settings cannot decorate such a class.

@@ -2,7 +2,7 @@ import { Edit, Fix } from '../fix';
 import { addParameter } from '../edits';
 import { importModule } from '../imports';
 import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
+import { createRule, type RuleContext, type Listeners } from '../rule';
 import { bodyStatements, stringContentText, stringValue, walk } from '../syntax';
 
 const PATH_CALLS = new Set([
@@ -61,7 +61,8 @@ export default createRule({
       + 'will no longer meet the test there. Elsewhere a bare `"/tmp"` becomes `tempfile.gettempdir()`, which '
       + 'honours TMPDIR but is still shared; other paths get no automatic fix.',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('/tmp')) return {}; // every path it reports starts with /tmp
     const reported = new Set<number>();
     const report = (str: Node, call: Node, shell: boolean) => {
       if (reported.has(str.id)) return;

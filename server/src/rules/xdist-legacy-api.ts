@@ -1,6 +1,6 @@
 import { Edit, Fix } from '../fix';
 import type { Node } from '../parser';
-import { createRule } from '../rule';
+import { createRule, type Listeners } from '../rule';
 import { parameterIdentifier, stringValue, walk } from '../syntax';
 
 /** Removed in pytest-xdist 2.0, and what replaced each. */
@@ -38,7 +38,8 @@ export default createRule({
     fixSafety: 'Safe: a rename to the names pytest-xdist has used since 1.22 (`workerinput`, `workerid`, '
       + '`workeroutput`, `worker_id`); a renamed `slave_id` parameter is renamed everywhere in its function.',
   },
-  create(ctx) {
+  create(ctx): Listeners {
+    if (!ctx.file.mentions('slave')) return {}; // every old name it knows has it
     const report = (node: Node, old: string, fix: Fix) => ctx.report({
       node,
       message: `${old} was removed in pytest-xdist 2.0: the lookup silently finds nothing, so every worker falls back to one shared name; use ${RENAMED[old]}`,
