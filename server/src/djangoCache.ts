@@ -10,7 +10,6 @@ import { defName, stringValue, walk } from './syntax';
 
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
-const USE_TYPES = new Set(['call', 'integer', 'identifier', 'string', 'comment']);
 /** test-client methods that send a request */
 const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
 const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
@@ -110,6 +109,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   let sendsRequests = false, callsAllowRequest = false;
   let authenticates: Node | null = null;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => { best[kind] ??= { node, kind, label, aliases }; };
+  // integers and identifiers count only with these words in the text: leave them unmaterialised
+  const text = ctx.defs.statement(def).text;
+  const types = new Set(['call', 'string', 'comment']);
+  if (text.includes('429')) types.add('integer');
+  if (THROTTLE_WORD.test(text) || text.includes('HTTP_429')) types.add('identifier');
   walk(ctx.defs.statement(def), node => {
     switch (node.type) {
       case 'call': {
@@ -146,7 +150,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
       default: // strings and comments: their words are not code
         return false;
     }
-  }, USE_TYPES);
+  }, types);
   // Throttling only touches the cache when a request goes through a throttle (or allow_request is
   // called): a test of a throttle's rate parser or cache-key format does not. A throttle-ish name is
   // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).

@@ -51,7 +51,7 @@ export class Names {
    * Only a name some import statement binds (in any scope) can resolve to a qualified name: for any
    * other, skip the walk up the scopes (most names in a test are locals, `self` and builtins).
    */
-  private mayBeImported(name: string): boolean {
+  mayBeImported(name: string): boolean {
     return !this.imported || this.imported().has(name);
   }
 

@@ -51,6 +51,7 @@ export default createRule({
     const isEnviron = (n: Node | null) => !!n && ctx.names.is(n, 'os.environ');
     return {
       assignment(node) {
+        if (!node.text.includes('[')) return; // read from the text: only a subscript sets a key
         const left = node.childForFieldName('left');
         if (left?.type === 'subscript' && isEnviron(left.childForFieldName('value'))) {
           check(node, left.childForFieldName('subscript'), left.childForFieldName('value')!, 'set', node.childForFieldName('right'));

@@ -8,6 +8,8 @@ import { isConstant } from '../syntax';
 const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'remove', 'pop', 'clear', 'add', 'setdefault', 'discard']);
 const SETTINGS = 'django.conf.settings';
 
+const MEMBER_TARGET = /^[^=]*\./;
+
 export default createRule({
   id: 'XT040',
   name: 'settings-mutation',
@@ -65,8 +67,9 @@ export default createRule({
       });
     };
     return {
-      assignment(node) { check(node.childForFieldName('left'), node, 'assign'); },
-      augmented_assignment(node) { check(node.childForFieldName('left'), node, 'assign'); },
+      // a setting is a member (`settings.X`): an assignment with no `.` before its `=` sets none
+      assignment(node) { if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign'); },
+      augmented_assignment(node) { if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign'); },
       delete_statement(node) { for (const t of node.namedChildren) if (t) check(t, node, 'del'); },
       call(node) {
         const fn = node.childForFieldName('function');

@@ -22,6 +22,8 @@ const SHELL_CALLS = new Set([
   'subprocess.check_output', 'subprocess.Popen', 'subprocess.getoutput', 'subprocess.getstatusoutput',
 ]);
 /** `/tmp` or a path under it, at the start of a path argument */
+/** the last names of every call it looks into (`rmtree` for shutil.rmtree) and of Path's methods */
+const CALLEES = new Set([...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_METHODS));
 const TMP_PATH = /^\/tmp(\/|$)/;
 /** `/tmp` as a path token anywhere in a shell command */
 const ARGUMENT_TYPES = new Set(['string', 'identifier', 'lambda']);
@@ -78,6 +80,9 @@ export default createRule({
       call(call) {
         const fn = call.childForFieldName('function');
         if (!fn) return;
+        // read from the text first: the callee's own name, or an import's alias of it
+        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
+        if (!CALLEES.has(callee) && !(fn.type === 'identifier' && ctx.names.mayBeImported(callee))) return;
         // Path("/tmp/x").write_text(...): the path is the receiver's argument
         const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
         const viaPath = !!receiver && receiver.type === 'call' && PATH_METHODS.has(fn.childForFieldName('attribute')!.text)
