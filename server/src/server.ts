@@ -35,12 +35,17 @@ export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
 /** files analysed between yields to the event loop during a scan (requests are served in between) */
 const SCAN_SLICE = 16;
 
-/** What a diagnostic carries so that code actions need no server state (ruff's approach). */
+/**
+ * What a diagnostic carries so that code actions need no server state (ruff's approach). Edits are
+ * `[start, end, text]` offsets into the version named: compact, since every keystroke sends them all,
+ * and turned into ranges only for the code action actually asked for.
+ */
 interface DiagnosticData {
   version: number;
-  fix?: { title: string; applicability: 'safe' | 'unsafe'; edits: TextEdit[]; elsewhere?: FileChange[] };
-  noqa?: TextEdit;
+  fix?: { title: string; applicability: 'safe' | 'unsafe'; edits: OffsetEdit[]; elsewhere?: FileChange[] };
+  noqa?: OffsetEdit;
 }
+type OffsetEdit = [start: number, end: number, text: string];
 /** Edits to another file (a project-wide fix), created first when `create`. */
 interface FileChange { uri: string; create: boolean; edits: TextEdit[] }
 
@@ -353,13 +358,14 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
           actions.push({
             title: `Crosstalk (${d.code}): ${data.fix.title}${data.fix.applicability === 'unsafe' ? ' (unsafe)' : ''}`,
             kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: data.fix.applicability === 'safe',
-            edit: data.fix.elsewhere ? projectWideEdit(data.fix.elsewhere, data.fix.title) : { changes: { [textDocument.uri]: data.fix.edits } },
+            edit: data.fix.elsewhere ? projectWideEdit(data.fix.elsewhere, data.fix.title)
+              : { changes: { [textDocument.uri]: data.fix.edits.map(([start, end, text]) => toTextEdit(entry.doc, { start, end, text })) } },
           });
         }
         if (data.noqa) {
           actions.push({
             title: `Disable ${d.code} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [d],
-            edit: { changes: { [textDocument.uri]: [data.noqa] } },
+            edit: { changes: { [textDocument.uri]: [toTextEdit(entry.doc, { start: data.noqa[0], end: data.noqa[1], text: data.noqa[2] })] } },
           });
         }
       }
@@ -435,8 +441,19 @@ function validSettings(raw: Partial<Settings>, warn: (message: string) => void):
 
 /** The rule's page in the installed extension (server/out/server.js is two levels below the root). */
 function docsHref(rule: Rule): string {
-  return pathToFileURL(path.join(__dirname, '..', '..', rule.docsPath)).href;
+  let href = hrefs.get(rule);
+  if (!href) hrefs.set(rule, href = pathToFileURL(path.join(__dirname, '..', '..', rule.docsPath)).href);
+  return href;
 }
+const hrefs = new Map<Rule, string>();
+
+/** `file:` URIs of related files (the settings module), remembered: every keystroke sends them again. */
+function fileUri(file: string): string {
+  let uri = uris.get(file);
+  if (!uri) uris.set(file, uri = pathToFileURL(file).href);
+  return uri;
+}
+const uris = new Map<string, string>();
 
 function toTextEdit(doc: TextDocument, e: Edit): TextEdit {
   return { range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.text };
@@ -469,8 +486,8 @@ function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
   const elsewhere = f.fix && !isLocal(f.fix) ? fileChanges(f.fix.edits) : undefined;
   const data: DiagnosticData = {
     version: doc.version,
-    fix: f.fix && { title: f.fix.title, applicability: f.fix.applicability, edits: elsewhere ? [] : f.fix.edits.map(e => toTextEdit(doc, e)), elsewhere },
-    noqa: f.noqa && toTextEdit(doc, f.noqa),
+    fix: f.fix && { title: f.fix.title, applicability: f.fix.applicability, edits: elsewhere ? [] : f.fix.edits.map(e => [e.start, e.end, e.text]), elsewhere },
+    noqa: f.noqa && [f.noqa.start, f.noqa.end, f.noqa.text],
   };
   return {
     range: { start: f.startPos, end: f.endPos },
@@ -479,7 +496,7 @@ function toDiagnostic(f: Finding, doc: TextDocument, uri: string): Diagnostic {
     codeDescription: { href: docsHref(f.rule) },
     source: 'crosstalk',
     message: f.message,
-    relatedInformation: f.related.map(r => ({ location: { uri: r.file ? pathToFileURL(r.file).href : uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),
+    relatedInformation: f.related.map(r => ({ location: { uri: r.file ? fileUri(r.file) : uri, range: { start: r.startPos, end: r.endPos } }, message: r.message })),
     data,
   };
 }
