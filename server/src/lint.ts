@@ -71,9 +71,13 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   const file: FileFacts = {
     text, topLevel, moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
     mentions(pattern) {
-      // asked of each unit's text (remembered per text): between units there is only whitespace
+      // with a memo, asked of each unit's text (remembered per text; between units there is only
+      // whitespace), so an edit costs a test of the units it changed; else of the whole text at once
       let found = mentions.get(pattern);
-      if (found === undefined) mentions.set(pattern, found = units.some(u => unitMentions(u.info, u.text, pattern)));
+      if (found === undefined) {
+        found = memo ? units.some(u => unitMentions(u.info, u.text, pattern)) : typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+        mentions.set(pattern, found);
+      }
       return found;
     },
   };
