@@ -179,3 +179,16 @@ test('--fix keeps a file\'s encoding, BOM and CRLF line endings', async () => {
   assert.equal(fs.readFileSync(bom, 'utf8'), '\ufeffdef pytest_configure(config):\n    return config.workerid\n');
   fs.rmSync(dir, { recursive: true });
 });
+
+test('--jobs: worker threads give the same report, in the same order, as one thread', async () => {
+  const dir = path.join(ROOT, 'test/fixtures/rules');
+  const files = fs.readdirSync(dir).filter(f => f.endsWith('.py') && !f.endsWith('.fixed.py')).map(f => path.join(dir, f));
+  assert.ok(files.length > 16, 'enough files for two workers');
+  const one = await run('check', ...files, '--format', 'json', '--jobs', '1');
+  const two = await run('check', ...files, '--format', 'json', '--jobs', '2');
+  assert.equal(one.code, 1);
+  assert.ok(JSON.parse(one.out).length > 50);
+  assert.equal(two.out, one.out);
+  assert.equal(two.code, one.code);
+  assert.equal((await run('check', files[0]!, '--jobs', '0')).code, 2);
+});

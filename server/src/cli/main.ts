@@ -236,7 +236,7 @@ async function inWorkers(files: string[], task: Task, jobs: number): Promise<Out
   const byId = new Map(allRules.map(r => [r.id, r]));
   let next = 0;
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(__filename, { workerData: { crosstalkCheck: task } });
+    const worker = new Worker(workerScript(), { workerData: { crosstalkCheck: task } });
     let current = -1;
     const feed = () => {
       if (next >= files.length) { void worker.terminate(); resolve(); return; }
@@ -252,6 +252,16 @@ async function inWorkers(files: string[], task: Task, jobs: number): Promise<Out
     feed();
   })));
   return outcomes;
+}
+
+/** The CLI bundle, which a worker runs: this file, or (bundled into a test) the package's build of it. */
+function workerScript(): string {
+  if (path.basename(__filename) === 'cli.js') return __filename;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'server', 'out', 'cli.js');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('the CLI bundle server/out/cli.js is not built (npm run build)');
+  }
 }
 
 /** An outcome as it crosses threads: a finding names its rule by id (a rule holds functions). */
