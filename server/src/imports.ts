@@ -44,8 +44,9 @@ function importSites(ctx: RuleContext): ImportSites {
   // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
   let anchor: Node | undefined;
   let leading = true;
-  for (const stmt of topLevel) {
-    if (stmt.type === 'comment' || !stmt.isNamed) continue;
+  for (const { node: stmt, kind } of topLevel) {
+    if (kind === 'def') { leading = false; continue; }
+    if (kind === 'comment' || stmt.type === 'comment' || !stmt.isNamed) continue;
     if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
       const module = stmt.childForFieldName('module_name')?.text;
       if (module && !fromStatements.has(module)) fromStatements.set(module, stmt);

@@ -65,17 +65,30 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   const moduleName = options.moduleName ?? '';
   if (memo && memo.moduleName !== moduleName) { memo.infos.clear(); memo.moduleName = moduleName; } // relative imports read differently
   const units = unitsOf(topLevel, text, moduleName, memo?.infos);
-  const { digest, headerEnd } = moduleDigest(units);
+  // the units an edit added and removed: with none, what the module imports is as it was
+  const change = memo && diffUnits(memo.lastInfos, units.map(u => u.info));
+  const { digest, headerEnd, imports } = moduleDigest(units, change && !change.added.length && !change.removed.length ? memo.imports : undefined);
   const key = `${rules.map(r => r.id).join()}\0${JSON.stringify(options.severity ?? {})}\0${options.moduleName}\0${digest}`;
   const mentions = new Map<string | RegExp, boolean>();
+  // With a memo, a file-wide mention is a count of units whose text has it, moved by the units an
+  // edit added and removed: no unit an edit left alone is asked again.
+  const counts = new Map<string | RegExp, number>();
   const file: FileFacts = {
-    text, topLevel, moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
+    text, topLevel: units.flatMap(u => u.nodes.map(node => ({ node, kind: u.info.kind }))), moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
     mentions(pattern) {
       // with a memo, asked of each unit's text (remembered per text; between units there is only
       // whitespace), so an edit costs a test of the units it changed; else of the whole text at once
       let found = mentions.get(pattern);
       if (found === undefined) {
-        found = memo ? units.some(u => unitMentions(u.info, u.text, pattern)) : typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+        if (memo) {
+          const before = memo.mentionCounts.get(pattern);
+          const matching = (infos: UnitInfo[]) => infos.reduce((n, i) => n + (unitMentions(i, pattern) ? 1 : 0), 0);
+          const count = before === undefined || !change ? matching(units.map(u => u.info)) : before + matching(change.added) - matching(change.removed);
+          counts.set(pattern, count);
+          found = count > 0;
+        } else {
+          found = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+        }
         mentions.set(pattern, found);
       }
       return found;
@@ -99,7 +112,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
     for (let grew = changed.size > 0; grew;) {
       grew = false;
       for (const [i, u] of units.entries()) {
-        if (!reused[i] || ![...changed].some(n => u.info.words.has(n))) continue;
+        if (!reused[i] || !mentionsAny(u.info.words, changed)) continue;
         reused[i] = null;
         for (const name of namesBound(u.info)) if (!changed.has(name)) { changed.add(name); grew = true; }
       }
@@ -196,6 +209,9 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   if (memo) {
     // cached findings still rest on the file-wide facts earlier analyses read
     memo.mentions = new Map([...(incremental ? memo.mentions : []), ...mentions]);
+    memo.mentionCounts = counts;
+    memo.lastInfos = units.map(u => u.info);
+    memo.imports = imports;
     memo.key = key;
     memo.analysed = dirty.filter(Boolean).length;
     memo.headerEnd = headerEnd;
@@ -217,10 +233,29 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   return findings;
 }
 
-function unitMentions(info: UnitInfo, text: string, pattern: string | RegExp): boolean {
+function unitMentions(info: UnitInfo, pattern: string | RegExp): boolean {
   let found = info.mentions.get(pattern);
-  if (found === undefined) info.mentions.set(pattern, found = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+  if (found === undefined) info.mentions.set(pattern, found = typeof pattern === 'string' ? info.text.includes(pattern) : pattern.test(info.text));
   return found;
+}
+
+function mentionsAny(words: ReadonlySet<string>, names: ReadonlySet<string>): boolean {
+  for (const n of names) if (words.has(n)) return true;
+  return false;
+}
+
+/** The units (by their infos, one per text) that are new, and those gone, since `before`. */
+function diffUnits(before: readonly UnitInfo[], after: readonly UnitInfo[]): { added: UnitInfo[]; removed: UnitInfo[] } {
+  const left = new Map<UnitInfo, number>();
+  for (const i of before) left.set(i, (left.get(i) ?? 0) + 1);
+  const added: UnitInfo[] = [];
+  for (const i of after) {
+    const n = left.get(i) ?? 0;
+    if (n > 0) left.set(i, n - 1); else added.push(i);
+  }
+  const removed: UnitInfo[] = [];
+  for (const [i, n] of left) for (let k = 0; k < n; k++) removed.push(i);
+  return { added, removed };
 }
 
 /**

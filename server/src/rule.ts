@@ -39,8 +39,12 @@ export interface Report {
 
 export interface FileFacts {
   text: string;
-  /** the module's top-level nodes (statements, comments), in order */
-  topLevel: readonly Node[];
+  /**
+   * The module's top-level nodes (statements, comments), in order, with what kind of unit each is
+   * part of: a lone definition, comments, or other code (imports, constants, several statements).
+   * Reading the kind, not the node, keeps a walk over the module cheap (a node's type is a WASM call).
+   */
+  topLevel: readonly { node: Node; kind: 'def' | 'comment' | 'other' }[];
   /** dotted name of the module (`app.tests.test_api`), used to name per-class caches */
   moduleName: string;
   eol: string;

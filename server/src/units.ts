@@ -17,6 +17,7 @@ export interface UnitInfo {
   words: Set<string>;
   /** an autouse fixture can isolate every test of the module: part of the module digest in full */
   autouse: boolean;
+  text: string;
   /** answers to `FileFacts.mentions` for this text */
   mentions: Map<string | RegExp, boolean>;
   /** the names its import statements bind, in any scope (computed when first needed) */
@@ -41,21 +42,23 @@ const DEF_TYPES = new Set(['function_definition', 'class_definition', 'decorated
  * merged. `infos` caches what each unit's text says (by text: an edit leaves most units unchanged).
  */
 export function unitsOf(topLevel: readonly Node[], text: string, moduleName: string, infos?: Map<string, UnitInfo>): Unit[] {
-  const groups: { nodes: Node[]; start: number; row: number; col: number; endIndex: number; endRow: number }[] = [];
+  // A node in column 0 starts a line, so a unit; one further right shares a line with the unit
+  // before (`a = 1; b = 2`) or was placed by error recovery. Only start positions are read: they
+  // are fields of a node, while its end and type are calls into WASM.
+  const groups: { nodes: Node[]; start: number; row: number; col: number }[] = [];
   for (const node of topLevel) {
     const last = groups[groups.length - 1];
     const { row, column } = node.startPosition;
-    if (last && (row <= last.endRow || column !== 0)) {
-      last.nodes.push(node);
-      last.endIndex = Math.max(last.endIndex, node.endIndex);
-      last.endRow = Math.max(last.endRow, node.endPosition.row);
-    } else {
-      groups.push({ nodes: [node], start: node.startIndex, row, col: column, endIndex: node.endIndex, endRow: node.endPosition.row });
-    }
+    if (last && column !== 0) last.nodes.push(node);
+    else groups.push({ nodes: [node], start: node.startIndex, row, col: column });
   }
-  return groups.map(g => {
-    let end = text.indexOf('\n', g.endIndex);
-    if (end < 0) end = text.length;
+  return groups.map((g, i) => {
+    // a unit runs to the end of its last line that is not blank before the next unit
+    const next = groups[i + 1]?.start ?? text.length;
+    let end = next;
+    while (end > g.start && /\s/.test(text[end - 1]!)) end--;
+    const eol = text.indexOf('\n', end);
+    end = eol < 0 || eol > next ? Math.max(end, Math.min(next, text.length)) : eol;
     const unitText = text.slice(g.start, end);
     let info = infos?.get(unitText);
     if (!info) {
@@ -69,7 +72,7 @@ export function unitsOf(topLevel: readonly Node[], text: string, moduleName: str
 function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
   const words = new Set(text.match(/[A-Za-z_]\w*/g));
   const kind = nodes.every(n => n.type === 'comment') ? 'comment' : nodes.length === 1 && DEF_TYPES.has(nodes[0]!.type) ? 'def' : 'other';
-  return { kind, facts: moduleFactsOf(nodes, moduleName), words, autouse: /\bautouse\b/.test(text), mentions: new Map() };
+  return { kind, facts: moduleFactsOf(nodes, moduleName), words, autouse: /\bautouse\b/.test(text), text, mentions: new Map() };
 }
 
 /**
@@ -80,7 +83,7 @@ function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
  * matters only to units naming it: see `lint`. `headerEnd`: where the code before the first
  * definition ends, a new import line included.
  */
-export function moduleDigest(units: readonly Unit[]): { digest: string; headerEnd: number } {
+export function moduleDigest(units: readonly Unit[], imports = importsDigest(units)): { digest: string; headerEnd: number; imports: string } {
   const parts: string[] = [];
   let seenDef = false, headerEnd = 0;
   for (const u of units) {
@@ -94,9 +97,14 @@ export function moduleDigest(units: readonly Unit[]): { digest: string; headerEn
       parts.push(`T${u.text}`);
     }
   }
+  return { digest: [...parts, imports].join('\n\0'), headerEnd, imports };
+}
+
+/** What the module's names import, as folded from every unit (the same units give the same string). */
+export function importsDigest(units: readonly Unit[]): string {
   const scope = foldFacts(units.map(u => u.info.facts));
   const imports = [...scope.bindings].filter(([, value]) => value !== null).map(([name, value]) => `I${name}=${value}`).sort();
-  return { digest: [...parts, ...imports, scope.star ? '*' : ''].join('\n\0'), headerEnd };
+  return [...imports, scope.star ? '*' : ''].join('\n\0');
 }
 
 /** The module-level names a unit binds: code naming them reads differently when the unit changes. */
@@ -114,6 +122,12 @@ export class LintMemo {
   headerEnd = 0;
   /** file-wide text tests rules made, with their answers */
   mentions = new Map<string | RegExp, boolean>();
+  /** per file-wide text test, how many units of the last analysis have it */
+  mentionCounts = new Map<string | RegExp, number>();
+  /** the units of the last analysis, in order */
+  lastInfos: UnitInfo[] = [];
+  /** and what their names import (see importsDigest) */
+  imports = '';
   /** cacheable units by text */
   units = new Map<string, CachedUnit[]>();
   infos = new Map<string, UnitInfo>();

@@ -115,7 +115,7 @@ function leadingText(str: Node): string {
 /** String literals assigned to `name`'s identifier in its function, else at module level. */
 function assignedStrings(ctx: RuleContext, id: Node): Node[] {
   const fn = ctx.defs.enclosingFunction(id);
-  const moduleStatements = ctx.file.topLevel.filter(c => c.isNamed);
+  const moduleStatements = ctx.file.topLevel.filter(c => c.kind === 'other' && c.node.isNamed).map(c => c.node);
   for (const statements of fn ? [bodyStatements(fn), moduleStatements] : [moduleStatements]) {
     const found: Node[] = [];
     for (const stmt of statements) {
