@@ -24,6 +24,9 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v pre-commit >/dev/null || need_apt+=(pre-commit)
 /usr/bin/python3 -c 'import django, rest_framework, pytest, xdist, pytest_django, django_redis, redis, tblib' 2>/dev/null \
   || need_apt+=(python3-django python3-djangorestframework python3-pytest python3-pytest-xdist python3-pytest-django python3-django-redis python3-redis python3-tblib)
+# the bench's first corpus: CPython's own test package (Debian ships it apart from the interpreter)
+PY_MINOR=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+/usr/bin/python3 -c 'import test.test_os' 2>/dev/null || need_apt+=("libpython${PY_MINOR}-testsuite")
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "setup: missing Debian packages: ${need_apt[*]} (run: sudo apt-get install -y ${need_apt[*]})" >&2; exit 2; fi
   say "apt-get install ${need_apt[*]}"

@@ -36,9 +36,13 @@ function pyFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** CPython's test package: of the python3 on PATH, else Debian's (libpython3.x-testsuite, which setup installs). */
 function cpythonTests(): string | null {
-  const found = spawnSync('python3', ['-c', 'import test, os; print(os.path.dirname(test.__file__))'], { encoding: 'utf8' }).stdout?.trim();
-  return found && fs.existsSync(found) ? found : null;
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const found = spawnSync(python, ['-c', 'import test, os; print(os.path.dirname(test.__file__))'], { encoding: 'utf8' }).stdout?.trim();
+    if (found && fs.existsSync(path.join(found, 'test_os.py'))) return found;
+  }
+  return null;
 }
 
 interface CorpusResult { name: string; files: number; mb: number; floorMs: number; scanMs: number; ratio: number; findings: number; skipped: number }
