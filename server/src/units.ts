@@ -14,7 +14,7 @@ export interface UnitInfo {
   /** what it binds, defines and assigns at module level */
   facts: ModuleFacts;
   /** every identifier-like word of the text: the classes a unit may name */
-  words: Set<string>;
+  readonly words: Set<string>;
   /** an autouse fixture can isolate every test of the module: part of the module digest in full */
   autouse: boolean;
   text: string;
@@ -70,9 +70,12 @@ export function unitsOf(topLevel: readonly Node[], text: string, moduleName: str
 }
 
 function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
-  const words = new Set(text.match(/[A-Za-z_]\w*/g));
   const kind = nodes.every(n => n.type === 'comment') ? 'comment' : nodes.length === 1 && DEF_TYPES.has(nodes[0]!.type) ? 'def' : 'other';
-  return { kind, facts: moduleFactsOf(nodes, moduleName), words, autouse: /\bautouse\b/.test(text), text, mentions: new Map() };
+  let words: Set<string> | undefined;
+  return {
+    kind, facts: moduleFactsOf(nodes, moduleName), autouse: /\bautouse\b/.test(text), text, mentions: new Map(),
+    get words() { return (words ??= new Set(text.match(/[A-Za-z_]\w*/g))); }, // only the editor's memo asks
+  };
 }
 
 /**

@@ -170,6 +170,8 @@ const FILES_PER_WORKER = 16;
 class Analyser {
   private readonly config: ResolvedConfig;
   private readonly projects = new Map<string, Project>();
+  /** per directory, its project root: probing marker files up the tree is disk work, once per directory */
+  private readonly roots = new Map<string, string>();
 
   constructor(private readonly parser: Parser, private readonly task: Task) {
     this.config = new ResolvedConfig(task.config);
@@ -177,7 +179,9 @@ class Analyser {
 
   /** the project around a file: settings, base classes, conftest fixtures (read, never imported) */
   private projectFor(file: string): Project {
-    const root = findProjectRoot(file, readIfExists, this.config.config.root);
+    const dir = path.dirname(file);
+    let root = this.roots.get(dir);
+    if (root === undefined) this.roots.set(dir, root = findProjectRoot(file, readIfExists, this.config.config.root));
     let p = this.projects.get(root);
     if (!p) this.projects.set(root, p = new Project(root, this.parser, readIfExists, this.config.config.settingsModule));
     return p;

@@ -12,6 +12,9 @@ const COPIES = new Set(['shutil.copy', 'shutil.copy2', 'shutil.copyfile', 'shuti
 const PATH_WRITES = new Set(['write_text', 'write_bytes', 'touch', 'mkdir']);
 const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath']);
 
+/** the last names of every call it looks into (`makedirs`, `copy`, `open`, Path's `write_text`) */
+const CALLEES = new Set([...WRITERS, ...COPIES].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_WRITES));
+
 export default createRule({
   id: 'XT021',
   name: 'cwd-relative-write',
@@ -50,6 +53,8 @@ export default createRule({
         if (!/['"]/.test(call.text)) return; // the path it reports is a string literal in the call
         const fn = call.childForFieldName('function');
         if (!fn) return;
+        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
+        if (!CALLEES.has(callee) && !(fn.type === 'identifier' && ctx.names.mayBeImported(callee))) return;
         const target = writtenPath(ctx, call, fn);
         if (!target || !isRelative(target)) return;
         const owner = ctx.testing.owner(call);

@@ -64,6 +64,9 @@ function stable(node: Node): boolean {
   return isConstant(node) || /^[\w.]+$/.test(node.text);
 }
 
+/** the last names of the calls it knows (`activate` for translation.activate), and signals' `connect` */
+const CALLEES = new Set([...Object.keys(SWITCHES).map(q => q.slice(q.lastIndexOf('.') + 1)), 'connect']);
+
 export default createRule({
   id: 'XT070',
   name: 'global-state-leak',
@@ -105,6 +108,9 @@ export default createRule({
       call(node) {
         const fn = node.childForFieldName('function');
         if (!fn) return;
+        // read from the text first: the callee's own name, `connect`, or an import's alias of it
+        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
+        if (!CALLEES.has(callee) && !(fn.type === 'identifier' && ctx.names.mayBeImported(callee))) return;
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
         let what = sw?.what;
