@@ -121,9 +121,12 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   const dirty = units.map((_, i) => !reused[i]);
 
   const defs = new Definitions(units);
-  let imported: Set<string> | undefined;
+  let imported: Map<string, string[]> | undefined;
   const importedSet = () => (imported ??= forest.whole ? importedNames([forest.whole.rootNode])
-    : units.reduce((set, u) => { for (const n of (u.info.imported ??= [...importedNames(u.nodes)])) set.add(n); return set; }, new Set<string>()));
+    : units.reduce((all, u) => {
+      for (const [name, values] of (u.info.imported ??= [...importedNames(u.nodes)])) all.set(name, [...(all.get(name) ?? []), ...values]);
+      return all;
+    }, new Map<string, string[]>()));
   const names = new Names(units.map(u => u.info.facts), defs, moduleName, importedSet);
   const reports: { rule: Rule; report: Report; unit: number }[] = [];
   let current = 0;

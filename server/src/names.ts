@@ -45,7 +45,7 @@ export class Names {
    * `.base` is `app.tests.base`.
    */
   constructor(private readonly root: Node | readonly ModuleFacts[], private readonly defs: Definitions, private readonly moduleName = '',
-    private readonly imported?: () => ReadonlySet<string>) {}
+    private readonly imported?: () => ReadonlyMap<string, readonly string[]>) {}
 
   /**
    * Only a name some import statement binds (in any scope) can resolve to a qualified name: for any
@@ -53,6 +53,16 @@ export class Names {
    */
   mayBeImported(name: string): boolean {
     return !this.imported || this.imported().has(name);
+  }
+
+  /**
+   * Whether `name` may mean something whose last part is one of `lastNames` (`rmtree` for
+   * shutil.rmtree): it is one of them, or some import binds it to one (`rmtree as rm`).
+   */
+  mayBe(name: string, lastNames: ReadonlySet<string>): boolean {
+    if (lastNames.has(name)) return true;
+    if (!this.imported) return true;
+    return (this.imported().get(name) ?? []).some(q => lastNames.has(q.slice(q.lastIndexOf('.') + 1)));
   }
 
   /**
@@ -213,9 +223,9 @@ interface Sink {
  */
 export interface ModuleFacts { bindings: [string, Binding][]; star: boolean; classes: string[] }
 
-/** The names import statements anywhere under `nodes` bind (in whatever scope). */
-export function importedNames(nodes: readonly Node[], into = new Set<string>()): Set<string> {
-  const sink: Sink = { bind: name => into.add(name), star: () => undefined };
+/** The names import statements anywhere under `nodes` bind (in whatever scope), with what they import. */
+export function importedNames(nodes: readonly Node[], into = new Map<string, string[]>()): Map<string, string[]> {
+  const sink: Sink = { bind: (name, value) => { let list = into.get(name); if (!list) into.set(name, list = []); list.push(value ?? ''); }, star: () => undefined };
   for (const top of nodes) for (const stmt of nodesOfTypes(top, ['import_statement', 'import_from_statement'])) walkScope(stmt, '', sink, true);
   return into;
 }

@@ -21,7 +21,7 @@ export interface UnitInfo {
   /** answers to `FileFacts.mentions` for this text */
   mentions: Map<string | RegExp, boolean>;
   /** the names its import statements bind, in any scope (computed when first needed) */
-  imported?: string[];
+  imported?: [string, string[]][];
 }
 
 export interface Unit extends Segment {

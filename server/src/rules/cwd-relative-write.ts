@@ -54,7 +54,7 @@ export default createRule({
         const fn = call.childForFieldName('function');
         if (!fn) return;
         const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
-        if (!CALLEES.has(callee) && !(fn.type === 'identifier' && ctx.names.mayBeImported(callee))) return;
+        if (fn.type === 'identifier' ? !ctx.names.mayBe(callee, CALLEES) : !CALLEES.has(callee)) return;
         const target = writtenPath(ctx, call, fn);
         if (!target || !isRelative(target)) return;
         const owner = ctx.testing.owner(call);

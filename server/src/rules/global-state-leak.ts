@@ -110,7 +110,7 @@ export default createRule({
         if (!fn) return;
         // read from the text first: the callee's own name, `connect`, or an import's alias of it
         const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
-        if (!CALLEES.has(callee) && !(fn.type === 'identifier' && ctx.names.mayBeImported(callee))) return;
+        if (fn.type === 'identifier' ? !ctx.names.mayBe(callee, CALLEES) : !CALLEES.has(callee)) return;
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
         let what = sw?.what;
