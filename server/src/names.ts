@@ -56,12 +56,14 @@ export class Names {
   }
 
   /**
-   * Whether `name` may mean something whose last part is one of `lastNames` (`rmtree` for
-   * shutil.rmtree): it is one of them, or some import binds it to one (`rmtree as rm`).
+   * Whether the callee `fn` may be something whose last name is one of `lastNames` (`rmtree` for
+   * shutil.rmtree), read from the text: `x.rmtree`, `rmtree`, or a name an import binds to one
+   * (`rmtree as rm`). A cheap test before resolving: most calls in a test are none of these.
    */
-  mayBe(name: string, lastNames: ReadonlySet<string>): boolean {
+  mayCall(fn: Node, lastNames: ReadonlySet<string>): boolean {
+    const name = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
     if (lastNames.has(name)) return true;
-    if (!this.imported) return true;
+    if (fn.type !== 'identifier' || !this.imported) return !this.imported;
     return (this.imported().get(name) ?? []).some(q => lastNames.has(q.slice(q.lastIndexOf('.') + 1)));
   }
 

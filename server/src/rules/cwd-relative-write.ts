@@ -53,8 +53,7 @@ export default createRule({
         if (!/['"]/.test(call.text)) return; // the path it reports is a string literal in the call
         const fn = call.childForFieldName('function');
         if (!fn) return;
-        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
-        if (fn.type === 'identifier' ? !ctx.names.mayBe(callee, CALLEES) : !CALLEES.has(callee)) return;
+        if (!ctx.names.mayCall(fn, CALLEES)) return;
         const target = writtenPath(ctx, call, fn);
         if (!target || !isRelative(target)) return;
         const owner = ctx.testing.owner(call);

@@ -108,9 +108,7 @@ export default createRule({
       call(node) {
         const fn = node.childForFieldName('function');
         if (!fn) return;
-        // read from the text first: the callee's own name, `connect`, or an import's alias of it
-        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
-        if (fn.type === 'identifier' ? !ctx.names.mayBe(callee, CALLEES) : !CALLEES.has(callee)) return;
+        if (!ctx.names.mayCall(fn, CALLEES)) return;
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
         let what = sw?.what;

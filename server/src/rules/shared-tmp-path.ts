@@ -80,9 +80,7 @@ export default createRule({
       call(call) {
         const fn = call.childForFieldName('function');
         if (!fn) return;
-        // read from the text first: the callee's own name, or an import's alias of it
-        const callee = /(\w+)\s*$/.exec(fn.text)?.[1] ?? '';
-        if (fn.type === 'identifier' ? !ctx.names.mayBe(callee, CALLEES) : !CALLEES.has(callee)) return;
+        if (!ctx.names.mayCall(fn, CALLEES)) return;
         // Path("/tmp/x").write_text(...): the path is the receiver's argument
         const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
         const viaPath = !!receiver && receiver.type === 'call' && PATH_METHODS.has(fn.childForFieldName('attribute')!.text)
