@@ -1,6 +1,7 @@
 // Loads web-tree-sitter and the Python grammar once per process, and parses with a time bound.
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
+import { renewParser, unparsableReason } from './parseGuard';
 
 // require(), not import: esbuild would bundle the ESM build, which crashes at run time (STYLE.md §8).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -35,6 +36,8 @@ export function getParser(wasmDir: string = __dirname): Promise<TS.Parser> {
 
 export class ParseError extends Error {}
 
+const LONE_CR = /\r(?!\n)/, LONE_CR_ALL = /\r(?!\n)/g;
+
 const queries = new Map<string, TS.Query>();
 
 /**
@@ -59,8 +62,19 @@ export function parse(parser: TS.Parser, text: string, oldTree?: Tree | null): T
   if (text.length > MAX_FILE_CHARS) {
     throw new ParseError(`file too large to analyse (${text.length} characters, limit ${MAX_FILE_CHARS})`);
   }
+  const refused = unparsableReason(text);
+  if (refused) throw new ParseError(refused);
   const deadline = Date.now() + PARSE_TIMEOUT_MS;
-  const tree = parser.parse(text, oldTree ?? null, { progressCallback: () => Date.now() > deadline });
+  let tree: Tree | null;
+  try {
+    // a lone \r ends a line for Python (and for the editor's line numbers) but not for the grammar: it
+    // sees \n in its place, which keeps every offset
+    tree = parser.parse(LONE_CR.test(text) ? text.replace(LONE_CR_ALL, '\n') : text, oldTree ?? null, { progressCallback: () => Date.now() > deadline });
+  } catch (e) {
+    if ((e as Error)?.name !== 'RuntimeError') throw e; // a WASM trap
+    renewParser(parser);
+    throw new ParseError(`the Python parser failed on this input (${(e as Error).message})`);
+  }
   if (!tree) throw new ParseError(`parse gave up after ${PARSE_TIMEOUT_MS} ms`);
   return tree;
 }
