@@ -96,9 +96,11 @@ export function parameterIdentifier(param: Node): Node | null {
 
 // Lines end at \n, \r\n or a lone \r: Python reads all three as line breaks, so fixes must too.
 
-/** Where the line holding `index` starts. */
+/** Where the line holding `index` starts (a scan back over that line only: no lastIndexOf of a \r that is not there). */
 export function lineStartOf(text: string, index: number): number {
-  return Math.max(text.lastIndexOf('\n', index - 1), text.lastIndexOf('\r', index - 1)) + 1;
+  let i = index;
+  for (let c = text.charCodeAt(i - 1); i > 0 && c !== 10 && c !== 13; c = text.charCodeAt(--i - 1));
+  return i;
 }
 
 /** Where the line holding `index` ends: at its line break, or the end of the text. */

@@ -73,8 +73,11 @@ export default createRule({
 class ModelClasses {
   private readonly byName = new Map<string, Node[]>();
   private readonly memo = new Map<number, boolean>();
+  /** every class of the file, in source order */
+  private readonly all: Node[];
   constructor(private readonly ctx: RuleContext) {
-    for (const cls of ctx.defs.classes()) {
+    this.all = [...ctx.defs.classes()];
+    for (const cls of this.all) {
       const name = defName(cls);
       this.byName.set(name, [...(this.byName.get(name) ?? []), cls]);
     }
@@ -91,10 +94,15 @@ class ModelClasses {
     return result;
   }
 
-  /** Inline model classes defined in `fn` (at any depth). */
+  /** Inline model classes defined in `fn` (at any depth): a binary search, not a scan of every class per test. */
   inlineModelsIn(fn: Node): Node[] {
     const out: Node[] = [];
-    for (const cls of this.ctx.defs.classes()) if (cls.startIndex > fn.startIndex && cls.endIndex <= fn.endIndex && this.isModel(cls)) out.push(cls);
+    let lo = 0, hi = this.all.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.all[mid]!.startIndex <= fn.startIndex) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < this.all.length && this.all[i]!.startIndex < fn.endIndex; i++) {
+      const cls = this.all[i]!;
+      if (cls.endIndex <= fn.endIndex && this.isModel(cls)) out.push(cls);
+    }
     return out;
   }
 }
