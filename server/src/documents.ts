@@ -35,8 +35,10 @@ export class Documents {
     for (const change of changes) {
       if ('range' in change && entry.tree) {
         const { doc } = entry;
-        const startIndex = doc.offsetAt(change.range.start);
-        const oldEndIndex = doc.offsetAt(change.range.end);
+        let startIndex = doc.offsetAt(change.range.start);
+        let oldEndIndex = doc.offsetAt(change.range.end);
+        // a reversed range: TextDocument.update swaps it, so the tree edit must too
+        if (oldEndIndex < startIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
         // positions are clamped by offsetAt; re-derive them so tree and text agree
         const startPosition = doc.positionAt(startIndex), oldEndPosition = doc.positionAt(oldEndIndex);
         entry.doc = TextDocument.update(doc, [change], version);
@@ -58,7 +60,10 @@ export class Documents {
   }
 
   didClose(uri: string): void {
-    this.open.get(uri)?.tree?.delete();
+    const entry = this.open.get(uri);
+    entry?.tree?.delete();
+    // an analysis still holding the entry (waiting for settings) must not get the freed tree
+    if (entry) { entry.tree = null; entry.fresh = false; }
     this.open.delete(uri);
   }
 

@@ -26,8 +26,11 @@ const EDITOR_BUDGET_MS = 2000;
 export interface Settings { enable: boolean; select: string[]; ignore: string[]; scope: 'openFiles' | 'workspace' }
 const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles' };
 export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
-/** files analysed between yields to the event loop during a scan (requests are served in between) */
+/** files analysed between progress reports during a scan */
 const SCAN_SLICE = 16;
+/** the longest a scan runs before it yields to the event loop, so requests are served in between:
+ * each message takes one turn of the loop, and 16 files can take a second on a busy machine */
+const SCAN_SLICE_MS = 25;
 
 /** What a diagnostic carries so that code actions need no server state (ruff's approach). */
 interface DiagnosticData {
@@ -135,15 +138,16 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const files = only ?? workspaceRoots.flatMap(root => walkTestFiles(root, () => undefined, f => configFor(f).isTestFile(f)));
     const progress = canShowProgress && files.length > 1 ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin('Crosstalk', 0, title, true);
-    let findingCount = 0, done = 0;
+    let findingCount = 0, done = 0, slice = Date.now();
     try {
       for (const file of files) {
         if (generation !== scanGeneration || progress?.token.isCancellationRequested) break;
         const uri = pathToFileURL(file).href;
         if (!documents.get(uri)) findingCount += analyseClosed(p, file, uri, await settingsFor(pathToFileURL(rootOf(file) ?? file).href));
-        if (++done % SCAN_SLICE === 0) {
-          progress?.report(Math.round((100 * done) / files.length), `${done} of ${files.length} test files`);
+        if (++done % SCAN_SLICE === 0) progress?.report(Math.round((100 * done) / files.length), `${done} of ${files.length} test files`);
+        if (Date.now() - slice >= SCAN_SLICE_MS) {
           await new Promise(resolve => setImmediate(resolve));
+          slice = Date.now();
         }
       }
     } finally {
@@ -369,6 +373,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   });
 
   connection.onShutdown(() => {
+    scanGeneration++; // a running scan stops at its next file
     documents.dispose();
     for (const p of projects.values()) p.dispose();
   });
