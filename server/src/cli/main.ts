@@ -128,7 +128,8 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
     let stat: fs.Stats;
     try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
     if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem, f => opts.config.isTestFile(f)));
-    else files.push(path.resolve(p));
+    else if (stat.isFile()) files.push(path.resolve(p));
+    else problem(path.resolve(p), 'not a regular file'); // a FIFO or a device would block the read forever
   }
   const parser = await getParser();
   // the project around each file: settings, base classes, conftest fixtures (read, never imported)
