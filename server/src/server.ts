@@ -74,7 +74,8 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     canWatchFiles = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     canShowProgress = !!params.capabilities.window?.workDoneProgress;
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
-    workspaceRoots = folders.map(uriPath).filter((p): p is string => p !== null);
+    // only file: folders are on this disk: a virtual one (vscode-vfs://) is known by its open documents alone
+    workspaceRoots = folders.filter(isFileUri).map(uriPath).filter((p): p is string => p !== null);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -105,7 +106,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     connection.languages.diagnostics.refresh().catch(() => undefined);
     // closed files: a changed test module is analysed again; a deleted one loses its diagnostics; a
     // change anywhere else (settings, a base class, conftest.py, configuration) can affect them all
-    const files = changes.map(c => ({ file: uriPath(c.uri), deleted: c.type === 3 }));
+    const files = changes.filter(c => isFileUri(c.uri)).map(c => ({ file: uriPath(c.uri), deleted: c.type === 3 }));
     for (const { file, deleted } of files) {
       if (deleted && file) { const uri = pathToFileURL(file).href; if (pushed.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] }); }
     }
@@ -236,7 +237,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     lintCache.delete(d.uri);
     settingsCache.delete(d.uri);
     const file = uriPath(d.uri);
-    if (file && d.uri.startsWith('file:')) void scanIfWorkspaceScope([file]); // back on disk: pushed again in workspace scope
+    if (file && isFileUri(d.uri)) void scanIfWorkspaceScope([file]); // back on disk: pushed again in workspace scope
   });
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
@@ -262,7 +263,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const file = uriPath(uri) ?? uri;
     const config = configFor(file);
     if (!settings.enable || !config.isTestFile(file)) return null;
-    const project = uri.startsWith('file:') ? projectFor(file) : null;
+    const project = isFileUri(uri) ? projectFor(file) : null;
     return {
       rules: config.rulesFor(file, { select: settings.select ?? [], ignore: settings.ignore ?? [] }),
       severity: config.config.severity,
@@ -365,7 +366,8 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
       }
     }
     if (changes.length === 0) {
-      void connection.window.showInformationMessage('Crosstalk: every test already has its own cache (or no pytest project was found).');
+      // typed void, but sent as a request the client may not implement: a rejection must not go unhandled
+      void Promise.resolve(connection.window.showInformationMessage('Crosstalk: every test already has its own cache (or no pytest project was found).') as unknown).catch(() => undefined);
       return null;
     }
     await connection.workspace.applyEdit({ label: 'Isolate the Django cache for every test', edit: projectWideEdit(changes, 'Isolate the Django cache for every test') });
@@ -439,6 +441,9 @@ function minimalEdit(doc: TextDocument, before: string, after: string): TextEdit
   while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
   return toTextEdit(doc, { start, end: before.length - end, text: after.slice(start, after.length - end) });
 }
+
+/** Only `file:` URIs name files on this disk; anything else (vscode-vfs:, untitled:) is analysed from its text. */
+const isFileUri = (uri: string) => uri.startsWith('file:');
 
 /** The file-system path of a `file:` URI; for other schemes the URI's path (test-file patterns still apply). */
 function uriPath(uri: string): string | null {
