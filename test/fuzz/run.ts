@@ -5,7 +5,7 @@
 //   node test/out/fuzz/run.js [--seed N] [--count N] [--long] [--corpus DIR]... [--kinds a,b] [--only I] [--jobs N]
 // A failure prints the mutant's index and saves its bytes under test/out/fuzz/failures/; rerun it
 // with `--seed S --only I`. `--long` is 3,000 mutants over every seed file (add --corpus /work/corpora).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +14,8 @@ import { Project, viewFor } from '../../server/src/project';
 import { cpythonTests, debianDjango, extraCorpus, optionValues, repoFixtures, ROOT } from '../props/corpus';
 import { runPool, serveTasks } from '../props/pool';
 import { fixedKinds, mutant, random } from './mutate';
-import { analyse, checkWithCli, ServerTarget, type Report } from './targets';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { analyse, checkWithCli, describe, ServerTarget, type Report } from './targets';
 
 interface Config {
   seed: number; count: number; kinds?: string[]; long: boolean; cliBatch: number; tasks: number[];
@@ -44,14 +45,14 @@ const HUGE = 1_000_000;
 
 /**
  * Tasks: one per mutant (analyser and server), one per CLI batch of the smaller mutants, one per huge
- * mutant through the CLI, and one for the CLI as a process.
+ * mutant through the CLI, then the CLI as a process and the server as a process.
  */
 function layout(config: Config) {
   const sizes = Array.from({ length: config.count }, (_, i) => mutantOf(config, i).bytes.length);
   const small = sizes.flatMap((n, i) => (n < HUGE ? [i] : [])), huge = sizes.flatMap((n, i) => (n >= HUGE ? [i] : []));
   const batches = Array.from({ length: Math.ceil(small.length / config.cliBatch) }, (_, b) => small.slice(b * config.cliBatch, (b + 1) * config.cliBatch));
   const cli = [...batches.map(ids => ({ ids, huge: false })), ...huge.map(i => ({ ids: [i], huge: true }))];
-  return { mutants: config.count, cli, total: config.count + cli.length + 1, huge: new Set(huge) };
+  return { mutants: config.count, cli, total: config.count + cli.length + 2, huge: new Set(huge) };
 }
 
 /** The CLI as a process, once, over the first batch: it exits 0, 1 or 2 in time, one line per skipped file. */
@@ -74,6 +75,43 @@ function cliProcess(config: Config, ids: number[]): Outcome {
   }
 }
 
+/**
+ * The language server as a process (server/out/server.js over stdio), once, over the first batch:
+ * each mutant opened, pulled, given its quick fixes and closed; then shutdown and exit, with code 0.
+ */
+async function serverProcess(config: Config, ids: number[]): Promise<Outcome> {
+  const report: Outcome = { kinds: [], skipped: [], problems: [], analyses: 0 };
+  const child = spawn(process.execPath, [path.join(ROOT, 'server/out/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', d => { stderr += d; });
+  const rpc = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  rpc.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
+  rpc.onNotification('window/logMessage', (m: { type: number; message: string }) => { if (m.type === 1) report.problems.push(`server process logged: ${m.message.split('\n')[0]}`); });
+  rpc.listen();
+  const root = 'file:///nonexistent-crosstalk-fuzz';
+  try {
+    await rpc.sendRequest('initialize', { processId: process.pid, rootUri: root, capabilities: { workspace: { configuration: true } } });
+    await rpc.sendNotification('initialized', {});
+    for (const i of ids) {
+      const uri = `${root}/tests/test_${i}.py`;
+      await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: new TextDecoder().decode(mutantOf(config, i).bytes) } });
+      const { items } = await rpc.sendRequest('textDocument/diagnostic', { textDocument: { uri } }) as { items: unknown[] };
+      await rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1e6, character: 0 } }, context: { diagnostics: items } });
+      await rpc.sendNotification('textDocument/didClose', { textDocument: { uri } });
+      report.analyses++;
+    }
+    await rpc.sendRequest('shutdown');
+    await rpc.sendNotification('exit');
+  } catch (e) {
+    report.problems.push(`server process: ${describe(e)}${stderr ? ` (stderr: ${stderr.slice(0, 300)})` : ''}`);
+  }
+  const code = await Promise.race([exited, new Promise(r => setTimeout(() => r('still running'), 10_000))]);
+  if (code !== 0) { report.problems.push(`server process: exit ${code}${stderr ? ` (stderr: ${stderr.slice(0, 300)})` : ''}`); child.kill(); }
+  rpc.dispose();
+  return report;
+}
+
 let server: ServerTarget | undefined;
 let project: Project | undefined;
 
@@ -83,7 +121,8 @@ async function runTask(index: number, config: Config): Promise<Outcome> {
   const task = config.tasks[index]!;
   plan ??= layout(config);
   const { mutants, cli } = plan;
-  if (task >= mutants + cli.length) return cliProcess(config, cli[0]?.ids ?? []);
+  if (task === mutants + cli.length) return cliProcess(config, cli[0]?.ids ?? []);
+  if (task > mutants + cli.length) return serverProcess(config, cli[0]?.ids ?? []);
   if (task >= mutants) {
     const { ids, huge } = cli[task - mutants]!;
     const files = new Map(ids.map(i => [`test_${i}.py`, mutantOf(config, i).bytes]));
@@ -136,7 +175,7 @@ async function main(): Promise<number> {
     timeoutMs: i => (tasks[i]! >= mutants ? 1_200_000 : huge.has(tasks[i]!) ? 300_000 : 60_000),
     onOutcome(i, outcome) {
       const task = tasks[i]!;
-      let what = task >= mutants + cli.length ? 'CLI process' : task >= mutants ? `CLI on ${cli[task - mutants]!.ids.map(i => `#${i}`).join(' ')}` : '', saved = '';
+      let what = task > mutants + cli.length ? 'server process' : task === mutants + cli.length ? 'CLI process' : task >= mutants ? `CLI on ${cli[task - mutants]!.ids.map(i => `#${i}`).join(' ')}` : '', saved = '';
       if (task < mutants) {
         const m = mutantOf(config, task);
         what = `#${task} [${m.kinds.join('+')}] of ${path.relative(ROOT, m.seedFile)}`;
