@@ -27,6 +27,8 @@ export interface FileReport {
   fixesTried: number;
   /** the rules whose fixes were tried */
   fixingRules: Rule[];
+  /** whether a fix tried adds a line (only those can break CRLF or tab indentation) */
+  addsLines: boolean;
   /** whether fix-all changed the text */
   fixAllChanged: boolean;
   violations: Violation[];
@@ -151,7 +153,12 @@ export class PropertyChecker {
    * Checks every property on `text`. With `project`, findings may carry project-wide fixes: their
    * edits are applied in memory only (`read` gives the other files' text), never written.
    */
-  check(text: string, options: LintOptions, project?: ProjectContext, limits: { maxFixes?: number } = {}): FileReport {
+  /**
+   * `limits.maxFixes` tries an evenly spread sample of the fixes; `limits.layoutOnly` checks only what a
+   * file's layout can change (re-parsing, line endings, tabs, convergence), for the CRLF and tab
+   * variants of a file whose other properties were checked as it is.
+   */
+  check(text: string, options: LintOptions, project?: ProjectContext, limits: { maxFixes?: number; layoutOnly?: boolean } = {}): FileReport {
     if (project) options = { ...options, project: project.view };
     const violations: Violation[] = [];
     const before = this.parsed(text);
@@ -162,7 +169,7 @@ export class PropertyChecker {
     let beforeFunctions: (Range & { def: number })[];
     try {
       findings = lint(before.tree, text, options);
-      if (!findings.some(f => f.fix)) return { findings: findings.length, fixesTried: 0, fixingRules: [], fixAllChanged: false, violations };
+      if (!findings.some(f => f.fix)) return { findings: findings.length, fixesTried: 0, fixingRules: [], addsLines: false, fixAllChanged: false, violations };
       const root = before.tree.rootNode;
       beforeImports = moduleImports(root);
       beforeDecorated = decoratedDefinitions(root, text);
@@ -191,7 +198,7 @@ export class PropertyChecker {
           const was = beforeImports.fromStatements.get(module) ?? 0;
           if (was > 0 && n > was) report(f, 'imports', `a second "from ${module} import" instead of merging into the existing one`);
         }
-        if (edits && f) {
+        if (edits && f && !limits.layoutOnly) {
           this.checkDecorators(f, text, after, edits, beforeDecorated, result.tree.rootNode, report);
           // a fix removes at most the one statement it fixes (never its neighbours on a shared line)
           const removed = beforeStatements.filter(st => edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end));
@@ -226,6 +233,7 @@ export class PropertyChecker {
       const after = applyFixes(text, [f.fix]).text;
       if (after === text) { report(f, 'effect', `the fix "${f.fix.title}" changes nothing`); continue; }
       checkResult(f, after, f.fix.edits);
+      if (limits.layoutOnly) continue;
       // applying the same fix again changes nothing: the finding is gone, or its fix is now a no-op
       const at = mapOffset(f.start, f.fix.edits);
       const again = this.lint(after, { ...options, rules: [f.rule] }).find(g => g.rule.id === f.rule.id && g.start === at && g.fix && isLocal(g.fix));
@@ -240,7 +248,8 @@ export class PropertyChecker {
       const next = fixAll(this.parser, all.text, { ...options, unsafe: true, maxPasses: 1 });
       if (next.text !== all.text) report(null, 'converges', `fix-all still changes the text after ${all.passes} passes`);
     }
-    return { findings: findings.length, fixesTried, fixingRules, fixAllChanged: all.text !== text, violations };
+    const addsLines = withFixes.some(f => f.fix!.edits.some(e => /[\r\n]/.test(e.text)));
+    return { findings: findings.length, fixesTried, fixingRules, addsLines, fixAllChanged: all.text !== text, violations };
   }
 
   /**

@@ -49,12 +49,12 @@ async function checkTask(task: number, tasks: Task[]): Promise<Result> {
   try {
     const base = checker.check(text, options, context);
     violations.push(...base.violations.map(v => ({ ...v, variant: '' })));
-    if (base.fixesTried > 0) {
-      // the same file as CRLF, and tab-indented: fixes must keep both (the rules that fix are enough)
+    if (base.addsLines) {
+      // the same file as CRLF, and tab-indented: fixes that add lines must keep both (the rules that fix are enough)
       for (const [variant, changed] of [['crlf', text.replace(/\r?\n/g, '\r\n')], ['tabs', toTabs(text)]] as const) {
         if (changed === text) continue;
         variants++;
-        violations.push(...checker.check(changed, { ...options, rules: base.fixingRules }, context).violations.map(v => ({ ...v, variant })));
+        violations.push(...checker.check(changed, { ...options, rules: base.fixingRules }, context, { layoutOnly: true }).violations.map(v => ({ ...v, variant })));
       }
     }
     return { findings: base.findings, fixesTried: base.fixesTried, variants, violations };
