@@ -19,9 +19,11 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/node/main.ts', cli: 'server/src/cli/main.ts' }, outdir: 'server/out' }),
   esbuild.build({ ...common, entryPoints: unitTests, outdir: 'test/out/unit', sourcemap: 'inline', minify: false }),
+  esbuild.build({ ...common, entryPoints: ['test/props/run.ts'], outdir: 'test/out/props', minify: false }),
+  esbuild.build({ ...common, entryPoints: ['test/fuzz/run.ts'], outdir: 'test/out/fuzz', minify: false }),
   esbuild.build({ ...common, entryPoints: ['test/bench/workspaceScan.ts', 'test/bench/bench.ts', 'test/bench/profileLint.ts', 'test/bench/profileScan.ts'], outdir: 'test/out/bench', minify: false }),
 ]);
-for (const dir of ['server/out', 'test/out/unit']) {
+for (const dir of ['server/out', 'test/out/unit', 'test/out/fuzz']) {
   mkdirSync(dir, { recursive: true });
   for (const file of wasm) copyFileSync(file, join(dir, file.split('/').pop()));
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine, and nothing twice:
 #   - Debian packages: chromium (headless browser for the e2e suite), libkrb5-dev (code-server's
-#     kerberos module compiles against it), and Django, DRF, pytest-xdist, pytest-django,
-#     django-redis, redis-server and tblib for the proof on a real Django suite (test/proof), and
-#     pre-commit, which installs and runs the repository's hook (test/precommit);
+#     kerberos module compiles against it), Django, DRF, pytest-xdist, pytest-django,
+#     django-redis, redis-server and tblib for the proof on a real Django suite (test/proof),
+#     pre-commit, which installs and runs the repository's hook (test/precommit), and CPython's own
+#     test package (libpython3.X-testsuite), real test code for test:props, test:fuzz and the bench;
 #   - npm packages of this repository (npm ci);
 #   - an offline VS Code: code-server from npm (it ships VS Code's server and web workbench) run
 #     by Node 24 from npm, cached outside the repository, keyed by version, so re-runs take seconds.
@@ -24,9 +25,9 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v pre-commit >/dev/null || need_apt+=(pre-commit)
 /usr/bin/python3 -c 'import django, rest_framework, pytest, xdist, pytest_django, django_redis, redis, tblib' 2>/dev/null \
   || need_apt+=(python3-django python3-djangorestframework python3-pytest python3-pytest-xdist python3-pytest-django python3-django-redis python3-redis python3-tblib)
-# the bench's first corpus: CPython's own test package (Debian ships it apart from the interpreter)
-PY_MINOR=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-/usr/bin/python3 -c 'import test.test_os' 2>/dev/null || need_apt+=("libpython${PY_MINOR}-testsuite")
+# Debian's python3 ships only a stub of its test package; the full one is a package of its own
+/usr/bin/python3 -c 'import os, test; os.stat(os.path.join(os.path.dirname(test.__file__), "test_os.py"))' 2>/dev/null \
+  || need_apt+=("libpython3.$(/usr/bin/python3 -c 'import sys; print(sys.version_info[1])')-testsuite")
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "setup: missing Debian packages: ${need_apt[*]} (run: sudo apt-get install -y ${need_apt[*]})" >&2; exit 2; fi
   say "apt-get install ${need_apt[*]}"

@@ -5,11 +5,14 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import type { Parser } from 'web-tree-sitter';
 import { Forest } from './forest';
+import { ParseError } from './parser';
 
 export interface OpenDocument {
   doc: TextDocument;
   /** null until first needed, after a full-text change, or after a failed parse */
   forest: Forest | null;
+  /** closed while an analysis still held it: it gets no trees again */
+  closed?: boolean;
 }
 
 export class Documents {
@@ -40,8 +43,10 @@ export class Documents {
         this.drop(entry);
         continue;
       }
-      const startIndex = doc.offsetAt(change.range.start);
-      const oldEndIndex = doc.offsetAt(change.range.end);
+      let startIndex = doc.offsetAt(change.range.start);
+      let oldEndIndex = doc.offsetAt(change.range.end);
+      // a reversed range: TextDocument.update swaps it, so the tree edit must too
+      if (oldEndIndex < startIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
       // positions are clamped by offsetAt; re-derive them so the trees and the text agree
       const startPosition = doc.positionAt(startIndex), oldEndPosition = doc.positionAt(oldEndIndex);
       entry.doc = TextDocument.update(doc, [change], version);
@@ -68,12 +73,14 @@ export class Documents {
 
   didClose(uri: string): void {
     const entry = this.open.get(uri);
-    if (entry) this.drop(entry);
+    // an analysis still holding the entry (waiting for settings) must not get the freed trees
+    if (entry) { this.drop(entry); entry.closed = true; }
     this.open.delete(uri);
   }
 
   /** The document's syntax for its current text, parsed whole if it has none. Throws ParseError. */
   syntax(parser: Parser, entry: OpenDocument): Forest {
+    if (entry.closed) throw new ParseError('the document was closed');
     entry.forest ??= Forest.parse(parser, entry.doc.getText());
     return entry.forest;
   }

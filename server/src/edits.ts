@@ -3,7 +3,7 @@
 import { Edit } from './fix';
 import type { Node } from './parser';
 import type { RuleContext } from './rule';
-import { bodyStatements, indentOf, parameterNames } from './syntax';
+import { afterLineBreak, bodyStatements, indentOf, lineEndOf, lineStartOf, ownsLine, parameterNames } from './syntax';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
 export function addDecorator(ctx: RuleContext, def: Node, decorator: string): Edit {
@@ -23,27 +23,42 @@ export function addParameter(ctx: RuleContext, fn: Node, name: string): Edit[] {
   return ctx.defs.methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, `, ${name}`)] : [Edit.insert(first.startIndex, `${name}, `)];
 }
 
-/** A new line holding `text` after `stmt`'s line (a trailing comment stays where it is), at its indentation. */
+/**
+ * `text` (one or more simple statements, lines joined by the file's line break) after `stmt`: on a new
+ * line at its indentation when `stmt` has its line to itself (a trailing comment stays where it is),
+ * else right after it, joined with `;` (a one-line body `def setUp(self): p.start()`, or `a; b`).
+ */
 export function insertAfter(ctx: RuleContext, stmt: Node, text: string): Edit {
   const { text: source, eol } = ctx.file;
-  let lineEnd = source.indexOf('\n', stmt.endIndex);
-  if (lineEnd < 0) lineEnd = source.length;
-  else if (source[lineEnd - 1] === '\r') lineEnd--;
-  return Edit.insert(lineEnd, `${eol}${indentOf(source, stmt.startIndex)}${text}`);
+  if (!ownsLine(source, stmt.startIndex, stmt.endIndex)) return Edit.insert(stmt.endIndex, `; ${inline(text)}`);
+  return Edit.insert(lineEndOf(source, stmt.endIndex), `${eol}${indentOf(source, stmt.startIndex)}${text}`);
 }
 
-/** A new line holding `text` before `stmt`, at `stmt`'s indentation. */
+/** `text` before `stmt`: a new line at its indentation, or joined with `;` when `stmt` shares its line. */
 export function insertBefore(ctx: RuleContext, stmt: Node, text: string): Edit {
+  if (!ownsLine(ctx.file.text, stmt.startIndex, stmt.endIndex)) return Edit.insert(stmt.startIndex, `${inline(text)}; `);
   return Edit.insert(stmt.startIndex, `${text}${ctx.file.eol}${indentOf(ctx.file.text, stmt.startIndex)}`);
 }
 
-/** Removes `stmt` with its whole line (it must be alone on its line). */
+/** Statements on several lines as one line: `a; b`. */
+const inline = (text: string) => text.split(/\r\n|\r|\n/).map(l => l.trim()).filter(Boolean).join('; ');
+
+/**
+ * Removes `stmt` with its whole line when it has the line to itself; from a `;` list only itself and
+ * its separator, so that the other statements of the line stay; elsewhere it becomes `pass`.
+ */
 export function deleteLine(ctx: RuleContext, stmt: Node): Edit {
   const { text } = ctx.file;
-  const start = text.lastIndexOf('\n', stmt.startIndex - 1) + 1;
-  let end = text.indexOf('\n', stmt.endIndex);
-  end = end < 0 ? text.length : end + 1;
-  return Edit.replace(start, end, '');
+  if (ownsLine(text, stmt.startIndex, stmt.endIndex)) {
+    return Edit.replace(lineStartOf(text, stmt.startIndex), afterLineBreak(text, lineEndOf(text, stmt.endIndex)), '');
+  }
+  const next = /^[ \t]*;[ \t]*/.exec(text.slice(stmt.endIndex));
+  if (next && !/^[ \t]*(#|$)/.test(text.slice(stmt.endIndex + next[0].length, lineEndOf(text, stmt.endIndex)))) {
+    return Edit.replace(stmt.startIndex, stmt.endIndex + next[0].length, '');
+  }
+  const previous = /[ \t]*;[ \t]*$/.exec(text.slice(lineStartOf(text, stmt.startIndex), stmt.startIndex));
+  if (previous) return Edit.replace(stmt.startIndex - previous[0].length, stmt.endIndex, '');
+  return Edit.replace(stmt.startIndex, stmt.endIndex, 'pass');
 }
 
 /** Removes `stmt` from `fn`'s body, leaving `pass` when it was the only statement. */

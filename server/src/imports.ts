@@ -4,6 +4,7 @@
 import { Edit } from './fix';
 import type { Node } from './parser';
 import type { RuleContext } from './rule';
+import { afterLineBreak, lineEndOf } from './syntax';
 
 export interface Imported { expr: string; edits: Edit[] }
 
@@ -60,8 +61,8 @@ function importSites(ctx: RuleContext): ImportSites {
   let newLineAt = { at: 0, before: '' };
   if (anchor) {
     // after the anchor's line, keeping a trailing comment on it where it is
-    const nl = text.indexOf('\n', anchor.endIndex);
-    newLineAt = nl < 0 ? { at: text.length, before: eol } : { at: nl + 1, before: '' };
+    const end = lineEndOf(text, anchor.endIndex);
+    newLineAt = end === text.length ? { at: text.length, before: eol } : { at: afterLineBreak(text, end), before: '' };
   }
   s = { fromStatements, newLineAt };
   sites.set(ctx.file, s);

@@ -2,7 +2,7 @@
 // type; then noqa filtering. With a memo (the editor), only the units an edit touched are analysed
 // again (units.ts). Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
 import { Definitions } from './defs';
-import { Forest } from './forest';
+import { Forest, STATEMENT } from './forest';
 import { applyFixes, isLocal, type Edit, type Fix } from './fix';
 import { importedNames, Names } from './names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
@@ -203,7 +203,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
     const cached = reused[i];
     const list = cached ? moved(cached, u, memo!.headerEnd) : fresh[i]!;
     candidates.push(...list);
-    if (cached || list.every(c => within(c.finding, u, headerEnd))) {
+    if (cached || (settled(u) && list.every(c => within(c.finding, u, headerEnd)))) {
       let same = next.get(u.text);
       if (!same) next.set(u.text, same = []);
       same.push({ start: u.start, end: u.end, row: u.row, col: u.col, info: u.info, findings: list });
@@ -259,6 +259,16 @@ function diffUnits(before: readonly UnitInfo[], after: readonly UnitInfo[]): { a
   const removed: UnitInfo[] = [];
   for (const [i, n] of left) for (let k = 0; k < n; k++) removed.push(i);
   return { added, removed };
+}
+
+/**
+ * Whether a unit's text alone decides its tree: one statement in column 0 with no syntax error.
+ * Error recovery can place the same broken text differently after different code (a method whose
+ * class line is gone), so a broken unit is analysed again every time, never cached.
+ */
+function settled(u: Unit): boolean {
+  const node = u.nodes[0]!;
+  return u.nodes.length === 1 && u.col === 0 && (STATEMENT.test(node.type) || node.type === 'comment') && !node.hasError;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Loads web-tree-sitter and the Python grammar once per process, and parses with a time bound.
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
+import { renewParser, unparsableReason } from './parseGuard';
 
 // require(), not import: esbuild would bundle the ESM build, which crashes at run time (STYLE.md §8).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,6 +42,8 @@ export class ParseError extends Error {}
  */
 export interface LiveText { text: string }
 
+const LONE_CR = /\r(?!\n)/, LONE_CR_ALL = /\r(?!\n)/g;
+
 const queries = new Map<string, TS.Query>();
 
 /**
@@ -67,9 +70,23 @@ export function parse(parser: TS.Parser, text: string | LiveText, oldTree?: Tree
   if (length > MAX_FILE_CHARS) {
     throw new ParseError(`file too large to analyse (${length} characters, limit ${MAX_FILE_CHARS})`);
   }
+  // only what is parsed: a region of an edited document (its indentation is the scanner's depth)
+  const whole = typeof text === 'string' ? text : text.text;
+  const refused = unparsableReason(includedRanges ? includedRanges.map(r => whole.slice(r.startIndex, r.endIndex)).join('\n') : whole);
+  if (refused) throw new ParseError(refused);
   const deadline = Date.now() + PARSE_TIMEOUT_MS;
-  const input = typeof text === 'string' ? text : (index: number) => text.text.slice(index);
-  const tree = parser.parse(input, oldTree ?? null, { progressCallback: () => Date.now() > deadline, includedRanges });
+  let tree: Tree | null;
+  try {
+    // a lone \r ends a line for Python (and for the editor's line numbers) but not for the grammar: it
+    // sees \n in its place, which keeps every offset
+    const input = typeof text === 'string' ? (LONE_CR.test(text) ? text.replace(LONE_CR_ALL, '\n') : text)
+      : (index: number) => { const rest = text.text.slice(index); return LONE_CR.test(rest) ? rest.replace(LONE_CR_ALL, '\n') : rest; };
+    tree = parser.parse(input, oldTree ?? null, { progressCallback: () => Date.now() > deadline, includedRanges });
+  } catch (e) {
+    if ((e as Error)?.name !== 'RuntimeError') throw e; // a WASM trap
+    renewParser(parser);
+    throw new ParseError(`the Python parser failed on this input (${(e as Error).message})`);
+  }
   if (!tree) throw new ParseError(`parse gave up after ${PARSE_TIMEOUT_MS} ms`);
   return tree;
 }

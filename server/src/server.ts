@@ -32,8 +32,11 @@ export interface Settings {
 }
 const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles', severity: {}, testFiles: [] };
 export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
-/** files analysed between yields to the event loop during a scan (requests are served in between) */
+/** files analysed between progress reports during a scan */
 const SCAN_SLICE = 16;
+/** the longest a scan runs before it yields to the event loop, so requests are served in between:
+ * each message takes one turn of the loop, and 16 files can take a second on a busy machine */
+const SCAN_SLICE_MS = 25;
 
 /**
  * What a diagnostic carries so that code actions need no server state (ruff's approach). Edits are
@@ -83,7 +86,8 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     canWatchFiles = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     canShowProgress = !!params.capabilities.window?.workDoneProgress;
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
-    workspaceRoots = folders.map(uriPath).filter((p): p is string => p !== null);
+    // only file: folders are on this disk: a virtual one (vscode-vfs://) is known by its open documents alone
+    workspaceRoots = folders.filter(isFileUri).map(uriPath).filter((p): p is string => p !== null);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -115,7 +119,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     connection.languages.diagnostics.refresh().catch(() => undefined);
     // closed files: a changed test module is analysed again; a deleted one loses its diagnostics; a
     // change anywhere else (settings, a base class, conftest.py, configuration) can affect them all
-    const files = changes.map(c => ({ file: uriPath(c.uri), deleted: c.type === 3 }));
+    const files = changes.filter(c => isFileUri(c.uri)).map(c => ({ file: uriPath(c.uri), deleted: c.type === 3 }));
     for (const { file, deleted } of files) {
       if (deleted && file) { const uri = pathToFileURL(file).href; if (pushed.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] }); }
     }
@@ -149,15 +153,16 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const files = only ?? workspaceRoots.flatMap((root, i) => walkTestFiles(root, () => undefined, f => configWith(f, rootSettings[i]!).isTestFile(f)));
     const progress = canShowProgress && files.length > 1 ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin('Crosstalk', 0, title, true);
-    let findingCount = 0, done = 0;
+    let findingCount = 0, done = 0, slice = Date.now();
     try {
       for (const file of files) {
         if (generation !== scanGeneration || progress?.token.isCancellationRequested) break;
         const uri = pathToFileURL(file).href;
         if (!documents.get(uri)) findingCount += analyseClosed(p, file, uri, await settingsFor(pathToFileURL(rootOf(file) ?? file).href));
-        if (++done % SCAN_SLICE === 0) {
-          progress?.report(Math.round((100 * done) / files.length), `${done} of ${files.length} test files`);
+        if (++done % SCAN_SLICE === 0) progress?.report(Math.round((100 * done) / files.length), `${done} of ${files.length} test files`);
+        if (Date.now() - slice >= SCAN_SLICE_MS) {
           await new Promise(resolve => setImmediate(resolve));
+          slice = Date.now();
         }
       }
     } finally {
@@ -260,7 +265,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     lintCache.delete(d.uri);
     settingsCache.delete(d.uri);
     const file = uriPath(d.uri);
-    if (file && d.uri.startsWith('file:')) void scanIfWorkspaceScope([file]); // back on disk: pushed again in workspace scope
+    if (file && isFileUri(d.uri)) void scanIfWorkspaceScope([file]); // back on disk: pushed again in workspace scope
   });
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
@@ -289,7 +294,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
     const file = uriPath(uri) ?? uri;
     const config = configWith(file, settings);
     if (!settings.enable || !config.isTestFile(file)) return null;
-    const project = uri.startsWith('file:') ? projectFor(file) : null;
+    const project = isFileUri(uri) ? projectFor(file) : null;
     return {
       rules: config.rulesFor(file, { select: settings.select ?? [], ignore: settings.ignore ?? [] }),
       severity: { ...config.config.severity, ...settings.severity },
@@ -408,7 +413,8 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
       }
     }
     if (changes.length === 0) {
-      void connection.window.showInformationMessage('Crosstalk: every test already has its own cache (or no pytest project was found).');
+      // typed void, but sent as a request the client may not implement: a rejection must not go unhandled
+      void Promise.resolve(connection.window.showInformationMessage('Crosstalk: every test already has its own cache (or no pytest project was found).') as unknown).catch(() => undefined);
       return null;
     }
     await connection.workspace.applyEdit({ label: 'Isolate the Django cache for every test', edit: projectWideEdit(changes, 'Isolate the Django cache for every test') });
@@ -416,6 +422,7 @@ export function startServer(connection: Connection, options: { wasmDir?: string 
   });
 
   connection.onShutdown(() => {
+    scanGeneration++; // a running scan stops at its next file
     documents.dispose();
     for (const p of projects.values()) p.dispose();
   });
@@ -509,6 +516,9 @@ function minimalEdit(doc: TextDocument, before: string, after: string): TextEdit
   while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
   return toTextEdit(doc, { start, end: before.length - end, text: after.slice(start, after.length - end) });
 }
+
+/** Only `file:` URIs name files on this disk; anything else (vscode-vfs:, untitled:) is analysed from its text. */
+const isFileUri = (uri: string) => uri.startsWith('file:');
 
 /** The file-system path of a `file:` URI; for other schemes the URI's path (test-file patterns still apply). */
 function uriPath(uri: string): string | null {

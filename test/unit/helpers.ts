@@ -1,10 +1,15 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/lint';
 import { getParser, parse } from '../../server/src/parser';
 import { walk } from '../../server/src/syntax';
 
-/** The repository root (tests run from test/out/unit). */
-export const ROOT = path.resolve(__dirname, '../../..');
+/** The repository root: tests run bundled from test/out/unit, or file by file from test/out/cov/test/unit (coverage). */
+export const ROOT = (() => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 export const parser = () => getParser(__dirname);
 
 export async function lintText(text: string, options: LintOptions = {}): Promise<Finding[]> {

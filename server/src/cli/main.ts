@@ -143,6 +143,7 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
     let stat: fs.Stats;
     try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
     if (stat.isDirectory()) files.push(...walkTestFiles(path.resolve(p), problem, f => opts.config.isTestFile(f)));
+    else if (!stat.isFile()) problem(path.resolve(p), 'not a regular file'); // a FIFO or a device would block the read forever
     else if (!opts.testFilesOnly || opts.config.isTestFile(path.resolve(p))) files.push(path.resolve(p));
   }
   const unique = [...new Set(files)];

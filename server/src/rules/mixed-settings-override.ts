@@ -2,7 +2,7 @@ import { insertBefore } from '../edits';
 import { Edit, Fix } from '../fix';
 import type { Node } from '../parser';
 import { createRule, type RuleContext, type Listeners } from '../rule';
-import { bodyStatements, defName, parameterNames, walk } from '../syntax';
+import { afterLineBreak, bodyStatements, defName, lineEndOf, lineStartOf, parameterNames, walk } from '../syntax';
 
 const OVERRIDES = ['django.test.override_settings', 'django.test.modify_settings'];
 
@@ -86,8 +86,8 @@ function moveIntoFixture(ctx: RuleContext, fn: Node, decorator: Node): Fix | nul
   // the `@...` line(s): from the decorator node's start (the @) to the next line
   const at = decorator.parent!; // the `decorator` node
   const { text } = ctx.file;
-  const lineStart = text.lastIndexOf('\n', at.startIndex - 1) + 1;
-  const lineEnd = text.indexOf('\n', at.endIndex) + 1;
+  const lineStart = lineStartOf(text, at.startIndex);
+  const lineEnd = afterLineBreak(text, lineEndOf(text, at.endIndex));
   const assignments = args.map(a => `settings.${a.childForFieldName('name')!.text} = ${a.childForFieldName('value')!.text}`);
   return Fix.unsafe('Move the overrides into the settings fixture', [
     Edit.replace(lineStart, lineEnd, ''),

@@ -26,7 +26,7 @@ const SHELL_CALLS = new Set([
 const CALLEES = new Set([...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_METHODS));
 const TMP_PATH = /^\/tmp(\/|$)/;
 /** `/tmp` as a path token anywhere in a shell command */
-const ARGUMENT_TYPES = new Set(['string', 'identifier', 'lambda']);
+const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'lambda']);
 const STRING = new Set(['string']);
 const TMP_IN_SHELL = /(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/;
 
@@ -93,6 +93,12 @@ export default createRule({
         if (!args) return;
         const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
         walk(args, n => {
+          // "/tmp" "/x": one path, which only its first piece starts (a shell command: any piece)
+          if (n.type === 'concatenated_string' && !shell) {
+            const first = n.firstNamedChild;
+            if (first?.type === 'string' && pattern.test(leadingText(first))) report(first, call, shell);
+            return false;
+          }
           if (n.type === 'string') {
             if (pattern.test(leadingText(n))) report(n, call, shell);
             return false;
@@ -147,7 +153,9 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
     const edits = addParameter(ctx, test, 'tmp_path');
     let replacement: string;
     const path = TMP_PATH.exec(content);
-    if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\')) {
+    // a piece of "a" "b" must stay a string literal: an f-string, never an expression
+    const piece = str.parent?.type === 'concatenated_string';
+    if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\') && !piece) {
       const rest = content.slice(path[0].length);
       replacement = rest ? `str(tmp_path / ${quote}${rest}${quote})` : 'str(tmp_path)';
     } else {
@@ -156,7 +164,7 @@ function tmpFix(ctx: RuleContext, str: Node): Fix | null {
     }
     return Fix.unsafe('Use the test\'s own tmp_path', [...edits, Edit.replace(str.startIndex, str.endIndex, replacement)]);
   }
-  if (prefix === '' && /^\/tmp\/?$/.test(content)) {
+  if (prefix === '' && /^\/tmp\/?$/.test(content) && str.parent?.type !== 'concatenated_string') {
     const { expr, edits } = importModule(ctx, 'tempfile');
     return Fix.unsafe('Use tempfile.gettempdir()', [...edits, Edit.replace(str.startIndex, str.endIndex, `${expr}.gettempdir()`)]);
   }

@@ -36,6 +36,25 @@ async function applyQuickFix(uri, code, title) {
   return diag;
 }
 
+/** A read-only file system in memory, standing in for a virtual workspace's provider (GitHub's vscode-vfs). */
+class MemoryFs {
+  constructor(files) { this.files = files; this.onDidChangeFile = new vscode.EventEmitter().event; }
+  watch() { return new vscode.Disposable(() => {}); }
+  stat(uri) {
+    const file = this.files.get(uri.path);
+    if (file) return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: file.length };
+    if ([...this.files.keys()].some(p => p.startsWith(`${uri.path.replace(/\/$/, '')}/`))) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+    throw vscode.FileSystemError.FileNotFound(uri);
+  }
+  readDirectory() { return []; }
+  readFile(uri) { const file = this.files.get(uri.path); if (!file) throw vscode.FileSystemError.FileNotFound(uri); return file; }
+  createDirectory() { throw vscode.FileSystemError.NoPermissions('read-only'); }
+  writeFile() { throw vscode.FileSystemError.NoPermissions('read-only'); }
+  delete() { throw vscode.FileSystemError.NoPermissions('read-only'); }
+  rename() { throw vscode.FileSystemError.NoPermissions('read-only'); }
+}
+let virtualFs;
+
 const tests = {
   async 'XT001 on a DRF throttling test, fixed with @override_settings(CACHES=...)'() {
     const { uri, doc } = await open('tests/test_throttling.py');
@@ -79,6 +98,17 @@ const tests = {
     }
     assert.ok(await vscode.workspace.applyEdit(edit));
     await poll('XT001 to disappear once the base (tests/base.py) isolates the cache', () => diagnostics(uri, 'XT001').length === 0);
+  },
+
+  async 'a virtual document (vscode-vfs://, a repository opened without a clone) is analysed from its text'() {
+    const uri = vscode.Uri.parse('vscode-vfs://crosstalk-e2e/tests/test_virtual.py');
+    virtualFs ??= vscode.workspace.registerFileSystemProvider('vscode-vfs', new MemoryFs(new Map([[uri.path,
+      Buffer.from('import os\n\n\ndef test_listing():\n    assert os.listdir("/tmp") == []\n')]])), { isCaseSensitive: true });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    assert.equal(doc.languageId, 'python');
+    const [diag] = await poll('XT020 on the virtual document', () => { const d = diagnostics(uri, 'XT020'); return d.length && d; });
+    assert.equal(diag.range.start.line, 4);
   },
 
   async 'XT003: one autouse fixture in conftest.py isolates every test of the project'() {
