@@ -54,6 +54,13 @@ function span(node: Node): Span {
   };
 }
 
+/** `part` of `node`'s first line, its columns counted from the node's. */
+function partOf(node: Node, part: { start: number; end: number }): Span {
+  const { row, column } = node.startPosition;
+  const col = (offset: number) => column + offset - node.startIndex;
+  return { start: part.start, end: part.end, startPos: { line: row, character: col(part.start) }, endPos: { line: row, character: col(part.end) } };
+}
+
 interface Candidate { finding: Finding; suppressed: boolean }
 
 /** Runs `rules` over a parsed file. Findings are sorted by position; suppressed ones are dropped. */
@@ -183,7 +190,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions =
   };
   const fresh: Candidate[][] = units.map(() => []);
   for (const { rule, report, unit } of reports) {
-    const s = span(report.node);
+    const s = report.part ? partOf(report.node, report.part) : span(report.node);
     const line = noqaOn(s.startPos.line, s.start);
     const { lineText, lineEnd } = lineAt(text, s.start);
     fresh[unit]!.push({

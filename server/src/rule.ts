@@ -35,6 +35,8 @@ export interface Report {
   related?: Related[];
   /** this finding's severity when it differs from the rule's default (LocMemCache: information) */
   severity?: Severity;
+  /** a part of `node`'s first line (offsets) to flag instead of the whole node: one code in a comment */
+  part?: { start: number; end: number };
 }
 
 export interface FileFacts {

@@ -234,9 +234,11 @@ export class PropertyChecker {
       if (after === text) { report(f, 'effect', `the fix "${f.fix.title}" changes nothing`); continue; }
       checkResult(f, after, f.fix.edits);
       if (limits.layoutOnly) continue;
-      // applying the same fix again changes nothing: the finding is gone, or its fix is now a no-op
+      // applying the same fix again changes nothing: the finding is gone, or its fix is now a no-op (the
+      // same finding: rule, place and message; another at that place, such as the next unknown code of
+      // a noqa list moving up into the removed one's, is another finding)
       const at = mapOffset(f.start, f.fix.edits);
-      const again = this.lint(after, { ...options, rules: [f.rule] }).find(g => g.rule.id === f.rule.id && g.start === at && g.fix && isLocal(g.fix));
+      const again = this.lint(after, { ...options, rules: [f.rule] }).find(g => g.rule.id === f.rule.id && g.start === at && g.message === f.message && g.fix && isLocal(g.fix));
       if (again && applyFixes(after, [again.fix!]).text !== after) report(f, 'idempotent', `after "${f.fix.title}", the same finding offers "${again.fix!.title}" again`);
     }
 

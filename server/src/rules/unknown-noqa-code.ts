@@ -53,6 +53,7 @@ export default createRule({
           const near = closest(code, rules);
           ctx.report({
             node,
+            part: { start, end },
             message: `# noqa: ${code} names no Crosstalk rule, so it suppresses nothing${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
             fix: removal(ctx.file.text, node.startIndex, node.endIndex, noqa, i, start, end),
           });
