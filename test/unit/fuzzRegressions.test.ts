@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { getParser, parse, ParseError } from '../../server/src/parser';
 import { MAX_INDENT_WIDTHS, unparsableReason } from '../../server/src/parseGuard';
+import { indentOf } from '../../server/src/syntax';
 import { analyse, checkWithCli, ServerTarget } from '../fuzz/targets';
 import { ROOT } from './helpers';
 
@@ -65,4 +66,14 @@ test('a WASM trap in the parser becomes a one-line ParseError and a fresh parser
   // any other error is not the parser's: it propagates as it is
   const failing = { ...trapping, parse() { throw new TypeError('not a trap'); } } as unknown as Parameters<typeof parse>[0];
   assert.throws(() => parse(failing, 'x = 1\n'), TypeError);
+});
+
+test('3 MB files stay linear: the guard and line starts scan a line, not the file (each took seconds)', () => {
+  const big = 'def test_x(self):\n    cache.set("k", 1)\n'.repeat(80_000); // 3.2 MB, no \r anywhere
+  let started = Date.now();
+  assert.equal(unparsableReason(big), null);
+  assert.ok(Date.now() - started < 1000, `the guard took ${Date.now() - started} ms`);
+  started = Date.now();
+  for (let i = 0; i < 2000; i++) assert.equal(indentOf(big, big.length - 10 - (i % 7)), '    ');
+  assert.ok(Date.now() - started < 1000, `2,000 line starts took ${Date.now() - started} ms`);
 });

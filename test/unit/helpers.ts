@@ -12,6 +12,19 @@ export const ROOT = (() => {
 })();
 export const parser = () => getParser(__dirname);
 
+/** kpi's hazard in brief: a Django test case that clears the shared cache and asserts a 429 (XT001 on line 5, XT002 on line 7). */
+export const KPI = `from django.core.cache import cache
+from django.test import TestCase
+
+
+class AliceApiTests(TestCase):
+    def setUp(self):
+        cache.clear()
+
+    def test_throttled(self):
+        self.assertEqual(self.client.get("/api/").status_code, 429)
+`;
+
 export async function lintText(text: string, options: LintOptions = {}): Promise<Finding[]> {
   const tree = parse(await parser(), text);
   try { return lint(tree, text, options); } finally { tree.delete(); }

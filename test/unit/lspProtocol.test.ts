@@ -13,20 +13,9 @@ import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Documents } from '../../server/src/documents';
 import { parse } from '../../server/src/parser';
-import { lintText, parser, ROOT } from './helpers';
+import { KPI, lintText, parser, ROOT } from './helpers';
 import { startClient, type TestClient } from './lspClient';
 
-const KPI = `from django.core.cache import cache
-from django.test import TestCase
-
-
-class AliceApiTests(TestCase):
-    def setUp(self):
-        cache.clear()
-
-    def test_throttled(self):
-        self.assertEqual(self.client.get("/api/").status_code, 429)
-`;
 
 let lsp: TestClient;
 const errors: string[] = [];

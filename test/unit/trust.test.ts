@@ -8,20 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT } from './helpers';
+import { KPI, ROOT } from './helpers';
 import { startClient, type TestClient } from './lspClient';
 
-const KPI = `from django.core.cache import cache
-from django.test import TestCase
-
-
-class AliceApiTests(TestCase):
-    def setUp(self):
-        cache.clear()
-
-    def test_throttled(self):
-        self.assertEqual(self.client.get("/api/").status_code, 429)
-`;
 
 let dir: string;
 let lsp: TestClient;
