@@ -101,7 +101,9 @@ export class Forest {
     const parseEnd = next ? lineEnd(text, nextStart) : text.length;
     if (this.trees().size >= MAX_TREES || !(regionStart < nextStart)) return this.reparse(parser, text);
     const region = parse(parser, this.live, null, [{ startIndex: regionStart, endIndex: parseEnd, startPosition: pointAt(regionStart), endPosition: pointAt(parseEnd) }]);
-    if (next && !region.rootNode.children.some(c => c?.startIndex === nextStart)) {
+    // broken code in the region: tree-sitter's error recovery may place it differently with less text
+    // after it, so while code is broken the document is parsed whole, as the CLI would
+    if (region.rootNode.hasError || (next && !region.rootNode.children.some(c => c?.startIndex === nextStart))) {
       region.delete();
       return this.reparse(parser, text);
     }
