@@ -1,7 +1,6 @@
 // What the fuzz suite feeds each file through, shared with the regression test of what it found
 // (test/unit/fuzzRegressions.test.ts): the analyser, the language server and the CLI. Each returns
 // the skip reasons it saw (each must be one line) and its problems: crashes, errors, broken properties.
-import { STATEMENT } from '../../server/src/forest';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -117,24 +116,14 @@ export class ServerTarget {
         await pull();
       }
       const final = await pull();
-      // the incrementally edited syntax must give what a fresh parse gives (unless the analysis gave up),
-      // outside broken code: the server re-parses only the statements an edit touched, and tree-sitter's
-      // error recovery may place broken code differently with less text after it
+      // the incrementally edited tree must give what a fresh parse gives (unless the analysis gave up)
       const gaveUp = this.logs.some(l => l.message.includes(uri));
       if (!gaveUp && report.problems.length === 0) {
         const text = doc.getText();
         const tree = parse(await getParser(this.wasmDir), text);
         let fresh;
-        const broken: [number, number][] = [];
-        try {
-          fresh = lint(tree, text, { moduleName: `tests.${name}` });
-          for (const n of tree.rootNode.children) {
-            if (n && (n.hasError || !STATEMENT.test(n.type)) && n.type !== 'comment') broken.push([n.startPosition.row, n.endPosition.row]);
-          }
-        } catch { fresh = null; } finally { tree.delete(); }
-        const clean = (line: number) => !broken.some(([a, b]) => a <= line && line <= b);
-        const got = final.filter(d => clean(d.range.start.line)).map(d => `${d.range.start.line}:${d.code}`).join(' ');
-        const want = fresh?.filter(f => clean(f.startPos.line)).map(f => `${f.startPos.line}:${f.rule.id}`).join(' ');
+        try { fresh = lint(tree, text, { moduleName: `tests.${name}` }); } catch { fresh = null; } finally { tree.delete(); }
+        const got = final.map(d => `${d.range.start.line}:${d.code}`).join(' '), want = fresh?.map(f => `${f.startPos.line}:${f.rule.id}`).join(' ');
         if (fresh && got !== want) report.problems.push(`lsp: incremental diagnostics [${got}] differ from a fresh analysis [${want}]`);
       }
     } finally {
