@@ -45,7 +45,10 @@ function importSites(ctx: RuleContext): ImportSites {
   // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
   let anchor: Node | undefined;
   let leading = true;
-  for (const stmt of tree.rootNode.namedChildren) {
+  // broken code after the imports can make the grammar wrap them in one top-level ERROR node: they
+  // are still the module's imports (a fix must merge into them, not add a second line)
+  const statements = tree.rootNode.namedChildren.flatMap(s => (s?.type === 'ERROR' ? s.namedChildren : [s]));
+  for (const stmt of statements) {
     if (!stmt || stmt.type === 'comment') continue;
     if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
       const module = stmt.childForFieldName('module_name')?.text;
