@@ -45,9 +45,12 @@ function importSites(ctx: RuleContext): ImportSites {
   // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
   let anchor: Node | undefined;
   let leading = true;
-  for (const { node: stmt, kind } of topLevel) {
-    if (kind === 'def') { leading = false; continue; }
-    if (kind === 'comment' || stmt.type === 'comment' || !stmt.isNamed) continue;
+  // broken code after the imports can make the grammar wrap them in one top-level ERROR node: they
+  // are still the module's imports (a fix must merge into them, not add a second line)
+  const statements = topLevel.flatMap(({ node, kind }) => (kind === 'def' ? [null] : kind === 'comment' ? [] : node.type === 'ERROR' ? node.namedChildren.filter((c): c is Node => c !== null) : [node]));
+  for (const stmt of statements) {
+    if (stmt === null) { leading = false; continue; } // a definition ends the leading imports
+    if (stmt.type === 'comment' || !stmt.isNamed) continue;
     if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
       const module = stmt.childForFieldName('module_name')?.text;
       if (module && !fromStatements.has(module)) fromStatements.set(module, stmt);
