@@ -83,6 +83,8 @@ function moveIntoFixture(ctx: RuleContext, fn: Node, decorator: Node): Fix | nul
   if (args.length === 0 || args.some(a => a.type !== 'keyword_argument')) return null;
   const first = bodyStatements(fn)[0];
   if (!first) return null;
+  // comments among the decorators: which line goes with which is a person's call (found by the fuzz suite)
+  if (ctx.defs.statement(fn).namedChildren.some(c => c?.type === 'comment')) return null;
   // the `@...` line(s): from the decorator node's start (the @) to the next line
   const at = decorator.parent!; // the `decorator` node
   const { text } = ctx.file;
