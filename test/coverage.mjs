@@ -19,7 +19,7 @@ await esbuild.build({
   outdir: OUT, outbase: '.', bundle: false, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning',
 });
 const wasm = [require.resolve('web-tree-sitter/web-tree-sitter.wasm'), join(dirname(require.resolve('tree-sitter-python/package.json')), 'tree-sitter-python.wasm')];
-for (const dir of [`${OUT}/test/unit`, `${OUT}/server/src`]) for (const f of wasm) copyFileSync(f, join(dir, f.split('/').pop()));
+for (const dir of [`${OUT}/test/unit`, `${OUT}/server/src/syntax`]) for (const f of wasm) copyFileSync(f, join(dir, f.split('/').pop()));
 
 const lines = process.env.COVERAGE_LINES ?? '90';
 const r = spawnSync('npx', ['c8', '--include', 'server/src/**', '--exclude-after-remap', '--reporter', 'text', '--reporter', 'text-summary', '--reporter', 'json-summary',

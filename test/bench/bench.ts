@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { decodeSource } from '../../server/src/files';
-import { getParser, parse } from '../../server/src/parser';
+import { decodeSource } from '../../server/src/project/files';
+import { getParser, parse } from '../../server/src/syntax/parser';
 import { startClient } from '../unit/lspClient';
 import { generateWorkspace, random, testModule, typingEdits } from './generate';
 

@@ -2,10 +2,10 @@
 // times from scratch (a didOpen), or with --edits re-parses and re-lints it after each of 300 typing
 // edits as the server does (forest + memo: what a keystroke costs the engine, without the protocol).
 import * as path from 'node:path';
-import { Forest } from '../../server/src/forest';
-import { lint } from '../../server/src/lint';
-import { getParser, parse } from '../../server/src/parser';
-import { LintMemo } from '../../server/src/units';
+import { Forest } from '../../server/src/syntax/forest';
+import { lint } from '../../server/src/engine/lint';
+import { getParser, parse } from '../../server/src/syntax/parser';
+import { LintMemo } from '../../server/src/engine/units';
 import { random, testModule, typingEdits } from './generate';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };

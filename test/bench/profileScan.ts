@@ -2,9 +2,9 @@
 // one thread, for a CPU profile of the scan (what dominates beyond the parse).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeSource } from '../../server/src/files';
-import { lint } from '../../server/src/lint';
-import { getParser, parse } from '../../server/src/parser';
+import { decodeSource } from '../../server/src/project/files';
+import { lint } from '../../server/src/engine/lint';
+import { getParser, parse } from '../../server/src/syntax/parser';
 
 function pyFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isTestFile } from '../../server/src/files';
+import { isTestFile } from '../../server/src/project/files';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 

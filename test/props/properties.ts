@@ -5,13 +5,13 @@
 // and blank lines above a definition, and keep the file's line endings and tab indentation.
 // Pure functions over text: the unit tests run them on the fixtures, test/props/run.ts on corpora.
 import type { Parser } from 'web-tree-sitter';
-import { applyFileEdits, applyFixes, isLocal, type Edit } from '../../server/src/fix';
-import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/lint';
-import { Definitions } from '../../server/src/defs';
-import { nodesOfTypes, parse, type Node, type Tree } from '../../server/src/parser';
-import type { ProjectView, ReadFile } from '../../server/src/project';
-import type { Rule } from '../../server/src/rule';
-import { eolOf } from '../../server/src/syntax';
+import { applyFileEdits, applyFixes, isLocal, type Edit } from '../../server/src/engine/fix';
+import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/engine/lint';
+import { Definitions } from '../../server/src/analysis/defs';
+import { nodesOfTypes, parse, type Node, type Tree } from '../../server/src/syntax/parser';
+import type { ProjectView, ReadFile } from '../../server/src/project/project';
+import type { Rule } from '../../server/src/engine/rule';
+import { eolOf } from '../../server/src/syntax/nodes';
 
 /**
  * The project around a file: how to read its other files, its view, and a view of it with some files

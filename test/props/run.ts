@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeSource, moduleName } from '../../server/src/files';
-import type { LintOptions } from '../../server/src/lint';
-import { getParser, ParseError } from '../../server/src/parser';
-import { findProjectRoot, Project, viewFor } from '../../server/src/project';
+import { decodeSource, moduleName } from '../../server/src/project/files';
+import type { LintOptions } from '../../server/src/engine/lint';
+import { getParser, ParseError } from '../../server/src/syntax/parser';
+import { findProjectRoot, Project, viewFor } from '../../server/src/project/project';
 import { cpythonTests, debianDjango, extraCorpus, optionValues, repoFixtures, ROOT, type Source } from './corpus';
 import { runPool, serveTasks } from './pool';
 import { PropertyChecker, toTabs, type ProjectContext, type Violation } from './properties';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../server/src/cli/main';
-import { parseConfig, ResolvedConfig } from '../../server/src/config';
+import { parseConfig, ResolvedConfig } from '../../server/src/project/config';
 
 const GOOD = `[project]
 name = "shop"

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { renderRuleDoc } from '../../server/src/ruleDocs';
+import { renderRuleDoc } from '../../server/src/engine/ruleDocs';
 import { rules } from '../../server/src/rules';
 import { ROOT } from './helpers';
 

@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { getParser, parse, ParseError } from '../../server/src/parser';
-import { MAX_INDENT_WIDTHS, unparsableReason } from '../../server/src/parseGuard';
-import { indentOf } from '../../server/src/syntax';
+import { getParser, parse, ParseError } from '../../server/src/syntax/parser';
+import { MAX_INDENT_WIDTHS, unparsableReason } from '../../server/src/syntax/parseGuard';
+import { indentOf } from '../../server/src/syntax/nodes';
 import { analyse, checkWithCli, ServerTarget } from '../fuzz/targets';
 import { ROOT } from './helpers';
 

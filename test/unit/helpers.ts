@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/lint';
-import { getParser, parse } from '../../server/src/parser';
-import { walk } from '../../server/src/syntax';
+import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/engine/lint';
+import { getParser, parse } from '../../server/src/syntax/parser';
+import { walk } from '../../server/src/syntax/nodes';
 
 /** The repository root: tests run bundled from test/out/unit, or file by file from test/out/cov/test/unit (coverage). */
 export const ROOT = (() => {

@@ -5,10 +5,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { lint, type Finding } from '../../server/src/lint';
-import { Forest, STATEMENT } from '../../server/src/forest';
-import { parse, type Node } from '../../server/src/parser';
-import { LintMemo } from '../../server/src/units';
+import { lint, type Finding } from '../../server/src/engine/lint';
+import { Forest, STATEMENT } from '../../server/src/syntax/forest';
+import { parse, type Node } from '../../server/src/syntax/parser';
+import { LintMemo } from '../../server/src/engine/units';
 import { random, testModule } from '../bench/generate';
 import { parser, ROOT } from './helpers';
 

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { createConnection } from 'vscode-languageserver/node';
-import { startServer } from '../../server/src/server';
+import { startServer } from '../../server/src/lsp/server';
 
 export interface TestClient {
   rpc: MessageConnection;

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Documents } from '../../server/src/documents';
-import { parse } from '../../server/src/parser';
+import { Documents } from '../../server/src/lsp/documents';
+import { parse } from '../../server/src/syntax/parser';
 import { KPI, lintText, parser, ROOT } from './helpers';
 import { startClient, type TestClient } from './lspClient';
 

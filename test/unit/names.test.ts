@@ -1,10 +1,10 @@
 // What a name means: imports, aliases, module imports, and the scopes that shadow them.
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Definitions } from '../../server/src/defs';
-import { Names } from '../../server/src/names';
-import { parse, type Node } from '../../server/src/parser';
-import { walk } from '../../server/src/syntax';
+import { Definitions } from '../../server/src/analysis/defs';
+import { Names } from '../../server/src/analysis/names';
+import { parse, type Node } from '../../server/src/syntax/parser';
+import { walk } from '../../server/src/syntax/nodes';
 import { fixText, lintText, parser } from './helpers';
 
 /** The resolution of every `probe(<expr>)` argument in `source`, in order. */

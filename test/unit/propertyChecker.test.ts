@@ -2,9 +2,9 @@
 // each kind of broken fix: a rule made here offers one deliberately broken fix per property.
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Edit, Fix } from '../../server/src/fix';
-import type { Node } from '../../server/src/parser';
-import { createRule, type RuleContext } from '../../server/src/rule';
+import { Edit, Fix } from '../../server/src/engine/fix';
+import type { Node } from '../../server/src/syntax/parser';
+import { createRule, type RuleContext } from '../../server/src/engine/rule';
 import { mapOffset, PropertyChecker, toTabs } from '../props/properties';
 import { parser } from './helpers';
 

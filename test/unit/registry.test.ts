@@ -18,7 +18,7 @@ test('ids are unique XTnnn codes and names are kebab-case, sorted by id', () => 
 });
 
 test('each rule lives in rules/<name>.ts, and every rule module is registered', () => {
-  const files = fs.readdirSync(path.join(ROOT, 'server/src/rules')).filter(f => f !== 'index.ts').map(f => f.replace(/\.ts$/, ''));
+  const files = fs.readdirSync(path.join(ROOT, 'server/src/rules')).filter(f => f.endsWith('.ts') && f !== 'index.ts').map(f => f.replace(/\.ts$/, ''));
   const fixtures = fs.readdirSync(path.join(ROOT, 'test/fixtures/rules')).map(f => f.replace(/(@[\w-]+)?(\.fixed)?\.py$/, ''));
   assert.deepEqual([...new Set(fixtures)].sort(), rules.map(r => r.name).sort(), 'every fixture belongs to a rule');
   assert.deepEqual(files.sort(), rules.map(r => r.name).sort());

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { MAX_FILE_CHARS, ParseError } from '../../server/src/parser';
+import { MAX_FILE_CHARS, ParseError } from '../../server/src/syntax/parser';
 import { fixText, lintText, ROOT } from './helpers';
 
 const KPI = fs.readFileSync(path.join(ROOT, 'test/fixtures/incidents/kpi/before/test_throttling.py'), 'utf8');

@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { applyFileEdits, type Edit } from '../../server/src/fix';
-import type { LintOptions } from '../../server/src/lint';
-import { Project, viewFor } from '../../server/src/project';
+import { applyFileEdits, type Edit } from '../../server/src/engine/fix';
+import type { LintOptions } from '../../server/src/engine/lint';
+import { Project, viewFor } from '../../server/src/project/project';
 import { rules } from '../../server/src/rules';
 import { expectations, fixText, found, lintText, parser, ROOT, syntaxErrors } from './helpers';
 

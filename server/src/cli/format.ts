@@ -2,8 +2,8 @@
 // GitHub Actions workflow commands for annotations on a pull request.
 import { relative } from 'path';
 import type * as sarif from 'sarif';
-import type { Finding } from '../lint';
-import type { Rule, Severity } from '../rule';
+import type { Finding } from '../engine/lint';
+import type { Rule, Severity } from '../engine/rule';
 
 export interface FileResult { file: string; text: string; findings: Finding[] }
 

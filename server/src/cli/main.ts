@@ -3,15 +3,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { defaultConfig, formatProblem, parseConfig, ResolvedConfig, type Config } from '../config';
+import { defaultConfig, formatProblem, parseConfig, ResolvedConfig, type Config } from '../project/config';
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 import * as os from 'os';
 import type { Parser } from 'web-tree-sitter';
-import { applyFileEdits, isLocal } from '../fix';
-import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../files';
-import { fixAll, lint, type Finding } from '../lint';
-import { getParser, parse } from '../parser';
-import { findProjectRoot, Project, viewFor } from '../project';
+import { applyFileEdits, isLocal } from '../engine/fix';
+import { decodeSource, encodeSource, moduleName, walkTestFiles } from '../project/files';
+import { fixAll, lint, type Finding } from '../engine/lint';
+import { getParser, parse } from '../syntax/parser';
+import { findProjectRoot, Project, viewFor } from '../project/project';
 import { rules as allRules } from '../rules';
 import { formatGithub, formatJson, formatSarif, formatText, type FileResult } from './format';
 

@@ -1,6 +1,6 @@
 // The only module that touches the Node transport: the client starts this over IPC.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { startServer } from '../server';
+import { startServer } from '../lsp/server';
 
 const connection = createConnection(ProposedFeatures.all);
 // Node ends the process on an unhandled rejection, and the editor would lose its server for a

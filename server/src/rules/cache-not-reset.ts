@@ -1,8 +1,8 @@
-import { exposure, findCacheUse, mayUseCache } from '../djangoCache';
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import type { ProjectView } from '../project';
-import { createRule, type Listeners, type RuleContext } from '../rule';
+import { exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import type { ProjectView } from '../project/project';
+import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 
 export const FIXTURE_NAME = '_crosstalk_isolated_cache';
 

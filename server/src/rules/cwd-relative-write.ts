@@ -1,8 +1,8 @@
-import { addParameter } from '../edits';
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
-import { keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax';
+import { addParameter } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext } from '../engine/rule';
+import { keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax/nodes';
 
 /** calls that create or write the path in their first argument */
 const WRITERS = new Set(['os.makedirs', 'os.mkdir', 'shutil.copytree', 'shutil.make_archive']);

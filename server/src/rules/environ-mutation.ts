@@ -1,9 +1,9 @@
-import { addDecorator, addParameter, removeStatement } from '../edits';
-import { Edit, Fix } from '../fix';
-import { importName } from '../imports';
-import type { Node } from '../parser';
-import { createRule, type RuleContext, type Listeners } from '../rule';
-import { isConstant, walk } from '../syntax';
+import { addDecorator, addParameter, removeStatement } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import { importName } from '../engine/imports';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { isConstant, walk } from '../syntax/nodes';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;

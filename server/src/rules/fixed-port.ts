@@ -1,7 +1,7 @@
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule } from '../rule';
-import { bodyStatements, keywordArgument, positionalArguments, stringValue } from '../syntax';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule } from '../engine/rule';
+import { bodyStatements, keywordArgument, positionalArguments, stringValue } from '../syntax/nodes';
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */

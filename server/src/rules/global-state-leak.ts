@@ -1,8 +1,8 @@
-import { addParameter, insertAfter, insertBefore, statementOf } from '../edits';
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
-import { isConstant, parameterNames, positionalArguments } from '../syntax';
+import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext } from '../engine/rule';
+import { isConstant, parameterNames, positionalArguments } from '../syntax/nodes';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {

@@ -1,6 +1,6 @@
-import { nodesOfTypes, type Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
-import { keywordArgument, stringValue, walk } from '../syntax';
+import { nodesOfTypes, type Node } from '../syntax/parser';
+import { createRule, type RuleContext } from '../engine/rule';
+import { keywordArgument, stringValue, walk } from '../syntax/nodes';
 
 const LOOKUPS = new Set(['get', 'filter', 'exclude', 'get_or_create', 'update_or_create', 'in_bulk', 'get_object_or_404', 'get_list_or_404']);
 const KEY = /^(pk|id|[a-z_]+_id|[a-z_]+__pk|[a-z_]+__id)$/;

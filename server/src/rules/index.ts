@@ -1,5 +1,5 @@
 // The registry: an explicit, sorted list (the server is bundled, so nothing scans the filesystem).
-import type { Rule } from '../rule';
+import type { Rule } from '../engine/rule';
 import cacheNotReset from './cache-not-reset';
 import cwdRelativeWrite from './cwd-relative-write';
 import environMutation from './environ-mutation';

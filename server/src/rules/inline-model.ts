@@ -1,9 +1,9 @@
-import { addDecorator } from '../edits';
-import { Fix } from '../fix';
-import { importName } from '../imports';
-import type { Node } from '../parser';
-import { createRule, type RuleContext, type Listeners } from '../rule';
-import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax';
+import { addDecorator } from '../engine/edits';
+import { Fix } from '../engine/fix';
+import { importName } from '../engine/imports';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax/nodes';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
 const UNREGISTER_TYPES = new Set(['delete_statement', 'call']);

@@ -1,8 +1,8 @@
-import { insertBefore } from '../edits';
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type RuleContext, type Listeners } from '../rule';
-import { afterLineBreak, bodyStatements, defName, lineEndOf, lineStartOf, parameterNames, walk } from '../syntax';
+import { insertBefore } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { afterLineBreak, bodyStatements, defName, lineEndOf, lineStartOf, parameterNames, walk } from '../syntax/nodes';
 
 const OVERRIDES = ['django.test.override_settings', 'django.test.modify_settings'];
 

@@ -1,5 +1,5 @@
-import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from '../djangoCache';
-import { createRule } from '../rule';
+import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
+import { createRule } from '../engine/rule';
 
 export default createRule({
   id: 'XT002',

@@ -1,7 +1,7 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from '../djangoCache';
-import type { Node } from '../parser';
-import { createRule, type Related, type RuleContext } from '../rule';
-import { defName } from '../syntax';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
+import type { Node } from '../syntax/parser';
+import { createRule, type Related, type RuleContext } from '../engine/rule';
+import { defName } from '../syntax/nodes';
 
 export default createRule({
   id: 'XT001',

@@ -1,9 +1,9 @@
-import { Edit, Fix } from '../fix';
-import { addParameter } from '../edits';
-import { importModule } from '../imports';
-import type { Node } from '../parser';
-import { createRule, type RuleContext, type Listeners } from '../rule';
-import { bodyStatements, stringContentText, stringValue, walk } from '../syntax';
+import { Edit, Fix } from '../engine/fix';
+import { addParameter } from '../engine/edits';
+import { importModule } from '../engine/imports';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { bodyStatements, stringContentText, stringValue, walk } from '../syntax/nodes';
 
 const PATH_CALLS = new Set([
   'io.open', 'os.open', 'os.remove', 'os.unlink', 'os.rmdir', 'os.removedirs', 'os.listdir', 'os.scandir',

@@ -1,6 +1,6 @@
-import { Edit, Fix } from '../fix';
-import { noqaCodes } from '../noqa';
-import { createRule, type Rule } from '../rule';
+import { Edit, Fix } from '../engine/fix';
+import { noqaCodes } from '../engine/noqa';
+import { createRule, type Rule } from '../engine/rule';
 import { rules } from './index';
 
 /** Codes one edit away from `code` (a typo: XT01 for XT010, XT100 for XT010 is two, so not offered). */

@@ -1,7 +1,7 @@
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type RuleContext, type Listeners } from '../rule';
-import { bodyStatements, defName, positionalArguments } from '../syntax';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { bodyStatements, defName, positionalArguments } from '../syntax/nodes';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */

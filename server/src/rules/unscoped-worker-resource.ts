@@ -1,9 +1,9 @@
-import { addParameter } from '../edits';
-import { Edit, Fix } from '../fix';
-import { importModule } from '../imports';
-import type { Node } from '../parser';
-import { createRule, type Listeners, type RuleContext } from '../rule';
-import { stringContentText, stringValue, walk } from '../syntax';
+import { addParameter } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import { importModule } from '../engine/imports';
+import type { Node } from '../syntax/parser';
+import { createRule, type Listeners, type RuleContext } from '../engine/rule';
+import { stringContentText, stringValue, walk } from '../syntax/nodes';
 
 /** Anything that names the xdist worker: a file that mentions one of these scopes its resources. */
 const WORKER = /worker_id|PYTEST_XDIST_WORKER|workerinput|slaveinput|TEST_RUNNER_WORKER|xdist/;

@@ -1,8 +1,8 @@
-import { insertAfter } from '../edits';
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type RuleContext } from '../rule';
-import { bodyStatements, indentOf, walk } from '../syntax';
+import { insertAfter } from '../engine/edits';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type RuleContext } from '../engine/rule';
+import { bodyStatements, indentOf, walk } from '../syntax/nodes';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
 

@@ -1,7 +1,7 @@
-import { Edit, Fix } from '../fix';
-import { importName } from '../imports';
-import type { Node } from '../parser';
-import { createRule } from '../rule';
+import { Edit, Fix } from '../engine/fix';
+import { importName } from '../engine/imports';
+import type { Node } from '../syntax/parser';
+import { createRule } from '../engine/rule';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
 const TIMEDELTA_UNIT: Record<string, string> = { microsecond: 'microseconds', second: 'seconds', minute: 'minutes', hour: 'hours', day: 'days' };

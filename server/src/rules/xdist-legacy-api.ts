@@ -1,7 +1,7 @@
-import { Edit, Fix } from '../fix';
-import type { Node } from '../parser';
-import { createRule, type Listeners } from '../rule';
-import { parameterIdentifier, stringValue, walk } from '../syntax';
+import { Edit, Fix } from '../engine/fix';
+import type { Node } from '../syntax/parser';
+import { createRule, type Listeners } from '../engine/rule';
+import { parameterIdentifier, stringValue, walk } from '../syntax/nodes';
 
 /** Removed in pytest-xdist 2.0, and what replaced each. */
 const NAMES = new Set(['identifier', 'string']);

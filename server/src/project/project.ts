@@ -3,11 +3,11 @@
 // autouse fixtures of conftest.py files. Anything computed or unreadable is "unknown", with a reason.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { Definitions } from './defs';
-import { absoluteModule, Names } from './names';
-import { Testing } from './testing';
-import { parse, type Node } from './parser';
-import { stringValue } from './syntax';
+import { Definitions } from '../analysis/defs';
+import { absoluteModule, Names } from '../analysis/names';
+import { Testing } from '../analysis/testing';
+import { parse, type Node } from '../syntax/parser';
+import { stringValue } from '../syntax/nodes';
 
 export type Backend = 'cross-process' | 'per-process' | 'none';
 export interface Located { file: string; line: number; character: number }

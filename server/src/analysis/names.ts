@@ -1,8 +1,8 @@
 // What a name means in a file: imports and aliases resolved to canonical qualified names, with
 // Python's scoping (a parameter, local or class attribute of the same name shadows the import).
 import type { Definitions } from './defs';
-import { nodesOfTypes, type Node } from './parser';
-import { parameterIdentifier, walk } from './syntax';
+import { nodesOfTypes, type Node } from '../syntax/parser';
+import { parameterIdentifier, walk } from '../syntax/nodes';
 
 /** Re-exports: every spelling on the left means the name on the right. Longest prefix wins. */
 const CANONICAL: ReadonlyArray<[string, string]> = [

@@ -1,12 +1,12 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
-import { addDecorator } from './edits';
-import { Fix } from './fix';
-import { importName } from './imports';
-import type { Node } from './parser';
-import type { Backend, Located, ThrottleFacts } from './project';
-import type { RuleContext } from './rule';
-import { defName, stringValue, walk } from './syntax';
+import { addDecorator } from '../../engine/edits';
+import { Fix } from '../../engine/fix';
+import { importName } from '../../engine/imports';
+import type { Node } from '../../syntax/parser';
+import type { Backend, Located, ThrottleFacts } from '../../project/project';
+import type { RuleContext } from '../../engine/rule';
+import { defName, stringValue, walk } from '../../syntax/nodes';
 
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;

@@ -7,19 +7,19 @@ import {
   CodeActionKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, MarkupKind, TextDocumentSyncKind, type CodeAction,
   type Connection, type Diagnostic, type InitializeResult, type Position, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver';
-import { defaultConfig, parseConfig, ResolvedConfig, severityTable } from './config';
+import { defaultConfig, parseConfig, ResolvedConfig, severityTable } from '../project/config';
 import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
-import { conftestFix } from './rules/cache-not-reset';
+import { conftestFix } from '../rules/cache-not-reset';
 import { Documents, type OpenDocument } from './documents';
-import { decodeSource, moduleName, walkTestFiles } from './files';
-import { isLocal, type Edit } from './fix';
-import { fixAll, lint, type Finding, type LintOptions } from './lint';
-import { findProjectRoot, Project, viewFor } from './project';
+import { decodeSource, moduleName, walkTestFiles } from '../project/files';
+import { isLocal, type Edit } from '../engine/fix';
+import { fixAll, lint, type Finding, type LintOptions } from '../engine/lint';
+import { findProjectRoot, Project, viewFor } from '../project/project';
 import type { Parser } from 'web-tree-sitter';
-import { getParser, parse } from './parser';
-import type { Rule, Severity } from './rule';
-import { renderRuleHover } from './ruleDocs';
-import { LintMemo } from './units';
+import { getParser, parse } from '../syntax/parser';
+import type { Rule, Severity } from '../engine/rule';
+import { renderRuleHover } from '../engine/ruleDocs';
+import { LintMemo } from '../engine/units';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.crosstalk`;
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */

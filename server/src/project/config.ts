@@ -4,8 +4,8 @@
 import picomatch from 'picomatch';
 import * as path from 'path';
 import { parse, TomlError } from 'smol-toml';
-import type { Severity } from './rule';
-import { rules as allRules } from './rules';
+import type { Severity } from '../engine/rule';
+import { rules as allRules } from '../rules';
 import { isTestFile as isDefaultTestFile } from './files';
 
 export interface Config {

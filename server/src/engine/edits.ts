@@ -1,9 +1,9 @@
 // Edits that fixes share: a decorator above a definition, a parameter on a function, a statement
 // after another, a statement removed. They keep existing decorators, comments and order as written.
 import { Edit } from './fix';
-import type { Node } from './parser';
+import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { afterLineBreak, bodyStatements, indentOf, lineEndOf, lineStartOf, ownsLine, parameterNames } from './syntax';
+import { afterLineBreak, bodyStatements, indentOf, lineEndOf, lineStartOf, ownsLine, parameterNames } from '../syntax/nodes';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
 export function addDecorator(ctx: RuleContext, def: Node, decorator: string): Edit {

@@ -1,10 +1,10 @@
 // The contract between the engine and a rule module (one file per rule, ESLint's create() model).
-import type { Definitions } from './defs';
+import type { Definitions } from '../analysis/defs';
 import type { Fix } from './fix';
-import type { Names } from './names';
-import type { Node } from './parser';
-import type { Located, ProjectView } from './project';
-import type { Testing } from './testing';
+import type { Names } from '../analysis/names';
+import type { Node } from '../syntax/parser';
+import type { Located, ProjectView } from '../project/project';
+import type { Testing } from '../analysis/testing';
 
 export type Severity = 'error' | 'warning' | 'info';
 /** Like ruff's FixAvailability: whether the rule offers a fix always, for some findings, or never. */

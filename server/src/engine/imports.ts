@@ -2,9 +2,9 @@
 // what the file already imports under any alias, else merge into an existing `from m import ...`,
 // else add one import line after the module's imports. Never a duplicate import.
 import { Edit } from './fix';
-import type { Node } from './parser';
+import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { afterLineBreak, lineEndOf } from './syntax';
+import { afterLineBreak, lineEndOf } from '../syntax/nodes';
 
 export interface Imported { expr: string; edits: Edit[] }
 

@@ -3,9 +3,9 @@
 // once per file and definition.
 import type { Definitions } from './defs';
 import type { Names } from './names';
-import type { ProjectView } from './project';
-import type { Node } from './parser';
-import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from './syntax';
+import type { ProjectView } from '../project/project';
+import type { Node } from '../syntax/parser';
+import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from '../syntax/nodes';
 
 export const DJANGO_TEST_CASES = new Set([
   'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',

@@ -4,7 +4,7 @@
 // so climbing ancestors per identifier is quadratic on large files. Lookups here are a binary
 // search plus a walk up the (shallow) chain of enclosing definitions. Built lazily per top-level
 // statement, so re-analysing one test class after a keystroke indexes that class, not the file.
-import { nodesOfTypes, type Node, type Tree } from './parser';
+import { nodesOfTypes, type Node, type Tree } from '../syntax/parser';
 
 export interface Def {
   node: Node;

@@ -1,18 +1,18 @@
 // The rule engine: one pass over the tree's nodes, dispatching each to the rules that listen for its
 // type; then noqa filtering. With a memo (the editor), only the units an edit touched are analysed
 // again (units.ts). Offsets are UTF-16 code units (web-tree-sitter's, and LSP's default).
-import { Definitions } from './defs';
-import { Forest, STATEMENT } from './forest';
+import { Definitions } from '../analysis/defs';
+import { Forest, STATEMENT } from '../syntax/forest';
 import { applyFixes, isLocal, type Edit, type Fix } from './fix';
-import { importedNames, Names } from './names';
+import { importedNames, Names } from '../analysis/names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
-import { nodesOfTypes, parse, ParseError, type Node, type Tree } from './parser';
+import { nodesOfTypes, parse, ParseError, type Node, type Tree } from '../syntax/parser';
 import type { Parser } from 'web-tree-sitter';
-import type { Located, ProjectView } from './project';
+import type { Located, ProjectView } from '../project/project';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
-import { rules as allRules } from './rules';
-import { eolOf } from './syntax';
-import { Testing } from './testing';
+import { rules as allRules } from '../rules';
+import { eolOf } from '../syntax/nodes';
+import { Testing } from '../analysis/testing';
 import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
 
 export interface Position { line: number; character: number }

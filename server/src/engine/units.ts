@@ -4,10 +4,10 @@
 // autouse fixtures) and on the classes it names (base classes, models); so after an edit only the
 // units whose text changed, and those naming a changed class, are analysed again. Everything that
 // may reach further is in the module digest, and a change to it means a whole analysis.
-import type { Segment } from './defs';
-import { foldFacts, moduleFactsOf, type ModuleFacts } from './names';
+import type { Segment } from '../analysis/defs';
+import { foldFacts, moduleFactsOf, type ModuleFacts } from '../analysis/names';
 import type { Finding } from './lint';
-import type { Node } from './parser';
+import type { Node } from '../syntax/parser';
 
 export interface UnitInfo {
   kind: 'def' | 'comment' | 'other';

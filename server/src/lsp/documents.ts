@@ -4,8 +4,8 @@
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import type { Parser } from 'web-tree-sitter';
-import { Forest } from './forest';
-import { ParseError } from './parser';
+import { Forest } from '../syntax/forest';
+import { ParseError } from '../syntax/parser';
 
 export interface OpenDocument {
   doc: TextDocument;
