@@ -11,7 +11,7 @@ import { Definitions } from '../../server/src/analysis/defs';
 import { nodesOfTypes, parse, type Node, type Tree } from '../../server/src/syntax/parser';
 import type { ProjectView, ReadFile } from '../../server/src/project/project';
 import type { Rule } from '../../server/src/engine/rule';
-import { eolOf } from '../../server/src/syntax/nodes';
+import { eolOf } from '../../server/src/syntax/text';
 
 /**
  * The project around a file: how to read its other files, its view, and a view of it with some files

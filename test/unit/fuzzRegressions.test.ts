@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { getParser, parse, ParseError } from '../../server/src/syntax/parser';
 import { MAX_INDENT_WIDTHS, unparsableReason } from '../../server/src/syntax/parseGuard';
-import { indentOf } from '../../server/src/syntax/nodes';
+import { indentOf } from '../../server/src/syntax/text';
 import { analyse, checkWithCli, ServerTarget } from '../fuzz/targets';
 import { ROOT } from './helpers';
 

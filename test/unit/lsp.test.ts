@@ -122,6 +122,18 @@ test('"Disable for this line" merges into an existing noqa and silences only tha
   assert.deepEqual(await pull(uri), []);
 });
 
+test('"Disable for this line" lands on the finding\'s own line in a file whose lines end in a lone CR', async () => {
+  const uri = 'file:///proj/tests/test_lone_cr.py';
+  // a lone \r ends a line for Python and for the editor: the comment goes on line 4, not at the end of the file
+  await open(uri, 'import os\r\r\rdef test_x():\r    os.listdir("/tmp")\r    x = 1\r');
+  const [d] = await pull(uri);
+  assert.equal(d!.range.start.line, 4);
+  const noqa = (await actions(uri, [d!])).find(a => a.title === 'Disable XT020 for this line')!;
+  await edit(uri, noqa.edit!.changes![uri]!);
+  assert.deepEqual(docs.get(uri)!.getText().split('\r').slice(4, 6), ['    os.listdir("/tmp")  # noqa: XT020', '    x = 1']);
+  assert.deepEqual(await pull(uri), []);
+});
+
 test('source.fixAll.crosstalk applies safe fixes only, until stable', async () => {
   const uri = 'file:///proj/tests/conftest.py';
   const text = 'import os\n\n\ndef pytest_configure(config):\n    if hasattr(config, "slaveinput"):\n        os.environ["DB"] = config.slaveinput["slaveid"]\n\n\ndef test_tmp():\n    os.listdir("/tmp")\n';

@@ -6,6 +6,7 @@ import type { Names } from './names';
 import type { ProjectView } from '../project/project';
 import type { Node } from '../syntax/parser';
 import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from '../syntax/nodes';
+import { escapeRegExp } from '../syntax/text';
 
 export const DJANGO_TEST_CASES = new Set([
   'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
@@ -155,7 +156,7 @@ export class Testing {
   isPutBack(fn: Node, target: string, value: Node | null): boolean {
     if (value?.type !== 'identifier' && value?.type !== 'attribute') return false;
     const before = fn.text.slice(0, value.startIndex - fn.startIndex);
-    const saved = new RegExp(`(^|[^\\w.])${value.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=\\s*[^=\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+    const saved = new RegExp(`(^|[^\\w.])${escapeRegExp(value.text)}\\s*=\\s*[^=\\n]*${escapeRegExp(target)}`);
     return saved.test(before);
   }
 

@@ -3,7 +3,8 @@
 import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { afterLineBreak, bodyStatements, indentOf, lineEndOf, lineStartOf, ownsLine, parameterNames } from '../syntax/nodes';
+import { bodyStatements, parameterNames } from '../syntax/nodes';
+import { afterLineBreak, indentOf, lineEndOf, lineStartOf, ownsLine } from '../syntax/text';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
 export function addDecorator(ctx: RuleContext, def: Node, decorator: string): Edit {

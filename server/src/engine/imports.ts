@@ -4,7 +4,7 @@
 import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { afterLineBreak, lineEndOf } from '../syntax/nodes';
+import { afterLineBreak, lineEndOf } from '../syntax/text';
 
 export interface Imported { expr: string; edits: Edit[] }
 

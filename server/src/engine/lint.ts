@@ -11,7 +11,7 @@ import type { Parser } from 'web-tree-sitter';
 import type { Located, ProjectView } from '../project/project';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from '../rules';
-import { eolOf } from '../syntax/nodes';
+import { eolOf, lineEndOf, lineStartOf } from '../syntax/text';
 import { Testing } from '../analysis/testing';
 import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
 
@@ -326,12 +326,10 @@ function elsewhere(at: Located): Span {
   return { start: 0, end: 0, startPos: pos, endPos: pos };
 }
 
+/** The line holding `offset` (without its line break: \n, \r\n or a lone \r), and where it ends. */
 function lineAt(text: string, offset: number): { lineText: string; lineEnd: number } {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  let end = text.indexOf('\n', offset);
-  if (end < 0) end = text.length;
-  if (end > start && text[end - 1] === '\r') end--;
-  return { lineText: text.slice(start, end), lineEnd: end };
+  const lineEnd = lineEndOf(text, offset);
+  return { lineText: text.slice(lineStartOf(text, offset), lineEnd), lineEnd };
 }
 
 export interface FixAllResult { text: string; passes: number; fixed: number; remaining: Finding[] }

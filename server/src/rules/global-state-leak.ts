@@ -3,6 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import { isConstant, parameterNames, positionalArguments } from '../syntax/nodes';
+import { escapeRegExp } from '../syntax/text';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -118,7 +119,7 @@ export default createRule({
           if (sq && (SIGNALS.test(sq) || /\.signals\./.test(sq))) {
             const receiverArg = positionalArguments(node)[0];
             const kwargs = ['sender', 'dispatch_uid'].map(k => node.childForFieldName('arguments')!.namedChildren.find(a => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === k)).filter(Boolean).map(a => `, ${a!.text}`).join('');
-            sw = { what: `the ${signal.text} signal's receivers`, undo: new RegExp(`${escape(signal.text)}\\.disconnect`), cleanup: () => (receiverArg ? `${signal.text}.disconnect, ${receiverArg.text}${kwargs}` : null) };
+            sw = { what: `the ${signal.text} signal's receivers`, undo: new RegExp(`${escapeRegExp(signal.text)}\\.disconnect`), cleanup: () => (receiverArg ? `${signal.text}.disconnect, ${receiverArg.text}${kwargs}` : null) };
             what = sw.what;
           }
         }
@@ -147,7 +148,7 @@ export default createRule({
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const attr = left.childForFieldName('attribute')!.text;
         const value = node.childForFieldName('right');
-        const undo = new RegExp(`${escape(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escape(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escape(left.text)}\\b`);
+        const undo = new RegExp(`${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`);
         if (ctx.testing.restores(owner.fn, undo, node) || ctx.testing.isPutBack(owner.fn, left.text, value)) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
@@ -168,10 +169,6 @@ export default createRule({
     };
   },
 });
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */
 function cleanupHolder(ctx: RuleContext, fn: Node): string | null {

@@ -2,7 +2,8 @@ import { insertBefore } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { afterLineBreak, bodyStatements, defName, lineEndOf, lineStartOf, parameterNames, walk } from '../syntax/nodes';
+import { bodyStatements, defName, parameterNames, walk } from '../syntax/nodes';
+import { afterLineBreak, lineEndOf, lineStartOf } from '../syntax/text';
 
 const OVERRIDES = ['django.test.override_settings', 'django.test.modify_settings'];
 

@@ -2,7 +2,8 @@ import { insertAfter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { bodyStatements, indentOf, walk } from '../syntax/nodes';
+import { bodyStatements, walk } from '../syntax/nodes';
+import { indentOf } from '../syntax/text';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
 

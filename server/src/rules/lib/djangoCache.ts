@@ -7,6 +7,7 @@ import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../project/project';
 import type { RuleContext } from '../../engine/rule';
 import { defName, stringValue, walk } from '../../syntax/nodes';
+import { escapeRegExp } from '../../syntax/text';
 
 const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -87,7 +88,7 @@ const uses = new WeakMap<RuleContext['file'], Map<number, CacheUse | null>>();
 function cacheWords(ctx: RuleContext): RegExp {
   let words = wordsFor.get(ctx.file);
   if (!words) {
-    const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(n => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
     wordsFor.set(ctx.file, words = new RegExp(['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases].join('|'), 'i'));
   }
   return words;
