@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { decodeSource } from '../../server/src/project/files';
+import { decodeSource } from '../../server/src/syntax/source';
 import { getParser, parse } from '../../server/src/syntax/parser';
 import { startClient } from '../unit/lspClient';
 import { generateWorkspace, random, testModule, typingEdits } from './generate';

@@ -2,7 +2,7 @@
 // one thread, for a CPU profile of the scan (what dominates beyond the parse).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeSource } from '../../server/src/project/files';
+import { decodeSource } from '../../server/src/syntax/source';
 import { lint } from '../../server/src/engine/lint';
 import { getParser, parse } from '../../server/src/syntax/parser';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { main as cli } from '../../server/src/cli/main';
-import { decodeSource } from '../../server/src/project/files';
+import { decodeSource } from '../../server/src/syntax/source';
 import { fixAll, lint, type LintOptions } from '../../server/src/engine/lint';
 import { getParser, parse, ParseError } from '../../server/src/syntax/parser';
 import { PropertyChecker, syntaxProblemCount } from '../props/properties';

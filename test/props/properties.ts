@@ -6,10 +6,12 @@
 // Pure functions over text: the unit tests run them on the fixtures, test/props/run.ts on corpora.
 import type { Parser } from 'web-tree-sitter';
 import { applyFileEdits, applyFixes, isLocal, type Edit } from '../../server/src/engine/fix';
-import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/engine/lint';
+import { fixAll, lint, type LintOptions } from '../../server/src/engine/lint';
+import { type Finding } from '../../server/src/engine/finding';
 import { Definitions } from '../../server/src/analysis/defs';
 import { nodesOfTypes, parse, type Node, type Tree } from '../../server/src/syntax/parser';
-import type { ProjectView, ReadFile } from '../../server/src/project/project';
+import type { ProjectView } from '../../server/src/analysis/projectView';
+import type { ReadFile } from '../../server/src/project/project';
 import type { Rule } from '../../server/src/engine/rule';
 import { eolOf } from '../../server/src/syntax/text';
 

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeSource, moduleName } from '../../server/src/project/files';
+import { moduleName } from '../../server/src/project/files';
+import { decodeSource } from '../../server/src/syntax/source';
 import type { LintOptions } from '../../server/src/engine/lint';
 import { getParser, ParseError } from '../../server/src/syntax/parser';
 import { findProjectRoot, Project, viewFor } from '../../server/src/project/project';

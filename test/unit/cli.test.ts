@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type * as sarif from 'sarif';
 import { formatGithub } from '../../server/src/cli/format';
 import { main } from '../../server/src/cli/main';
-import type { Finding } from '../../server/src/engine/lint';
+import type { Finding } from '../../server/src/engine/finding';
 import { rules } from '../../server/src/rules';
 import { ROOT, syntaxErrors } from './helpers';
 

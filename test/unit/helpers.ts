@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fixAll, lint, type Finding, type LintOptions } from '../../server/src/engine/lint';
+import { fixAll, lint, type LintOptions } from '../../server/src/engine/lint';
+import { type Finding } from '../../server/src/engine/finding';
 import { getParser, parse } from '../../server/src/syntax/parser';
 import { walk } from '../../server/src/syntax/nodes';
 

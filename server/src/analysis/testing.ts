@@ -2,18 +2,12 @@
 // which classes are Django test cases, and which scopes have an isolated cache. Computed lazily,
 // once per file and definition.
 import type { Definitions } from './defs';
+import { DJANGO_TEST_CASES } from './django';
 import type { Names } from './names';
-import type { ProjectView } from '../project/project';
+import type { ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
-import { bodyStatements, defName, hasDictionarySplat, keywordArgument, parameterNames, walk } from '../syntax/nodes';
+import { bodyStatements, defName, definitionOf, hasDictionarySplat, keywordArgument, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
-
-export const DJANGO_TEST_CASES = new Set([
-  'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
-  'django.test.LiveServerTestCase', 'django.contrib.staticfiles.testing.StaticLiveServerTestCase',
-  'rest_framework.test.APISimpleTestCase', 'rest_framework.test.APITestCase',
-  'rest_framework.test.APITransactionTestCase', 'rest_framework.test.APILiveServerTestCase',
-]);
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
@@ -111,7 +105,7 @@ export class Testing {
     };
     const cls = this.defs.methodClass(fn);
     if (!mentions((cls ?? fn).text)) return false; // cheap: nothing there could undo it
-    const regions = [fn, ...(cls ? bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
+    const regions = [fn, ...(cls ? bodyStatements(cls).map(definitionOf)
       .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d))) : [])];
     let found = false;
     for (const region of regions) {
@@ -133,7 +127,7 @@ export class Testing {
 
   /** The setUp / setUpTestData / setUpClass methods of a class. */
   setupHooksOf(cls: Node): Node[] {
-    return bodyStatements(cls).map(s => (s.type === 'decorated_definition' ? s.childForFieldName('definition')! : s))
+    return bodyStatements(cls).map(definitionOf)
       .filter(d => d.type === 'function_definition' && SETUP_HOOKS.has(defName(d)));
   }
 
@@ -212,8 +206,8 @@ export class Testing {
     if (this.classKind(cls) !== 'other' || /^Test/.test(defName(cls))) return true;
     if (this.baseExpressions(cls).some(b => /TestCase$/.test(b.text))) return true;
     return bodyStatements(cls).some(s => {
-      const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : s;
-      return def?.type === 'function_definition' && this.isTestFunction(def);
+      const def = definitionOf(s);
+      return def.type === 'function_definition' && this.isTestFunction(def);
     });
   }
 
@@ -256,8 +250,8 @@ export class Testing {
 
   private hasIsolatingAutouseFixture(statements: Node[]): boolean {
     return statements.some(s => {
-      const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : null;
-      if (def?.type !== 'function_definition') return false;
+      const def = definitionOf(s);
+      if (def.type !== 'function_definition') return false;
       const autouse = this.defs.decorators(def).some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
       return autouse && this.bodyIsolatesCache(def);
     });

@@ -2,7 +2,7 @@
 // GitHub Actions workflow commands for annotations on a pull request.
 import { relative } from 'path';
 import type * as sarif from 'sarif';
-import type { Finding } from '../engine/lint';
+import type { Finding } from '../engine/finding';
 import type { Rule, Severity } from '../engine/rule';
 
 export interface FileResult { file: string; text: string; findings: Finding[] }

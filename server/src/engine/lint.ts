@@ -8,26 +8,13 @@ import { importedNames, Names } from '../analysis/names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
 import { nodesOfTypes, parse, ParseError, type Node, type Tree } from '../syntax/parser';
 import type { Parser } from 'web-tree-sitter';
-import type { Located, ProjectView } from '../project/project';
+import type { Located, ProjectView } from '../analysis/projectView';
+import type { Finding, Position, Span } from './finding';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { rules as allRules } from '../rules';
 import { eolOf, lineEndOf, lineStartOf } from '../syntax/text';
 import { Testing } from '../analysis/testing';
 import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
-
-export interface Position { line: number; character: number }
-export interface Span { start: number; end: number; startPos: Position; endPos: Position }
-
-export interface Finding extends Span {
-  rule: Rule;
-  message: string;
-  severity: Severity;
-  fix?: Fix;
-  /** "Disable XTnnn for this line" */
-  noqa?: Edit;
-  /** related places; `file` is set when the place is in another file */
-  related: (Span & { message: string; file?: string })[];
-}
 
 export interface LintOptions {
   /** the rules to run (default: all) */

@@ -3,7 +3,7 @@ import type { Definitions } from '../analysis/defs';
 import type { Fix } from './fix';
 import type { Names } from '../analysis/names';
 import type { Node } from '../syntax/parser';
-import type { Located, ProjectView } from '../project/project';
+import type { Located, ProjectView } from '../analysis/projectView';
 import type { Testing } from '../analysis/testing';
 
 export type Severity = 'error' | 'warning' | 'info';

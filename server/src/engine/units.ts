@@ -6,7 +6,7 @@
 // may reach further is in the module digest, and a change to it means a whole analysis.
 import type { Segment } from '../analysis/defs';
 import { foldFacts, moduleFactsOf, type ModuleFacts } from '../analysis/names';
-import type { Finding } from './lint';
+import type { Finding } from './finding';
 import type { Node } from '../syntax/parser';
 
 export interface UnitInfo {

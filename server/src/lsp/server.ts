@@ -11,9 +11,11 @@ import { defaultConfig, parseConfig, ResolvedConfig, severityTable } from '../pr
 import { TextDocument as TextDocumentImpl, type TextDocument } from 'vscode-languageserver-textdocument';
 import { conftestFix } from '../rules/cache-not-reset';
 import { Documents, type OpenDocument } from './documents';
-import { decodeSource, moduleName, walkTestFiles } from '../project/files';
+import { moduleName, walkTestFiles } from '../project/files';
+import { decodeSource } from '../syntax/source';
 import { isLocal, type Edit } from '../engine/fix';
-import { fixAll, lint, type Finding, type LintOptions } from '../engine/lint';
+import { fixAll, lint, type LintOptions } from '../engine/lint';
+import { type Finding } from '../engine/finding';
 import { findProjectRoot, Project, viewFor } from '../project/project';
 import type { Parser } from 'web-tree-sitter';
 import { getParser, parse } from '../syntax/parser';

@@ -5,30 +5,12 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
 import { absoluteModule, Names } from '../analysis/names';
+import type { ClassFacts, ProjectView, SettingsFacts } from '../analysis/projectView';
+import { cacheScope, DJANGO_TEST_CASES } from '../analysis/django';
 import { Testing } from '../analysis/testing';
 import { parse, type Node } from '../syntax/parser';
-import { stringValue } from '../syntax/nodes';
+import { definitionOf, stringValue } from '../syntax/nodes';
 
-export type Backend = 'cross-process' | 'per-process' | 'none';
-export interface Located { file: string; line: number; character: number }
-export interface CacheFacts extends Located { alias: string; backend: string; kind: Backend }
-export interface ThrottleFacts extends Located { classes: string[]; rates: Record<string, string> }
-export interface SettingsFacts {
-  module: string | null;
-  file: string | null;
-  /** why the facts are missing or partial, for messages ("CACHES is computed", "settings module not found") */
-  unknown: string | null;
-  caches: Map<string, CacheFacts>;
-  throttling: ThrottleFacts | null;
-  /** SESSION_ENGINE when literal: a cache-backed engine keeps logins in the cache */
-  sessionEngine: string | null;
-}
-export interface ClassFacts { file: string; line: number; isolatesCache: boolean; djangoTestCase: boolean }
-
-const CROSS_PROCESS = /redis|memcache|pylibmc|\.db\.|DatabaseCache|filebased|FileBasedCache/i;
-const PER_PROCESS = /locmem|LocMemCache/i;
-const NO_CACHE = /dummy|DummyCache/i;
-const DJANGO_CASES = /^(django\.test\.(Simple|Transaction|LiveServer)?TestCase|rest_framework\.test\.API(Simple|Transaction|LiveServer)?TestCase|django\.contrib\.staticfiles\.testing\.StaticLiveServerTestCase)$/;
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
@@ -45,7 +27,7 @@ export function findProjectRoot(file: string, read: ReadFile, fallback: string):
 
 export class Project {
   private settings: SettingsFacts | undefined;
-  private readonly modules = new Map<string, Map<string, ClassEntry> | null>();
+  private readonly modules = new Map<string, ModuleEntry | null>();
   private readonly classFacts = new Map<string, ClassFacts | null>();
   private readonly conftests = new Map<string, boolean>();
   private readonly trees: { delete(): void }[] = [];
@@ -143,7 +125,7 @@ export class Project {
       const backendNode = backendPair?.childForFieldName('value');
       const backend = backendNode ? stringValue(backendNode) : null;
       const at = backendNode ?? pair;
-      const kind: Backend = !backend ? 'cross-process' : NO_CACHE.test(backend) ? 'none' : PER_PROCESS.test(backend) ? 'per-process' : CROSS_PROCESS.test(backend) ? 'cross-process' : 'cross-process';
+      const kind = cacheScope(backend);
       facts.caches.set(alias, { alias, backend: backend ?? 'a computed backend', kind, file, line: at.startPosition.row, character: at.startPosition.column });
     }
   }
@@ -173,36 +155,41 @@ export class Project {
     if (seen.has(qualified)) return undefined;
     seen.add(qualified);
     const dot = qualified.lastIndexOf('.');
-    const classes = dot > 0 ? this.moduleClasses(qualified.slice(0, dot)) : null;
-    const entry = classes?.get(qualified.slice(dot + 1));
-    if (!entry) { this.classFacts.set(qualified, null); return undefined; }
-    const { node, module, file, root } = entry;
-    const imports = importsOf(root, module);
-    let isolatesCache = decoratorsOf(node).some(d => isCachesOverride(d, imports));
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const node = module?.classes.get(qualified.slice(dot + 1));
+    if (!module || !node) { this.classFacts.set(qualified, null); return undefined; }
+    // the same judgement as for a class in the test module itself
+    let isolatesCache = module.testing.decoratedWithCaches(node);
     let djangoTestCase = false;
-    for (const base of node.childForFieldName('superclasses')?.namedChildren ?? []) {
-      if (!base || base.type === 'keyword_argument') continue;
-      const q = resolveIn(base.text, imports, module, classes!);
-      if (DJANGO_CASES.test(q)) djangoTestCase = true;
+    for (const base of module.testing.baseExpressions(node)) {
+      const q = module.classes.has(base.text) ? `${module.name}.${base.text}` : module.names.resolve(base) ?? base.text;
+      if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
       const info = this.classInfo(q, seen);
       if (info) { isolatesCache ||= info.isolatesCache; djangoTestCase ||= info.djangoTestCase; }
     }
-    const facts = { file, line: node.startPosition.row, isolatesCache, djangoTestCase };
+    const facts = { file: module.file, line: node.startPosition.row, isolatesCache, djangoTestCase };
     this.classFacts.set(qualified, facts);
     return facts;
   }
 
-  private moduleClasses(module: string): Map<string, ClassEntry> | null {
-    if (this.modules.has(module)) return this.modules.get(module)!;
-    const file = this.moduleFile(module);
+  /** A module of the workspace, read for its top-level classes and what its names mean. */
+  private moduleOf(name: string): ModuleEntry | null {
+    if (this.modules.has(name)) return this.modules.get(name)!;
+    const file = this.moduleFile(name);
     const root = file ? this.parseFile(file) : null;
-    const classes = root ? new Map<string, ClassEntry>() : null;
-    for (const stmt of root?.namedChildren ?? []) {
-      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      if (def?.type === 'class_definition') classes!.set(def.childForFieldName('name')!.text, { node: def, module, file: file!, root: root! });
+    let entry: ModuleEntry | null = null;
+    if (file && root) {
+      const classes = new Map<string, Node>();
+      for (const stmt of root.namedChildren) {
+        const def = stmt && definitionOf(stmt);
+        if (def?.type === 'class_definition') classes.set(def.childForFieldName('name')!.text, def);
+      }
+      const defs = new Definitions(root.tree);
+      const names = new Names(root, defs, name);
+      entry = { name, file, classes, names, testing: new Testing([], names, defs) };
     }
-    this.modules.set(module, classes);
-    return classes;
+    this.modules.set(name, entry);
+    return entry;
   }
 
   // ---- conftest.py autouse fixtures ----
@@ -258,69 +245,13 @@ export class Project {
   }
 }
 
-interface ClassEntry { node: Node; module: string; file: string; root: Node }
-
-/** What each top-level import binds in a module: `{alias: qualified name}`. */
-function importsOf(root: Node, module: string): Map<string, string> {
-  const imports = new Map<string, string>();
-  for (const stmt of root.namedChildren) {
-    if (stmt?.type === 'import_from_statement') {
-      const from = absoluteModule(stmt.childForFieldName('module_name')?.text ?? '', module);
-      for (const n of stmt.childrenForFieldName('name')) {
-        if (!n || !from) continue;
-        const name = n.type === 'aliased_import' ? n.childForFieldName('name')!.text : n.text;
-        const alias = n.type === 'aliased_import' ? n.childForFieldName('alias')!.text : n.text;
-        imports.set(alias, `${from}.${name}`);
-      }
-    } else if (stmt?.type === 'import_statement') {
-      for (const n of stmt.childrenForFieldName('name')) {
-        if (n?.type === 'aliased_import') imports.set(n.childForFieldName('alias')!.text, n.childForFieldName('name')!.text);
-        else if (n) imports.set(n.text.split('.')[0]!, n.text.split('.')[0]!);
-      }
-    }
-  }
-  return imports;
-}
-
-function decoratorsOf(def: Node): Node[] {
-  const parent = def.parent;
-  if (parent?.type !== 'decorated_definition') return [];
-  return parent.namedChildren.filter((c): c is Node => c?.type === 'decorator').map(d => d.namedChildren.find(c => c?.type !== 'comment')!).filter(Boolean);
-}
-
-function isCachesOverride(call: Node, imports: Map<string, string>): boolean {
-  if (call.type !== 'call') return false;
-  const fn = call.childForFieldName('function')!.text;
-  const q = imports.get(fn.split('.')[0]!) ?? fn;
-  if (!/override_settings$/.test(fn) && !/override_settings$/.test(q)) return false;
-  return call.childForFieldName('arguments')!.namedChildren.some(a => (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'CACHES') || a?.type === 'dictionary_splat');
-}
-
-function resolveIn(text: string, imports: Map<string, string>, module: string, local: Map<string, unknown>): string {
-  const [head, ...rest] = text.split('.');
-  if (local.has(text)) return `${module}.${text}`;
-  const q = imports.get(head!);
-  return q ? [q, ...rest].join('.') : text;
-}
+interface ModuleEntry { name: string; file: string; classes: Map<string, Node>; names: Names; testing: Testing }
 
 /** Whether a conftest.py module has an autouse fixture that gives the cache a private backend. */
 function conftestIsolates(root: Node): boolean {
   const defs = new Definitions(root.tree);
   const testing = new Testing(root.namedChildren.filter((c): c is Node => c !== null), new Names(root, defs, 'conftest'), defs);
   return testing.hasFileCacheIsolation();
-}
-
-/** What the rules see of the project for one file. Everything is computed on first use. */
-export interface ProjectView {
-  readonly root: string;
-  readonly settings: SettingsFacts;
-  classInfo(qualified: string): ClassFacts | undefined;
-  readonly autouseCacheIsolation: boolean;
-  /** the root conftest.py: its path and text (null when it does not exist) */
-  readonly rootConftest: { file: string; text: string | null };
-  /** the suite runs under pytest (a conftest.py or pytest configuration at the root) */
-  readonly usesPytest: boolean;
-  readText(file: string): string | null;
 }
 
 export function viewFor(project: Project, file: string): ProjectView {

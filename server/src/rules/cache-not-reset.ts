@@ -1,7 +1,8 @@
+import { LOCMEM_BACKEND } from '../analysis/django';
 import { exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import type { ProjectView } from '../project/project';
+import type { ProjectView } from '../analysis/projectView';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 
 export const FIXTURE_NAME = '_crosstalk_isolated_cache';
@@ -13,7 +14,7 @@ export function isolatingFixture(eol: string): string {
     `def ${FIXTURE_NAME}(settings, request):`,
     '    """Give every test its own in-memory cache, for every alias: no keys shared between tests or xdist workers."""',
     '    settings.CACHES = {',
-    '        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{request.node.nodeid}:{alias}"}',
+    `        alias: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": f"{request.node.nodeid}:{alias}"}`,
     '        for alias in settings.CACHES',
     '    }',
   ].join(eol) + eol;
@@ -103,7 +104,7 @@ function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | 
     const indent = /^[ \t]*/.exec(lines[info.line] ?? '')![0];
     at += indent.length;
     // the `class` line: below any decorators it already has
-    const edits = [Edit.elsewhere(info.file, at, `@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "${q}"}})${fileEol}${indent}`)];
+    const edits = [Edit.elsewhere(info.file, at, `@override_settings(CACHES={"default": {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": "${q}"}})${fileEol}${indent}`)];
     if (!/^from django\.test import .*\boverride_settings\b/m.test(text)) edits.unshift(Edit.elsewhere(info.file, afterPreamble(text), `from django.test import override_settings${fileEol}`));
     return Fix.unsafe(`Isolate the cache for every subclass of ${q}`, edits);
   }

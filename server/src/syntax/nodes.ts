@@ -113,3 +113,8 @@ export function walk(root: Node, enter: (node: Node) => boolean | void, only?: R
     cursor.delete();
   }
 }
+
+/** The definition a statement stands for: a `decorated_definition`'s function or class, else the statement itself. */
+export function definitionOf(stmt: Node): Node {
+  return stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') ?? stmt : stmt;
+}

@@ -1,15 +1,15 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
+import { LOCMEM_BACKEND } from '../../analysis/django';
 import { addDecorator } from '../../engine/edits';
 import { Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
-import type { Backend, Located, ThrottleFacts } from '../../project/project';
+import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { RuleContext } from '../../engine/rule';
 import { defName, stringValue, walk } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
 
-const LOCMEM = 'django.core.cache.backends.locmem.LocMemCache';
 const THROTTLE_WORD = /throttl|rate_?limit/i;
 /** test-client methods that send a request */
 const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
@@ -176,7 +176,7 @@ function inAssertion(node: Node): boolean {
 /** `CACHES={...}` giving each alias a LocMemCache of its own, named after the test. */
 export function isolatedCaches(location: string, aliases: Iterable<string>): string {
   const entries = [...aliases].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
-    .map(alias => `${JSON.stringify(alias)}: {"BACKEND": "${LOCMEM}", "LOCATION": ${JSON.stringify(alias === 'default' ? location : `${location}.${alias}`)}}`);
+    .map(alias => `${JSON.stringify(alias)}: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": ${JSON.stringify(alias === 'default' ? location : `${location}.${alias}`)}}`);
   return `CACHES={${entries.join(', ')}}`;
 }
 

@@ -1,0 +1,26 @@
+// What Django, DRF and pytest-django are, as far as the analysis needs to know: the test-case classes,
+// and how far a cache backend's keys are shared.
+import type { Backend } from './projectView';
+
+/** The test-case classes of Django and DRF, by canonical qualified name. */
+export const DJANGO_TEST_CASES: ReadonlySet<string> = new Set([
+  'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
+  'django.test.LiveServerTestCase', 'django.contrib.staticfiles.testing.StaticLiveServerTestCase',
+  'rest_framework.test.APISimpleTestCase', 'rest_framework.test.APITestCase',
+  'rest_framework.test.APITransactionTestCase', 'rest_framework.test.APILiveServerTestCase',
+]);
+
+/** Django's in-memory cache: one per process, and per LOCATION within it. */
+export const LOCMEM_BACKEND = 'django.core.cache.backends.locmem.LocMemCache';
+
+const NO_CACHE = /dummy|DummyCache/i;
+const PER_PROCESS = /locmem|LocMemCache/i;
+
+/**
+ * Who shares a cache backend's keys: every process (Redis, Memcached, the database, files, and any
+ * backend not known to be private), each process alone (LocMemCache), or nobody (DummyCache).
+ */
+export function cacheScope(backend: string | null): Backend {
+  if (!backend) return 'cross-process';
+  return NO_CACHE.test(backend) ? 'none' : PER_PROCESS.test(backend) ? 'per-process' : 'cross-process';
+}
