@@ -7,6 +7,7 @@ import { lint } from '../../server/src/engine/lint';
 import { getParser, parse } from '../../server/src/syntax/parser';
 import { LintMemo } from '../../server/src/engine/units';
 import { random, testModule, typingEdits } from './generate';
+import { rules } from '../../server/src/rules';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((p / 100) * xs.length)]!;
@@ -17,14 +18,14 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floo
   if (!process.argv.includes('--edits')) {
     const tree = parse(parser, text);
     const t0 = cpuMs();
-    for (let i = 0; i < 50; i++) lint(tree, text, { moduleName: 'tests.test_big' });
+    for (let i = 0; i < 50; i++) lint(tree, text, { rules, moduleName: 'tests.test_big' });
     console.log(`lint of a 2,000-line module: ${((cpuMs() - t0) / 50).toFixed(1)} ms CPU each`);
     tree.delete();
     return;
   }
   const memo = new LintMemo();
   const forest = Forest.parse(parser, text);
-  lint(forest, text, { moduleName: 'tests.test_big', memo });
+  lint(forest, text, { rules, moduleName: 'tests.test_big', memo });
   const times: number[] = [], parseTimes: number[] = [], analysed: number[] = [];
   for (const edit of typingEdits(text, 300)) {
     text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
@@ -38,7 +39,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floo
     const t0 = cpuMs();
     forest.edit(parser, text, edit.tree, pointAt);
     parseTimes.push(cpuMs() - t0);
-    lint(forest, text, { moduleName: 'tests.test_big', memo });
+    lint(forest, text, { rules, moduleName: 'tests.test_big', memo });
     times.push(cpuMs() - t0);
     analysed.push(memo.analysed);
   }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { decodeSource } from '../../server/src/syntax/source';
 import { lint } from '../../server/src/engine/lint';
 import { getParser, parse } from '../../server/src/syntax/parser';
+import { rules } from '../../server/src/rules';
 
 function pyFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -23,7 +24,7 @@ function pyFiles(dir: string, out: string[] = []): string[] {
     const tree = parse(parser, text);
     parseMs += performance.now() - t0;
     t0 = performance.now();
-    try { lint(tree, text, { moduleName: 'tests.test_x' }); } catch { /* too slow: skipped */ } finally { tree.delete(); }
+    try { lint(tree, text, { rules, moduleName: 'tests.test_x' }); } catch { /* too slow: skipped */ } finally { tree.delete(); }
     lintMs += performance.now() - t0;
   }
   console.log(`${texts.length} files: parse ${parseMs.toFixed(0)} ms, lint ${lintMs.toFixed(0)} ms (${(lintMs / parseMs).toFixed(2)}x)`);

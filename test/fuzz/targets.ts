@@ -14,6 +14,7 @@ import { getParser, parse, ParseError } from '../../server/src/syntax/parser';
 import { PropertyChecker, syntaxProblemCount } from '../props/properties';
 import { startClient, type TestClient } from '../unit/lspClient';
 import { random } from './mutate';
+import { rules } from '../../server/src/rules';
 
 export interface Report { skipped: string[]; problems: string[] }
 
@@ -24,7 +25,8 @@ const oneLine = (s: string) => !s.includes('\n') && s.length > 0;
 export const describe = (e: unknown) => String((e as Error)?.stack ?? e).split('\n').slice(0, 4).map(s => s.trim()).join(' | ');
 
 /** Decode, parse, lint, fix-all (unsafe included) and, on files of modest size, the fix properties. */
-export async function analyse(wasmDir: string, bytes: Buffer, options: LintOptions, properties = true): Promise<Report> {
+export async function analyse(wasmDir: string, bytes: Buffer, partial: Omit<LintOptions, 'rules'>, properties = true): Promise<Report> {
+  const options: LintOptions = { rules, budgetMs: BUDGET_MS, ...partial };
   const parser = await getParser(wasmDir);
   const report: Report = { skipped: [], problems: [] };
   let text: string;
@@ -35,7 +37,6 @@ export async function analyse(wasmDir: string, bytes: Buffer, options: LintOptio
     (oneLine(reason) ? report.skipped : report.problems).push(`analyser: ${reason}`);
     return report;
   }
-  options = { budgetMs: BUDGET_MS, ...options };
   try {
     const tree = parse(parser, text);
     try { lint(tree, text, options); } finally { tree.delete(); }
@@ -122,7 +123,7 @@ export class ServerTarget {
         const text = doc.getText();
         const tree = parse(await getParser(this.wasmDir), text);
         let fresh;
-        try { fresh = lint(tree, text, { moduleName: `tests.${name}` }); } catch { fresh = null; } finally { tree.delete(); }
+        try { fresh = lint(tree, text, { rules, moduleName: `tests.${name}` }); } catch { fresh = null; } finally { tree.delete(); }
         const got = final.map(d => `${d.range.start.line}:${d.code}`).join(' '), want = fresh?.map(f => `${f.startPos.line}:${f.rule.id}`).join(' ');
         if (fresh && got !== want) report.problems.push(`lsp: incremental diagnostics [${got}] differ from a fresh analysis [${want}]`);
       }

@@ -14,6 +14,7 @@ import { findProjectRoot, Project, viewFor } from '../../server/src/project/proj
 import { cpythonTests, debianDjango, extraCorpus, optionValues, repoFixtures, ROOT, type Source } from './corpus';
 import { runPool, serveTasks } from './pool';
 import { PropertyChecker, toTabs, type ProjectContext, type Violation } from './properties';
+import { rules } from '../../server/src/rules';
 
 interface Task { file: string; root: string }
 interface Result { skipped?: string; findings: number; fixesTried: number; variants: number; violations: (Violation & { variant: string })[] }
@@ -44,7 +45,7 @@ async function checkTask(task: number, tasks: Task[]): Promise<Result> {
     read, view: viewFor(project, asFile),
     overlay(r) { const p = new Project(projectRoot, parser, r); return { view: viewFor(p, asFile), dispose: () => p.dispose() }; },
   };
-  const options: LintOptions = { moduleName: /^# module: ([\w.]+)/.exec(text)?.[1] ?? moduleName(asFile, projectRoot) };
+  const options: LintOptions = { rules, moduleName: /^# module: ([\w.]+)/.exec(text)?.[1] ?? moduleName(asFile, projectRoot) };
   const violations: Result['violations'] = [];
   let variants = 0;
   try {

@@ -4,6 +4,7 @@ import { fixAll, lint, type LintOptions } from '../../server/src/engine/lint';
 import { type Finding } from '../../server/src/engine/finding';
 import { getParser, parse } from '../../server/src/syntax/parser';
 import { walk } from '../../server/src/syntax/nodes';
+import { rules } from '../../server/src/rules';
 
 /** The repository root: tests run bundled from test/out/unit, or file by file from test/out/cov/test/unit (coverage). */
 export const ROOT = (() => {
@@ -26,13 +27,14 @@ class AliceApiTests(TestCase):
         self.assertEqual(self.client.get("/api/").status_code, 429)
 `;
 
-export async function lintText(text: string, options: LintOptions = {}): Promise<Finding[]> {
+/** Lints with every rule unless `options.rules` names some. */
+export async function lintText(text: string, options: Partial<LintOptions> = {}): Promise<Finding[]> {
   const tree = parse(await parser(), text);
-  try { return lint(tree, text, options); } finally { tree.delete(); }
+  try { return lint(tree, text, { rules, ...options }); } finally { tree.delete(); }
 }
 
-export async function fixText(text: string, options: LintOptions & { unsafe?: boolean } = {}) {
-  return fixAll(await parser(), text, options);
+export async function fixText(text: string, options: Partial<LintOptions> & { unsafe?: boolean } = {}) {
+  return fixAll(await parser(), text, { rules, ...options });
 }
 
 /** ERROR and MISSING nodes of a parse, as `type@line` strings. */

@@ -12,6 +12,7 @@ import { parse, type Node } from '../../server/src/syntax/parser';
 import { LintMemo } from '../../server/src/engine/units';
 import { random, testModule } from '../bench/generate';
 import { parser, ROOT } from './helpers';
+import { rules } from '../../server/src/rules';
 
 /** CROSSTALK_EDIT_SCALE=10 for a longer run */
 const SCALE = Number(process.env.CROSSTALK_EDIT_SCALE ?? 1);
@@ -57,7 +58,7 @@ async function check(name: string, original: string, edits: number, seed: number
   const p = await parser();
   const next = random(seed);
   const memo = new LintMemo();
-  const options = { moduleName: 'tests.test_incremental' };
+  const options = { rules, moduleName: 'tests.test_incremental' };
   let text = original;
   const forest = Forest.parse(p, text);
   let reusedSomewhere = false;
@@ -115,7 +116,7 @@ test('an edit inside one test method analyses that class alone', async () => {
   const edited = `${text.slice(0, at)}x = 1; ${text.slice(at)}`;
   for (const t of [text, edited]) {
     const tree = parse(p, t);
-    try { lint(tree, t, { memo }); } finally { tree.delete(); }
+    try { lint(tree, t, { rules, memo }); } finally { tree.delete(); }
   }
   assert.equal(memo.analysed, 1);
 });
@@ -128,7 +129,7 @@ test('a unit naming a changed base class is analysed again', async () => {
   for (const [text, expected] of [[base, ['XT001']], [isolated, []], [base, ['XT001']]] as const) {
     const tree = parse(p, text);
     try {
-      assert.deepEqual(lint(tree, text, { memo }).map(f => f.rule.id), expected);
+      assert.deepEqual(lint(tree, text, { rules, memo }).map(f => f.rule.id), expected);
       if (text !== base || memo.analysed !== 3) assert.ok(memo.analysed >= 2, 'the base class and the class naming it');
     } finally {
       tree.delete();

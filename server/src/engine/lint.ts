@@ -11,14 +11,13 @@ import type { Parser } from 'web-tree-sitter';
 import type { Located, ProjectView } from '../analysis/projectView';
 import type { Finding, Position, Span } from './finding';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
-import { rules as allRules } from '../rules';
 import { eolOf, lineEndOf, lineStartOf } from '../syntax/text';
 import { Testing } from '../analysis/testing';
 import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
 
 export interface LintOptions {
-  /** the rules to run (default: all) */
-  rules?: readonly Rule[];
+  /** the rules to run (the host's selection from the registry) */
+  rules: readonly Rule[];
   moduleName?: string;
   /** give up (ParseError) once the analysis has run this long: a bound for pathological input */
   budgetMs?: number;
@@ -51,8 +50,8 @@ function partOf(node: Node, part: { start: number; end: number }): Span {
 interface Candidate { finding: Finding; suppressed: boolean }
 
 /** Runs `rules` over a parsed file. Findings are sorted by position; suppressed ones are dropped. */
-export function lint(source: Tree | Forest, text: string, options: LintOptions = {}): Finding[] {
-  const rules = options.rules ?? allRules;
+export function lint(source: Tree | Forest, text: string, options: LintOptions): Finding[] {
+  const { rules } = options;
   const forest = source instanceof Forest ? source : Forest.of(source);
   const topLevel = forest.topLevel();
   const memo = options.memo;
@@ -325,7 +324,7 @@ export interface FixAllResult { text: string; passes: number; fixed: number; rem
  * Applies fixes (safe ones, or also unsafe) and re-lints until nothing changes, at most
  * `maxPasses` times, like ESLint's MAX_AUTOFIX_PASSES. Throws ParseError when the text cannot be parsed.
  */
-export function fixAll(parser: Parser, text: string, options: LintOptions & { unsafe?: boolean; maxPasses?: number } = {}): FixAllResult {
+export function fixAll(parser: Parser, text: string, options: LintOptions & { unsafe?: boolean; maxPasses?: number }): FixAllResult {
   const maxPasses = options.maxPasses ?? 10;
   let fixed = 0;
   for (let pass = 1; ; pass++) {

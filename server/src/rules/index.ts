@@ -19,7 +19,7 @@ import unstoppedPatcher from './unstopped-patcher';
 import wallClockArithmetic from './wall-clock-arithmetic';
 import xdistLegacyApi from './xdist-legacy-api';
 
-export const rules: readonly Rule[] = [
+const catalogue: readonly Rule[] = [
   cacheNotReset,
   cwdRelativeWrite,
   environMutation,
@@ -32,10 +32,11 @@ export const rules: readonly Rule[] = [
   sharedCache,
   sharedCacheClear,
   sharedTmpPath,
-  unknownNoqaCode,
   unorderedQuerysetAssert,
   unscopedWorkerResource,
   unstoppedPatcher,
   wallClockArithmetic,
   xdistLegacyApi,
-].sort((a, b) => a.id.localeCompare(b.id));
+];
+
+export const rules: readonly Rule[] = [...catalogue, unknownNoqaCode(catalogue)].sort((a, b) => a.id.localeCompare(b.id));

@@ -1,7 +1,6 @@
 import { Edit, Fix } from '../engine/fix';
 import { noqaCodes } from '../engine/noqa';
 import { createRule, type Rule } from '../engine/rule';
-import { rules } from './index';
 
 /** Codes one edit away from `code` (a typo: XT01 for XT010, XT100 for XT010 is two, so not offered). */
 function closest(code: string, known: readonly Rule[]): string[] {
@@ -17,7 +16,12 @@ function closest(code: string, known: readonly Rule[]): string[] {
   return known.map(r => r.id).filter(id => distance(code, id) === 1);
 }
 
-export default createRule({
+/**
+ * XT900 checks noqa codes against the whole catalogue, itself included: the registry passes it the
+ * other rules (so this module does not import the registry that imports it).
+ */
+export default function unknownNoqaCode(others: readonly Rule[]): Rule {
+  const rule: Rule = createRule({
   id: 'XT900',
   name: 'unknown-noqa-code',
   severity: 'warning',
@@ -44,13 +48,14 @@ export default createRule({
       + 'bare `# noqa`, which would silence every code on the line. No fix when other text follows the directive.',
   },
   create(ctx) {
+    const known = [...others, rule];
     return {
       comment(node) {
         const noqa = noqaCodes(node.text, node.startIndex);
         if (!noqa) return;
         for (const [i, { code, start, end }] of noqa.codes.entries()) {
-          if (!code.startsWith('XT') || rules.some(r => r.id === code)) continue;
-          const near = closest(code, rules);
+          if (!code.startsWith('XT') || known.some(r => r.id === code)) continue;
+          const near = closest(code, known);
           ctx.report({
             node,
             part: { start, end },
@@ -62,6 +67,8 @@ export default createRule({
     };
   },
 });
+  return rule;
+}
 
 /** The edit that drops code `i` from the directive, or the whole directive when it is the only code. */
 function removal(text: string, commentStart: number, commentEnd: number, noqa: NonNullable<ReturnType<typeof noqaCodes>>, i: number, start: number, end: number): Fix | null {
