@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { createConnection } from 'vscode-languageserver/node';
+import { nodeFiles } from '../../server/src/host/nodeFiles';
 import { startServer } from '../../server/src/lsp/server';
 
 export interface TestClient {
@@ -17,7 +18,7 @@ export interface TestClient {
 
 export async function startClient(rootUri: string, wasmDir: string, settings: Record<string, unknown> = {}): Promise<TestClient> {
   const up = new PassThrough(), down = new PassThrough();
-  startServer(createConnection(new StreamMessageReader(up), new StreamMessageWriter(down)), { wasmDir });
+  startServer(createConnection(new StreamMessageReader(up), new StreamMessageWriter(down)), { wasmDir, files: nodeFiles });
   const rpc = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const client: TestClient = {
     rpc, settings, published: new Map(),

@@ -97,10 +97,6 @@ export class Definitions {
       .filter(d => d.type === 'class_definition' && d.start > def.startIndex && d.end <= def.endIndex).map(d => d.node);
   }
 
-  get(def: Node): Def | undefined {
-    return this.defOf(def);
-  }
-
   /** The innermost definition whose whole range (decorators excluded) contains [start, end). */
   enclosing(node: Node): Def | null {
     const start = node.startIndex, end = node.endIndex;

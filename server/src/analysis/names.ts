@@ -140,11 +140,6 @@ export class Names {
     return out;
   }
 
-  /** Whether `name` is bound at module level at all (so a new import could clash). */
-  isModuleBound(name: string): boolean {
-    return this.moduleScope().bindings.has(name);
-  }
-
   /** Whether `node` is the builtin `name` (not bound by any enclosing scope or a star import). */
   isBuiltin(node: Node | null | undefined, name: string): boolean {
     return node?.type === 'identifier' && node.text === name && this.lookup(name, node, true) === UNBOUND;

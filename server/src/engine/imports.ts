@@ -10,7 +10,6 @@ export interface Imported { expr: string; edits: Edit[] }
 
 /** Per file: the top-level `from m import ...` statements and where a new import line goes. */
 interface ImportSites { fromStatements: Map<string, Node>; newLineAt: { at: number; before: string } }
-const sites = new WeakMap<RuleContext['file'], ImportSites>();
 
 /** An expression for `module.name` valid at module level, and the edits that make it so. */
 export function importName(ctx: RuleContext, module: string, name: string): Imported {
@@ -38,8 +37,10 @@ function newImportLine(ctx: RuleContext, line: string): Edit {
 }
 
 function importSites(ctx: RuleContext): ImportSites {
-  let s = sites.get(ctx.file);
-  if (s) return s;
+  return ctx.file.memo(importSites, () => findImportSites(ctx));
+}
+
+function findImportSites(ctx: RuleContext): ImportSites {
   const { eol, text, topLevel } = ctx.file;
   const fromStatements = new Map<string, Node>();
   // a new line goes after the last of the leading imports (or the docstring / __future__ imports)
@@ -67,7 +68,5 @@ function importSites(ctx: RuleContext): ImportSites {
     const end = lineEndOf(text, anchor.endIndex);
     newLineAt = end === text.length ? { at: text.length, before: eol } : { at: afterLineBreak(text, end), before: '' };
   }
-  s = { fromStatements, newLineAt };
-  sites.set(ctx.file, s);
-  return s;
+  return { fromStatements, newLineAt };
 }

@@ -66,7 +66,12 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   // With a memo, a file-wide mention is a count of units whose text has it, moved by the units an
   // edit added and removed: no unit an edit left alone is asked again.
   const counts = new Map<string | RegExp, number>();
+  const memos = new Map<object, unknown>();
   const file: FileFacts = {
+    memo<T>(key: object, compute: () => T): T {
+      if (!memos.has(key)) memos.set(key, compute());
+      return memos.get(key) as T;
+    },
     text, topLevel: units.flatMap(u => u.nodes.map(node => ({ node, kind: u.info.kind }))), moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
     mentions(pattern) {
       // with a memo, asked of each unit's text (remembered per text; between units there is only

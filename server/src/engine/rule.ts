@@ -55,6 +55,11 @@ export interface FileFacts {
    * facts: the engine re-checks them after an edit to know whether untouched code may read differently.
    */
   mentions(pattern: string | RegExp): boolean;
+  /**
+   * What `compute` returns, computed once per analysis of this file under `key` (a function of the
+   * asker's, say): several rules asking the same question of the same file share one answer.
+   */
+  memo<T>(key: object, compute: () => T): T;
 }
 
 export interface RuleContext {
@@ -81,6 +86,20 @@ export interface RuleDefinition {
   once?: boolean;
   docs: RuleDocs;
   create(ctx: RuleContext): Listeners;
+  /** the rule's fix for a whole project at once, offered as an editor command, when it has one */
+  projectFix?: ProjectFix;
+}
+
+/** A fix for every test of a project at once (XT003: one autouse fixture in the root conftest.py). */
+export interface ProjectFix {
+  /** the editor command that applies it (contributed in package.json) */
+  command: string;
+  /** what the command does, as the edit's label */
+  title: string;
+  /** said when no project of the workspace needs it */
+  nothingToDo: string;
+  /** the fix for this project, or null when it needs none (or cannot have it) */
+  fix(project: ProjectView): Fix | null;
 }
 
 export interface Rule extends RuleDefinition {

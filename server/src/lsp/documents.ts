@@ -24,10 +24,6 @@ export class Documents {
     return this.open.get(uri);
   }
 
-  all(): IterableIterator<[string, OpenDocument]> {
-    return this.open.entries();
-  }
-
   didOpen(uri: string, languageId: string, version: number, text: string): void {
     this.didClose(uri);
     this.open.set(uri, { doc: TextDocument.create(uri, languageId, version, text), forest: null });

@@ -5,10 +5,10 @@ import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 
-export const FIXTURE_NAME = '_crosstalk_isolated_cache';
+const FIXTURE_NAME = '_crosstalk_isolated_cache';
 
 /** The autouse fixture: every test gets its own LocMemCache for every alias the settings define. */
-export function isolatingFixture(eol: string): string {
+function isolatingFixture(eol: string): string {
   return [
     '@pytest.fixture(autouse=True)',
     `def ${FIXTURE_NAME}(settings, request):`,
@@ -45,6 +45,12 @@ export default createRule({
       + 'behaviour. In a unittest-only project it decorates the shared base class in another module instead, '
       + 'when there is one. Applying it again changes nothing.',
   },
+  projectFix: {
+    command: 'crosstalk.isolateCacheForEveryTest',
+    title: 'Isolate the Django cache for every test',
+    nothingToDo: 'Crosstalk: every test already has its own cache (or no pytest project was found).',
+    fix: project => (project.usesPytest && !project.autouseCacheIsolation ? conftestFix(project, '\n') : null),
+  },
   create(ctx): Listeners {
     const project = ctx.project;
     // a project-level finding needs a recognisable project: pytest configured, or the settings found
@@ -70,7 +76,7 @@ export default createRule({
 });
 
 /** Adds the fixture to the root conftest.py (creating it if need be); `import pytest` when missing. */
-export function conftestFix(project: ProjectView, eol: string): Fix {
+function conftestFix(project: ProjectView, eol: string): Fix {
   const { file, text } = project.rootConftest;
   const title = 'Isolate the cache for every test: add an autouse fixture to conftest.py';
   if (text === null) return Fix.unsafe(title, [Edit.elsewhere(file, 0, `import pytest${eol}${eol}${eol}${isolatingFixture(eol)}`, true)]);
@@ -84,7 +90,7 @@ export function conftestFix(project: ProjectView, eol: string): Fix {
 }
 
 /** Where a new import goes in a file we have only as text: after comments, a docstring and __future__ imports. */
-export function afterPreamble(text: string): number {
+function afterPreamble(text: string): number {
   const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:(?:[rRuU]?"""[\s\S]*?"""|[rRuU]?'''[\s\S]*?''')[^\n]*\n)?(?:from __future__ import[^\n]*\n|[ \t]*\r?\n)*/.exec(text);
   return m ? m[0].length : 0;
 }

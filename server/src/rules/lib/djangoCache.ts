@@ -74,26 +74,21 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
  */
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   // XT001, XT002 and XT003 all ask about the same classes: walk each once per analysis
-  let memo = uses.get(ctx.file);
-  if (!memo) uses.set(ctx.file, memo = new Map());
+  const memo = ctx.file.memo(findCacheUse, () => new Map<number, CacheUse | null>());
   if (!memo.has(def.id)) memo.set(def.id, findCacheUseUncached(ctx, def));
   return memo.get(def.id)!;
 }
-const uses = new WeakMap<RuleContext['file'], Map<number, CacheUse | null>>();
 
 /**
  * Words one of which any cache use `findCacheUse` finds must contain: a shortcut past walking code
  * that cannot use the cache (most of a test suite), without changing what is found.
  */
 function cacheWords(ctx: RuleContext): RegExp {
-  let words = wordsFor.get(ctx.file);
-  if (!words) {
+  return ctx.file.memo(cacheWords, () => {
     const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
-    wordsFor.set(ctx.file, words = new RegExp(['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases].join('|'), 'i'));
-  }
-  return words;
+    return new RegExp(['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases].join('|'), 'i');
+  });
 }
-const wordsFor = new WeakMap<RuleContext['file'], RegExp>();
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 
 /** Whether `def` has the words a cache use needs: when not, `findCacheUse` finds none (cheap: text only). */

@@ -1,0 +1,137 @@
+// The CLI's analysis of many files: in this thread, or in worker threads with a parser each. Each
+// thread has its own project registry; files go to whichever worker is free, outcomes come back in
+// file order, so the output is the same whatever the number of threads.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Parser } from 'web-tree-sitter';
+import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
+import type { Finding } from '../engine/finding';
+import { fixAll } from '../engine/lint';
+import { analyseText, lintOptions, readSource } from '../host/analyse';
+import { nodeFiles } from '../host/nodeFiles';
+import { ProjectRegistry } from '../host/projects';
+import { ResolvedConfig, type Config } from '../project/config';
+import { rules as allRules } from '../rules';
+import { getParser } from '../syntax/parser';
+import { encodeSource } from '../syntax/source';
+import type { FileResult } from './format';
+
+/** What a thread needs to analyse files as the command line asks (plain data: it crosses to workers). */
+export interface Task { config: Config; select: string[]; ignore: string[]; fix: boolean; unsafe: boolean; cwd: string }
+/** One file's result, or the one-line reason it was skipped. */
+export interface Outcome { result?: FileResult; problem?: string; fixed: number }
+
+/** a worker pays for itself past this many files (its start, its own parser and project reading) */
+const FILES_PER_WORKER = 16;
+/** Per file and pass: a pathological file is reported in one line and skipped, never hangs the run. */
+const FILE_BUDGET_MS = 60_000;
+
+/** Analyses `files` in up to `jobs` threads; outcomes in file order. */
+export async function analyseAll(files: string[], task: Task, jobs: number): Promise<Outcome[]> {
+  const threads = Math.min(jobs, Math.ceil(files.length / FILES_PER_WORKER));
+  return threads > 1 ? inWorkers(files, task, threads) : inThisThread(files, task);
+}
+
+/** Analyses files one by one with this thread's parser and the projects they belong to. */
+class Analyser {
+  private readonly config: ResolvedConfig;
+  private readonly projects: ProjectRegistry;
+
+  constructor(private readonly parser: Parser, private readonly task: Task) {
+    this.config = new ResolvedConfig(task.config);
+    this.projects = new ProjectRegistry(parser, nodeFiles);
+  }
+
+  analyse(file: string): Outcome {
+    const { task, parser, config } = this;
+    let source;
+    try {
+      source = readSource(nodeFiles, file);
+    } catch (e) {
+      return { problem: (e as Error).message, fixed: 0 };
+    }
+    const project = this.projects.projectFor(file, { fallback: config.config.root, settingsModule: config.config.settingsModule });
+    const options = lintOptions(file, config, project, { select: task.select, ignore: task.ignore, budgetMs: FILE_BUDGET_MS });
+    let findings: Finding[], fixed = 0;
+    try {
+      if (task.fix) {
+        const result = fixAll(parser, source.text, { ...options, unsafe: task.unsafe });
+        if (result.text !== source.text) {
+          const bytes = encodeSource(result.text, source);
+          if (!bytes) return { problem: `cannot write fixes back in encoding ${source.encoding}`, fixed: 0 };
+          fs.writeFileSync(file, bytes);
+          fixed = result.fixed;
+        }
+        findings = result.remaining;
+      } else {
+        findings = analyseText(parser, source.text, options);
+      }
+    } catch (e) {
+      return { problem: (e as Error).message, fixed: 0 };
+    }
+    return { result: { file: path.relative(task.cwd, file) || file, text: source.text, findings }, fixed };
+  }
+
+  dispose(): void {
+    this.projects.dispose();
+  }
+}
+
+async function inThisThread(files: string[], task: Task): Promise<Outcome[]> {
+  const analyser = new Analyser(await getParser(), task);
+  try { return files.map(f => analyser.analyse(f)); } finally { analyser.dispose(); }
+}
+
+/**
+ * Analyses files in `jobs` worker threads, each with its own parser, handing the next file to
+ * whichever worker is free (files differ a hundredfold in size). Outcomes come back in file order.
+ */
+async function inWorkers(files: string[], task: Task, jobs: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(files.length);
+  const byId = new Map(allRules.map(r => [r.id, r]));
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(workerScript(), { workerData: { crosstalkCheck: task } });
+    let current = -1;
+    const feed = () => {
+      if (next >= files.length) { void worker.terminate(); resolve(); return; }
+      current = next++;
+      worker.postMessage(files[current]);
+    };
+    worker.on('message', (o: WireOutcome) => {
+      outcomes[current] = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: byId.get(f.rule)! })) } };
+      feed();
+    });
+    worker.on('error', reject);
+    worker.on('exit', code => { if (current >= 0 && !outcomes[current] && next <= files.length) reject(new Error(`a worker stopped (exit ${code}) on ${files[current]}`)); });
+    feed();
+  })));
+  return outcomes;
+}
+
+/** The CLI bundle, which a worker runs: this file, or (bundled into a test) the package's build of it. */
+function workerScript(): string {
+  if (path.basename(__filename) === 'cli.js') return __filename;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'server', 'out', 'cli.js');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('the CLI bundle server/out/cli.js is not built (npm run build)');
+  }
+}
+
+/** An outcome as it crosses threads: a finding names its rule by id (a rule holds functions). */
+type WireOutcome = Omit<Outcome, 'result'> & { result?: Omit<FileResult, 'findings'> & { findings: (Omit<Finding, 'rule'> & { rule: string })[] } };
+
+/** A worker's side: analyse each file the main thread sends, answer with its outcome. */
+async function serveFiles(task: Task): Promise<void> {
+  const analyser = new Analyser(await getParser(), task);
+  parentPort!.on('message', (file: string) => {
+    const o = analyser.analyse(file);
+    const wire: WireOutcome = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: f.rule.id })) } };
+    parentPort!.postMessage(wire);
+  });
+}
+
+if (!isMainThread && (workerData as { crosstalkCheck?: Task } | null)?.crosstalkCheck) {
+  void serveFiles((workerData as { crosstalkCheck: Task }).crosstalkCheck);
+}
