@@ -11,7 +11,7 @@ import { parser } from './helpers';
 /** A rule that flags every `hazard()` call and offers `fix` for it. */
 function ruleFixing(fix: (ctx: RuleContext, call: Node) => Edit[]) {
   return createRule({
-    id: 'XT999', name: 'broken-fix', severity: 'warning', fix: 'always', summary: 'test only',
+    id: 'XT999', name: 'broken-fix', severity: 'warning', fix: 'always', summary: 'test only', table: { finds: '', fix: '' },
     docs: { what: '', why: '', incident: '', incidentUrl: '', example: '', fixSafety: '' },
     create: ctx => ({
       call(node) {

@@ -10,7 +10,7 @@ import { applyFileEdits, type Edit } from '../../server/src/engine/fix';
 import type { LintOptions } from '../../server/src/engine/lint';
 import { Project, viewFor } from '../../server/src/project/project';
 import { rules } from '../../server/src/rules';
-import { expectations, fixText, found, lintText, parser, ROOT, syntaxErrors } from './helpers';
+import { assertExpected, assertions, fixText, lintText, seen, unmatched, withoutStaleAssertions, parser, ROOT, syntaxErrors } from './helpers';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/rules');
 /** A fixture may pose as another module with a first line `# module: app.settings.test`. */
@@ -33,16 +33,15 @@ for (const rule of rules) {
 
   test(`${rule.id} ${rule.name}: diagnostics match the fixture's expect comments`, async () => {
     const text = fs.readFileSync(file, 'utf8');
-    const expected = expectations(text);
-    assert.ok(expected.length > 0, 'the fixture expects at least one finding');
-    assert.deepEqual(found(await lintText(text, await optionsFor(text, rule))), expected);
+    assert.ok(assertions(text).length > 0, 'the fixture expects at least one finding');
+    assertExpected(text, seen(await lintText(text, await optionsFor(text, rule))));
   });
 
   // variants (`<name>@<what>.py`) pose the rule in another file context: a conftest, a non-DRF suite
   for (const variant of fs.readdirSync(FIXTURES).filter(f => f.startsWith(`${rule.name}@`) && f.endsWith('.py') && !f.endsWith('.fixed.py'))) {
     test(`${rule.id} ${rule.name}: ${variant} matches its expect comments`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, variant), 'utf8');
-      assert.deepEqual(found(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })), expectations(text));
+      assertExpected(text, seen(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })));
     });
   }
 
@@ -50,11 +49,15 @@ for (const rule of rules) {
   test(`${rule.id} ${rule.name}: fixes give the .fixed.py snapshot, parse clean and are idempotent`, async () => {
     const text = fs.readFileSync(file, 'utf8');
     if (/^# project: /m.test(text)) return projectWideFix(rule, text, fixedFile);
-    const result = await fixText(text, { rules: [rule], unsafe: true, moduleName: moduleOf(text) });
+    const options = { rules: [rule], moduleName: moduleOf(text) };
+    const result = await fixText(text, { ...options, unsafe: true });
     assert.ok(result.fixed > 0, 'at least one fix applied');
     assert.ok(result.passes <= 10, 'converged within 10 passes');
-    if (process.env.UPDATE_SNAPSHOTS) fs.writeFileSync(fixedFile, result.text);
-    assert.equal(result.text, fs.readFileSync(fixedFile, 'utf8'));
+    // the snapshot is a fixture too: its assertions are exactly what remains after the fixes
+    const snapshot = withoutStaleAssertions(result.text, seen(await lintText(result.text, options)));
+    if (process.env.UPDATE_SNAPSHOTS) fs.writeFileSync(fixedFile, snapshot);
+    assert.equal(snapshot, fs.readFileSync(fixedFile, 'utf8'));
+    assertExpected(snapshot, seen(await lintText(snapshot, options)), 'the snapshot\'s own expect comments');
     const before = await syntaxErrors(text);
     assert.deepEqual(await syntaxErrors(result.text), before, 'no new ERROR/MISSING nodes');
     const again = await fixText(result.text, { rules: [rule], unsafe: true, moduleName: moduleOf(text) });
@@ -79,8 +82,21 @@ async function projectWideFix(rule: (typeof rules)[number], text: string, fixedF
     assert.equal(result, fs.readFileSync(fixedFile, 'utf8'));
     assert.deepEqual(await syntaxErrors(result), []);
     fs.writeFileSync(conftest, result);
-    assert.deepEqual(found(await lintText(text, await optionsFor(text, rule, copy))), [], 'with the fixture in place, nothing to fix again');
+    assert.deepEqual(await lintText(text, await optionsFor(text, rule, copy)), [], 'with the fixture in place, nothing to fix again');
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
 }
+
+test('assertions pin columns and message fragments: a wrong one is reported on both sides', () => {
+  const text = 'x = 1  # expect: 5 [XT001] "shared"\ny = 2  # expect: [XT002, XT002]\n';
+  const findings = [
+    { line: 1, column: 1, code: 'XT001', message: 'shared by every worker' },
+    { line: 2, column: 1, code: 'XT002', message: 'm' },
+  ];
+  assert.deepEqual(unmatched(assertions(text), findings), {
+    unexpected: ['1:1: XT001 shared by every worker'],
+    missing: ['1: 5 [XT001] "shared"', '2: [XT002]'],
+  });
+  assert.deepEqual(withoutStaleAssertions(text, findings.slice(1)), 'x = 1\ny = 2  # expect: [XT002]\n');
+});

@@ -82,6 +82,8 @@ export interface RuleDefinition {
   fix: FixAvailability;
   /** one line, for tables, hovers and SARIF shortDescription */
   summary: string;
+  /** the rule's row in the README's table (markdown): what it finds, and its fix in a phrase */
+  table: { finds: string; fix: string };
   /** a project-level hazard: reported once per file, at the first place it applies */
   once?: boolean;
   docs: RuleDocs;

@@ -34,6 +34,15 @@ export function renderRuleDoc(rule: Rule): string {
   ].join('\n');
 }
 
+/** The README's table of rules: code, name (linking its page), what it finds, its fix. */
+export function renderRuleTable(rules: readonly Rule[]): string {
+  return [
+    '| Code | Name | Finds | Fix |',
+    '|---|---|---|---|',
+    ...rules.map(r => `| ${r.id} | [${r.name}](${r.docsPath}) | ${r.table.finds} | ${r.table.fix} |`),
+  ].join('\n');
+}
+
 /**
  * The hover on a finding, under VS Code's diagnostic message (which already says who shares what with
  * whom): the rule's summary, its fix safety in a sentence, and the links to the page and the incident.

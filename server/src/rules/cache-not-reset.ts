@@ -27,6 +27,10 @@ export default createRule({
   fix: 'sometimes',
   once: true,
   summary: 'The suite uses the Django cache and nothing gives each test its own, once for all tests',
+  table: {
+    finds: 'A test module using the Django cache in a project where nothing gives every test its own (no isolating autouse fixture or base class): the once-and-for-all fix',
+    fix: 'Unsafe, confirmed: an autouse fixture in the root `conftest.py` giving every test its own LocMemCache (or the shared base class, unittest-only)',
+  },
   docs: {
     what: 'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every '
       + 'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per '

@@ -21,6 +21,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test writes a file relative to the working directory, which every xdist worker shares',
+  table: {
+    finds: 'A file written relative to the working directory (`open("out.json", "w")`, `Path(".cache").mkdir()`) in a test or fixture: every worker shares the cwd',
+    fix: 'Unsafe: the test\'s own `tmp_path`',
+  },
   docs: {
     what: 'Files written or directories created relative to the working directory in a test, setUp hook or '
       + 'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, '

@@ -14,6 +14,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test changes os.environ without restoring it',
+  table: {
+    finds: '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/...`, `os.putenv` in tests without `monkeypatch`, `patch.dict` or a restore',
+    fix: 'Safe: `monkeypatch.setenv/delenv` in pytest; `@mock.patch.dict(os.environ, ...)` in unittest',
+  },
   docs: {
     what: '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and '
       + '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` '

@@ -14,6 +14,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test binds or serves on a fixed port, which parallel workers and runs fight over',
+  table: {
+    finds: 'Literal ports in `bind`/`listen`/`connect`, `runserver`, `LiveServerTestCase.port`, `port=8000` for servers: workers collide',
+    fix: 'Unsafe: port 0',
+  },
   docs: {
     what: 'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a '
       + '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that '

@@ -74,6 +74,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test changes process-wide state (language, time zone, signals, admin, logging, sys.path, cwd, a class attribute) and leaves it changed',
+  table: {
+    finds: 'Process-wide state changed and not restored: `translation.activate`, `timezone.activate`, signal `.connect`, `admin.site.register`, `logging.disable`, `sys.path`, `os.chdir`, socket timeout, locale, attributes of imported modules and classes',
+    fix: 'Safe where the undo is known: `addCleanup(...)` in unittest, `monkeypatch` in pytest',
+  },
   docs: {
     what: 'Process-wide state changed in a test, setUp hook or fixture without being restored: '
       + '`translation.activate` (no `deactivate`/`override`), `timezone.activate`, a signal `.connect` without '

@@ -14,6 +14,10 @@ export default createRule({
   severity: 'info',
   fix: 'none',
   summary: 'A test looks up, links to or posts a literal primary key that depends on database sequences',
+  table: {
+    finds: 'Literal primary keys in lookups, URLs and payloads (`pk=1`, `reverse(..., args=[1])`, `"/api/items/1/"`): ids depend on test order and worker',
+    fix: 'None (information)',
+  },
   docs: {
     what: 'Literal primary keys in tests that create their objects through the database sequence: lookups '
       + '(`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), URLs (`reverse(..., args=[1])`, '

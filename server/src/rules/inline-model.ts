@@ -16,6 +16,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A Django model defined inside a test registers in the global app registry for the whole process',
+  table: {
+    finds: 'A `models.Model` subclass defined inside a test function without `@isolate_apps`: it stays in the global app registry for the rest of the worker',
+    fix: 'Safe: `@isolate_apps("<labels>")` with the labels from `Meta.app_label`, literal or parametrised',
+  },
   docs: {
     what: 'A class deriving from Django\'s `Model` (through any import form, or from another model class in the '
       + 'file) defined inside a function or method of a test module, without `@isolate_apps` on the function '

@@ -13,6 +13,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test overrides settings with both @override_settings and the pytest-django settings fixture',
+  table: {
+    finds: 'A test using both `@override_settings` / `modify_settings` and the pytest-django `settings` fixture: their teardowns race',
+    fix: 'Unsafe: move the decorator\'s values into the fixture',
+  },
   docs: {
     what: 'One test (or its class) using both `@override_settings` / `modify_settings` (as a decorator or a `with` '
       + 'block) and the pytest-django `settings` fixture, which it writes to (`settings.X = ...`).',

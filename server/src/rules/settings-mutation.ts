@@ -16,6 +16,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test changes django.conf.settings directly, and the change outlives the test',
+  table: {
+    finds: 'Assignment, `del` or a mutating call on `django.conf.settings.X` in a test, setUp or fixture, not restored: it stays for every later test in the worker',
+    fix: 'Safe: the pytest-django `settings` fixture in pytest tests; `@override_settings(X=...)` for a constant in a Django test case',
+  },
   docs: {
     what: 'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) '
       + 'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the '

@@ -7,6 +7,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: '`cache.clear()` in a test, setUp or fixture whose cache is shared',
+  table: {
+    finds: '`cache.clear()` in a test, setUp or fixture whose cache is shared: on Redis or Memcached it wipes every other worker\'s keys',
+    fix: 'Safe: the same isolation as XT001 (none in fixtures)',
+  },
   docs: {
     what: '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture '
       + 'whose cache is not isolated.',

@@ -9,6 +9,10 @@ export default createRule({
   severity: 'warning',
   fix: 'always',
   summary: 'A test uses the Django cache (directly or through DRF throttling) without a cache of its own',
+  table: {
+    finds: 'A test class or test function that uses the Django cache (calls on `cache` / `caches[...]`) or DRF throttling (throttle classes, throttle or ratelimit names, assertions on 429) with no cache of its own',
+    fix: 'Safe: `@override_settings(CACHES={...LocMemCache named after the test...})` on the Django test case, or on the pytest function; import merged',
+  },
   docs: {
     what: 'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) '
       + 'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) '

@@ -36,6 +36,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test reads, writes or deletes a fixed path under /tmp that every worker shares',
+  table: {
+    finds: 'A fixed path under `/tmp` passed to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, `glob`, `Path`, or in a shell command: every worker and every run shares it',
+    fix: 'Unsafe: the test\'s own `tmp_path` in pytest functions; `tempfile.gettempdir()` for a bare `/tmp` elsewhere',
+  },
   docs: {
     what: 'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an '
       + 'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, '

@@ -27,6 +27,10 @@ export default function unknownNoqaCode(others: readonly Rule[]): Rule {
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A `# noqa` comment names an XT code that is no Crosstalk rule',
+  table: {
+    finds: 'An `XT` code in a `# noqa: ...` comment that names no rule (a typo such as `XT08`, or a code from another version): it suppresses nothing',
+    fix: 'Safe: remove the code (or the whole directive when it was the only code)',
+  },
   docs: {
     what: 'An `XT` code in a `# noqa: ...` list that names no Crosstalk rule: a typo (`XT01`, `XT0010`), or a code '
       + 'from a version that had another catalogue. Codes of other tools (`E501`, `S101`) are left alone.',

@@ -14,6 +14,10 @@ export default createRule({
   severity: 'warning',
   fix: 'always',
   summary: 'A queryset without order_by is compared with an ordered list',
+  table: {
+    finds: 'A queryset without `order_by` compared with an ordered list of two or more items',
+    fix: 'Safe: `assertCountEqual`; unsafe: set comparison for `assert ==`',
+  },
   docs: {
     what: 'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or '
       + 'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, '

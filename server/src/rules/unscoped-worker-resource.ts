@@ -24,6 +24,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A test database, Redis URL or cache KEY_PREFIX in test configuration does not include the xdist worker',
+  table: {
+    finds: 'In conftest or test settings: a Redis URL, cache `KEY_PREFIX` or `django_db_setup` database name with no xdist worker in it',
+    fix: 'Unsafe: append the worker id',
+  },
   docs: {
     what: 'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name '
       + 'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, '

@@ -15,6 +15,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A mock patcher is started and never stopped, so the patch outlives the test',
+  table: {
+    finds: '`patch(...).start()` with no `stop()`, `addCleanup(p.stop)`, `stopall()` or stop after a fixture\'s `yield`: the mock outlives the test',
+    fix: 'Safe: `self.addCleanup(p.stop)`; `yield` then `p.stop()` in a fixture',
+  },
   docs: {
     what: '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) '
       + 'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, '

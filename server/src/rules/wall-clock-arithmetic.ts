@@ -12,6 +12,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'Date arithmetic on a single field (`now.replace(second=now.second + 1)`) overflows at the wrong moment',
+  table: {
+    finds: 'Field arithmetic in `.replace(second=x.second + 1)`: overflows at the edge of the range, so the test fails at certain times',
+    fix: 'Safe: `x + timedelta(seconds=1)`',
+  },
   docs: {
     what: 'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, '
       + '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`.',

@@ -15,6 +15,10 @@ export default createRule({
   severity: 'error',
   fix: 'always',
   summary: 'pytest-xdist\'s removed `slave*` names: the lookup silently finds nothing, so every worker shares one name',
+  table: {
+    finds: '`slaveinput`, `slaveid`, `slaveoutput`, `slave_id`, removed in pytest-xdist 2.0: the lookup silently finds nothing, so every worker shares one name',
+    fix: 'Safe: rename to `workerinput`, `workerid`, `workeroutput`, `worker_id`',
+  },
   docs: {
     what: '`slaveinput`, `slaveid`, `slaveoutput` (attributes of the pytest config or node, or keys of their '
       + 'dicts) and the `slave_id` fixture, all removed in pytest-xdist 2.0.',
