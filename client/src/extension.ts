@@ -2,7 +2,13 @@
 // can do: commands that need the active editor or the client itself, and a status bar item. Settings are
 // the server's to read (workspace/configuration); the client reads none.
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
 
@@ -16,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     documentSelector: [{ language: 'python' }],
     synchronize: { configurationSection: 'crosstalk' },
   };
-  const lc = client = new LanguageClient('crosstalk', 'Crosstalk', serverOptions, clientOptions);
+  const lc = (client = new LanguageClient('crosstalk', 'Crosstalk', serverOptions, clientOptions));
   const status = new Status(lc);
   context.subscriptions.push(
     status,
@@ -24,7 +30,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('crosstalk.restartServer', () => lc.restart()),
     // the server's source.fixAll.crosstalk action, on the active editor
     vscode.commands.registerCommand('crosstalk.fixAllInFile', () =>
-      vscode.commands.executeCommand('editor.action.sourceAction', { kind: 'source.fixAll.crosstalk', apply: 'first' })),
+      vscode.commands.executeCommand('editor.action.sourceAction', { kind: 'source.fixAll.crosstalk', apply: 'first' }),
+    ),
   );
   await lc.start();
 }
@@ -43,7 +50,12 @@ class Status implements vscode.Disposable {
     this.item.name = 'Crosstalk';
     // a workspace scan pushes diagnostics file by file: count at most every 250 ms
     this.subscriptions = [
-      vscode.languages.onDidChangeDiagnostics(() => { this.pending ??= setTimeout(() => { this.pending = undefined; this.update(); }, 250); }),
+      vscode.languages.onDidChangeDiagnostics(() => {
+        this.pending ??= setTimeout(() => {
+          this.pending = undefined;
+          this.update();
+        }, 250);
+      }),
       client.onDidChangeState(() => this.update()),
     ];
     this.update();
@@ -52,7 +64,8 @@ class Status implements vscode.Disposable {
 
   private update(): void {
     const state = this.client.state;
-    let hazards = 0, files = 0;
+    let hazards = 0,
+      files = 0;
     for (const [, diagnostics] of vscode.languages.getDiagnostics()) {
       const n = diagnostics.filter(d => d.source === 'crosstalk').length;
       hazards += n;
@@ -67,7 +80,9 @@ class Status implements vscode.Disposable {
     } else {
       const starting = state === State.Starting;
       this.item.text = starting ? '$(sync~spin) Crosstalk' : '$(error) Crosstalk';
-      this.item.tooltip = starting ? 'Crosstalk: starting the language server' : 'Crosstalk: the language server is stopped. Click for its output.';
+      this.item.tooltip = starting
+        ? 'Crosstalk: starting the language server'
+        : 'Crosstalk: the language server is stopped. Click for its output.';
       this.item.command = 'crosstalk.showOutput';
       this.item.backgroundColor = starting ? undefined : new vscode.ThemeColor('statusBarItem.errorBackground');
     }

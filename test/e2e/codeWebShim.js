@@ -15,10 +15,13 @@ const option = name => argv.filter(a => a.startsWith(`--${name}=`)).map(a => a.s
 const folder = path.resolve(argv.filter(a => !a.startsWith('--'))[0] || process.cwd());
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-vscode-'));
 // Workbench logs that arrive on the same console channel as the extension host's output.
-const NOISE = /^\[|^(Resolving|Resolved) connection token|^Creating a socket|^Updating additional builtin|ENOTFOUND|authentication provider|An unknown error occurred|^Ignoring fetching additional builtin/;
+const NOISE =
+  /^\[|^(Resolving|Resolved) connection token|^Creating a socket|^Updating additional builtin|ENOTFOUND|authentication provider|An unknown error occurred|^Ignoring fetching additional builtin/;
 
 (async () => {
-  let vscodeWeb, code = 1, output = Promise.resolve();
+  let vscodeWeb,
+    code = 1,
+    output = Promise.resolve();
   try {
     vscodeWeb = await launch({ folder, tmp });
     const page = await vscodeWeb.browser.newPage();
@@ -31,16 +34,23 @@ const NOISE = /^\[|^(Resolving|Resolved) connection token|^Creating a socket|^Up
         // arguments are ['%c LEVEL', 'color: ...', format, ...rest]: re-apply printf formatting
         const args = await Promise.all(message.args().map(a => a.jsonValue().catch(() => '?')));
         const text = args.length > 2 ? util.format(...args.slice(2)) : message.text().slice(level[0].length);
-        if (process.env.SHIM_VERBOSE || ((level[1] === 'INFO' || level[1] === 'ERR') && !NOISE.test(text))) process.stdout.write(text + '\n');
+        if (process.env.SHIM_VERBOSE || ((level[1] === 'INFO' || level[1] === 'ERR') && !NOISE.test(text)))
+          process.stdout.write(text + '\n');
       });
     });
-    const payload = [...option('extensionDevelopmentPath').map(p => ['extensionDevelopmentPath', p]), ['skipWelcome', 'true']];
+    const payload = [
+      ...option('extensionDevelopmentPath').map(p => ['extensionDevelopmentPath', p]),
+      ['skipWelcome', 'true'],
+    ];
     const tests = option('extensionTestsPath')[0];
     if (tests) payload.push(['extensionTestsPath', tests]);
     await page.goto(vscodeWeb.url(payload));
     const timeoutMs = Number(process.env.SHIM_TIMEOUT_MS || 180000);
     code = await Promise.race([exited, new Promise(r => setTimeout(() => r('timeout'), timeoutMs))]);
-    if (code === 'timeout') { console.error(`codeWebShim: tests did not finish in ${timeoutMs} ms (server log: ${tmp}/server.log)`); code = 1; }
+    if (code === 'timeout') {
+      console.error(`codeWebShim: tests did not finish in ${timeoutMs} ms (server log: ${tmp}/server.log)`);
+      code = 1;
+    }
   } catch (e) {
     console.error('codeWebShim:', (e && e.stack) || e);
     code = 1;

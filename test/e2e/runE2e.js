@@ -16,14 +16,34 @@ const { name, version } = require('../../package.json');
     console.error(`test:e2e: no offline VS Code in ${vscode.vscodeDir()}; run: npm run setup`);
     process.exit(2);
   }
-  let extension = ROOT, unpacked = null;
+  let extension = ROOT,
+    unpacked = null;
   if (process.argv.includes('--vsix')) {
     const vsix = path.join(ROOT, `${name}-${version}.vsix`);
-    if (!fs.existsSync(vsix)) { console.error(`test:e2e: no ${path.basename(vsix)}; run: npm run package`); process.exit(2); }
+    if (!fs.existsSync(vsix)) {
+      console.error(`test:e2e: no ${path.basename(vsix)}; run: npm run package`);
+      process.exit(2);
+    }
     unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-e2e-vsix-'));
     // VS Code installs it as a user would (this checks the manifest and engines.vscode against 1.139)...
-    const install = spawnSync(vscode.node24(), [vscode.codeServer(), '--extensions-dir', `${unpacked}/installed`, '--user-data-dir', `${unpacked}/user-data`,
-      '--config', `${unpacked}/config.yaml`, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: `${unpacked}/xdg`, XDG_DATA_HOME: `${unpacked}/xdg` } });
+    const install = spawnSync(
+      vscode.node24(),
+      [
+        vscode.codeServer(),
+        '--extensions-dir',
+        `${unpacked}/installed`,
+        '--user-data-dir',
+        `${unpacked}/user-data`,
+        '--config',
+        `${unpacked}/config.yaml`,
+        '--install-extension',
+        vsix,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CONFIG_HOME: `${unpacked}/xdg`, XDG_DATA_HOME: `${unpacked}/xdg` },
+      },
+    );
     if (install.status !== 0 || !/successfully installed/.test(install.stdout)) {
       console.error(`test:e2e: VS Code did not install ${path.basename(vsix)}:\n${install.stdout}${install.stderr}`);
       process.exit(1);
@@ -52,7 +72,9 @@ const { name, version } = require('../../package.json');
     fs.rmSync(workspace, { recursive: true, force: true });
     if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
   } catch (e) {
-    console.error(`e2e: failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${e.message || e} (workspace kept in ${workspace})`);
+    console.error(
+      `e2e: failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${e.message || e} (workspace kept in ${workspace})`,
+    );
     process.exit(1);
   }
 })();

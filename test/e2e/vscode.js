@@ -5,7 +5,9 @@ const path = require('path');
 const { config } = require('../../package.json');
 
 function vscodeDir() {
-  const cache = process.env.CROSSTALK_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'crosstalk');
+  const cache =
+    process.env.CROSSTALK_CACHE ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'crosstalk');
   return path.join(cache, `vscode-${config.codeServer}-node${config.node24}`);
 }
 

@@ -31,11 +31,18 @@ export const DEEP: Record<string, () => string> = {
   unary: () => `x = ${'not '.repeat(5000)}cache`,
   lambdas: () => `x = ${'lambda: '.repeat(5000)}cache.clear()`,
   strings: () => `open(${Array.from({ length: 5000 }, () => '"/tmp/x"').join(' ')}, "w")`,
-  blocks: () => Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}if x:`).join('\n') + `\n${' '.repeat(5000)}cache.clear()`,
-  defs: () => Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}def test_${i}(self):`).join('\n') + `\n${' '.repeat(1000)}os.environ["X"] = "1"`,
-  classes: () => Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}class T${i}(TestCase):`).join('\n') + `\n${' '.repeat(1000)}def test_x(self): cache.clear()`,
+  blocks: () =>
+    Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}if x:`).join('\n') + `\n${' '.repeat(5000)}cache.clear()`,
+  defs: () =>
+    Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}def test_${i}(self):`).join('\n') +
+    `\n${' '.repeat(1000)}os.environ["X"] = "1"`,
+  classes: () =>
+    Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}class T${i}(TestCase):`).join('\n') +
+    `\n${' '.repeat(1000)}def test_x(self): cache.clear()`,
   decorators: () => `${'@override_settings(DEBUG=True)\n'.repeat(5000)}def test_decorated():\n    cache.clear()`,
-  withs: () => Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}with mock.patch("a.b"):`).join('\n') + `\n${' '.repeat(1000)}settings.DEBUG = True`,
+  withs: () =>
+    Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}with mock.patch("a.b"):`).join('\n') +
+    `\n${' '.repeat(1000)}settings.DEBUG = True`,
   fstrings: () => `x = ${'f"{'.repeat(200)}cache${'}"'.repeat(200)}`,
 };
 
@@ -52,16 +59,34 @@ export const MUTATIONS: Record<string, (b: Buffer, rnd: Random) => Buffer> = {
     return Buffer.concat([b.subarray(0, at), Buffer.alloc(1 + int(rnd, 4)), b.subarray(at)]);
   },
   'invalid-utf8': (b, rnd) => {
-    const bad = pick(rnd, [[0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]]);
+    const bad = pick(rnd, [
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xed, 0xa0, 0x80],
+      [0xc0, 0xaf],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0x80],
+    ]);
     const at = int(rnd, b.length + 1);
     return Buffer.concat([b.subarray(0, at), Buffer.from(bad), b.subarray(at)]);
   },
   crlf: b => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'),
-  'lone-cr': (b, rnd) => Buffer.from(b.toString('latin1').replace(/\n/g, () => (rnd() < 0.2 ? '\r' : '\n')), 'latin1'),
-  'mixed-indent': (b, rnd) => join(lines(b).map(l => (rnd() < 0.3 ? l.replace(/^( {4})+/, m => (rnd() < 0.5 ? '\t'.repeat(m.length / 4) : `\t${m.slice(4)}`)) : l))),
+  'lone-cr': (b, rnd) =>
+    Buffer.from(
+      b.toString('latin1').replace(/\n/g, () => (rnd() < 0.2 ? '\r' : '\n')),
+      'latin1',
+    ),
+  'mixed-indent': (b, rnd) =>
+    join(
+      lines(b).map(l =>
+        rnd() < 0.3 ? l.replace(/^( {4})+/, m => (rnd() < 0.5 ? '\t'.repeat(m.length / 4) : `\t${m.slice(4)}`)) : l,
+      ),
+    ),
   'duplicate-lines': (b, rnd) => {
     const ls = lines(b);
-    const at = int(rnd, ls.length), n = 1 + int(rnd, 8);
+    const at = int(rnd, ls.length),
+      n = 1 + int(rnd, 8);
     ls.splice(at, 0, ...ls.slice(at, at + n));
     return join(ls);
   },
@@ -74,10 +99,18 @@ export const MUTATIONS: Record<string, (b: Buffer, rnd: Random) => Buffer> = {
   semicolons: (b, rnd) => {
     const ls = lines(b);
     for (let i = ls.length - 2; i >= 0; i--) {
-      const a = ls[i]!, next = ls[i + 1]!;
+      const a = ls[i]!,
+        next = ls[i + 1]!;
       const ia = /^[ \t]*/.exec(a)![0];
-      if (rnd() < 0.3 && a.trim() && next.startsWith(ia) && /^\S/.test(next.slice(ia.length)) && !/[:,\\([{#]\s*$/.test(a)
-        && !/^\s*(@|def |class |if |elif |else|for |while |try|except|finally|with |async |return\b|#|"|')/.test(a) && !/^(@|def |class |if |elif |else|for |while |try|except|finally|with |async |#|\)|]|})/.test(next.trim())) {
+      if (
+        rnd() < 0.3 &&
+        a.trim() &&
+        next.startsWith(ia) &&
+        /^\S/.test(next.slice(ia.length)) &&
+        !/[:,\\([{#]\s*$/.test(a) &&
+        !/^\s*(@|def |class |if |elif |else|for |while |try|except|finally|with |async |return\b|#|"|')/.test(a) &&
+        !/^(@|def |class |if |elif |else|for |while |try|except|finally|with |async |#|\)|]|})/.test(next.trim())
+      ) {
         ls.splice(i, 2, `${a}; ${next.trim()}`);
       }
     }
@@ -87,25 +120,42 @@ export const MUTATIONS: Record<string, (b: Buffer, rnd: Random) => Buffer> = {
   'one-line-bodies': b => {
     const ls = lines(b);
     for (let i = ls.length - 2; i >= 0; i--) {
-      const head = ls[i]!, body = ls[i + 1]!, after = ls[i + 2] ?? '';
-      const indent = /^[ \t]*/.exec(head)![0].length, bodyIndent = /^[ \t]*/.exec(body)![0].length;
+      const head = ls[i]!,
+        body = ls[i + 1]!,
+        after = ls[i + 2] ?? '';
+      const indent = /^[ \t]*/.exec(head)![0].length,
+        bodyIndent = /^[ \t]*/.exec(body)![0].length;
       const afterIndent = after.trim() ? /^[ \t]*/.exec(after)![0].length : 0;
-      if (/^\s*(def|if|with|for|while)\b.*:\s*$/.test(head) && bodyIndent > indent && afterIndent <= indent
-        && !/^\s*(def|class|if|for|while|with|try|@|#|"""|''')/.test(body) && !/[:,\\([{]\s*$/.test(body)) {
+      if (
+        /^\s*(def|if|with|for|while)\b.*:\s*$/.test(head) &&
+        bodyIndent > indent &&
+        afterIndent <= indent &&
+        !/^\s*(def|class|if|for|while|with|try|@|#|"""|''')/.test(body) &&
+        !/[:,\\([{]\s*$/.test(body)
+      ) {
         ls.splice(i, 2, `${head.trimEnd()} ${body.trim()}`);
       }
     }
     return join(ls);
   },
   /** comment and blank lines among decorators and before definitions */
-  comments: (b, rnd) => join(lines(b).flatMap(l => (/^\s*(@|def |class )/.test(l) && rnd() < 0.5
-    ? [`${/^\s*/.exec(l)![0]}# fuzz: a comment`, ...(rnd() < 0.5 ? [''] : []), l] : [l]))),
+  comments: (b, rnd) =>
+    join(
+      lines(b).flatMap(l =>
+        /^\s*(@|def |class )/.test(l) && rnd() < 0.5
+          ? [`${/^\s*/.exec(l)![0]}# fuzz: a comment`, ...(rnd() < 0.5 ? [''] : []), l]
+          : [l],
+      ),
+    ),
   tabs: b => join(lines(b).map(l => l.replace(/^( {4})+/, m => '\t'.repeat(m.length / 4)))),
   /** the file repeated to 3 MB */
   huge: b => {
     const parts: Buffer[] = [];
     let size = 0;
-    while (size < 3_000_000 && b.length) { parts.push(b, Buffer.from('\n')); size += b.length + 1; }
+    while (size < 3_000_000 && b.length) {
+      parts.push(b, Buffer.from('\n'));
+      size += b.length + 1;
+    }
     return Buffer.concat(parts);
   },
 };
@@ -122,16 +172,32 @@ export function fixedKinds(runSeed: number, all: boolean): string[] {
   return [...some.map(k => `deep:${k}`), ...(all ? ['huge', 'huge'] : ['huge'])];
 }
 
-export interface Mutant { bytes: Buffer; kinds: string[] }
+export interface Mutant {
+  bytes: Buffer;
+  kinds: string[];
+}
 
-/** The `index`-th mutant of a run: one to three mutations of `seed` (in a long run, now and then a huge or deep one). */
-export function mutant(seed: Buffer, runSeed: number, index: number, opts: { only?: string[]; long?: boolean } = {}): Mutant {
+/**
+ * The `index`-th mutant of a run: one to three mutations of `seed` (in a long run, now and then a huge or deep one).
+ */
+export function mutant(
+  seed: Buffer,
+  runSeed: number,
+  index: number,
+  opts: { only?: string[]; long?: boolean } = {},
+): Mutant {
   const rnd = random(runSeed * 1_000_003 + index);
   const roll = rnd();
   const fixed = fixedKinds(runSeed, !!opts.long);
-  const kinds = opts.only ? Array.from({ length: 1 + int(rnd, 2) }, () => pick(rnd, opts.only!))
-    : index < fixed.length ? [fixed[index]!] : opts.long && roll < 0.002 ? ['huge'] : opts.long && roll < 0.02 ? ['deep']
-      : Array.from({ length: 1 + int(rnd, 3) }, () => pick(rnd, COMMON));
+  const kinds = opts.only
+    ? Array.from({ length: 1 + int(rnd, 2) }, () => pick(rnd, opts.only!))
+    : index < fixed.length
+      ? [fixed[index]!]
+      : opts.long && roll < 0.002
+        ? ['huge']
+        : opts.long && roll < 0.02
+          ? ['deep']
+          : Array.from({ length: 1 + int(rnd, 3) }, () => pick(rnd, COMMON));
   let bytes = seed;
   for (const [i, k] of kinds.entries()) {
     if (k.startsWith('deep')) {
@@ -147,6 +213,9 @@ export function mutant(seed: Buffer, runSeed: number, index: number, opts: { onl
 
 /** `bytes` with a 5,000-deep construct of `kind` in a test function at the end. */
 function deepened(bytes: Buffer, kind: string): Buffer {
-  const body = DEEP[kind]!().split('\n').map(l => `    ${l}`).join('\n');
+  const body = DEEP[kind]!()
+    .split('\n')
+    .map(l => `    ${l}`)
+    .join('\n');
   return Buffer.concat([bytes, Buffer.from(`\n\ndef test_deep_${kind}(settings):\n${body}\n`)]);
 }

@@ -14,5 +14,9 @@ if (!fs.existsSync(python)) {
 }
 const root = path.resolve(__dirname, '../..');
 const cli = require.resolve('vscode-tmgrammar-test/dist/unit.js');
-const { status } = spawnSync(process.execPath, [cli, '-g', python, '-g', path.join(syntaxes, 'MagicRegExp.tmLanguage.json'), 'test/grammar/*.py'], { cwd: root, stdio: 'inherit' });
+const { status } = spawnSync(
+  process.execPath,
+  [cli, '-g', python, '-g', path.join(syntaxes, 'MagicRegExp.tmLanguage.json'), 'test/grammar/*.py'],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(status ?? 1);

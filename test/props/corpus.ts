@@ -8,14 +8,22 @@ import { isTestFile } from '../../server/src/project/files';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
-export interface Source { name: string; root: string; files: string[] }
+export interface Source {
+  name: string;
+  root: string;
+  files: string[];
+}
 
 /** Every .py file under `dir` (sorted; no symbolic links, no __pycache__), or only test modules. */
 export function pyFiles(dir: string, testsOnly = false): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && !/^(__pycache__|node_modules|\.git|\.venv|venv)$/.test(e.name)) visit(p);
@@ -44,13 +52,17 @@ function testPackageOf(python: string): string | null {
  */
 export function cpythonTests(): Source | null {
   const candidates = [...new Set(['/usr/bin/python3', 'python3'].map(testPackageOf).filter((d): d is string => !!d))];
-  const sources = candidates.map(root => ({ name: 'cpython-test', root, files: pyFiles(root) })).sort((a, b) => b.files.length - a.files.length);
+  const sources = candidates
+    .map(root => ({ name: 'cpython-test', root, files: pyFiles(root) }))
+    .sort((a, b) => b.files.length - a.files.length);
   return sources[0] ?? null;
 }
 
 /** Debian's Django and Django REST framework (python3-django, python3-djangorestframework). */
 export function debianDjango(): Source[] {
-  return ['django', 'rest_framework'].map(m => path.join('/usr/lib/python3/dist-packages', m)).filter(d => fs.existsSync(d))
+  return ['django', 'rest_framework']
+    .map(m => path.join('/usr/lib/python3/dist-packages', m))
+    .filter(d => fs.existsSync(d))
     .map(root => ({ name: `debian-${path.basename(root)}`, root, files: pyFiles(root) }));
 }
 
@@ -58,12 +70,16 @@ export function debianDjango(): Source[] {
 export function extraCorpus(dir: string): Source[] {
   const abs = path.resolve(dir);
   const children = fs.readdirSync(abs, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.startsWith('.'));
-  const projects = children.length && !fs.existsSync(path.join(abs, 'setup.py')) && !fs.existsSync(path.join(abs, 'pyproject.toml'))
-    ? children.map(e => path.join(abs, e.name)) : [abs];
+  const projects =
+    children.length && !fs.existsSync(path.join(abs, 'setup.py')) && !fs.existsSync(path.join(abs, 'pyproject.toml'))
+      ? children.map(e => path.join(abs, e.name))
+      : [abs];
   return projects.map(root => ({ name: path.basename(root), root, files: pyFiles(root, true) }));
 }
 
 /** Command-line values of a repeatable option: `--corpus a --corpus b`. */
 export function optionValues(argv: string[], name: string): string[] {
-  return argv.flatMap((a, i) => (a === name && argv[i + 1] ? [argv[i + 1]!] : a.startsWith(`${name}=`) ? [a.slice(name.length + 1)] : []));
+  return argv.flatMap((a, i) =>
+    a === name && argv[i + 1] ? [argv[i + 1]!] : a.startsWith(`${name}=`) ? [a.slice(name.length + 1)] : [],
+  );
 }

@@ -3,7 +3,8 @@
 // A worker that dies (an uncaught error, a WASM abort) reports the task it was on as a crash.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
-export type TaskOutcome<R> = { kind: 'done'; result: R; ms: number } | { kind: 'hang'; ms: number } | { kind: 'crash'; error: string; ms: number };
+export type TaskOutcome<R> =
+  { kind: 'done'; result: R; ms: number } | { kind: 'hang'; ms: number } | { kind: 'crash'; error: string; ms: number };
 
 export interface PoolOptions<R> {
   /** the bundled script that calls `serveTasks` when not on the main thread */
@@ -17,16 +18,33 @@ export interface PoolOptions<R> {
 }
 
 export function runPool<R>(opts: PoolOptions<R>): Promise<void> {
-  let next = 0, running = 0;
+  let next = 0,
+    running = 0;
   return new Promise((resolve, reject) => {
     const spawn = () => {
-      if (next >= opts.tasks) { if (running === 0) resolve(); return; }
+      if (next >= opts.tasks) {
+        if (running === 0) resolve();
+        return;
+      }
       running++;
       const worker = new Worker(opts.script, { workerData: opts.data, stdout: false, stderr: false });
-      let current = -1, started = 0, timer: NodeJS.Timeout | undefined, finished = false;
-      const finish = () => { if (finished) return; finished = true; clearTimeout(timer); running--; };
+      let current = -1,
+        started = 0,
+        timer: NodeJS.Timeout | undefined,
+        finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        running--;
+      };
       const give = () => {
-        if (next >= opts.tasks) { finish(); void worker.terminate(); if (running === 0) resolve(); return; }
+        if (next >= opts.tasks) {
+          finish();
+          void worker.terminate();
+          if (running === 0) resolve();
+          return;
+        }
         current = next++;
         started = Date.now();
         const bound = typeof opts.timeoutMs === 'number' ? opts.timeoutMs : opts.timeoutMs(current);
@@ -45,13 +63,26 @@ export function runPool<R>(opts: PoolOptions<R>): Promise<void> {
       });
       worker.on('error', e => {
         if (finished) return;
-        if (current >= 0) opts.onOutcome(current, { kind: 'crash', error: String(e?.stack ?? e).split('\n').slice(0, 3).join(' | '), ms: Date.now() - started });
+        if (current >= 0)
+          opts.onOutcome(current, {
+            kind: 'crash',
+            error: String(e?.stack ?? e)
+              .split('\n')
+              .slice(0, 3)
+              .join(' | '),
+            ms: Date.now() - started,
+          });
         finish();
         spawn();
       });
       worker.on('exit', code => {
         if (finished) return;
-        if (current >= 0) opts.onOutcome(current, { kind: 'crash', error: `worker exited with code ${code}`, ms: Date.now() - started });
+        if (current >= 0)
+          opts.onOutcome(current, {
+            kind: 'crash',
+            error: `worker exited with code ${code}`,
+            ms: Date.now() - started,
+          });
         finish();
         spawn();
       });

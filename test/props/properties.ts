@@ -19,9 +19,18 @@ import { eolOf } from '../../server/src/syntax/text';
  * The project around a file: how to read its other files, its view, and a view of it with some files
  * changed in memory (a project-wide fix applied), to be disposed after use.
  */
-export interface ProjectContext { read: ReadFile; view: ProjectView; overlay(read: ReadFile): { view: ProjectView; dispose(): void } }
+export interface ProjectContext {
+  read: ReadFile;
+  view: ProjectView;
+  overlay(read: ReadFile): { view: ProjectView; dispose(): void };
+}
 
-export interface Violation { property: string; line: number; rule: string; detail: string }
+export interface Violation {
+  property: string;
+  line: number;
+  rule: string;
+  detail: string;
+}
 
 export interface FileReport {
   findings: number;
@@ -51,7 +60,8 @@ export function syntaxProblemCount(tree: Tree): number {
 
 /** Import statements bound in module scope (not inside functions or classes), as comparable keys. */
 export function moduleImports(root: Node): { names: Map<string, number>; fromStatements: Map<string, number> } {
-  const names = new Map<string, number>(), fromStatements = new Map<string, number>();
+  const names = new Map<string, number>(),
+    fromStatements = new Map<string, number>();
   const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const defs = new Definitions(root.tree);
   for (const stmt of nodesOfTypes(root, ['import_statement', 'import_from_statement'])) {
@@ -72,19 +82,43 @@ export function mapOffset(offset: number, edits: readonly Edit[]): number {
   let delta = 0;
   for (const e of edits) {
     if (e.end <= offset) delta += e.text.length - (e.end - e.start);
-    else if (e.start < offset) return e.start + delta; // inside a replaced range
+    else if (e.start < offset)
+      return e.start + delta; // inside a replaced range
     else break;
   }
   return offset + delta;
 }
 
-interface Range { start: number; end: number }
+interface Range {
+  start: number;
+  end: number;
+}
 
 /** Statement node types of tree-sitter-python (a block's or module's children). */
-const STATEMENTS = ['expression_statement', 'return_statement', 'pass_statement', 'delete_statement', 'raise_statement',
-  'assert_statement', 'global_statement', 'nonlocal_statement', 'break_statement', 'continue_statement', 'import_statement',
-  'import_from_statement', 'future_import_statement', 'if_statement', 'for_statement', 'while_statement', 'try_statement',
-  'with_statement', 'function_definition', 'class_definition', 'decorated_definition', 'match_statement'];
+const STATEMENTS = [
+  'expression_statement',
+  'return_statement',
+  'pass_statement',
+  'delete_statement',
+  'raise_statement',
+  'assert_statement',
+  'global_statement',
+  'nonlocal_statement',
+  'break_statement',
+  'continue_statement',
+  'import_statement',
+  'import_from_statement',
+  'future_import_statement',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'with_statement',
+  'function_definition',
+  'class_definition',
+  'decorated_definition',
+  'match_statement',
+];
 
 /** Where each edit's new text lies in the text after the edits (sorted, non-overlapping). */
 function insertedRanges(edits: readonly Edit[]): Range[] {
@@ -96,14 +130,22 @@ function insertedRanges(edits: readonly Edit[]): Range[] {
   });
 }
 
-interface Decorated { defStart: number; lines: { text: string; start: number; end: number }[]; decorators: { start: number; end: number }[] }
+interface Decorated {
+  defStart: number;
+  lines: { text: string; start: number; end: number }[];
+  decorators: { start: number; end: number }[];
+}
 
 /** Per decorated definition: the lines from its first decorator down to (not including) `def`/`class`. */
 function decoratedDefinitions(root: Node, text: string): Decorated[] {
   return nodesOfTypes(root, ['decorated_definition']).flatMap(d => {
     const def = d.childForFieldName('definition');
-    const decorators = d.namedChildren.filter(c => c?.type === 'decorator').map(c => ({ start: c!.startIndex, end: c!.endIndex }));
-    return def ? [{ defStart: def.startIndex, lines: linesBetween(text, d.startIndex, def.startIndex), decorators }] : [];
+    const decorators = d.namedChildren
+      .filter(c => c?.type === 'decorator')
+      .map(c => ({ start: c!.startIndex, end: c!.endIndex }));
+    return def
+      ? [{ defStart: def.startIndex, lines: linesBetween(text, d.startIndex, def.startIndex), decorators }]
+      : [];
   });
 }
 
@@ -136,7 +178,10 @@ export function toTabs(text: string): string {
 const SPACE_INDENTED = /^ +\S/m;
 const bareLf = (s: string) => (s.match(/(?<!\r)\n/g) ?? []).length;
 
-interface Parsed { tree: Tree; problems: number }
+interface Parsed {
+  tree: Tree;
+  problems: number;
+}
 
 export class PropertyChecker {
   constructor(private readonly parser: Parser) {}
@@ -148,7 +193,11 @@ export class PropertyChecker {
 
   private lint(text: string, options: LintOptions): Finding[] {
     const tree = parse(this.parser, text);
-    try { return lint(tree, text, options); } finally { tree.delete(); }
+    try {
+      return lint(tree, text, options);
+    } finally {
+      tree.delete();
+    }
   }
 
   /**
@@ -160,7 +209,12 @@ export class PropertyChecker {
    * file's layout can change (re-parsing, line endings, tabs, convergence), for the CRLF and tab
    * variants of a file whose other properties were checked as it is.
    */
-  check(text: string, options: LintOptions, project?: ProjectContext, limits: { maxFixes?: number; layoutOnly?: boolean } = {}): FileReport {
+  check(
+    text: string,
+    options: LintOptions,
+    project?: ProjectContext,
+    limits: { maxFixes?: number; layoutOnly?: boolean } = {},
+  ): FileReport {
     if (project) options = { ...options, project: project.view };
     const violations: Violation[] = [];
     const before = this.parsed(text);
@@ -171,13 +225,25 @@ export class PropertyChecker {
     let beforeFunctions: (Range & { def: number })[];
     try {
       findings = lint(before.tree, text, options);
-      if (!findings.some(f => f.fix)) return { findings: findings.length, fixesTried: 0, fixingRules: [], addsLines: false, fixAllChanged: false, violations };
+      if (!findings.some(f => f.fix))
+        return {
+          findings: findings.length,
+          fixesTried: 0,
+          fixingRules: [],
+          addsLines: false,
+          fixAllChanged: false,
+          violations,
+        };
       const root = before.tree.rootNode;
       beforeImports = moduleImports(root);
       beforeDecorated = decoratedDefinitions(root, text);
       beforeStatements = nodesOfTypes(root, STATEMENTS).map(n => ({ start: n.startIndex, end: n.endIndex }));
       const defs = new Definitions(before.tree);
-      beforeFunctions = nodesOfTypes(root, ['function_definition']).map(fn => ({ start: defs.statement(fn).startIndex, end: fn.endIndex, def: fn.startIndex }));
+      beforeFunctions = nodesOfTypes(root, ['function_definition']).map(fn => ({
+        start: defs.statement(fn).startIndex,
+        end: fn.endIndex,
+        def: fn.startIndex,
+      }));
     } finally {
       before.tree.delete();
     }
@@ -191,37 +257,63 @@ export class PropertyChecker {
     const checkResult = (f: Finding | null, after: string, edits: readonly Edit[] | null) => {
       const result = this.parsed(after);
       try {
-        if (result.problems > before.problems) report(f, 'reparse', `${result.problems - before.problems} new ERROR/MISSING node(s)`);
+        if (result.problems > before.problems)
+          report(f, 'reparse', `${result.problems - before.problems} new ERROR/MISSING node(s)`);
         const imports = moduleImports(result.tree.rootNode);
         for (const [key, n] of imports.names) {
           if (n > 1 && n > (beforeImports.names.get(key) ?? 0)) report(f, 'imports', `"${key}" now appears ${n} times`);
         }
         for (const [module, n] of imports.fromStatements) {
           const was = beforeImports.fromStatements.get(module) ?? 0;
-          if (was > 0 && n > was) report(f, 'imports', `a second "from ${module} import" instead of merging into the existing one`);
+          if (was > 0 && n > was)
+            report(f, 'imports', `a second "from ${module} import" instead of merging into the existing one`);
         }
         if (edits && f && !limits.layoutOnly) {
           this.checkDecorators(f, text, after, edits, beforeDecorated, result.tree.rootNode, report);
           // a fix removes at most the one statement it fixes (never its neighbours on a shared line)
-          const removed = beforeStatements.filter(st => edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end));
-          if (removed.length > 1) report(f, 'removes', `removes ${removed.length} statements: ${removed.map(r => JSON.stringify(text.slice(r.start, r.end).slice(0, 60))).join(', ')}`);
+          const removed = beforeStatements.filter(st =>
+            edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end),
+          );
+          if (removed.length > 1)
+            report(
+              f,
+              'removes',
+              `removes ${removed.length} statements: ${removed.map(r => JSON.stringify(text.slice(r.start, r.end).slice(0, 60))).join(', ')}`,
+            );
           // statements it adds run in the function of the finding (or of the test it decorates)
-          const home = beforeFunctions.filter(fn => fn.start <= f.start && f.start < fn.end).sort((a, b) => b.start - a.start)[0];
+          const home = beforeFunctions
+            .filter(fn => fn.start <= f.start && f.start < fn.end)
+            .sort((a, b) => b.start - a.start)[0];
           const expected = home ? mapOffset(home.def, edits) : null;
           const defs = new Definitions(result.tree);
           const added = insertedRanges(edits);
           for (const st of nodesOfTypes(result.tree.rootNode, STATEMENTS)) {
-            if (/import|definition/.test(st.type) || !added.some(r => r.start <= st.startIndex && st.startIndex < r.end)) continue;
+            if (
+              /import|definition/.test(st.type) ||
+              !added.some(r => r.start <= st.startIndex && st.startIndex < r.end)
+            )
+              continue;
             const fn = defs.enclosingFunction(st);
-            if ((fn?.startIndex ?? null) !== expected) report(f, 'placement', `"${st.text.slice(0, 60)}" lands ${fn ? `in ${fn.childForFieldName('name')?.text}()` : 'outside any function'}, not in the function of its finding`);
+            if ((fn?.startIndex ?? null) !== expected)
+              report(
+                f,
+                'placement',
+                `"${st.text.slice(0, 60)}" lands ${fn ? `in ${fn.childForFieldName('name')?.text}()` : 'outside any function'}, not in the function of its finding`,
+              );
           }
         }
       } finally {
         result.tree.delete();
       }
       if (eol === '\r\n' && bareLf(after) > bareLf(text)) report(f, 'crlf', 'a line ending in LF in a CRLF file');
-      if (eol === '\n' && (after.match(/\r\n/g) ?? []).length > (text.match(/\r\n/g) ?? []).length) report(f, 'eol', 'a CRLF in an LF file');
-      if (tabFile && SPACE_INDENTED.test(after)) report(f, 'tabs', `a line indented with spaces in a tab-indented file (line ${lineOf(after.search(SPACE_INDENTED))})`);
+      if (eol === '\n' && (after.match(/\r\n/g) ?? []).length > (text.match(/\r\n/g) ?? []).length)
+        report(f, 'eol', 'a CRLF in an LF file');
+      if (tabFile && SPACE_INDENTED.test(after))
+        report(
+          f,
+          'tabs',
+          `a line indented with spaces in a tab-indented file (line ${lineOf(after.search(SPACE_INDENTED))})`,
+        );
     };
 
     let fixesTried = 0;
@@ -231,17 +323,26 @@ export class PropertyChecker {
     for (let i = 0; i < withFixes.length; i += step) {
       const f = withFixes[Math.floor(i)]!;
       fixesTried++;
-      if (!f.fix || !isLocal(f.fix)) { if (project && f.fix) this.checkProjectWide(f, text, options, project, report); continue; }
+      if (!f.fix || !isLocal(f.fix)) {
+        if (project && f.fix) this.checkProjectWide(f, text, options, project, report);
+        continue;
+      }
       const after = applyFixes(text, [f.fix]).text;
-      if (after === text) { report(f, 'effect', `the fix "${f.fix.title}" changes nothing`); continue; }
+      if (after === text) {
+        report(f, 'effect', `the fix "${f.fix.title}" changes nothing`);
+        continue;
+      }
       checkResult(f, after, f.fix.edits);
       if (limits.layoutOnly) continue;
       // applying the same fix again changes nothing: the finding is gone, or its fix is now a no-op (the
       // same finding: rule, place and message; another at that place, such as the next unknown code of
       // a noqa list moving up into the removed one's, is another finding)
       const at = mapOffset(f.start, f.fix.edits);
-      const again = this.lint(after, { ...options, rules: [f.rule] }).find(g => g.rule.id === f.rule.id && g.start === at && g.message === f.message && g.fix && isLocal(g.fix));
-      if (again && applyFixes(after, [again.fix!]).text !== after) report(f, 'idempotent', `after "${f.fix.title}", the same finding offers "${again.fix!.title}" again`);
+      const again = this.lint(after, { ...options, rules: [f.rule] }).find(
+        g => g.rule.id === f.rule.id && g.start === at && g.message === f.message && g.fix && isLocal(g.fix),
+      );
+      if (again && applyFixes(after, [again.fix!]).text !== after)
+        report(f, 'idempotent', `after "${f.fix.title}", the same finding offers "${again.fix!.title}" again`);
     }
 
     // fix-all, unsafe included: converges within 10 passes, and the checks above hold for the result
@@ -250,43 +351,91 @@ export class PropertyChecker {
     if (all.text !== text) {
       checkResult(null, all.text, null);
       const next = fixAll(this.parser, all.text, { ...options, unsafe: true, maxPasses: 1 });
-      if (next.text !== all.text) report(null, 'converges', `fix-all still changes the text after ${all.passes} passes`);
+      if (next.text !== all.text)
+        report(null, 'converges', `fix-all still changes the text after ${all.passes} passes`);
     }
     const addsLines = withFixes.some(f => f.fix!.edits.some(e => /[\r\n]/.test(e.text)));
-    return { findings: findings.length, fixesTried, fixingRules, addsLines, fixAllChanged: all.text !== text, violations };
+    return {
+      findings: findings.length,
+      fixesTried,
+      fixingRules,
+      addsLines,
+      fixAllChanged: all.text !== text,
+      violations,
+    };
   }
 
   /**
    * The decorators, comments and blank lines above each definition are still there, unchanged and in
    * order, after one fix (a decorator the fix removes whole excepted): a new decorator goes among them.
    */
-  private checkDecorators(f: Finding, text: string, after: string, edits: readonly Edit[], beforeDecorated: Decorated[],
-    afterRoot: Node, report: (f: Finding, property: string, detail: string) => void): void {
+  private checkDecorators(
+    f: Finding,
+    text: string,
+    after: string,
+    edits: readonly Edit[],
+    beforeDecorated: Decorated[],
+    afterRoot: Node,
+    report: (f: Finding, property: string, detail: string) => void,
+  ): void {
     const afterByDef = new Map(decoratedDefinitions(afterRoot, after).map(d => [d.defStart, d]));
     for (const d of beforeDecorated) {
       // a decorator the fix removes as a whole is the fix's business (XT041 moves one into the body)
       const removed = d.decorators.filter(dec => edits.some(e => e.start <= dec.start && dec.end <= e.end));
       const kept = d.lines.filter(l => !removed.some(dec => dec.start < l.end && l.start < dec.end)).map(l => l.text);
       const now = afterByDef.get(mapOffset(d.defStart, edits));
-      if (!now) { if (kept.length) report(f, 'decorators', `the definition at line ${text.slice(0, d.defStart).split('\n').length} lost its decorators`); continue; }
-      if (!isSubsequence(kept, now.lines.map(l => l.text))) {
-        report(f, 'decorators', `the decorators above line ${text.slice(0, d.defStart).split('\n').length} changed: ${JSON.stringify(kept)} → ${JSON.stringify(now.lines.map(l => l.text))}`);
+      if (!now) {
+        if (kept.length)
+          report(
+            f,
+            'decorators',
+            `the definition at line ${text.slice(0, d.defStart).split('\n').length} lost its decorators`,
+          );
+        continue;
+      }
+      if (
+        !isSubsequence(
+          kept,
+          now.lines.map(l => l.text),
+        )
+      ) {
+        report(
+          f,
+          'decorators',
+          `the decorators above line ${text.slice(0, d.defStart).split('\n').length} changed: ${JSON.stringify(kept)} → ${JSON.stringify(now.lines.map(l => l.text))}`,
+        );
       }
     }
   }
 
   /** A fix to another file (XT003's conftest.py): that file parses, imports once, and the finding goes. */
-  private checkProjectWide(f: Finding, text: string, options: LintOptions, project: ProjectContext,
-    report: (f: Finding | null, property: string, detail: string) => void): void {
+  private checkProjectWide(
+    f: Finding,
+    text: string,
+    options: LintOptions,
+    project: ProjectContext,
+    report: (f: Finding | null, property: string, detail: string) => void,
+  ): void {
     const { read } = project;
     const changed = applyFileEdits(f.fix!.edits, read);
     for (const [file, content] of changed) {
       const original = read(file);
       const result = this.parsed(content);
       try {
-        const was = original === null ? 0 : (() => { const t = parse(this.parser, original); try { return syntaxProblemCount(t); } finally { t.delete(); } })();
+        const was =
+          original === null
+            ? 0
+            : (() => {
+                const t = parse(this.parser, original);
+                try {
+                  return syntaxProblemCount(t);
+                } finally {
+                  t.delete();
+                }
+              })();
         if (result.problems > was) report(f, 'reparse', `${file}: ${result.problems - was} new ERROR/MISSING node(s)`);
-        for (const [key, n] of moduleImports(result.tree.rootNode).names) if (n > 1) report(f, 'imports', `${file}: "${key}" appears ${n} times`);
+        for (const [key, n] of moduleImports(result.tree.rootNode).names)
+          if (n > 1) report(f, 'imports', `${file}: "${key}" appears ${n} times`);
       } finally {
         result.tree.delete();
       }
@@ -295,7 +444,9 @@ export class PropertyChecker {
     const overlay = project.overlay(file => changed.get(file) ?? read(file));
     let again: Finding | undefined;
     try {
-      again = this.lint(text, { ...options, project: overlay.view }).find(g => g.rule.id === f.rule.id && g.fix && !isLocal(g.fix));
+      again = this.lint(text, { ...options, project: overlay.view }).find(
+        g => g.rule.id === f.rule.id && g.fix && !isLocal(g.fix),
+      );
     } finally {
       overlay.dispose();
     }

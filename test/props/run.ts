@@ -16,11 +16,26 @@ import { runPool, serveTasks } from './pool';
 import { PropertyChecker, toTabs, type ProjectContext, type Violation } from './properties';
 import { rules } from '../../server/src/rules';
 
-interface Task { file: string; root: string }
-interface Result { skipped?: string; findings: number; fixesTried: number; variants: number; violations: (Violation & { variant: string })[] }
+interface Task {
+  file: string;
+  root: string;
+}
+interface Result {
+  skipped?: string;
+  findings: number;
+  fixesTried: number;
+  variants: number;
+  violations: (Violation & { variant: string })[];
+}
 
 const WASM = path.join(__dirname, '../unit');
-const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return null; } };
+const read = (f: string) => {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return null;
+  }
+};
 
 /** per worker: the project around each root (settings, base classes, conftest), read once */
 const projects = new Map<string, Project>();
@@ -40,12 +55,19 @@ async function checkTask(task: number, tasks: Task[]): Promise<Result> {
   const projectRoot = posing ? path.join(ROOT, 'test/fixtures/projects', posing) : findProjectRoot(file, read, root);
   const asFile = posing ? path.join(projectRoot, 'tests', 'test_fixture.py') : file;
   let project = projects.get(projectRoot);
-  if (!project) projects.set(projectRoot, project = new Project(projectRoot, parser, read));
+  if (!project) projects.set(projectRoot, (project = new Project(projectRoot, parser, read)));
   const context: ProjectContext = {
-    read, view: viewFor(project, asFile),
-    overlay(r) { const p = new Project(projectRoot, parser, r); return { view: viewFor(p, asFile), dispose: () => p.dispose() }; },
+    read,
+    view: viewFor(project, asFile),
+    overlay(r) {
+      const p = new Project(projectRoot, parser, r);
+      return { view: viewFor(p, asFile), dispose: () => p.dispose() };
+    },
   };
-  const options: LintOptions = { rules, moduleName: /^# module: ([\w.]+)/.exec(text)?.[1] ?? moduleName(asFile, projectRoot) };
+  const options: LintOptions = {
+    rules,
+    moduleName: /^# module: ([\w.]+)/.exec(text)?.[1] ?? moduleName(asFile, projectRoot),
+  };
   const violations: Result['violations'] = [];
   let variants = 0;
   try {
@@ -53,16 +75,24 @@ async function checkTask(task: number, tasks: Task[]): Promise<Result> {
     violations.push(...base.violations.map(v => ({ ...v, variant: '' })));
     if (base.addsLines) {
       // the same file as CRLF, and tab-indented: fixes that add lines must keep both (the rules that fix are enough)
-      for (const [variant, changed] of [['crlf', text.replace(/\r?\n/g, '\r\n')], ['tabs', toTabs(text)]] as const) {
+      for (const [variant, changed] of [
+        ['crlf', text.replace(/\r?\n/g, '\r\n')],
+        ['tabs', toTabs(text)],
+      ] as const) {
         if (changed === text) continue;
         variants++;
-        violations.push(...checker.check(changed, { ...options, rules: base.fixingRules }, context, { layoutOnly: true }).violations.map(v => ({ ...v, variant })));
+        violations.push(
+          ...checker
+            .check(changed, { ...options, rules: base.fixingRules }, context, { layoutOnly: true })
+            .violations.map(v => ({ ...v, variant })),
+        );
       }
     }
     return { findings: base.findings, fixesTried: base.fixesTried, variants, violations };
   } catch (e) {
     // a ParseError (time or size bound) is a skip with its reason; anything else is a crash (rethrown)
-    if (e instanceof ParseError) return { skipped: (e as Error).message, findings: 0, fixesTried: 0, variants, violations };
+    if (e instanceof ParseError)
+      return { skipped: (e as Error).message, findings: 0, fixesTried: 0, variants, violations };
     throw e;
   }
 }
@@ -80,13 +110,23 @@ async function main(): Promise<number> {
   for (const dir of optionValues(argv, '--corpus')) sources.push(...extraCorpus(dir));
   const tasks: Task[] = sources.flatMap(s => s.files.slice(0, limit).map(file => ({ file, root: s.root })));
   const started = Date.now();
-  let findings = 0, fixes = 0, variants = 0, withFixes = 0, failures = 0;
+  let findings = 0,
+    fixes = 0,
+    variants = 0,
+    withFixes = 0,
+    failures = 0;
   const skipped: string[] = [];
   const lines: string[] = [];
   await runPool<Result>({
-    script: __filename, data: tasks, tasks: tasks.length, jobs, timeoutMs: 120_000,
+    script: __filename,
+    data: tasks,
+    tasks: tasks.length,
+    jobs,
+    timeoutMs: 120_000,
     onOutcome(i, outcome) {
-      const rel = path.relative(ROOT, tasks[i]!.file).startsWith('..') ? tasks[i]!.file : path.relative(ROOT, tasks[i]!.file);
+      const rel = path.relative(ROOT, tasks[i]!.file).startsWith('..')
+        ? tasks[i]!.file
+        : path.relative(ROOT, tasks[i]!.file);
       if (outcome.kind !== 'done') {
         failures++;
         lines.push(`${rel}: ${outcome.kind === 'hang' ? `HANG (over ${outcome.ms} ms)` : `CRASH ${outcome.error}`}`);
@@ -94,7 +134,9 @@ async function main(): Promise<number> {
       }
       const r = outcome.result;
       if (r.skipped) skipped.push(`${rel}: ${r.skipped}`);
-      findings += r.findings; fixes += r.fixesTried; variants += r.variants;
+      findings += r.findings;
+      fixes += r.fixesTried;
+      variants += r.variants;
       if (r.fixesTried) withFixes++;
       for (const v of r.violations) {
         failures++;
@@ -105,11 +147,21 @@ async function main(): Promise<number> {
   for (const l of lines.sort()) console.log(l);
   for (const s of skipped) console.log(`skipped ${s}`);
   const summary = sources.map(s => `${s.name} ${Math.min(s.files.length, limit)}`).join(', ');
-  console.log(`props: ${tasks.length} files (${summary}); ${findings} findings; ${fixes} fixes applied one at a time in ${withFixes} files, `
-    + `plus ${variants} CRLF/tab variants; ${skipped.length} skipped; ${failures} failures; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `props: ${tasks.length} files (${summary}); ${findings} findings; ${fixes} fixes applied one at a time in ${withFixes} files, ` +
+      `plus ${variants} CRLF/tab variants; ${skipped.length} skipped; ${failures} failures; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return failures ? 1 : 0;
 }
 
 if (!serveTasks<Task[], Result>(checkTask)) {
-  main().then(code => { process.exitCode = code; }, e => { console.error(e); process.exitCode = 2; });
+  main().then(
+    code => {
+      process.exitCode = code;
+    },
+    e => {
+      console.error(e);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -19,17 +19,28 @@ const failures = [];
 let passed = 0;
 const check = (ok, what, detail = '') => {
   console.log(`  ${ok ? '✔' : '✖'} ${what}`);
-  if (ok) passed++; else { failures.push(what); if (detail) console.log(detail); }
+  if (ok) passed++;
+  else {
+    failures.push(what);
+    if (detail) console.log(detail);
+  }
 };
-const run = (cmd, args, cwd, env = {}) => spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (cmd, args, cwd, env = {}) =>
+  spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
 /** `run` without blocking: the two recipes install at the same time (each an npm install of this repo). */
-const runAsync = (cmd, args, cwd, env = {}) => new Promise(resolve => {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', d => { stdout += d; });
-  child.stderr.on('data', d => { stderr += d; });
-  child.on('close', status => resolve({ status, stdout, stderr }));
-});
+const runAsync = (cmd, args, cwd, env = {}) =>
+  new Promise(resolve => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', d => {
+      stdout += d;
+    });
+    child.stderr.on('data', d => {
+      stderr += d;
+    });
+    child.on('close', status => resolve({ status, stdout, stderr }));
+  });
 
 if (spawnSync('pre-commit', ['--version']).status !== 0) {
   console.error('test:recipes: no pre-commit; run: npm run setup (apt-get install pre-commit)');
@@ -71,16 +82,22 @@ function runSteps(workflow) {
     if (named) name = named[1];
     const m = /^(\s*)(?:- )?run: (.*)$/.exec(lines[i]);
     if (!m) continue;
-    if (m[2] !== '|') { steps.push([name, m[2]]); continue; }
+    if (m[2] !== '|') {
+      steps.push([name, m[2]]);
+      continue;
+    }
     const body = [];
-    while (i + 1 < lines.length && (lines[i + 1].match(/^\s*/)[0].length > m[1].length || lines[i + 1].trim() === '')) body.push(lines[++i].trim());
+    while (i + 1 < lines.length && (lines[i + 1].match(/^\s*/)[0].length > m[1].length || lines[i + 1].trim() === ''))
+      body.push(lines[++i].trim());
     steps.push([name, body.join('\n')]);
   }
   return steps;
 }
 
 // the hook's repository, tagged as the README's recipes expect
-const listed = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], ROOT).stdout.split('\0').filter(f => f && fs.existsSync(path.join(ROOT, f)));
+const listed = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], ROOT)
+  .stdout.split('\0')
+  .filter(f => f && fs.existsSync(path.join(ROOT, f)));
 const crosstalk = repository('crosstalk', ROOT, listed);
 git(['tag', `v${version}`], crosstalk);
 const local = text => text.split(URL_IN_README).join(`file://${crosstalk}`);
@@ -89,7 +106,10 @@ async function githubActions() {
   const checks = [];
   const check = (ok, what, detail = '') => checks.push([ok, what, detail]);
   const workflow = yamlAfter('### GitHub Actions');
-  check(workflow.includes(`--branch v${version} ${URL_IN_README}`), `the workflow installs v${version}, this package's version`);
+  check(
+    workflow.includes(`--branch v${version} ${URL_IN_README}`),
+    `the workflow installs v${version}, this package's version`,
+  );
   const runner = path.join(tmp, 'runner');
   const project = path.join(tmp, 'project');
   fs.mkdirSync(runner);
@@ -102,19 +122,44 @@ async function githubActions() {
     // Actions: each step's GITHUB_PATH additions are on PATH for the later steps
     const extra = fs.readFileSync(githubPath, 'utf8').split('\n').filter(Boolean);
     results[name] = await runAsync('bash', ['-e', '-c', local(script)], project, {
-      RUNNER_TEMP: runner, GITHUB_PATH: githubPath, npm_config_prefix: npmGlobal,
+      RUNNER_TEMP: runner,
+      GITHUB_PATH: githubPath,
+      npm_config_prefix: npmGlobal,
       PATH: [...extra, path.join(npmGlobal, 'bin'), process.env.PATH].join(path.delimiter),
     });
   }
-  const install = results['Install Crosstalk'], annotate = results['Annotate the pull request'], sarifStep = results['Write SARIF'];
-  check(install && install.status === 0, 'Install Crosstalk: clone, npm ci (which builds the CLI), npm install --global', install && install.stderr);
+  const install = results['Install Crosstalk'],
+    annotate = results['Annotate the pull request'],
+    sarifStep = results['Write SARIF'];
+  check(
+    install && install.status === 0,
+    'Install Crosstalk: clone, npm ci (which builds the CLI), npm install --global',
+    install && install.stderr,
+  );
   const commands = (annotate?.stdout ?? '').split('\n').filter(Boolean);
-  check(annotate && annotate.status === 1 && commands.length > 0 && commands.every(l => /^::(error|warning|notice) file=shop\/[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT\d{3} \([a-z-]+\)::./.test(l)),
-    `Annotate the pull request: exit 1 and ${commands.length} workflow commands`, annotate && annotate.stdout + annotate.stderr);
+  check(
+    annotate &&
+      annotate.status === 1 &&
+      commands.length > 0 &&
+      commands.every(l =>
+        /^::(error|warning|notice) file=shop\/[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT\d{3} \([a-z-]+\)::./.test(
+          l,
+        ),
+      ),
+    `Annotate the pull request: exit 1 and ${commands.length} workflow commands`,
+    annotate && annotate.stdout + annotate.stderr,
+  );
   let log = null;
-  try { log = JSON.parse(fs.readFileSync(path.join(project, 'crosstalk.sarif'), 'utf8')); } catch { /* checked below */ }
-  check(sarifStep && sarifStep.status === 0 && log?.version === '2.1.0' && log.runs[0].results.length === commands.length,
-    'Write SARIF: exit 0 with findings, a SARIF 2.1.0 log with the same findings', sarifStep && sarifStep.stderr);
+  try {
+    log = JSON.parse(fs.readFileSync(path.join(project, 'crosstalk.sarif'), 'utf8'));
+  } catch {
+    /* checked below */
+  }
+  check(
+    sarifStep && sarifStep.status === 0 && log?.version === '2.1.0' && log.runs[0].results.length === commands.length,
+    'Write SARIF: exit 0 with findings, a SARIF 2.1.0 log with the same findings',
+    sarifStep && sarifStep.stderr,
+  );
   check(/sarif_file: crosstalk\.sarif\n/.test(workflow), 'the upload step reads the file the SARIF step writes');
   return checks;
 }
@@ -136,17 +181,31 @@ async function preCommit() {
   }
   const examples = await precommit('examples', path.join(ROOT, 'examples'));
   const out = examples.stdout + examples.stderr;
-  check(examples.status === 1 && /crosstalk\.+Failed/.test(out), `examples/: the hook fails (exit ${examples.status})`, out);
-  check(/shop\/tests\/test_api\.py:\d+:\d+: XT001/.test(out) && /shop\/tests\/conftest\.py:\d+:\d+: XT030/.test(out), 'examples/: findings in the test modules, as path:line:col: CODE');
+  check(
+    examples.status === 1 && /crosstalk\.+Failed/.test(out),
+    `examples/: the hook fails (exit ${examples.status})`,
+    out,
+  );
+  check(
+    /shop\/tests\/test_api\.py:\d+:\d+: XT001/.test(out) && /shop\/tests\/conftest\.py:\d+:\d+: XT030/.test(out),
+    'examples/: findings in the test modules, as path:line:col: CODE',
+  );
   check(!/shop\/settings\.py:/.test(out), 'examples/: settings.py, staged but no test module, is not checked');
   const clean = await precommit('clean', path.join(ROOT, 'test/fixtures/incidents/kpi/after'));
-  check(clean.status === 0 && /crosstalk\.+Passed/.test(clean.stdout), `a suite without hazards passes (exit ${clean.status})`, clean.stdout + clean.stderr);
+  check(
+    clean.status === 0 && /crosstalk\.+Passed/.test(clean.stdout),
+    `a suite without hazards passes (exit ${clean.status})`,
+    clean.stdout + clean.stderr,
+  );
   return checks;
 }
 
 (async () => {
   const [github, precommit] = await Promise.all([githubActions(), preCommit()]);
-  for (const [title, checks] of [['GitHub Actions (README):', github], ['pre-commit:', precommit]]) {
+  for (const [title, checks] of [
+    ['GitHub Actions (README):', github],
+    ['pre-commit:', precommit],
+  ]) {
     console.log(title);
     for (const [ok, what, detail] of checks) check(ok, what, detail);
   }

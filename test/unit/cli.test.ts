@@ -15,8 +15,13 @@ process.chdir(ROOT);
 const INCIDENTS = 'test/fixtures/incidents';
 
 async function run(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(args, s => out.push(s), s => err.push(s));
+  const out: string[] = [],
+    err: string[] = [];
+  const code = await main(
+    args,
+    s => out.push(s),
+    s => err.push(s),
+  );
   return { code, out: out.join('\n'), err };
 }
 
@@ -43,12 +48,16 @@ for (const [incident, files] of Object.entries(EXPECTED)) {
     assert.equal(before.code, 1);
     const log = JSON.parse(before.out) as sarif.Log;
     assert.equal(log.version, '2.1.0');
-    const expected = Object.fromEntries(Object.entries(files).map(([f, ids]) => [`${INCIDENTS}/${incident}/before/${f}`, ids]));
+    const expected = Object.fromEntries(
+      Object.entries(files).map(([f, ids]) => [`${INCIDENTS}/${incident}/before/${f}`, ids]),
+    );
     assert.deepEqual(byFile(log), expected);
     const result = log.runs[0]!.results![0]!;
     const region = result.locations![0]!.physicalLocation!.region!;
     assert.ok(region.startLine! >= 1 && region.startColumn! >= 1, '1-based region');
-    assert.ok(log.runs[0]!.tool.driver.rules!.some(r => r.id === result.ruleId && r.help?.text && r.shortDescription?.text));
+    assert.ok(
+      log.runs[0]!.tool.driver.rules!.some(r => r.id === result.ruleId && r.help?.text && r.shortDescription?.text),
+    );
     assert.equal(log.runs[0]!.tool.driver.rules![result.ruleIndex!]!.id, result.ruleId);
 
     const after = await run('check', `${INCIDENTS}/${incident}/after`, '--format', 'sarif');
@@ -64,10 +73,15 @@ for (const [incident, files] of Object.entries(EXPECTED)) {
     assert.match(fixed.out, /^Fixed \d+ hazards?\.$/m);
     const snapshot = Object.fromEntries(Object.keys(files).map(f => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
     for (const [f, text] of Object.entries(snapshot)) {
-      assert.deepEqual(await syntaxErrors(text), await syntaxErrors(fs.readFileSync(`${INCIDENTS}/${incident}/before/${f}`, 'utf8')), `${f}: no new syntax errors`);
+      assert.deepEqual(
+        await syntaxErrors(text),
+        await syntaxErrors(fs.readFileSync(`${INCIDENTS}/${incident}/before/${f}`, 'utf8')),
+        `${f}: no new syntax errors`,
+      );
     }
     await run('check', dir, '--fix', '--unsafe-fixes');
-    for (const [f, text] of Object.entries(snapshot)) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), text, `${f}: second --fix changes nothing`);
+    for (const [f, text] of Object.entries(snapshot))
+      assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), text, `${f}: second --fix changes nothing`);
     fs.rmSync(dir, { recursive: true });
   });
 }
@@ -87,8 +101,14 @@ test('text format: path:line:col: CODE [*] message, and a summary', async () => 
   const r = await run('check', `${INCIDENTS}/kpi/before`);
   assert.equal(r.code, 1);
   const lines = r.out.split('\n');
-  assert.equal(lines[0], `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>: every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits (cache backend unknown: no settings module found)`);
-  assert.match(lines[1]!, /^test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py:10:9: XT002 \[\*\] cache\.clear\(\) on a shared cache.*\(cache backend unknown: no settings module found\)$/);
+  assert.equal(
+    lines[0],
+    `${INCIDENTS}/kpi/before/test_throttling.py:8:7: XT001 [*] SubmissionThrottlingTests exercises DRF throttling (an assertion on status 429): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>: every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits (cache backend unknown: no settings module found)`,
+  );
+  assert.match(
+    lines[1]!,
+    /^test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py:10:9: XT002 \[\*\] cache\.clear\(\) on a shared cache.*\(cache backend unknown: no settings module found\)$/,
+  );
   assert.equal(lines[2], 'Found 2 hazards in 1 file (2 fixable with --fix).');
 });
 
@@ -97,23 +117,42 @@ test('github format: a workflow command per finding, with the level, position an
   assert.equal(code, 1);
   const lines = out.split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0]!, /^::warning file=test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT001 \(shared-cache\)::[^\n]*pk=1/);
-  assert.match(lines[1]!, /^::warning file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT002 \(shared-cache-clear\)::/);
+  assert.match(
+    lines[0]!,
+    /^::warning file=test\/fixtures\/incidents\/kpi\/before\/test_throttling\.py,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT001 \(shared-cache\)::[^\n]*pk=1/,
+  );
+  assert.match(
+    lines[1]!,
+    /^::warning file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=Crosstalk XT002 \(shared-cache-clear\)::/,
+  );
   assert.equal((await run('check', `${INCIDENTS}/kpi/after`, '--format', 'github')).out, '', 'nothing when clean');
 });
 
 test('github format escapes %, CR and LF everywhere, and , and : in properties', () => {
   const finding = {
-    rule: rules.find(r => r.id === 'XT001')!, severity: 'info', message: '100% shared\r\nby: one, two',
-    startPos: { line: 0, character: 0 }, endPos: { line: 2, character: 4 }, related: [],
+    rule: rules.find(r => r.id === 'XT001')!,
+    severity: 'info',
+    message: '100% shared\r\nby: one, two',
+    startPos: { line: 0, character: 0 },
+    endPos: { line: 2, character: 4 },
+    related: [],
   } as unknown as Finding;
-  assert.equal(formatGithub([{ file: 'odd\\dir,x:y%z.py', text: '', findings: [finding] }]),
-    '::notice file=odd/dir%2Cx%3Ay%25z.py,line=1,col=1,endLine=3,endColumn=5,title=Crosstalk XT001 (shared-cache)::100%25 shared%0D%0Aby: one, two');
+  assert.equal(
+    formatGithub([{ file: 'odd\\dir,x:y%z.py', text: '', findings: [finding] }]),
+    '::notice file=odd/dir%2Cx%3Ay%25z.py,line=1,col=1,endLine=3,endColumn=5,title=Crosstalk XT001 (shared-cache)::100%25 shared%0D%0Aby: one, two',
+  );
 });
 
 test('--test-files-only skips named files that are not test modules (pre-commit names every staged file)', async () => {
-  assert.equal((await run('check', 'examples/shop/settings.py')).out, 'No hazards found in 1 file.', 'a named file is always analysed');
-  assert.equal((await run('check', 'examples/shop/settings.py', '--test-files-only')).out, 'No hazards found in 0 files.');
+  assert.equal(
+    (await run('check', 'examples/shop/settings.py')).out,
+    'No hazards found in 1 file.',
+    'a named file is always analysed',
+  );
+  assert.equal(
+    (await run('check', 'examples/shop/settings.py', '--test-files-only')).out,
+    'No hazards found in 0 files.',
+  );
   const both = await run('check', 'examples/shop/settings.py', 'examples/shop/tests/test_api.py', '--test-files-only');
   assert.equal(both.code, 1);
   assert.match(both.out, /Found 3 hazards in 1 file/);
@@ -125,18 +164,32 @@ test('json format carries code, location and fix', async () => {
   assert.equal(f.code, 'XT010');
   assert.deepEqual(f.location, { row: 18, column: 11 });
   assert.equal(f.fix.applicability, 'safe');
-  assert.equal(f.fix.message, 'Wrap test_analytics_router_allow_migrate in @isolate_apps("app_analytics", "default_app")');
+  assert.equal(
+    f.fix.message,
+    'Wrap test_analytics_router_allow_migrate in @isolate_apps("app_analytics", "default_app")',
+  );
 });
 
 test('--select and --ignore take codes and prefixes', async () => {
-  const codes = async (...a: string[]) => (JSON.parse((await run('check', `${INCIDENTS}/codecov/before`, '--format', 'json', ...a)).out) as { code: string }[]).map(f => f.code);
+  const codes = async (...a: string[]) =>
+    (
+      JSON.parse((await run('check', `${INCIDENTS}/codecov/before`, '--format', 'json', ...a)).out) as {
+        code: string;
+      }[]
+    ).map(f => f.code);
   assert.deepEqual([...new Set(await codes('--select', 'XT02'))], ['XT020']);
   assert.deepEqual([...new Set(await codes('--ignore', 'XT020'))], ['XT030']);
   assert.deepEqual(await codes('--select', 'XT001'), []);
 });
 
 test('usage errors exit 2 with one line', async () => {
-  for (const args of [['check', '--format', 'xml'], ['check', '--select', 'XT999'], ['check', 'no/such/dir'], ['lint'], ['check', '--bogus']]) {
+  for (const args of [
+    ['check', '--format', 'xml'],
+    ['check', '--select', 'XT999'],
+    ['check', 'no/such/dir'],
+    ['lint'],
+    ['check', '--bogus'],
+  ]) {
     const r = await run(...args);
     assert.equal(r.code, 2, args.join(' '));
     assert.equal(r.err.length, 1, args.join(' '));
@@ -146,7 +199,10 @@ test('usage errors exit 2 with one line', async () => {
 
 test('walks test modules only, skips virtualenvs and node_modules; a bad file is one line and the run goes on', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-walk-'));
-  const write = (f: string, content: string | Buffer) => { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.writeFileSync(path.join(dir, f), content); };
+  const write = (f: string, content: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), content);
+  };
   const hazard = 'import os\n\ndef test_x():\n    os.listdir("/tmp")\n';
   write('app/tests/test_a.py', hazard);
   write('app/views.py', hazard); // not a test module
@@ -154,22 +210,30 @@ test('walks test modules only, skips virtualenvs and node_modules; a bad file is
   write('node_modules/pkg/test_n.py', hazard);
   write('env/pyvenv.cfg', 'home = /usr\n');
   write('env/lib/test_v.py', hazard);
-  write('app/tests/test_latin1.py', Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\n# caf'), Buffer.from([0xe9]), Buffer.from('\n' + hazard)]));
+  write(
+    'app/tests/test_latin1.py',
+    Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\n# caf'), Buffer.from([0xe9]), Buffer.from('\n' + hazard)]),
+  );
   write('app/tests/test_broken.py', Buffer.from([0x64, 0x65, 0x66, 0x20, 0xff, 0xfe, 0x0a]));
   const r = await run('check', dir, '--format', 'json');
   assert.equal(r.code, 2, 'an undecodable file makes the run exit 2');
-  assert.deepEqual(r.err, [`crosstalk: ${path.relative(ROOT, path.join(dir, 'app/tests/test_broken.py'))}: not valid utf-8 (byte 4)`]);
-  const files = (JSON.parse(r.out) as { filename: string }[]).map(f => path.relative(path.relative(ROOT, dir), f.filename)).sort();
+  assert.deepEqual(r.err, [
+    `crosstalk: ${path.relative(ROOT, path.join(dir, 'app/tests/test_broken.py'))}: not valid utf-8 (byte 4)`,
+  ]);
+  const files = (JSON.parse(r.out) as { filename: string }[])
+    .map(f => path.relative(path.relative(ROOT, dir), f.filename))
+    .sort();
   assert.deepEqual(files, ['app/tests/helpers.py', 'app/tests/test_a.py', 'app/tests/test_latin1.py']);
   // a file named on the command line is analysed whatever its name
   assert.equal((await run('check', path.join(dir, 'app/views.py'))).code, 1);
   fs.rmSync(dir, { recursive: true });
 });
 
-test('--fix keeps a file\'s encoding, BOM and CRLF line endings', async () => {
+test("--fix keeps a file's encoding, BOM and CRLF line endings", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-enc-'));
   const file = path.join(dir, 'conftest.py');
-  const text = '# -*- coding: latin-1 -*-\r\n# caf\u00e9\r\ndef pytest_configure(config):\r\n    return config.slaveinput\r\n';
+  const text =
+    '# -*- coding: latin-1 -*-\r\n# caf\u00e9\r\ndef pytest_configure(config):\r\n    return config.slaveinput\r\n';
   fs.writeFileSync(file, Buffer.from(text, 'latin1'));
   assert.equal((await run('check', file, '--fix')).code, 0);
   assert.equal(fs.readFileSync(file).toString('latin1'), text.replace('slaveinput', 'workerinput'));
@@ -182,7 +246,10 @@ test('--fix keeps a file\'s encoding, BOM and CRLF line endings', async () => {
 
 test('--jobs: worker threads give the same report, in the same order, as one thread', async () => {
   const dir = path.join(ROOT, 'test/fixtures/rules');
-  const files = fs.readdirSync(dir).filter(f => f.endsWith('.py') && !f.endsWith('.fixed.py')).map(f => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter(f => f.endsWith('.py') && !f.endsWith('.fixed.py'))
+    .map(f => path.join(dir, f));
   assert.ok(files.length > 16, 'enough files for two workers');
   const one = await run('check', ...files, '--format', 'json', '--jobs', '1');
   const two = await run('check', ...files, '--format', 'json', '--jobs', '2');

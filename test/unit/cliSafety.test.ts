@@ -10,12 +10,18 @@ import { after, before, test } from 'node:test';
 import { main } from '../../server/src/cli/main';
 
 const HAZARD = 'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n';
-const CACHE = 'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass T(TestCase):\n    def test_c(self):\n        cache.clear()\n';
+const CACHE =
+  'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass T(TestCase):\n    def test_c(self):\n        cache.clear()\n';
 let root: string, outside: string;
 
 async function run(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(args, s => out.push(s), s => err.push(s));
+  const out: string[] = [],
+    err: string[] = [];
+  const code = await main(
+    args,
+    s => out.push(s),
+    s => err.push(s),
+  );
   return { code, out: out.join('\n'), err };
 }
 
@@ -27,7 +33,8 @@ function snapshot(dir: string): Record<string, string> {
       const p = path.join(d, e.name);
       if (e.isSymbolicLink()) out[p] = `-> ${fs.readlinkSync(p)}`;
       else if (e.isDirectory()) visit(p);
-      else if (e.isFile()) out[p] = createHash('sha1').update(fs.readFileSync(p)).digest('hex') + ` ${fs.statSync(p).mtimeMs}`;
+      else if (e.isFile())
+        out[p] = createHash('sha1').update(fs.readFileSync(p)).digest('hex') + ` ${fs.statSync(p).mtimeMs}`;
       else out[p] = 'special';
     }
   };
@@ -46,10 +53,10 @@ before(() => {
   fs.writeFileSync(path.join(root, 'pytest.ini'), '[pytest]\n');
   fs.writeFileSync(path.join(root, 'tests', 'test_inside.py'), HAZARD);
   fs.writeFileSync(path.join(root, 'tests', 'test_cache.py'), CACHE);
-  fs.symlinkSync(outside, path.join(root, 'tests', 'linked_dir'));                              // a directory out of the root
+  fs.symlinkSync(outside, path.join(root, 'tests', 'linked_dir')); // a directory out of the root
   fs.symlinkSync(path.join(outside, 'test_secret.py'), path.join(root, 'tests', 'test_link.py')); // a file out of the root
-  fs.symlinkSync(path.join(root, 'tests'), path.join(root, 'tests', 'deep', 'loop'));          // a loop
-  fs.symlinkSync(path.join(root, 'nowhere'), path.join(root, 'tests', 'test_dangling.py'));     // a dangling link
+  fs.symlinkSync(path.join(root, 'tests'), path.join(root, 'tests', 'deep', 'loop')); // a loop
+  fs.symlinkSync(path.join(root, 'nowhere'), path.join(root, 'tests', 'test_dangling.py')); // a dangling link
 });
 
 after(() => {
@@ -66,7 +73,13 @@ test('a walk never follows links: not out of the root, not round a loop, not to 
 
 test('nothing is written without --fix, whatever the format or --unsafe-fixes alone', async () => {
   const before = snapshot(path.dirname(root));
-  for (const args of [[], ['--format', 'json'], ['--format', 'sarif'], ['--unsafe-fixes'], ['--select', 'XT003', '--unsafe-fixes']]) {
+  for (const args of [
+    [],
+    ['--format', 'json'],
+    ['--format', 'sarif'],
+    ['--unsafe-fixes'],
+    ['--select', 'XT003', '--unsafe-fixes'],
+  ]) {
     const r = await run('check', root, ...args);
     assert.ok(r.code === 1, `${args.join(' ')}: exit ${r.code}`);
   }
@@ -113,7 +126,10 @@ test('a FIFO named on the command line is refused, not read forever', async () =
   try {
     const r = await run('check', fifo);
     assert.equal(r.code, 2);
-    assert.deepEqual(r.err.map(l => l.replace(/^.*test_fifo\.py/, 'FIFO')), ['FIFO: not a regular file']);
+    assert.deepEqual(
+      r.err.map(l => l.replace(/^.*test_fifo\.py/, 'FIFO')),
+      ['FIFO: not a regular file'],
+    );
     // in a walk it is passed over, as any other special file
     assert.equal((await run('check', root)).err.length, 0);
   } finally {

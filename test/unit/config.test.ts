@@ -29,9 +29,28 @@ test('a valid [tool.crosstalk] table', () => {
   assert.equal(config!.settingsModule, 'shop.settings.test');
   const resolved = new ResolvedConfig(config!);
   const ids = (f: string) => resolved.rulesFor(f).map(r => r.id);
-  assert.deepEqual(ids('/proj/tests/test_a.py'), ['XT001', 'XT002', 'XT003', 'XT010', 'XT020', 'XT021', 'XT030', 'XT031', 'XT040', 'XT041', 'XT050', 'XT060', 'XT070', 'XT090']);
+  assert.deepEqual(ids('/proj/tests/test_a.py'), [
+    'XT001',
+    'XT002',
+    'XT003',
+    'XT010',
+    'XT020',
+    'XT021',
+    'XT030',
+    'XT031',
+    'XT040',
+    'XT041',
+    'XT050',
+    'XT060',
+    'XT070',
+    'XT090',
+  ]);
   assert.ok(!ids('/proj/legacy/tests/test_b.py').includes('XT020'), 'per-file ignore');
-  assert.deepEqual(resolved.rulesFor('/proj/tests/test_a.py', { select: ['XT03'] }).map(r => r.id), ['XT030', 'XT031'], 'the command line selects over the file');
+  assert.deepEqual(
+    resolved.rulesFor('/proj/tests/test_a.py', { select: ['XT03'] }).map(r => r.id),
+    ['XT030', 'XT031'],
+    'the command line selects over the file',
+  );
   assert.equal(config!.severity.XT001, 'error');
 });
 
@@ -43,16 +62,23 @@ test('no crosstalk table: no config; a crosstalk.toml holds the keys at top leve
 test('bad values point at their line and fall back to the default for that key only', () => {
   const text = `[tool.crosstalk]\nselect = ["XT001"]\nignore = ["XT999"]\nsevere = true\n\n[tool.crosstalk.severity]\nXT001 = "loud"\n`;
   const { config, problems } = parseConfig(text, '/p/pyproject.toml');
-  assert.deepEqual(problems.map(p => [p.line, p.column, p.message]), [
-    [4, 1, 'tool.crosstalk.severe: unknown key (known: select, ignore, per-file-ignores, severity, test-files, settings-module); using the default'],
-    [3, 1, 'tool.crosstalk.ignore: unknown rule code "XT999"; using the default'],
-    [6, 1, 'tool.crosstalk.severity: XT001 must be "error", "warning" or "info"; using the default'],
-  ]);
+  assert.deepEqual(
+    problems.map(p => [p.line, p.column, p.message]),
+    [
+      [
+        4,
+        1,
+        'tool.crosstalk.severe: unknown key (known: select, ignore, per-file-ignores, severity, test-files, settings-module); using the default',
+      ],
+      [3, 1, 'tool.crosstalk.ignore: unknown rule code "XT999"; using the default'],
+      [6, 1, 'tool.crosstalk.severity: XT001 must be "error", "warning" or "info"; using the default'],
+    ],
+  );
   assert.deepEqual(config!.select, ['XT001'], 'the good key still applies');
   assert.deepEqual(config!.ignore, []);
 });
 
-test('invalid TOML: one problem at the parser\'s position, all defaults', () => {
+test("invalid TOML: one problem at the parser's position, all defaults", () => {
   const { config, problems } = parseConfig('[tool.crosstalk]\nselect = ["XT001"\nignore = []\n', '/p/pyproject.toml');
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.line, 3);
@@ -68,11 +94,16 @@ test('test-files replaces the built-in patterns', () => {
 });
 
 async function cli(cwd: string, ...args: string[]) {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const before = process.cwd();
   process.chdir(cwd);
   try {
-    const code = await main(args, s => out.push(s), s => err.push(s));
+    const code = await main(
+      args,
+      s => out.push(s),
+      s => err.push(s),
+    );
     return { code, out: out.join('\n'), err };
   } finally {
     process.chdir(before);
@@ -86,15 +117,25 @@ test('the CLI finds pyproject.toml upward, honours it, and reports a bad line wi
   fs.mkdirSync(path.join(dir, 'legacy/tests'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'app/tests/test_a.py'), hazard);
   fs.writeFileSync(path.join(dir, 'legacy/tests/test_b.py'), hazard);
-  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.crosstalk]\nignore = ["XT050"]\nunknown = 1\n\n[tool.crosstalk.per-file-ignores]\n"legacy/**" = ["XT020"]\n\n[tool.crosstalk.severity]\nXT020 = "error"\n');
+  fs.writeFileSync(
+    path.join(dir, 'pyproject.toml'),
+    '[tool.crosstalk]\nignore = ["XT050"]\nunknown = 1\n\n[tool.crosstalk.per-file-ignores]\n"legacy/**" = ["XT020"]\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
+  );
   const r = await cli(path.join(dir, 'app'), 'check', '..', '--format', 'json');
-  assert.deepEqual(r.err, ['crosstalk: ../pyproject.toml:3:1: tool.crosstalk.unknown: unknown key (known: select, ignore, per-file-ignores, severity, test-files, settings-module); using the default']);
-  const found = (JSON.parse(r.out) as { code: string; filename: string; severity: string }[]).map(f => `${f.filename} ${f.code} ${f.severity}`);
+  assert.deepEqual(r.err, [
+    'crosstalk: ../pyproject.toml:3:1: tool.crosstalk.unknown: unknown key (known: select, ignore, per-file-ignores, severity, test-files, settings-module); using the default',
+  ]);
+  const found = (JSON.parse(r.out) as { code: string; filename: string; severity: string }[]).map(
+    f => `${f.filename} ${f.code} ${f.severity}`,
+  );
   assert.deepEqual(found, ['tests/test_a.py XT020 error']);
   // --config names another file; the command line's --ignore adds to it
   fs.writeFileSync(path.join(dir, 'strict.toml'), 'select = ["XT05"]\n');
   const strict = await cli(dir, 'check', '.', '--config', 'strict.toml', '--format', 'json');
-  assert.deepEqual((JSON.parse(strict.out) as { code: string }[]).map(f => f.code), ['XT050', 'XT050']);
+  assert.deepEqual(
+    (JSON.parse(strict.out) as { code: string }[]).map(f => f.code),
+    ['XT050', 'XT050'],
+  );
   assert.equal((await cli(dir, 'check', '.', '--config', 'missing.toml')).code, 2);
   fs.rmSync(dir, { recursive: true });
 });

@@ -41,7 +41,10 @@ test('fixes from several rules share one import and keep decorators, comments an
   assert.equal(text.match(/override_settings/g)!.length, 4, 'one import, three uses');
   assert.match(text, /^from django\.test import TestCase, override_settings$/m);
   assert.equal(text.match(/^from django\.test\.utils import isolate_apps$/gm)!.length, 1);
-  assert.match(text, /@pytest\.mark\.django_db {2}# the database\n@pytest\.mark\.parametrize\("app_label", \["a", "b"\]\)\n\n@pytest\.mark\.slow\n@isolate_apps\("a", "b"\)\ndef test_inline/);
+  assert.match(
+    text,
+    /@pytest\.mark\.django_db {2}# the database\n@pytest\.mark\.parametrize\("app_label", \["a", "b"\]\)\n\n@pytest\.mark\.slow\n@isolate_apps\("a", "b"\)\ndef test_inline/,
+  );
   assert.deepEqual(await syntaxErrors(text), []);
   assert.equal((await fixText(text, { moduleName: 'tests' })).text, text, 'idempotent');
 });

@@ -13,19 +13,36 @@ import { ROOT } from './helpers';
 
 const DIR = path.join(ROOT, 'test/fixtures/fuzz');
 
-/** Nested defs, one column deeper each, around a string: past ~510 levels the grammar's scanner overran its buffer (a WASM trap). */
-const nestedDefs = (n: number) => Buffer.from(`import os\n\n\ndef test_deep(settings):\n${Array.from({ length: n }, (_, i) => `${' '.repeat(4 + i)}def test_${i}(self):`).join('\n')}\n${' '.repeat(4 + n)}os.environ["X"] = "1"\n`);
+/**
+ * Nested defs, one column deeper each, around a string: past ~510 levels the grammar's scanner overran its buffer (a
+ * WASM trap).
+ */
+const nestedDefs = (n: number) =>
+  Buffer.from(
+    `import os\n\n\ndef test_deep(settings):\n${Array.from({ length: n }, (_, i) => `${' '.repeat(4 + i)}def test_${i}(self):`).join('\n')}\n${' '.repeat(4 + n)}os.environ["X"] = "1"\n`,
+  );
 
 const CASES: Record<string, Buffer> = {
-  ...Object.fromEntries(fs.readdirSync(DIR).filter(f => f.endsWith('.py')).map(f => [f, fs.readFileSync(path.join(DIR, f))])),
+  ...Object.fromEntries(
+    fs
+      .readdirSync(DIR)
+      .filter(f => f.endsWith('.py'))
+      .map(f => [f, fs.readFileSync(path.join(DIR, f))]),
+  ),
   // 5,000 implicitly concatenated "/tmp/x" pieces: 5,000 findings whose fixes broke the concatenation
-  'concatenated-tmp-paths.py': Buffer.from(`import os\n\n\ndef test_x():\n    open(${Array.from({ length: 5000 }, () => '"/tmp/x"').join(' ')}, "w")\n    os.system("rm " ${'"/tmp/y" '.repeat(50)})\n`),
+  'concatenated-tmp-paths.py': Buffer.from(
+    `import os\n\n\ndef test_x():\n    open(${Array.from({ length: 5000 }, () => '"/tmp/x"').join(' ')}, "w")\n    os.system("rm " ${'"/tmp/y" '.repeat(50)})\n`,
+  ),
   'nested-defs-around-a-string.py': nestedDefs(520),
 };
 
 let server: ServerTarget;
-before(async () => { server = await ServerTarget.start(__dirname); });
-after(async () => { await server.close(); });
+before(async () => {
+  server = await ServerTarget.start(__dirname);
+});
+after(async () => {
+  await server.close();
+});
 
 for (const [name, bytes] of Object.entries(CASES)) {
   test(`fuzz regression ${name}: the analyser, the server and the CLI`, async () => {
@@ -41,7 +58,11 @@ for (const [name, bytes] of Object.entries(CASES)) {
 test('deep indentation is refused in one line before it reaches the parser, which keeps working', async () => {
   const parser = await getParser(__dirname);
   for (const text of [nestedDefs(520).toString(), nestedDefs(520).toString().replace(/\n/g, '\r')]) {
-    assert.throws(() => parse(parser, text), (e: Error) => e instanceof ParseError && /^indentation too deep to analyse/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parse(parser, text),
+      (e: Error) =>
+        e instanceof ParseError && /^indentation too deep to analyse/.test(e.message) && !e.message.includes('\n'),
+    );
   }
   const tree = parse(parser, 'def f():\n    return "a"\n');
   assert.equal(tree.rootNode.hasError, false);
@@ -56,15 +77,33 @@ test('a WASM trap in the parser becomes a one-line ParseError and a fresh parser
   const calls: string[] = [];
   const trapping = {
     language: real.language,
-    parse() { throw Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' }); },
-    delete() { calls.push('delete'); throw new Error('its memory is what trapped'); },
-    initialize() { calls.push('initialize'); },
-    setLanguage(l: unknown) { calls.push(l === real.language ? 'setLanguage' : 'setLanguage(other)'); },
+    parse() {
+      throw Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' });
+    },
+    delete() {
+      calls.push('delete');
+      throw new Error('its memory is what trapped');
+    },
+    initialize() {
+      calls.push('initialize');
+    },
+    setLanguage(l: unknown) {
+      calls.push(l === real.language ? 'setLanguage' : 'setLanguage(other)');
+    },
   } as unknown as Parameters<typeof parse>[0];
-  assert.throws(() => parse(trapping, 'x = 1\n'), (e: Error) => e instanceof ParseError && e.message === 'the Python parser failed on this input (memory access out of bounds)');
+  assert.throws(
+    () => parse(trapping, 'x = 1\n'),
+    (e: Error) =>
+      e instanceof ParseError && e.message === 'the Python parser failed on this input (memory access out of bounds)',
+  );
   assert.deepEqual(calls, ['delete', 'initialize', 'setLanguage']);
   // any other error is not the parser's: it propagates as it is
-  const failing = { ...trapping, parse() { throw new TypeError('not a trap'); } } as unknown as Parameters<typeof parse>[0];
+  const failing = {
+    ...trapping,
+    parse() {
+      throw new TypeError('not a trap');
+    },
+  } as unknown as Parameters<typeof parse>[0];
   assert.throws(() => parse(failing, 'x = 1\n'), TypeError);
 });
 

@@ -7,7 +7,9 @@ import { getParser, parse } from '../../server/src/syntax/parser';
 import { walk } from '../../server/src/syntax/nodes';
 import { rules } from '../../server/src/rules';
 
-/** The repository root: tests run bundled from test/out/unit, or file by file from test/out/cov/test/unit (coverage). */
+/**
+ * The repository root: tests run bundled from test/out/unit, or file by file from test/out/cov/test/unit (coverage).
+ */
 export const ROOT = (() => {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
@@ -15,7 +17,10 @@ export const ROOT = (() => {
 })();
 export const parser = () => getParser(__dirname);
 
-/** kpi's hazard in brief: a Django test case that clears the shared cache and asserts a 429 (XT001 on line 5, XT002 on line 7). */
+/**
+ * kpi's hazard in brief: a Django test case that clears the shared cache and asserts a 429 (XT001 on line 5, XT002 on
+ * line 7).
+ */
 export const KPI = `from django.core.cache import cache
 from django.test import TestCase
 
@@ -31,7 +36,11 @@ class AliceApiTests(TestCase):
 /** Lints with every rule unless `options.rules` names some. */
 export async function lintText(text: string, options: Partial<LintOptions> = {}): Promise<Finding[]> {
   const tree = parse(await parser(), text);
-  try { return lint(tree, text, { rules, ...options }); } finally { tree.delete(); }
+  try {
+    return lint(tree, text, { rules, ...options });
+  } finally {
+    tree.delete();
+  }
 }
 
 export async function fixText(text: string, options: Partial<LintOptions> & { unsafe?: boolean } = {}) {
@@ -47,7 +56,9 @@ export async function syntaxErrors(text: string): Promise<string[]> {
       if (n.isError || n.isMissing) out.push(`${n.isMissing ? 'MISSING' : 'ERROR'}@${n.startPosition.row + 1}`);
       return true;
     });
-  } finally { tree.delete(); }
+  } finally {
+    tree.delete();
+  }
   return out;
 }
 
@@ -57,7 +68,13 @@ export async function syntaxErrors(text: string): Promise<string[]> {
  * (one code then). A trailing assertion applies to its own line, a stack of full-line ones to the next
  * code line; a line may hold several (`# expect: [XT001] "a"  # expect: [XT002]`).
  */
-export interface Assertion { line: number; code: string; column?: number; message?: string; /** the 1-based line the comment is on */ at: number }
+export interface Assertion {
+  line: number;
+  code: string;
+  column?: number;
+  message?: string;
+  /** the 1-based line the comment is on */ at: number;
+}
 
 const ASSERTION = /#\s*expect:\s*(?:(\d+)\s+)?\[([^\]]*)\](?:\s*"((?:[^"\\]|\\.)*)")?/g;
 
@@ -67,13 +84,26 @@ export function assertions(text: string): Assertion[] {
   text.split(/\r\n|\r|\n/).forEach((line, i) => {
     const here: Omit<Assertion, 'line'>[] = [];
     for (const m of line.matchAll(ASSERTION)) {
-      const codes = m[2]!.split(',').map(s => s.trim()).filter(Boolean);
+      const codes = m[2]!
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean);
       const column = m[1] === undefined ? undefined : Number(m[1]);
       const message = m[3]?.replace(/\\(.)/g, '$1');
-      if ((column !== undefined || message !== undefined) && codes.length !== 1) throw new Error(`line ${i + 1}: a column or message goes with one code`);
-      for (const code of codes) here.push({ code, at: i + 1, ...(column !== undefined && { column }), ...(message !== undefined && { message }) });
+      if ((column !== undefined || message !== undefined) && codes.length !== 1)
+        throw new Error(`line ${i + 1}: a column or message goes with one code`);
+      for (const code of codes)
+        here.push({
+          code,
+          at: i + 1,
+          ...(column !== undefined && { column }),
+          ...(message !== undefined && { message }),
+        });
     }
-    if (line.trimStart().startsWith('#')) { pending.push(...here); return; }
+    if (line.trimStart().startsWith('#')) {
+      pending.push(...here);
+      return;
+    }
     if (line.trim() === '') return;
     for (const a of [...pending, ...here]) out.push({ line: i + 1, ...a });
     pending = [];
@@ -82,9 +112,19 @@ export function assertions(text: string): Assertion[] {
 }
 
 /** A finding as assertions see it: 1-based line and column. */
-export interface Seen { line: number; column: number; code: string; message: string }
+export interface Seen {
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
 export const seen = (findings: Finding[]): Seen[] =>
-  findings.map(f => ({ line: f.startPos.line + 1, column: f.startPos.character + 1, code: f.rule.id, message: f.message }));
+  findings.map(f => ({
+    line: f.startPos.line + 1,
+    column: f.startPos.character + 1,
+    code: f.rule.id,
+    message: f.message,
+  }));
 
 /**
  * Pairs assertions with findings: each assertion takes an unpaired finding on its line with its code
@@ -92,16 +132,33 @@ export const seen = (findings: Finding[]): Seen[] =>
  * as `line:column: CODE message` (a finding nobody expected) or `line: CODE ...` (an assertion nothing
  * met): both lists must be empty.
  */
-export function unmatched(expected: readonly Assertion[], findings: readonly Seen[]): { unexpected: string[]; missing: string[] } {
+export function unmatched(
+  expected: readonly Assertion[],
+  findings: readonly Seen[],
+): { unexpected: string[]; missing: string[] } {
   const left = [...findings];
   const missing: string[] = [];
   // the most specific assertions choose first, so a bare [XT001] cannot take the finding a column names
-  const order = [...expected].sort((a, b) => Number(b.column !== undefined) + Number(b.message !== undefined) - Number(a.column !== undefined) - Number(a.message !== undefined));
+  const order = [...expected].sort(
+    (a, b) =>
+      Number(b.column !== undefined) +
+      Number(b.message !== undefined) -
+      Number(a.column !== undefined) -
+      Number(a.message !== undefined),
+  );
   for (const a of order) {
-    const i = left.findIndex(f => f.line === a.line && f.code === a.code && (a.column === undefined || f.column === a.column)
-      && (a.message === undefined || f.message.includes(a.message)));
+    const i = left.findIndex(
+      f =>
+        f.line === a.line &&
+        f.code === a.code &&
+        (a.column === undefined || f.column === a.column) &&
+        (a.message === undefined || f.message.includes(a.message)),
+    );
     if (i >= 0) left.splice(i, 1);
-    else missing.push(`${a.line}: ${a.column !== undefined ? `${a.column} ` : ''}[${a.code}]${a.message !== undefined ? ` "${a.message}"` : ''}`);
+    else
+      missing.push(
+        `${a.line}: ${a.column !== undefined ? `${a.column} ` : ''}[${a.code}]${a.message !== undefined ? ` "${a.message}"` : ''}`,
+      );
   }
   return { unexpected: left.map(f => `${f.line}:${f.column}: ${f.code} ${f.message}`).sort(), missing: missing.sort() };
 }
@@ -116,20 +173,45 @@ export function withoutStaleAssertions(text: string, findings: readonly Seen[]):
   const all = assertions(text);
   const left = [...findings];
   for (const a of all) {
-    const i = left.findIndex(f => f.line === a.line && f.code === a.code && (a.column === undefined || f.column === a.column) && (a.message === undefined || f.message.includes(a.message)));
-    if (i >= 0) left.splice(i, 1); else stale.set(a.at, [...(stale.get(a.at) ?? []), a.code]);
+    const i = left.findIndex(
+      f =>
+        f.line === a.line &&
+        f.code === a.code &&
+        (a.column === undefined || f.column === a.column) &&
+        (a.message === undefined || f.message.includes(a.message)),
+    );
+    if (i >= 0) left.splice(i, 1);
+    else stale.set(a.at, [...(stale.get(a.at) ?? []), a.code]);
   }
   const eol = /\r\n|\r|\n/.exec(text)?.[0] ?? '\n';
   const lines = text.split(/\r\n|\r|\n/);
   const out: string[] = [];
   lines.forEach((line, i) => {
     const gone = stale.get(i + 1);
-    if (!gone) { out.push(line); return; }
-    const kept = line.replace(/[ \t]*#\s*expect:\s*(?:\d+\s+)?\[([^\]]*)\](?:\s*"(?:[^"\\]|\\.)*")?/g, (whole, list: string) => {
-      const codes = list.split(',').map(s => s.trim()).filter(Boolean);
-      const rest = codes.filter(c => { const k = gone.indexOf(c); if (k < 0) return true; gone.splice(k, 1); return false; });
-      return rest.length === codes.length ? whole : rest.length ? whole.replace(`[${list}]`, `[${rest.join(', ')}]`) : '';
-    });
+    if (!gone) {
+      out.push(line);
+      return;
+    }
+    const kept = line.replace(
+      /[ \t]*#\s*expect:\s*(?:\d+\s+)?\[([^\]]*)\](?:\s*"(?:[^"\\]|\\.)*")?/g,
+      (whole, list: string) => {
+        const codes = list
+          .split(',')
+          .map(s => s.trim())
+          .filter(Boolean);
+        const rest = codes.filter(c => {
+          const k = gone.indexOf(c);
+          if (k < 0) return true;
+          gone.splice(k, 1);
+          return false;
+        });
+        return rest.length === codes.length
+          ? whole
+          : rest.length
+            ? whole.replace(`[${list}]`, `[${rest.join(', ')}]`)
+            : '';
+      },
+    );
     if (kept.trim() !== '' || line.trim() === '') out.push(kept);
   });
   return out.join(eol);

@@ -33,7 +33,9 @@ function mutate(text: string, next: () => number): { start: number; end: number;
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
   let lineEnd = text.indexOf('\n', at);
   lineEnd = lineEnd < 0 ? text.length : lineEnd + 1;
-  return kind < 0.9 ? { start: lineStart, end: lineStart, insert: text.slice(lineStart, lineEnd) } : { start: lineStart, end: lineEnd, insert: '' };
+  return kind < 0.9
+    ? { start: lineStart, end: lineStart, insert: text.slice(lineStart, lineEnd) }
+    : { start: lineStart, end: lineEnd, insert: '' };
 }
 
 /** Spans where top-level nodes of either parse overlap one with an error (so recovery may differ). */
@@ -43,16 +45,27 @@ function brokenSpans(nodes: Node[]): [number, number][] {
     const last = clusters[clusters.length - 1];
     // an error, or anything but a statement at module level (how recovery leaves what it could not place)
     const error = n.hasError || (!STATEMENT.test(n.type) && n.type !== 'comment');
-    if (last && n.startIndex < last.end) { last.end = Math.max(last.end, n.endIndex); last.error ||= error; }
-    else clusters.push({ start: n.startIndex, end: n.endIndex, error });
+    if (last && n.startIndex < last.end) {
+      last.end = Math.max(last.end, n.endIndex);
+      last.error ||= error;
+    } else clusters.push({ start: n.startIndex, end: n.endIndex, error });
   }
   return clusters.filter(c => c.error).map(c => [c.start, c.end]);
 }
 
-const shape = (findings: Finding[]) => findings.map(f => ({
-  rule: f.rule.id, start: f.start, end: f.end, startPos: f.startPos, endPos: f.endPos, message: f.message, severity: f.severity,
-  fix: f.fix, noqa: f.noqa, related: f.related,
-}));
+const shape = (findings: Finding[]) =>
+  findings.map(f => ({
+    rule: f.rule.id,
+    start: f.start,
+    end: f.end,
+    startPos: f.startPos,
+    endPos: f.endPos,
+    message: f.message,
+    severity: f.severity,
+    fix: f.fix,
+    noqa: f.noqa,
+    related: f.related,
+  }));
 
 async function check(name: string, original: string, edits: number, seed: number): Promise<void> {
   const p = await parser();
@@ -67,10 +80,19 @@ async function check(name: string, original: string, edits: number, seed: number
     for (let i = 0; i < edits; i++) {
       const { start, end, insert } = mutate(text, next);
       const after = text.slice(0, start) + insert + text.slice(end);
-      forest.edit(p, after, {
-        startIndex: start, oldEndIndex: end, newEndIndex: start + insert.length,
-        startPosition: pointAt(text, start), oldEndPosition: pointAt(text, end), newEndPosition: pointAt(after, start + insert.length),
-      }, offset => pointAt(after, offset));
+      forest.edit(
+        p,
+        after,
+        {
+          startIndex: start,
+          oldEndIndex: end,
+          newEndIndex: start + insert.length,
+          startPosition: pointAt(text, start),
+          oldEndPosition: pointAt(text, end),
+          newEndPosition: pointAt(after, start + insert.length),
+        },
+        offset => pointAt(after, offset),
+      );
       text = after;
       const what = `${name}: edit ${i + 1} (${JSON.stringify({ start, end, insert })})`;
       const units = memo.units.size;
@@ -80,13 +102,23 @@ async function check(name: string, original: string, edits: number, seed: number
       try {
         // Broken code may be recovered differently with less text after it: everywhere else the forest
         // and its findings must be those of a whole parse.
-        const top = forest.topLevel(), whole = fresh.rootNode.children.filter((n): n is Node => n !== null);
+        const top = forest.topLevel(),
+          whole = fresh.rootNode.children.filter((n): n is Node => n !== null);
         const broken = brokenSpans([...top, ...whole]);
         const clean = (start: number) => !broken.some(([s, e]) => s <= start && start <= e);
         const sound = (n: Node) => `${n.startIndex}:${n}`;
-        assert.deepEqual(top.filter(n => clean(n.startIndex)).map(sound), whole.filter(n => clean(n.startIndex)).map(sound), `${what}: the forest differs from a whole parse`);
-        const comparable = (fs: ReturnType<typeof shape>) => fs.filter(f => clean(f.start) && (broken.length === 0 || f.rule !== 'XT003'));
-        assert.deepEqual(comparable(incremental), comparable(shape(lint(fresh, text, options))), `${what} gave different findings`);
+        assert.deepEqual(
+          top.filter(n => clean(n.startIndex)).map(sound),
+          whole.filter(n => clean(n.startIndex)).map(sound),
+          `${what}: the forest differs from a whole parse`,
+        );
+        const comparable = (fs: ReturnType<typeof shape>) =>
+          fs.filter(f => clean(f.start) && (broken.length === 0 || f.rule !== 'XT003'));
+        assert.deepEqual(
+          comparable(incremental),
+          comparable(shape(lint(fresh, text, options))),
+          `${what} gave different findings`,
+        );
       } finally {
         fresh.delete();
       }
@@ -103,7 +135,11 @@ test('after any edit, incremental findings equal a fresh analysis (generated mod
 
 test('after any edit, incremental findings equal a fresh analysis (every rule fixture)', async () => {
   const dir = path.join(ROOT, 'test/fixtures/rules');
-  for (const [i, name] of fs.readdirSync(dir).filter(f => f.endsWith('.py') && !f.endsWith('.fixed.py')).sort().entries()) {
+  for (const [i, name] of fs
+    .readdirSync(dir)
+    .filter(f => f.endsWith('.py') && !f.endsWith('.fixed.py'))
+    .sort()
+    .entries()) {
     await check(name, fs.readFileSync(path.join(dir, name), 'utf8'), 40 * SCALE, 100 + i);
   }
 });
@@ -116,7 +152,11 @@ test('an edit inside one test method analyses that class alone', async () => {
   const edited = `${text.slice(0, at)}x = 1; ${text.slice(at)}`;
   for (const t of [text, edited]) {
     const tree = parse(p, t);
-    try { lint(tree, t, { rules, memo }); } finally { tree.delete(); }
+    try {
+      lint(tree, t, { rules, memo });
+    } finally {
+      tree.delete();
+    }
   }
   assert.equal(memo.analysed, 1);
 });
@@ -124,12 +164,23 @@ test('an edit inside one test method analyses that class alone', async () => {
 test('a unit naming a changed base class is analysed again', async () => {
   const p = await parser();
   const memo = new LintMemo();
-  const base = 'from django.core.cache import cache\nfrom django.test import TestCase, override_settings\n\n\nclass Base(TestCase):\n    pass\n\n\nclass UsesCache(Base):\n    def test_get(self):\n        cache.set("k", 1)\n';
-  const isolated = base.replace('class Base(TestCase)', '@override_settings(CACHES={"default": {}})\nclass Base(TestCase)');
-  for (const [text, expected] of [[base, ['XT001']], [isolated, []], [base, ['XT001']]] as const) {
+  const base =
+    'from django.core.cache import cache\nfrom django.test import TestCase, override_settings\n\n\nclass Base(TestCase):\n    pass\n\n\nclass UsesCache(Base):\n    def test_get(self):\n        cache.set("k", 1)\n';
+  const isolated = base.replace(
+    'class Base(TestCase)',
+    '@override_settings(CACHES={"default": {}})\nclass Base(TestCase)',
+  );
+  for (const [text, expected] of [
+    [base, ['XT001']],
+    [isolated, []],
+    [base, ['XT001']],
+  ] as const) {
     const tree = parse(p, text);
     try {
-      assert.deepEqual(lint(tree, text, { rules, memo }).map(f => f.rule.id), expected);
+      assert.deepEqual(
+        lint(tree, text, { rules, memo }).map(f => f.rule.id),
+        expected,
+      );
       if (text !== base || memo.analysed !== 3) assert.ok(memo.analysed >= 2, 'the base class and the class naming it');
     } finally {
       tree.delete();

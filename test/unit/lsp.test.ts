@@ -25,7 +25,9 @@ class AliceApiTests(TestCase):
 let lsp: TestClient;
 let client: MessageConnection;
 const docs = new Map<string, TextDocument>();
-const setSettings = (s: Record<string, unknown>) => { lsp.settings = s; };
+const setSettings = (s: Record<string, unknown>) => {
+  lsp.settings = s;
+};
 
 before(async () => {
   lsp = await startClient('file:///proj', __dirname);
@@ -38,24 +40,32 @@ after(async () => {
 
 async function open(uri: string, text: string) {
   docs.set(uri, TextDocument.create(uri, 'python', 1, text));
-  await client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  await client.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text },
+  });
 }
 
 /** Applies edits the way an editor does: as incremental changes, sent in one didChange. */
 async function edit(uri: string, edits: TextEdit[]) {
   const doc = docs.get(uri)!;
   // send in reverse document order so each range is still valid when applied
-  const changes = [...edits].sort((a, b) => doc.offsetAt(b.range.start) - doc.offsetAt(a.range.start)).map(e => ({ range: e.range, text: e.newText }));
+  const changes = [...edits]
+    .sort((a, b) => doc.offsetAt(b.range.start) - doc.offsetAt(a.range.start))
+    .map(e => ({ range: e.range, text: e.newText }));
   const next = TextDocument.update(doc, changes, doc.version + 1);
   docs.set(uri, next);
-  await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: next.version }, contentChanges: changes });
+  await client.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: next.version },
+    contentChanges: changes,
+  });
 }
 
 const pull = (uri: string): Promise<Diagnostic[]> => lsp.pull(uri);
 
 async function actions(uri: string, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
   return client.sendRequest('textDocument/codeAction', {
-    textDocument: { uri }, range: diagnostics[0]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    textDocument: { uri },
+    range: diagnostics[0]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     context: { diagnostics, only },
   }) as Promise<CodeAction[]>;
 }
@@ -64,7 +74,13 @@ test('pull diagnostics: code, source, message, docs link and fix data', async ()
   const uri = 'file:///proj/app/tests/test_kpi.py';
   await open(uri, KPI);
   const items = await pull(uri);
-  assert.deepEqual(items.map(d => [d.code, d.range.start.line]), [['XT001', 5], ['XT002', 7]]);
+  assert.deepEqual(
+    items.map(d => [d.code, d.range.start.line]),
+    [
+      ['XT001', 5],
+      ['XT002', 7],
+    ],
+  );
   const [xt001] = items;
   assert.equal(xt001!.source, 'crosstalk');
   assert.match(xt001!.message as string, /every xdist worker's first user has pk=1/);
@@ -72,16 +88,22 @@ test('pull diagnostics: code, source, message, docs link and fix data', async ()
   assert.equal(xt001!.relatedInformation![0]!.location.range.start.line, 12, 'points at the 429 assertion');
 });
 
-test('hover on a finding shows its rule\'s short docs with the page link; elsewhere nothing', async () => {
+test("hover on a finding shows its rule's short docs with the page link; elsewhere nothing", async () => {
   const uri = 'file:///proj/app/tests/test_kpi.py';
-  const hover = (line: number, character: number) => client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } }) as
-    Promise<{ contents: { kind: string; value: string }; range: { start: { line: number } } } | null>;
+  const hover = (line: number, character: number) =>
+    client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } }) as Promise<{
+      contents: { kind: string; value: string };
+      range: { start: { line: number } };
+    } | null>;
   const onClear = await hover(7, 12); // cache.clear() in setUp: XT002
   assert.equal(onClear!.contents.kind, 'markdown');
   assert.match(onClear!.contents.value, /^\*\*XT002 shared-cache-clear\*\* \(warning; fixable in some cases\)/);
   assert.match(onClear!.contents.value, /\n\*Fix:\* The same fix as XT001[^\n]*\.\n/);
   assert.match(onClear!.contents.value, /\[Documentation\]\(file:\/\/[^)]*\/docs\/rules\/shared-cache-clear\.md\)/);
-  assert.match(onClear!.contents.value, /incident: \[mozilla\/treeherder\]\(https:\/\/github\.com\/mozilla\/treeherder\/pull\/9665\)/);
+  assert.match(
+    onClear!.contents.value,
+    /incident: \[mozilla\/treeherder\]\(https:\/\/github\.com\/mozilla\/treeherder\/pull\/9665\)/,
+  );
   assert.equal(onClear!.range.start.line, 7);
   assert.equal(await hover(1, 3), null, 'an import line has no finding');
 });
@@ -107,7 +129,9 @@ test('a stale diagnostic gets no code action', async () => {
   const uri = 'file:///proj/tests/test_stale.py';
   await open(uri, KPI);
   const items = await pull(uri);
-  await edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# moved\n' }]);
+  await edit(uri, [
+    { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# moved\n' },
+  ]);
   assert.deepEqual(await actions(uri, items), []);
 });
 
@@ -130,13 +154,17 @@ test('"Disable for this line" lands on the finding\'s own line in a file whose l
   assert.equal(d!.range.start.line, 4);
   const noqa = (await actions(uri, [d!])).find(a => a.title === 'Disable XT020 for this line')!;
   await edit(uri, noqa.edit!.changes![uri]!);
-  assert.deepEqual(docs.get(uri)!.getText().split('\r').slice(4, 6), ['    os.listdir("/tmp")  # noqa: XT020', '    x = 1']);
+  assert.deepEqual(docs.get(uri)!.getText().split('\r').slice(4, 6), [
+    '    os.listdir("/tmp")  # noqa: XT020',
+    '    x = 1',
+  ]);
   assert.deepEqual(await pull(uri), []);
 });
 
 test('source.fixAll.crosstalk applies safe fixes only, until stable', async () => {
   const uri = 'file:///proj/tests/conftest.py';
-  const text = 'import os\n\n\ndef pytest_configure(config):\n    if hasattr(config, "slaveinput"):\n        os.environ["DB"] = config.slaveinput["slaveid"]\n\n\ndef test_tmp():\n    os.listdir("/tmp")\n';
+  const text =
+    'import os\n\n\ndef pytest_configure(config):\n    if hasattr(config, "slaveinput"):\n        os.environ["DB"] = config.slaveinput["slaveid"]\n\n\ndef test_tmp():\n    os.listdir("/tmp")\n';
   await open(uri, text);
   assert.equal((await pull(uri)).length, 4);
   const [fixAll] = await actions(uri, [], ['source.fixAll.crosstalk']);
@@ -144,7 +172,11 @@ test('source.fixAll.crosstalk applies safe fixes only, until stable', async () =
   await edit(uri, fixAll!.edit!.changes![uri]!);
   assert.match(docs.get(uri)!.getText(), /hasattr\(config, "workerinput"\)/);
   const left = await pull(uri);
-  assert.deepEqual(left.map(d => d.code), ['XT020'], 'the unsafe /tmp fix is not applied by fix-all');
+  assert.deepEqual(
+    left.map(d => d.code),
+    ['XT020'],
+    'the unsafe /tmp fix is not applied by fix-all',
+  );
 });
 
 test('settings: crosstalk.ignore and crosstalk.enable are honoured after a configuration change', async () => {
@@ -152,7 +184,10 @@ test('settings: crosstalk.ignore and crosstalk.enable are honoured after a confi
   await open(uri, KPI);
   setSettings({ ignore: ['XT002'] });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
-  assert.deepEqual((await pull(uri)).map(d => d.code), ['XT001']);
+  assert.deepEqual(
+    (await pull(uri)).map(d => d.code),
+    ['XT001'],
+  );
   setSettings({ enable: false });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
   assert.deepEqual(await pull(uri), []);
@@ -164,9 +199,19 @@ test('settings: crosstalk.severity and crosstalk.testFiles take effect; bad valu
   const uri = 'file:///proj/app/checks/cache_checks.py'; // not a test module by the built-in patterns
   await open(uri, KPI);
   assert.deepEqual(await pull(uri), []);
-  setSettings({ testFiles: ['app/checks/*.py'], severity: { XT001: 'error', xt002: 'info', XT999: 'error', XT010: 'fatal' } });
+  setSettings({
+    testFiles: ['app/checks/*.py'],
+    severity: { XT001: 'error', xt002: 'info', XT999: 'error', XT010: 'fatal' },
+  });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
-  assert.deepEqual((await pull(uri)).map(d => [d.code, d.severity]), [['XT001', 1], ['XT002', 3]], 'error and information; the unknown code and level ignored');
+  assert.deepEqual(
+    (await pull(uri)).map(d => [d.code, d.severity]),
+    [
+      ['XT001', 1],
+      ['XT002', 3],
+    ],
+    'error and information; the unknown code and level ignored',
+  );
   setSettings({ testFiles: 'app/checks/*.py', severity: ['XT001'] });
   await client.sendNotification('workspace/didChangeConfiguration', { settings: {} });
   assert.deepEqual(await pull(uri), [], 'values of the wrong shape fall back to the defaults');
@@ -182,11 +227,19 @@ test('only test modules are analysed', async () => {
 
 test('hostile input: unknown documents, half-typed code, NUL, lone surrogates, deep nesting', async () => {
   assert.deepEqual(await pull('file:///proj/tests/test_never_opened.py'), []);
-  await client.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///proj/tests/test_nope.py', version: 2 }, contentChanges: [{ text: 'x' }] });
+  await client.sendNotification('textDocument/didChange', {
+    textDocument: { uri: 'file:///proj/tests/test_nope.py', version: 2 },
+    contentChanges: [{ text: 'x' }],
+  });
   const uri = 'file:///proj/tests/test_garbage.py';
   await open(uri, 'class T(TestCase):\n    def test_x(self):\n        cache.set(\0"\uD800", (((\n');
   await pull(uri);
-  await edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } }, newText: `x = ${'('.repeat(5000)}1${')'.repeat(5000)}\n` }]);
+  await edit(uri, [
+    {
+      range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } },
+      newText: `x = ${'('.repeat(5000)}1${')'.repeat(5000)}\n`,
+    },
+  ]);
   assert.deepEqual(await pull(uri), []);
   // typing character by character keeps the server answering with what a fresh parse finds
   const typed = 'file:///proj/tests/test_typed.py';
@@ -197,5 +250,8 @@ test('hostile input: unknown documents, half-typed code, NUL, lone surrogates, d
     await edit(typed, [{ range: { start: end, end }, newText: ch }]);
     if (ch === '\n') await pull(typed);
   }
-  assert.deepEqual((await pull(typed)).map(d => d.code), (await lintText(KPI, {})).map(f => f.rule.id));
+  assert.deepEqual(
+    (await pull(typed)).map(d => d.code),
+    (await lintText(KPI, {})).map(f => f.rule.id),
+  );
 });

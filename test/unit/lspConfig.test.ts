@@ -18,7 +18,10 @@ const until = async (what: string, check: () => boolean) => {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-lsp-config-'));
-  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.crosstalk]\nignore = ["XT050"]\nselect = "XT020"\n\n[tool.crosstalk.severity]\nXT020 = "error"\n');
+  fs.writeFileSync(
+    path.join(dir, 'pyproject.toml'),
+    '[tool.crosstalk]\nignore = ["XT050"]\nselect = "XT020"\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
+  );
   lsp = await startClient(pathToFileURL(dir).href, __dirname);
 });
 
@@ -34,38 +37,75 @@ test('configuration problems are diagnostics on the pyproject.toml line; the res
   assert.equal(problem!.range.start.line, 2);
   assert.match(problem!.message as string, /^tool\.crosstalk\.select: expected a list of rule codes/);
   const uri = pathToFileURL(path.join(dir, 'tests/test_a.py')).href;
-  await lsp.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: HAZARD } });
-  assert.deepEqual((await lsp.pull(uri)).map(d => [d.code, d.severity]), [['XT020', 1]], 'XT050 ignored, XT020 an error');
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text: HAZARD },
+  });
+  assert.deepEqual(
+    (await lsp.pull(uri)).map(d => [d.code, d.severity]),
+    [['XT020', 1]],
+    'XT050 ignored, XT020 an error',
+  );
 });
 
 test('a changed pyproject.toml is read again', async () => {
   const pyproject = path.join(dir, 'pyproject.toml');
   fs.writeFileSync(pyproject, '[tool.crosstalk]\nignore = ["XT020"]\n');
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(pyproject).href, type: 2 }] });
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: pathToFileURL(pyproject).href, type: 2 }],
+  });
   const uri = pathToFileURL(path.join(dir, 'tests/test_a.py')).href;
-  assert.deepEqual((await lsp.pull(uri)).map(d => d.code), ['XT050']);
+  assert.deepEqual(
+    (await lsp.pull(uri)).map(d => d.code),
+    ['XT050'],
+  );
   await until('problems cleared', () => lsp.published.get(pathToFileURL(pyproject).href)?.length === 0);
 });
 
 test('XT003: the quick fix and the command are a confirmed WorkspaceEdit creating conftest.py', async () => {
   fs.writeFileSync(path.join(dir, 'pytest.ini'), '[pytest]\nDJANGO_SETTINGS_MODULE = app.settings\n');
   fs.mkdirSync(path.join(dir, 'app'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'app/settings.py'), 'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache"}}\n');
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'pytest.ini')).href, type: 1 }] });
+  fs.writeFileSync(
+    path.join(dir, 'app/settings.py'),
+    'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache"}}\n',
+  );
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: pathToFileURL(path.join(dir, 'pytest.ini')).href, type: 1 }],
+  });
   const uri = pathToFileURL(path.join(dir, 'tests/test_cache.py')).href;
   const text = 'from django.core.cache import cache\n\n\ndef test_x():\n    cache.set("k", 1)\n';
-  await lsp.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text },
+  });
   const xt003 = (await lsp.pull(uri)).filter(d => d.code === 'XT003');
   assert.equal(xt003.length, 1);
-  const actions = await lsp.rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: xt003[0]!.range, context: { diagnostics: xt003 } }) as { title: string; edit: { documentChanges: { kind?: string; uri?: string; textDocument?: { uri: string } }[]; changeAnnotations: Record<string, { needsConfirmation: boolean }> } }[];
+  const actions = (await lsp.rpc.sendRequest('textDocument/codeAction', {
+    textDocument: { uri },
+    range: xt003[0]!.range,
+    context: { diagnostics: xt003 },
+  })) as {
+    title: string;
+    edit: {
+      documentChanges: { kind?: string; uri?: string; textDocument?: { uri: string } }[];
+      changeAnnotations: Record<string, { needsConfirmation: boolean }>;
+    };
+  }[];
   const fix = actions.find(a => a.title.startsWith('Crosstalk (XT003)'))!;
   const conftest = pathToFileURL(path.join(dir, 'conftest.py')).href;
-  assert.deepEqual(fix.edit.documentChanges.map(c => c.kind ?? 'edit'), ['create', 'edit']);
+  assert.deepEqual(
+    fix.edit.documentChanges.map(c => c.kind ?? 'edit'),
+    ['create', 'edit'],
+  );
   assert.equal(fix.edit.documentChanges[0]!.uri, conftest);
   assert.ok(Object.values(fix.edit.changeAnnotations).every(a => a.needsConfirmation));
   // the command builds the same edit and asks the client to apply it
   let applied: { edit: { documentChanges: unknown[] } } | undefined;
-  lsp.rpc.onRequest('workspace/applyEdit', (params: { edit: { documentChanges: unknown[] } }) => { applied = params; return { applied: true }; });
-  await lsp.rpc.sendRequest('workspace/executeCommand', { command: 'crosstalk.isolateCacheForEveryTest', arguments: [] });
+  lsp.rpc.onRequest('workspace/applyEdit', (params: { edit: { documentChanges: unknown[] } }) => {
+    applied = params;
+    return { applied: true };
+  });
+  await lsp.rpc.sendRequest('workspace/executeCommand', {
+    command: 'crosstalk.isolateCacheForEveryTest',
+    arguments: [],
+  });
   assert.equal(applied?.edit.documentChanges.length, 2);
 });

@@ -20,7 +20,11 @@ const until = async (what: string, check: () => boolean) => {
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-workspace-'));
   fs.mkdirSync(path.join(dir, 'app/tests'), { recursive: true });
-  for (const name of ['test_a.py', 'test_b.py', 'test_clean.py']) fs.writeFileSync(path.join(dir, 'app/tests', name), name === 'test_clean.py' ? 'def test_ok():\n    pass\n' : HAZARD);
+  for (const name of ['test_a.py', 'test_b.py', 'test_clean.py'])
+    fs.writeFileSync(
+      path.join(dir, 'app/tests', name),
+      name === 'test_clean.py' ? 'def test_ok():\n    pass\n' : HAZARD,
+    );
   fs.writeFileSync(path.join(dir, 'app/views.py'), HAZARD); // not a test module
   lsp = await startClient(pathToFileURL(dir).href, __dirname, { scope: 'workspace' });
 });
@@ -31,14 +35,21 @@ after(async () => {
 });
 
 test('closed test modules get pushed diagnostics; other modules none', async () => {
-  await until('both hazards pushed', () => lsp.published.get(uriOf('app/tests/test_a.py'))?.length === 1 && lsp.published.get(uriOf('app/tests/test_b.py'))?.length === 1);
+  await until(
+    'both hazards pushed',
+    () =>
+      lsp.published.get(uriOf('app/tests/test_a.py'))?.length === 1 &&
+      lsp.published.get(uriOf('app/tests/test_b.py'))?.length === 1,
+  );
   assert.equal(lsp.published.has(uriOf('app/views.py')), false);
   assert.equal(lsp.published.get(uriOf('app/tests/test_clean.py'))?.length ?? 0, 0);
 });
 
 test('opening a file moves it to pull diagnostics; closing it pushes again', async () => {
   const uri = uriOf('app/tests/test_a.py');
-  await lsp.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: HAZARD } });
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text: HAZARD },
+  });
   await until('pushed diagnostics cleared', () => lsp.published.get(uri)?.length === 0);
   assert.equal((await lsp.pull(uri)).length, 1);
   await lsp.rpc.sendNotification('textDocument/didClose', { textDocument: { uri } });
@@ -48,17 +59,26 @@ test('opening a file moves it to pull diagnostics; closing it pushes again', asy
 test('a changed file is analysed again, a deleted one loses its diagnostics', async () => {
   const b = path.join(dir, 'app/tests/test_b.py');
   fs.writeFileSync(b, 'def test_x():\n    pass\n');
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(b).href, type: 2 }] });
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: pathToFileURL(b).href, type: 2 }],
+  });
   await until('fixed file cleared', () => lsp.published.get(uriOf('app/tests/test_b.py'))?.length === 0);
   fs.writeFileSync(path.join(dir, 'app/tests/test_new.py'), HAZARD);
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf('app/tests/test_new.py'), type: 1 }] });
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: uriOf('app/tests/test_new.py'), type: 1 }],
+  });
   await until('new file analysed', () => lsp.published.get(uriOf('app/tests/test_new.py'))?.length === 1);
   fs.rmSync(path.join(dir, 'app/tests/test_new.py'));
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf('app/tests/test_new.py'), type: 3 }] });
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: uriOf('app/tests/test_new.py'), type: 3 }],
+  });
   await until('deleted file cleared', () => lsp.published.get(uriOf('app/tests/test_new.py'))?.length === 0);
 });
 
 test('"Scan workspace" reports the files it checked and what it found', async () => {
-  const result = await lsp.rpc.sendRequest('workspace/executeCommand', { command: 'crosstalk.scanWorkspace', arguments: [] }) as { files: number; findings: number };
+  const result = (await lsp.rpc.sendRequest('workspace/executeCommand', {
+    command: 'crosstalk.scanWorkspace',
+    arguments: [],
+  })) as { files: number; findings: number };
   assert.deepEqual({ files: result.files, findings: result.findings }, { files: 3, findings: 1 });
 });

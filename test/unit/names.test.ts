@@ -25,7 +25,8 @@ async function resolveProbes(source: string): Promise<(string | undefined)[]> {
 }
 
 test('imports, aliases and module imports resolve to canonical names', async () => {
-  assert.deepEqual(await resolveProbes(`
+  assert.deepEqual(
+    await resolveProbes(`
 from django.core.cache import cache as c, caches
 from django.test import override_settings as os_
 from django.test.utils import override_settings
@@ -40,12 +41,23 @@ probe(django.test.override_settings)
 probe(m.Model)
 probe(Model)
 probe(undefined_name)
-`), ['django.core.cache.cache', 'django.core.cache.caches', 'django.test.override_settings', 'django.test.override_settings',
-    'django.test.override_settings', 'django.db.models.Model', 'django.db.models.Model', undefined]);
+`),
+    [
+      'django.core.cache.cache',
+      'django.core.cache.caches',
+      'django.test.override_settings',
+      'django.test.override_settings',
+      'django.test.override_settings',
+      'django.db.models.Model',
+      'django.db.models.Model',
+      undefined,
+    ],
+  );
 });
 
 test('parameters, locals, loop variables and class attributes shadow imports; methods do not see class names', async () => {
-  assert.deepEqual(await resolveProbes(`
+  assert.deepEqual(
+    await resolveProbes(`
 from django.conf import settings
 from django.core.cache import cache
 
@@ -72,21 +84,31 @@ class T:
         probe(settings)
 
 lam = lambda cache: probe(cache)
-`), [undefined, undefined, undefined, 'django.conf.settings', undefined, 'django.conf.settings', undefined]);
+`),
+    [undefined, undefined, undefined, 'django.conf.settings', undefined, 'django.conf.settings', undefined],
+  );
 });
 
 test('`import django.test` is used by the fix instead of a new import', async () => {
-  const source = 'import django.test\nfrom django.core.cache import cache\n\n\nclass T(django.test.TestCase):\n    def test_x(self):\n        cache.set("k", 1)\n';
-  assert.deepEqual((await lintText(source)).map(f => f.rule.id), ['XT001']);
+  const source =
+    'import django.test\nfrom django.core.cache import cache\n\n\nclass T(django.test.TestCase):\n    def test_x(self):\n        cache.set("k", 1)\n';
+  assert.deepEqual(
+    (await lintText(source)).map(f => f.rule.id),
+    ['XT001'],
+  );
   const { text } = await fixText(source);
   assert.match(text, /^@django\.test\.override_settings\(CACHES=/m);
   assert.doesNotMatch(text, /^from django\.test import/m);
 });
 
 test('a new import goes after the docstring and leading imports, merged where a from-import exists', async () => {
-  const source = '"""Tests."""\nfrom __future__ import annotations\n\nimport os\nfrom django.test import (\n    TestCase,\n)\nfrom django.core.cache import cache\n\nX = 1\n\n\nclass T(TestCase):\n    def test_x(self):\n        cache.set("k", 1)\n';
+  const source =
+    '"""Tests."""\nfrom __future__ import annotations\n\nimport os\nfrom django.test import (\n    TestCase,\n)\nfrom django.core.cache import cache\n\nX = 1\n\n\nclass T(TestCase):\n    def test_x(self):\n        cache.set("k", 1)\n';
   const { text } = await fixText(source);
   assert.match(text, /from django\.test import \(\n {4}TestCase, override_settings,\n\)/);
   const bare = '"""Tests."""\nfrom django.core.cache import cache\n\n\ndef test_x():\n    cache.set("k", 1)\n';
-  assert.match((await fixText(bare)).text, /^"""Tests\."""\nfrom django\.core\.cache import cache\nfrom django\.test import override_settings\n/);
+  assert.match(
+    (await fixText(bare)).text,
+    /^"""Tests\."""\nfrom django\.core\.cache import cache\nfrom django\.test import override_settings\n/,
+  );
 });

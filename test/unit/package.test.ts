@@ -5,15 +5,28 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers';
 
-const { checkListing } = require(path.join(ROOT, 'scripts/package.js')) as { checkListing: (files: string[]) => string[] };
+// the packaging script, as the repository has it (plain JavaScript, not part of the bundle)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { checkListing } = require(path.join(ROOT, 'scripts/package.js')) as {
+  checkListing: (files: string[]) => string[];
+};
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const complete = [
-  'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'client/out/extension.js', 'server/out/server.js',
-  'server/out/web-tree-sitter.wasm', 'server/out/tree-sitter-python.wasm', pkg.icon,
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'client/out/extension.js',
+  'server/out/server.js',
+  'server/out/web-tree-sitter.wasm',
+  'server/out/tree-sitter-python.wasm',
+  pkg.icon,
   ...pkg.contributes.grammars.map((g: { path: string }) => g.path.replace(/^\.\//, '')),
   ...fs.readdirSync(path.join(ROOT, 'docs/rules')).map(f => `docs/rules/${f}`),
-  ...(pkg.contributes.walkthroughs ?? []).flatMap((w: { steps: { media: { markdown: string } }[] }) => w.steps.map(s => s.media.markdown)),
+  ...(pkg.contributes.walkthroughs ?? []).flatMap((w: { steps: { media: { markdown: string } }[] }) =>
+    w.steps.map(s => s.media.markdown),
+  ),
 ];
 
 test('a listing with everything the extension needs, and nothing else, passes', () => {
@@ -21,11 +34,27 @@ test('a listing with everything the extension needs, and nothing else, passes', 
 });
 
 test('node_modules, sources, source maps and the CLI bundle are refused', () => {
-  const extra = ['node_modules/vscode-languageclient/lib/main.js', 'server/src/server.ts', 'server/out/server.js.map', 'server/out/cli.js', 'test/e2e/runE2e.js'];
-  assert.deepEqual(checkListing([...complete, ...extra]), extra.map(f => `not on the allowlist: ${f}`));
+  const extra = [
+    'node_modules/vscode-languageclient/lib/main.js',
+    'server/src/server.ts',
+    'server/out/server.js.map',
+    'server/out/cli.js',
+    'test/e2e/runE2e.js',
+  ];
+  assert.deepEqual(
+    checkListing([...complete, ...extra]),
+    extra.map(f => `not on the allowlist: ${f}`),
+  );
 });
 
 test('a missing wasm file, rule page or grammar is reported', () => {
-  const missing = ['server/out/tree-sitter-python.wasm', 'docs/rules/shared-cache.md', 'syntaxes/noqa.injection.tmLanguage.json'];
-  assert.deepEqual(checkListing(complete.filter(f => !missing.includes(f))).sort(), missing.map(f => `missing: ${f}`).sort());
+  const missing = [
+    'server/out/tree-sitter-python.wasm',
+    'docs/rules/shared-cache.md',
+    'syntaxes/noqa.injection.tmLanguage.json',
+  ];
+  assert.deepEqual(
+    checkListing(complete.filter(f => !missing.includes(f))).sort(),
+    missing.map(f => `missing: ${f}`).sort(),
+  );
 });

@@ -2,6 +2,7 @@
 // files carry `# expect:` comments; the CLI over the workspace must match all of them.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type * as sarif from 'sarif';
@@ -10,14 +11,25 @@ import { assertExpected, ROOT } from './helpers';
 
 const PROJECTS = path.join(ROOT, 'test/fixtures/projects');
 
-interface JsonFinding { code: string; filename: string; location: { row: number; column: number }; severity: string; message: string; fix: { applicability: string } | null }
+interface JsonFinding {
+  code: string;
+  filename: string;
+  location: { row: number; column: number };
+  severity: string;
+  message: string;
+  fix: { applicability: string } | null;
+}
 
 async function check(project: string, format: 'json' | 'sarif') {
   const out: string[] = [];
   const before = process.cwd();
   process.chdir(path.join(PROJECTS, project));
   try {
-    await main(['check', '.', '--format', format], s => out.push(s), () => undefined);
+    await main(
+      ['check', '.', '--format', format],
+      s => out.push(s),
+      () => undefined,
+    );
   } finally {
     process.chdir(before);
   }
@@ -25,33 +37,44 @@ async function check(project: string, format: 'json' | 'sarif') {
 }
 
 function pyFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap(e =>
+      e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 for (const project of fs.readdirSync(PROJECTS)) {
   test(`${project}: findings match the workspace's expect comments`, async () => {
     const root = path.join(PROJECTS, project);
-    const findings = await check(project, 'json') as JsonFinding[];
+    const findings = (await check(project, 'json')) as JsonFinding[];
     for (const file of pyFiles(root)) {
       const rel = path.relative(root, file);
-      const here = findings.filter(f => f.filename === rel).map(f => ({ line: f.location.row, column: f.location.column, code: f.code, message: f.message }));
+      const here = findings
+        .filter(f => f.filename === rel)
+        .map(f => ({ line: f.location.row, column: f.location.column, code: f.code, message: f.message }));
       assertExpected(fs.readFileSync(file, 'utf8'), here, rel);
     }
-    assert.deepEqual(findings.filter(f => !pyFiles(root).some(file => path.relative(root, file) === f.filename)), [], 'findings only in .py files of the project');
+    assert.deepEqual(
+      findings.filter(f => !pyFiles(root).some(file => path.relative(root, file) === f.filename)),
+      [],
+      'findings only in .py files of the project',
+    );
   });
 }
 
 test('redis: a cross-process backend is named, with related information on the CACHES line of the settings split', async () => {
-  const findings = await check('redis', 'json') as JsonFinding[];
+  const findings = (await check('redis', 'json')) as JsonFinding[];
   const cart = findings.find(f => f.message.startsWith('CartTests'))!;
   assert.equal(cart.severity, 'warning');
   assert.match(cart.message, /the default cache is django_redis\.cache\.RedisCache, shared by every xdist worker/);
   assert.equal(cart.fix!.applicability, 'safe', 'the base class in another module is a Django TestCase');
   const api = findings.find(f => f.message.startsWith('ProfileApiTests'))!;
   assert.match(api.message, /authenticated requests, with DRF throttling on in settings/);
-  const log = await check('redis', 'sarif') as sarif.Log;
-  const related = log.runs[0]!.results!.find(r => r.message.text!.startsWith('ProfileApiTests'))!.relatedLocations!
-    .map(l => `${l.physicalLocation!.artifactLocation!.uri}:${l.physicalLocation!.region!.startLine} ${l.message!.text}`);
+  const log = (await check('redis', 'sarif')) as sarif.Log;
+  const related = log.runs[0]!.results!.find(r => r.message.text!.startsWith('ProfileApiTests'))!.relatedLocations!.map(
+    l => `${l.physicalLocation!.artifactLocation!.uri}:${l.physicalLocation!.region!.startLine} ${l.message!.text}`,
+  );
   assert.deepEqual(related, [
     'shop/tests/test_cart.py:20 throttling here',
     'shop/settings/test.py:5 CACHES: the default cache is django_redis.cache.RedisCache',
@@ -59,33 +82,56 @@ test('redis: a cross-process backend is named, with related information on the C
   ]);
 });
 
-test('locmem (Django\'s default, settings from manage.py): order dependence, at information severity', async () => {
-  const findings = await check('locmem', 'json') as JsonFinding[];
-  assert.deepEqual(findings.map(f => `${f.code} ${f.severity}`), ['XT001 info', 'XT002 info', 'XT003 info']);
+test("locmem (Django's default, settings from manage.py): order dependence, at information severity", async () => {
+  const findings = (await check('locmem', 'json')) as JsonFinding[];
+  assert.deepEqual(
+    findings.map(f => `${f.code} ${f.severity}`),
+    ['XT001 info', 'XT002 info', 'XT003 info'],
+  );
   assert.match(findings[0]!.message, /Django's default LocMemCache, per process, so xdist workers do not share it/);
 });
 
 test('computed settings: the message says the backend is unknown, and why', async () => {
-  const [f] = await check('computed', 'json') as JsonFinding[];
+  const [f] = (await check('computed', 'json')) as JsonFinding[];
   assert.match(f!.message, /CACHES in app\/settings\.py is computed, not a literal/);
 });
 
 test('XT003 with --fix --unsafe-fixes: one autouse fixture in conftest.py, then nothing left; again changes nothing', async () => {
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'crosstalk-xt003-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-xt003-'));
   fs.cpSync(path.join(PROJECTS, 'suite-without-reset'), dir, { recursive: true });
   fs.mkdirSync(path.join(dir, 'shop/tests'));
-  const module = 'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass A(TestCase):\n    def test_a(self):\n        cache.set("k", 1)\n';
+  const module =
+    'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass A(TestCase):\n    def test_a(self):\n        cache.set("k", 1)\n';
   fs.writeFileSync(path.join(dir, 'shop/tests/test_a.py'), module);
   fs.writeFileSync(path.join(dir, 'shop/tests/test_b.py'), module.replace('class A', 'class B'));
   const out: string[] = [];
   const before = process.cwd();
   process.chdir(dir);
   try {
-    assert.equal(await main(['check', '.', '--fix', '--unsafe-fixes'], s => out.push(s), () => undefined), 0, out.join('\n'));
+    assert.equal(
+      await main(
+        ['check', '.', '--fix', '--unsafe-fixes'],
+        s => out.push(s),
+        () => undefined,
+      ),
+      0,
+      out.join('\n'),
+    );
     const conftest = fs.readFileSync('conftest.py', 'utf8');
     assert.equal(conftest.match(/_crosstalk_isolated_cache/g)!.length, 1);
-    assert.equal(fs.readFileSync('shop/tests/test_a.py', 'utf8'), module, 'the conftest fixture isolates it: no per-class decorator needed');
-    assert.equal(await main(['check', '.', '--fix', '--unsafe-fixes'], () => undefined, () => undefined), 0);
+    assert.equal(
+      fs.readFileSync('shop/tests/test_a.py', 'utf8'),
+      module,
+      'the conftest fixture isolates it: no per-class decorator needed',
+    );
+    assert.equal(
+      await main(
+        ['check', '.', '--fix', '--unsafe-fixes'],
+        () => undefined,
+        () => undefined,
+      ),
+      0,
+    );
     assert.equal(fs.readFileSync('conftest.py', 'utf8'), conftest);
   } finally {
     process.chdir(before);
@@ -94,12 +140,18 @@ test('XT003 with --fix --unsafe-fixes: one autouse fixture in conftest.py, then 
 });
 
 test('circular star imports are read once; a package outside the workspace is "unknown", said so', async () => {
-  const findings = await check('circular', 'json') as JsonFinding[];
+  const findings = (await check('circular', 'json')) as JsonFinding[];
   const xt001 = findings.find(f => f.code === 'XT001')!;
-  assert.match(xt001.message, /the default cache is django_redis\.cache\.RedisCache as far as can be read \(star import of unknown_package\.settings, which is not in the workspace\)/);
+  assert.match(
+    xt001.message,
+    /the default cache is django_redis\.cache\.RedisCache as far as can be read \(star import of unknown_package\.settings, which is not in the workspace\)/,
+  );
 });
 
-test('a cache-backed SESSION_ENGINE: clearing the shared cache logs every worker\'s test users out', async () => {
-  const findings = await check('redis', 'json') as JsonFinding[];
-  assert.match(findings.find(f => f.code === 'XT002')!.message, /SESSION_ENGINE keeps sessions there, so it logs their test users out too/);
+test("a cache-backed SESSION_ENGINE: clearing the shared cache logs every worker's test users out", async () => {
+  const findings = (await check('redis', 'json')) as JsonFinding[];
+  assert.match(
+    findings.find(f => f.code === 'XT002')!.message,
+    /SESSION_ENGINE keeps sessions there, so it logs their test users out too/,
+  );
 });

@@ -11,11 +11,17 @@ import { parser } from './helpers';
 /** A rule that flags every `hazard()` call and offers `fix` for it. */
 function ruleFixing(fix: (ctx: RuleContext, call: Node) => Edit[]) {
   return createRule({
-    id: 'XT999', name: 'broken-fix', severity: 'warning', fix: 'always', summary: 'test only', table: { finds: '', fix: '' },
+    id: 'XT999',
+    name: 'broken-fix',
+    severity: 'warning',
+    fix: 'always',
+    summary: 'test only',
+    table: { finds: '', fix: '' },
     docs: { what: '', why: '', incident: '', incidentUrl: '', example: '', fixSafety: '' },
     create: ctx => ({
       call(node) {
-        if (node.childForFieldName('function')?.text === 'hazard') ctx.report({ node, message: 'hazard', fix: Fix.unsafe('fix it', fix(ctx, node)) });
+        if (node.childForFieldName('function')?.text === 'hazard')
+          ctx.report({ node, message: 'hazard', fix: Fix.unsafe('fix it', fix(ctx, node)) });
       },
     }),
   });
@@ -59,15 +65,39 @@ test('a fix that leaves its finding, and keeps changing the text: idempotent, co
 
 test('a second import of a name, or a second "from m import" line: imports', async () => {
   assert.deepEqual(await violated((_, call) => [...renameCall(_, call), Edit.insert(0, 'import os\n')]), ['imports']);
-  assert.deepEqual(await violated((_, call) => [...renameCall(_, call), Edit.insert(0, 'from django.test import override_settings\n')]), ['imports']);
+  assert.deepEqual(
+    await violated((_, call) => [
+      ...renameCall(_, call),
+      Edit.insert(0, 'from django.test import override_settings\n'),
+    ]),
+    ['imports'],
+  );
 });
 
 const at = (ctx: RuleContext, text: string) => ctx.file.text.indexOf(text);
 
 test('a comment line, a trailing comment or a blank line among the decorators lost: decorators', async () => {
-    assert.deepEqual(await violated((ctx, call) => [...renameCall(ctx, call), Edit.replace(at(ctx, '    # a comment line'), at(ctx, '    @property') - 1, '    @new')]), ['decorators']);
-  assert.deepEqual(await violated((ctx, call) => [...renameCall(ctx, call), Edit.replace(at(ctx, '  # a comment'), at(ctx, '  # a comment') + 13, '')]), ['decorators']);
-  assert.deepEqual(await violated((ctx, call) => [...renameCall(ctx, call), Edit.replace(at(ctx, '\n\n    @property'), at(ctx, '\n\n    @property') + 1, '')]), ['decorators']);
+  assert.deepEqual(
+    await violated((ctx, call) => [
+      ...renameCall(ctx, call),
+      Edit.replace(at(ctx, '    # a comment line'), at(ctx, '    @property') - 1, '    @new'),
+    ]),
+    ['decorators'],
+  );
+  assert.deepEqual(
+    await violated((ctx, call) => [
+      ...renameCall(ctx, call),
+      Edit.replace(at(ctx, '  # a comment'), at(ctx, '  # a comment') + 13, ''),
+    ]),
+    ['decorators'],
+  );
+  assert.deepEqual(
+    await violated((ctx, call) => [
+      ...renameCall(ctx, call),
+      Edit.replace(at(ctx, '\n\n    @property'), at(ctx, '\n\n    @property') + 1, ''),
+    ]),
+    ['decorators'],
+  );
 });
 
 test('a fix that deletes the other statements of its line: removes', async () => {
@@ -80,14 +110,26 @@ test('a fix that deletes the other statements of its line: removes', async () =>
 });
 
 test('a statement added outside the function of its finding: placement', async () => {
-  const before = (where: string, indent: string) => (ctx: RuleContext, call: Node) => [...renameCall(ctx, call), Edit.insert(at(ctx, where), `cleanup()\n${indent}`)];
+  const before = (where: string, indent: string) => (ctx: RuleContext, call: Node) => [
+    ...renameCall(ctx, call),
+    Edit.insert(at(ctx, where), `cleanup()\n${indent}`),
+  ];
   assert.deepEqual(await violated(before('hazard()', ' '.repeat(8))), []);
   assert.deepEqual(await violated(before('@staticmethod', ' '.repeat(4))), ['placement']);
 });
 
 test('a decorator removed whole, or a new one among the others, is fine', async () => {
-  assert.deepEqual(await violated((ctx, call) => [...renameCall(ctx, call), Edit.replace(at(ctx, '    @property'), at(ctx, '    def test_x'), '')]), []);
-  assert.deepEqual(await violated((ctx, call) => [...renameCall(ctx, call), Edit.insert(at(ctx, 'def test_x'), '@isolate\n    ')]), []);
+  assert.deepEqual(
+    await violated((ctx, call) => [
+      ...renameCall(ctx, call),
+      Edit.replace(at(ctx, '    @property'), at(ctx, '    def test_x'), ''),
+    ]),
+    [],
+  );
+  assert.deepEqual(
+    await violated((ctx, call) => [...renameCall(ctx, call), Edit.insert(at(ctx, 'def test_x'), '@isolate\n    ')]),
+    [],
+  );
 });
 
 test('a bare LF in a CRLF file: crlf; a space-indented line in a tab-indented file: tabs', async () => {
@@ -102,5 +144,8 @@ test('a bare LF in a CRLF file: crlf; a space-indented line in a tab-indented fi
 
 test('offsets map through insertions and replacements', () => {
   const edits = [Edit.insert(2, 'ab'), Edit.replace(5, 8, 'x')];
-  assert.deepEqual([0, 2, 3, 5, 6, 8, 9].map(o => mapOffset(o, edits)), [0, 4, 5, 7, 7, 8, 9]);
+  assert.deepEqual(
+    [0, 2, 3, 5, 6, 8, 9].map(o => mapOffset(o, edits)),
+    [0, 4, 5, 7, 7, 8, 9],
+  );
 });

@@ -19,8 +19,13 @@ test('ids are unique XTnnn codes and names are kebab-case, sorted by id', () => 
 });
 
 test('each rule lives in rules/<name>.ts, and every rule module is registered', () => {
-  const files = fs.readdirSync(path.join(ROOT, 'server/src/rules')).filter(f => f.endsWith('.ts') && f !== 'index.ts').map(f => f.replace(/\.ts$/, ''));
-  const fixtures = fs.readdirSync(path.join(ROOT, 'test/fixtures/rules')).map(f => f.replace(/(@[\w-]+)?(\.fixed)?\.py$/, ''));
+  const files = fs
+    .readdirSync(path.join(ROOT, 'server/src/rules'))
+    .filter(f => f.endsWith('.ts') && f !== 'index.ts')
+    .map(f => f.replace(/\.ts$/, ''));
+  const fixtures = fs
+    .readdirSync(path.join(ROOT, 'test/fixtures/rules'))
+    .map(f => f.replace(/(@[\w-]+)?(\.fixed)?\.py$/, ''));
   assert.deepEqual([...new Set(fixtures)].sort(), rules.map(r => r.name).sort(), 'every fixture belongs to a rule');
   assert.deepEqual(files.sort(), rules.map(r => r.name).sort());
   for (const r of rules) {
@@ -32,9 +37,17 @@ test('each rule lives in rules/<name>.ts, and every rule module is registered', 
 test('each rule has docs, a fixture, and a fixed snapshot when it fixes', () => {
   for (const r of rules) {
     for (const [k, v] of Object.entries(r.docs)) assert.ok(v.trim().length > 20, `${r.id} docs.${k}`);
-    assert.match(r.docs.incidentUrl, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/, `${r.id}: the incident's issue or pull request`);
+    assert.match(
+      r.docs.incidentUrl,
+      /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/,
+      `${r.id}: the incident's issue or pull request`,
+    );
     assert.ok(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.py`)), `${r.name}.py`);
-    assert.equal(fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.fixed.py`)), r.fix !== 'none', `${r.name}.fixed.py`);
+    assert.equal(
+      fs.existsSync(path.join(ROOT, 'test/fixtures/rules', `${r.name}.fixed.py`)),
+      r.fix !== 'none',
+      `${r.name}.fixed.py`,
+    );
   }
 });
 
@@ -60,9 +73,19 @@ test('package.json settings enumerate every rule id', () => {
   });
 });
 
-test('the README rule table is the registry\'s', () => {
-  generated('README.md', text => text.replace(/(<!-- rules:[^\n]*-->\n)[\s\S]*?(\n<!-- \/rules -->)/, (_, open, close) => open + renderRuleTable(rules) + close));
+test("the README rule table is the registry's", () => {
+  generated('README.md', text =>
+    text.replace(
+      /(<!-- rules:[^\n]*-->\n)[\s\S]*?(\n<!-- \/rules -->)/,
+      (_, open, close) => open + renderRuleTable(rules) + close,
+    ),
+  );
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/^\| (XT\d{3}) \| \[([a-z-]+)\]\(docs\/rules\/([a-z-]+)\.md\) \|/gm)].map(m => `${m[1]} ${m[2]}`);
-  assert.deepEqual(rows, rules.map(r => `${r.id} ${r.name}`));
+  const rows = [...readme.matchAll(/^\| (XT\d{3}) \| \[([a-z-]+)\]\(docs\/rules\/([a-z-]+)\.md\) \|/gm)].map(
+    m => `${m[1]} ${m[2]}`,
+  );
+  assert.deepEqual(
+    rows,
+    rules.map(r => `${r.id} ${r.name}`),
+  );
 });

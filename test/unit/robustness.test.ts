@@ -12,12 +12,17 @@ const CASES: Record<string, string> = {
   'half-typed class': 'class T(TestCase):\n    def test_x(self):\n        cache.se',
   'NUL bytes': KPI.replace('cache.clear()', 'cache.clear(\0)\0'),
   'lone surrogates': KPI.replace('someuser', '\uD800\uDFFF\uDC00'),
-  'CRLF': KPI.replace(/\n/g, '\r\n'),
+  CRLF: KPI.replace(/\n/g, '\r\n'),
   'mixed indentation': KPI.replace(/\n {8}/g, '\n\t'),
   '5,000-deep parentheses': `x = ${'('.repeat(5000)}1${')'.repeat(5000)}\n`,
   '5,000-deep attribute chain': `def test_x():\n    cache${'.a'.repeat(5000)}.clear()\n`,
-  '5,000 nested blocks': Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}if x:\n`).join('') + `${' '.repeat(5000)}pass\n`,
-  '3 MB test module': KPI + Array.from({ length: 3_000_000 / KPI.length }, (_, i) => KPI.replace(/SubmissionThrottlingTests/g, `T${i}`).replace(/^(from|import) .*\n/gm, '')).join('\n'),
+  '5,000 nested blocks':
+    Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}if x:\n`).join('') + `${' '.repeat(5000)}pass\n`,
+  '3 MB test module':
+    KPI +
+    Array.from({ length: 3_000_000 / KPI.length }, (_, i) =>
+      KPI.replace(/SubmissionThrottlingTests/g, `T${i}`).replace(/^(from|import) .*\n/gm, ''),
+    ).join('\n'),
 };
 
 for (const [name, text] of Object.entries(CASES)) {
@@ -26,7 +31,11 @@ for (const [name, text] of Object.entries(CASES)) {
     try {
       const findings = await lintText(text, { budgetMs: 5000 });
       await fixText(text, { unsafe: true, budgetMs: 5000 });
-      if (name === 'CRLF') assert.deepEqual(findings.map(f => f.rule.id), ['XT001', 'XT002']);
+      if (name === 'CRLF')
+        assert.deepEqual(
+          findings.map(f => f.rule.id),
+          ['XT001', 'XT002'],
+        );
     } catch (e) {
       // giving up is fine (a time budget, or nesting Python itself rejects), with a one-line reason; crashing is not
       assert.ok(e instanceof ParseError && !e.message.includes('\n'), String(e));
@@ -44,10 +53,16 @@ test('CRLF files keep CRLF through fixes', async () => {
 });
 
 test('a file over the size limit is refused with a one-line reason', async () => {
-  await assert.rejects(lintText('#'.repeat(MAX_FILE_CHARS + 1)), (e: Error) => e instanceof ParseError && !e.message.includes('\n'));
+  await assert.rejects(
+    lintText('#'.repeat(MAX_FILE_CHARS + 1)),
+    (e: Error) => e instanceof ParseError && !e.message.includes('\n'),
+  );
 });
 
 test('the time budget makes the engine give up with a one-line reason', async () => {
   const big = Array.from({ length: 2000 }, (_, i) => KPI.replace(/SubmissionThrottlingTests/g, `T${i}`)).join('\n');
-  await assert.rejects(lintText(big, { budgetMs: 1 }), (e: Error) => e instanceof ParseError && e.message === 'analysis gave up after 1 ms');
+  await assert.rejects(
+    lintText(big, { budgetMs: 1 }),
+    (e: Error) => e instanceof ParseError && e.message === 'analysis gave up after 1 ms',
+  );
 });

@@ -4,18 +4,36 @@
 // UPDATE_SNAPSHOTS=1 rewrites the snapshots (review the diff).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { applyFileEdits, type Edit } from '../../server/src/engine/fix';
 import type { LintOptions } from '../../server/src/engine/lint';
 import { Project, viewFor } from '../../server/src/project/project';
 import { rules } from '../../server/src/rules';
-import { assertExpected, assertions, fixText, lintText, seen, unmatched, withoutStaleAssertions, parser, ROOT, syntaxErrors } from './helpers';
+import {
+  assertExpected,
+  assertions,
+  fixText,
+  lintText,
+  seen,
+  unmatched,
+  withoutStaleAssertions,
+  parser,
+  ROOT,
+  syntaxErrors,
+} from './helpers';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/rules');
 /** A fixture may pose as another module with a first line `# module: app.settings.test`. */
 const moduleOf = (text: string) => /^# module: ([\w.]+)/.exec(text)?.[1] ?? 'fixtures';
-const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return null; } };
+const read = (f: string) => {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return null;
+  }
+};
 
 /** `# project: <name>` makes the fixture a test module of test/fixtures/projects/<name>/ (or of `root`). */
 async function optionsFor(text: string, rule: (typeof rules)[number], root?: string): Promise<LintOptions> {
@@ -24,7 +42,11 @@ async function optionsFor(text: string, rule: (typeof rules)[number], root?: str
   if (!name) return options;
   const projectRoot = root ?? path.join(ROOT, 'test/fixtures/projects', name);
   const project = new Project(projectRoot, await parser(), read);
-  return { ...options, moduleName: 'tests.test_fixture', project: viewFor(project, path.join(projectRoot, 'tests', 'test_fixture.py')) };
+  return {
+    ...options,
+    moduleName: 'tests.test_fixture',
+    project: viewFor(project, path.join(projectRoot, 'tests', 'test_fixture.py')),
+  };
 }
 
 for (const rule of rules) {
@@ -38,7 +60,9 @@ for (const rule of rules) {
   });
 
   // variants (`<name>@<what>.py`) pose the rule in another file context: a conftest, a non-DRF suite
-  for (const variant of fs.readdirSync(FIXTURES).filter(f => f.startsWith(`${rule.name}@`) && f.endsWith('.py') && !f.endsWith('.fixed.py'))) {
+  for (const variant of fs
+    .readdirSync(FIXTURES)
+    .filter(f => f.startsWith(`${rule.name}@`) && f.endsWith('.py') && !f.endsWith('.fixed.py'))) {
     test(`${rule.id} ${rule.name}: ${variant} matches its expect comments`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, variant), 'utf8');
       assertExpected(text, seen(await lintText(text, { rules: [rule], moduleName: moduleOf(text) })));
@@ -57,7 +81,7 @@ for (const rule of rules) {
     const snapshot = withoutStaleAssertions(result.text, seen(await lintText(result.text, options)));
     if (process.env.UPDATE_SNAPSHOTS) fs.writeFileSync(fixedFile, snapshot);
     assert.equal(snapshot, fs.readFileSync(fixedFile, 'utf8'));
-    assertExpected(snapshot, seen(await lintText(snapshot, options)), 'the snapshot\'s own expect comments');
+    assertExpected(snapshot, seen(await lintText(snapshot, options)), "the snapshot's own expect comments");
     const before = await syntaxErrors(text);
     assert.deepEqual(await syntaxErrors(result.text), before, 'no new ERROR/MISSING nodes');
     const again = await fixText(result.text, { rules: [rule], unsafe: true, moduleName: moduleOf(text) });
@@ -68,7 +92,7 @@ for (const rule of rules) {
 /** A fix that edits another file (the root conftest.py): its snapshot is that file, made in a copy of the project. */
 async function projectWideFix(rule: (typeof rules)[number], text: string, fixedFile: string) {
   const name = /^# project: ([\w-]+)/m.exec(text)![1]!;
-  const copy = fs.mkdtempSync(path.join(require('os').tmpdir(), `crosstalk-${name}-`));
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), `crosstalk-${name}-`));
   fs.cpSync(path.join(ROOT, 'test/fixtures/projects', name), copy, { recursive: true });
   try {
     const findings = await lintText(text, await optionsFor(text, rule, copy));
@@ -82,7 +106,11 @@ async function projectWideFix(rule: (typeof rules)[number], text: string, fixedF
     assert.equal(result, fs.readFileSync(fixedFile, 'utf8'));
     assert.deepEqual(await syntaxErrors(result), []);
     fs.writeFileSync(conftest, result);
-    assert.deepEqual(await lintText(text, await optionsFor(text, rule, copy)), [], 'with the fixture in place, nothing to fix again');
+    assert.deepEqual(
+      await lintText(text, await optionsFor(text, rule, copy)),
+      [],
+      'with the fixture in place, nothing to fix again',
+    );
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }

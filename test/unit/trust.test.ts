@@ -11,7 +11,6 @@ import { after, before, test } from 'node:test';
 import { KPI, ROOT } from './helpers';
 import { startClient, type TestClient } from './lspClient';
 
-
 let dir: string;
 let lsp: TestClient;
 const touched = new Set<string>();
@@ -24,8 +23,14 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.crosstalk]\nselect = ["XT020"]\n');
   fs.writeFileSync(path.join(dir, 'pytest.ini'), '[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n');
   fs.mkdirSync(path.join(dir, 'shop'));
-  fs.writeFileSync(path.join(dir, 'shop', 'settings.py'), 'CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}\n');
-  fs.writeFileSync(path.join(dir, 'tests', 'test_on_disk.py'), 'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n');
+  fs.writeFileSync(
+    path.join(dir, 'shop', 'settings.py'),
+    'CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'tests', 'test_on_disk.py'),
+    'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n',
+  );
   // every read of the disk under that directory is recorded (on the module object the server's bundle reads through)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeFs: Record<string, (...args: unknown[]) => unknown> = require('fs');
@@ -35,7 +40,9 @@ before(async () => {
       if (typeof args[0] === 'string' && args[0].startsWith(dir)) touched.add(`${name} ${args[0]}`);
       return original.apply(nodeFs, args);
     };
-    restore.push(() => { nodeFs[name] = original; });
+    restore.push(() => {
+      nodeFs[name] = original;
+    });
   }
   lsp = await startClient(`vscode-vfs://github${dir}`, __dirname, { scope: 'workspace' });
 });
@@ -48,22 +55,40 @@ after(async () => {
 
 test('a vscode-vfs document is analysed from its text, with every rule and no project on disk', async () => {
   const uri = `vscode-vfs://github${dir}/tests/test_kpi.py`;
-  await lsp.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: KPI } });
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text: KPI },
+  });
   const items = await lsp.pull(uri);
   // not narrowed to XT020 by the pyproject.toml on disk, not silenced by its DummyCache settings
-  assert.deepEqual(items.map(d => d.code), ['XT001', 'XT002']);
+  assert.deepEqual(
+    items.map(d => d.code),
+    ['XT001', 'XT002'],
+  );
   assert.doesNotMatch(items[0]!.message as string, /DummyCache|shop\.settings/);
-  const [fix] = (await lsp.rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: items[0]!.range, context: { diagnostics: items } }) as { edit?: { changes?: Record<string, unknown> } }[]);
+  const [fix] = (await lsp.rpc.sendRequest('textDocument/codeAction', {
+    textDocument: { uri },
+    range: items[0]!.range,
+    context: { diagnostics: items },
+  })) as { edit?: { changes?: Record<string, unknown> } }[];
   assert.ok(fix?.edit?.changes?.[uri], 'the fix edits the virtual document');
 });
 
 test('nothing under the local directory of the same path was read, listed or scanned', async () => {
   await lsp.rpc.sendRequest('workspace/executeCommand', { command: 'crosstalk.scanWorkspace', arguments: [] });
-  await lsp.rpc.sendRequest('workspace/executeCommand', { command: 'crosstalk.isolateCacheForEveryTest', arguments: [] });
-  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `vscode-vfs://github${dir}/tests/test_on_disk.py`, type: 2 }] });
+  await lsp.rpc.sendRequest('workspace/executeCommand', {
+    command: 'crosstalk.isolateCacheForEveryTest',
+    arguments: [],
+  });
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: `vscode-vfs://github${dir}/tests/test_on_disk.py`, type: 2 }],
+  });
   await lsp.pull(`vscode-vfs://github${dir}/tests/test_kpi.py`);
   assert.deepEqual([...touched], []);
-  assert.deepEqual([...lsp.published.keys()].filter(u => u.includes(path.basename(dir))), [], 'no diagnostics pushed for files on disk');
+  assert.deepEqual(
+    [...lsp.published.keys()].filter(u => u.includes(path.basename(dir))),
+    [],
+    'no diagnostics pushed for files on disk',
+  );
 });
 
 test('the manifest declares both: untrusted and virtual workspaces are supported', () => {

@@ -47,14 +47,21 @@ export class Definitions {
     list = this.lists[i] = [];
     const open: Def[] = [];
     let lastDecorated: Node | null = null;
-    for (const top of this.segments[i]!.nodes) {
+    for (const top of this.segments[i].nodes) {
       for (const node of nodesOfTypes(top, DEF_TYPES)) {
-        if (node.type === 'decorated_definition') { lastDecorated = node; continue; }
-        while (open.length && open[open.length - 1]!.end <= node.startIndex) open.pop();
+        if (node.type === 'decorated_definition') {
+          lastDecorated = node;
+          continue;
+        }
+        while (open.length && open[open.length - 1].end <= node.startIndex) open.pop();
         const body = node.childForFieldName('body');
         const def: Def = {
-          node, type: node.type as Def['type'], start: node.startIndex, end: node.endIndex,
-          bodyStart: body?.startIndex ?? node.endIndex, bodyEnd: body?.endIndex ?? node.endIndex,
+          node,
+          type: node.type as Def['type'],
+          start: node.startIndex,
+          end: node.endIndex,
+          bodyStart: body?.startIndex ?? node.endIndex,
+          bodyEnd: body?.endIndex ?? node.endIndex,
           decorated: lastDecorated && lastDecorated.endIndex === node.endIndex ? lastDecorated : null,
           parent: open[open.length - 1] ?? null,
         };
@@ -68,14 +75,22 @@ export class Definitions {
 
   /** The index of the segment holding `offset` (the last one starting at or before it). */
   private segmentAt(offset: number): number {
-    let lo = 0, hi = this.segments.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.segments[mid]!.start <= offset) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segments[mid].start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
     return Math.max(0, lo - 1);
   }
 
   private defOf(node: Node): Def | undefined {
     let def = this.byId.get(node.id);
-    if (!def) { this.list(this.segmentAt(node.startIndex)); def = this.byId.get(node.id); }
+    if (!def) {
+      this.list(this.segmentAt(node.startIndex));
+      def = this.byId.get(node.id);
+    }
     return def;
   }
 
@@ -85,24 +100,35 @@ export class Definitions {
     const own = near ? this.segmentAt(near.startIndex) : -1;
     this.segments.forEach((s, i) => {
       if (i === own || (s.classes && !s.classes.includes(name))) return;
-      for (const d of this.list(i)) if (d.type === 'class_definition' && !d.parent && d.node.childForFieldName('name')?.text === name) out.push(d.node);
+      for (const d of this.list(i))
+        if (d.type === 'class_definition' && !d.parent && d.node.childForFieldName('name')?.text === name)
+          out.push(d.node);
     });
-    if (own >= 0) for (const d of this.list(own)) if (d.type === 'class_definition' && d.node.childForFieldName('name')?.text === name) out.push(d.node);
+    if (own >= 0)
+      for (const d of this.list(own))
+        if (d.type === 'class_definition' && d.node.childForFieldName('name')?.text === name) out.push(d.node);
     return out;
   }
 
   /** Class definitions inside `def` (at any depth), in source order. */
   classesIn(def: Node): Node[] {
     return this.list(this.segmentAt(def.startIndex))
-      .filter(d => d.type === 'class_definition' && d.start > def.startIndex && d.end <= def.endIndex).map(d => d.node);
+      .filter(d => d.type === 'class_definition' && d.start > def.startIndex && d.end <= def.endIndex)
+      .map(d => d.node);
   }
 
   /** The innermost definition whose whole range (decorators excluded) contains [start, end). */
   enclosing(node: Node): Def | null {
-    const start = node.startIndex, end = node.endIndex;
+    const start = node.startIndex,
+      end = node.endIndex;
     const list = this.list(this.segmentAt(start));
-    let lo = 0, hi = list.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid]!.start <= start) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].start <= start) lo = mid + 1;
+      else hi = mid;
+    }
     for (let d: Def | null = list[lo - 1] ?? null; d; d = d.parent) {
       if (d.start <= start && end <= d.end && !(d.node.id === node.id)) return d;
     }

@@ -4,10 +4,15 @@ import type { Backend } from './projectView';
 
 /** The test-case classes of Django and DRF, by canonical qualified name. */
 export const DJANGO_TEST_CASES: ReadonlySet<string> = new Set([
-  'django.test.SimpleTestCase', 'django.test.TestCase', 'django.test.TransactionTestCase',
-  'django.test.LiveServerTestCase', 'django.contrib.staticfiles.testing.StaticLiveServerTestCase',
-  'rest_framework.test.APISimpleTestCase', 'rest_framework.test.APITestCase',
-  'rest_framework.test.APITransactionTestCase', 'rest_framework.test.APILiveServerTestCase',
+  'django.test.SimpleTestCase',
+  'django.test.TestCase',
+  'django.test.TransactionTestCase',
+  'django.test.LiveServerTestCase',
+  'django.contrib.staticfiles.testing.StaticLiveServerTestCase',
+  'rest_framework.test.APISimpleTestCase',
+  'rest_framework.test.APITestCase',
+  'rest_framework.test.APITransactionTestCase',
+  'rest_framework.test.APILiveServerTestCase',
 ]);
 
 /** Django's in-memory cache: one per process, and per LOCATION within it. */

@@ -25,14 +25,35 @@ const LEADING_NAME = /^([A-Za-z_]\w*)\s*\./;
 /** A binding: a qualified name for imports, or `null` for anything else (a local, a parameter, a def). */
 type Binding = string | null;
 const UNBOUND = Symbol('unbound');
-export interface Scope { bindings: Map<string, Binding>; star: boolean }
+export interface Scope {
+  bindings: Map<string, Binding>;
+  star: boolean;
+}
 
-const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'list_comprehension',
-  'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+const NESTED = new Set([
+  'function_definition',
+  'class_definition',
+  'lambda',
+  'list_comprehension',
+  'set_comprehension',
+  'dictionary_comprehension',
+  'generator_expression',
+]);
 /** the node types that bind names (the rest of a scope's body is passed through unmaterialised) */
-const BINDING_TYPES = new Set([...NESTED, 'import_statement', 'import_from_statement', 'assignment',
-  'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'except_clause',
-  'global_statement', 'nonlocal_statement']);
+const BINDING_TYPES = new Set([
+  ...NESTED,
+  'import_statement',
+  'import_from_statement',
+  'assignment',
+  'augmented_assignment',
+  'for_statement',
+  'for_in_clause',
+  'as_pattern',
+  'named_expression',
+  'except_clause',
+  'global_statement',
+  'nonlocal_statement',
+]);
 
 export class Names {
   private readonly scopes = new Map<number, Scope>();
@@ -44,8 +65,12 @@ export class Names {
    * has that already). `moduleName` (dotted) resolves relative imports: in `app.tests.test_api`,
    * `.base` is `app.tests.base`.
    */
-  constructor(private readonly root: Node | readonly ModuleFacts[], private readonly defs: Definitions, private readonly moduleName = '',
-    private readonly imported?: () => ReadonlyMap<string, readonly string[]>) {}
+  constructor(
+    private readonly root: Node | readonly ModuleFacts[],
+    private readonly defs: Definitions,
+    private readonly moduleName = '',
+    private readonly imported?: () => ReadonlyMap<string, readonly string[]>,
+  ) {}
 
   /**
    * Only a name some import statement binds (in any scope) can resolve to a qualified name: for any
@@ -105,8 +130,8 @@ export class Names {
     if (cur?.type !== 'identifier' || !this.mayBeImported(cur.text)) return null;
     let name = this.lookup(cur.text, cur);
     for (let i = chain.length - 1; i >= 0 && name !== undefined; i--) {
-      const link = chain[i]!;
-      if (link.type === 'subscript') { name = undefined; break; }
+      const link = chain[i];
+      if (link.type === 'subscript') return null;
       if (name === qualified) return link;
       name = canonical(`${name}.${link.childForFieldName('attribute')?.text}`);
     }
@@ -135,7 +160,8 @@ export class Names {
   moduleNamesReaching(qualified: string): string[] {
     const out: string[] = [];
     for (const [name, q] of this.moduleScope().bindings) {
-      if (q !== null && (q === qualified || qualified.startsWith(q + '.') || q.startsWith(qualified + '.'))) out.push(name);
+      if (q !== null && (q === qualified || qualified.startsWith(q + '.') || q.startsWith(qualified + '.')))
+        out.push(name);
     }
     return out;
   }
@@ -154,17 +180,17 @@ export class Names {
       if (def?.type === 'class_definition' && !first) continue;
       first = false;
       const scope = def ? this.scopeOf(def.node, this.moduleName) : this.moduleScope();
-      if (scope.bindings.has(name)) {
-        const b = scope.bindings.get(name)!;
-        return b === null ? undefined : canonical(b);
-      }
+      const b = scope.bindings.get(name);
+      if (b !== undefined) return b === null ? undefined : canonical(b);
       if (scope.star) return undefined;
       if (!def) return unbound ? UNBOUND : undefined;
     }
   }
 
   private moduleScope(): Scope {
-    this.module ??= Array.isArray(this.root) ? foldFacts(this.root as readonly ModuleFacts[]) : collectBindings(this.root as Node, this.moduleName);
+    this.module ??= Array.isArray(this.root)
+      ? foldFacts(this.root as readonly ModuleFacts[])
+      : collectBindings(this.root as Node, this.moduleName);
     return this.module;
   }
 
@@ -180,7 +206,7 @@ export class Names {
 
 /** `..base` seen from module `app.tests.test_api` is `app.base`; null when it climbs out of the package. */
 export function absoluteModule(spec: string, moduleName: string): string | null {
-  const dots = /^\.*/.exec(spec)![0].length;
+  const dots = spec.length - spec.replace(/^\.+/, '').length;
   if (dots === 0) return spec;
   const parts = moduleName.split('.').filter(Boolean);
   if (parts.length < dots) return null;
@@ -218,12 +244,25 @@ interface Sink {
  * with what they import), star imports, and the classes they define. Folding these per statement
  * gives the module's scope; the names tell which other code an edit of these statements can affect.
  */
-export interface ModuleFacts { bindings: [string, Binding][]; star: boolean; classes: string[] }
+export interface ModuleFacts {
+  bindings: [string, Binding][];
+  star: boolean;
+  classes: string[];
+}
 
 /** The names import statements anywhere under `nodes` bind (in whatever scope), with what they import. */
 export function importedNames(nodes: readonly Node[], into = new Map<string, string[]>()): Map<string, string[]> {
-  const sink: Sink = { bind: (name, value) => { let list = into.get(name); if (!list) into.set(name, list = []); list.push(value ?? ''); }, star: () => undefined };
-  for (const top of nodes) for (const stmt of nodesOfTypes(top, ['import_statement', 'import_from_statement'])) walkScope(stmt, '', sink, true);
+  const sink: Sink = {
+    bind: (name, value) => {
+      let list = into.get(name);
+      if (!list) into.set(name, (list = []));
+      list.push(value ?? '');
+    },
+    star: () => undefined,
+  };
+  for (const top of nodes)
+    for (const stmt of nodesOfTypes(top, ['import_statement', 'import_from_statement']))
+      walkScope(stmt, '', sink, true);
   return into;
 }
 
@@ -231,7 +270,9 @@ export function moduleFactsOf(statements: readonly Node[], moduleName: string): 
   const facts: ModuleFacts = { bindings: [], star: false, classes: [] };
   const sink: Sink = {
     bind: (name, value) => facts.bindings.push([name, value]),
-    star: () => { facts.star = true; },
+    star: () => {
+      facts.star = true;
+    },
     classDef: name => facts.classes.push(name),
   };
   for (const stmt of statements) walkScope(stmt, moduleName, sink, true);
@@ -240,8 +281,21 @@ export function moduleFactsOf(statements: readonly Node[], moduleName: string): 
 
 function bindTargets(sink: Sink, target: Node | null): void {
   if (!target) return;
-  if (target.type === 'identifier') { sink.bind(target.text, null); return; }
-  if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'list_splat_pattern', 'parenthesized_expression'].includes(target.type)) {
+  if (target.type === 'identifier') {
+    sink.bind(target.text, null);
+    return;
+  }
+  if (
+    [
+      'pattern_list',
+      'tuple_pattern',
+      'list_pattern',
+      'tuple',
+      'list',
+      'list_splat_pattern',
+      'parenthesized_expression',
+    ].includes(target.type)
+  ) {
     for (const c of target.namedChildren) bindTargets(sink, c);
   }
 }
@@ -249,7 +303,12 @@ function bindTargets(sink: Sink, target: Node | null): void {
 /** The names a scope binds: its own statements, not those of nested functions, classes or comprehensions. */
 function collectBindings(scopeNode: Node, moduleName: string): Scope {
   const scope: Scope = { bindings: new Map(), star: false };
-  const sink: Sink = { bind: (name, value) => bind(scope, name, value), star: () => { scope.star = true; } };
+  const sink: Sink = {
+    bind: (name, value) => bind(scope, name, value),
+    star: () => {
+      scope.star = true;
+    },
+  };
   if (scopeNode.type === 'function_definition' || scopeNode.type === 'lambda') {
     const params = scopeNode.childForFieldName('parameters');
     for (const p of params?.namedChildren ?? []) {
@@ -264,67 +323,79 @@ function collectBindings(scopeNode: Node, moduleName: string): Scope {
 
 /** Walks `from` (a scope's body, or one statement of it when `inclusive`), reporting bindings to `sink`. */
 function walkScope(from: Node, moduleName: string, sink: Sink, inclusive: boolean): void {
-  walk(from, node => {
-    if ((inclusive || node.id !== from.id) && NESTED.has(node.type)) {
-      if (node.type === 'function_definition' || node.type === 'class_definition') {
-        const name = node.childForFieldName('name');
-        if (name) sink.bind(name.text, null);
-        if (name && node.type === 'class_definition') sink.classDef?.(name.text);
+  walk(
+    from,
+    node => {
+      if ((inclusive || node.id !== from.id) && NESTED.has(node.type)) {
+        if (node.type === 'function_definition' || node.type === 'class_definition') {
+          const name = node.childForFieldName('name');
+          if (name) sink.bind(name.text, null);
+          if (name && node.type === 'class_definition') sink.classDef?.(name.text);
+        }
+        return false;
       }
-      return false;
-    }
-    switch (node.type) {
-      case 'import_statement':
-        for (const n of node.childrenForFieldName('name')) {
-          if (!n) continue;
-          if (n.type === 'aliased_import') {
-            const alias = n.childForFieldName('alias'), mod = n.childForFieldName('name');
-            if (alias && mod) sink.bind(alias.text, mod.text);
-          } else {
-            const top = n.text.split('.')[0]!;
-            sink.bind(top, top);
+      switch (node.type) {
+        case 'import_statement':
+          for (const n of node.childrenForFieldName('name')) {
+            if (!n) continue;
+            if (n.type === 'aliased_import') {
+              const alias = n.childForFieldName('alias'),
+                mod = n.childForFieldName('name');
+              if (alias && mod) sink.bind(alias.text, mod.text);
+            } else {
+              const top = n.text.split('.')[0];
+              sink.bind(top, top);
+            }
           }
+          return false;
+        case 'import_from_statement': {
+          const mod = node.childForFieldName('module_name');
+          const from = mod ? absoluteModule(mod.text, moduleName) : null;
+          if (node.namedChildren.some(c => c?.type === 'wildcard_import')) {
+            sink.star();
+            return false;
+          }
+          for (const n of node.childrenForFieldName('name')) {
+            if (!n) continue;
+            const [nameNode, aliasNode] =
+              n.type === 'aliased_import' ? [n.childForFieldName('name'), n.childForFieldName('alias')] : [n, n];
+            if (!nameNode || !aliasNode) continue;
+            sink.bind(aliasNode.text, from === null ? null : `${from}.${nameNode.text}`);
+          }
+          return false;
         }
-        return false;
-      case 'import_from_statement': {
-        const mod = node.childForFieldName('module_name');
-        const from = mod ? absoluteModule(mod.text, moduleName) : null;
-        if (node.namedChildren.some(c => c?.type === 'wildcard_import')) { sink.star(); return false; }
-        for (const n of node.childrenForFieldName('name')) {
-          if (!n) continue;
-          const [nameNode, aliasNode] = n.type === 'aliased_import' ? [n.childForFieldName('name'), n.childForFieldName('alias')] : [n, n];
-          if (!nameNode || !aliasNode) continue;
-          sink.bind(aliasNode.text, from === null ? null : `${from}.${nameNode.text}`);
+        case 'assignment':
+        case 'augmented_assignment':
+          bindTargets(sink, node.childForFieldName('left'));
+          return true;
+        case 'for_statement':
+        case 'for_in_clause':
+          bindTargets(sink, node.childForFieldName('left'));
+          return true;
+        case 'as_pattern': {
+          const alias = node.childForFieldName('alias');
+          for (const c of alias?.namedChildren ?? []) bindTargets(sink, c);
+          if (alias?.namedChildCount === 0) bindTargets(sink, alias);
+          return true;
         }
-        return false;
+        case 'named_expression':
+          bindTargets(sink, node.childForFieldName('name'));
+          return true;
+        case 'except_clause': {
+          // `except E as name`: tree-sitter-python puts the name after `as` as a plain identifier child
+          const children = node.children;
+          const asIndex = children.findIndex(c => c?.type === 'as');
+          if (asIndex >= 0) bindTargets(sink, children[asIndex + 1] ?? null);
+          return true;
+        }
+        case 'global_statement':
+        case 'nonlocal_statement':
+          for (const c of node.namedChildren) if (c) sink.bind(c.text, null);
+          return false;
+        default:
+          return true;
       }
-      case 'assignment': case 'augmented_assignment':
-        bindTargets(sink, node.childForFieldName('left'));
-        return true;
-      case 'for_statement': case 'for_in_clause':
-        bindTargets(sink, node.childForFieldName('left'));
-        return true;
-      case 'as_pattern': {
-        const alias = node.childForFieldName('alias');
-        for (const c of alias?.namedChildren ?? []) bindTargets(sink, c);
-        if (alias?.namedChildCount === 0) bindTargets(sink, alias);
-        return true;
-      }
-      case 'named_expression':
-        bindTargets(sink, node.childForFieldName('name'));
-        return true;
-      case 'except_clause': {
-        // `except E as name`: tree-sitter-python puts the name after `as` as a plain identifier child
-        const children = node.children;
-        const asIndex = children.findIndex(c => c?.type === 'as');
-        if (asIndex >= 0) bindTargets(sink, children[asIndex + 1] ?? null);
-        return true;
-      }
-      case 'global_statement': case 'nonlocal_statement':
-        for (const c of node.namedChildren) if (c) sink.bind(c.text, null);
-        return false;
-      default:
-        return true;
-    }
-  }, BINDING_TYPES);
+    },
+    BINDING_TYPES,
+  );
 }

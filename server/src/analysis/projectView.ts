@@ -4,11 +4,22 @@
 
 export type Backend = 'cross-process' | 'per-process' | 'none';
 
-export interface Located { file: string; line: number; character: number }
+export interface Located {
+  file: string;
+  line: number;
+  character: number;
+}
 
-export interface CacheFacts extends Located { alias: string; backend: string; kind: Backend }
+export interface CacheFacts extends Located {
+  alias: string;
+  backend: string;
+  kind: Backend;
+}
 
-export interface ThrottleFacts extends Located { classes: string[]; rates: Record<string, string> }
+export interface ThrottleFacts extends Located {
+  classes: string[];
+  rates: Record<string, string>;
+}
 
 export interface SettingsFacts {
   module: string | null;
@@ -21,7 +32,12 @@ export interface SettingsFacts {
   sessionEngine: string | null;
 }
 
-export interface ClassFacts { file: string; line: number; isolatesCache: boolean; djangoTestCase: boolean }
+export interface ClassFacts {
+  file: string;
+  line: number;
+  isolatesCache: boolean;
+  djangoTestCase: boolean;
+}
 
 /** What the rules see of the project for one file. Everything is computed on first use. */
 export interface ProjectView {

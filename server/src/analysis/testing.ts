@@ -6,7 +6,15 @@ import { DJANGO_TEST_CASES } from './django';
 import type { Names } from './names';
 import type { ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
-import { bodyStatements, defName, definitionOf, hasDictionarySplat, keywordArgument, parameterNames, walk } from '../syntax/nodes';
+import {
+  bodyStatements,
+  defName,
+  definitionOf,
+  hasDictionarySplat,
+  keywordArgument,
+  parameterNames,
+  walk,
+} from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
@@ -14,8 +22,19 @@ const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_cla
 const UNDO_TYPES = new Set(['yield', 'finally_clause']);
 const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
 
-const SETUP_HOOKS = new Set(['setUp', 'tearDown', 'setUpClass', 'tearDownClass', 'setUpTestData',
-  'asyncSetUp', 'asyncTearDown', 'setup_method', 'teardown_method', 'setup_class', 'teardown_class']);
+const SETUP_HOOKS = new Set([
+  'setUp',
+  'tearDown',
+  'setUpClass',
+  'tearDownClass',
+  'setUpTestData',
+  'asyncSetUp',
+  'asyncTearDown',
+  'setup_method',
+  'teardown_method',
+  'setup_class',
+  'teardown_class',
+]);
 
 /**
  * 'django': derives (in this file) from a Django test case, so `@override_settings` can decorate it;
@@ -30,8 +49,12 @@ export class Testing {
   private fileIsolation: boolean | undefined;
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
-  constructor(private readonly moduleFixtures: readonly Node[], private readonly names: Names, private readonly defs: Definitions,
-    private readonly project?: ProjectView) {}
+  constructor(
+    private readonly moduleFixtures: readonly Node[],
+    private readonly names: Names,
+    private readonly defs: Definitions,
+    private readonly project?: ProjectView,
+  ) {}
 
   isTestFunction(fn: Node): boolean {
     return defName(fn).startsWith('test');
@@ -62,14 +85,18 @@ export class Testing {
     if (!fn) return null;
     if (this.isFixture(fn)) return { fn, role: 'fixture' };
     if (this.isSetupHook(fn)) return { fn, role: 'hook' };
-    if (this.isTestFunction(fn) && (this.defs.isModuleLevel(fn) || this.defs.methodClass(fn))) return { fn, role: 'test' };
+    if (this.isTestFunction(fn) && (this.defs.isModuleLevel(fn) || this.defs.methodClass(fn)))
+      return { fn, role: 'test' };
     return null;
   }
 
   /** A pytest test (or function-scoped fixture) that can request fixtures such as `tmp_path` or `monkeypatch`. */
   takesFixtures(fn: Node): boolean {
     if (this.isFixture(fn)) {
-      const scope = this.defs.decorators(fn).map(d => (d.type === 'call' ? keywordArgument(d, 'scope') : null)).find(Boolean);
+      const scope = this.defs
+        .decorators(fn)
+        .map(d => (d.type === 'call' ? keywordArgument(d, 'scope') : null))
+        .find(Boolean);
       return !scope || scope.text === '"function"' || scope.text === "'function'";
     }
     if (!this.isTestFunction(fn)) return false;
@@ -91,7 +118,8 @@ export class Testing {
 
   /**
    * Whether something mentioning `needle` (a setting, a key, a patcher) is undone where undoing
-   * belongs: in a `finally`, in an `addCleanup(...)` / `addClassCleanup(...)`, in a tearDown method of the class, or after
+   * belongs: in a `finally`, in an `addCleanup(...)` / `addClassCleanup(...)`, in a tearDown method of the class, or
+   * after
    * the `yield` of a fixture.
    */
   restores(fn: Node, needle: string | RegExp, after?: Node): boolean {
@@ -100,26 +128,47 @@ export class Testing {
     const writes = (n: Node) => {
       if (typeof needle !== 'string' || n.type === 'delete_statement') return true;
       const assign = n.type === 'expression_statement' ? n.firstNamedChild : null;
-      if (assign?.type === 'assignment' || assign?.type === 'augmented_assignment') return mentions(assign.childForFieldName('left')?.text ?? '');
-      return n.type === 'call' && /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '');
+      if (assign?.type === 'assignment' || assign?.type === 'augmented_assignment')
+        return mentions(assign.childForFieldName('left')?.text ?? '');
+      return (
+        n.type === 'call' &&
+        /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
+      );
     };
     const cls = this.defs.methodClass(fn);
     if (!mentions((cls ?? fn).text)) return false; // cheap: nothing there could undo it
-    const regions = [fn, ...(cls ? bodyStatements(cls).map(definitionOf)
-      .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d))) : [])];
+    const regions = [
+      fn,
+      ...(cls
+        ? bodyStatements(cls)
+            .map(definitionOf)
+            .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)))
+        : []),
+    ];
     let found = false;
     for (const region of regions) {
       const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
       let afterYield = false;
-      walk(region, n => {
-        if (found) return false;
-        if (n.type === 'yield') afterYield = true;
-        // later in the same test counts too, when it writes: the change is undone before the test ends
-        const counts = wholeRegion || afterYield || n.type === 'finally_clause' || (!!after && n.startIndex >= after.endIndex && writes(n))
-          || (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
-        if (counts && mentions(n.text) && n.type !== 'yield') { found = true; return false; }
-        return true;
-      }, RESTORE_TYPES);
+      walk(
+        region,
+        n => {
+          if (found) return false;
+          if (n.type === 'yield') afterYield = true;
+          // later in the same test counts too, when it writes: the change is undone before the test ends
+          const counts =
+            wholeRegion ||
+            afterYield ||
+            n.type === 'finally_clause' ||
+            (!!after && n.startIndex >= after.endIndex && writes(n)) ||
+            (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
+          if (counts && mentions(n.text) && n.type !== 'yield') {
+            found = true;
+            return false;
+          }
+          return true;
+        },
+        RESTORE_TYPES,
+      );
       if (found) return true;
     }
     return false;
@@ -127,17 +176,23 @@ export class Testing {
 
   /** The setUp / setUpTestData / setUpClass methods of a class. */
   setupHooksOf(cls: Node): Node[] {
-    return bodyStatements(cls).map(definitionOf)
+    return bodyStatements(cls)
+      .map(definitionOf)
       .filter(d => d.type === 'function_definition' && SETUP_HOOKS.has(defName(d)));
   }
 
   /** A fixture with a wider scope than one test: it sets up the run on purpose, and is undone with it. */
   isWideFixture(fn: Node): boolean {
-    const scope = this.defs.decorators(fn).map(d => (d.type === 'call' && this.isFixtureDecorator(d) ? keywordArgument(d, 'scope') : null)).find(Boolean);
+    const scope = this.defs
+      .decorators(fn)
+      .map(d => (d.type === 'call' && this.isFixtureDecorator(d) ? keywordArgument(d, 'scope') : null))
+      .find(Boolean);
     return !!scope && !/^["']function["']$/.test(scope.text);
   }
 
-  /** `@override_settings(...)` / `@modify_settings(...)` on the test or its class: settings are a throwaway copy there. */
+  /**
+   * `@override_settings(...)` / `@modify_settings(...)` on the test or its class: settings are a throwaway copy there.
+   */
   settingsOverridden(fn: Node): boolean {
     const cls = this.defs.methodClass(fn);
     return [...this.defs.decorators(fn), ...(cls ? this.defs.decorators(cls) : [])].some(d => {
@@ -158,12 +213,16 @@ export class Testing {
   isUndoing(node: Node, fn: Node): boolean {
     if (TEARDOWN.test(defName(fn))) return true;
     let undoing = false;
-    walk(fn, n => {
-      if (undoing || n.startIndex > node.startIndex) return false;
-      if (n.type === 'yield' && n.endIndex <= node.startIndex) undoing = true;
-      if (n.type === 'finally_clause' && n.endIndex >= node.endIndex) undoing = true;
-      return !undoing;
-    }, UNDO_TYPES);
+    walk(
+      fn,
+      n => {
+        if (undoing || n.startIndex > node.startIndex) return false;
+        if (n.type === 'yield' && n.endIndex <= node.startIndex) undoing = true;
+        if (n.type === 'finally_clause' && n.endIndex >= node.endIndex) undoing = true;
+        return !undoing;
+      },
+      UNDO_TYPES,
+    );
     return undoing;
   }
 
@@ -174,7 +233,9 @@ export class Testing {
 
   baseExpressions(cls: Node): Node[] {
     const sup = cls.childForFieldName('superclasses');
-    return sup ? sup.namedChildren.filter((c): c is Node => c !== null && c.type !== 'keyword_argument' && c.type !== 'comment') : [];
+    return sup
+      ? sup.namedChildren.filter((c): c is Node => c !== null && c.type !== 'keyword_argument' && c.type !== 'comment')
+      : [];
   }
 
   classKind(cls: Node, seen = new Set<number>()): ClassKind {
@@ -186,7 +247,10 @@ export class Testing {
     for (const base of this.baseExpressions(cls)) {
       const local = this.inFileClass(base);
       const k: ClassKind = local ? this.classKind(local, seen) : this.importedKind(base);
-      if (k === 'django') { kind = 'django'; break; }
+      if (k === 'django') {
+        kind = 'django';
+        break;
+      }
       if (k === 'presumed') kind = 'presumed';
     }
     this.kinds.set(cls.id, kind);
@@ -222,13 +286,13 @@ export class Testing {
     this.isolated.set(def.id, false); // cycle guard for `class A(A)`
     let result = this.fileCacheIsolated() || this.decoratedWithCaches(def);
     if (!result && def.type === 'class_definition') {
-      result = this.baseExpressions(def).some(b => {
-        const local = this.inFileClass(b);
-        if (local) return this.cacheIsolated(local);
-        const q = this.names.resolve(b); // a base class in another module of the workspace
-        return !!q && !!this.project?.classInfo(q)?.isolatesCache;
-      })
-        || this.hasIsolatingAutouseFixture(bodyStatements(def));
+      result =
+        this.baseExpressions(def).some(b => {
+          const local = this.inFileClass(b);
+          if (local) return this.cacheIsolated(local);
+          const q = this.names.resolve(b); // a base class in another module of the workspace
+          return !!q && !!this.project?.classInfo(q)?.isolatesCache;
+        }) || this.hasIsolatingAutouseFixture(bodyStatements(def));
     }
     if (!result && def.type === 'function_definition') {
       const cls = this.defs.methodClass(def);
@@ -252,7 +316,9 @@ export class Testing {
     return statements.some(s => {
       const def = definitionOf(s);
       if (def.type !== 'function_definition') return false;
-      const autouse = this.defs.decorators(def).some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
+      const autouse = this.defs
+        .decorators(def)
+        .some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
       return autouse && this.bodyIsolatesCache(def);
     });
   }
@@ -265,9 +331,12 @@ export class Testing {
   overridesCaches(call: Node): boolean {
     if (call.type !== 'call') return false;
     const fn = call.childForFieldName('function');
-    const isOverride = this.names.is(fn, 'django.test.override_settings')
+    const isOverride =
+      this.names.is(fn, 'django.test.override_settings') ||
       // `self.settings(...)` in a Django test case
-      || (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && fn.childForFieldName('attribute')?.text === 'settings');
+      (fn?.type === 'attribute' &&
+        fn.childForFieldName('object')?.text === 'self' &&
+        fn.childForFieldName('attribute')?.text === 'settings');
     return isOverride && (keywordArgument(call, 'CACHES') !== null || hasDictionarySplat(call));
   }
 
@@ -276,17 +345,21 @@ export class Testing {
     if (!body) return false;
     const hasSettingsFixture = parameterNames(fn).includes('settings');
     let found = false;
-    walk(body, node => {
-      if (found) return false;
-      if (node.type === 'with_item' || node.type === 'call') {
-        const call = node.type === 'with_item' ? node.childForFieldName('value') : node;
-        if (call && this.overridesCaches(call.type === 'as_pattern' ? call.namedChildren[0]! : call)) found = true;
-      } else if (hasSettingsFixture && node.type === 'assignment') {
-        // pytest-django: `settings.CACHES = {...}` is undone after the test
-        if (node.childForFieldName('left')?.text === 'settings.CACHES') found = true;
-      }
-      return !found;
-    }, ISOLATION_TYPES);
+    walk(
+      body,
+      node => {
+        if (found) return false;
+        if (node.type === 'with_item' || node.type === 'call') {
+          const call = node.type === 'with_item' ? node.childForFieldName('value') : node;
+          if (call && this.overridesCaches(call.type === 'as_pattern' ? call.namedChildren[0] : call)) found = true;
+        } else if (hasSettingsFixture && node.type === 'assignment') {
+          // pytest-django: `settings.CACHES = {...}` is undone after the test
+          if (node.childForFieldName('left')?.text === 'settings.CACHES') found = true;
+        }
+        return !found;
+      },
+      ISOLATION_TYPES,
+    );
     return found;
   }
 }

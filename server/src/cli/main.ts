@@ -43,12 +43,20 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
+      args: argv,
+      allowPositionals: true,
+      strict: true,
       options: {
-        format: { type: 'string', default: 'text' }, select: { type: 'string' }, ignore: { type: 'string' }, config: { type: 'string' },
-        fix: { type: 'boolean', default: false }, 'unsafe-fixes': { type: 'boolean', default: false }, jobs: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        select: { type: 'string' },
+        ignore: { type: 'string' },
+        config: { type: 'string' },
+        fix: { type: 'boolean', default: false },
+        'unsafe-fixes': { type: 'boolean', default: false },
+        jobs: { type: 'string' },
         'test-files-only': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -56,26 +64,55 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.version) { out(version()); return 0; }
+  if (values.version) {
+    out(version());
+    return 0;
+  }
   const [command, ...paths] = positionals;
-  if (values.help || !command) { (values.help ? out : err)(USAGE); return values.help ? 0 : 2; }
+  if (values.help || !command) {
+    (values.help ? out : err)(USAGE);
+    return values.help ? 0 : 2;
+  }
   try {
-    if (command === 'rules') { out(listRules()); return 0; }
+    if (command === 'rules') {
+      out(listRules());
+      return 0;
+    }
     if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);
-    if (!FORMATS.includes(values.format as Format)) throw new UsageError(`unknown format "${values.format}" (${FORMATS.join(', ')})`);
-    const codes = (s: string | undefined) => (s ?? '').split(',').map(c => c.trim().toUpperCase()).filter(Boolean);
-    const select = codes(values.select), ignore = codes(values.ignore);
+    if (!FORMATS.includes(values.format as Format))
+      throw new UsageError(`unknown format "${values.format}" (${FORMATS.join(', ')})`);
+    const codes = (s: string | undefined) =>
+      (s ?? '')
+        .split(',')
+        .map(c => c.trim().toUpperCase())
+        .filter(Boolean);
+    const select = codes(values.select),
+      ignore = codes(values.ignore);
     for (const code of [...select, ...ignore]) {
-      if (!allRules.some(r => r.id.startsWith(code))) throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
+      if (!allRules.some(r => r.id.startsWith(code)))
+        throw new UsageError(`unknown rule code "${code}" (see: crosstalk rules)`);
     }
     const jobs = values.jobs === undefined ? os.availableParallelism() : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs wants a whole number of threads, not "${values.jobs}"`);
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new UsageError(`--jobs wants a whole number of threads, not "${values.jobs}"`);
     const config = loadConfig(values.config, err);
     return await check(paths.length ? paths : ['.'], {
-      config, select, ignore, format: values.format as Format, fix: values.fix!, unsafe: values['unsafe-fixes']!, testFilesOnly: values['test-files-only']!, jobs, out, err,
+      config,
+      select,
+      ignore,
+      format: values.format as Format,
+      fix: values.fix,
+      unsafe: values['unsafe-fixes'],
+      testFilesOnly: values['test-files-only'],
+      jobs,
+      out,
+      err,
     });
   } catch (e) {
-    if (e instanceof UsageError) { err(`crosstalk: ${e.message}`); return 2; }
+    if (e instanceof UsageError) {
+      err(`crosstalk: ${e.message}`);
+      return 2;
+    }
     throw e;
   }
 }
@@ -84,10 +121,11 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
 function loadConfig(explicit: string | undefined, err: (s: string) => void): ResolvedConfig {
   const cwd = process.cwd();
   let file = explicit ? path.resolve(explicit) : undefined;
-  if (explicit && !fs.existsSync(file!)) throw new UsageError(`${explicit}: no such configuration file`);
+  if (file && !fs.existsSync(file)) throw new UsageError(`${explicit}: no such configuration file`);
   for (let dir = cwd; !file; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'pyproject.toml');
-    if (fs.existsSync(candidate) && /^\s*\[tool\.crosstalk[\].]/m.test((nodeFiles.readText(candidate) ?? ''))) file = candidate;
+    if (fs.existsSync(candidate) && /^\s*\[tool\.crosstalk[\].]/m.test(nodeFiles.readText(candidate) ?? ''))
+      file = candidate;
     if (path.dirname(dir) === dir) break;
   }
   if (!file) return new ResolvedConfig(defaultConfig(cwd));
@@ -97,9 +135,16 @@ function loadConfig(explicit: string | undefined, err: (s: string) => void): Res
 }
 
 interface CheckOptions {
-  config: ResolvedConfig; select: string[]; ignore: string[];
-  format: Format; fix: boolean; unsafe: boolean; testFilesOnly: boolean; jobs: number;
-  out: (s: string) => void; err: (s: string) => void;
+  config: ResolvedConfig;
+  select: string[];
+  ignore: string[];
+  format: Format;
+  fix: boolean;
+  unsafe: boolean;
+  testFilesOnly: boolean;
+  jobs: number;
+  out: (s: string) => void;
+  err: (s: string) => void;
 }
 
 async function check(paths: string[], opts: CheckOptions): Promise<number> {
@@ -114,34 +159,59 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     projectWide = changed.size;
   }
   const { results, failed, fixed } = await analyse(paths, opts);
-  const report = opts.format === 'json' ? formatJson(results)
-    : opts.format === 'sarif' ? formatSarif(results, allRules, version())
-      : opts.format === 'github' ? formatGithub(results)
-      : formatText(results, { fixed: fixed + projectWide, fixMode: opts.fix, unsafe: opts.unsafe });
+  const report =
+    opts.format === 'json'
+      ? formatJson(results)
+      : opts.format === 'sarif'
+        ? formatSarif(results, allRules, version())
+        : opts.format === 'github'
+          ? formatGithub(results)
+          : formatText(results, { fixed: fixed + projectWide, fixMode: opts.fix, unsafe: opts.unsafe });
   if (report) opts.out(report);
   if (failed) return 2;
   return results.some(r => r.findings.length) ? 1 : 0;
 }
 
-async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: FileResult[]; failed: number; fixed: number }> {
+async function analyse(
+  paths: string[],
+  opts: CheckOptions,
+): Promise<{ results: FileResult[]; failed: number; fixed: number }> {
   const cwd = process.cwd();
   let failed = 0;
-  const problem = (file: string, reason: string) => { failed++; opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`); };
+  const problem = (file: string, reason: string) => {
+    failed++;
+    opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`);
+  };
   const files: string[] = [];
   for (const p of paths) {
     let stat: fs.Stats;
-    try { stat = fs.statSync(p); } catch (e) { throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`); }
-    if (stat.isDirectory()) files.push(...nodeFiles.walkTestFiles(path.resolve(p), f => opts.config.isTestFile(f), problem));
-    else if (!stat.isFile()) problem(path.resolve(p), 'not a regular file'); // a FIFO or a device would block the read forever
+    try {
+      stat = fs.statSync(p);
+    } catch (e) {
+      throw new UsageError(
+        `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      );
+    }
+    if (stat.isDirectory())
+      files.push(...nodeFiles.walkTestFiles(path.resolve(p), f => opts.config.isTestFile(f), problem));
+    else if (!stat.isFile())
+      problem(path.resolve(p), 'not a regular file'); // a FIFO or a device would block the read forever
     else if (!opts.testFilesOnly || opts.config.isTestFile(path.resolve(p))) files.push(path.resolve(p));
   }
   const unique = [...new Set(files)];
-  const task: Task = { config: opts.config.config, select: opts.select, ignore: opts.ignore, fix: opts.fix, unsafe: opts.unsafe, cwd };
+  const task: Task = {
+    config: opts.config.config,
+    select: opts.select,
+    ignore: opts.ignore,
+    fix: opts.fix,
+    unsafe: opts.unsafe,
+    cwd,
+  };
   const outcomes = await analyseAll(unique, task, opts.jobs);
   const results: FileResult[] = [];
   let fixed = 0;
   outcomes.forEach((o, i) => {
-    if (o.problem !== undefined) problem(unique[i]!, o.problem);
+    if (o.problem !== undefined) problem(unique[i], o.problem);
     if (o.result) results.push(o.result);
     fixed += o.fixed;
   });
@@ -149,7 +219,9 @@ async function analyse(paths: string[], opts: CheckOptions): Promise<{ results: 
 }
 
 function listRules(): string {
-  return allRules.map(r => `${r.id}  ${r.name.padEnd(20)} ${r.severity.padEnd(8)} fix: ${r.fix.padEnd(10)} ${r.summary}`).join('\n');
+  return allRules
+    .map(r => `${r.id}  ${r.name.padEnd(20)} ${r.severity.padEnd(8)} fix: ${r.fix.padEnd(10)} ${r.summary}`)
+    .join('\n');
 }
 
 function version(): string {
@@ -162,8 +234,17 @@ function version(): string {
 
 /** The process entry point, called by bin/crosstalk.js. */
 export function run(): void {
-  main(process.argv.slice(2), s => process.stdout.write(s + '\n'), s => process.stderr.write(s + '\n')).then(
-    code => { process.exitCode = code; },
-    e => { process.stderr.write(`crosstalk: internal error: ${(e as Error).stack ?? e}\n`); process.exitCode = 2; },
+  main(
+    process.argv.slice(2),
+    s => process.stdout.write(s + '\n'),
+    s => process.stderr.write(s + '\n'),
+  ).then(
+    code => {
+      process.exitCode = code;
+    },
+    e => {
+      process.stderr.write(`crosstalk: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 2;
+    },
   );
 }

@@ -4,8 +4,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'worker_threads';
 import type { Finding } from '../engine/finding';
+import type { Rule } from '../engine/rule';
 import { fixAll } from '../engine/lint';
 import { analyseText, lintOptions, readSource } from '../host/analyse';
 import { nodeFiles } from '../host/nodeFiles';
@@ -17,9 +18,20 @@ import { encodeSource } from '../syntax/source';
 import type { FileResult } from './format';
 
 /** What a thread needs to analyse files as the command line asks (plain data: it crosses to workers). */
-export interface Task { config: Config; select: string[]; ignore: string[]; fix: boolean; unsafe: boolean; cwd: string }
+export interface Task {
+  config: Config;
+  select: string[];
+  ignore: string[];
+  fix: boolean;
+  unsafe: boolean;
+  cwd: string;
+}
 /** One file's result, or the one-line reason it was skipped. */
-export interface Outcome { result?: FileResult; problem?: string; fixed: number }
+export interface Outcome {
+  result?: FileResult;
+  problem?: string;
+  fixed: number;
+}
 
 /** a worker pays for itself past this many files (its start, its own parser and project reading) */
 const FILES_PER_WORKER = 16;
@@ -37,7 +49,10 @@ class Analyser {
   private readonly config: ResolvedConfig;
   private readonly projects: ProjectRegistry;
 
-  constructor(private readonly parser: Parser, private readonly task: Task) {
+  constructor(
+    private readonly parser: Parser,
+    private readonly task: Task,
+  ) {
     this.config = new ResolvedConfig(task.config);
     this.projects = new ProjectRegistry(parser, nodeFiles);
   }
@@ -50,9 +65,17 @@ class Analyser {
     } catch (e) {
       return { problem: (e as Error).message, fixed: 0 };
     }
-    const project = this.projects.projectFor(file, { fallback: config.config.root, settingsModule: config.config.settingsModule });
-    const options = lintOptions(file, config, project, { select: task.select, ignore: task.ignore, budgetMs: FILE_BUDGET_MS });
-    let findings: Finding[], fixed = 0;
+    const project = this.projects.projectFor(file, {
+      fallback: config.config.root,
+      settingsModule: config.config.settingsModule,
+    });
+    const options = lintOptions(file, config, project, {
+      select: task.select,
+      ignore: task.ignore,
+      budgetMs: FILE_BUDGET_MS,
+    });
+    let findings: Finding[],
+      fixed = 0;
     try {
       if (task.fix) {
         const result = fixAll(parser, source.text, { ...options, unsafe: task.unsafe });
@@ -79,7 +102,11 @@ class Analyser {
 
 async function inThisThread(files: string[], task: Task): Promise<Outcome[]> {
   const analyser = new Analyser(await getParser(), task);
-  try { return files.map(f => analyser.analyse(f)); } finally { analyser.dispose(); }
+  try {
+    return files.map(f => analyser.analyse(f));
+  } finally {
+    analyser.dispose();
+  }
 }
 
 /**
@@ -88,24 +115,42 @@ async function inThisThread(files: string[], task: Task): Promise<Outcome[]> {
  */
 async function inWorkers(files: string[], task: Task, jobs: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(files.length);
-  const byId = new Map(allRules.map(r => [r.id, r]));
   let next = 0;
-  await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: { crosstalkCheck: task } });
-    let current = -1;
-    const feed = () => {
-      if (next >= files.length) { void worker.terminate(); resolve(); return; }
-      current = next++;
-      worker.postMessage(files[current]);
-    };
-    worker.on('message', (o: WireOutcome) => {
-      outcomes[current] = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: byId.get(f.rule)! })) } };
-      feed();
-    });
-    worker.on('error', reject);
-    worker.on('exit', code => { if (current >= 0 && !outcomes[current] && next <= files.length) reject(new Error(`a worker stopped (exit ${code}) on ${files[current]}`)); });
-    feed();
-  })));
+  await Promise.all(
+    Array.from(
+      { length: jobs },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(workerScript(), { workerData: { crosstalkCheck: task } });
+          let current = -1;
+          const feed = () => {
+            if (next >= files.length) {
+              void worker.terminate();
+              resolve();
+              return;
+            }
+            current = next++;
+            worker.postMessage(files[current]);
+          };
+          worker.on('message', (o: WireOutcome) => {
+            outcomes[current] = {
+              ...o,
+              result: o.result && {
+                ...o.result,
+                findings: o.result.findings.map(f => ({ ...f, rule: ruleById(f.rule) })),
+              },
+            };
+            feed();
+          });
+          worker.on('error', reject);
+          worker.on('exit', code => {
+            if (current >= 0 && !outcomes[current] && next <= files.length)
+              reject(new Error(`a worker stopped (exit ${code}) on ${files[current]}`));
+          });
+          feed();
+        }),
+    ),
+  );
   return outcomes;
 }
 
@@ -120,18 +165,29 @@ function workerScript(): string {
 }
 
 /** An outcome as it crosses threads: a finding names its rule by id (a rule holds functions). */
-type WireOutcome = Omit<Outcome, 'result'> & { result?: Omit<FileResult, 'findings'> & { findings: (Omit<Finding, 'rule'> & { rule: string })[] } };
+type WireOutcome = Omit<Outcome, 'result'> & {
+  result?: Omit<FileResult, 'findings'> & { findings: (Omit<Finding, 'rule'> & { rule: string })[] };
+};
+
+/** A rule by its id, as findings name it when they cross threads. */
+function ruleById(id: string): Rule {
+  const rule = allRules.find(r => r.id === id);
+  if (!rule) throw new Error(`a worker reported an unknown rule ${id}`);
+  return rule;
+}
 
 /** A worker's side: analyse each file the main thread sends, answer with its outcome. */
-async function serveFiles(task: Task): Promise<void> {
+async function serveFiles(task: Task, port: MessagePort): Promise<void> {
   const analyser = new Analyser(await getParser(), task);
-  parentPort!.on('message', (file: string) => {
+  port.on('message', (file: string) => {
     const o = analyser.analyse(file);
-    const wire: WireOutcome = { ...o, result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: f.rule.id })) } };
-    parentPort!.postMessage(wire);
+    const wire: WireOutcome = {
+      ...o,
+      result: o.result && { ...o.result, findings: o.result.findings.map(f => ({ ...f, rule: f.rule.id })) },
+    };
+    port.postMessage(wire);
   });
 }
 
-if (!isMainThread && (workerData as { crosstalkCheck?: Task } | null)?.crosstalkCheck) {
-  void serveFiles((workerData as { crosstalkCheck: Task }).crosstalkCheck);
-}
+const workerTask = isMainThread ? undefined : (workerData as { crosstalkCheck?: Task } | null)?.crosstalkCheck;
+if (workerTask && parentPort) void serveFiles(workerTask, parentPort);

@@ -3,7 +3,7 @@
 import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { bodyStatements, parameterNames } from '../syntax/nodes';
+import { bodyStatements, field, parameterNames } from '../syntax/nodes';
 import { afterLineBreak, indentOf, lineEndOf, lineStartOf, ownsLine } from '../syntax/text';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
@@ -15,13 +15,16 @@ export function addDecorator(ctx: RuleContext, def: Node, decorator: string): Ed
 /** Adds parameter `name` to `fn` unless it has it (after `self`; at the end when that is valid). */
 export function addParameter(ctx: RuleContext, fn: Node, name: string): Edit[] {
   if (parameterNames(fn).includes(name)) return [];
-  const params = fn.childForFieldName('parameters')!;
+  const params = field(fn, 'parameters');
   const list = params.namedChildren.filter((p): p is Node => p !== null && p.type !== 'comment');
   if (list.length === 0) return [Edit.insert(params.startIndex + 1, name)];
-  if (list.every(p => p.type === 'identifier' || p.type === 'typed_parameter')) return [Edit.insert(list[list.length - 1]!.endIndex, `, ${name}`)];
+  if (list.every(p => p.type === 'identifier' || p.type === 'typed_parameter'))
+    return [Edit.insert(list[list.length - 1].endIndex, `, ${name}`)];
   // defaults, *args or keyword-only parameters follow: the first position is always valid (after self)
-  const first = list[0]!;
-  return ctx.defs.methodClass(fn) && first.text === 'self' ? [Edit.insert(first.endIndex, `, ${name}`)] : [Edit.insert(first.startIndex, `${name}, `)];
+  const first = list[0];
+  return ctx.defs.methodClass(fn) && first.text === 'self'
+    ? [Edit.insert(first.endIndex, `, ${name}`)]
+    : [Edit.insert(first.startIndex, `${name}, `)];
 }
 
 /**
@@ -37,12 +40,18 @@ export function insertAfter(ctx: RuleContext, stmt: Node, text: string): Edit {
 
 /** `text` before `stmt`: a new line at its indentation, or joined with `;` when `stmt` shares its line. */
 export function insertBefore(ctx: RuleContext, stmt: Node, text: string): Edit {
-  if (!ownsLine(ctx.file.text, stmt.startIndex, stmt.endIndex)) return Edit.insert(stmt.startIndex, `${inline(text)}; `);
+  if (!ownsLine(ctx.file.text, stmt.startIndex, stmt.endIndex))
+    return Edit.insert(stmt.startIndex, `${inline(text)}; `);
   return Edit.insert(stmt.startIndex, `${text}${ctx.file.eol}${indentOf(ctx.file.text, stmt.startIndex)}`);
 }
 
 /** Statements on several lines as one line: `a; b`. */
-const inline = (text: string) => text.split(/\r\n|\r|\n/).map(l => l.trim()).filter(Boolean).join('; ');
+const inline = (text: string) =>
+  text
+    .split(/\r\n|\r|\n/)
+    .map(l => l.trim())
+    .filter(Boolean)
+    .join('; ');
 
 /**
  * Removes `stmt` with its whole line when it has the line to itself; from a `;` list only itself and

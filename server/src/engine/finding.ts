@@ -2,9 +2,17 @@
 import type { Edit, Fix } from './fix';
 import type { Rule, Severity } from './rule';
 
-export interface Position { line: number; character: number }
+export interface Position {
+  line: number;
+  character: number;
+}
 
-export interface Span { start: number; end: number; startPos: Position; endPos: Position }
+export interface Span {
+  start: number;
+  end: number;
+  startPos: Position;
+  endPos: Position;
+}
 
 export interface Finding extends Span {
   rule: Rule;

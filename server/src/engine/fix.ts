@@ -5,11 +5,21 @@
  * Replace `[start, end)` (UTF-16 offsets) with `text`: in the document being linted, or in `file`
  * (an absolute path) for a project-wide fix; `create` makes `file` with `text` as its content.
  */
-export interface Edit { start: number; end: number; text: string; file?: string; create?: boolean }
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  file?: string;
+  create?: boolean;
+}
 
 export type Applicability = 'safe' | 'unsafe';
 
-export interface Fix { title: string; applicability: Applicability; edits: Edit[] }
+export interface Fix {
+  title: string;
+  applicability: Applicability;
+  edits: Edit[];
+}
 
 function sorted(edits: Edit[]): Edit[] {
   return [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -24,7 +34,13 @@ export const Edit = {
   insert: (at: number, text: string): Edit => ({ start: at, end: at, text }),
   replace: (start: number, end: number, text: string): Edit => ({ start, end, text }),
   /** an insertion into another file, or that file's creation */
-  elsewhere: (file: string, at: number, text: string, create = false): Edit => ({ start: at, end: at, text, file, create }),
+  elsewhere: (file: string, at: number, text: string, create = false): Edit => ({
+    start: at,
+    end: at,
+    text,
+    file,
+    create,
+  }),
 };
 
 /** Whether a fix edits only the document it was found in (fix-all and --fix apply only those). */
@@ -70,7 +86,7 @@ export function applyFileEdits(edits: Edit[], read: (file: string) => string | n
   }
   const out = new Map<string, string>();
   for (const [file, list] of byFile) {
-    const base = list.some(e => e.create) ? '' : read(file) ?? '';
+    const base = list.some(e => e.create) ? '' : (read(file) ?? '');
     out.set(file, applyFixes(base, [{ title: '', applicability: 'unsafe', edits: sorted(list) }]).text);
   }
   return out;

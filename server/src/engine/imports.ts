@@ -6,10 +6,16 @@ import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
 import { afterLineBreak, lineEndOf } from '../syntax/text';
 
-export interface Imported { expr: string; edits: Edit[] }
+export interface Imported {
+  expr: string;
+  edits: Edit[];
+}
 
 /** Per file: the top-level `from m import ...` statements and where a new import line goes. */
-interface ImportSites { fromStatements: Map<string, Node>; newLineAt: { at: number; before: string } }
+interface ImportSites {
+  fromStatements: Map<string, Node>;
+  newLineAt: { at: number; before: string };
+}
 
 /** An expression for `module.name` valid at module level, and the edits that make it so. */
 export function importName(ctx: RuleContext, module: string, name: string): Imported {
@@ -48,16 +54,30 @@ function findImportSites(ctx: RuleContext): ImportSites {
   let leading = true;
   // broken code after the imports can make the grammar wrap them in one top-level ERROR node: they
   // are still the module's imports (a fix must merge into them, not add a second line)
-  const statements = topLevel.flatMap(({ node, kind }) => (kind === 'def' ? [null] : kind === 'comment' ? [] : node.type === 'ERROR' ? node.namedChildren.filter((c): c is Node => c !== null) : [node]));
+  const statements = topLevel.flatMap(({ node, kind }) =>
+    kind === 'def'
+      ? [null]
+      : kind === 'comment'
+        ? []
+        : node.type === 'ERROR'
+          ? node.namedChildren.filter((c): c is Node => c !== null)
+          : [node],
+  );
   for (const stmt of statements) {
-    if (stmt === null) { leading = false; continue; } // a definition ends the leading imports
+    if (stmt === null) {
+      leading = false;
+      continue;
+    } // a definition ends the leading imports
     if (stmt.type === 'comment' || !stmt.isNamed) continue;
     if (stmt.type === 'import_from_statement' && !stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
       const module = stmt.childForFieldName('module_name')?.text;
       if (module && !fromStatements.has(module)) fromStatements.set(module, stmt);
     }
     if (!leading) continue;
-    const isImport = stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || stmt.type === 'future_import_statement';
+    const isImport =
+      stmt.type === 'import_statement' ||
+      stmt.type === 'import_from_statement' ||
+      stmt.type === 'future_import_statement';
     const isDocstring = !anchor && stmt.type === 'expression_statement' && stmt.firstNamedChild?.type === 'string';
     if (isImport || isDocstring) anchor = stmt;
     else if (stmt.type !== 'if_statement' && stmt.type !== 'try_statement') leading = false;

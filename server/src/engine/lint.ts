@@ -34,7 +34,8 @@ export interface LintOptions {
 
 function span(node: Node): Span {
   return {
-    start: node.startIndex, end: node.endIndex,
+    start: node.startIndex,
+    end: node.endIndex,
     startPos: { line: node.startPosition.row, character: node.startPosition.column },
     endPos: { line: node.endPosition.row, character: node.endPosition.column },
   };
@@ -44,10 +45,18 @@ function span(node: Node): Span {
 function partOf(node: Node, part: { start: number; end: number }): Span {
   const { row, column } = node.startPosition;
   const col = (offset: number) => column + offset - node.startIndex;
-  return { start: part.start, end: part.end, startPos: { line: row, character: col(part.start) }, endPos: { line: row, character: col(part.end) } };
+  return {
+    start: part.start,
+    end: part.end,
+    startPos: { line: row, character: col(part.start) },
+    endPos: { line: row, character: col(part.end) },
+  };
 }
 
-interface Candidate { finding: Finding; suppressed: boolean }
+interface Candidate {
+  finding: Finding;
+  suppressed: boolean;
+}
 
 /** Runs `rules` over a parsed file. Findings are sorted by position; suppressed ones are dropped. */
 export function lint(source: Tree | Forest, text: string, options: LintOptions): Finding[] {
@@ -56,11 +65,22 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   const topLevel = forest.topLevel();
   const memo = options.memo;
   const moduleName = options.moduleName ?? '';
-  if (memo && memo.moduleName !== moduleName) { memo.infos.clear(); memo.moduleName = moduleName; } // relative imports read differently
+  if (memo && memo.moduleName !== moduleName) {
+    memo.infos.clear();
+    memo.moduleName = moduleName;
+  } // relative imports read differently
   const units = unitsOf(topLevel, text, moduleName, memo?.infos);
   // the units an edit added and removed: with none, what the module imports is as it was
-  const change = memo && diffUnits(memo.lastInfos, units.map(u => u.info));
-  const { digest, headerEnd, imports } = moduleDigest(units, change && !change.added.length && !change.removed.length ? memo.imports : undefined);
+  const change =
+    memo &&
+    diffUnits(
+      memo.lastInfos,
+      units.map(u => u.info),
+    );
+  const { digest, headerEnd, imports } = moduleDigest(
+    units,
+    change && !change.added.length && !change.removed.length ? memo.imports : undefined,
+  );
   const key = `${rules.map(r => r.id).join()}\0${JSON.stringify(options.severity ?? {})}\0${options.moduleName}\0${digest}`;
   const mentions = new Map<string | RegExp, boolean>();
   // With a memo, a file-wide mention is a count of units whose text has it, moved by the units an
@@ -72,7 +92,10 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
       if (!memos.has(key)) memos.set(key, compute());
       return memos.get(key) as T;
     },
-    text, topLevel: units.flatMap(u => u.nodes.map(node => ({ node, kind: u.info.kind }))), moduleName: options.moduleName ?? 'tests', eol: eolOf(text),
+    text,
+    topLevel: units.flatMap(u => u.nodes.map(node => ({ node, kind: u.info.kind }))),
+    moduleName: options.moduleName ?? 'tests',
+    eol: eolOf(text),
     mentions(pattern) {
       // with a memo, asked of each unit's text (remembered per text; between units there is only
       // whitespace), so an edit costs a test of the units it changed; else of the whole text at once
@@ -81,7 +104,10 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
         if (memo) {
           const before = memo.mentionCounts.get(pattern);
           const matching = (infos: UnitInfo[]) => infos.reduce((n, i) => n + (unitMentions(i, pattern) ? 1 : 0), 0);
-          const count = before === undefined || !change ? matching(units.map(u => u.info)) : before + matching(change.added) - matching(change.removed);
+          const count =
+            before === undefined || !change
+              ? matching(units.map(u => u.info))
+              : before + matching(change.added) - matching(change.removed);
           counts.set(pattern, count);
           found = count > 0;
         } else {
@@ -96,23 +122,28 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   // Which units to analyse: all of them, or (same digest, same file-wide facts) those an edit touched.
   const reused: (CachedUnit | null)[] = units.map(() => null);
   const incremental = !!memo && memo.key === key && [...memo.mentions].every(([p, was]) => file.mentions(p) === was);
-  if (incremental) {
+  if (memo && incremental) {
     for (const [i, u] of units.entries()) {
-      const list = memo!.units.get(u.text);
+      const list = memo.units.get(u.text);
       const at = list?.findIndex(c => c.col === u.col) ?? -1;
-      if (at >= 0) reused[i] = list!.splice(at, 1)[0]!;
+      if (list && at >= 0) reused[i] = list.splice(at, 1)[0];
     }
     // a name bound by a unit that changed (or went): a class, a function, a constant, changes every
     // unit mentioning it (a subclass, a test using a module constant), and so on
     const changed = new Set<string>();
     for (const [i, u] of units.entries()) if (!reused[i]) for (const name of namesBound(u.info)) changed.add(name);
-    for (const list of memo!.units.values()) for (const c of list) for (const name of namesBound(c.info)) changed.add(name);
+    for (const list of memo.units.values())
+      for (const c of list) for (const name of namesBound(c.info)) changed.add(name);
     for (let grew = changed.size > 0; grew;) {
       grew = false;
       for (const [i, u] of units.entries()) {
         if (!reused[i] || !mentionsAny(u.info.words, changed)) continue;
         reused[i] = null;
-        for (const name of namesBound(u.info)) if (!changed.has(name)) { changed.add(name); grew = true; }
+        for (const name of namesBound(u.info))
+          if (!changed.has(name)) {
+            changed.add(name);
+            grew = true;
+          }
       }
     }
   }
@@ -120,30 +151,47 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
 
   const defs = new Definitions(units);
   let imported: Map<string, string[]> | undefined;
-  const importedSet = () => (imported ??= forest.whole ? importedNames([forest.whole.rootNode])
-    : units.reduce((all, u) => {
-      for (const [name, values] of (u.info.imported ??= [...importedNames(u.nodes)])) all.set(name, [...(all.get(name) ?? []), ...values]);
-      return all;
-    }, new Map<string, string[]>()));
-  const names = new Names(units.map(u => u.info.facts), defs, moduleName, importedSet);
+  const importedSet = () =>
+    (imported ??= forest.whole
+      ? importedNames([forest.whole.rootNode])
+      : units.reduce((all, u) => {
+          for (const [name, values] of (u.info.imported ??= [...importedNames(u.nodes)]))
+            all.set(name, [...(all.get(name) ?? []), ...values]);
+          return all;
+        }, new Map<string, string[]>()));
+  const names = new Names(
+    units.map(u => u.info.facts),
+    defs,
+    moduleName,
+    importedSet,
+  );
   const reports: { rule: Rule; report: Report; unit: number }[] = [];
   let current = 0;
   const ctxFor = (rule: Rule): RuleContext => ({
-    file, names, testing, defs, project: options.project,
+    file,
+    names,
+    testing,
+    defs,
+    project: options.project,
     report(report) {
       if (report.fix && rule.fix === 'none') throw new Error(`${rule.id} reported a fix but declares fix: 'none'`);
       reports.push({ rule, report, unit: current });
     },
   });
   // only a statement mentioning autouse can be an autouse fixture: do not index the others for it
-  const testing = new Testing(units.filter(u => u.info.autouse).flatMap(u => u.nodes), names, defs, options.project);
+  const testing = new Testing(
+    units.filter(u => u.info.autouse).flatMap(u => u.nodes),
+    names,
+    defs,
+    options.project,
+  );
 
   const byType = new Map<string, ((node: Node) => void)[]>();
   for (const rule of rules) {
     const listeners: Listeners = rule.create(ctxFor(rule));
     for (const [type, fn] of Object.entries(listeners)) {
       let list = byType.get(type);
-      if (!list) byType.set(type, list = []);
+      if (!list) byType.set(type, (list = []));
       list.push(fn);
     }
   }
@@ -154,15 +202,17 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   const types = [...byType.keys(), 'comment'];
   let visited = 0;
   const visit = (node: Node) => {
-    if ((++visited & 255) === 0 && Date.now() > deadline) throw new ParseError(`analysis gave up after ${options.budgetMs} ms`);
-    if (node.type === 'comment') noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
+    if ((++visited & 255) === 0 && Date.now() > deadline)
+      throw new ParseError(`analysis gave up after ${options.budgetMs} ms`);
+    if (node.type === 'comment')
+      noqaByLine.set(node.startPosition.row, { noqa: parseNoqa(node.text, node.startIndex), comment: true });
     for (const fn of byType.get(node.type) ?? []) fn(node); // comments too: XT900 reads noqa codes
   };
   const whole = forest.whole;
   if (whole && dirty.every(Boolean)) {
     // a whole analysis of one tree: one query over it, each node attributed to its unit as it comes
     for (const node of nodesOfTypes(whole.rootNode, types)) {
-      while (current + 1 < units.length && units[current + 1]!.start <= node.startIndex) current++;
+      while (current + 1 < units.length && units[current + 1].start <= node.startIndex) current++;
       visit(node);
     }
   } else {
@@ -176,7 +226,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   // A finding on a line no analysed unit covers (reported from another unit) looks its comment up.
   const noqaOn = (row: number, offset: number) => {
     let line = noqaByLine.get(row);
-    if (!line) noqaByLine.set(row, line = commentOn(forest, text, offset));
+    if (!line) noqaByLine.set(row, (line = commentOn(forest, text, offset)));
     return line;
   };
   const fresh: Candidate[][] = units.map(() => []);
@@ -184,26 +234,34 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     const s = report.part ? partOf(report.node, report.part) : span(report.node);
     const line = noqaOn(s.startPos.line, s.start);
     const { lineText, lineEnd } = lineAt(text, s.start);
-    fresh[unit]!.push({
+    fresh[unit].push({
       suppressed: suppresses(line.noqa, rule.id),
       finding: {
-        ...s, rule, message: report.message, severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
+        ...s,
+        rule,
+        message: report.message,
+        severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
         fix: report.fix ?? undefined,
         noqa: noqaEdit(rule.id, lineEnd, lineText, line.noqa, line.comment) ?? undefined,
-        related: (report.related ?? []).map(r => ('node' in r ? { ...span(r.node), message: r.message } : { ...elsewhere(r.at), message: r.message, file: r.at.file })),
+        related: (report.related ?? []).map(r =>
+          'node' in r
+            ? { ...span(r.node), message: r.message }
+            : { ...elsewhere(r.at), message: r.message, file: r.at.file },
+        ),
       },
     });
   }
 
   const candidates: Candidate[] = [];
   const next = new Map<string, CachedUnit[]>();
+  const previousHeaderEnd = memo?.headerEnd ?? 0; // cached units come from a memo
   for (const [i, u] of units.entries()) {
     const cached = reused[i];
-    const list = cached ? moved(cached, u, memo!.headerEnd) : fresh[i]!;
+    const list = cached ? moved(cached, u, previousHeaderEnd) : fresh[i];
     candidates.push(...list);
     if (cached || (settled(u) && list.every(c => within(c.finding, u, headerEnd)))) {
       let same = next.get(u.text);
-      if (!same) next.set(u.text, same = []);
+      if (!same) next.set(u.text, (same = []));
       same.push({ start: u.start, end: u.end, row: u.row, col: u.col, info: u.info, findings: list });
     }
   }
@@ -223,7 +281,11 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   // A rule reporting once per file keeps its first place (suppressed there: nowhere).
   const once = new Set<Rule>();
   const findings: Finding[] = [];
-  candidates.sort((a, b) => a.finding.start - b.finding.start || (a.finding.rule.id < b.finding.rule.id ? -1 : a.finding.rule.id > b.finding.rule.id ? 1 : 0));
+  candidates.sort(
+    (a, b) =>
+      a.finding.start - b.finding.start ||
+      (a.finding.rule.id < b.finding.rule.id ? -1 : a.finding.rule.id > b.finding.rule.id ? 1 : 0),
+  );
   for (const { finding, suppressed } of candidates) {
     if (finding.rule.once) {
       if (once.has(finding.rule)) continue;
@@ -236,7 +298,11 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
 
 function unitMentions(info: UnitInfo, pattern: string | RegExp): boolean {
   let found = info.mentions.get(pattern);
-  if (found === undefined) info.mentions.set(pattern, found = typeof pattern === 'string' ? info.text.includes(pattern) : pattern.test(info.text));
+  if (found === undefined)
+    info.mentions.set(
+      pattern,
+      (found = typeof pattern === 'string' ? info.text.includes(pattern) : pattern.test(info.text)),
+    );
   return found;
 }
 
@@ -246,13 +312,17 @@ function mentionsAny(words: ReadonlySet<string>, names: ReadonlySet<string>): bo
 }
 
 /** The units (by their infos, one per text) that are new, and those gone, since `before`. */
-function diffUnits(before: readonly UnitInfo[], after: readonly UnitInfo[]): { added: UnitInfo[]; removed: UnitInfo[] } {
+function diffUnits(
+  before: readonly UnitInfo[],
+  after: readonly UnitInfo[],
+): { added: UnitInfo[]; removed: UnitInfo[] } {
   const left = new Map<UnitInfo, number>();
   for (const i of before) left.set(i, (left.get(i) ?? 0) + 1);
   const added: UnitInfo[] = [];
   for (const i of after) {
     const n = left.get(i) ?? 0;
-    if (n > 0) left.set(i, n - 1); else added.push(i);
+    if (n > 0) left.set(i, n - 1);
+    else added.push(i);
   }
   const removed: UnitInfo[] = [];
   for (const [i, n] of left) for (let k = 0; k < n; k++) removed.push(i);
@@ -265,8 +335,10 @@ function diffUnits(before: readonly UnitInfo[], after: readonly UnitInfo[]): { a
  * class line is gone), so a broken unit is analysed again every time, never cached.
  */
 function settled(u: Unit): boolean {
-  const node = u.nodes[0]!;
-  return u.nodes.length === 1 && u.col === 0 && (STATEMENT.test(node.type) || node.type === 'comment') && !node.hasError;
+  const node = u.nodes[0];
+  return (
+    u.nodes.length === 1 && u.col === 0 && (STATEMENT.test(node.type) || node.type === 'comment') && !node.hasError
+  );
 }
 
 /**
@@ -274,22 +346,36 @@ function settled(u: Unit): boolean {
  * one digest) or in its own unit after the header (which moves as a whole): then it can be cached.
  */
 function within(f: Finding, u: Unit, headerEnd: number): boolean {
-  const ok = (start: number, end: number) => end <= headerEnd || (u.start > headerEnd && u.start <= start && end <= u.end);
-  return ok(f.start, f.end)
-    && f.related.every(r => r.file !== undefined || ok(r.start, r.end))
-    && (!f.fix || f.fix.edits.every(e => e.file !== undefined || ok(e.start, e.end)))
-    && (!f.noqa || ok(f.noqa.start, f.noqa.end));
+  const ok = (start: number, end: number) =>
+    end <= headerEnd || (u.start > headerEnd && u.start <= start && end <= u.end);
+  return (
+    ok(f.start, f.end) &&
+    f.related.every(r => r.file !== undefined || ok(r.start, r.end)) &&
+    (!f.fix || f.fix.edits.every(e => e.file !== undefined || ok(e.start, e.end))) &&
+    (!f.noqa || ok(f.noqa.start, f.noqa.end))
+  );
 }
 
 /** A cached unit's findings where the unit is now: places in it move with it, header places stay. */
 function moved(cached: CachedUnit, u: Unit, headerEnd: number): Candidate[] {
-  const delta = u.start - cached.start, rows = u.row - cached.row;
+  const delta = u.start - cached.start,
+    rows = u.row - cached.row;
   if (delta === 0 && rows === 0) return cached.findings;
   const inUnit = (start: number) => start > headerEnd;
-  const pos = (p: Position, start: number): Position => (inUnit(start) ? { line: p.line + rows, character: p.character } : p);
-  const spanOf = <S extends Span>(s: S): S => (inUnit(s.start)
-    ? { ...s, start: s.start + delta, end: s.end + delta, startPos: pos(s.startPos, s.start), endPos: pos(s.endPos, s.start) } : s);
-  const edit = (e: Edit): Edit => (e.file === undefined && inUnit(e.start) ? { ...e, start: e.start + delta, end: e.end + delta } : e);
+  const pos = (p: Position, start: number): Position =>
+    inUnit(start) ? { line: p.line + rows, character: p.character } : p;
+  const spanOf = <S extends Span>(s: S): S =>
+    inUnit(s.start)
+      ? {
+          ...s,
+          start: s.start + delta,
+          end: s.end + delta,
+          startPos: pos(s.startPos, s.start),
+          endPos: pos(s.endPos, s.start),
+        }
+      : s;
+  const edit = (e: Edit): Edit =>
+    e.file === undefined && inUnit(e.start) ? { ...e, start: e.start + delta, end: e.end + delta } : e;
   return cached.findings.map(({ finding: f, suppressed }) => ({
     suppressed,
     finding: {
@@ -307,7 +393,8 @@ function commentOn(forest: Forest, text: string, offset: number): { noqa: Noqa |
   const lineStart = lineEnd - lineText.length;
   for (let i = lineText.indexOf('#'); i >= 0; i = lineText.indexOf('#', i + 1)) {
     const node = forest.nodeAt(lineStart + i);
-    if (node?.type === 'comment' && node.startIndex === lineStart + i) return { noqa: parseNoqa(node.text, node.startIndex), comment: true };
+    if (node?.type === 'comment' && node.startIndex === lineStart + i)
+      return { noqa: parseNoqa(node.text, node.startIndex), comment: true };
   }
   return { noqa: null, comment: false };
 }
@@ -323,13 +410,22 @@ function lineAt(text: string, offset: number): { lineText: string; lineEnd: numb
   return { lineText: text.slice(lineStartOf(text, offset), lineEnd), lineEnd };
 }
 
-export interface FixAllResult { text: string; passes: number; fixed: number; remaining: Finding[] }
+export interface FixAllResult {
+  text: string;
+  passes: number;
+  fixed: number;
+  remaining: Finding[];
+}
 
 /**
  * Applies fixes (safe ones, or also unsafe) and re-lints until nothing changes, at most
  * `maxPasses` times, like ESLint's MAX_AUTOFIX_PASSES. Throws ParseError when the text cannot be parsed.
  */
-export function fixAll(parser: Parser, text: string, options: LintOptions & { unsafe?: boolean; maxPasses?: number }): FixAllResult {
+export function fixAll(
+  parser: Parser,
+  text: string,
+  options: LintOptions & { unsafe?: boolean; maxPasses?: number },
+): FixAllResult {
   const maxPasses = options.maxPasses ?? 10;
   let fixed = 0;
   for (let pass = 1; ; pass++) {
@@ -340,7 +436,9 @@ export function fixAll(parser: Parser, text: string, options: LintOptions & { un
     } finally {
       tree.delete();
     }
-    const fixes = findings.map(f => f.fix).filter((f): f is Fix => !!f && isLocal(f) && (options.unsafe || f.applicability === 'safe'));
+    const fixes = findings
+      .map(f => f.fix)
+      .filter((f): f is Fix => !!f && isLocal(f) && (options.unsafe || f.applicability === 'safe'));
     if (fixes.length === 0 || pass > maxPasses) return { text, passes: pass - 1, fixed, remaining: findings };
     const result = applyFixes(text, fixes);
     if (result.text === text) return { text, passes: pass - 1, fixed, remaining: findings };

@@ -2,7 +2,7 @@
 // the syntax ruff and flake8 use, so one comment can name other tools' codes too.
 import { Edit } from './fix';
 
-const NOQA = /#\s*noqa(?::\s?(?<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?/id;
+const NOQA = /#\s*noqa(?::\s?(?<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?/di;
 
 export interface Noqa {
   /** null: a bare `# noqa`, which suppresses every code */
@@ -18,15 +18,30 @@ export function parseNoqa(comment: string, offset: number): Noqa | null {
   if (!m) return null;
   const codes = m.groups?.codes;
   if (!codes) return { codes: null, insertAt: offset + m.index + m[0].length, bare: true };
-  return { codes: codes.split(/[,\s]+/).filter(Boolean).map(c => c.toUpperCase()), insertAt: offset + m.index + m[0].length, bare: false };
+  return {
+    codes: codes
+      .split(/[,\s]+/)
+      .filter(Boolean)
+      .map(c => c.toUpperCase()),
+    insertAt: offset + m.index + m[0].length,
+    bare: false,
+  };
 }
 
 /** Where each code of the noqa directive in `comment` (starting at `offset`) is, and where the directive is. */
-export function noqaCodes(comment: string, offset: number): { directive: { start: number; end: number }; codes: { code: string; start: number; end: number }[] } | null {
+export function noqaCodes(
+  comment: string,
+  offset: number,
+): { directive: { start: number; end: number }; codes: { code: string; start: number; end: number }[] } | null {
   const m = NOQA.exec(comment);
   const at = m?.indices?.groups?.codes;
-  if (!m || !at) return null;
-  const codes = [...m.groups!.codes!.matchAll(/[A-Z]+[0-9]+/gi)].map(c => ({ code: c[0].toUpperCase(), start: offset + at[0] + c.index, end: offset + at[0] + c.index + c[0].length }));
+  const list = m?.groups?.codes;
+  if (!m || !at || list === undefined) return null;
+  const codes = [...list.matchAll(/[A-Z]+[0-9]+/gi)].map(c => ({
+    code: c[0].toUpperCase(),
+    start: offset + at[0] + c.index,
+    end: offset + at[0] + c.index + c[0].length,
+  }));
   return { directive: { start: offset + m.index, end: offset + m.index + m[0].length }, codes };
 }
 
@@ -38,7 +53,13 @@ export function suppresses(noqa: Noqa | null | undefined, code: string): boolean
  * The edit that adds `code` to the noqa of the line ending at `lineEnd`: merged into an existing
  * `# noqa: ...`, appended to an existing comment, or a new `  # noqa: CODE`.
  */
-export function noqaEdit(code: string, lineEnd: number, lineText: string, noqa: Noqa | null, hasComment: boolean): Edit | null {
+export function noqaEdit(
+  code: string,
+  lineEnd: number,
+  lineText: string,
+  noqa: Noqa | null,
+  hasComment: boolean,
+): Edit | null {
   if (noqa?.bare || noqa?.codes?.includes(code)) return null;
   if (noqa) return Edit.insert(noqa.insertAt, `, ${code}`);
   const trimmed = lineText.replace(/[ \t]+$/, '');

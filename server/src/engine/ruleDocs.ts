@@ -15,20 +15,50 @@ export function renderRuleDoc(rule: Rule): string {
     '',
     `Default severity: ${rule.severity}. Fix available: ${FIX[rule.fix]}.`,
     '',
-    '## What it flags', '', docs.what, '',
-    '## Why it is a hazard', '', docs.why, '',
-    '## The incident', '', docs.incident, '', `Source: <${docs.incidentUrl}>`, '',
-    '## Example', '', '```python', docs.example, '```', '',
-    '## Fix safety', '', docs.fixSafety, '',
-    '## Suppressing it', '',
+    '## What it flags',
+    '',
+    docs.what,
+    '',
+    '## Why it is a hazard',
+    '',
+    docs.why,
+    '',
+    '## The incident',
+    '',
+    docs.incident,
+    '',
+    `Source: <${docs.incidentUrl}>`,
+    '',
+    '## Example',
+    '',
+    '```python',
+    docs.example,
+    '```',
+    '',
+    '## Fix safety',
+    '',
+    docs.fixSafety,
+    '',
+    '## Suppressing it',
+    '',
     `Add \`# noqa: ${id}\` to the flagged line (\`# noqa: ${id}, E501\` to name other tools' codes as well).`,
     '',
-    '## Configuration', '',
+    '## Configuration',
+    '',
     `Like every rule, ${id} can be turned off or given another severity, for the whole project or for some files:`,
     '',
-    '```toml', '# pyproject.toml', '[tool.crosstalk]', `ignore = ["${id}"]`, '',
-    '[tool.crosstalk.per-file-ignores]', `"legacy/**" = ["${id}"]`, '',
-    '[tool.crosstalk.severity]', `${id} = "error"    # error | warning | info`, '```', '',
+    '```toml',
+    '# pyproject.toml',
+    '[tool.crosstalk]',
+    `ignore = ["${id}"]`,
+    '',
+    '[tool.crosstalk.per-file-ignores]',
+    `"legacy/**" = ["${id}"]`,
+    '',
+    '[tool.crosstalk.severity]',
+    `${id} = "error"    # error | warning | info`,
+    '```',
+    '',
     `In VS Code, \`"crosstalk.ignore": ["${id}"]\` and \`"crosstalk.severity": { "${id}": "error" }\`; on the command line, \`--ignore ${id}\`.`,
     '',
   ].join('\n');
@@ -65,7 +95,13 @@ function firstSentence(text: string): string {
   let inCode = false;
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '`') inCode = !inCode;
-    else if (!inCode && text[i] === '.' && (i + 1 === text.length || text[i + 1] === ' ') && !/\b(e\.g|i\.e|etc)$/.test(text.slice(0, i))) return text.slice(0, i + 1);
+    else if (
+      !inCode &&
+      text[i] === '.' &&
+      (i + 1 === text.length || text[i + 1] === ' ') &&
+      !/\b(e\.g|i\.e|etc)$/.test(text.slice(0, i))
+    )
+      return text.slice(0, i + 1);
   }
   return text;
 }

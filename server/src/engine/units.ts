@@ -41,7 +41,12 @@ const DEF_TYPES = new Set(['function_definition', 'class_definition', 'decorated
  * The module's top-level nodes as units, statements sharing a line (or indented by error recovery)
  * merged. `infos` caches what each unit's text says (by text: an edit leaves most units unchanged).
  */
-export function unitsOf(topLevel: readonly Node[], text: string, moduleName: string, infos?: Map<string, UnitInfo>): Unit[] {
+export function unitsOf(
+  topLevel: readonly Node[],
+  text: string,
+  moduleName: string,
+  infos?: Map<string, UnitInfo>,
+): Unit[] {
   // A node in column 0 starts a line, so a unit; one further right shares a line with the unit
   // before (`a = 1; b = 2`) or was placed by error recovery. Only start positions are read: they
   // are fields of a node, while its end and type are calls into WASM.
@@ -56,7 +61,7 @@ export function unitsOf(topLevel: readonly Node[], text: string, moduleName: str
     // a unit runs to the end of its last line that is not blank before the next unit
     const next = groups[i + 1]?.start ?? text.length;
     let end = next;
-    while (end > g.start && /\s/.test(text[end - 1]!)) end--;
+    while (end > g.start && /\s/.test(text[end - 1])) end--;
     const eol = text.indexOf('\n', end);
     end = eol < 0 || eol > next ? Math.max(end, Math.min(next, text.length)) : eol;
     const unitText = text.slice(g.start, end);
@@ -65,16 +70,35 @@ export function unitsOf(topLevel: readonly Node[], text: string, moduleName: str
       info = describe(g.nodes, unitText, moduleName);
       infos?.set(unitText, info);
     }
-    return { start: g.start, end, row: g.row, col: g.col, text: unitText, nodes: g.nodes, info, classes: info.facts.classes };
+    return {
+      start: g.start,
+      end,
+      row: g.row,
+      col: g.col,
+      text: unitText,
+      nodes: g.nodes,
+      info,
+      classes: info.facts.classes,
+    };
   });
 }
 
 function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
-  const kind = nodes.every(n => n.type === 'comment') ? 'comment' : nodes.length === 1 && DEF_TYPES.has(nodes[0]!.type) ? 'def' : 'other';
+  const kind = nodes.every(n => n.type === 'comment')
+    ? 'comment'
+    : nodes.length === 1 && DEF_TYPES.has(nodes[0].type)
+      ? 'def'
+      : 'other';
   let words: Set<string> | undefined;
   return {
-    kind, facts: moduleFactsOf(nodes, moduleName), autouse: /\bautouse\b/.test(text), text, mentions: new Map(),
-    get words() { return (words ??= new Set(text.match(/[A-Za-z_]\w*/g))); }, // only the editor's memo asks
+    kind,
+    facts: moduleFactsOf(nodes, moduleName),
+    autouse: /\bautouse\b/.test(text),
+    text,
+    mentions: new Map(),
+    get words() {
+      return (words ??= new Set(text.match(/[A-Za-z_]\w*/g)));
+    }, // only the editor's memo asks
   };
 }
 
@@ -86,9 +110,13 @@ function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
  * matters only to units naming it: see `lint`. `headerEnd`: where the code before the first
  * definition ends, a new import line included.
  */
-export function moduleDigest(units: readonly Unit[], imports = importsDigest(units)): { digest: string; headerEnd: number; imports: string } {
+export function moduleDigest(
+  units: readonly Unit[],
+  imports = importsDigest(units),
+): { digest: string; headerEnd: number; imports: string } {
   const parts: string[] = [];
-  let seenDef = false, headerEnd = 0;
+  let seenDef = false,
+    headerEnd = 0;
   for (const u of units) {
     const { kind, autouse } = u.info;
     if (kind === 'comment') continue;
@@ -106,7 +134,10 @@ export function moduleDigest(units: readonly Unit[], imports = importsDigest(uni
 /** What the module's names import, as folded from every unit (the same units give the same string). */
 export function importsDigest(units: readonly Unit[]): string {
   const scope = foldFacts(units.map(u => u.info.facts));
-  const imports = [...scope.bindings].filter(([, value]) => value !== null).map(([name, value]) => `I${name}=${value}`).sort();
+  const imports = [...scope.bindings]
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => `I${name}=${value}`)
+    .sort();
   return [...imports, scope.star ? '*' : ''].join('\n\0');
 }
 
@@ -116,7 +147,14 @@ export function namesBound(info: UnitInfo): string[] {
 }
 
 /** A unit's findings from an earlier analysis, with whether each was suppressed by `# noqa`. */
-export interface CachedUnit { start: number; end: number; row: number; col: number; info: UnitInfo; findings: { finding: Finding; suppressed: boolean }[] }
+export interface CachedUnit {
+  start: number;
+  end: number;
+  row: number;
+  col: number;
+  info: UnitInfo;
+  findings: { finding: Finding; suppressed: boolean }[];
+}
 
 /** What one analysis of a document leaves for the next: pass the same memo for every version. */
 export class LintMemo {
@@ -139,4 +177,3 @@ export class LintMemo {
   /** how many units the last analysis ran the rules on (the rest were reused) */
   analysed = 0;
 }
-

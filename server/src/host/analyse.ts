@@ -24,7 +24,12 @@ export interface Overrides {
 }
 
 /** The options to analyse `file` with: its configuration's rules and severities, narrowed by the host. */
-export function lintOptions(file: string, config: ResolvedConfig, project: Project | null, over: Overrides): LintOptions {
+export function lintOptions(
+  file: string,
+  config: ResolvedConfig,
+  project: Project | null,
+  over: Overrides,
+): LintOptions {
   return {
     rules: config.rulesFor(file, { select: over.select ?? [], ignore: over.ignore ?? [] }),
     severity: { ...config.config.severity, ...over.severity },
@@ -50,7 +55,12 @@ export function analyseText(parser: Parser, text: string, options: LintOptions):
 }
 
 /** A file on disk, read and analysed. Throws with a one-line reason when it cannot be. */
-export function analyseFile(parser: Parser, files: FileAccess, file: string, options: LintOptions): { source: Decoded; findings: Finding[] } {
+export function analyseFile(
+  parser: Parser,
+  files: FileAccess,
+  file: string,
+  options: LintOptions,
+): { source: Decoded; findings: Finding[] } {
   const source = readSource(files, file);
   return { source, findings: analyseText(parser, source.text, options) };
 }

@@ -7,5 +7,9 @@ export interface FileAccess {
   /** A file's bytes, to be decoded by its coding cookie. Throws with a one-line reason (`ENOENT`). */
   readBytes(file: string): Uint8Array;
   /** The test modules under `dir`, sorted; directories that cannot be listed go to `onError`. */
-  walkTestFiles(dir: string, isTest: (file: string) => boolean, onError: (file: string, reason: string) => void): string[];
+  walkTestFiles(
+    dir: string,
+    isTest: (file: string) => boolean,
+    onError: (file: string, reason: string) => void,
+  ): string[];
 }

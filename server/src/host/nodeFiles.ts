@@ -5,23 +5,53 @@ import type { FileAccess } from './files';
 
 export const nodeFiles: FileAccess = {
   readText(file) {
-    try { return fs.readFileSync(file, 'utf8'); } catch { return null; }
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
   },
   readBytes(file) {
-    try { return fs.readFileSync(file); } catch (e) { throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message); }
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message, { cause: e });
+    }
   },
   walkTestFiles,
 };
 
 /** Directories never worth walking: VCS, caches, dependencies, virtualenvs, build output. */
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.nox',
-  '.mypy_cache', '.pytest_cache', '.ruff_cache', '.eggs', 'build', 'dist', 'site-packages', '.direnv', '__pypackages__']);
+const SKIP_DIRS = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.nox',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.eggs',
+  'build',
+  'dist',
+  'site-packages',
+  '.direnv',
+  '__pypackages__',
+]);
 
 /**
  * Test files under `dir`, sorted. Symbolic links are not followed (so a walk never leaves its root
  * or loops); unreadable directories are reported through `onError` and skipped.
  */
-function walkTestFiles(dir: string, isTest: (file: string) => boolean, onError: (file: string, reason: string) => void): string[] {
+function walkTestFiles(
+  dir: string,
+  isTest: (file: string) => boolean,
+  onError: (file: string, reason: string) => void,
+): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
     let entries: fs.Dirent[];
@@ -34,8 +64,9 @@ function walkTestFiles(dir: string, isTest: (file: string) => boolean, onError: 
     if (entries.some(e => e.name === 'pyvenv.cfg')) return; // a virtualenv under any name
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name)) visit(p); }
-      else if (e.isFile() && p.endsWith('.py') && isTest(p)) out.push(p);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) visit(p);
+      } else if (e.isFile() && p.endsWith('.py') && isTest(p)) out.push(p);
     }
   };
   visit(dir);

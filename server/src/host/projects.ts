@@ -20,7 +20,10 @@ export class ProjectRegistry {
   private readonly roots = new Map<string, string>();
   private readonly read: (file: string) => string | null;
 
-  constructor(private readonly parser: Parser, files: FileAccess) {
+  constructor(
+    private readonly parser: Parser,
+    files: FileAccess,
+  ) {
     this.read = file => files.readText(file);
   }
 

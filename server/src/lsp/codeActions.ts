@@ -25,14 +25,19 @@ export function registerCodeActions(state: ServerState): void {
         if (fix) {
           actions.push({
             title: `Crosstalk (${d.code}): ${fix.title}${fix.applicability === 'unsafe' ? ' (unsafe)' : ''}`,
-            kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.applicability === 'safe',
-            edit: fix.elsewhere ? projectWideEdit(fix.elsewhere, fix.title)
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            isPreferred: fix.applicability === 'safe',
+            edit: fix.elsewhere
+              ? projectWideEdit(fix.elsewhere, fix.title)
               : { changes: { [uri]: fix.edits.map(e => fromOffsetEdit(entry.doc, e)) } },
           });
         }
         if (noqa) {
           actions.push({
-            title: `Disable ${d.code} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [d],
+            title: `Disable ${d.code} for this line`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
             edit: { changes: { [uri]: [fromOffsetEdit(entry.doc, noqa)] } },
           });
         }
@@ -40,7 +45,12 @@ export function registerCodeActions(state: ServerState): void {
     }
     if (only && wants(FIX_ALL_KIND)) {
       const edit = await fixAllEdit(state, uri, entry);
-      if (edit) actions.push({ title: 'Crosstalk: fix all safe fixes', kind: FIX_ALL_KIND, edit: { changes: { [uri]: [edit] } } });
+      if (edit)
+        actions.push({
+          title: 'Crosstalk: fix all safe fixes',
+          kind: FIX_ALL_KIND,
+          edit: { changes: { [uri]: [edit] } },
+        });
     }
     return actions;
   });

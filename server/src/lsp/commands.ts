@@ -10,7 +10,9 @@ import { fileChanges, projectWideEdit, type FileChange } from './toProto';
 import { scanWorkspace } from './workspace';
 
 export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
-const PROJECT_FIXES = new Map(rules.flatMap(r => (r.projectFix ? [[r.projectFix.command, r.projectFix] as const] : [])));
+const PROJECT_FIXES = new Map(
+  rules.flatMap(r => (r.projectFix ? [[r.projectFix.command, r.projectFix] as const] : [])),
+);
 export const COMMANDS = [SCAN_COMMAND, ...PROJECT_FIXES.keys()];
 
 export function registerCommands(state: ServerState): void {
@@ -29,13 +31,19 @@ async function applyProjectFix(state: ServerState, projectFix: ProjectFix): Prom
   const changes: FileChange[] = [];
   for (const folder of state.workspaceRoots) {
     const conftest = path.join(folder, 'conftest.py');
-    const project = projects.projectFor(conftest, { fallback: folder, within: folder, settingsModule: configFor(state, conftest).config.settingsModule });
+    const project = projects.projectFor(conftest, {
+      fallback: folder,
+      within: folder,
+      settingsModule: configFor(state, conftest).config.settingsModule,
+    });
     const fix = projectFix.fix(viewFor(project, conftest));
     if (fix) changes.push(...fileChanges(fix.edits, file => state.files.readText(file)));
   }
   if (changes.length === 0) {
     // typed void, but sent as a request the client may not implement: a rejection must not go unhandled
-    void Promise.resolve(connection.window.showInformationMessage(projectFix.nothingToDo) as unknown).catch(() => undefined);
+    void Promise.resolve(connection.window.showInformationMessage(projectFix.nothingToDo) as unknown).catch(
+      () => undefined,
+    );
     return;
   }
   await connection.workspace.applyEdit({ label: projectFix.title, edit: projectWideEdit(changes, projectFix.title) });

@@ -20,22 +20,39 @@ export function registerDiagnostics(state: ServerState): void {
     const entry = state.documents.get(uri);
     if (!entry) return { kind: 'full', items: [] };
     const findings = await findingsFor(state, uri, entry);
-    return { kind: 'full', items: findings.map(f => toDiagnostic(f, entry.doc, state.links, file => state.files.readText(file))) };
+    return {
+      kind: 'full',
+      items: findings.map(f => toDiagnostic(f, entry.doc, state.links, file => state.files.readText(file))),
+    };
   });
 }
 
 /** What to run on a document: its folder's configuration, narrowed by the editor's settings; null: nothing. */
-export function lintOptionsFor(state: ServerState, projects: ProjectRegistry, uri: string, settings: Settings): LintOptions | null {
+export function lintOptionsFor(
+  state: ServerState,
+  projects: ProjectRegistry,
+  uri: string,
+  settings: Settings,
+): LintOptions | null {
   const file = uriPath(uri) ?? uri;
   const config = configWith(state, file, settings);
   if (!settings.enable || !config.isTestFile(file)) return null;
   const folder = rootOf(state, file);
   // outside the workspace, or a virtual document: no project (nothing is read from this disk)
-  const project = isFileUri(uri) && folder
-    ? projects.projectFor(file, { fallback: folder, within: folder, settingsModule: configFor(state, file).config.settingsModule })
-    : null;
+  const project =
+    isFileUri(uri) && folder
+      ? projects.projectFor(file, {
+          fallback: folder,
+          within: folder,
+          settingsModule: configFor(state, file).config.settingsModule,
+        })
+      : null;
   return lintOptions(file, config, project, {
-    select: settings.select, ignore: settings.ignore, severity: settings.severity, root: folder, budgetMs: EDITOR_BUDGET_MS,
+    select: settings.select,
+    ignore: settings.ignore,
+    severity: settings.severity,
+    root: folder,
+    budgetMs: EDITOR_BUDGET_MS,
   });
 }
 
@@ -54,7 +71,8 @@ export async function findingsFor(state: ServerState, uri: string, entry: OpenDo
       state.lastFailure.delete(uri);
     } catch (e) {
       const reason = (e as Error).message;
-      if (state.lastFailure.get(uri) !== reason) state.connection.console.warn(`crosstalk: ${uri}: ${reason}; no diagnostics for this version`);
+      if (state.lastFailure.get(uri) !== reason)
+        state.connection.console.warn(`crosstalk: ${uri}: ${reason}; no diagnostics for this version`);
       state.lastFailure.set(uri, reason);
     }
   }
@@ -66,7 +84,12 @@ export async function findingsFor(state: ServerState, uri: string, entry: OpenDo
  * Analyses a closed file from disk and pushes its diagnostics (or clears those pushed before), under
  * its folder's settings (one configuration request per folder, not per file). Returns how many.
  */
-export async function pushDiagnostics(state: ServerState, file: string, uri: string, settings: Settings): Promise<number> {
+export async function pushDiagnostics(
+  state: ServerState,
+  file: string,
+  uri: string,
+  settings: Settings,
+): Promise<number> {
   const { parser, projects } = await state.ready();
   const options = lintOptionsFor(state, projects, uri, settings);
   let diagnostics: Diagnostic[] = [];
@@ -80,6 +103,7 @@ export async function pushDiagnostics(state: ServerState, file: string, uri: str
     }
   }
   if (diagnostics.length || state.pushed.has(uri)) void state.connection.sendDiagnostics({ uri, diagnostics });
-  if (diagnostics.length) state.pushed.add(uri); else state.pushed.delete(uri);
+  if (diagnostics.length) state.pushed.add(uri);
+  else state.pushed.delete(uri);
   return diagnostics.length;
 }

@@ -44,18 +44,29 @@ export class Documents {
       // a reversed range: TextDocument.update swaps it, so the tree edit must too
       if (oldEndIndex < startIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
       // positions are clamped by offsetAt; re-derive them so the trees and the text agree
-      const startPosition = doc.positionAt(startIndex), oldEndPosition = doc.positionAt(oldEndIndex);
+      const startPosition = doc.positionAt(startIndex),
+        oldEndPosition = doc.positionAt(oldEndIndex);
       entry.doc = TextDocument.update(doc, [change], version);
       const updated = entry.doc;
       const newEndIndex = startIndex + change.text.length;
       const newEndPosition = updated.positionAt(newEndIndex);
       try {
-        entry.forest.edit(this.parser, updated.getText(), {
-          startIndex, oldEndIndex, newEndIndex,
-          startPosition: { row: startPosition.line, column: startPosition.character },
-          oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-          newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-        }, offset => { const p = updated.positionAt(offset); return { row: p.line, column: p.character }; });
+        entry.forest.edit(
+          this.parser,
+          updated.getText(),
+          {
+            startIndex,
+            oldEndIndex,
+            newEndIndex,
+            startPosition: { row: startPosition.line, column: startPosition.character },
+            oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
+            newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
+          },
+          offset => {
+            const p = updated.positionAt(offset);
+            return { row: p.line, column: p.character };
+          },
+        );
       } catch {
         this.drop(entry); // the next request parses the whole text, and reports why if it fails again
       }
@@ -70,7 +81,10 @@ export class Documents {
   didClose(uri: string): void {
     const entry = this.open.get(uri);
     // an analysis still holding the entry (waiting for settings) must not get the freed trees
-    if (entry) { this.drop(entry); entry.closed = true; }
+    if (entry) {
+      this.drop(entry);
+      entry.closed = true;
+    }
     this.open.delete(uri);
   }
 

@@ -10,12 +10,17 @@ export function registerHover(state: ServerState): void {
   state.connection.onHover(async ({ textDocument: { uri }, position }) => {
     const entry = state.documents.get(uri);
     if (!entry) return null;
-    const hit = (await findingsFor(state, uri, entry)).filter(f => atOrBefore(f.startPos, position) && atOrBefore(position, f.endPos));
+    const hit = (await findingsFor(state, uri, entry)).filter(
+      f => atOrBefore(f.startPos, position) && atOrBefore(position, f.endPos),
+    );
     const [first] = hit;
     if (!first) return null;
     const rules = [...new Set(hit.map(f => f.rule))];
     return {
-      contents: { kind: MarkupKind.Markdown, value: rules.map(r => renderRuleHover(r, state.links.docsHref(r))).join('\n\n---\n\n') },
+      contents: {
+        kind: MarkupKind.Markdown,
+        value: rules.map(r => renderRuleHover(r, state.links.docsHref(r))).join('\n\n---\n\n'),
+      },
       range: { start: first.startPos, end: first.endPos },
     };
   });

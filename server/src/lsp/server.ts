@@ -29,7 +29,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     };
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     // only file: folders are on this disk: a virtual one (vscode-vfs://) is known by its open documents alone
-    state.workspaceRoots = folders.filter(isFileUri).map(uriPath).filter((p): p is string => p !== null);
+    state.workspaceRoots = folders
+      .filter(isFileUri)
+      .map(uriPath)
+      .filter((p): p is string => p !== null);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -47,12 +50,15 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     // an open document's diagnostics are pulled: drop the pushed ones so they are not shown twice
     if (state.pushed.delete(d.uri)) void connection.sendDiagnostics({ uri: d.uri, diagnostics: [] });
   });
-  connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) => state.documents.didChange(d.uri, d.version, contentChanges));
+  connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) =>
+    state.documents.didChange(d.uri, d.version, contentChanges),
+  );
   connection.onDidCloseTextDocument(({ textDocument: { uri } }) => {
     state.documents.didClose(uri);
     state.invalidate({ kind: 'closed', uri });
     const file = uriPath(uri);
-    if (file && isFileUri(uri)) void scanIfWorkspaceScope(state, [file]); // back on disk: pushed again in workspace scope
+    // back on disk: pushed again in workspace scope
+    if (file && isFileUri(uri)) void scanIfWorkspaceScope(state, [file]);
   });
   connection.onDidChangeConfiguration(() => {
     state.invalidate({ kind: 'settings' });

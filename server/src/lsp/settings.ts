@@ -6,7 +6,14 @@ import { DiagnosticSeverity } from 'vscode-languageserver';
 import { defaultConfig, parseConfig, ResolvedConfig, severityTable } from '../project/config';
 import type { ServerState, Settings } from './state';
 
-const DEFAULT_SETTINGS: Settings = { enable: true, select: [], ignore: [], scope: 'openFiles', severity: {}, testFiles: [] };
+const DEFAULT_SETTINGS: Settings = {
+  enable: true,
+  select: [],
+  ignore: [],
+  scope: 'openFiles',
+  severity: {},
+  testFiles: [],
+};
 
 /** The editor's settings for a resource: pulled through `workspace/configuration` when the client has it. */
 export function settingsFor(state: ServerState, uri: string): Promise<Settings> {
@@ -18,8 +25,10 @@ export function settingsFor(state: ServerState, uri: string): Promise<Settings> 
       state.connection.console.warn(`settings: ${message}`);
     };
     s = state.client.configuration
-      ? state.connection.workspace.getConfiguration({ scopeUri: uri, section: 'crosstalk' })
-        .then((c: Partial<Settings> | null) => validSettings(c ?? {}, warn), () => DEFAULT_SETTINGS)
+      ? state.connection.workspace.getConfiguration({ scopeUri: uri, section: 'crosstalk' }).then(
+          (c: Partial<Settings> | null) => validSettings(c ?? {}, warn),
+          () => DEFAULT_SETTINGS,
+        )
       : Promise.resolve(DEFAULT_SETTINGS);
     state.settings.set(uri, s);
   }
@@ -34,12 +43,17 @@ function validSettings(raw: Partial<Settings>, warn: (message: string) => void):
   const settings: Settings = { ...DEFAULT_SETTINGS, ...raw };
   const strings = (v: unknown) => Array.isArray(v) && v.every(x => typeof x === 'string');
   for (const key of ['select', 'ignore', 'testFiles'] as const) {
-    if (!strings(settings[key])) { warn(`crosstalk.${key} must be a list of strings; ignored`); settings[key] = []; }
+    if (!strings(settings[key])) {
+      warn(`crosstalk.${key} must be a list of strings; ignored`);
+      settings[key] = [];
+    }
   }
   const table = settings.severity as unknown;
   const isTable = typeof table === 'object' && table !== null && !Array.isArray(table);
   if (!isTable) warn('crosstalk.severity must be an object like { "XT001": "error" }; ignored');
-  settings.severity = isTable ? severityTable(table as Record<string, unknown>, message => warn(`crosstalk.severity: ${message}; ignored`)) : {};
+  settings.severity = isTable
+    ? severityTable(table as Record<string, unknown>, message => warn(`crosstalk.severity: ${message}; ignored`))
+    : {};
   return settings;
 }
 
@@ -51,14 +65,24 @@ export function loadConfigs(state: ServerState): void {
     const text = state.files.readText(file);
     const { config, problems } = text === null ? { config: null, problems: [] } : parseConfig(text, file);
     state.configs.set(root, new ResolvedConfig(config ?? defaultConfig(root)));
-    if (config?.file) state.connection.console.info(`configuration: ${config.file}${problems.length ? ` (${problems.length} problems)` : ''}`);
-    state.connection.sendDiagnostics({
-      uri: pathToFileURL(file).href,
-      diagnostics: problems.map(p => ({
-        range: { start: { line: p.line - 1, character: p.column - 1 }, end: { line: p.line - 1, character: Number.MAX_SAFE_INTEGER } },
-        severity: DiagnosticSeverity.Warning, source: 'crosstalk', message: p.message,
-      })),
-    }).catch(() => undefined);
+    if (config?.file)
+      state.connection.console.info(
+        `configuration: ${config.file}${problems.length ? ` (${problems.length} problems)` : ''}`,
+      );
+    state.connection
+      .sendDiagnostics({
+        uri: pathToFileURL(file).href,
+        diagnostics: problems.map(p => ({
+          range: {
+            start: { line: p.line - 1, character: p.column - 1 },
+            end: { line: p.line - 1, character: Number.MAX_SAFE_INTEGER },
+          },
+          severity: DiagnosticSeverity.Warning,
+          source: 'crosstalk',
+          message: p.message,
+        })),
+      })
+      .catch(() => undefined);
   }
 }
 
@@ -70,7 +94,10 @@ export function rootOf(state: ServerState, file: string): string | undefined {
 /** The configuration of the folder holding `file`, or the defaults. */
 export function configFor(state: ServerState, file: string): ResolvedConfig {
   const root = rootOf(state, file);
-  return (root !== undefined ? state.configs.get(root) : undefined) ?? new ResolvedConfig(defaultConfig(root ?? path.dirname(file)));
+  return (
+    (root !== undefined ? state.configs.get(root) : undefined) ??
+    new ResolvedConfig(defaultConfig(root ?? path.dirname(file)))
+  );
 }
 
 /** The folder's configuration with the editor's `testFiles` over its test-files. */
@@ -79,6 +106,10 @@ export function configWith(state: ServerState, file: string, settings: Settings)
   if (settings.testFiles.length === 0) return base;
   const key = `${base.config.root}\0${base.config.file ?? ''}\0${settings.testFiles.join('\0')}`;
   let config = state.configsWithSettings.get(key);
-  if (!config) state.configsWithSettings.set(key, (config = new ResolvedConfig({ ...base.config, testFiles: settings.testFiles })));
+  if (!config)
+    state.configsWithSettings.set(
+      key,
+      (config = new ResolvedConfig({ ...base.config, testFiles: settings.testFiles })),
+    );
   return config;
 }

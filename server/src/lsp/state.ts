@@ -14,8 +14,12 @@ import { Links } from './toProto';
 
 /** `crosstalk.*` settings; `severity` and `testFiles` mirror [tool.crosstalk]'s `severity` and `test-files`. */
 export interface Settings {
-  enable: boolean; select: string[]; ignore: string[]; scope: 'openFiles' | 'workspace';
-  severity: Record<string, Severity>; testFiles: string[];
+  enable: boolean;
+  select: string[];
+  ignore: string[];
+  scope: 'openFiles' | 'workspace';
+  severity: Record<string, Severity>;
+  testFiles: string[];
 }
 
 /** What can change under the server's feet. */
@@ -28,7 +32,12 @@ export type Change =
   | { kind: 'closed'; uri: string };
 
 /** An open document's findings for its last analysed version, and the memo that makes the next analysis incremental. */
-export interface Analysed { version: number; findings: Finding[]; settings: Settings; memo: LintMemo }
+export interface Analysed {
+  version: number;
+  findings: Finding[];
+  settings: Settings;
+  memo: LintMemo;
+}
 
 export class ServerState {
   readonly documents = new Documents();
@@ -56,9 +65,15 @@ export class ServerState {
   scanGeneration = 0;
   private registry: ProjectRegistry | undefined;
 
-  constructor(readonly connection: Connection, readonly files: FileAccess, wasmDir?: string) {
+  constructor(
+    readonly connection: Connection,
+    readonly files: FileAccess,
+    wasmDir?: string,
+  ) {
     this.parser = getParser(wasmDir);
-    void this.parser.then(p => { this.documents.parser = p; });
+    void this.parser.then(p => {
+      this.documents.parser = p;
+    });
   }
 
   /** The parser and the project models (which parse settings and base classes), once the parser is loaded. */

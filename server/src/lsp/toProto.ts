@@ -20,10 +20,16 @@ export interface DiagnosticData {
 }
 export type OffsetEdit = [start: number, end: number, text: string];
 /** Edits to another file (a project-wide fix), created first when `create`. */
-export interface FileChange { uri: string; create: boolean; edits: TextEdit[] }
+export interface FileChange {
+  uri: string;
+  create: boolean;
+  edits: TextEdit[];
+}
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
 };
 /** the annotation of edits to files other than the one the user is looking at */
 const CONFIRM = 'crosstalk.projectWideFix';
@@ -49,13 +55,20 @@ export class Links {
   }
 }
 
-export function toDiagnostic(f: Finding, doc: TextDocument, links: Links, read: (file: string) => string | null): Diagnostic {
+export function toDiagnostic(
+  f: Finding,
+  doc: TextDocument,
+  links: Links,
+  read: (file: string) => string | null,
+): Diagnostic {
   const elsewhere = f.fix && !isLocal(f.fix) ? fileChanges(f.fix.edits, read) : undefined;
   const data: DiagnosticData = {
     version: doc.version,
     fix: f.fix && {
-      title: f.fix.title, applicability: f.fix.applicability,
-      edits: elsewhere ? [] : f.fix.edits.map(e => [e.start, e.end, e.text]), elsewhere,
+      title: f.fix.title,
+      applicability: f.fix.applicability,
+      edits: elsewhere ? [] : f.fix.edits.map(e => [e.start, e.end, e.text]),
+      elsewhere,
     },
     noqa: f.noqa && [f.noqa.start, f.noqa.end, f.noqa.text],
   };
@@ -86,12 +99,18 @@ export function fromOffsetEdit(doc: TextDocument, [start, end, text]: OffsetEdit
 export function projectWideEdit(changes: FileChange[], label: string): WorkspaceEdit {
   const documentChanges: WorkspaceEdit['documentChanges'] = [];
   for (const c of changes) {
-    if (c.create) documentChanges.push({ kind: 'create', uri: c.uri, options: { ignoreIfExists: true }, annotationId: CONFIRM });
-    documentChanges.push({ textDocument: { uri: c.uri, version: null }, edits: c.edits.map(e => ({ ...e, annotationId: CONFIRM })) });
+    if (c.create)
+      documentChanges.push({ kind: 'create', uri: c.uri, options: { ignoreIfExists: true }, annotationId: CONFIRM });
+    documentChanges.push({
+      textDocument: { uri: c.uri, version: null },
+      edits: c.edits.map(e => ({ ...e, annotationId: CONFIRM })),
+    });
   }
   return {
     documentChanges,
-    changeAnnotations: { [CONFIRM]: { label, needsConfirmation: true, description: 'Crosstalk edits a file other than this one' } },
+    changeAnnotations: {
+      [CONFIRM]: { label, needsConfirmation: true, description: 'Crosstalk edits a file other than this one' },
+    },
   };
 }
 
@@ -101,7 +120,7 @@ export function fileChanges(edits: Edit[], read: (file: string) => string | null
   for (const e of edits) if (e.file) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   return [...byFile].map(([file, list]) => {
     const create = list.some(e => e.create);
-    const doc = TextDocument.create('file://x', 'python', 0, create ? '' : read(file) ?? '');
+    const doc = TextDocument.create('file://x', 'python', 0, create ? '' : (read(file) ?? ''));
     return { uri: pathToFileURL(file).href, create, edits: list.map(e => toTextEdit(doc, e)) };
   });
 }
@@ -111,7 +130,12 @@ export function minimalEdit(doc: TextDocument, before: string, after: string): T
   let start = 0;
   while (start < before.length && start < after.length && before[start] === after[start]) start++;
   let end = 0;
-  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  while (
+    end < before.length - start &&
+    end < after.length - start &&
+    before[before.length - 1 - end] === after[after.length - 1 - end]
+  )
+    end++;
   return toTextEdit(doc, { start, end: before.length - end, text: after.slice(start, after.length - end) });
 }
 

@@ -22,7 +22,12 @@ export interface Config {
   settingsModule: string | null;
 }
 
-export interface ConfigProblem { file: string; line: number; column: number; message: string }
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
 
 export function defaultConfig(root: string): Config {
   return { root, select: [], ignore: [], perFileIgnores: [], severity: {}, testFiles: null, settingsModule: null };
@@ -31,7 +36,9 @@ export function defaultConfig(root: string): Config {
 const SEVERITIES = new Set(['error', 'warning', 'info']);
 const KEYS = ['select', 'ignore', 'per-file-ignores', 'severity', 'test-files', 'settings-module'];
 
-/** Parses a pyproject.toml (`[tool.crosstalk]`) or crosstalk.toml. Returns null config when it has no crosstalk table. */
+/**
+ * Parses a pyproject.toml (`[tool.crosstalk]`) or crosstalk.toml. Returns null config when it has no crosstalk table.
+ */
 export function parseConfig(text: string, file: string): { config: Config | null; problems: ConfigProblem[] } {
   const root = path.dirname(file);
   const isPyproject = path.basename(file) === 'pyproject.toml';
@@ -41,14 +48,24 @@ export function parseConfig(text: string, file: string): { config: Config | null
     doc = parse(text) as Record<string, unknown>;
   } catch (e) {
     const err = e as TomlError;
-    problems.push({ file, line: err.line ?? 1, column: err.column ?? 1, message: `not valid TOML: ${String(err.message).split('\n')[0]}; using the defaults` });
+    problems.push({
+      file,
+      line: err.line ?? 1,
+      column: err.column ?? 1,
+      message: `not valid TOML: ${String(err.message).split('\n')[0]}; using the defaults`,
+    });
     return { config: isPyproject && !/^\s*\[tool\.crosstalk\]/m.test(text) ? null : defaultConfig(root), problems };
   }
   const table = isPyproject ? (doc.tool as Record<string, unknown> | undefined)?.crosstalk : doc;
   if (table === undefined) return { config: null, problems };
   const config: Config = { ...defaultConfig(root), file };
   const at = (key: string) => keyPosition(text, isPyproject ? 'tool.crosstalk' : null, key);
-  const problem = (key: string, message: string) => problems.push({ file, ...at(key), message: `${isPyproject ? 'tool.crosstalk.' : ''}${key}: ${message}; using the default` });
+  const problem = (key: string, message: string) =>
+    problems.push({
+      file,
+      ...at(key),
+      message: `${isPyproject ? 'tool.crosstalk.' : ''}${key}: ${message}; using the default`,
+    });
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
     problems.push({ file, line: 1, column: 1, message: 'tool.crosstalk must be a table; using the defaults' });
     return { config, problems };
@@ -57,45 +74,60 @@ export function parseConfig(text: string, file: string): { config: Config | null
   for (const key of Object.keys(t)) if (!KEYS.includes(key)) problem(key, `unknown key (known: ${KEYS.join(', ')})`);
 
   const codes = (key: string, value: unknown): string[] | null => {
-    if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) { problem(key, 'expected a list of rule codes, like ["XT001", "XT02"]'); return null; }
+    if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {
+      problem(key, 'expected a list of rule codes, like ["XT001", "XT02"]');
+      return null;
+    }
     const unknown = value.filter(c => !allRules.some(r => r.id.startsWith(String(c).toUpperCase())));
-    if (unknown.length) { problem(key, `unknown rule code ${unknown.map(c => JSON.stringify(c)).join(', ')}`); return null; }
+    if (unknown.length) {
+      problem(key, `unknown rule code ${unknown.map(c => JSON.stringify(c)).join(', ')}`);
+      return null;
+    }
     return value.map(c => String(c).toUpperCase());
   };
   if ('select' in t) config.select = codes('select', t.select) ?? [];
   if ('ignore' in t) config.ignore = codes('ignore', t.ignore) ?? [];
   if ('per-file-ignores' in t) {
     const v = t['per-file-ignores'];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('per-file-ignores', 'expected a table of glob = [codes]');
-    else for (const [pattern, list] of Object.entries(v)) {
-      const c = codes('per-file-ignores', list);
-      if (c) config.perFileIgnores.push({ pattern, codes: c });
-    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      problem('per-file-ignores', 'expected a table of glob = [codes]');
+    else
+      for (const [pattern, list] of Object.entries(v)) {
+        const c = codes('per-file-ignores', list);
+        if (c) config.perFileIgnores.push({ pattern, codes: c });
+      }
   }
   if ('severity' in t) {
     const v = t.severity;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('severity', 'expected a table of code = "error" | "warning" | "info"');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      problem('severity', 'expected a table of code = "error" | "warning" | "info"');
     else config.severity = severityTable(v as Record<string, unknown>, message => problem('severity', message));
   }
   if ('test-files' in t) {
     const v = t['test-files'];
-    if (!Array.isArray(v) || v.length === 0 || v.some(p => typeof p !== 'string')) problem('test-files', 'expected a non-empty list of glob patterns');
+    if (!Array.isArray(v) || v.length === 0 || v.some(p => typeof p !== 'string'))
+      problem('test-files', 'expected a non-empty list of glob patterns');
     else config.testFiles = v as string[];
   }
   if ('settings-module' in t) {
     const v = t['settings-module'];
-    if (typeof v !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$/.test(v)) problem('settings-module', 'expected a dotted module name, like "project.settings.test"');
+    if (typeof v !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$/.test(v))
+      problem('settings-module', 'expected a dotted module name, like "project.settings.test"');
     else config.settingsModule = v;
   }
   return { config, problems };
 }
 
 /** A `{ code: level }` table (here and in the editor's crosstalk.severity): each bad entry is reported and dropped. */
-export function severityTable(table: Record<string, unknown>, problem: (message: string) => void): Record<string, Severity> {
+export function severityTable(
+  table: Record<string, unknown>,
+  problem: (message: string) => void,
+): Record<string, Severity> {
   const out: Record<string, Severity> = {};
   for (const [code, level] of Object.entries(table)) {
     if (!allRules.some(r => r.id === code.toUpperCase())) problem(`unknown rule code ${JSON.stringify(code)}`);
-    else if (typeof level !== 'string' || !SEVERITIES.has(level)) problem(`${code} must be "error", "warning" or "info"`);
+    else if (typeof level !== 'string' || !SEVERITIES.has(level))
+      problem(`${code} must be "error", "warning" or "info"`);
     else out[code.toUpperCase()] = level as Severity;
   }
   return out;
@@ -106,11 +138,11 @@ function keyPosition(text: string, table: string | null, key: string): { line: n
   const lines = text.split(/\r?\n/);
   let inTable = table === null;
   for (let i = 0; i < lines.length; i++) {
-    const header = /^\s*\[([^\]]+)\]/.exec(lines[i]!);
-    if (header) inTable = table === null || header[1]!.trim() === table || header[1]!.trim().startsWith(`${table}.`);
-    if (header && table !== null && header[1]!.trim() === `${table}.${key}`) return { line: i + 1, column: 1 };
-    const m = new RegExp(`^(\\s*)("?)${key.replace(/[-]/g, '\\-')}\\2\\s*=`).exec(lines[i]!);
-    if (inTable && m) return { line: i + 1, column: m[1]!.length + 1 };
+    const header = /^\s*\[([^\]]+)\]/.exec(lines[i]);
+    if (header) inTable = table === null || header[1].trim() === table || header[1].trim().startsWith(`${table}.`);
+    if (header && table !== null && header[1].trim() === `${table}.${key}`) return { line: i + 1, column: 1 };
+    const m = new RegExp(`^(\\s*)("?)${key.replace(/[-]/g, '\\-')}\\2\\s*=`).exec(lines[i]);
+    if (inTable && m) return { line: i + 1, column: m[1].length + 1 };
   }
   const h = table && lines.findIndex(l => l.trim() === `[${table}]`);
   return { line: h && h >= 0 ? h + 1 : 1, column: 1 };
@@ -124,7 +156,10 @@ export class ResolvedConfig {
   constructor(readonly config: Config) {
     const opts = { dot: true };
     this.testMatchers = config.testFiles?.map(p => picomatch(p, opts)) ?? null;
-    this.ignoreMatchers = config.perFileIgnores.map(({ pattern, codes }) => ({ match: picomatch(pattern, opts), codes }));
+    this.ignoreMatchers = config.perFileIgnores.map(({ pattern, codes }) => ({
+      match: picomatch(pattern, opts),
+      codes,
+    }));
   }
 
   private relative(file: string): string {
@@ -141,8 +176,14 @@ export class ResolvedConfig {
   rulesFor(file: string, extra: { select?: string[]; ignore?: string[] } = {}) {
     const rel = this.relative(file);
     const select = extra.select?.length ? extra.select : this.config.select;
-    const ignore = [...this.config.ignore, ...(extra.ignore ?? []), ...this.ignoreMatchers.filter(m => m.match(rel)).flatMap(m => m.codes)];
-    return allRules.filter(r => (select.length === 0 || select.some(c => r.id.startsWith(c))) && !ignore.some(c => r.id.startsWith(c)));
+    const ignore = [
+      ...this.config.ignore,
+      ...(extra.ignore ?? []),
+      ...this.ignoreMatchers.filter(m => m.match(rel)).flatMap(m => m.codes),
+    ];
+    return allRules.filter(
+      r => (select.length === 0 || select.some(c => r.id.startsWith(c))) && !ignore.some(c => r.id.startsWith(c)),
+    );
   }
 }
 

@@ -14,5 +14,10 @@ export function isTestFile(file: string): boolean {
 export function moduleName(file: string, root: string): string {
   const rel = path.relative(root, file);
   const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.basename(file);
-  return inside.replace(/\.py$/, '').split(/[\\/]/).filter(p => p && p !== '.').join('.').replace(/\.__init__$/, '');
+  return inside
+    .replace(/\.py$/, '')
+    .split(/[\\/]/)
+    .filter(p => p && p !== '.')
+    .join('.')
+    .replace(/\.__init__$/, '');
 }

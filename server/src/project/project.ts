@@ -9,8 +9,7 @@ import type { ClassFacts, ProjectView, SettingsFacts } from '../analysis/project
 import { cacheScope, DJANGO_TEST_CASES } from '../analysis/django';
 import { Testing } from '../analysis/testing';
 import { parse, type Node } from '../syntax/parser';
-import { definitionOf, stringValue } from '../syntax/nodes';
-
+import { definitionOf, field, stringValue } from '../syntax/nodes';
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
@@ -36,11 +35,16 @@ export class Project {
   private readonly texts = new Map<string, string | null>();
   private readonly read: ReadFile;
 
-  constructor(readonly root: string, private readonly parser: Parser, read: ReadFile,
-    private readonly settingsModule: string | null = null) {
+  constructor(
+    readonly root: string,
+    private readonly parser: Parser,
+    read: ReadFile,
+    private readonly settingsModule: string | null = null,
+  ) {
     this.read = file => {
-      if (!this.texts.has(file)) this.texts.set(file, read(file));
-      return this.texts.get(file)!;
+      let text = this.texts.get(file);
+      if (text === undefined) this.texts.set(file, (text = read(file)));
+      return text;
     };
   }
 
@@ -59,11 +63,24 @@ export class Project {
   settingsFacts(): SettingsFacts {
     if (this.settings) return this.settings;
     const module = this.settingsModule ?? this.discoverSettingsModule();
-    const facts: SettingsFacts = { module, file: null, unknown: null, caches: new Map(), throttling: null, sessionEngine: null };
+    const facts: SettingsFacts = {
+      module,
+      file: null,
+      unknown: null,
+      caches: new Map(),
+      throttling: null,
+      sessionEngine: null,
+    };
     this.settings = facts;
-    if (!module) { facts.unknown = 'no settings module found'; return facts; }
+    if (!module) {
+      facts.unknown = 'no settings module found';
+      return facts;
+    }
     const file = this.moduleFile(module);
-    if (!file) { facts.unknown = `settings module ${module} not found in the workspace`; return facts; }
+    if (!file) {
+      facts.unknown = `settings module ${module} not found in the workspace`;
+      return facts;
+    }
     facts.file = file;
     this.readSettings(file, module, facts, new Set());
     return facts;
@@ -77,14 +94,21 @@ export class Project {
       return /^\s*DJANGO_SETTINGS_MODULE\s*=\s*([\w.]+)/m.exec(body)?.[1] ?? /--ds[= ]([\w.]+)/.exec(body)?.[1] ?? null;
     };
     const pytestSection = /^\[(?:tool:)?pytest\]\s*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m;
-    const found = ini('pytest.ini', pytestSection) ?? ini('setup.cfg', pytestSection) ?? ini('tox.ini', pytestSection)
-      ?? ini('pyproject.toml', /^\[tool\.pytest\.ini_options\]\s*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m)?.replace(/["']/g, '');
+    const found =
+      ini('pytest.ini', pytestSection) ??
+      ini('setup.cfg', pytestSection) ??
+      ini('tox.ini', pytestSection) ??
+      ini('pyproject.toml', /^\[tool\.pytest\.ini_options\]\s*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m)?.replace(/["']/g, '');
     if (found) return found;
     const pyproject = this.read(path.join(this.root, 'pyproject.toml'));
-    const quoted = pyproject && /\[tool\.pytest\.ini_options\][\s\S]*?DJANGO_SETTINGS_MODULE\s*=\s*["']([\w.]+)["']/.exec(pyproject)?.[1];
+    const quoted =
+      pyproject &&
+      /\[tool\.pytest\.ini_options\][\s\S]*?DJANGO_SETTINGS_MODULE\s*=\s*["']([\w.]+)["']/.exec(pyproject)?.[1];
     if (quoted) return quoted;
     const manage = this.read(path.join(this.root, 'manage.py'));
-    return manage ? /setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1] ?? null : null;
+    return manage
+      ? (/setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1] ?? null)
+      : null;
   }
 
   /** Module-level assignments in order; `from X import *` reads X first (settings splits). */
@@ -92,14 +116,18 @@ export class Project {
     if (seen.has(file)) return; // circular star imports
     seen.add(file);
     const root = this.parseFile(file);
-    if (!root) { facts.unknown = `${path.relative(this.root, file)} could not be read`; return; }
+    if (!root) {
+      facts.unknown = `${path.relative(this.root, file)} could not be read`;
+      return;
+    }
     for (const stmt of root.namedChildren) {
       if (!stmt) continue;
       if (stmt.type === 'import_from_statement' && stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
-        const from = absoluteModule(stmt.childForFieldName('module_name')!.text, module);
+        const from = absoluteModule(field(stmt, 'module_name').text, module);
         const target = from && this.moduleFile(from);
-        if (target) this.readSettings(target, from!, facts, seen);
-        else if (from && !/^(django|rest_framework)\b/.test(from)) facts.unknown = `star import of ${from}, which is not in the workspace`;
+        if (from && target) this.readSettings(target, from, facts, seen);
+        else if (from && !/^(django|rest_framework)\b/.test(from))
+          facts.unknown = `star import of ${from}, which is not in the workspace`;
         continue;
       }
       const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
@@ -115,36 +143,56 @@ export class Project {
 
   private readCaches(value: Node, file: string, facts: SettingsFacts): void {
     facts.caches = new Map();
-    if (value.type !== 'dictionary') { facts.unknown = `CACHES in ${path.relative(this.root, file)} is computed, not a literal`; return; }
+    if (value.type !== 'dictionary') {
+      facts.unknown = `CACHES in ${path.relative(this.root, file)} is computed, not a literal`;
+      return;
+    }
     for (const pair of value.namedChildren) {
       if (pair?.type !== 'pair') continue;
-      const alias = stringValue(pair.childForFieldName('key')!);
+      const alias = stringValue(field(pair, 'key'));
       const conf = pair.childForFieldName('value');
       if (!alias || conf?.type !== 'dictionary') continue;
-      const backendPair = conf.namedChildren.find(p => p?.type === 'pair' && stringValue(p.childForFieldName('key')!) === 'BACKEND');
+      const backendPair = conf.namedChildren.find(
+        p => p?.type === 'pair' && stringValue(field(p, 'key')) === 'BACKEND',
+      );
       const backendNode = backendPair?.childForFieldName('value');
       const backend = backendNode ? stringValue(backendNode) : null;
       const at = backendNode ?? pair;
       const kind = cacheScope(backend);
-      facts.caches.set(alias, { alias, backend: backend ?? 'a computed backend', kind, file, line: at.startPosition.row, character: at.startPosition.column });
+      facts.caches.set(alias, {
+        alias,
+        backend: backend ?? 'a computed backend',
+        kind,
+        file,
+        line: at.startPosition.row,
+        character: at.startPosition.column,
+      });
     }
   }
 
   private readRestFramework(value: Node, file: string, facts: SettingsFacts): void {
     if (value.type !== 'dictionary') return;
-    const get = (key: string) => value.namedChildren.find(p => p?.type === 'pair' && stringValue(p.childForFieldName('key')!) === key)?.childForFieldName('value') ?? null;
+    const get = (key: string) =>
+      value.namedChildren
+        .find(p => p?.type === 'pair' && stringValue(field(p, 'key')) === key)
+        ?.childForFieldName('value') ?? null;
     const classesNode = get('DEFAULT_THROTTLE_CLASSES');
-    const classes = classesNode && (classesNode.type === 'list' || classesNode.type === 'tuple')
-      ? classesNode.namedChildren.map(c => (c ? stringValue(c) : null)).filter((c): c is string => !!c) : [];
+    const classes =
+      classesNode && (classesNode.type === 'list' || classesNode.type === 'tuple')
+        ? classesNode.namedChildren.map(c => (c ? stringValue(c) : null)).filter((c): c is string => !!c)
+        : [];
     const ratesNode = get('DEFAULT_THROTTLE_RATES');
     const rates: Record<string, string> = {};
     for (const p of ratesNode?.type === 'dictionary' ? ratesNode.namedChildren : []) {
       if (p?.type !== 'pair') continue;
-      const k = stringValue(p.childForFieldName('key')!), v = p.childForFieldName('value');
+      const k = stringValue(field(p, 'key')),
+        v = p.childForFieldName('value');
       if (k && v) rates[k] = stringValue(v) ?? v.text;
     }
     const at = classesNode ?? value;
-    facts.throttling = classes.length ? { classes, rates, file, line: at.startPosition.row, character: at.startPosition.column } : null;
+    facts.throttling = classes.length
+      ? { classes, rates, file, line: at.startPosition.row, character: at.startPosition.column }
+      : null;
   }
 
   // ---- classes in other modules ----
@@ -157,15 +205,23 @@ export class Project {
     const dot = qualified.lastIndexOf('.');
     const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
     const node = module?.classes.get(qualified.slice(dot + 1));
-    if (!module || !node) { this.classFacts.set(qualified, null); return undefined; }
+    if (!module || !node) {
+      this.classFacts.set(qualified, null);
+      return undefined;
+    }
     // the same judgement as for a class in the test module itself
     let isolatesCache = module.testing.decoratedWithCaches(node);
     let djangoTestCase = false;
     for (const base of module.testing.baseExpressions(node)) {
-      const q = module.classes.has(base.text) ? `${module.name}.${base.text}` : module.names.resolve(base) ?? base.text;
+      const q = module.classes.has(base.text)
+        ? `${module.name}.${base.text}`
+        : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
       const info = this.classInfo(q, seen);
-      if (info) { isolatesCache ||= info.isolatesCache; djangoTestCase ||= info.djangoTestCase; }
+      if (info) {
+        isolatesCache ||= info.isolatesCache;
+        djangoTestCase ||= info.djangoTestCase;
+      }
     }
     const facts = { file: module.file, line: node.startPosition.row, isolatesCache, djangoTestCase };
     this.classFacts.set(qualified, facts);
@@ -174,7 +230,8 @@ export class Project {
 
   /** A module of the workspace, read for its top-level classes and what its names mean. */
   private moduleOf(name: string): ModuleEntry | null {
-    if (this.modules.has(name)) return this.modules.get(name)!;
+    const known = this.modules.get(name);
+    if (known !== undefined) return known;
     const file = this.moduleFile(name);
     const root = file ? this.parseFile(file) : null;
     let entry: ModuleEntry | null = null;
@@ -182,7 +239,7 @@ export class Project {
       const classes = new Map<string, Node>();
       for (const stmt of root.namedChildren) {
         const def = stmt && definitionOf(stmt);
-        if (def?.type === 'class_definition') classes.set(def.childForFieldName('name')!.text, def);
+        if (def?.type === 'class_definition') classes.set(field(def, 'name').text, def);
       }
       const defs = new Definitions(root.tree);
       const names = new Names(root, defs, name);
@@ -218,8 +275,13 @@ export class Project {
 
   usesPytest(): boolean {
     const has = (f: string, re: RegExp) => re.test(this.read(path.join(this.root, f)) ?? '');
-    return this.read(path.join(this.root, 'conftest.py')) !== null || this.read(path.join(this.root, 'pytest.ini')) !== null
-      || has('pyproject.toml', /^\[tool\.pytest/m) || has('setup.cfg', /^\[tool:pytest\]/m) || has('tox.ini', /^\[pytest\]/m);
+    return (
+      this.read(path.join(this.root, 'conftest.py')) !== null ||
+      this.read(path.join(this.root, 'pytest.ini')) !== null ||
+      has('pyproject.toml', /^\[tool\.pytest/m) ||
+      has('setup.cfg', /^\[tool:pytest\]/m) ||
+      has('tox.ini', /^\[pytest\]/m)
+    );
   }
 
   moduleFile(module: string): string | null {
@@ -245,12 +307,22 @@ export class Project {
   }
 }
 
-interface ModuleEntry { name: string; file: string; classes: Map<string, Node>; names: Names; testing: Testing }
+interface ModuleEntry {
+  name: string;
+  file: string;
+  classes: Map<string, Node>;
+  names: Names;
+  testing: Testing;
+}
 
 /** Whether a conftest.py module has an autouse fixture that gives the cache a private backend. */
 function conftestIsolates(root: Node): boolean {
   const defs = new Definitions(root.tree);
-  const testing = new Testing(root.namedChildren.filter((c): c is Node => c !== null), new Names(root, defs, 'conftest'), defs);
+  const testing = new Testing(
+    root.namedChildren.filter((c): c is Node => c !== null),
+    new Names(root, defs, 'conftest'),
+    defs,
+  );
   return testing.hasFileCacheIsolation();
 }
 
@@ -258,11 +330,20 @@ export function viewFor(project: Project, file: string): ProjectView {
   let autouse: boolean | undefined;
   return {
     root: project.root,
-    get settings() { return project.settingsFacts(); },
+    get settings() {
+      return project.settingsFacts();
+    },
     classInfo: q => project.classInfo(q),
-    get autouseCacheIsolation() { return autouse ??= project.autouseCacheIsolation(file); },
-    get rootConftest() { const f = path.join(project.root, 'conftest.py'); return { file: f, text: project.readText(f) }; },
-    get usesPytest() { return project.usesPytest(); },
+    get autouseCacheIsolation() {
+      return (autouse ??= project.autouseCacheIsolation(file));
+    },
+    get rootConftest() {
+      const f = path.join(project.root, 'conftest.py');
+      return { file: f, text: project.readText(f) };
+    },
+    get usesPytest() {
+      return project.usesPytest();
+    },
     readText: f => project.readText(f),
   };
 }

@@ -9,15 +9,17 @@ const FIXTURE_NAME = '_crosstalk_isolated_cache';
 
 /** The autouse fixture: every test gets its own LocMemCache for every alias the settings define. */
 function isolatingFixture(eol: string): string {
-  return [
-    '@pytest.fixture(autouse=True)',
-    `def ${FIXTURE_NAME}(settings, request):`,
-    '    """Give every test its own in-memory cache, for every alias: no keys shared between tests or xdist workers."""',
-    '    settings.CACHES = {',
-    `        alias: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": f"{request.node.nodeid}:{alias}"}`,
-    '        for alias in settings.CACHES',
-    '    }',
-  ].join(eol) + eol;
+  return (
+    [
+      '@pytest.fixture(autouse=True)',
+      `def ${FIXTURE_NAME}(settings, request):`,
+      '    """Give every test its own in-memory cache, for every alias: no keys shared between tests or xdist workers."""',
+      '    settings.CACHES = {',
+      `        alias: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": f"{request.node.nodeid}:{alias}"}`,
+      '        for alias in settings.CACHES',
+      '    }',
+    ].join(eol) + eol
+  );
 }
 
 export default createRule({
@@ -28,26 +30,31 @@ export default createRule({
   once: true,
   summary: 'The suite uses the Django cache and nothing gives each test its own, once for all tests',
   table: {
-    finds: 'A test module using the Django cache in a project where nothing gives every test its own (no isolating autouse fixture or base class): the once-and-for-all fix',
+    finds:
+      'A test module using the Django cache in a project where nothing gives every test its own (no isolating autouse fixture or base class): the once-and-for-all fix',
     fix: 'Unsafe, confirmed: an autouse fixture in the root `conftest.py` giving every test its own LocMemCache (or the shared base class, unittest-only)',
   },
   docs: {
-    what: 'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every '
-      + 'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per '
-      + 'module, at its first unisolated use.',
-    why: 'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared '
-      + 'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not '
-      + 'written yet.',
-    incident: 'openedx-platform fixed flaky xdist tests ("too many login attempts") one class at a time by '
-      + 'subclassing a cache-isolating base class; the reviewer asked for a pytest hook that would do it for '
-      + 'every test automatically, which is this rule\'s fix.',
+    what:
+      'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every ' +
+      'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per ' +
+      'module, at its first unisolated use.',
+    why:
+      'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
+      'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
+      'written yet.',
+    incident:
+      'openedx-platform fixed flaky xdist tests ("too many login attempts") one class at a time by ' +
+      'subclassing a cache-isolating base class; the reviewer asked for a pytest hook that would do it for ' +
+      "every test automatically, which is this rule's fix.",
     incidentUrl: 'https://github.com/openedx/openedx-platform/pull/19102',
     example: `# conftest.py (added by the fix)\nimport pytest\n\n\n${isolatingFixture('\n').trimEnd()}`,
-    fixSafety: 'Unsafe, and confirmed before it applies: it adds (or creates) an autouse fixture in the project\'s root '
-      + 'conftest.py using pytest-django\'s `settings` fixture, so every test of the suite gets its own LocMemCache '
-      + 'for every alias. Tests that rely on a real Redis feature, or on the cache outliving a test, change '
-      + 'behaviour. In a unittest-only project it decorates the shared base class in another module instead, '
-      + 'when there is one. Applying it again changes nothing.',
+    fixSafety:
+      "Unsafe, and confirmed before it applies: it adds (or creates) an autouse fixture in the project's root " +
+      "conftest.py using pytest-django's `settings` fixture, so every test of the suite gets its own LocMemCache " +
+      'for every alias. Tests that rely on a real Redis feature, or on the cache outliving a test, change ' +
+      'behaviour. In a unittest-only project it decorates the shared base class in another module instead, ' +
+      'when there is one. Applying it again changes nothing.',
   },
   projectFix: {
     command: 'crosstalk.isolateCacheForEveryTest',
@@ -64,7 +71,8 @@ export default createRule({
       if (!use || ctx.testing.cacheIsolated(def) || exposure(ctx, use.aliases)?.kind === 'none') return;
       ctx.report({
         node: use.node,
-        message: 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once',
+        message:
+          'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once',
         fix: project.usesPytest ? conftestFix(project, ctx.file.eol) : baseClassFix(ctx, def, project),
       });
     };
@@ -73,7 +81,12 @@ export default createRule({
         if (mayUseCache(ctx, cls) && ctx.testing.classKind(cls) !== 'other' && ctx.testing.isTestClass(cls)) check(cls);
       },
       function_definition(fn) {
-        if (mayUseCache(ctx, fn) && ctx.testing.isTestFunction(fn) && (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))) check(fn);
+        if (
+          mayUseCache(ctx, fn) &&
+          ctx.testing.isTestFunction(fn) &&
+          (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))
+        )
+          check(fn);
       },
     };
   },
@@ -83,10 +96,14 @@ export default createRule({
 function conftestFix(project: ProjectView, eol: string): Fix {
   const { file, text } = project.rootConftest;
   const title = 'Isolate the cache for every test: add an autouse fixture to conftest.py';
-  if (text === null) return Fix.unsafe(title, [Edit.elsewhere(file, 0, `import pytest${eol}${eol}${eol}${isolatingFixture(eol)}`, true)]);
+  if (text === null)
+    return Fix.unsafe(title, [
+      Edit.elsewhere(file, 0, `import pytest${eol}${eol}${eol}${isolatingFixture(eol)}`, true),
+    ]);
   const fileEol = text.includes('\r\n') ? '\r\n' : '\n';
   const edits: Edit[] = [];
-  if (!/^import pytest\s*$/m.test(text)) edits.push(Edit.elsewhere(file, afterPreamble(text), `import pytest${fileEol}`));
+  if (!/^import pytest\s*$/m.test(text))
+    edits.push(Edit.elsewhere(file, afterPreamble(text), `import pytest${fileEol}`));
   const trimmedEnd = text.replace(/\s+$/, '').length;
   const gap = trimmedEnd === 0 ? '' : `${fileEol}${fileEol}${fileEol}`;
   edits.push({ ...Edit.elsewhere(file, trimmedEnd, `${gap}${isolatingFixture(fileEol)}`), end: text.length });
@@ -95,7 +112,10 @@ function conftestFix(project: ProjectView, eol: string): Fix {
 
 /** Where a new import goes in a file we have only as text: after comments, a docstring and __future__ imports. */
 function afterPreamble(text: string): number {
-  const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:(?:[rRuU]?"""[\s\S]*?"""|[rRuU]?'''[\s\S]*?''')[^\n]*\n)?(?:from __future__ import[^\n]*\n|[ \t]*\r?\n)*/.exec(text);
+  const m =
+    /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:(?:[rRuU]?"""[\s\S]*?"""|[rRuU]?'''[\s\S]*?''')[^\n]*\n)?(?:from __future__ import[^\n]*\n|[ \t]*\r?\n)*/.exec(
+      text,
+    );
   return m ? m[0].length : 0;
 }
 
@@ -110,12 +130,21 @@ function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | 
     const fileEol = text.includes('\r\n') ? '\r\n' : '\n';
     const lines = text.split('\n');
     let at = 0;
-    for (let i = 0; i < info.line; i++) at += lines[i]!.length + 1;
-    const indent = /^[ \t]*/.exec(lines[info.line] ?? '')![0];
+    for (let i = 0; i < info.line; i++) at += lines[i].length + 1;
+    const indent = /^[ \t]*/.exec(lines[info.line] ?? '')?.[0] ?? '';
     at += indent.length;
     // the `class` line: below any decorators it already has
-    const edits = [Edit.elsewhere(info.file, at, `@override_settings(CACHES={"default": {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": "${q}"}})${fileEol}${indent}`)];
-    if (!/^from django\.test import .*\boverride_settings\b/m.test(text)) edits.unshift(Edit.elsewhere(info.file, afterPreamble(text), `from django.test import override_settings${fileEol}`));
+    const edits = [
+      Edit.elsewhere(
+        info.file,
+        at,
+        `@override_settings(CACHES={"default": {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": "${q}"}})${fileEol}${indent}`,
+      ),
+    ];
+    if (!/^from django\.test import .*\boverride_settings\b/m.test(text))
+      edits.unshift(
+        Edit.elsewhere(info.file, afterPreamble(text), `from django.test import override_settings${fileEol}`),
+      );
     return Fix.unsafe(`Isolate the cache for every subclass of ${q}`, edits);
   }
   return null;

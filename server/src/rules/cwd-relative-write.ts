@@ -2,7 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax/nodes';
+import { field, keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax/nodes';
 
 /** calls that create or write the path in their first argument */
 const WRITERS = new Set(['os.makedirs', 'os.mkdir', 'shutil.copytree', 'shutil.make_archive']);
@@ -13,7 +13,9 @@ const PATH_WRITES = new Set(['write_text', 'write_bytes', 'touch', 'mkdir']);
 const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath']);
 
 /** the last names of every call it looks into (`makedirs`, `copy`, `open`, Path's `write_text`) */
-const CALLEES = new Set([...WRITERS, ...COPIES].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_WRITES));
+const CALLEES = new Set(
+  [...WRITERS, ...COPIES].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_WRITES),
+);
 
 export default createRule({
   id: 'XT021',
@@ -22,20 +24,24 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A test writes a file relative to the working directory, which every xdist worker shares',
   table: {
-    finds: 'A file written relative to the working directory (`open("out.json", "w")`, `Path(".cache").mkdir()`) in a test or fixture: every worker shares the cwd',
-    fix: 'Unsafe: the test\'s own `tmp_path`',
+    finds:
+      'A file written relative to the working directory (`open("out.json", "w")`, `Path(".cache").mkdir()`) in a test or fixture: every worker shares the cwd',
+    fix: "Unsafe: the test's own `tmp_path`",
   },
   docs: {
-    what: 'Files written or directories created relative to the working directory in a test, setUp hook or '
-      + 'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, '
-      + '`shutil.copy(src, "report.csv")`. Not when the test first moves into its own directory '
-      + '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`).',
-    why: 'pytest-xdist workers all start in the same working directory (the project root, usually). Two '
-      + 'tests writing `out.json` there overwrite each other\'s file mid-test, and the files stay behind in '
-      + 'the checkout for the next run to find.',
-    incident: 'PyRIT: three unit tests wrote `test.png` and `sample_file.png` relative to the working directory; '
-      + 'under `pytest -n auto` the workers shared it and raced, and two tests in different files used the '
-      + 'same name. The fix: `tmp_path`.',
+    what:
+      'Files written or directories created relative to the working directory in a test, setUp hook or ' +
+      'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, ' +
+      '`shutil.copy(src, "report.csv")`. Not when the test first moves into its own directory ' +
+      '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`).',
+    why:
+      'pytest-xdist workers all start in the same working directory (the project root, usually). Two ' +
+      "tests writing `out.json` there overwrite each other's file mid-test, and the files stay behind in " +
+      'the checkout for the next run to find.',
+    incident:
+      'PyRIT: three unit tests wrote `test.png` and `sample_file.png` relative to the working directory; ' +
+      'under `pytest -n auto` the workers shared it and raced, and two tests in different files used the ' +
+      'same name. The fix: `tmp_path`.',
     incidentUrl: 'https://github.com/microsoft/PyRIT/pull/1797',
     example: [
       'def test_export():',
@@ -47,9 +53,10 @@ export default createRule({
       '    with open(tmp_path / "export.json", "w") as fh:',
       '        ...',
     ].join('\n'),
-    fixSafety: 'Unsafe: in pytest tests and function-scoped fixtures the path moves under `tmp_path` (the parameter is '
-      + 'added), so code that later looks for the file in the working directory will not find it there. No fix '
-      + 'elsewhere.',
+    fixSafety:
+      'Unsafe: in pytest tests and function-scoped fixtures the path moves under `tmp_path` (the parameter is ' +
+      'added), so code that later looks for the file in the working directory will not find it there. No fix ' +
+      'elsewhere.',
   },
   create(ctx) {
     return {
@@ -62,13 +69,20 @@ export default createRule({
         if (!target || !isRelative(target)) return;
         const owner = ctx.testing.owner(call);
         if (!owner || /\bchdir\b|as_cwd|isolated_filesystem/.test(owner.fn.text)) return;
-        const fixable = ctx.testing.takesFixtures(owner.fn) && stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
+        const fixable =
+          ctx.testing.takesFixtures(owner.fn) && stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
         ctx.report({
           node: target,
           message: `${target.text} is written relative to the working directory, which every xdist worker shares: concurrent tests overwrite it, and it stays behind in the checkout`,
           fix: fixable
-            ? Fix.unsafe('Write it under the test\'s own tmp_path', [...addParameter(ctx, owner.fn, 'tmp_path'),
-              Edit.replace(target.startIndex, target.endIndex, `tmp_path / ${target.text.replace(/^(['"])\.\//, '$1')}`)])
+            ? Fix.unsafe("Write it under the test's own tmp_path", [
+                ...addParameter(ctx, owner.fn, 'tmp_path'),
+                Edit.replace(
+                  target.startIndex,
+                  target.endIndex,
+                  `tmp_path / ${target.text.replace(/^(['"])\.\//, '$1')}`,
+                ),
+              ])
             : null,
         });
       },
@@ -89,8 +103,8 @@ function writtenPath(ctx: RuleContext, call: Node, fn: Node): Node | null {
   if (q && COPIES.has(q)) return literal(args[1]);
   // Path("x").write_text(...), Path("x").open("w")
   if (fn.type === 'attribute') {
-    const method = fn.childForFieldName('attribute')!.text;
-    const receiver = fn.childForFieldName('object')!;
+    const method = field(fn, 'attribute').text;
+    const receiver = field(fn, 'object');
     if (receiver.type !== 'call' || !ctx.names.is(receiver.childForFieldName('function'), ...PATHS)) return null;
     const path = literal(positionalArguments(receiver)[0]);
     if (PATH_WRITES.has(method)) return path;
@@ -108,8 +122,9 @@ function literal(node: Node | undefined): Node | null {
 
 /** A relative path: not absolute, not home, not a URL, not a file descriptor or special name. */
 function isRelative(str: Node): boolean {
-  const text = stringValue(str) ?? stringContentText(str).split('{')[0]!;
-  if (!text || text.startsWith('/') || text.startsWith('~') || text.startsWith('\\') || /^[a-zA-Z]:[\\/]/.test(text)) return false;
+  const text = stringValue(str) ?? stringContentText(str).split('{')[0];
+  if (!text || text.startsWith('/') || text.startsWith('~') || text.startsWith('\\') || /^[a-zA-Z]:[\\/]/.test(text))
+    return false;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text === '-') return false;
   return stringValue(str) !== null || !stringContentText(str).startsWith('{'); // f"{tmp_path}/x" is not relative
 }

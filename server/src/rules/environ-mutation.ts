@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { isConstant, walk } from '../syntax/nodes';
+import { field, isConstant, walk } from '../syntax/nodes';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
@@ -15,17 +15,21 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A test changes os.environ without restoring it',
   table: {
-    finds: '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/...`, `os.putenv` in tests without `monkeypatch`, `patch.dict` or a restore',
+    finds:
+      '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/...`, `os.putenv` in tests without `monkeypatch`, `patch.dict` or a restore',
     fix: 'Safe: `monkeypatch.setenv/delenv` in pytest; `@mock.patch.dict(os.environ, ...)` in unittest',
   },
   docs: {
-    what: '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and '
-      + '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` '
-      + 'and without a restore in tearDown, `finally`, `addCleanup` or after a fixture\'s `yield`.',
-    why: 'The environment belongs to the process: a variable set by one test is still set for every later test in '
-      + 'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
-    incident: 'canonical/operator: two tests changed `os.environ` without restoring it, and the change leaked into '
-      + 'later tests; the fix: `monkeypatch.setenv`.',
+    what:
+      '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and ' +
+      '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` ' +
+      "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield`.",
+    why:
+      'The environment belongs to the process: a variable set by one test is still set for every later test in ' +
+      'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
+    incident:
+      'canonical/operator: two tests changed `os.environ` without restoring it, and the change leaked into ' +
+      'later tests; the fix: `monkeypatch.setenv`.',
     incidentUrl: 'https://github.com/canonical/operator/pull/1385',
     example: [
       'def test_uses_sandbox():',
@@ -35,15 +39,22 @@ export default createRule({
       'def test_uses_sandbox(monkeypatch):',
       '    monkeypatch.setenv("PAYMENTS_SANDBOX", "1")',
     ].join('\n'),
-    fixSafety: 'Safe. In pytest functions and function-scoped fixtures the change goes through `monkeypatch` '
-      + '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level '
-      + 'statement becomes `@mock.patch.dict(os.environ, {...})` on the method. Other shapes get no automatic fix.',
+    fixSafety:
+      'Safe. In pytest functions and function-scoped fixtures the change goes through `monkeypatch` ' +
+      '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level ' +
+      'statement becomes `@mock.patch.dict(os.environ, {...})` on the method. Other shapes get no automatic fix.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('environ') && !ctx.file.mentions('putenv') && !ctx.file.mentions('unsetenv')) return {};
     const check = (node: Node, key: Node | null, environ: Node, kind: 'set' | 'del' | 'call', value: Node | null) => {
       const owner = ctx.testing.owner(node);
-      if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn) || patchedAround(ctx, node, owner.fn)) return;
+      if (
+        !owner ||
+        ctx.testing.isUndoing(node, owner.fn) ||
+        ctx.testing.isWideFixture(owner.fn) ||
+        patchedAround(ctx, node, owner.fn)
+      )
+        return;
       if (ctx.testing.restores(owner.fn, key?.text ?? environ.text, node)) return;
       if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
       ctx.report({
@@ -58,21 +69,32 @@ export default createRule({
         if (!node.text.includes('[')) return; // read from the text: only a subscript sets a key
         const left = node.childForFieldName('left');
         if (left?.type === 'subscript' && isEnviron(left.childForFieldName('value'))) {
-          check(node, left.childForFieldName('subscript'), left.childForFieldName('value')!, 'set', node.childForFieldName('right'));
+          check(
+            node,
+            left.childForFieldName('subscript'),
+            field(left, 'value'),
+            'set',
+            node.childForFieldName('right'),
+          );
         }
       },
       delete_statement(node) {
         for (const t of node.namedChildren) {
-          if (t?.type === 'subscript' && isEnviron(t.childForFieldName('value'))) check(node, t.childForFieldName('subscript'), t.childForFieldName('value')!, 'del', null);
+          if (t?.type === 'subscript' && isEnviron(t.childForFieldName('value')))
+            check(node, t.childForFieldName('subscript'), field(t, 'value'), 'del', null);
         }
       },
       call(node) {
         const fn = node.childForFieldName('function');
         if (!fn) return;
-        if (fn.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')!.text) && isEnviron(fn.childForFieldName('object'))) {
-          const method = fn.childForFieldName('attribute')!.text;
+        if (
+          fn.type === 'attribute' &&
+          MUTATORS.has(field(fn, 'attribute').text) &&
+          isEnviron(fn.childForFieldName('object'))
+        ) {
+          const method = field(fn, 'attribute').text;
           const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;
-          check(node, method === 'pop' ? first : null, fn.childForFieldName('object')!, 'call', null);
+          check(node, method === 'pop' ? first : null, field(fn, 'object'), 'call', null);
         } else if (ctx.names.is(fn, 'os.putenv', 'os.unsetenv')) {
           const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;
           check(node, first, fn, 'call', null);
@@ -85,42 +107,79 @@ export default createRule({
 /** Inside `with mock.patch.dict(os.environ, ...)`, or a test decorated with it (or its class). */
 function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
   const cls = ctx.defs.methodClass(fn);
-  const decorated = [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])]
-    .some(d => d.type === 'call' && PATCH_DICT.test(d.childForFieldName('function')?.text ?? '') && /environ/.test(d.text));
+  const decorated = [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])].some(
+    d => d.type === 'call' && PATCH_DICT.test(d.childForFieldName('function')?.text ?? '') && /environ/.test(d.text),
+  );
   if (decorated) return true;
   let inside = false;
-  walk(fn, n => {
-    if (inside || n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
-    if (n.type === 'with_statement' && /patch\.dict\s*\(\s*(os\.)?environ|patch\.dict\s*\(\s*["']os\.environ/.test(n.text.slice(0, n.childForFieldName('body')!.startIndex - n.startIndex))) inside = true;
-    return !inside;
-  }, WITH_TYPES);
+  walk(
+    fn,
+    n => {
+      if (inside || n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
+      if (
+        n.type === 'with_statement' &&
+        /patch\.dict\s*\(\s*(os\.)?environ|patch\.dict\s*\(\s*["']os\.environ/.test(
+          n.text.slice(0, field(n, 'body').startIndex - n.startIndex),
+        )
+      )
+        inside = true;
+      return !inside;
+    },
+    WITH_TYPES,
+  );
   return inside;
 }
-const WITH_TYPES = new Set(['with_statement', 'block', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'function_definition', 'decorated_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause']);
+const WITH_TYPES = new Set([
+  'with_statement',
+  'block',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'function_definition',
+  'decorated_definition',
+  'else_clause',
+  'elif_clause',
+  'except_clause',
+  'finally_clause',
+]);
 
-function fixFor(ctx: RuleContext, fn: Node, node: Node, environ: Node, key: Node | null, kind: 'set' | 'del' | 'call', value: Node | null): Fix | null {
-  const stmt = node.parent;
-  if (stmt?.type !== 'expression_statement' && node.type !== 'delete_statement') return null;
-  const statement = node.type === 'delete_statement' ? node : stmt!;
+function fixFor(
+  ctx: RuleContext,
+  fn: Node,
+  node: Node,
+  environ: Node,
+  key: Node | null,
+  kind: 'set' | 'del' | 'call',
+  value: Node | null,
+): Fix | null {
+  const statement = node.type === 'delete_statement' ? node : node.parent;
+  if (!statement || (statement !== node && statement.type !== 'expression_statement')) return null;
   if (ctx.testing.takesFixtures(fn) && key) {
-    const method = node.type === 'call' ? node.childForFieldName('function')!.text : '';
+    const method = node.type === 'call' ? field(node, 'function').text : '';
     let call: string | null = null;
     if (kind === 'set' && value) call = `monkeypatch.setenv(${key.text}, ${value.text})`;
     else if (kind === 'del') call = `monkeypatch.delenv(${key.text})`;
     else if (/\.pop$|unsetenv$/.test(method)) call = `monkeypatch.delenv(${key.text}, raising=False)`;
     else if (/putenv$/.test(method)) {
-      const args = node.childForFieldName('arguments')!.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
-      if (args.length === 2) call = `monkeypatch.setenv(${args[0]!.text}, ${args[1]!.text})`;
+      const args = field(node, 'arguments').namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+      if (args.length === 2) call = `monkeypatch.setenv(${args[0].text}, ${args[1].text})`;
     }
     if (!call) return null;
-    return Fix.safe('Use monkeypatch (it restores the environment)', [...addParameter(ctx, fn, 'monkeypatch'), Edit.replace(statement.startIndex, statement.endIndex, call)]);
+    return Fix.safe('Use monkeypatch (it restores the environment)', [
+      ...addParameter(ctx, fn, 'monkeypatch'),
+      Edit.replace(statement.startIndex, statement.endIndex, call),
+    ]);
   }
   // unittest: a constant assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})
   if (kind !== 'set' || !key || !value || !isConstant(key) || !isConstant(value)) return null;
-  if (!ctx.testing.unittestClassOf(fn) || !ctx.testing.isTestFunction(fn) || statement.parent?.parent?.id !== fn.id) return null;
+  if (!ctx.testing.unittestClassOf(fn) || !ctx.testing.isTestFunction(fn) || statement.parent?.parent?.id !== fn.id)
+    return null;
   const patch = ctx.names.moduleNameFor('unittest.mock.patch') ?? `${importName(ctx, 'unittest', 'mock').expr}.patch`;
   const imports = ctx.names.moduleNameFor('unittest.mock.patch') ? [] : importName(ctx, 'unittest', 'mock').edits;
   return Fix.safe('Use @mock.patch.dict(os.environ, ...) on the test', [
-    ...imports, addDecorator(ctx, fn, `${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`), removeStatement(ctx, fn, statement),
+    ...imports,
+    addDecorator(ctx, fn, `${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`),
+    removeStatement(ctx, fn, statement),
   ]);
 }

@@ -1,7 +1,7 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule } from '../engine/rule';
-import { bodyStatements, keywordArgument, positionalArguments, stringValue } from '../syntax/nodes';
+import { bodyStatements, field, keywordArgument, positionalArguments, stringValue } from '../syntax/nodes';
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
@@ -15,18 +15,22 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A test binds or serves on a fixed port, which parallel workers and runs fight over',
   table: {
-    finds: 'Literal ports in `bind`/`listen`/`connect`, `runserver`, `LiveServerTestCase.port`, `port=8000` for servers: workers collide',
+    finds:
+      'Literal ports in `bind`/`listen`/`connect`, `runserver`, `LiveServerTestCase.port`, `port=8000` for servers: workers collide',
     fix: 'Unsafe: port 0',
   },
   docs: {
-    what: 'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a '
-      + '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that '
-      + 'start or bind a server.',
-    why: 'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 '
-      + 'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
-    incident: 'Django: `LiveServerTestCase` searched a fixed port range, which test processes running at the same '
-      + 'time fought over; Django 1.11 replaced the range with binding to port 0, so the operating system '
-      + 'picks a free port.',
+    what:
+      'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
+      '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that ' +
+      'start or bind a server.',
+    why:
+      'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 ' +
+      'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
+    incident:
+      'Django: `LiveServerTestCase` searched a fixed port range, which test processes running at the same ' +
+      'time fought over; Django 1.11 replaced the range with binding to port 0, so the operating system ' +
+      'picks a free port.',
     incidentUrl: 'https://github.com/django/django/pull/6791',
     example: [
       'class BrowserTests(StaticLiveServerTestCase):',
@@ -36,9 +40,10 @@ export default createRule({
       'class BrowserTests(StaticLiveServerTestCase):',
       '    port = 0',
     ].join('\n'),
-    fixSafety: 'Unsafe: where the test binds or serves, the port becomes 0, so the operating system picks a free one; '
-      + 'code that builds URLs from the literal must read the real port back (`live_server_url`, '
-      + '`server.server_address`). No fix for connect targets or runserver arguments.',
+    fixSafety:
+      'Unsafe: where the test binds or serves, the port becomes 0, so the operating system picks a free one; ' +
+      'code that builds URLs from the literal must read the real port back (`live_server_url`, ' +
+      '`server.server_address`). No fix for connect targets or runserver arguments.',
   },
   create(ctx) {
     const report = (port: Node, what: string, fixable = true) => {
@@ -46,19 +51,26 @@ export default createRule({
       ctx.report({
         node: port,
         message: `${what} fixed port ${port.text}: every xdist worker and every concurrent run on this machine wants the same port`,
-        fix: fixable && port.type === 'integer' ? Fix.unsafe('Use port 0 (the OS picks a free port)', [Edit.replace(port.startIndex, port.endIndex, '0')]) : null,
+        fix:
+          fixable && port.type === 'integer'
+            ? Fix.unsafe('Use port 0 (the OS picks a free port)', [Edit.replace(port.startIndex, port.endIndex, '0')])
+            : null,
       });
     };
     const inLiveServerClass = (n: Node) => {
       const cls = ctx.defs.enclosing(n)?.node;
-      return !!cls && cls.type === 'class_definition' && ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text));
+      return (
+        !!cls &&
+        cls.type === 'class_definition' &&
+        ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text))
+      );
     };
     return {
       call(call) {
         if (!PORT_WORDS.test(call.text)) return; // read from the text: most calls bind nothing
         const fn = call.childForFieldName('function');
         if (!fn) return;
-        const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn.text;
+        const method = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
         const args = positionalArguments(call);
         if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
           const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
@@ -66,9 +78,14 @@ export default createRule({
           if (port && isPort(port)) report(port, method === 'bind' ? 'Binds to' : 'Connects to', method === 'bind');
           return;
         }
-        if (method === 'listen' && args[0] && isPort(args[0]) && Number(args[0].text) >= 1024) { report(args[0], 'Listens on'); return; }
+        if (method === 'listen' && args[0] && isPort(args[0]) && Number(args[0].text) >= 1024) {
+          report(args[0], 'Listens on');
+          return;
+        }
         // runserver's arguments, passed one by one or as a list (subprocess)
-        const words = args.flatMap(a => (a.type === 'list' || a.type === 'tuple' ? a.namedChildren.filter((c): c is Node => !!c) : [a]));
+        const words = args.flatMap(a =>
+          a.type === 'list' || a.type === 'tuple' ? a.namedChildren.filter((c): c is Node => !!c) : [a],
+        );
         if (words.some(a => stringValue(a) === 'runserver')) {
           for (const a of words) {
             const v = stringValue(a);
@@ -83,7 +100,10 @@ export default createRule({
         if (!ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text))) return;
         for (const stmt of bodyStatements(cls)) {
           const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-          const value = assign?.type === 'assignment' && assign.childForFieldName('left')?.text === 'port' ? assign.childForFieldName('right') : null;
+          const value =
+            assign?.type === 'assignment' && assign.childForFieldName('left')?.text === 'port'
+              ? assign.childForFieldName('right')
+              : null;
           if (value && isPort(value)) report(value, 'The live server uses');
         }
       },

@@ -2,7 +2,7 @@ import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { isConstant, parameterNames, positionalArguments } from '../syntax/nodes';
+import { field, isConstant, parameterNames, positionalArguments } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
@@ -10,54 +10,77 @@ interface Switch {
   what: string;
   /** text that, in a finally / addCleanup / tearDown / after yield, counts as undoing it */
   undo: RegExp;
-  /** the cleanup call's arguments, given the call's callee object text and arguments; placed after the call unless `before` */
+  /**
+   * the cleanup call's arguments, given the call's callee object text and arguments; placed after the call unless
+   * `before`
+   */
   cleanup?: (call: Call) => string | null;
   before?: boolean;
   /** a monkeypatch equivalent for pytest tests (replaces the call) */
   monkeypatch?: (call: Call) => string | null;
 }
-interface Call { node: Node; receiver: string; args: Node[] }
+interface Call {
+  node: Node;
+  receiver: string;
+  args: Node[];
+}
 
-const SIGNALS = /(^|\.)(pre_init|post_init|pre_save|post_save|pre_delete|post_delete|m2m_changed|class_prepared|pre_migrate|post_migrate|request_started|request_finished|got_request_exception|setting_changed|template_rendered|user_logged_in|user_logged_out|user_login_failed|connection_created)$/;
+const SIGNALS =
+  /(^|\.)(pre_init|post_init|pre_save|post_save|pre_delete|post_delete|m2m_changed|class_prepared|pre_migrate|post_migrate|request_started|request_finished|got_request_exception|setting_changed|template_rendered|user_logged_in|user_logged_out|user_login_failed|connection_created)$/;
 
 const SWITCHES: Record<string, Switch> = {
   'django.utils.translation.activate': {
-    what: 'the active language', undo: /deactivate|override\(|\bactivate\(/,
+    what: 'the active language',
+    undo: /deactivate|override\(|\bactivate\(/,
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.utils.timezone.activate': {
-    what: 'the current time zone', undo: /deactivate|override\(|\bactivate\(/,
+    what: 'the current time zone',
+    undo: /deactivate|override\(|\bactivate\(/,
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.contrib.admin.site.register': {
-    what: 'the admin site registry', undo: /unregister/,
+    what: 'the admin site registry',
+    undo: /unregister/,
     cleanup: c => (c.args[0] ? `${c.receiver}.unregister, ${c.args[0].text}` : null),
   },
   'logging.disable': {
-    what: 'logging (disabled process-wide)', undo: /logging\.disable|disable\(/,
+    what: 'logging (disabled process-wide)',
+    undo: /logging\.disable|disable\(/,
     cleanup: c => `${c.receiver}.disable, ${c.receiver}.NOTSET`,
   },
   'sys.path.insert': {
-    what: 'sys.path', undo: /sys\.path/,
+    what: 'sys.path',
+    undo: /sys\.path/,
     cleanup: c => (c.args[1] && stable(c.args[1]) ? `${c.receiver}.remove, ${c.args[1].text}` : null),
     monkeypatch: c => (c.args[0]?.text === '0' && c.args[1] ? `monkeypatch.syspath_prepend(${c.args[1].text})` : null),
   },
   'sys.path.append': {
-    what: 'sys.path', undo: /sys\.path/,
+    what: 'sys.path',
+    undo: /sys\.path/,
     cleanup: c => (c.args[0] && stable(c.args[0]) ? `${c.receiver}.remove, ${c.args[0].text}` : null),
   },
   'os.chdir': {
-    what: 'the working directory', undo: /chdir/, before: true,
+    what: 'the working directory',
+    undo: /chdir/,
+    before: true,
     cleanup: c => `${c.receiver}.chdir, ${c.receiver}.getcwd()`,
     monkeypatch: c => (c.args[0] ? `monkeypatch.chdir(${c.args[0].text})` : null),
   },
   'socket.setdefaulttimeout': {
-    what: 'the default socket timeout', undo: /setdefaulttimeout/, before: true,
+    what: 'the default socket timeout',
+    undo: /setdefaulttimeout/,
+    before: true,
     cleanup: c => `${c.receiver}.setdefaulttimeout, ${c.receiver}.getdefaulttimeout()`,
   },
   'locale.setlocale': {
-    what: 'the process locale', undo: /setlocale/, before: true,
-    cleanup: c => (c.args.length === 2 && stable(c.args[0]!) ? `${c.receiver}.setlocale, ${c.args[0]!.text}, ${c.receiver}.setlocale(${c.args[0]!.text})` : null),
+    what: 'the process locale',
+    undo: /setlocale/,
+    before: true,
+    cleanup: c =>
+      c.args.length === 2 && stable(c.args[0])
+        ? `${c.receiver}.setlocale, ${c.args[0].text}, ${c.receiver}.setlocale(${c.args[0].text})`
+        : null,
   },
 };
 
@@ -73,23 +96,28 @@ export default createRule({
   name: 'global-state-leak',
   severity: 'warning',
   fix: 'sometimes',
-  summary: 'A test changes process-wide state (language, time zone, signals, admin, logging, sys.path, cwd, a class attribute) and leaves it changed',
+  summary:
+    'A test changes process-wide state (language, time zone, signals, admin, logging, sys.path, cwd, a class attribute) and leaves it changed',
   table: {
-    finds: 'Process-wide state changed and not restored: `translation.activate`, `timezone.activate`, signal `.connect`, `admin.site.register`, `logging.disable`, `sys.path`, `os.chdir`, socket timeout, locale, attributes of imported modules and classes',
+    finds:
+      'Process-wide state changed and not restored: `translation.activate`, `timezone.activate`, signal `.connect`, `admin.site.register`, `logging.disable`, `sys.path`, `os.chdir`, socket timeout, locale, attributes of imported modules and classes',
     fix: 'Safe where the undo is known: `addCleanup(...)` in unittest, `monkeypatch` in pytest',
   },
   docs: {
-    what: 'Process-wide state changed in a test, setUp hook or fixture without being restored: '
-      + '`translation.activate` (no `deactivate`/`override`), `timezone.activate`, a signal `.connect` without '
-      + '`.disconnect`, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, '
-      + '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or '
-      + 'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`).',
-    why: 'All of these live in the process, not the test. The next test in the same xdist worker runs with the '
-      + 'other language, the extra signal receiver, the disabled logging, the other working directory or the '
-      + 'replaced attribute, and passes or fails depending on which tests ran before it.',
-    incident: 'Ascender: six unit tests assigned a Mock straight onto a model manager (`task.model.objects.get = '
-      + 'mock.Mock(...)`) and never restored it; whichever test files later shared the xdist worker failed, '
-      + 'with errors from MagicMock JSON to foreign-key violations. The fix: patches that undo themselves.',
+    what:
+      'Process-wide state changed in a test, setUp hook or fixture without being restored: ' +
+      '`translation.activate` (no `deactivate`/`override`), `timezone.activate`, a signal `.connect` without ' +
+      '`.disconnect`, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
+      '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
+      'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`).',
+    why:
+      'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
+      'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
+      'replaced attribute, and passes or fails depending on which tests ran before it.',
+    incident:
+      'Ascender: six unit tests assigned a Mock straight onto a model manager (`task.model.objects.get = ' +
+      'mock.Mock(...)`) and never restored it; whichever test files later shared the xdist worker failed, ' +
+      'with errors from MagicMock JSON to foreign-key violations. The fix: patches that undo themselves.',
     incidentUrl: 'https://github.com/ctrliq/ascender/pull/388',
     example: [
       'class GreetingTests(TestCase):',
@@ -102,11 +130,12 @@ export default createRule({
       '        translation.activate("de")',
       '        self.addCleanup(translation.deactivate)',
     ].join('\n'),
-    fixSafety: 'Safe where the undo is known: in unittest classes an `addCleanup(...)` restoring the previous state '
-      + 'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, '
-      + '`sys.path.remove`, back to the old cwd, timeout or locale); in pytest tests `monkeypatch.chdir` / '
-      + '`monkeypatch.syspath_prepend` / `monkeypatch.setattr` replace the change. Restoring an attribute in a '
-      + 'unittest class is unsafe (the attribute may not have existed). Otherwise no fix.',
+    fixSafety:
+      'Safe where the undo is known: in unittest classes an `addCleanup(...)` restoring the previous state ' +
+      'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
+      '`sys.path.remove`, back to the old cwd, timeout or locale); in pytest tests `monkeypatch.chdir` / ' +
+      '`monkeypatch.syspath_prepend` / `monkeypatch.setattr` replace the change. Restoring an attribute in a ' +
+      'unittest class is unsafe (the attribute may not have existed). Otherwise no fix.',
   },
   create(ctx) {
     return {
@@ -118,12 +147,22 @@ export default createRule({
         let sw = q ? SWITCHES[q] : undefined;
         let what = sw?.what;
         if (!sw && fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'connect') {
-          const signal = fn.childForFieldName('object')!;
+          const signal = field(fn, 'object');
           const sq = ctx.names.resolve(signal);
           if (sq && (SIGNALS.test(sq) || /\.signals\./.test(sq))) {
             const receiverArg = positionalArguments(node)[0];
-            const kwargs = ['sender', 'dispatch_uid'].map(k => node.childForFieldName('arguments')!.namedChildren.find(a => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === k)).filter(Boolean).map(a => `, ${a!.text}`).join('');
-            sw = { what: `the ${signal.text} signal's receivers`, undo: new RegExp(`${escapeRegExp(signal.text)}\\.disconnect`), cleanup: () => (receiverArg ? `${signal.text}.disconnect, ${receiverArg.text}${kwargs}` : null) };
+            const argumentList = field(node, 'arguments').namedChildren;
+            const kwargs = ['sender', 'dispatch_uid']
+              .map(k =>
+                argumentList.find(a => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === k),
+              )
+              .flatMap(a => (a ? [`, ${a.text}`] : []))
+              .join('');
+            sw = {
+              what: `the ${signal.text} signal's receivers`,
+              undo: new RegExp(`${escapeRegExp(signal.text)}\\.disconnect`),
+              cleanup: () => (receiverArg ? `${signal.text}.disconnect, ${receiverArg.text}${kwargs}` : null),
+            };
             what = sw.what;
           }
         }
@@ -134,8 +173,16 @@ export default createRule({
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         if (ctx.testing.restores(owner.fn, sw.undo, node)) return;
         // a second activate() after an earlier one in the same test is the undo (back to the default)
-        if (/\bactivate$/.test(q ?? '') && owner.fn.text.slice(0, node.startIndex - owner.fn.startIndex).includes(`${fn.text}(`)) return;
-        const call: Call = { node, receiver: fn.type === 'attribute' ? fn.childForFieldName('object')!.text : '', args: positionalArguments(node) };
+        if (
+          /\bactivate$/.test(q ?? '') &&
+          owner.fn.text.slice(0, node.startIndex - owner.fn.startIndex).includes(`${fn.text}(`)
+        )
+          return;
+        const call: Call = {
+          node,
+          receiver: fn.type === 'attribute' ? field(fn, 'object').text : '',
+          args: positionalArguments(node),
+        };
         ctx.report({
           node,
           message: `${fn.text}() changes ${what} for the whole process: every later test in this xdist worker inherits it`,
@@ -145,24 +192,38 @@ export default createRule({
       assignment(node) {
         const left = node.childForFieldName('left');
         if (left?.type !== 'attribute') return;
-        const object = left.childForFieldName('object')!;
+        const object = field(left, 'object');
         const q = ctx.names.resolve(object);
         if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
-        const attr = left.childForFieldName('attribute')!.text;
+        const attr = field(left, 'attribute').text;
         const value = node.childForFieldName('right');
-        const undo = new RegExp(`${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`);
+        const undo = new RegExp(
+          `${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`,
+        );
         if (ctx.testing.restores(owner.fn, undo, node) || ctx.testing.isPutBack(owner.fn, left.text, value)) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
         if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
-          fix = Fix.safe(`Use monkeypatch.setattr (it restores ${left.text})`, [...addParameter(ctx, owner.fn, 'monkeypatch'),
-            Edit.replace(stmt.startIndex, stmt.endIndex, `monkeypatch.setattr(${object.text}, ${JSON.stringify(attr)}, ${value.text})`)]);
+          fix = Fix.safe(`Use monkeypatch.setattr (it restores ${left.text})`, [
+            ...addParameter(ctx, owner.fn, 'monkeypatch'),
+            Edit.replace(
+              stmt.startIndex,
+              stmt.endIndex,
+              `monkeypatch.setattr(${object.text}, ${JSON.stringify(attr)}, ${value.text})`,
+            ),
+          ]);
         } else if (stmt && cleanupHolder(ctx, owner.fn)) {
-          fix = Fix.unsafe(`Restore ${left.text} with addCleanup`, [insertBefore(ctx, stmt, `${cleanupHolder(ctx, owner.fn)}(setattr, ${object.text}, ${JSON.stringify(attr)}, ${left.text})`)]);
+          fix = Fix.unsafe(`Restore ${left.text} with addCleanup`, [
+            insertBefore(
+              ctx,
+              stmt,
+              `${cleanupHolder(ctx, owner.fn)}(setattr, ${object.text}, ${JSON.stringify(attr)}, ${left.text})`,
+            ),
+          ]);
         }
         ctx.report({
           node,
@@ -186,11 +247,17 @@ function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null 
   if (stmt.type !== 'expression_statement' || stmt.firstNamedChild?.id !== call.node.id) return null;
   if (sw.monkeypatch && ctx.testing.takesFixtures(fn)) {
     const replacement = sw.monkeypatch(call);
-    if (replacement) return Fix.safe('Use monkeypatch (it restores the state)', [...addParameter(ctx, fn, 'monkeypatch'), Edit.replace(stmt.startIndex, stmt.endIndex, replacement)]);
+    if (replacement)
+      return Fix.safe('Use monkeypatch (it restores the state)', [
+        ...addParameter(ctx, fn, 'monkeypatch'),
+        Edit.replace(stmt.startIndex, stmt.endIndex, replacement),
+      ]);
   }
   const holder = cleanupHolder(ctx, fn);
   const args = holder && sw.cleanup?.(call);
   if (!holder || !args) return null;
   const line = `${holder}(${args})`;
-  return Fix.safe(`Restore with ${holder.split('.').pop()}`, [sw.before ? insertBefore(ctx, stmt, line) : insertAfter(ctx, stmt, line)]);
+  return Fix.safe(`Restore with ${holder.split('.').pop()}`, [
+    sw.before ? insertBefore(ctx, stmt, line) : insertAfter(ctx, stmt, line),
+  ]);
 }

@@ -1,8 +1,17 @@
 import { nodesOfTypes, type Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { keywordArgument, stringValue, walk } from '../syntax/nodes';
+import { field, keywordArgument, stringValue, walk } from '../syntax/nodes';
 
-const LOOKUPS = new Set(['get', 'filter', 'exclude', 'get_or_create', 'update_or_create', 'in_bulk', 'get_object_or_404', 'get_list_or_404']);
+const LOOKUPS = new Set([
+  'get',
+  'filter',
+  'exclude',
+  'get_or_create',
+  'update_or_create',
+  'in_bulk',
+  'get_object_or_404',
+  'get_list_or_404',
+]);
 const KEY = /^(pk|id|[a-z_]+_id|[a-z_]+__pk|[a-z_]+__id)$/;
 const REQUESTS = /^(get|post|put|patch|delete|head|options)$/;
 /** literal pks this small are what a fresh sequence hands out; larger ones are usually deliberate "missing" ids */
@@ -15,20 +24,24 @@ export default createRule({
   fix: 'none',
   summary: 'A test looks up, links to or posts a literal primary key that depends on database sequences',
   table: {
-    finds: 'Literal primary keys in lookups, URLs and payloads (`pk=1`, `reverse(..., args=[1])`, `"/api/items/1/"`): ids depend on test order and worker',
+    finds:
+      'Literal primary keys in lookups, URLs and payloads (`pk=1`, `reverse(..., args=[1])`, `"/api/items/1/"`): ids depend on test order and worker',
     fix: 'None (information)',
   },
   docs: {
-    what: 'Literal primary keys in tests that create their objects through the database sequence: lookups '
-      + '(`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), URLs (`reverse(..., args=[1])`, '
-      + '`kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads (`{"order_id": 1}`). Not when the module '
-      + 'creates objects with those ids explicitly, or the class loads JSON `fixtures` (they carry their own pks).',
-    why: 'Which id a row gets depends on the database sequence: on test order, on which tests share an xdist '
-      + 'worker\'s database, and on TransactionTestCase (which does not reset sequences). `pk=1` is the first '
-      + 'object only in a fresh database.',
-    incident: 'Django\'s own suite: a queries test compared primary keys that differed with the order the tests ran '
-      + 'in, and failed about one run in five under `--parallel 2`. (kpi\'s `200 != 429` also turned on every '
-      + 'worker\'s first user having pk=1.)',
+    what:
+      'Literal primary keys in tests that create their objects through the database sequence: lookups ' +
+      '(`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), URLs (`reverse(..., args=[1])`, ' +
+      '`kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads (`{"order_id": 1}`). Not when the module ' +
+      'creates objects with those ids explicitly, or the class loads JSON `fixtures` (they carry their own pks).',
+    why:
+      'Which id a row gets depends on the database sequence: on test order, on which tests share an xdist ' +
+      "worker's database, and on TransactionTestCase (which does not reset sequences). `pk=1` is the first " +
+      'object only in a fresh database.',
+    incident:
+      "Django's own suite: a queries test compared primary keys that differed with the order the tests ran " +
+      "in, and failed about one run in five under `--parallel 2`. (kpi's `200 != 429` also turned on every " +
+      "worker's first user having pk=1.)",
     incidentUrl: 'https://github.com/django/django/pull/7845',
     example: [
       'def test_detail(client, book):',
@@ -38,7 +51,7 @@ export default createRule({
       'def test_detail(client, book):',
       '    response = client.get(f"/api/books/{book.pk}/")',
     ].join('\n'),
-    fixSafety: 'No automatic fix: the right object to take the pk from is the test\'s to say. Information severity.',
+    fixSafety: "No automatic fix: the right object to take the pk from is the test's to say. Information severity.",
   },
   create(ctx) {
     const explicit = new Map<number, Set<string>>();
@@ -46,7 +59,7 @@ export default createRule({
     const explicitIds = (fn: Node) => {
       const scope = ctx.defs.methodClass(fn) ?? fn;
       let ids = explicit.get(scope.id);
-      if (!ids) explicit.set(scope.id, ids = explicitlyAssignedIds(scope));
+      if (!ids) explicit.set(scope.id, (ids = explicitlyAssignedIds(scope)));
       return ids;
     };
     const report = (node: Node, how: string, model?: string, literal = node.text) => {
@@ -59,27 +72,31 @@ export default createRule({
     };
     return {
       call(call) {
-        const fn = call.childForFieldName('function');
-        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn?.text ?? '';
+        const fn = field(call, 'function');
+        const method = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
         const args = call.childForFieldName('arguments');
         if (!args) return;
-        const isRequest = REQUESTS.test(method) && fn?.type === 'attribute' && /client/i.test(fn.childForFieldName('object')!.text);
+        const isRequest = REQUESTS.test(method) && fn.type === 'attribute' && /client/i.test(field(fn, 'object').text);
         if (isRequest) {
           const [url, data] = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
           const path = url && stringValue(url);
           const m = path ? /\/(\d{1,3})(\/|$|\?)/.exec(path) : null;
-          if (m && Number(m[1]) >= 1) report(url!, `Requests ${JSON.stringify(path)} with`, undefined, m[1]);
+          if (url && m && Number(m[1]) >= 1) report(url, `Requests ${JSON.stringify(path)} with`, undefined, m[1]);
           const payload = data?.type === 'keyword_argument' ? data.childForFieldName('value') : data;
           if (payload) payloadInts(payload, v => report(v, 'Sends'));
         } else if (LOOKUPS.has(method)) {
           for (const a of args.namedChildren) {
-            if (a?.type === 'keyword_argument' && KEY.test(a.childForFieldName('name')!.text) && isSmallInt(a.childForFieldName('value'))) {
-              report(a.childForFieldName('value')!, 'Looks up', modelOf(fn!, call));
+            if (
+              a?.type === 'keyword_argument' &&
+              KEY.test(field(a, 'name').text) &&
+              isSmallInt(a.childForFieldName('value'))
+            ) {
+              report(field(a, 'value'), 'Looks up', modelOf(fn, call));
             }
           }
         } else if (method === 'reverse' || method === 'reverse_lazy') {
           const rargs = keywordArgument(call, 'args');
-          for (const v of rargs?.namedChildren ?? []) if (isSmallInt(v)) report(v!, 'Builds a URL with');
+          for (const v of rargs?.namedChildren ?? []) if (isSmallInt(v)) report(v, 'Builds a URL with');
           const rkwargs = keywordArgument(call, 'kwargs');
           if (rkwargs) payloadInts(rkwargs, v => report(v, 'Builds a URL with'));
         }
@@ -110,20 +127,31 @@ function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined
   // URLs and payloads: the test makes objects, and never reads an object's own pk (one that does uses
   // its literal ids deliberately, as "missing" ids)
   if (!model) return CREATES_ANY.test(fn.text) && !/\.(pk|id)\b/.test(fn.text);
-  const creates = new RegExp(`\\b${model}\\.objects\\.(create|bulk_create|get_or_create)\\(|\\b${model}Factory(\\.create)?\\(|make\\(\\s*${model}\\b`);
+  const creates = new RegExp(
+    `\\b${model}\\.objects\\.(create|bulk_create|get_or_create)\\(|\\b${model}Factory(\\.create)?\\(|make\\(\\s*${model}\\b`,
+  );
   const setups = cls ? ctx.testing.setupHooksOf(cls).map(h => h.text) : [];
   return [fn.text, ...setups].some(t => creates.test(t));
 }
-const CREATES_ANY = /\.objects\.(create|bulk_create|get_or_create)\(|\.create_user\(|Factory(\.create)?\(|baker\.make\(/;
+const CREATES_ANY =
+  /\.objects\.(create|bulk_create|get_or_create)\(|\.create_user\(|Factory(\.create)?\(|baker\.make\(/;
 
 function classLoadsFixtures(ctx: RuleContext, cls: Node, seen: Set<number>): boolean {
   if (seen.has(cls.id)) return false;
   seen.add(cls.id);
-  const own = cls.childForFieldName('body')!.namedChildren.some(s => s?.type === 'expression_statement' && /^fixtures\s*=/.test(s.text));
-  return own || ctx.testing.baseExpressions(cls).some(b => { const local = ctx.testing.inFileClass(b); return !!local && classLoadsFixtures(ctx, local, seen); });
+  const own = field(cls, 'body').namedChildren.some(
+    s => s?.type === 'expression_statement' && /^fixtures\s*=/.test(s.text),
+  );
+  return (
+    own ||
+    ctx.testing.baseExpressions(cls).some(b => {
+      const local = ctx.testing.inFileClass(b);
+      return !!local && classLoadsFixtures(ctx, local, seen);
+    })
+  );
 }
 
-function isSmallInt(node: Node | null | undefined): boolean {
+function isSmallInt(node: Node | null | undefined): node is Node {
   if (node?.type !== 'integer') return false;
   const n = Number(node.text);
   return n >= 1 && n <= MAX_PK;
@@ -131,29 +159,36 @@ function isSmallInt(node: Node | null | undefined): boolean {
 
 /** Integer values under id-like keys in a dict literal (`{"pk": 1}`, `{"order_id": 2}`), nested too. */
 function payloadInts(dict: Node, found: (value: Node) => void): void {
-  walk(dict, n => {
-    if (n.type === 'pair') {
-      const key = n.childForFieldName('key'), value = n.childForFieldName('value');
-      const k = key ? stringValue(key) : null;
-      if (k && KEY.test(k) && isSmallInt(value)) found(value!);
-    }
-    return true;
-  }, PAIRS);
+  walk(
+    dict,
+    n => {
+      if (n.type === 'pair') {
+        const key = n.childForFieldName('key'),
+          value = n.childForFieldName('value');
+        const k = key ? stringValue(key) : null;
+        if (k && KEY.test(k) && isSmallInt(value)) found(value);
+      }
+      return true;
+    },
+    PAIRS,
+  );
 }
 const PAIRS = new Set(['pair', 'dictionary', 'list', 'tuple']);
 
-/** Ids a class or test assigns explicitly (`create(id=1)`, `Book(pk=2)`, factories): lookups by those are deliberate. */
+/**
+ * Ids a class or test assigns explicitly (`create(id=1)`, `Book(pk=2)`, factories): lookups by those are deliberate.
+ */
 function explicitlyAssignedIds(scope: Node): Set<string> {
   const ids = new Set<string>();
   for (const call of nodesOfTypes(scope, ['call'])) {
     const fn = call.childForFieldName('function');
-    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : fn?.text ?? '';
+    const method = fn?.type === 'attribute' ? field(fn, 'attribute').text : (fn?.text ?? '');
     if (LOOKUPS.has(method)) continue;
     // `id=1` makes a row with that id; `page_id=2` points at a row that exists with that id anyway
     for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
       if (arg?.type !== 'keyword_argument') continue;
       const value = arg.childForFieldName('value');
-      if (value?.type === 'integer' && KEY.test(arg.childForFieldName('name')!.text)) ids.add(value.text);
+      if (value?.type === 'integer' && KEY.test(field(arg, 'name').text)) ids.add(value.text);
     }
   }
   return ids;

@@ -39,4 +39,6 @@ const catalogue: readonly Rule[] = [
   xdistLegacyApi,
 ];
 
-export const rules: readonly Rule[] = [...catalogue, unknownNoqaCode(catalogue)].sort((a, b) => a.id.localeCompare(b.id));
+export const rules: readonly Rule[] = [...catalogue, unknownNoqaCode(catalogue)].sort((a, b) =>
+  a.id.localeCompare(b.id),
+);

@@ -3,12 +3,34 @@ import { Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { bodyStatements, defName, keywordArgument, positionalArguments, stringValue, walk } from '../syntax/nodes';
+import {
+  bodyStatements,
+  defName,
+  field,
+  keywordArgument,
+  positionalArguments,
+  stringValue,
+  walk,
+} from '../syntax/nodes';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
 const UNREGISTER_TYPES = new Set(['delete_statement', 'call']);
 /** statements that can hold a class definition (where a `with` may wrap it) */
-const BLOCK_TYPES = new Set(['with_statement', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'block', 'function_definition', 'decorated_definition', 'class_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause']);
+const BLOCK_TYPES = new Set([
+  'with_statement',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'block',
+  'function_definition',
+  'decorated_definition',
+  'class_definition',
+  'else_clause',
+  'elif_clause',
+  'except_clause',
+  'finally_clause',
+]);
 
 export default createRule({
   id: 'XT010',
@@ -17,20 +39,24 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A Django model defined inside a test registers in the global app registry for the whole process',
   table: {
-    finds: 'A `models.Model` subclass defined inside a test function without `@isolate_apps`: it stays in the global app registry for the rest of the worker',
+    finds:
+      'A `models.Model` subclass defined inside a test function without `@isolate_apps`: it stays in the global app registry for the rest of the worker',
     fix: 'Safe: `@isolate_apps("<labels>")` with the labels from `Meta.app_label`, literal or parametrised',
   },
   docs: {
-    what: 'A class deriving from Django\'s `Model` (through any import form, or from another model class in the '
-      + 'file) defined inside a function or method of a test module, without `@isolate_apps` on the function '
-      + 'or its class.',
-    why: 'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same '
-      + 'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, '
-      + 'migration tests create its table twice (`DuplicateTable`), and a second definition with the same name '
-      + 'warns "Model was already registered". Whether it breaks depends on which tests share the worker.',
-    incident: 'Flagsmith: `models.Model` subclasses defined inside parametrised router tests stayed in the apps '
-      + 'registry of the worker; when xdist put a migration test on the same worker, `makemigrations --check` '
-      + 'listed the phantom models and migration tests failed with `DuplicateTable`.',
+    what:
+      "A class deriving from Django's `Model` (through any import form, or from another model class in the " +
+      'file) defined inside a function or method of a test module, without `@isolate_apps` on the function ' +
+      'or its class.',
+    why:
+      'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
+      'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
+      'migration tests create its table twice (`DuplicateTable`), and a second definition with the same name ' +
+      'warns "Model was already registered". Whether it breaks depends on which tests share the worker.',
+    incident:
+      'Flagsmith: `models.Model` subclasses defined inside parametrised router tests stayed in the apps ' +
+      'registry of the worker; when xdist put a migration test on the same worker, `makemigrations --check` ' +
+      'listed the phantom models and migration tests failed with `DuplicateTable`.',
     incidentUrl: 'https://github.com/Flagsmith/flagsmith/issues/7368',
     example: [
       '@pytest.mark.parametrize("app_label", ["app_analytics", "features"])',
@@ -45,10 +71,11 @@ export default createRule({
       'def test_router(app_label):',
       '    ...',
     ].join('\n'),
-    fixSafety: 'Safe: `@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or '
-      + 'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the '
-      + 'duration of the test. No fix when the label cannot be read statically, or when the model is defined '
-      + 'in a fixture (isolate the tests that use it instead).',
+    fixSafety:
+      'Safe: `@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or ' +
+      'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the ' +
+      'duration of the test. No fix when the label cannot be read statically, or when the model is defined ' +
+      'in a fixture (isolate the tests that use it instead).',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('django')) return {}; // a model derives, in the end, from one imported from django
@@ -58,14 +85,19 @@ export default createRule({
         const fns = [...ctx.defs.around(cls)].filter(d => d.type === 'function_definition').map(d => d.node);
         if (fns.length === 0 || !models.isModel(cls) || isAbstract(cls)) return;
         if (isIsolated(ctx, cls)) return;
-        const test = fns[fns.length - 1]!; // the outermost function: the test (or hook) that runs the code
+        const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
         const labels = ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models);
-        const fix = labels.length === 0 ? null : (() => {
-          const { expr, edits } = importName(ctx, 'django.test.utils', 'isolate_apps');
-          const args = labels.map(l => JSON.stringify(l)).join(', ');
-          return Fix.safe(`Wrap ${defName(test)} in @isolate_apps(${args})`,
-            [...edits, addDecorator(ctx, test, `${expr}(${args})`)]);
-        })();
+        const fix =
+          labels.length === 0
+            ? null
+            : (() => {
+                const { expr, edits } = importName(ctx, 'django.test.utils', 'isolate_apps');
+                const args = labels.map(l => JSON.stringify(l)).join(', ');
+                return Fix.safe(`Wrap ${defName(test)} in @isolate_apps(${args})`, [
+                  ...edits,
+                  addDecorator(ctx, test, `${expr}(${args})`),
+                ]);
+              })();
         ctx.report({
           node: cls.childForFieldName('name') ?? cls,
           message: `Model ${defName(cls)} is defined inside ${defName(test)} without @isolate_apps: it stays in the global app registry for every later test in this process (this xdist worker), where makemigrations --check and migration tests see it`,
@@ -85,9 +117,14 @@ class ModelClasses {
     const known = this.memo.get(cls.id);
     if (known !== undefined) return known;
     this.memo.set(cls.id, false); // cycle guard
-    const result = this.ctx.testing.baseExpressions(cls).some(base =>
-      this.ctx.names.is(base, 'django.db.models.Model')
-      || (base.type === 'identifier' && this.ctx.defs.classesNamed(base.text, cls).some(c => c.id !== cls.id && this.isModel(c))));
+    const result = this.ctx.testing
+      .baseExpressions(cls)
+      .some(
+        base =>
+          this.ctx.names.is(base, 'django.db.models.Model') ||
+          (base.type === 'identifier' &&
+            this.ctx.defs.classesNamed(base.text, cls).some(c => c.id !== cls.id && this.isModel(c))),
+      );
     this.memo.set(cls.id, result);
     return result;
   }
@@ -107,7 +144,8 @@ function metaValue(cls: Node, name: string): Node | null {
   const m = meta(cls);
   for (const stmt of m ? bodyStatements(m) : []) {
     const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-    if (assign?.type === 'assignment' && assign.childForFieldName('left')?.text === name) return assign.childForFieldName('right');
+    if (assign?.type === 'assignment' && assign.childForFieldName('left')?.text === name)
+      return assign.childForFieldName('right');
   }
   return null;
 }
@@ -122,7 +160,10 @@ function isIsolatingCall(ctx: RuleContext, node: Node | null): boolean {
   return ctx.names.is(target, ISOLATE_APPS);
 }
 
-/** `@isolate_apps` on an enclosing function or class (or an in-file base of that class), or an enclosing `with isolate_apps(...)`. */
+/**
+ * `@isolate_apps` on an enclosing function or class (or an in-file base of that class), or an enclosing `with
+ * isolate_apps(...)`.
+ */
 function isIsolated(ctx: RuleContext, cls: Node): boolean {
   for (const d of ctx.defs.around(cls)) {
     if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
@@ -131,28 +172,42 @@ function isIsolated(ctx: RuleContext, cls: Node): boolean {
   // `with isolate_apps(...):` around the class, inside the function that defines it
   const fn = ctx.defs.enclosingFunction(cls);
   let isolatedByWith = false;
-  if (fn) walk(fn, n => {
-    if (isolatedByWith || n.startIndex > cls.startIndex || n.endIndex < cls.startIndex) return false;
-    if (n.type === 'with_statement') {
-      for (const item of n.descendantsOfType('with_item')) {
-        let value = item?.childForFieldName('value') ?? null;
-        if (value?.type === 'as_pattern') value = value.namedChildren[0] ?? null;
-        if (isIsolatingCall(ctx, value)) isolatedByWith = true;
-      }
-    }
-    return true;
-  }, BLOCK_TYPES);
+  if (fn)
+    walk(
+      fn,
+      n => {
+        if (isolatedByWith || n.startIndex > cls.startIndex || n.endIndex < cls.startIndex) return false;
+        if (n.type === 'with_statement') {
+          for (const item of n.descendantsOfType('with_item')) {
+            let value = item?.childForFieldName('value') ?? null;
+            if (value?.type === 'as_pattern') value = value.namedChildren[0] ?? null;
+            if (isIsolatingCall(ctx, value)) isolatedByWith = true;
+          }
+        }
+        return true;
+      },
+      BLOCK_TYPES,
+    );
   return isolatedByWith;
 }
 
 /** A test class that deletes its models from `apps.all_models` (in tearDown, say) restores the registry itself. */
 function unregistersModels(cls: Node): boolean {
   let found = false;
-  walk(cls, n => {
-    if (found) return false;
-    if (n.text.includes('all_models') && (n.type === 'delete_statement' || (n.type === 'call' && /\.pop$/.test(n.childForFieldName('function')?.text ?? '')))) found = true;
-    return !found;
-  }, UNREGISTER_TYPES);
+  walk(
+    cls,
+    n => {
+      if (found) return false;
+      if (
+        n.text.includes('all_models') &&
+        (n.type === 'delete_statement' ||
+          (n.type === 'call' && /\.pop$/.test(n.childForFieldName('function')?.text ?? '')))
+      )
+        found = true;
+      return !found;
+    },
+    UNREGISTER_TYPES,
+  );
   return found;
 }
 
@@ -161,13 +216,18 @@ function classOrBasesIsolated(ctx: RuleContext, def: Node, seen: Set<number>): b
   seen.add(def.id);
   if (ctx.defs.decorators(def).some(d => isIsolatingCall(ctx, d))) return true;
   if (def.type !== 'class_definition') return false;
-  return ctx.testing.baseExpressions(def).some(b => { const local = ctx.testing.inFileClass(b); return !!local && classOrBasesIsolated(ctx, local, seen); });
+  return ctx.testing.baseExpressions(def).some(b => {
+    const local = ctx.testing.inFileClass(b);
+    return !!local && classOrBasesIsolated(ctx, local, seen);
+  });
 }
 
 /** The app labels of every inline model in `test`: literal `Meta.app_label`s and parametrised values. */
 function appLabels(ctx: RuleContext, test: Node, models: ModelClasses): string[] {
   const labels: string[] = [];
-  const add = (l: string | null) => { if (l && !labels.includes(l)) labels.push(l); };
+  const add = (l: string | null) => {
+    if (l && !labels.includes(l)) labels.push(l);
+  };
   for (const model of models.inlineModelsIn(test)) {
     if (isAbstract(model)) continue;
     const value = metaValue(model, 'app_label');
@@ -183,18 +243,28 @@ function appLabels(ctx: RuleContext, test: Node, models: ModelClasses): string[]
 function parametrizedValues(ctx: RuleContext, test: Node, name: string): string[] {
   const out: string[] = [];
   for (const d of ctx.defs.decorators(test)) {
-    if (d.type !== 'call' || ctx.names.resolve(d.childForFieldName('function')!) !== 'pytest.mark.parametrize') continue;
-    const [namesArg, valuesArg] = [...positionalArguments(d), keywordArgument(d, 'argnames'), keywordArgument(d, 'argvalues')].filter((x): x is Node => !!x);
+    if (d.type !== 'call' || ctx.names.resolve(field(d, 'function')) !== 'pytest.mark.parametrize') continue;
+    const [namesArg, valuesArg] = [
+      ...positionalArguments(d),
+      keywordArgument(d, 'argnames'),
+      keywordArgument(d, 'argvalues'),
+    ].filter((x): x is Node => !!x);
     if (!namesArg || !valuesArg) continue;
-    const argnames = stringValue(namesArg)?.split(',').map(s => s.trim())
-      ?? namesArg.namedChildren.map(c => (c ? stringValue(c) : null) ?? '');
+    const argnames =
+      stringValue(namesArg)
+        ?.split(',')
+        .map(s => s.trim()) ?? namesArg.namedChildren.map(c => (c ? stringValue(c) : null) ?? '');
     const index = argnames.indexOf(name);
     if (index < 0 || (valuesArg.type !== 'list' && valuesArg.type !== 'tuple')) continue;
     for (const row of valuesArg.namedChildren) {
       if (!row || row.type === 'comment') continue;
       // a row is a value (one argname), a tuple of values, or pytest.param(value, ..., id=...)
-      const isParam = row.type === 'call' && ctx.names.resolve(row.childForFieldName('function')!) === 'pytest.param';
-      const cells = isParam ? positionalArguments(row) : argnames.length === 1 ? [row] : row.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const isParam = row.type === 'call' && ctx.names.resolve(field(row, 'function')) === 'pytest.param';
+      const cells = isParam
+        ? positionalArguments(row)
+        : argnames.length === 1
+          ? [row]
+          : row.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
       const cell = cells[argnames.length === 1 ? 0 : index];
       const v = cell ? stringValue(cell) : null;
       if (v !== null) out.push(v);

@@ -3,9 +3,20 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { isConstant } from '../syntax/nodes';
+import { field, isConstant } from '../syntax/nodes';
 
-const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'remove', 'pop', 'clear', 'add', 'setdefault', 'discard']);
+const MUTATORS = new Set([
+  'append',
+  'extend',
+  'insert',
+  'update',
+  'remove',
+  'pop',
+  'clear',
+  'add',
+  'setdefault',
+  'discard',
+]);
 const SETTINGS = 'django.conf.settings';
 
 const MEMBER_TARGET = /^[^=]*\./;
@@ -17,20 +28,24 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A test changes django.conf.settings directly, and the change outlives the test',
   table: {
-    finds: 'Assignment, `del` or a mutating call on `django.conf.settings.X` in a test, setUp or fixture, not restored: it stays for every later test in the worker',
+    finds:
+      'Assignment, `del` or a mutating call on `django.conf.settings.X` in a test, setUp or fixture, not restored: it stays for every later test in the worker',
     fix: 'Safe: the pytest-django `settings` fixture in pytest tests; `@override_settings(X=...)` for a constant in a Django test case',
   },
   docs: {
-    what: 'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) '
-      + 'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the '
-      + 'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the '
-      + 'old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture\'s `yield`.',
-    why: '`django.conf.settings` is one object per process. A value set by one test stays for every test that '
-      + 'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests '
-      + 'ran before them and how xdist happened to split the suite.',
-    incident: 'foundation.mozilla.org: a test assigned `settings.APPLE_PAY_DOMAIN_ASSOCIATION_KEY_*` directly and '
-      + 'never reset it; pytest-xdist reuses worker processes, so the value leaked into whichever test came '
-      + 'next and CI failed intermittently. The fix: `@override_settings`.',
+    what:
+      'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) ' +
+      'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the ' +
+      'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the ' +
+      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`.",
+    why:
+      '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
+      'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
+      'ran before them and how xdist happened to split the suite.',
+    incident:
+      'foundation.mozilla.org: a test assigned `settings.APPLE_PAY_DOMAIN_ASSOCIATION_KEY_*` directly and ' +
+      'never reset it; pytest-xdist reuses worker processes, so the value leaked into whichever test came ' +
+      'next and CI failed intermittently. The fix: `@override_settings`.',
     incidentUrl: 'https://github.com/MozillaFoundation/foundation.mozilla.org/issues/16690',
     example: [
       'def test_debug_toolbar():',
@@ -50,10 +65,11 @@ export default createRule({
       '    def test_x(self):',
       '        ...',
     ].join('\n'),
-    fixSafety: 'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which '
-      + 'shadows the import and restores every change. In a Django test case, an assignment of a constant as a '
-      + 'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class '
-      + 'when it is in setUp). Mutating calls and other shapes get no automatic fix: use `with self.settings(...)`.',
+    fixSafety:
+      'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which ' +
+      'shadows the import and restores every change. In a Django test case, an assignment of a constant as a ' +
+      'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
+      'when it is in setUp). Mutating calls and other shapes get no automatic fix: use `with self.settings(...)`.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('settings')) return {}; // django.conf.settings is reached through that word
@@ -63,7 +79,11 @@ export default createRule({
       const owner = ctx.testing.owner(stmt);
       if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
       if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.restores(owner.fn, setting.node.text, stmt)) return;
-      if (stmt.type === 'assignment' && ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right'))) return;
+      if (
+        stmt.type === 'assignment' &&
+        ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right'))
+      )
+        return;
       ctx.report({
         node: stmt,
         message: `settings.${setting.name} is changed for the rest of this process: every test that runs after this one in the same xdist worker sees it`,
@@ -72,42 +92,62 @@ export default createRule({
     };
     return {
       // a setting is a member (`settings.X`): an assignment with no `.` before its `=` sets none
-      assignment(node) { if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign'); },
-      augmented_assignment(node) { if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign'); },
-      delete_statement(node) { for (const t of node.namedChildren) if (t) check(t, node, 'del'); },
+      assignment(node) {
+        if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign');
+      },
+      augmented_assignment(node) {
+        if (MEMBER_TARGET.test(node.text)) check(node.childForFieldName('left'), node, 'assign');
+      },
+      delete_statement(node) {
+        for (const t of node.namedChildren) if (t) check(t, node, 'del');
+      },
       call(node) {
         const fn = node.childForFieldName('function');
-        if (fn?.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')?.text ?? '')) check(fn.childForFieldName('object'), node, 'call');
+        if (fn?.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')?.text ?? ''))
+          check(fn.childForFieldName('object'), node, 'call');
       },
     };
   },
 });
 
-interface Setting { name: string; node: Node; receiver: Node }
+interface Setting {
+  name: string;
+  node: Node;
+  receiver: Node;
+}
 
 /** `settings.X` (or `settings.X[...]`, `settings.X.y`) on django.conf.settings: the setting and its receiver. */
 function settingOf(ctx: RuleContext, target: Node | null): Setting | null {
   const node = target && ctx.names.memberOf(target, SETTINGS);
-  return node ? { name: node.childForFieldName('attribute')!.text, node, receiver: node.childForFieldName('object')! } : null;
+  return node ? { name: field(node, 'attribute').text, node, receiver: field(node, 'object') } : null;
 }
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // pytest: request the fixture, which shadows the import; route the change through it
   if (ctx.testing.takesFixtures(fn) && kind !== 'call') {
-    const rename = setting.receiver.text === 'settings' ? [] : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
-    return Fix.safe('Use the pytest-django settings fixture (it restores the value)', [...addParameter(ctx, fn, 'settings'), ...rename]);
+    const rename =
+      setting.receiver.text === 'settings'
+        ? []
+        : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
+    return Fix.safe('Use the pytest-django settings fixture (it restores the value)', [
+      ...addParameter(ctx, fn, 'settings'),
+      ...rename,
+    ]);
   }
   // a Django test case: a constant assigned as a top-level statement becomes @override_settings
   const cls = ctx.testing.testCaseOf(fn);
   const expr = stmt.parent;
   const value = stmt.type === 'assignment' ? stmt.childForFieldName('right') : null;
   const left = stmt.type === 'assignment' ? stmt.childForFieldName('left') : null;
-  if (!cls || !value || left?.id !== setting.node.id || expr?.type !== 'expression_statement' || !isConstant(value)) return null;
+  if (!cls || !value || left?.id !== setting.node.id || expr?.type !== 'expression_statement' || !isConstant(value))
+    return null;
   if (expr.parent?.parent?.id !== fn.id) return null; // nested in an if/with/loop: order matters there
   const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
   if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
   const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
   return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
-    ...edits, addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`), removeStatement(ctx, fn, expr),
+    ...edits,
+    addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`),
+    removeStatement(ctx, fn, expr),
   ]);
 }

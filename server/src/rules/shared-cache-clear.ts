@@ -8,19 +8,23 @@ export default createRule({
   fix: 'sometimes',
   summary: '`cache.clear()` in a test, setUp or fixture whose cache is shared',
   table: {
-    finds: '`cache.clear()` in a test, setUp or fixture whose cache is shared: on Redis or Memcached it wipes every other worker\'s keys',
+    finds:
+      "`cache.clear()` in a test, setUp or fixture whose cache is shared: on Redis or Memcached it wipes every other worker's keys",
     fix: 'Safe: the same isolation as XT001 (none in fixtures)',
   },
   docs: {
-    what: '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture '
-      + 'whose cache is not isolated.',
-    why: 'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached '
-      + 'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that '
-      + 'write the same key at the same time. It only hides order dependence inside one process.',
-    incident: 'treeherder: `test_login_logout_relogin` failed intermittently with a 400 or a `KeyError`. Sessions '
-      + 'live in the cache, one Redis served every xdist worker, and conftest.py cleared the cache (a Redis '
-      + '`FLUSHDB`) before every test: one worker\'s clear wiped another worker\'s session mid-login. More '
-      + 'workers made it more frequent.',
+    what:
+      '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture ' +
+      'whose cache is not isolated.',
+    why:
+      'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
+      'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that ' +
+      'write the same key at the same time. It only hides order dependence inside one process.',
+    incident:
+      'treeherder: `test_login_logout_relogin` failed intermittently with a 400 or a `KeyError`. Sessions ' +
+      'live in the cache, one Redis served every xdist worker, and conftest.py cleared the cache (a Redis ' +
+      "`FLUSHDB`) before every test: one worker's clear wiped another worker's session mid-login. More " +
+      'workers made it more frequent.',
     incidentUrl: 'https://github.com/mozilla/treeherder/pull/9665',
     example: [
       'class ProfileTests(TestCase):',
@@ -33,9 +37,10 @@ export default createRule({
       '    def setUp(self):',
       '        cache.clear()',
     ].join('\n'),
-    fixSafety: 'The same fix as XT001, on the Django test case or test function that owns the call (safe on '
-      + 'Django test cases, unsafe on imported bases Crosstalk cannot see). No fix in fixtures: give the '
-      + 'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead.',
+    fixSafety:
+      'The same fix as XT001, on the Django test case or test function that owns the call (safe on ' +
+      'Django test cases, unsafe on imported bases Crosstalk cannot see). No fix in fixtures: give the ' +
+      'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead.',
   },
   create(ctx) {
     return {
@@ -44,7 +49,7 @@ export default createRule({
         const fn = call.childForFieldName('function');
         if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'clear') return;
         const receiver = fn.childForFieldName('object');
-        if (!isDjangoCache(ctx, receiver)) return;
+        if (!receiver || !isDjangoCache(ctx, receiver)) return;
         const owner = ctx.defs.enclosingFunction(call);
         if (!owner) return;
         const cls = ctx.defs.methodClass(owner);
@@ -55,15 +60,16 @@ export default createRule({
         const djangoClass = cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
         const target = djangoClass ?? (isFixture || ctx.testing.isSetupHook(owner) ? null : owner);
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
-        const aliases = target ? findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver!) ?? 'default'] : [];
+        const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver) ?? 'default']) : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
-        const exposed = exposure(ctx, [cacheAlias(receiver!) ?? 'default']);
+        const exposed = exposure(ctx, [cacheAlias(receiver) ?? 'default']);
         if (exposed?.kind === 'none') return;
-        const message = !exposed || exposed.kind === 'unknown'
-          ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
-          : exposed.kind === 'cross-process'
-            ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${/sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '') ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`
-            : `${fn.text}() clears keys that other tests in this process set: ${exposed.describe}, per process, so this hides order dependence instead of removing it`;
+        const message =
+          !exposed || exposed.kind === 'unknown'
+            ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
+            : exposed.kind === 'cross-process'
+              ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${/sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '') ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`
+              : `${fn.text}() clears keys that other tests in this process set: ${exposed.describe}, per process, so this hides order dependence instead of removing it`;
         ctx.report({
           node: call,
           message,

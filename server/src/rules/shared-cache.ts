@@ -10,21 +10,25 @@ export default createRule({
   fix: 'always',
   summary: 'A test uses the Django cache (directly or through DRF throttling) without a cache of its own',
   table: {
-    finds: 'A test class or test function that uses the Django cache (calls on `cache` / `caches[...]`) or DRF throttling (throttle classes, throttle or ratelimit names, assertions on 429) with no cache of its own',
+    finds:
+      'A test class or test function that uses the Django cache (calls on `cache` / `caches[...]`) or DRF throttling (throttle classes, throttle or ratelimit names, assertions on 429) with no cache of its own',
     fix: 'Safe: `@override_settings(CACHES={...LocMemCache named after the test...})` on the Django test case, or on the pytest function; import merged',
   },
   docs: {
-    what: 'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) '
-      + 'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) '
-      + 'with no per-test cache isolation on the function, its class or an in-file base class.',
-    why: 'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and '
-      + 'every `manage.py test --parallel` process; keys built from primary keys collide because every '
-      + "worker's test database starts its sequences at 1. With LocMemCache it still leaks between tests "
-      + 'of one process, so results depend on test order.',
-    incident: 'openedx-platform: middleware tests failed now and then under pytest-xdist with "too many login '
-      + 'attempts": the login rate limiter counts attempts in the cache, which other tests shared. Giving the '
-      + 'tests their own cache (subclassing `CacheIsolationTestCase`) fixed it. kpi met the same with DRF '
-      + 'throttle keys `throttle_<scope>_<user.pk>`: every worker\'s first user has pk=1, so `200 != 429`.',
+    what:
+      'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) ' +
+      'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) ' +
+      'with no per-test cache isolation on the function, its class or an in-file base class.',
+    why:
+      'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
+      'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +
+      "worker's test database starts its sequences at 1. With LocMemCache it still leaks between tests " +
+      'of one process, so results depend on test order.',
+    incident:
+      'openedx-platform: middleware tests failed now and then under pytest-xdist with "too many login ' +
+      'attempts": the login rate limiter counts attempts in the cache, which other tests shared. Giving the ' +
+      'tests their own cache (subclassing `CacheIsolationTestCase`) fixed it. kpi met the same with DRF ' +
+      "throttle keys `throttle_<scope>_<user.pk>`: every worker's first user has pk=1, so `200 != 429`.",
     incidentUrl: 'https://github.com/openedx/openedx-platform/pull/19102',
     example: [
       'class ThrottleTests(APITestCase):          # XT001',
@@ -37,10 +41,11 @@ export default createRule({
       'class ThrottleTests(APITestCase):',
       '    ...',
     ].join('\n'),
-    fixSafety: 'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after '
-      + 'the test, plus the import. Unsafe when the class derives from an imported `*TestCase` that Crosstalk '
-      + 'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override '
-      + 'replaces every cache alias the settings define: aliases the test does not name disappear for its duration.',
+    fixSafety:
+      'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after ' +
+      'the test, plus the import. Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
+      'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override ' +
+      'replaces every cache alias the settings define: aliases the test does not name disappear for its duration.',
   },
   create(ctx) {
     return {
@@ -68,21 +73,27 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
   const name = defName(def);
-  const what = use.kind === 'cache'
-    ? `${name} uses the Django cache (${use.label}) with no cache of its own`
-    : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
-  const general = use.kind === 'cache'
-    ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
-    : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
-  const shared = !exposed ? general
+  const what =
+    use.kind === 'cache'
+      ? `${name} uses the Django cache (${use.label}) with no cache of its own`
+      : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
+  const general =
+    use.kind === 'cache'
+      ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
+      : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
+  const shared = !exposed
+    ? general
     : exposed.kind === 'cross-process'
       ? `${exposed.describe}, shared by every xdist worker: ${use.kind === 'cache' ? 'their keys collide' : "every worker's first user has pk=1, so they exhaust each other's rate limits"}`
       : exposed.kind === 'per-process'
         ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do, and results depend on their order`
         : `${general} (${exposed.describe})`;
-  const related: Related[] = [{ node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' }];
+  const related: Related[] = [
+    { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
+  ];
   if (exposed?.at) related.push({ at: exposed.at, message: `CACHES: ${exposed.describe}` });
-  if (use.throttling) related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
+  if (use.throttling)
+    related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,

@@ -1,11 +1,24 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { bodyStatements, defName, positionalArguments } from '../syntax/nodes';
+import { bodyStatements, defName, field, positionalArguments } from '../syntax/nodes';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */
-const QUERYSET_METHODS = new Set(['all', 'filter', 'exclude', 'values', 'values_list', 'select_related', 'prefetch_related', 'distinct', 'only', 'defer', 'annotate', 'using']);
+const QUERYSET_METHODS = new Set([
+  'all',
+  'filter',
+  'exclude',
+  'values',
+  'values_list',
+  'select_related',
+  'prefetch_related',
+  'distinct',
+  'only',
+  'defer',
+  'annotate',
+  'using',
+]);
 const ORDERING = /\.(order_by|reverse|latest|earliest|first|last)\(|\bsorted\(/;
 
 export default createRule({
@@ -19,16 +32,19 @@ export default createRule({
     fix: 'Safe: `assertCountEqual`; unsafe: set comparison for `assert ==`',
   },
   docs: {
-    what: 'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or '
-      + 'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, '
-      + 'on a model defined in the same file without `Meta.ordering` or a custom manager (models defined elsewhere '
-      + 'may be ordered by their Meta, which one file cannot see).',
-    why: 'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle '
-      + 'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across '
-      + 'xdist workers whose databases saw different histories. The test passes until it does not.',
-    incident: 'commcare-hq: a test compared a PostgreSQL query with an ordered list and failed with `Lists differ: '
-      + '[902, 903, 901] != [901, 902, 903]`: without `order_by` the database returns rows in any order. The '
-      + 'fix compared them without order.',
+    what:
+      'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or ' +
+      'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, ' +
+      'on a model defined in the same file without `Meta.ordering` or a custom manager (models defined elsewhere ' +
+      'may be ordered by their Meta, which one file cannot see).',
+    why:
+      'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle ' +
+      'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across ' +
+      'xdist workers whose databases saw different histories. The test passes until it does not.',
+    incident:
+      'commcare-hq: a test compared a PostgreSQL query with an ordered list and failed with `Lists differ: ' +
+      '[902, 903, 901] != [901, 902, 903]`: without `order_by` the database returns rows in any order. The ' +
+      'fix compared them without order.',
     incidentUrl: 'https://github.com/dimagi/commcare-hq/pull/28940',
     example: [
       'self.assertEqual(list(book.tags.all()), [python, django])        # XT100',
@@ -36,52 +52,67 @@ export default createRule({
       '# fixed',
       'self.assertCountEqual(list(book.tags.all()), [python, django])',
     ].join('\n'),
-    fixSafety: '`assertEqual` → `assertCountEqual` is safe (same elements, any order). For a bare `assert ... == [...]` '
-      + 'the comparison becomes a set comparison, which is unsafe when rows can repeat (`values_list` without '
-      + '`distinct`).',
+    fixSafety:
+      '`assertEqual` → `assertCountEqual` is safe (same elements, any order). For a bare `assert ... == [...]` ' +
+      'the comparison becomes a set comparison, which is unsafe when rows can repeat (`values_list` without ' +
+      '`distinct`).',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('.objects')) return {}; // a queryset here is Model.objects...
-    const report = (node: Node, qs: Node, fix: Fix) => ctx.report({
-      node,
-      message: `${qs.text} has no order_by, so the database may return its rows in any order, and differently per xdist worker: comparing it with an ordered list is a coin toss`,
-      fix,
-    });
+    const report = (node: Node, qs: Node, fix: Fix) =>
+      ctx.report({
+        node,
+        message: `${qs.text} has no order_by, so the database may return its rows in any order, and differently per xdist worker: comparing it with an ordered list is a coin toss`,
+        fix,
+      });
     return {
       call(call) {
         const fn = call.childForFieldName('function');
-        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')!.text : '';
-        if (!ORDERED_ASSERTS.has(method)) return;
+        const name = fn?.type === 'attribute' ? field(fn, 'attribute') : null;
+        if (!name || !ORDERED_ASSERTS.has(name.text)) return;
         const [a, b] = positionalArguments(call);
         if (!a || !b) return;
         const qs = unorderedQueryset(ctx, a) ?? unorderedQueryset(ctx, b);
         const list = isMultiList(a) ? a : isMultiList(b) ? b : null;
         if (!qs || !list) return;
-        const name = fn!.childForFieldName('attribute')!;
-        report(call, qs, Fix.safe('Compare in any order with assertCountEqual', [Edit.replace(name.startIndex, name.endIndex, 'assertCountEqual')]));
+        report(
+          call,
+          qs,
+          Fix.safe('Compare in any order with assertCountEqual', [
+            Edit.replace(name.startIndex, name.endIndex, 'assertCountEqual'),
+          ]),
+        );
       },
       comparison_operator(cmp) {
         const operands = cmp.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
         if (operands.length !== 2 || !cmp.children.some(c => c?.type === '==')) return;
         const [a, b] = operands as [Node, Node];
-        const qsSide = unorderedQueryset(ctx, a) ? a : unorderedQueryset(ctx, b) ? b : null;
+        const [qsSide, qs] = [a, b].map(side => [side, unorderedQueryset(ctx, side)] as const).find(([, q]) => q) ?? [];
         const listSide = isMultiList(a) ? a : isMultiList(b) ? b : null;
-        if (!qsSide || !listSide) return;
-        const qs = unorderedQueryset(ctx, qsSide)!;
-        const asSet = qsSide.type === 'call' && qsSide.childForFieldName('function')?.text === 'list'
-          ? `set(${qs.text})` : `set(${qsSide.text})`;
-        report(cmp, qs, Fix.unsafe('Compare as sets', [
-          Edit.replace(qsSide.startIndex, qsSide.endIndex, asSet),
-          Edit.replace(listSide.startIndex, listSide.endIndex, `{${listSide.text.slice(1, -1)}}`),
-        ]));
+        if (!qsSide || !qs || !listSide) return;
+        const asSet =
+          qsSide.type === 'call' && qsSide.childForFieldName('function')?.text === 'list'
+            ? `set(${qs.text})`
+            : `set(${qsSide.text})`;
+        report(
+          cmp,
+          qs,
+          Fix.unsafe('Compare as sets', [
+            Edit.replace(qsSide.startIndex, qsSide.endIndex, asSet),
+            Edit.replace(listSide.startIndex, listSide.endIndex, `{${listSide.text.slice(1, -1)}}`),
+          ]),
+        );
       },
     };
   },
 });
 
 function isMultiList(node: Node): boolean {
-  return (node.type === 'list' || node.type === 'tuple') && node.namedChildren.filter(c => c?.type !== 'comment').length >= 2
-    && !node.namedChildren.some(c => c?.type === 'list_splat');
+  return (
+    (node.type === 'list' || node.type === 'tuple') &&
+    node.namedChildren.filter(c => c?.type !== 'comment').length >= 2 &&
+    !node.namedChildren.some(c => c?.type === 'list_splat')
+  );
 }
 
 /**
@@ -90,10 +121,11 @@ function isMultiList(node: Node): boolean {
  * ordered by its Meta or its manager, which one file cannot see (wagtail's Site, netbox's Group).
  */
 function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
-  const inner = node.type === 'call' && node.childForFieldName('function')?.text === 'list' ? positionalArguments(node)[0] : node;
+  const inner =
+    node.type === 'call' && node.childForFieldName('function')?.text === 'list' ? positionalArguments(node)[0] : node;
   if (inner?.type !== 'call') return null;
   const fn = inner.childForFieldName('function');
-  if (fn?.type !== 'attribute' || !QUERYSET_METHODS.has(fn.childForFieldName('attribute')!.text)) return null;
+  if (fn?.type !== 'attribute' || !QUERYSET_METHODS.has(field(fn, 'attribute').text)) return null;
   if (ORDERING.test(inner.text)) return null;
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
   const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;

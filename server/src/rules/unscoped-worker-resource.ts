@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
-import { stringContentText, stringValue, walk } from '../syntax/nodes';
+import { field, stringContentText, stringValue, walk } from '../syntax/nodes';
 
 /** Anything that names the xdist worker: a file that mentions one of these scopes its resources. */
 const WORKER = /worker_id|PYTEST_XDIST_WORKER|workerinput|slaveinput|TEST_RUNNER_WORKER|xdist/;
@@ -12,7 +12,7 @@ const REDIS_URL = /^rediss?:\/\//;
 /** conftest.py, or a settings module for tests (`settings/test.py`, `test_settings.py`, `tests/settings.py`). */
 function isTestConfiguration(moduleName: string): boolean {
   const parts = moduleName.split('.');
-  const last = parts[parts.length - 1]!;
+  const last = parts[parts.length - 1];
   if (last === 'conftest') return true;
   if (/^(test_?settings|settings_?tests?|testsettings)$/.test(last)) return true;
   return parts.some(p => p === 'settings') && parts.some(p => /^(tests?|testing|ci)$/.test(p));
@@ -25,19 +25,23 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A test database, Redis URL or cache KEY_PREFIX in test configuration does not include the xdist worker',
   table: {
-    finds: 'In conftest or test settings: a Redis URL, cache `KEY_PREFIX` or `django_db_setup` database name with no xdist worker in it',
+    finds:
+      'In conftest or test settings: a Redis URL, cache `KEY_PREFIX` or `django_db_setup` database name with no xdist worker in it',
     fix: 'Unsafe: append the worker id',
   },
   docs: {
-    what: 'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name '
-      + 'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, '
-      + '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker.',
-    why: 'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to '
-      + 'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its '
-      + 'database makes the workers share it again. Keys, locks and rows collide across workers.',
-    incident: 'treeherder: every xdist worker used the same Redis database for the cache and the cache-backed '
-      + 'sessions, so workers wiped each other\'s sessions; the fix pointed each worker at its own Redis '
-      + 'database, numbered after the worker id (gw0, gw1, ...).',
+    what:
+      'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name ' +
+      'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, ' +
+      '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker.',
+    why:
+      'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
+      'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
+      'database makes the workers share it again. Keys, locks and rows collide across workers.',
+    incident:
+      'treeherder: every xdist worker used the same Redis database for the cache and the cache-backed ' +
+      "sessions, so workers wiped each other's sessions; the fix pointed each worker at its own Redis " +
+      'database, numbered after the worker id (gw0, gw1, ...).',
     incidentUrl: 'https://github.com/mozilla/treeherder/pull/9665',
     example: [
       '# settings/test.py',
@@ -48,16 +52,19 @@ export default createRule({
       '# fixed',
       '                      "KEY_PREFIX": f"test_{os.environ.get(\'PYTEST_XDIST_WORKER\', \'main\')}"}}',
     ].join('\n'),
-    fixSafety: 'Unsafe: a `KEY_PREFIX` gets the worker appended (from `PYTEST_XDIST_WORKER`), and a database name in '
-      + '`django_db_setup` gets `_{worker_id}` (the fixture is requested); tools that expect the old names will not '
-      + 'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number.',
+    fixSafety:
+      'Unsafe: a `KEY_PREFIX` gets the worker appended (from `PYTEST_XDIST_WORKER`), and a database name in ' +
+      '`django_db_setup` gets `_{worker_id}` (the fixture is requested); tools that expect the old names will not ' +
+      'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number.',
   },
   create(ctx): Listeners {
     // fakeredis gives each test an in-process server: nothing is shared
-    if (!isTestConfiguration(ctx.file.moduleName) || ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis')) return {};
+    if (!isTestConfiguration(ctx.file.moduleName) || ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
+      return {};
     return {
       pair(pair) {
-        const key = pair.childForFieldName('key'), value = pair.childForFieldName('value');
+        const key = pair.childForFieldName('key'),
+          value = pair.childForFieldName('value');
         const k = key ? stringValue(key) : null;
         if (!k || !value || value.type !== 'string') return;
         if (k === 'KEY_PREFIX') {
@@ -67,31 +74,59 @@ export default createRule({
             fix: prefixFix(ctx, value),
           });
         } else if (REDIS_URL.test(leading(value)) && !hasWorkerPrefix(pair)) {
-          ctx.report({ node: value, message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide` });
+          ctx.report({
+            node: value,
+            message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+          });
         }
       },
       assignment(node) {
         const value = node.childForFieldName('right');
-        if (value?.type === 'string' && REDIS_URL.test(leading(value)) && /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '')) {
-          ctx.report({ node: value, message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide` });
+        if (
+          value?.type === 'string' &&
+          REDIS_URL.test(leading(value)) &&
+          /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '')
+        ) {
+          ctx.report({
+            node: value,
+            message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+          });
         }
       },
       function_definition(fn) {
         if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
-        walk(fn, n => {
-          // settings.DATABASES["default"]["NAME"] = "..."  or  {"NAME": "..."}
-          const isNameAssign = n.type === 'assignment' && /\[\s*["']NAME["']\s*\]$/.test(n.childForFieldName('left')?.text ?? '');
-          const value = isNameAssign ? n.childForFieldName('right') : n.type === 'pair' && stringValue(n.childForFieldName('key')!) === 'NAME' ? n.childForFieldName('value') : null;
-          if (value?.type === 'string') {
-            ctx.report({
-              node: value,
-              message: `django_db_setup names the database ${value.text} for every xdist worker: they share it, and one worker's setup drops another's tables`,
-              fix: stringValue(value) !== null ? Fix.unsafe('Append the worker id', [...addParameter(ctx, fn, 'worker_id'),
-                Edit.replace(value.startIndex, value.endIndex, `f${value.text.replace(/(['"])$/, '_{worker_id}$1')}`)]) : null,
-            });
-          }
-          return true;
-        }, DB_TYPES);
+        walk(
+          fn,
+          n => {
+            // settings.DATABASES["default"]["NAME"] = "..."  or  {"NAME": "..."}
+            const isNameAssign =
+              n.type === 'assignment' && /\[\s*["']NAME["']\s*\]$/.test(n.childForFieldName('left')?.text ?? '');
+            const value = isNameAssign
+              ? n.childForFieldName('right')
+              : n.type === 'pair' && stringValue(field(n, 'key')) === 'NAME'
+                ? n.childForFieldName('value')
+                : null;
+            if (value?.type === 'string') {
+              ctx.report({
+                node: value,
+                message: `django_db_setup names the database ${value.text} for every xdist worker: they share it, and one worker's setup drops another's tables`,
+                fix:
+                  stringValue(value) !== null
+                    ? Fix.unsafe('Append the worker id', [
+                        ...addParameter(ctx, fn, 'worker_id'),
+                        Edit.replace(
+                          value.startIndex,
+                          value.endIndex,
+                          `f${value.text.replace(/(['"])$/, '_{worker_id}$1')}`,
+                        ),
+                      ])
+                    : null,
+              });
+            }
+            return true;
+          },
+          DB_TYPES,
+        );
       },
     };
   },
@@ -104,7 +139,7 @@ function leading(str: Node): string {
 
 /** A dict that also sets a KEY_PREFIX scopes its Redis URL (the prefix itself is checked separately). */
 function hasWorkerPrefix(pair: Node): boolean {
-  return !!pair.parent?.namedChildren.some(p => p?.type === 'pair' && stringValue(p.childForFieldName('key')!) === 'KEY_PREFIX');
+  return !!pair.parent?.namedChildren.some(p => p?.type === 'pair' && stringValue(field(p, 'key')) === 'KEY_PREFIX');
 }
 
 function prefixFix(ctx: RuleContext, value: Node): Fix | null {
@@ -113,6 +148,12 @@ function prefixFix(ctx: RuleContext, value: Node): Fix | null {
   const quote = value.text.endsWith('"') ? '"' : "'";
   const inner = quote === '"' ? "'" : '"';
   const { expr, edits } = importModule(ctx, 'os');
-  return Fix.unsafe('Append the xdist worker to the prefix', [...edits,
-    Edit.replace(value.startIndex, value.endIndex, `f${quote}${literal.replace(/[{}]/g, c => c + c)}_{${expr}.environ.get(${inner}PYTEST_XDIST_WORKER${inner}, ${inner}main${inner})}${quote}`)]);
+  return Fix.unsafe('Append the xdist worker to the prefix', [
+    ...edits,
+    Edit.replace(
+      value.startIndex,
+      value.endIndex,
+      `f${quote}${literal.replace(/[{}]/g, c => c + c)}_{${expr}.environ.get(${inner}PYTEST_XDIST_WORKER${inner}, ${inner}main${inner})}${quote}`,
+    ),
+  ]);
 }

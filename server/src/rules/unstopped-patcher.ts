@@ -2,7 +2,7 @@ import { insertAfter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { bodyStatements, walk } from '../syntax/nodes';
+import { bodyStatements, field, walk } from '../syntax/nodes';
 import { indentOf } from '../syntax/text';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
@@ -16,18 +16,22 @@ export default createRule({
   fix: 'sometimes',
   summary: 'A mock patcher is started and never stopped, so the patch outlives the test',
   table: {
-    finds: '`patch(...).start()` with no `stop()`, `addCleanup(p.stop)`, `stopall()` or stop after a fixture\'s `yield`: the mock outlives the test',
+    finds:
+      "`patch(...).start()` with no `stop()`, `addCleanup(p.stop)`, `stopall()` or stop after a fixture's `yield`: the mock outlives the test",
     fix: 'Safe: `self.addCleanup(p.stop)`; `yield` then `p.stop()` in a fixture',
   },
   docs: {
-    what: '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) '
-      + 'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, '
-      + '`patch.stopall()` or stop after a fixture\'s `yield`.',
-    why: 'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every '
-      + 'later test in the process: they call a mock instead of the real function, and pass or fail depending on '
-      + 'which test ran first in their xdist worker.',
-    incident: 'AWX: `mock.patch()` patchers started in tests and never stopped left their mocks behind for the rest '
-      + 'of the process and caused sporadic failures in other tests; the fix removed the leaky patches.',
+    what:
+      '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) ' +
+      'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, ' +
+      "`patch.stopall()` or stop after a fixture's `yield`.",
+    why:
+      'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every ' +
+      'later test in the process: they call a mock instead of the real function, and pass or fail depending on ' +
+      'which test ran first in their xdist worker.',
+    incident:
+      'AWX: `mock.patch()` patchers started in tests and never stopped left their mocks behind for the rest ' +
+      'of the process and caused sporadic failures in other tests; the fix removed the leaky patches.',
     incidentUrl: 'https://github.com/ansible/awx/pull/1094',
     example: [
       'class SyncTests(TestCase):',
@@ -42,9 +46,10 @@ export default createRule({
       '        self.client = self.client_patcher.start()',
       '        self.addCleanup(self.client_patcher.stop)',
     ].join('\n'),
-    fixSafety: 'Safe. In a unittest class `self.addCleanup(<patcher>.stop)` goes right after the start; in a '
-      + 'fixture the `return` becomes `yield` followed by `<patcher>.stop()`. No fix for `patch(...).start()` '
-      + 'without a name to stop it by.',
+    fixSafety:
+      'Safe. In a unittest class `self.addCleanup(<patcher>.stop)` goes right after the start; in a ' +
+      'fixture the `return` becomes `yield` followed by `<patcher>.stop()`. No fix for `patch(...).start()` ' +
+      'without a name to stop it by.',
   },
   create(ctx) {
     return {
@@ -53,7 +58,7 @@ export default createRule({
         const fn = call.childForFieldName('function');
         if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'start') return;
         if (call.childForFieldName('arguments')?.namedChildCount) return;
-        const receiver = fn.childForFieldName('object')!;
+        const receiver = field(fn, 'object');
         const owner = ctx.testing.owner(call);
         if (!owner) return;
         const direct = isPatcherCall(ctx, receiver);
@@ -71,22 +76,26 @@ export default createRule({
 
 function isPatcherCall(ctx: RuleContext, node: Node): boolean {
   if (node.type !== 'call') return false;
-  const q = ctx.names.resolve(node.childForFieldName('function')!);
+  const q = ctx.names.resolve(field(node, 'function'));
   if (!q) return false;
   const m = /^(?:unittest\.)?mock\.(.+)$/.exec(q);
-  return !!m && PATCHERS.has(m[1]!);
+  return !!m && PATCHERS.has(m[1]);
 }
 
 /** `name = patch(...)` somewhere in the function or its class. */
 function assignedFromPatcher(ctx: RuleContext, fn: Node, name: string): boolean {
   const scope = ctx.defs.methodClass(fn) ?? fn;
   let found = false;
-  walk(scope, n => {
-    if (found) return false;
-    const right = n.childForFieldName('right');
-    if (n.childForFieldName('left')?.text === name && right && isPatcherCall(ctx, right)) found = true;
-    return !found;
-  }, ASSIGNMENTS);
+  walk(
+    scope,
+    n => {
+      if (found) return false;
+      const right = n.childForFieldName('right');
+      if (n.childForFieldName('left')?.text === name && right && isPatcherCall(ctx, right)) found = true;
+      return !found;
+    },
+    ASSIGNMENTS,
+  );
   return found;
 }
 const ASSIGNMENTS = new Set(['assignment']);
@@ -105,12 +114,15 @@ function stopFix(ctx: RuleContext, fn: Node, call: Node, name: string): Fix | nu
   if (ctx.testing.unittestClassOf(fn)) {
     return Fix.safe(`Stop ${name} with addCleanup`, [insertAfter(ctx, stmt, `self.addCleanup(${name}.stop)`)]);
   }
-  if (!ctx.testing.isFixture(fn) || /\byield\b/.test(fn.childForFieldName('body')!.text)) return null;
+  if (!ctx.testing.isFixture(fn) || /\byield\b/.test(field(fn, 'body').text)) return null;
   const body = bodyStatements(fn);
-  const last = body[body.length - 1]!;
+  const last = body[body.length - 1];
   if (last.type === 'return_statement') {
     const value = last.namedChildren[0];
-    return Fix.safe(`Yield, then stop ${name}`, [Edit.replace(last.startIndex, last.endIndex, `yield${value ? ` ${value.text}` : ''}`), insertAfter(ctx, last, `${name}.stop()`)]);
+    return Fix.safe(`Yield, then stop ${name}`, [
+      Edit.replace(last.startIndex, last.endIndex, `yield${value ? ` ${value.text}` : ''}`),
+      insertAfter(ctx, last, `${name}.stop()`),
+    ]);
   }
   if (body.some(s => /\breturn\b/.test(s.text))) return null;
   const indent = indentOf(ctx.file.text, last.startIndex);

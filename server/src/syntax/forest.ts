@@ -9,12 +9,20 @@ import type { Parser, Point } from 'web-tree-sitter';
 import { editTree, parse, type LiveText, type Node, type Tree } from './parser';
 
 export interface TreeEdit {
-  startIndex: number; oldEndIndex: number; newEndIndex: number;
-  startPosition: Point; oldEndPosition: Point; newEndPosition: Point;
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+  startPosition: Point;
+  oldEndPosition: Point;
+  newEndPosition: Point;
 }
 
 /** The trees' top-level nodes inside [start, end) belong to this piece. */
-interface Piece { tree: Tree; start: number; end: number }
+interface Piece {
+  tree: Tree;
+  start: number;
+  end: number;
+}
 
 /** What a module holds directly in a correct parse (error recovery leaves bare expressions and tokens). */
 export const STATEMENT = /_statement$|_definition$/;
@@ -48,7 +56,7 @@ export class Forest {
 
   /** The single tree when the forest is one whole parse (a query can then run over all of it). */
   get whole(): Tree | null {
-    return this.pieces.length === 1 ? this.pieces[0]!.tree : null;
+    return this.pieces.length === 1 ? this.pieces[0].tree : null;
   }
 
   /** The top-level nodes (statements, comments, errors), in document order. */
@@ -58,7 +66,7 @@ export class Forest {
     const children = new Map<Tree, Node[]>();
     for (const p of this.pieces) {
       let kids = children.get(p.tree);
-      if (!kids) children.set(p.tree, kids = p.tree.rootNode.children.filter((n): n is Node => n !== null));
+      if (!kids) children.set(p.tree, (kids = p.tree.rootNode.children.filter((n): n is Node => n !== null)));
       for (const n of kids) if (n.startIndex >= p.start && n.startIndex < p.end) out.push(n);
     }
     return (this.top = out);
@@ -85,22 +93,30 @@ export class Forest {
     // so code after one may belong to the statement before it; anything but a statement is error recovery.
     const boundary = (n: Node) => STATEMENT.test(n.type) && n.startPosition.column === 0;
     let a = -1;
-    for (let i = 0; i < top.length && top[i]!.startIndex <= e.startIndex; i++) if (boundary(top[i]!)) a = i;
+    for (let i = 0; i < top.length && top[i].startIndex <= e.startIndex; i++) if (boundary(top[i])) a = i;
     // an edit on a statement's first line may indent it into the statement before
-    if (a >= 0 && e.startPosition.row <= top[a]!.startPosition.row) {
-      do a--; while (a >= 0 && !boundary(top[a]!));
+    if (a >= 0 && e.startPosition.row <= top[a].startPosition.row) {
+      do a--;
+      while (a >= 0 && !boundary(top[a]));
     }
     let b = Math.max(a, 0);
-    while (b < top.length && top[b]!.endIndex < e.oldEndIndex) b++;
-    if (b < top.length && top[b]!.startIndex > e.oldEndIndex && top[b]!.startPosition.row > e.oldEndPosition.row + 1) b--;
+    while (b < top.length && top[b].endIndex < e.oldEndIndex) b++;
+    if (b < top.length && top[b].startIndex > e.oldEndIndex && top[b].startPosition.row > e.oldEndPosition.row + 1) b--;
     let n = b + 1;
-    while (n < top.length && !boundary(top[n]!)) n++;
+    while (n < top.length && !boundary(top[n])) n++;
     const next = top[n];
-    const regionStart = a >= 0 ? Math.min(top[a]!.startIndex, lineStart(text, e.startIndex)) : 0;
+    const regionStart = a >= 0 ? Math.min(top[a].startIndex, lineStart(text, e.startIndex)) : 0;
     const nextStart = next ? next.startIndex + delta : Infinity;
     const parseEnd = next ? lineEnd(text, nextStart) : text.length;
     if (this.trees().size >= MAX_TREES || !(regionStart < nextStart)) return this.reparse(parser, text);
-    const region = parse(parser, this.live, null, [{ startIndex: regionStart, endIndex: parseEnd, startPosition: pointAt(regionStart), endPosition: pointAt(parseEnd) }]);
+    const region = parse(parser, this.live, null, [
+      {
+        startIndex: regionStart,
+        endIndex: parseEnd,
+        startPosition: pointAt(regionStart),
+        endPosition: pointAt(parseEnd),
+      },
+    ]);
     // broken code in the region: tree-sitter's error recovery may place it differently with less text
     // after it, so while code is broken the document is parsed whole, as the CLI would
     if (region.rootNode.hasError || (next && !region.rootNode.children.some(c => c?.startIndex === nextStart))) {
@@ -110,7 +126,9 @@ export class Forest {
     for (const tree of this.trees()) editTree(tree, e);
     const shift = (x: number) => (x >= e.oldEndIndex ? x + delta : x);
     const pieces: Piece[] = [];
-    for (const p of this.pieces) if (p.start < regionStart) pieces.push({ tree: p.tree, start: p.start, end: Math.min(shift(p.end), regionStart) });
+    for (const p of this.pieces)
+      if (p.start < regionStart)
+        pieces.push({ tree: p.tree, start: p.start, end: Math.min(shift(p.end), regionStart) });
     pieces.push({ tree: region, start: regionStart, end: nextStart });
     for (const p of this.pieces) {
       const end = shift(p.end);

@@ -31,8 +31,14 @@ export function hasDictionarySplat(call: Node): boolean {
 export function positionalArguments(call: Node): Node[] {
   const args = call.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return [];
-  return args.namedChildren.filter((a): a is Node =>
-    a !== null && a.type !== 'keyword_argument' && a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+  return args.namedChildren.filter(
+    (a): a is Node =>
+      a !== null &&
+      a.type !== 'keyword_argument' &&
+      a.type !== 'comment' &&
+      a.type !== 'list_splat' &&
+      a.type !== 'dictionary_splat',
+  );
 }
 
 /**
@@ -54,18 +60,28 @@ export function stringValue(node: Node): string | null {
 
 /** The text of a string literal's content, interpolations included as written (for f-strings). */
 export function stringContentText(node: Node): string {
-  const start = node.firstChild, end = node.lastChild;
+  const start = node.firstChild,
+    end = node.lastChild;
   if (!start || !end || start === end) return '';
   return node.text.slice(start.endIndex - node.startIndex, end.startIndex - node.startIndex);
 }
 
 const CONSTANT_LEAVES = new Set(['integer', 'float', 'true', 'false', 'none', 'string', 'concatenated_string']);
-const CONSTANT_CONTAINERS = new Set(['list', 'tuple', 'set', 'dictionary', 'pair', 'unary_operator', 'parenthesized_expression']);
+const CONSTANT_CONTAINERS = new Set([
+  'list',
+  'tuple',
+  'set',
+  'dictionary',
+  'pair',
+  'unary_operator',
+  'parenthesized_expression',
+]);
 
 /** A literal that means the same wherever it is evaluated (no names, no calls, no f-string holes). */
 export function isConstant(node: Node): boolean {
   if (node.type === 'string') return stringValue(node) !== null;
-  if (CONSTANT_LEAVES.has(node.type)) return node.type !== 'concatenated_string' || node.namedChildren.every(c => !!c && isConstant(c));
+  if (CONSTANT_LEAVES.has(node.type))
+    return node.type !== 'concatenated_string' || node.namedChildren.every(c => !!c && isConstant(c));
   if (!CONSTANT_CONTAINERS.has(node.type)) return false;
   return node.namedChildren.every(c => !c || c.type === 'comment' || isConstant(c));
 }
@@ -84,16 +100,20 @@ export function parameterNames(fn: Node): string[] {
 
 export function parameterIdentifier(param: Node): Node | null {
   switch (param.type) {
-    case 'identifier': return param;
-    case 'typed_parameter': return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
+    case 'identifier':
+      return param;
+    case 'typed_parameter':
+      return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
     case 'default_parameter':
-    case 'typed_default_parameter': return param.childForFieldName('name');
+    case 'typed_default_parameter':
+      return param.childForFieldName('name');
     case 'list_splat_pattern':
-    case 'dictionary_splat_pattern': return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
-    default: return null;
+    case 'dictionary_splat_pattern':
+      return param.namedChildren.find(c => c?.type === 'identifier') ?? null;
+    default:
+      return null;
   }
 }
-
 
 /**
  * Depth-first pre-order walk of `root`'s subtree with a cursor; `enter` returning false skips the
@@ -116,5 +136,15 @@ export function walk(root: Node, enter: (node: Node) => boolean | void, only?: R
 
 /** The definition a statement stands for: a `decorated_definition`'s function or class, else the statement itself. */
 export function definitionOf(stmt: Node): Node {
-  return stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') ?? stmt : stmt;
+  return stmt.type === 'decorated_definition' ? (stmt.childForFieldName('definition') ?? stmt) : stmt;
+}
+
+/**
+ * A field the grammar gives every node of this type (a definition's `name`, a call's `function`).
+ * Error recovery inserts a MISSING node rather than leave one out, so its absence is a bug: throw.
+ */
+export function field(node: Node, name: string): Node {
+  const child = node.childForFieldName(name);
+  if (!child) throw new Error(`a ${node.type} node without its ${name} field`);
+  return child;
 }

@@ -15,8 +15,10 @@ export function unparsableReason(text: string): string | null {
   const widths = new Set<number>();
   for (let i = 0; i < text.length;) {
     // at a line start: measure its indentation as the scanner does (tab 8 columns, form feed resets)
-    let width = 0, c = text.charCodeAt(i);
-    for (; c === 32 || c === 9 || c === 12; c = text.charCodeAt(++i)) width = c === 32 ? width + 1 : c === 9 ? width + 8 : 0;
+    let width = 0,
+      c = text.charCodeAt(i);
+    for (; c === 32 || c === 9 || c === 12; c = text.charCodeAt(++i))
+      width = c === 32 ? width + 1 : c === 9 ? width + 8 : 0;
     if (i < text.length && c !== 10 && c !== 13 && widths.add(width).size > MAX_INDENT_WIDTHS) {
       return `indentation too deep to analyse (over ${MAX_INDENT_WIDTHS} distinct indentation widths; Python allows 100 levels)`;
     }
@@ -33,7 +35,11 @@ export function unparsableReason(text: string): string | null {
  */
 export function renewParser(parser: Parser): void {
   const language = parser.language;
-  try { parser.delete(); } catch { /* its memory is what trapped */ }
+  try {
+    parser.delete();
+  } catch {
+    /* its memory is what trapped */
+  }
   (parser as unknown as { initialize(): void }).initialize();
   if (language) parser.setLanguage(language);
 }

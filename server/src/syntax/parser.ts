@@ -40,9 +40,12 @@ export class ParseError extends Error {}
  * A text that changes. A tree parsed from it reads its nodes' text from it as it is now, so a tree
  * shifted by `tree.edit` (not parsed again) still gives each node's text right.
  */
-export interface LiveText { text: string }
+export interface LiveText {
+  text: string;
+}
 
-const LONE_CR = /\r(?!\n)/, LONE_CR_ALL = /\r(?!\n)/g;
+const LONE_CR = /\r(?!\n)/,
+  LONE_CR_ALL = /\r(?!\n)/g;
 
 const queries = new Map<string, TS.Query>();
 
@@ -54,7 +57,13 @@ export function nodesOfTypes(root: Node, types: readonly string[]): Node[] {
   const key = [...new Set(types)].sort().join(' ');
   let query = queries.get(key);
   if (!query) {
-    query = new treeSitter.Query(root.tree.language, `[${key.split(' ').map(t => `(${t})`).join(' ')}] @node`);
+    query = new treeSitter.Query(
+      root.tree.language,
+      `[${key
+        .split(' ')
+        .map(t => `(${t})`)
+        .join(' ')}] @node`,
+    );
     queries.set(key, query);
   }
   return query.captures(root).map(c => c.node);
@@ -65,22 +74,36 @@ export function nodesOfTypes(root: Node, types: readonly string[]): Node[] {
  * given. Throws ParseError with a one-line
  * reason when the input is too large or the parse runs out of time; never returns a partial tree.
  */
-export function parse(parser: TS.Parser, text: string | LiveText, oldTree?: Tree | null, includedRanges?: TS.Range[]): Tree {
+export function parse(
+  parser: TS.Parser,
+  text: string | LiveText,
+  oldTree?: Tree | null,
+  includedRanges?: TS.Range[],
+): Tree {
   const length = typeof text === 'string' ? text.length : text.text.length;
   if (length > MAX_FILE_CHARS) {
     throw new ParseError(`file too large to analyse (${length} characters, limit ${MAX_FILE_CHARS})`);
   }
   // only what is parsed: a region of an edited document (its indentation is the scanner's depth)
   const whole = typeof text === 'string' ? text : text.text;
-  const refused = unparsableReason(includedRanges ? includedRanges.map(r => whole.slice(r.startIndex, r.endIndex)).join('\n') : whole);
+  const refused = unparsableReason(
+    includedRanges ? includedRanges.map(r => whole.slice(r.startIndex, r.endIndex)).join('\n') : whole,
+  );
   if (refused) throw new ParseError(refused);
   const deadline = Date.now() + PARSE_TIMEOUT_MS;
   let tree: Tree | null;
   try {
     // a lone \r ends a line for Python (and for the editor's line numbers) but not for the grammar: it
     // sees \n in its place, which keeps every offset
-    const input = typeof text === 'string' ? (LONE_CR.test(text) ? text.replace(LONE_CR_ALL, '\n') : text)
-      : (index: number) => { const rest = text.text.slice(index); return LONE_CR.test(rest) ? rest.replace(LONE_CR_ALL, '\n') : rest; };
+    const input =
+      typeof text === 'string'
+        ? LONE_CR.test(text)
+          ? text.replace(LONE_CR_ALL, '\n')
+          : text
+        : (index: number) => {
+            const rest = text.text.slice(index);
+            return LONE_CR.test(rest) ? rest.replace(LONE_CR_ALL, '\n') : rest;
+          };
     tree = parser.parse(input, oldTree ?? null, { progressCallback: () => Date.now() > deadline, includedRanges });
   } catch (e) {
     if ((e as Error)?.name !== 'RuntimeError') throw e; // a WASM trap

@@ -1,7 +1,9 @@
 // Lines of source text. Lines end at \n, \r\n or a lone \r: Python reads all three as line breaks,
 // so positions, fixes and noqa comments must too.
 
-/** Where the line holding `index` starts (a scan back over that line only: no lastIndexOf of a \r that is not there). */
+/**
+ * Where the line holding `index` starts (a scan back over that line only: no lastIndexOf of a \r that is not there).
+ */
 export function lineStartOf(text: string, index: number): number {
   let i = index;
   for (let c = text.charCodeAt(i - 1); i > 0 && c !== 10 && c !== 13; c = text.charCodeAt(--i - 1));
@@ -25,12 +27,15 @@ export function afterLineBreak(text: string, lineEnd: number): number {
 /** The text from the start of `node`'s line to `node`: the indentation of a statement. */
 export function indentOf(text: string, index: number): string {
   const prefix = text.slice(lineStartOf(text, index), index);
-  return /^[ \t]*$/.test(prefix) ? prefix : prefix.match(/^[ \t]*/)![0];
+  return /^[ \t]*/.exec(prefix)?.[0] ?? '';
 }
 
 /** Whether a statement at `start`-`end` has its line to itself (a trailing `;` or comment allowed). */
 export function ownsLine(text: string, start: number, end: number): boolean {
-  return /^[ \t]*$/.test(text.slice(lineStartOf(text, start), start)) && /^[ \t]*;?[ \t]*(#.*)?$/.test(text.slice(end, lineEndOf(text, end)));
+  return (
+    /^[ \t]*$/.test(text.slice(lineStartOf(text, start), start)) &&
+    /^[ \t]*;?[ \t]*(#.*)?$/.test(text.slice(end, lineEndOf(text, end)))
+  );
 }
 
 /** The file's line break: that of its first line. */

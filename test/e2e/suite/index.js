@@ -15,7 +15,8 @@ async function poll(what, fn, timeoutMs = 30000) {
 }
 
 const codeOf = d => (typeof d.code === 'object' ? d.code.value : d.code);
-const diagnostics = (uri, code) => vscode.languages.getDiagnostics(uri).filter(d => d.source === 'crosstalk' && codeOf(d) === code);
+const diagnostics = (uri, code) =>
+  vscode.languages.getDiagnostics(uri).filter(d => d.source === 'crosstalk' && codeOf(d) === code);
 
 async function open(relative) {
   const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, relative);
@@ -26,9 +27,17 @@ async function open(relative) {
 
 /** Waits for `code` on `uri`, applies the quick fix whose title starts with `title`, waits for it to go. */
 async function applyQuickFix(uri, code, title) {
-  const [diag] = await poll(`${code} on ${uri.path}`, () => { const d = diagnostics(uri, code); return d.length && d; });
+  const [diag] = await poll(`${code} on ${uri.path}`, () => {
+    const d = diagnostics(uri, code);
+    return d.length && d;
+  });
   const action = await poll(`the "${title}" quick fix`, async () => {
-    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diag.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     return actions.find(a => a.title.startsWith(title));
   });
   assert.ok(await vscode.workspace.applyEdit(action.edit), 'the edit applies');
@@ -38,20 +47,40 @@ async function applyQuickFix(uri, code, title) {
 
 /** A read-only file system in memory, standing in for a virtual workspace's provider (GitHub's vscode-vfs). */
 class MemoryFs {
-  constructor(files) { this.files = files; this.onDidChangeFile = new vscode.EventEmitter().event; }
-  watch() { return new vscode.Disposable(() => {}); }
+  constructor(files) {
+    this.files = files;
+    this.onDidChangeFile = new vscode.EventEmitter().event;
+  }
+  watch() {
+    return new vscode.Disposable(() => {});
+  }
   stat(uri) {
     const file = this.files.get(uri.path);
     if (file) return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: file.length };
-    if ([...this.files.keys()].some(p => p.startsWith(`${uri.path.replace(/\/$/, '')}/`))) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+    if ([...this.files.keys()].some(p => p.startsWith(`${uri.path.replace(/\/$/, '')}/`)))
+      return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     throw vscode.FileSystemError.FileNotFound(uri);
   }
-  readDirectory() { return []; }
-  readFile(uri) { const file = this.files.get(uri.path); if (!file) throw vscode.FileSystemError.FileNotFound(uri); return file; }
-  createDirectory() { throw vscode.FileSystemError.NoPermissions('read-only'); }
-  writeFile() { throw vscode.FileSystemError.NoPermissions('read-only'); }
-  delete() { throw vscode.FileSystemError.NoPermissions('read-only'); }
-  rename() { throw vscode.FileSystemError.NoPermissions('read-only'); }
+  readDirectory() {
+    return [];
+  }
+  readFile(uri) {
+    const file = this.files.get(uri.path);
+    if (!file) throw vscode.FileSystemError.FileNotFound(uri);
+    return file;
+  }
+  createDirectory() {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  writeFile() {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  delete() {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  rename() {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
 }
 let virtualFs;
 
@@ -63,12 +92,19 @@ const tests = {
     assert.match(diag.message, /DRF throttling/);
     const text = doc.getText();
     assert.match(text, /^from django\.test import TestCase, override_settings$/m, 'import merged');
-    assert.match(text, /^@override_settings\(CACHES=\{"default": \{"BACKEND": "django\.core\.cache\.backends\.locmem\.LocMemCache", "LOCATION": "tests\.test_throttling\.LoginThrottleTests"\}\}\)\nclass LoginThrottleTests\(TestCase\):$/m);
+    assert.match(
+      text,
+      /^@override_settings\(CACHES=\{"default": \{"BACKEND": "django\.core\.cache\.backends\.locmem\.LocMemCache", "LOCATION": "tests\.test_throttling\.LoginThrottleTests"\}\}\)\nclass LoginThrottleTests\(TestCase\):$/m,
+    );
   },
 
   async 'XT010 on an inline model, fixed with @isolate_apps'() {
     const { uri, doc } = await open('tests/test_models.py');
-    const diag = await applyQuickFix(uri, 'XT010', 'Crosstalk (XT010): Wrap test_verbose_name in @isolate_apps("analytics")');
+    const diag = await applyQuickFix(
+      uri,
+      'XT010',
+      'Crosstalk (XT010): Wrap test_verbose_name in @isolate_apps("analytics")',
+    );
     assert.equal(diag.range.start.line, 6);
     const text = doc.getText();
     assert.match(text, /^from django\.test\.utils import isolate_apps$/m, 'import added');
@@ -78,8 +114,12 @@ const tests = {
   async 'source.fixAll.crosstalk renames every removed xdist name'() {
     const { uri, doc } = await open('tests/test_cleanup.py');
     await poll('XT030 diagnostics', () => diagnostics(uri, 'XT030').length === 4);
-    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri,
-      new vscode.Range(0, 0, doc.lineCount, 0), 'source.fixAll.crosstalk');
+    const actions = await vscode.commands.executeCommand(
+      'vscode.executeCodeActionProvider',
+      uri,
+      new vscode.Range(0, 0, doc.lineCount, 0),
+      'source.fixAll.crosstalk',
+    );
     const fixAll = actions.find(a => a.kind && a.kind.value === 'source.fixAll.crosstalk');
     assert.ok(fixAll, `fix-all offered (got: ${actions.map(a => a.title).join(', ')})`);
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
@@ -90,40 +130,69 @@ const tests = {
 
   async 'a base class in another file that isolates the cache makes the squiggle go away'() {
     const { uri, doc } = await open('tests/test_inherit.py');
-    const [diag] = await poll('XT001 on ProfileTests', () => { const d = diagnostics(uri, 'XT001'); return d.length && d; });
+    const [diag] = await poll('XT001 on ProfileTests', () => {
+      const d = diagnostics(uri, 'XT001');
+      return d.length && d;
+    });
     assert.match(diag.message, /the default cache is django_redis\.cache\.RedisCache/, 'the settings were read');
     const edit = new vscode.WorkspaceEdit();
     for (const m of doc.getText().matchAll(/PlainTestCase/g)) {
-      edit.replace(uri, new vscode.Range(doc.positionAt(m.index), doc.positionAt(m.index + m[0].length)), 'IsolatedTestCase');
+      edit.replace(
+        uri,
+        new vscode.Range(doc.positionAt(m.index), doc.positionAt(m.index + m[0].length)),
+        'IsolatedTestCase',
+      );
     }
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await poll('XT001 to disappear once the base (tests/base.py) isolates the cache', () => diagnostics(uri, 'XT001').length === 0);
+    await poll(
+      'XT001 to disappear once the base (tests/base.py) isolates the cache',
+      () => diagnostics(uri, 'XT001').length === 0,
+    );
   },
 
   async 'a virtual document (vscode-vfs://, a repository opened without a clone) is analysed from its text'() {
     const uri = vscode.Uri.parse('vscode-vfs://crosstalk-e2e/tests/test_virtual.py');
-    virtualFs ??= vscode.workspace.registerFileSystemProvider('vscode-vfs', new MemoryFs(new Map([[uri.path,
-      Buffer.from('import os\n\n\ndef test_listing():\n    assert os.listdir("/tmp") == []\n')]])), { isCaseSensitive: true });
+    virtualFs ??= vscode.workspace.registerFileSystemProvider(
+      'vscode-vfs',
+      new MemoryFs(
+        new Map([[uri.path, Buffer.from('import os\n\n\ndef test_listing():\n    assert os.listdir("/tmp") == []\n')]]),
+      ),
+      { isCaseSensitive: true },
+    );
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     assert.equal(doc.languageId, 'python');
-    const [diag] = await poll('XT020 on the virtual document', () => { const d = diagnostics(uri, 'XT020'); return d.length && d; });
+    const [diag] = await poll('XT020 on the virtual document', () => {
+      const d = diagnostics(uri, 'XT020');
+      return d.length && d;
+    });
     assert.equal(diag.range.start.line, 4);
   },
 
   async 'XT003: one autouse fixture in conftest.py isolates every test of the project'() {
     const { uri } = await open('tests/test_reports.py');
-    const [diag] = await poll('XT003', () => { const d = diagnostics(uri, 'XT003'); return d.length && d; });
+    const [diag] = await poll('XT003', () => {
+      const d = diagnostics(uri, 'XT003');
+      return d.length && d;
+    });
     assert.equal(diagnostics(uri, 'XT001').length, 1, 'the test itself is flagged too');
     const action = await poll('the project-wide quick fix', async () => {
-      const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await vscode.commands.executeCommand(
+        'vscode.executeCodeActionProvider',
+        uri,
+        diag.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
       return actions.find(a => a.title.startsWith('Crosstalk (XT003)'));
     });
     // The edit creates conftest.py and asks for confirmation (a preview). Nobody can click here, so the
     // same changes are applied without the confirmation step, then saved for the server to read.
     const entries = action.edit.entries();
     const conftest = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'conftest.py');
-    assert.deepEqual(entries.map(([u]) => u.path), [conftest.path]);
+    assert.deepEqual(
+      entries.map(([u]) => u.path),
+      [conftest.path],
+    );
     const plain = new vscode.WorkspaceEdit();
     plain.createFile(conftest, { ignoreIfExists: true });
     for (const [u, edits] of entries) for (const e of edits) plain.insert(u, e.range.start, e.newText);
@@ -133,32 +202,63 @@ const tests = {
     const text = conftestDoc.getText();
     assert.match(text, /^import pytest\n/);
     assert.match(text, /@pytest\.fixture\(autouse=True\)\ndef _crosstalk_isolated_cache\(settings, request\):/);
-    await poll('XT001 and XT003 to disappear everywhere', () => diagnostics(uri, 'XT003').length === 0 && diagnostics(uri, 'XT001').length === 0, 60000);
+    await poll(
+      'XT001 and XT003 to disappear everywhere',
+      () => diagnostics(uri, 'XT003').length === 0 && diagnostics(uri, 'XT001').length === 0,
+      60000,
+    );
   },
 
   async 'the commands are in the palette; Restart server brings the diagnostics back'() {
     const commands = await vscode.commands.getCommands(true);
-    const wanted = ['crosstalk.scanWorkspace', 'crosstalk.fixAllInFile', 'crosstalk.showOutput', 'crosstalk.restartServer', 'crosstalk.isolateCacheForEveryTest'];
-    assert.deepEqual(wanted.filter(c => !commands.includes(c)), [], 'registered');
-    const contributed = vscode.extensions.getExtension('crosstalk.crosstalk').packageJSON.contributes.commands.map(c => c.command);
-    assert.deepEqual(wanted.filter(c => !contributed.includes(c)), [], 'contributed to the palette');
+    const wanted = [
+      'crosstalk.scanWorkspace',
+      'crosstalk.fixAllInFile',
+      'crosstalk.showOutput',
+      'crosstalk.restartServer',
+      'crosstalk.isolateCacheForEveryTest',
+    ];
+    assert.deepEqual(
+      wanted.filter(c => !commands.includes(c)),
+      [],
+      'registered',
+    );
+    const contributed = vscode.extensions
+      .getExtension('crosstalk.crosstalk')
+      .packageJSON.contributes.commands.map(c => c.command);
+    assert.deepEqual(
+      wanted.filter(c => !contributed.includes(c)),
+      [],
+      'contributed to the palette',
+    );
     await vscode.commands.executeCommand('crosstalk.restartServer');
     const { uri } = await open('tests/test_cleanup.py');
     await poll('XT030 after the restart', () => diagnostics(uri, 'XT030').length === 4);
   },
 
-  async 'crosstalk.severity turns XT030 errors into information; the hover shows the rule\'s docs'() {
+  async "crosstalk.severity turns XT030 errors into information; the hover shows the rule's docs"() {
     const { uri } = await open('tests/test_cleanup.py');
-    const [first] = await poll('XT030 errors', () => { const d = diagnostics(uri, 'XT030'); return d.length === 4 && d; });
-    assert.equal(first.severity, vscode.DiagnosticSeverity.Error, 'the rule\'s default');
+    const [first] = await poll('XT030 errors', () => {
+      const d = diagnostics(uri, 'XT030');
+      return d.length === 4 && d;
+    });
+    assert.equal(first.severity, vscode.DiagnosticSeverity.Error, "the rule's default");
     const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, first.range.start);
-    const text = hovers.flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : c.value)).join('\n');
+    const text = hovers
+      .flatMap(h => h.contents)
+      .map(c => (typeof c === 'string' ? c : c.value))
+      .join('\n');
     assert.match(text, /\*\*XT030 xdist-legacy-api\*\*/);
     assert.match(text, /pytest-dev\/pytest-xdist\/issues\/579/, 'the incident link');
     const config = vscode.workspace.getConfiguration('crosstalk');
     await config.update('severity', { XT030: 'info' }, vscode.ConfigurationTarget.Workspace);
     try {
-      await poll('XT030 as information', () => diagnostics(uri, 'XT030').length === 4 && diagnostics(uri, 'XT030').every(d => d.severity === vscode.DiagnosticSeverity.Information));
+      await poll(
+        'XT030 as information',
+        () =>
+          diagnostics(uri, 'XT030').length === 4 &&
+          diagnostics(uri, 'XT030').every(d => d.severity === vscode.DiagnosticSeverity.Information),
+      );
     } finally {
       await config.update('severity', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -174,7 +274,8 @@ const tests = {
 };
 
 exports.run = async function run() {
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   for (const [name, test] of Object.entries(tests)) {
     const start = Date.now();
     try {

@@ -7,7 +7,7 @@ import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { RuleContext } from '../../engine/rule';
-import { defName, stringValue, walk } from '../../syntax/nodes';
+import { defName, field, stringValue, walk } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -35,7 +35,10 @@ export function cacheAlias(node: Node): string | null {
 
 /** `throttle`: a throttle class or setting, or a 429 assertion; `throttle-name`: only a throttle-ish name. */
 export interface CacheUse {
-  node: Node; kind: 'cache' | 'throttle' | 'throttle-name'; label: string; aliases: Set<string>;
+  node: Node;
+  kind: 'cache' | 'throttle' | 'throttle-name';
+  label: string;
+  aliases: Set<string>;
   /** set when the evidence is the project's DEFAULT_THROTTLE_CLASSES */
   throttling?: ThrottleFacts;
 }
@@ -44,22 +47,34 @@ export interface CacheUse {
  * How exposed a cache is, from the project's settings: which backend the aliases use. null when the
  * host gave no project (a lone file), so messages stay general.
  */
-export interface Exposure { kind: Backend | 'unknown'; describe: string; at?: Located }
+export interface Exposure {
+  kind: Backend | 'unknown';
+  describe: string;
+  at?: Located;
+}
 
 export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure | null {
   const settings = ctx.project?.settings;
   if (!settings) return null;
-  if (settings.unknown && settings.caches.size === 0) return { kind: 'unknown', describe: `cache backend unknown: ${settings.unknown}` };
+  if (settings.unknown && settings.caches.size === 0)
+    return { kind: 'unknown', describe: `cache backend unknown: ${settings.unknown}` };
   let worst: Exposure | null = null;
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
   for (const alias of aliases) {
     const c = settings.caches.get(alias);
     // partly unknown settings (a star import from outside the workspace) may still change it: say so
     const e: Exposure = c
-      ? { kind: c.kind, describe: `the ${alias} cache is ${c.backend}${settings.unknown ? ` as far as can be read (${settings.unknown})` : ''}`, at: c }
+      ? {
+          kind: c.kind,
+          describe: `the ${alias} cache is ${c.backend}${settings.unknown ? ` as far as can be read (${settings.unknown})` : ''}`,
+          at: c,
+        }
       : settings.caches.size === 0 && !settings.unknown
         ? { kind: 'per-process', describe: `the ${alias} cache is Django's default LocMemCache` }
-        : { kind: 'unknown', describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}` };
+        : {
+            kind: 'unknown',
+            describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}`,
+          };
     if (!worst || rank[e.kind] > rank[worst.kind]) worst = e;
   }
   return worst;
@@ -75,8 +90,9 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
 export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
   // XT001, XT002 and XT003 all ask about the same classes: walk each once per analysis
   const memo = ctx.file.memo(findCacheUse, () => new Map<number, CacheUse | null>());
-  if (!memo.has(def.id)) memo.set(def.id, findCacheUseUncached(ctx, def));
-  return memo.get(def.id)!;
+  let use = memo.get(def.id);
+  if (use === undefined) memo.set(def.id, (use = findCacheUseUncached(ctx, def)));
+  return use;
 }
 
 /**
@@ -102,61 +118,79 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   if (!mayUseCache(ctx, def)) return null;
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
-  let sendsRequests = false, callsAllowRequest = false;
+  let sendsRequests = false,
+    callsAllowRequest = false;
   let authenticates: Node | null = null;
-  const consider = (node: Node, kind: CacheUse['kind'], label: string) => { best[kind] ??= { node, kind, label, aliases }; };
+  const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
+    best[kind] ??= { node, kind, label, aliases };
+  };
   // integers and identifiers count only with these words in the text: leave them unmaterialised
   const text = ctx.defs.statement(def).text;
   const types = new Set(['call', 'string', 'comment']);
   if (text.includes('429')) types.add('integer');
   if (THROTTLE_WORD.test(text) || text.includes('HTTP_429')) types.add('identifier');
-  walk(ctx.defs.statement(def), node => {
-    switch (node.type) {
-      case 'call': {
-        const fn = node.childForFieldName('function');
-        if (fn?.type !== 'attribute') return true;
-        const receiver = fn.childForFieldName('object')!;
-        const method = fn.childForFieldName('attribute')?.text ?? '';
-        if (isDjangoCache(ctx, receiver)) {
-          const alias = cacheAlias(receiver);
-          if (alias) aliases.add(alias);
-          consider(fn, 'cache', `${fn.text}()`);
-        } else if (method === 'allow_request') {
-          callsAllowRequest = true;
-          consider(fn, 'throttle', `${fn.text}()`);
-        } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
-          sendsRequests = true;
-        } else if (AUTHENTICATE.test(method)) {
-          authenticates ??= fn;
+  walk(
+    ctx.defs.statement(def),
+    node => {
+      switch (node.type) {
+        case 'call': {
+          const fn = node.childForFieldName('function');
+          if (fn?.type !== 'attribute') return true;
+          const receiver = field(fn, 'object');
+          const method = fn.childForFieldName('attribute')?.text ?? '';
+          if (isDjangoCache(ctx, receiver)) {
+            const alias = cacheAlias(receiver);
+            if (alias) aliases.add(alias);
+            consider(fn, 'cache', `${fn.text}()`);
+          } else if (method === 'allow_request') {
+            callsAllowRequest = true;
+            consider(fn, 'throttle', `${fn.text}()`);
+          } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
+            sendsRequests = true;
+          } else if (AUTHENTICATE.test(method)) {
+            authenticates ??= fn;
+          }
+          return true;
         }
-        return true;
-      }
-      case 'integer':
-        if (node.text === '429' && inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
-        return false;
-      case 'identifier': {
-        if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider(node, 'throttle', 'an assertion on status 429');
-        else if (THROTTLE_WORD.test(node.text) && !NOT_THROTTLING.test(node.text)) {
-          const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
-          if (q?.startsWith('rest_framework.throttling.')) consider(node, 'throttle', `DRF's ${node.text}`);
-          else consider(node, 'throttle-name', `\`${node.text}\``);
+        case 'integer':
+          if (node.text === '429' && inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
+          return false;
+        case 'identifier': {
+          if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider(node, 'throttle', 'an assertion on status 429');
+          else if (THROTTLE_WORD.test(node.text) && !NOT_THROTTLING.test(node.text)) {
+            const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
+            if (q?.startsWith('rest_framework.throttling.')) consider(node, 'throttle', `DRF's ${node.text}`);
+            else consider(node, 'throttle-name', `\`${node.text}\``);
+          }
+          return true;
         }
-        return true;
+        default: // strings and comments: their words are not code
+          return false;
       }
-      default: // strings and comments: their words are not code
-        return false;
-    }
-  }, types);
+    },
+    types,
+  );
   // Throttling only touches the cache when a request goes through a throttle (or allow_request is
   // called): a test of a throttle's rate parser or cache-key format does not. A throttle-ish name is
   // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
-  const throttled = best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429')) ? best.throttle : undefined;
+  const throttled =
+    best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429'))
+      ? best.throttle
+      : undefined;
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;
   // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
-  const throttling = sendsRequests && authenticates ? ctx.project?.settings.throttling : null;
-  return throttling ? { node: authenticates!, kind: 'throttle', label: 'authenticated requests, with DRF throttling on in settings', aliases, throttling } : null;
+  const throttling = sendsRequests ? ctx.project?.settings.throttling : null;
+  return throttling && authenticates
+    ? {
+        node: authenticates,
+        kind: 'throttle',
+        label: 'authenticated requests, with DRF throttling on in settings',
+        aliases,
+        throttling,
+      }
+    : null;
 }
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */
@@ -170,8 +204,12 @@ function inAssertion(node: Node): boolean {
 
 /** `CACHES={...}` giving each alias a LocMemCache of its own, named after the test. */
 export function isolatedCaches(location: string, aliases: Iterable<string>): string {
-  const entries = [...aliases].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
-    .map(alias => `${JSON.stringify(alias)}: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": ${JSON.stringify(alias === 'default' ? location : `${location}.${alias}`)}}`);
+  const entries = [...aliases]
+    .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
+    .map(
+      alias =>
+        `${JSON.stringify(alias)}: {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": ${JSON.stringify(alias === 'default' ? location : `${location}.${alias}`)}}`,
+    );
   return `CACHES={${entries.join(', ')}}`;
 }
 
