@@ -2,7 +2,8 @@
 // provides it: settings facts, classes in other modules, conftest fixtures. Declared here, below
 // both, so the analysis depends on the shape and not on how the facts are read.
 
-export type Backend = 'cross-process' | 'per-process' | 'none';
+/** How far a cache's keys are shared: every process, each process alone, nobody, or cannot be told. */
+export type Backend = 'cross-process' | 'per-process' | 'none' | 'unknown';
 
 export interface Located {
   file: string;
@@ -12,24 +13,51 @@ export interface Located {
 
 export interface CacheFacts extends Located {
   alias: string;
-  backend: string;
+  /** the backend's dotted class, null when it cannot be read */
+  backend: string | null;
   kind: Backend;
+  /** why the backend or its scope cannot be told (kind 'unknown') */
+  reason?: string;
+  /** Django's default, CACHES being unset */
+  implicit?: boolean;
+  /** where the backend came from when not written as such: a cache URL in an environment variable or its default */
+  via?: string;
 }
 
 export interface ThrottleFacts extends Located {
+  /** whether some class has a rate that is not None for its scope; null when that cannot be read */
+  on: boolean | null;
   classes: string[];
-  rates: Record<string, string>;
+  rates: Record<string, string | null>;
+  reason?: string;
+}
+
+/** Where something was decided: a file, its 1-based line, and how. */
+export interface Source {
+  file: string;
+  line: number;
+  how: string;
 }
 
 export interface SettingsFacts {
   module: string | null;
+  /** django-configurations' class, when one is named */
+  configuration: string | null;
   file: string | null;
+  /** the runner the tests run under, and where the settings module was chosen */
+  runner: 'pytest' | 'django';
+  source: Source | null;
   /** why the facts are missing or partial, for messages ("CACHES is computed", "settings module not found") */
   unknown: string | null;
   caches: Map<string, CacheFacts>;
   throttling: ThrottleFacts | null;
   /** SESSION_ENGINE when literal: a cache-backed engine keeps logins in the cache */
   sessionEngine: string | null;
+  /** TEST_RUNNER, when set */
+  testRunner: { name: string; at: Located } | null;
+  installedApps: string[];
+  /** app labels that differ from the last part of their app's name: label to installed name */
+  apps: Map<string, string>;
 }
 
 export interface ClassFacts {
@@ -37,6 +65,10 @@ export interface ClassFacts {
   line: number;
   isolatesCache: boolean;
   djangoTestCase: boolean;
+  /** where a per-test hook of the class (or a base) empties the cache */
+  resetsCache: Located | null;
+  /** a Django model (it derives from django.db.models.Model), and whether abstract */
+  model: { abstract: boolean } | null;
 }
 
 /** What the rules see of the project for one file. Everything is computed on first use. */
@@ -45,6 +77,13 @@ export interface ProjectView {
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
   readonly autouseCacheIsolation: boolean;
+  /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
+  readonly autouseCacheReset: Located | null;
+  /**
+   * The test runner's own cache handling (Django's runner only): it gives each parallel worker its own
+   * cache, or empties the cache before each test. Null when it does neither.
+   */
+  readonly runnerCache: { perWorker: boolean; at: Located } | null;
   /** the root conftest.py: its path and text (null when it does not exist) */
   readonly rootConftest: { file: string; text: string | null };
   /** the suite runs under pytest (a conftest.py or pytest configuration at the root) */

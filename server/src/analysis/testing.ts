@@ -4,7 +4,7 @@
 import type { Definitions } from './defs';
 import { DJANGO_TEST_CASES } from './django';
 import type { Names } from './names';
-import type { ProjectView } from './projectView';
+import type { Located, ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
 import {
   bodyStatements,
@@ -21,6 +21,18 @@ const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
 const UNDO_TYPES = new Set(['yield', 'finally_clause']);
 const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
+
+/** the hooks that run around every single test (setUpClass and friends run once per class) */
+const PER_TEST_HOOKS =
+  /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
+const CALLS = new Set(['call']);
+
+/** What resets a cache before each test: a call in this file, or a place in another. */
+export interface Reset {
+  by: 'base-class' | 'fixture' | 'runner';
+  node?: Node;
+  at?: Located;
+}
 
 const SETUP_HOOKS = new Set([
   'setUp',
@@ -47,6 +59,7 @@ export class Testing {
   private readonly kinds = new Map<number, ClassKind>();
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
+  private fileReset: Reset | null | undefined;
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
   constructor(
@@ -325,7 +338,12 @@ export class Testing {
 
   /** `@override_settings(CACHES=...)` (or `**splat`, which we cannot see into) among the decorators. */
   decoratedWithCaches(def: Node): boolean {
-    return this.defs.decorators(def).some(d => this.overridesCaches(d));
+    return this.cachesDecorator(def) !== null;
+  }
+
+  /** The decorator of `def` that overrides CACHES, if any. */
+  cachesDecorator(def: Node): Node | null {
+    return this.defs.decorators(def).find(d => this.overridesCaches(d)) ?? null;
   }
 
   overridesCaches(call: Node): boolean {
@@ -361,5 +379,93 @@ export class Testing {
       ISOLATION_TYPES,
     );
     return found;
+  }
+
+  /**
+   * The call in `fn`'s body that empties a Django cache: `cache.clear()`, `caches["x"].clear()`, or
+   * `c.clear()` in a loop over `caches.all()`. Null when there is none.
+   */
+  clearsCache(fn: Node): Node | null {
+    const body = fn.childForFieldName('body');
+    if (!body || !/\.clear\s*\(/.test(body.text)) return null;
+    const loopVars = new Set([...body.text.matchAll(/for\s+(\w+)\s+in\s+[\w.]*caches\.all\(\)/g)].map(m => m[1]));
+    let found: Node | null = null;
+    walk(
+      body,
+      node => {
+        if (found) return false;
+        const fnNode = node.childForFieldName('function');
+        if (fnNode?.type !== 'attribute' || fnNode.childForFieldName('attribute')?.text !== 'clear') return true;
+        const receiver = fnNode.childForFieldName('object');
+        if (!receiver) return true;
+        const isCache =
+          (receiver.type === 'subscript' &&
+            this.names.is(receiver.childForFieldName('value'), 'django.core.cache.caches')) ||
+          this.names.is(receiver, 'django.core.cache.cache') ||
+          (receiver.type === 'identifier' && loopVars.has(receiver.text));
+        if (isCache) found = node;
+        return !found;
+      },
+      CALLS,
+    );
+    return found;
+  }
+
+  /**
+   * What empties or isolates the cache before every test of class `cls`: a per-test hook (setUp,
+   * tearDown, _pre_setup, _post_teardown) of the class or of a base class, in this file or another.
+   */
+  classCacheReset(cls: Node, seen = new Set<number>()): Reset | null {
+    if (seen.has(cls.id)) return null;
+    seen.add(cls.id);
+    for (const stmt of bodyStatements(cls)) {
+      const def = definitionOf(stmt);
+      if (def.type !== 'function_definition' || !PER_TEST_HOOKS.test(defName(def))) continue;
+      const call = this.clearsCache(def);
+      if (call) return { by: 'base-class', node: call };
+    }
+    for (const base of this.baseExpressions(cls)) {
+      const local = this.inFileClass(base);
+      const inherited = local ? this.classCacheReset(local, seen) : null;
+      if (inherited) return inherited;
+      const q = local ? undefined : this.names.resolve(base);
+      const at = q ? this.project?.classInfo(q)?.resetsCache : undefined;
+      if (at) return { by: 'base-class', at };
+    }
+    return null;
+  }
+
+  /**
+   * An autouse fixture at the top of this module (or, through the project, in a conftest.py or a
+   * plugin) that clears the cache.
+   */
+  fileCacheReset(): Reset | null {
+    if (this.fileReset === undefined) {
+      this.fileReset = null;
+      for (const s of this.moduleFixtures) {
+        const def = definitionOf(s);
+        if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) continue;
+        const call = this.clearsCache(def);
+        if (call) {
+          this.fileReset = { by: 'fixture', node: call };
+          break;
+        }
+      }
+      const fromProject = this.project?.autouseCacheReset;
+      if (!this.fileReset && fromProject) this.fileReset = { by: 'fixture', at: fromProject };
+    }
+    return this.fileReset;
+  }
+
+  /** What gives every test that runs `def` (a class, or a function) an emptied cache, within its process. */
+  cacheReset(def: Node): Reset | null {
+    const cls = def.type === 'class_definition' ? def : this.defs.methodClass(def);
+    return (cls ? this.classCacheReset(cls) : null) ?? this.fileCacheReset();
+  }
+
+  private isAutouseFixture(def: Node): boolean {
+    return this.defs
+      .decorators(def)
+      .some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
   }
 }

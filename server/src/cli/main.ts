@@ -9,6 +9,7 @@ import { nodeFiles } from '../host/nodeFiles';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../project/config';
 import { rules as allRules } from '../rules';
 import { formatGithub, formatJson, formatSarif, formatText, type FileResult } from './format';
+import { formatProjectText, projectCommand } from './project';
 import { analyseAll, type Task } from './workers';
 
 const USAGE = `Usage: crosstalk check [PATH...] [options]
@@ -32,7 +33,12 @@ Options:
   -h, --help                 this text
   --version                  the version
 
-  crosstalk rules            list the rules`;
+  crosstalk rules            list the rules
+  crosstalk project [PATH] [--format text|json]
+                             what Crosstalk reads of the project around PATH (a test
+                             module or a directory): runner, settings module and where
+                             it was chosen, caches and how far each is shared, DRF
+                             throttling, what resets state for every test, app labels`;
 
 class UsageError extends Error {}
 
@@ -76,6 +82,19 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   try {
     if (command === 'rules') {
       out(listRules());
+      return 0;
+    }
+    if (command === 'project') {
+      if (paths.length > 1) throw new UsageError('crosstalk project takes one path (a test module or a directory)');
+      if (values.format !== 'text' && values.format !== 'json')
+        throw new UsageError(`crosstalk project prints text or json, not "${values.format}"`);
+      let model;
+      try {
+        model = await projectCommand(paths[0] ?? '.', loadConfig(values.config, err), process.cwd());
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      out(values.format === 'json' ? JSON.stringify(model, null, 2) : formatProjectText(model));
       return 0;
     }
     if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);

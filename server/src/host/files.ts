@@ -6,6 +6,8 @@ export interface FileAccess {
   readText(file: string): string | null;
   /** A file's bytes, to be decoded by its coding cookie. Throws with a one-line reason (`ENOENT`). */
   readBytes(file: string): Uint8Array;
+  /** The names in a directory, or null when it cannot be listed. */
+  list(dir: string): string[] | null;
   /** The test modules under `dir`, sorted; directories that cannot be listed go to `onError`. */
   walkTestFiles(
     dir: string,

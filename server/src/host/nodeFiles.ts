@@ -18,6 +18,13 @@ export const nodeFiles: FileAccess = {
       throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message, { cause: e });
     }
   },
+  list(dir) {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return null;
+    }
+  },
   walkTestFiles,
 };
 

@@ -22,7 +22,7 @@ export class ProjectRegistry {
 
   constructor(
     private readonly parser: Parser,
-    files: FileAccess,
+    private readonly files: FileAccess,
   ) {
     this.read = file => files.readText(file);
   }
@@ -37,7 +37,15 @@ export class ProjectRegistry {
       this.roots.set(dir, root);
     }
     let project = this.projects.get(root);
-    if (!project) this.projects.set(root, (project = new Project(root, this.parser, this.read, place.settingsModule)));
+    if (!project) {
+      const { files } = this;
+      project = new Project(root, this.parser, this.read, place.settingsModule, {
+        list: dir => files.list(dir),
+        walk: (dir, isTest) => files.walkTestFiles(dir, isTest, () => undefined),
+        ceiling: place.within,
+      });
+      this.projects.set(root, project);
+    }
     return project;
   }
 

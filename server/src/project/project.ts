@@ -1,35 +1,83 @@
-// What a hazard depends on beyond one file, read statically from the workspace (never imported or
-// run): the settings module's CACHES and REST_FRAMEWORK, base test classes in other modules, and the
-// autouse fixtures of conftest.py files. Anything computed or unreadable is "unknown", with a reason.
+// The project around a test file as its test run sees it, read statically (never imported or run):
+// how the tests are run and with which settings (runConfig.ts), what those settings hold
+// (evaluate.ts, settings.ts), the classes of other modules (base test cases, models), and what
+// resets state for every test (the runner, base classes, autouse fixtures). What cannot be read is
+// "unknown", with a reason.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { absoluteModule, Names } from '../analysis/names';
-import type { ClassFacts, ProjectView, SettingsFacts } from '../analysis/projectView';
-import { cacheScope, DJANGO_TEST_CASES } from '../analysis/django';
+import { DJANGO_TEST_CASES } from '../analysis/django';
+import { Names } from '../analysis/names';
+import type { ClassFacts, Located, ProjectView, SettingsFacts } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
+import { bodyStatements, defName, definitionOf, field } from '../syntax/nodes';
 import { parse, type Node } from '../syntax/parser';
-import { definitionOf, field, stringValue } from '../syntax/nodes';
+import { Evaluator } from './evaluate';
+import { isTestFile } from './files';
+import { readRunConfig, type RunConfig } from './runConfig';
+import { readSettingsFacts } from './settings';
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
 
-const PROJECT_MARKERS = ['manage.py', 'pytest.ini', 'setup.cfg', 'tox.ini', 'pyproject.toml'];
+/** How the project model reaches files beyond reading them (both optional: a host may not list directories). */
+export interface ProjectFiles {
+  /** the names in a directory, or null (django-split-settings' globs) */
+  list?(dir: string): string[] | null;
+  /** the test modules and conftest.py files under a directory (the resets `crosstalk project` lists) */
+  walk?(dir: string, isTest: (file: string) => boolean): string[];
+  /** pytest looks for its configuration up to here (the filesystem root, or the workspace folder) */
+  ceiling?: string;
+}
 
-/** The nearest directory above `file` that looks like a Django/pytest project root, else `fallback`. */
+const PROJECT_MARKERS = [
+  'manage.py',
+  'pytest.ini',
+  'setup.cfg',
+  'tox.ini',
+  'pyproject.toml',
+  'pytest.toml',
+  'runtests.py',
+];
+
+/**
+ * The nearest directory above `file` that looks like a Django/pytest project root; with none, the
+ * topmost one holding a conftest.py (pytest needs no other configuration); else `fallback`.
+ */
 export function findProjectRoot(file: string, read: ReadFile, fallback: string): string {
+  let conftest: string | null = null;
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     if (PROJECT_MARKERS.some(m => read(path.join(dir, m)) !== null)) return dir;
-    if (path.dirname(dir) === dir) return fallback;
+    if (read(path.join(dir, 'conftest.py')) !== null) conftest = dir;
+    if (path.dirname(dir) === dir) return conftest ?? fallback;
   }
 }
 
+/** A reset of state for every test, as `crosstalk project` lists it. */
+export interface ResetFact {
+  what: 'cache' | 'translation' | 'settings';
+  by: 'runner' | 'base-class' | 'fixture';
+  at: Located;
+}
+
+/** the methods a test runner runs around the suite, its tests and its parallel workers */
+const RUNNER_HOOKS =
+  /^(setup_test_environment|teardown_test_environment|setup_databases|run_suite|run_tests|get_test_runner_kwargs|_init_worker|init_worker|setup_worker|__init__|run|_setup_worker)$/;
+/** a statement that changes the cache: a new CACHES (override_settings, an assignment), or a clear() */
+const CACHE_WRITE =
+  /override_settings\(\s*CACHES\s*=|settings\.CACHES\s*(?:\[[^\]]*\]\s*)*=(?!=)|\bcaches?\b[^\n]*\.clear\(\)/;
+const PER_TEST_HOOKS =
+  /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
+
 export class Project {
+  private run: RunConfig | undefined;
+  private evaluator: Evaluator | undefined;
   private settings: SettingsFacts | undefined;
   private readonly modules = new Map<string, ModuleEntry | null>();
   private readonly classFacts = new Map<string, ClassFacts | null>();
-  private readonly conftests = new Map<string, boolean>();
+  private readonly conftests = new Map<string, { isolates: boolean; reset: Located | null }>();
   private readonly trees: { delete(): void }[] = [];
+  private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -40,6 +88,7 @@ export class Project {
     private readonly parser: Parser,
     read: ReadFile,
     private readonly settingsModule: string | null = null,
+    private readonly files: ProjectFiles = {},
   ) {
     this.read = file => {
       let text = this.texts.get(file);
@@ -56,148 +105,68 @@ export class Project {
     this.conftests.clear();
     this.texts.clear();
     this.settings = undefined;
+    this.run = undefined;
+    this.evaluator = undefined;
+    this.runnerReset = undefined;
   }
 
-  // ---- settings ----
+  // ---- the run and its settings ----
+
+  /** How the tests are run: runner, settings module and where it was chosen, the environment. */
+  runConfig(): RunConfig {
+    this.run ??= readRunConfig(
+      this.root,
+      this.files.ceiling ?? path.parse(this.root).root,
+      { read: this.read, parse: f => this.parseFile(f) },
+      this.settingsModule,
+      null,
+    );
+    return this.run;
+  }
 
   settingsFacts(): SettingsFacts {
-    if (this.settings) return this.settings;
-    const module = this.settingsModule ?? this.discoverSettingsModule();
-    const facts: SettingsFacts = {
-      module,
-      file: null,
-      unknown: null,
-      caches: new Map(),
-      throttling: null,
-      sessionEngine: null,
-    };
-    this.settings = facts;
-    if (!module) {
-      facts.unknown = 'no settings module found';
-      return facts;
-    }
-    const file = this.moduleFile(module);
-    if (!file) {
-      facts.unknown = `settings module ${module} not found in the workspace`;
-      return facts;
-    }
-    facts.file = file;
-    this.readSettings(file, module, facts, new Set());
-    return facts;
+    this.settings ??= readSettingsFacts(this.runConfig(), this.evaluate(), m => this.moduleFile(m));
+    return this.settings;
   }
 
-  private discoverSettingsModule(): string | null {
-    const ini = (name: string, section: RegExp) => {
-      const text = this.read(path.join(this.root, name));
-      if (!text) return null;
-      const body = section.exec(text)?.[1] ?? '';
-      return /^\s*DJANGO_SETTINGS_MODULE\s*=\s*([\w.]+)/m.exec(body)?.[1] ?? /--ds[= ]([\w.]+)/.exec(body)?.[1] ?? null;
-    };
-    const pytestSection = /^\[(?:tool:)?pytest\]\s*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m;
-    const found =
-      ini('pytest.ini', pytestSection) ??
-      ini('setup.cfg', pytestSection) ??
-      ini('tox.ini', pytestSection) ??
-      ini('pyproject.toml', /^\[tool\.pytest\.ini_options\]\s*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m)?.replace(/["']/g, '');
-    if (found) return found;
-    const pyproject = this.read(path.join(this.root, 'pyproject.toml'));
-    const quoted =
-      pyproject &&
-      /\[tool\.pytest\.ini_options\][\s\S]*?DJANGO_SETTINGS_MODULE\s*=\s*["']([\w.]+)["']/.exec(pyproject)?.[1];
-    if (quoted) return quoted;
-    const manage = this.read(path.join(this.root, 'manage.py'));
-    return manage
-      ? (/setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1] ?? null)
-      : null;
+  private evaluate(): Evaluator {
+    this.evaluator ??= new Evaluator(
+      {
+        moduleFile: m => this.moduleFile(m),
+        parseFile: f => this.parseFile(f),
+        glob: (dir, pattern) => this.glob(dir, pattern),
+      },
+      this.runConfig().env,
+      this.runConfig().runner === 'pytest'
+        ? 'pytest'
+        : /runtests/.test(this.runConfig().source?.file ?? '')
+          ? 'runtests'
+          : 'django',
+    );
+    return this.evaluator;
   }
 
-  /** Module-level assignments in order; `from X import *` reads X first (settings splits). */
-  private readSettings(file: string, module: string, facts: SettingsFacts, seen: Set<string>): void {
-    if (seen.has(file)) return; // circular star imports
-    seen.add(file);
-    const root = this.parseFile(file);
-    if (!root) {
-      facts.unknown = `${path.relative(this.root, file)} could not be read`;
-      return;
-    }
-    for (const stmt of root.namedChildren) {
-      if (!stmt) continue;
-      if (stmt.type === 'import_from_statement' && stmt.namedChildren.some(c => c?.type === 'wildcard_import')) {
-        const from = absoluteModule(field(stmt, 'module_name').text, module);
-        const target = from && this.moduleFile(from);
-        if (from && target) this.readSettings(target, from, facts, seen);
-        else if (from && !/^(django|rest_framework)\b/.test(from))
-          facts.unknown = `star import of ${from}, which is not in the workspace`;
-        continue;
-      }
-      const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-      if (assign?.type !== 'assignment') continue;
-      const name = assign.childForFieldName('left')?.text;
-      const value = assign.childForFieldName('right');
-      if (!value) continue;
-      if (name === 'CACHES') this.readCaches(value, file, facts);
-      else if (name === 'REST_FRAMEWORK') this.readRestFramework(value, file, facts);
-      else if (name === 'SESSION_ENGINE') facts.sessionEngine = stringValue(value);
-    }
-  }
-
-  private readCaches(value: Node, file: string, facts: SettingsFacts): void {
-    facts.caches = new Map();
-    if (value.type !== 'dictionary') {
-      facts.unknown = `CACHES in ${path.relative(this.root, file)} is computed, not a literal`;
-      return;
-    }
-    for (const pair of value.namedChildren) {
-      if (pair?.type !== 'pair') continue;
-      const alias = stringValue(field(pair, 'key'));
-      const conf = pair.childForFieldName('value');
-      if (!alias || conf?.type !== 'dictionary') continue;
-      const backendPair = conf.namedChildren.find(
-        p => p?.type === 'pair' && stringValue(field(p, 'key')) === 'BACKEND',
-      );
-      const backendNode = backendPair?.childForFieldName('value');
-      const backend = backendNode ? stringValue(backendNode) : null;
-      const at = backendNode ?? pair;
-      const kind = cacheScope(backend);
-      facts.caches.set(alias, {
-        alias,
-        backend: backend ?? 'a computed backend',
-        kind,
-        file,
-        line: at.startPosition.row,
-        character: at.startPosition.column,
-      });
-    }
-  }
-
-  private readRestFramework(value: Node, file: string, facts: SettingsFacts): void {
-    if (value.type !== 'dictionary') return;
-    const get = (key: string) =>
-      value.namedChildren
-        .find(p => p?.type === 'pair' && stringValue(field(p, 'key')) === key)
-        ?.childForFieldName('value') ?? null;
-    const classesNode = get('DEFAULT_THROTTLE_CLASSES');
-    const classes =
-      classesNode && (classesNode.type === 'list' || classesNode.type === 'tuple')
-        ? classesNode.namedChildren.map(c => (c ? stringValue(c) : null)).filter((c): c is string => !!c)
-        : [];
-    const ratesNode = get('DEFAULT_THROTTLE_RATES');
-    const rates: Record<string, string> = {};
-    for (const p of ratesNode?.type === 'dictionary' ? ratesNode.namedChildren : []) {
-      if (p?.type !== 'pair') continue;
-      const k = stringValue(field(p, 'key')),
-        v = p.childForFieldName('value');
-      if (k && v) rates[k] = stringValue(v) ?? v.text;
-    }
-    const at = classesNode ?? value;
-    facts.throttling = classes.length
-      ? { classes, rates, file, line: at.startPosition.row, character: at.startPosition.column }
-      : null;
+  /** django-split-settings' patterns: `components/*.py`, a plain path. */
+  private glob(dir: string, pattern: string): string[] {
+    const full = path.resolve(dir, pattern);
+    if (!/[*?[]/.test(pattern)) return this.read(full) !== null ? [full] : [];
+    const names = this.files.list?.(path.dirname(full)) ?? [];
+    const re = new RegExp(
+      `^${path
+        .basename(full)
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return names
+      .filter(n => re.test(n))
+      .sort()
+      .map(n => path.join(path.dirname(full), n));
   }
 
   // ---- classes in other modules ----
 
-  /** Facts about `module.Class` defined in the workspace (through its own in-file and imported bases). */
+  /** Facts about `module.Class` defined in the project (through its own in-file and imported bases). */
   classInfo(qualified: string, seen = new Set<string>()): ClassFacts | undefined {
     if (this.classFacts.has(qualified)) return this.classFacts.get(qualified) ?? undefined;
     if (seen.has(qualified)) return undefined;
@@ -212,23 +181,37 @@ export class Project {
     // the same judgement as for a class in the test module itself
     let isolatesCache = module.testing.decoratedWithCaches(node);
     let djangoTestCase = false;
+    const own = module.testing.classCacheReset(node);
+    let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
+    let model: ClassFacts['model'] = null;
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
         ? `${module.name}.${base.text}`
         : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
+      if (q === 'django.db.models.Model') model = { abstract: false };
       const info = this.classInfo(q, seen);
       if (info) {
         isolatesCache ||= info.isolatesCache;
         djangoTestCase ||= info.djangoTestCase;
+        resetsCache ??= info.resetsCache;
+        model ??= info.model && { abstract: false };
       }
     }
-    const facts = { file: module.file, line: node.startPosition.row, isolatesCache, djangoTestCase };
+    if (model) model = { abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? '') };
+    const facts: ClassFacts = {
+      file: module.file,
+      line: node.startPosition.row,
+      isolatesCache,
+      djangoTestCase,
+      resetsCache,
+      model,
+    };
     this.classFacts.set(qualified, facts);
     return facts;
   }
 
-  /** A module of the workspace, read for its top-level classes and what its names mean. */
+  /** A module of the project, read for its top-level classes and what its names mean. */
   private moduleOf(name: string): ModuleEntry | null {
     const known = this.modules.get(name);
     if (known !== undefined) return known;
@@ -237,33 +220,183 @@ export class Project {
     let entry: ModuleEntry | null = null;
     if (file && root) {
       const classes = new Map<string, Node>();
+      const functions = new Map<string, Node>();
       for (const stmt of root.namedChildren) {
         const def = stmt && definitionOf(stmt);
         if (def?.type === 'class_definition') classes.set(field(def, 'name').text, def);
+        if (def?.type === 'function_definition') functions.set(field(def, 'name').text, def);
       }
-      const defs = new Definitions(root.tree);
-      const names = new Names(root, defs, name);
-      entry = { name, file, classes, names, testing: new Testing([], names, defs) };
+      entry = { name, file, classes, functions, ...analysisOf(root, name) };
     }
     this.modules.set(name, entry);
     return entry;
   }
 
-  // ---- conftest.py autouse fixtures ----
+  // ---- what resets state for every test ----
 
-  /** Whether a conftest.py between `file`'s directory and the root has an autouse fixture isolating the cache. */
-  autouseCacheIsolation(file: string): boolean {
+  /** Autouse fixtures of the conftest.py files from `file`'s directory up to the root. */
+  private conftestsAbove(file: string): { isolates: boolean; reset: Located | null }[] {
+    const out = [];
     for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      const conftest = path.join(dir, 'conftest.py');
-      let isolates = this.conftests.get(conftest);
-      if (isolates === undefined) {
+      out.push(this.fixturesOf(path.join(dir, 'conftest.py'), 'conftest'));
+      if (dir === this.root || !dir.startsWith(this.root) || path.dirname(dir) === dir) break;
+    }
+    // pytest plugins the root conftest.py loads (`pytest_plugins = [...]`) apply to every test
+    for (const plugin of this.runConfig().plugins) {
+      const pluginFile = this.moduleFile(plugin);
+      if (pluginFile) out.push(this.fixturesOf(pluginFile, plugin));
+    }
+    return out;
+  }
+
+  private fixturesOf(file: string, module: string): { isolates: boolean; reset: Located | null } {
+    let facts = this.conftests.get(file);
+    if (facts === undefined) {
+      const root = this.parseFile(file);
+      facts = { isolates: false, reset: null };
+      if (root) {
         // the same judgement as for a fixture in the test module itself
-        const root = this.parseFile(conftest);
-        isolates = !!root && conftestIsolates(root);
-        this.conftests.set(conftest, isolates);
+        const { testing } = analysisOf(
+          root,
+          module,
+          root.namedChildren.filter((c): c is Node => c !== null),
+        );
+        const reset = testing.fileCacheReset();
+        facts = {
+          isolates: testing.hasFileCacheIsolation(),
+          reset: reset?.node ? this.located(file, reset.node) : null,
+        };
       }
-      if (isolates) return true;
-      if (dir === this.root || !dir.startsWith(this.root) || path.dirname(dir) === dir) return false;
+      this.conftests.set(file, facts);
+    }
+    return facts;
+  }
+
+  /** Whether an autouse fixture above `file` (or a plugin's) gives the cache a private backend. */
+  autouseCacheIsolation(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.isolates);
+  }
+
+  /** Where an autouse fixture above `file` (or a plugin's) empties the cache, if one does. */
+  autouseCacheReset(file: string): Located | null {
+    return this.conftestsAbove(file).find(c => c.reset)?.reset ?? null;
+  }
+
+  /**
+   * What the test runner does with the cache: Django's runner only (pytest ignores TEST_RUNNER). A
+   * runner that sets CACHES per parallel worker gives each its own cache; one that clears it, a reset.
+   */
+  runnerCache(): { perWorker: boolean; at: Located } | null {
+    if (this.runnerReset !== undefined) return this.runnerReset;
+    this.runnerReset = null;
+    const settings = this.settingsFacts();
+    if (settings.runner !== 'django' || !settings.testRunner) return null;
+    const seen = new Set<string>();
+    const visit = (qualified: string): void => {
+      if (this.runnerReset || seen.has(qualified)) return;
+      seen.add(qualified);
+      const dot = qualified.lastIndexOf('.');
+      const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+      const cls = module?.classes.get(qualified.slice(dot + 1));
+      if (!module || !cls) return;
+      const inspect = (fn: Node): boolean => {
+        const m = CACHE_WRITE.exec(fn.text);
+        if (!m) return false;
+        const perWorker = /CACHES/.test(m[0]) && /worker/i.test(fn.text);
+        this.runnerReset = { perWorker, at: this.located(module.file, fn, fn.startIndex + m.index) };
+        return true;
+      };
+      for (const stmt of bodyStatements(cls)) {
+        const def = definitionOf(stmt);
+        if (def.type === 'function_definition' && RUNNER_HOOKS.test(defName(def)) && inspect(def)) return;
+        // `init_worker = own_init_worker` (a function of the module), `parallel_test_suite = WorkerSuite`
+        const assigned = /^(\w+)\s*=\s*(\w+)\s*$/.exec(def.text);
+        if (!assigned?.[1] || !assigned[2]) continue;
+        const fn = module.functions.get(assigned[2]);
+        if (fn && RUNNER_HOOKS.test(assigned[1]) && inspect(fn)) return;
+        if (/^(parallel_test_suite|test_suite)$/.test(assigned[1]))
+          visit(module.classes.has(assigned[2]) ? `${module.name}.${assigned[2]}` : assigned[2]);
+      }
+      for (const base of module.testing.baseExpressions(cls)) {
+        visit(
+          module.classes.has(base.text) ? `${module.name}.${base.text}` : (module.names.resolve(base) ?? base.text),
+        );
+      }
+    };
+    visit(settings.testRunner.name);
+    return this.runnerReset;
+  }
+
+  /**
+   * Every reset of state for every test the project has: the runner's, base classes' per-test hooks
+   * (in the project's test modules), autouse fixtures (conftest.py files, pytest plugins). For
+   * `crosstalk project`: it reads every test module, which the rules never need to.
+   */
+  resets(): ResetFact[] {
+    const out: ResetFact[] = [];
+    const runner = this.runnerCache();
+    if (runner) out.push({ what: 'cache', by: 'runner', at: runner.at });
+    const files =
+      this.files.walk?.(this.root, f => isTestFile(f) || /(^|[\\/])(testing|testcases|test_utils|base)\.py$/.test(f)) ??
+      [];
+    const plugins = this.runConfig()
+      .plugins.map(p => this.moduleFile(p))
+      .filter((f): f is string => !!f);
+    for (const file of [...new Set([...files, ...plugins])].sort()) {
+      const text = this.read(file);
+      if (
+        text === null ||
+        !/setUp|tearDown|_pre_setup|_post_teardown|autouse|setup_method|teardown_method|override_settings/.test(text)
+      )
+        continue;
+      const root = this.parseFile(file);
+      if (!root) continue;
+      const { testing } = analysisOf(
+        root,
+        path.basename(file, '.py'),
+        root.namedChildren.filter((c): c is Node => c !== null),
+      );
+      for (const stmt of root.namedChildren) {
+        const def = stmt && definitionOf(stmt);
+        if (!def) continue;
+        if (def.type === 'class_definition') {
+          // a base class or mixin (it holds no tests itself): what it does, its subclasses' tests get
+          const members = bodyStatements(def).map(definitionOf);
+          if (members.some(m => m.type === 'function_definition' && testing.isTestFunction(m))) continue;
+          if (testing.decoratedWithCaches(def)) {
+            const decorator = testing.cachesDecorator(def);
+            if (decorator) out.push({ what: 'cache', by: 'base-class', at: this.located(file, decorator) });
+          }
+          for (const member of bodyStatements(def)) {
+            const method = definitionOf(member);
+            if (method.type !== 'function_definition' || !PER_TEST_HOOKS.test(defName(method))) continue;
+            this.hookResets(testing, method, file, 'base-class', out);
+          }
+        } else if (
+          def.type === 'function_definition' &&
+          /autouse\s*=\s*True/.test(stmt.text) &&
+          testing.isFixture(def)
+        ) {
+          this.hookResets(testing, def, file, 'fixture', out);
+        }
+      }
+    }
+    return out.sort((a, b) => a.at.file.localeCompare(b.at.file) || a.at.line - b.at.line);
+  }
+
+  /** The resets a hook or fixture makes: the cache (emptied or isolated), translation, settings. */
+  private hookResets(testing: Testing, fn: Node, file: string, by: ResetFact['by'], out: ResetFact[]): void {
+    const clear = testing.clearsCache(fn);
+    if (clear) out.push({ what: 'cache', by, at: this.located(file, clear) });
+    const body = fn.childForFieldName('body');
+    if (!body) return;
+    for (const m of body.text.matchAll(
+      /\b(translation\.(?:activate|deactivate|deactivate_all|override)|(?:settings\.CACHES\s*=)|override_settings\()/g,
+    )) {
+      const offset = body.startIndex + (m.index ?? 0);
+      const what: ResetFact['what'] = m[1]?.startsWith('translation') ? 'translation' : 'cache';
+      if (what === 'cache' && clear) continue;
+      out.push({ what, by, at: this.located(file, body, offset) });
     }
   }
 
@@ -274,24 +407,28 @@ export class Project {
   }
 
   usesPytest(): boolean {
-    const has = (f: string, re: RegExp) => re.test(this.read(path.join(this.root, f)) ?? '');
-    return (
-      this.read(path.join(this.root, 'conftest.py')) !== null ||
-      this.read(path.join(this.root, 'pytest.ini')) !== null ||
-      has('pyproject.toml', /^\[tool\.pytest/m) ||
-      has('setup.cfg', /^\[tool:pytest\]/m) ||
-      has('tox.ini', /^\[pytest\]/m)
-    );
+    return this.runConfig().runner === 'pytest';
   }
 
+  /** A module's file: from the project root, src/, pytest's pythonpath and the runner's directory. */
   moduleFile(module: string): string | null {
     const rel = module.split('.').join(path.sep);
-    for (const base of [this.root, path.join(this.root, 'src')]) {
+    const bases = [this.root, path.join(this.root, 'src'), ...this.runConfig().paths];
+    for (const base of new Set(bases)) {
       for (const candidate of [path.join(base, `${rel}.py`), path.join(base, rel, '__init__.py')]) {
         if (this.read(candidate) !== null) return candidate;
       }
     }
     return null;
+  }
+
+  /** The file's line and column of `node` (or of `offset` within it). */
+  private located(file: string, node: Node, offset?: number): Located {
+    if (offset === undefined) return { file, line: node.startPosition.row, character: node.startPosition.column };
+    const text = this.read(file) ?? '';
+    const before = text.slice(0, offset);
+    const line = before.split(/\r\n|\r|\n/).length - 1;
+    return { file, line, character: offset - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) - 1 };
   }
 
   private parseFile(file: string): Node | null {
@@ -311,23 +448,29 @@ interface ModuleEntry {
   name: string;
   file: string;
   classes: Map<string, Node>;
+  functions: Map<string, Node>;
   names: Names;
   testing: Testing;
 }
 
-/** Whether a conftest.py module has an autouse fixture that gives the cache a private backend. */
-function conftestIsolates(root: Node): boolean {
+/** What a module's names mean and what its tests, hooks and fixtures do, as for a test module. */
+function analysisOf(root: Node, module: string, fixtures: Node[] = []): { names: Names; testing: Testing } {
   const defs = new Definitions(root.tree);
-  const testing = new Testing(
-    root.namedChildren.filter((c): c is Node => c !== null),
-    new Names(root, defs, 'conftest'),
-    defs,
-  );
-  return testing.hasFileCacheIsolation();
+  const names = new Names(root, defs, module);
+  return { names, testing: new Testing(fixtures, names, defs) };
+}
+
+function innerClass(cls: Node, name: string): Node | null {
+  for (const stmt of bodyStatements(cls)) {
+    const def = definitionOf(stmt);
+    if (def.type === 'class_definition' && defName(def) === name) return def;
+  }
+  return null;
 }
 
 export function viewFor(project: Project, file: string): ProjectView {
-  let autouse: boolean | undefined;
+  let isolation: boolean | undefined;
+  let reset: Located | null | undefined;
   return {
     root: project.root,
     get settings() {
@@ -335,7 +478,14 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     classInfo: q => project.classInfo(q),
     get autouseCacheIsolation() {
-      return (autouse ??= project.autouseCacheIsolation(file));
+      return (isolation ??= project.autouseCacheIsolation(file));
+    },
+    get autouseCacheReset() {
+      if (reset === undefined) reset = project.autouseCacheReset(file);
+      return reset;
+    },
+    get runnerCache() {
+      return project.runnerCache();
     },
     get rootConftest() {
       const f = path.join(project.root, 'conftest.py');

@@ -68,7 +68,10 @@ export default createRule({
     if (!project || project.autouseCacheIsolation || (!project.usesPytest && !project.settings.file)) return {};
     const check = (def: Node) => {
       const use = findCacheUse(ctx, def);
-      if (!use || ctx.testing.cacheIsolated(def) || exposure(ctx, use.aliases)?.kind === 'none') return;
+      if (!use || ctx.testing.cacheIsolated(def)) return;
+      const exposed = exposure(ctx, use.aliases);
+      // nothing kept, or emptied before each test within a process that alone uses it
+      if (exposed?.kind === 'none' || (exposed?.kind === 'per-process' && ctx.testing.cacheReset(def))) return;
       ctx.report({
         node: use.node,
         message:

@@ -63,18 +63,18 @@ export default createRule({
         const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver) ?? 'default']) : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
         const exposed = exposure(ctx, [cacheAlias(receiver) ?? 'default']);
-        if (exposed?.kind === 'none') return;
+        // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
+        // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
+        if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
+        const sessions = /sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '');
         const message =
           !exposed || exposed.kind === 'unknown'
             ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
-            : exposed.kind === 'cross-process'
-              ? `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${/sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '') ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`
-              : `${fn.text}() clears keys that other tests in this process set: ${exposed.describe}, per process, so this hides order dependence instead of removing it`;
+            : `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${sessions ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`;
         ctx.report({
           node: call,
           message,
-          severity: exposed?.kind === 'per-process' ? 'info' : undefined,
-          related: exposed?.at ? [{ at: exposed.at, message: `CACHES: ${exposed.describe}` }] : [],
+          related: exposed?.related ?? [],
           fix: target ? cacheIsolationFix(ctx, target, aliases, safe) : null,
         });
       },

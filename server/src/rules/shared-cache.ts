@@ -72,6 +72,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (!use || ctx.testing.cacheIsolated(def)) return;
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
+  // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
+  const reset = ctx.testing.cacheReset(def);
+  if (reset && exposed?.kind === 'per-process') return;
   const name = defName(def);
   const what =
     use.kind === 'cache'
@@ -81,17 +84,22 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     use.kind === 'cache'
       ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
       : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
+  const acrossWorkers =
+    use.kind === 'cache'
+      ? 'their keys collide'
+      : "every worker's first user has pk=1, so they exhaust each other's rate limits";
   const shared = !exposed
     ? general
     : exposed.kind === 'cross-process'
-      ? `${exposed.describe}, shared by every xdist worker: ${use.kind === 'cache' ? 'their keys collide' : "every worker's first user has pk=1, so they exhaust each other's rate limits"}`
+      ? `${exposed.describe}, shared by every xdist worker: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
       : exposed.kind === 'per-process'
         ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do, and results depend on their order`
         : `${general} (${exposed.describe})`;
   const related: Related[] = [
     { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
+    ...(exposed?.related ?? []),
   ];
-  if (exposed?.at) related.push({ at: exposed.at, message: `CACHES: ${exposed.describe}` });
+  if (reset?.at) related.push({ at: reset.at, message: 'the cache is emptied before each test here' });
   if (use.throttling)
     related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
   ctx.report({

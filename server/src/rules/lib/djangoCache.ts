@@ -6,6 +6,7 @@ import { Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
+import type { Related } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
 import { defName, field, stringValue, walk } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
@@ -44,37 +45,66 @@ export interface CacheUse {
 }
 
 /**
- * How exposed a cache is, from the project's settings: which backend the aliases use. null when the
- * host gave no project (a lone file), so messages stay general.
+ * How exposed a cache is, from the project's settings: which backend the aliases use, as the test
+ * run loads them. null when the host gave no project (a lone file), so messages stay general.
+ * `related`: the project facts the verdict rests on (the CACHES line, where the settings module was
+ * chosen, the runner), for the finding to point at.
  */
 export interface Exposure {
-  kind: Backend | 'unknown';
+  kind: Backend;
   describe: string;
   at?: Located;
+  related: Related[];
 }
 
 export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure | null {
-  const settings = ctx.project?.settings;
-  if (!settings) return null;
-  if (settings.unknown && settings.caches.size === 0)
-    return { kind: 'unknown', describe: `cache backend unknown: ${settings.unknown}` };
+  const project = ctx.project;
+  if (!project) return null;
+  const settings = project.settings;
   let worst: Exposure | null = null;
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
+  const chosen =
+    settings.source && settings.module ? `${settings.module}, which the test run loads (${settings.source.how})` : null;
   for (const alias of aliases) {
     const c = settings.caches.get(alias);
-    // partly unknown settings (a star import from outside the workspace) may still change it: say so
-    const e: Exposure = c
-      ? {
-          kind: c.kind,
-          describe: `the ${alias} cache is ${c.backend}${settings.unknown ? ` as far as can be read (${settings.unknown})` : ''}`,
-          at: c,
-        }
-      : settings.caches.size === 0 && !settings.unknown
-        ? { kind: 'per-process', describe: `the ${alias} cache is Django's default LocMemCache` }
-        : {
-            kind: 'unknown',
-            describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}`,
-          };
+    let e: Exposure;
+    if (!c) {
+      e = {
+        kind: 'unknown',
+        describe: `the ${alias} cache is not in CACHES${settings.unknown ? ` (${settings.unknown})` : ''}`,
+        related: [],
+      };
+    } else if (c.kind === 'unknown') {
+      // no settings at all, or this alias's backend alone
+      const describe = settings.file
+        ? `the ${alias} cache's backend cannot be read: ${c.reason ?? 'computed'}`
+        : `cache backend unknown: ${c.reason ?? settings.unknown}`;
+      e = { kind: 'unknown', describe, at: c.file ? c : undefined, related: [] };
+    } else {
+      const what = c.implicit
+        ? `Django's default LocMemCache (CACHES is not set)`
+        : `${c.backend}${c.via ? ` (${c.via})` : ''}`;
+      e = {
+        kind: c.kind,
+        describe: `the ${alias} cache is ${what}${settings.unknown ? ` as far as can be read (${settings.unknown})` : ''}`,
+        at: c.file ? c : undefined,
+        related: [],
+      };
+    }
+    const runner = project.runnerCache;
+    if (e.kind === 'cross-process' && runner?.perWorker) {
+      e = {
+        ...e,
+        kind: 'per-process',
+        describe: `${e.describe}, but the test runner gives each parallel worker its own`,
+      };
+      e.related.push({ at: runner.at, message: 'the test runner gives each parallel worker its own cache here' });
+    }
+    if (e.at) e.related.unshift({ at: e.at, message: `CACHES: ${e.describe}` });
+    if (chosen && settings.source) {
+      const place = { file: settings.source.file, line: settings.source.line - 1, character: 0 };
+      e.related.push({ at: place, message: `settings module ${chosen}` });
+    }
     if (!worst || rank[e.kind] > rank[worst.kind]) worst = e;
   }
   return worst;
@@ -111,7 +141,7 @@ const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 export function mayUseCache(ctx: RuleContext, def: Node): boolean {
   const text = ctx.defs.statement(def).text;
   if (cacheWords(ctx).test(text)) return true;
-  return !!ctx.project?.settings.throttling && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
+  return !!ctx.project?.settings.throttling?.on && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
 }
 
 function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
@@ -181,7 +211,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;
   // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
-  const throttling = sendsRequests ? ctx.project?.settings.throttling : null;
+  const throttling = sendsRequests && ctx.project?.settings.throttling?.on ? ctx.project.settings.throttling : null;
   return throttling && authenticates
     ? {
         node: authenticates,

@@ -1,0 +1,416 @@
+// How the project's tests are run, read the way pytest, pytest-django, pytest-env, tox and Django read
+// it: which runner, which settings module (and where that was decided), which environment variables
+// the run sets, which modules pytest loads as plugins, and where modules are imported from.
+import * as path from 'path';
+import type { Located } from '../analysis/projectView';
+import { stringValue } from '../syntax/nodes';
+import type { Node } from '../syntax/parser';
+import type { EnvVar } from './evaluate';
+import { parseIni, parsePyproject, shellWords, tableAt, tomlLine, type Ini } from './ini';
+
+/** Where something was decided: a file, its 1-based line, and how. */
+export interface Source {
+  file: string;
+  line: number;
+  how: string;
+}
+
+export interface RunConfig {
+  /** pytest (with pytest-django) when it is configured, else Django's runner (manage.py test, runtests.py) */
+  runner: 'pytest' | 'django';
+  /** the directory pytest takes as rootdir, or the one holding manage.py / runtests.py */
+  rootdir: string;
+  settingsModule: string | null;
+  /** django-configurations' class, when DJANGO_CONFIGURATION is set, and where */
+  configuration: string | null;
+  configurationSource: Source | null;
+  source: Source | null;
+  /** `settings.configure(...)` in conftest.py or runtests.py: the settings are that call's arguments */
+  configure: { call: Node; file: string } | null;
+  /** the environment the test run sets (pytest-env, tox setenv, conftest.py before Django loads) */
+  env: Map<string, EnvVar>;
+  /** modules pytest loads as plugins (`pytest_plugins` in the root conftest.py) */
+  plugins: string[];
+  /** directories modules are imported from, first match wins */
+  paths: string[];
+}
+
+export interface ConfigFiles {
+  read(file: string): string | null;
+  parse(file: string): Node | null;
+}
+
+/** The files pytest may take its configuration from, in the order it tries them in one directory. */
+const PYTEST_INIS = [
+  'pytest.toml',
+  '.pytest.toml',
+  'pytest.ini',
+  '.pytest.ini',
+  'pyproject.toml',
+  'tox.ini',
+  'setup.cfg',
+] as const;
+
+/** An option's value and where it is: its line, and each item's line when it is a list. */
+interface Option {
+  value: string;
+  line: number;
+  items: { value: string; line: number }[];
+}
+
+interface PytestIni {
+  file: string;
+  /** its pytest options by key (lowercase), with the line of each item of a list */
+  options: Map<string, Option>;
+}
+
+/**
+ * pytest's configuration file: in the directory of the tests and upward, the first of pytest.ini
+ * (even empty), .pytest.ini, pyproject.toml with [tool.pytest.ini_options] or [tool.pytest], tox.ini
+ * with [pytest], setup.cfg with [tool:pytest]. Never above `ceiling`.
+ */
+function findPytestIni(start: string, ceiling: string, read: ConfigFiles['read']): PytestIni | null {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    for (const name of PYTEST_INIS) {
+      const file = path.join(dir, name);
+      const text = read(file);
+      if (text === null) continue;
+      const found = pytestOptions(name, text, file);
+      if (found) return found;
+    }
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+  }
+}
+
+function pytestOptions(name: string, text: string, file: string): PytestIni | null {
+  const options = new Map<string, Option>();
+  if (name === 'pyproject.toml') {
+    const doc = parsePyproject(text);
+    const legacy = tableAt(doc, 'tool.pytest.ini_options');
+    const native = tableAt(doc, 'tool.pytest');
+    if (!legacy && !native) return null;
+    for (const [table, values] of [
+      ['tool.pytest', native],
+      ['tool.pytest.ini_options', legacy],
+    ] as const) {
+      for (const [k, v] of Object.entries(values ?? {})) {
+        if (k === 'ini_options' && table === 'tool.pytest') continue;
+        const line = tomlLine(text, table, k);
+        const items = (Array.isArray(v) ? v.map(String) : [String(v)]).map(item => ({
+          value: item,
+          line: tomlLine(text, table, k, item),
+        }));
+        options.set(k.toLowerCase(), { value: items.map(i => i.value).join('\n'), line, items });
+      }
+    }
+    return { file, options };
+  }
+  const ini = parseIni(text);
+  const section = name === 'setup.cfg' ? 'tool:pytest' : name === 'tox.ini' ? 'pytest' : 'pytest';
+  const values = ini.get(section);
+  if (!values) return name === 'pytest.ini' || name === '.pytest.ini' ? { file, options } : null;
+  for (const [k, v] of values) {
+    const items = v.value
+      .split('\n')
+      .map((item, i) => ({ value: item.trim(), line: v.line + i }))
+      .filter(i => i.value !== '');
+    options.set(k, { ...v, items });
+  }
+  return { file, options };
+}
+
+/** `--ds=x`, `--ds x`, `--dc=Y` in addopts. */
+function fromAddopts(addopts: string, flag: string): string | null {
+  const words = shellWords(addopts.replace(/\n/g, ' '));
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === flag) return words[i + 1] ?? null;
+    if (w.startsWith(`${flag}=`)) return w.slice(flag.length + 1);
+  }
+  return null;
+}
+
+/**
+ * pytest-env's TOML table: `[tool.pytest_env]` in pyproject.toml (`[pytest_env]` in pytest.toml), in
+ * the directory of pytest's configuration file or above, whichever file pytest chose.
+ */
+function pytestEnvTable(
+  start: string,
+  ceiling: string,
+  read: ConfigFiles['read'],
+): { file: string; entries: { key: string; value: string; line: number; onlyIfUnset: boolean }[] } | null {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    for (const [name, table] of [
+      ['pytest.toml', 'pytest_env'],
+      ['.pytest.toml', 'pytest_env'],
+      ['pyproject.toml', 'tool.pytest_env'],
+    ] as const) {
+      const file = path.join(dir, name);
+      const text = read(file);
+      const values = text === null ? null : tableAt(parsePyproject(text), table);
+      if (!values || text === null) continue;
+      const entries = Object.entries(values).flatMap(([key, v]) => {
+        // `KEY = "value"` or `KEY = { value = "...", skip_if_set = true }`
+        const obj = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+        const value = obj ? obj.value : v;
+        return value === undefined
+          ? []
+          : [{ key, value: String(value), line: tomlLine(text, table, key), onlyIfUnset: !!obj?.skip_if_set }];
+      });
+      return { file, entries };
+    }
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+  }
+}
+
+/**
+ * The environment pytest-env sets: its TOML table when that has entries (the ini's `env` list is then
+ * ignored), else the `env = [...]` lines of pytest's configuration (`D:` only if unset, `R:` raw).
+ */
+function pytestEnv(ini: PytestIni, ceiling: string, read: ConfigFiles['read'], into: Map<string, EnvVar>): string {
+  const set = (key: string, value: string, file: string, line: number, onlyIfUnset: boolean) => {
+    if (onlyIfUnset && into.has(key)) return;
+    into.set(key, { value, at: { file, line: line - 1, character: 0 } });
+  };
+  const table = pytestEnvTable(path.dirname(ini.file), ceiling, read);
+  if (table && table.entries.length > 0) {
+    for (const e of table.entries) set(e.key, e.value, table.file, e.line, e.onlyIfUnset);
+    return `pytest-env [${path.basename(table.file) === 'pyproject.toml' ? 'tool.pytest_env' : 'pytest_env'}]`;
+  }
+  for (const { value: entry, line } of ini.options.get('env')?.items ?? []) {
+    let e = entry.replace(/^["']|["'],?$/g, '');
+    let onlyIfUnset = false;
+    for (;;) {
+      if (/^D:/.test(e)) onlyIfUnset = true;
+      else if (!/^R:/.test(e)) break;
+      e = e.slice(2);
+    }
+    const eq = e.indexOf('=');
+    if (eq > 0) set(e.slice(0, eq).trim(), e.slice(eq + 1).trim(), ini.file, line, onlyIfUnset);
+  }
+  return 'pytest-env env';
+}
+
+/** tox's `[testenv] setenv` (tox.ini, or tox config in setup.cfg): the environment of runs through tox. */
+function toxSetenv(rootdir: string, read: ConfigFiles['read']): Map<string, EnvVar> {
+  const out = new Map<string, EnvVar>();
+  for (const [name, section] of [
+    ['tox.ini', 'testenv'],
+    ['setup.cfg', 'tox:testenv'],
+  ] as const) {
+    const file = path.join(rootdir, name);
+    const text = read(file);
+    if (text === null) continue;
+    const ini: Ini = parseIni(text);
+    const setenv = ini.get(section)?.get('setenv');
+    if (!setenv) continue;
+    setenv.value.split('\n').forEach((raw, i) => {
+      const m = /^(?:[\w-]+:\s*)?([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(raw.trim());
+      // `{env:X}` and other substitutions are tox's to expand: not read
+      if (m?.[1] && !/[{}]/.test(m[2] ?? ''))
+        out.set(m[1], { value: m[2] ?? '', at: { file, line: setenv.line - 1 + i, character: 0 } });
+    });
+  }
+  return out;
+}
+
+/** What a Python file does to the environment and settings before Django loads: setdefault, assignment, configure(). */
+interface ScriptEffects {
+  setdefault: Map<string, { value: string; at: Located }>;
+  assigned: Map<string, { value: string; at: Located }>;
+  configure: Node | null;
+  plugins: string[];
+}
+
+function scriptEffects(root: Node | null, file: string): ScriptEffects {
+  const effects: ScriptEffects = { setdefault: new Map(), assigned: new Map(), configure: null, plugins: [] };
+  if (!root) return effects;
+  const at = (n: Node): Located => ({ file, line: n.startPosition.row, character: n.startPosition.column });
+  const visit = (node: Node, depth: number) => {
+    for (const stmt of node.namedChildren) {
+      if (!stmt) continue;
+      if (stmt.type === 'expression_statement') {
+        const e = stmt.firstNamedChild;
+        if (e?.type === 'call') call(e);
+        if (e?.type === 'assignment') {
+          const left = e.childForFieldName('left');
+          const right = e.childForFieldName('right');
+          const envKey =
+            left?.type === 'subscript' && /^os\.environ$/.test(left.childForFieldName('value')?.text ?? '');
+          if (envKey && left && right) {
+            const key = left.childForFieldName('subscript');
+            const k = key ? stringValue(key) : null;
+            const v = stringValue(right);
+            if (k && v !== null) effects.assigned.set(k, { value: v, at: at(right) });
+          }
+          if (left?.text === 'pytest_plugins' && right) {
+            const items = right.type === 'string' ? [right] : right.namedChildren;
+            for (const item of items) {
+              const v = item ? stringValue(item) : null;
+              if (v) effects.plugins.push(v);
+            }
+          }
+        }
+      } else if (
+        depth < 2 &&
+        (stmt.type === 'if_statement' || stmt.type === 'function_definition' || stmt.type === 'block')
+      ) {
+        // `if __name__ == "__main__":` and `def main():` in manage.py and runtests.py
+        const body =
+          stmt.type === 'block' ? stmt : stmt.childForFieldName(stmt.type === 'if_statement' ? 'consequence' : 'body');
+        if (body) visit(body, depth + 1);
+      }
+    }
+  };
+  const call = (c: Node) => {
+    const fn = c.childForFieldName('function')?.text ?? '';
+    const args =
+      c.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    if (/(^|\.)environ\.setdefault$/.test(fn) && args.length >= 2) {
+      const k = args[0] ? stringValue(args[0]) : null;
+      const v = args[1] ? stringValue(args[1]) : null;
+      if (k && v !== null && !effects.setdefault.has(k))
+        effects.setdefault.set(k, { value: v, at: at(args[1] as Node) });
+    } else if (/(^|\.)settings\.configure$/.test(fn)) {
+      effects.configure ??= c;
+    }
+  };
+  visit(root, 0);
+  return effects;
+}
+
+/**
+ * How the tests near `start` (a test file's directory) are run. `ceiling`: never above this directory.
+ * `override`: [tool.crosstalk] settings-module, over everything.
+ */
+export function readRunConfig(
+  start: string,
+  ceiling: string,
+  files: ConfigFiles,
+  override: string | null,
+  overrideFile: string | null,
+): RunConfig {
+  const ini = findPytestIni(start, ceiling, files.read);
+  const djangoRoot = findUp(start, ceiling, d =>
+    ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null),
+  );
+  const conftestRoot = ini
+    ? path.dirname(ini.file)
+    : findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
+  const runner: RunConfig['runner'] = ini || conftestRoot ? 'pytest' : 'django';
+  const rootdir = ini ? path.dirname(ini.file) : (conftestRoot ?? djangoRoot ?? start);
+  const config: RunConfig = {
+    runner,
+    rootdir,
+    settingsModule: null,
+    configuration: null,
+    configurationSource: null,
+    source: null,
+    configure: null,
+    env: new Map(),
+    plugins: [],
+    paths: [],
+  };
+
+  // the environment: tox's (the outer one, in CI), then pytest-env over it
+  const tox = toxSetenv(rootdir, files.read);
+  for (const [k, v] of tox) config.env.set(k, v);
+  const envHow = ini ? pytestEnv(ini, ceiling, files.read, config.env) : '';
+  const envSource = (v: EnvVar, name: string): Source => ({
+    file: v.at.file,
+    line: v.at.line + 1,
+    how: tox.get(name) === v ? 'tox setenv' : envHow,
+  });
+
+  // modules are imported from the rootdir (pytest's rootdir conftest, manage.py's directory), src/,
+  // and pytest's `pythonpath`
+  config.paths.push(rootdir, path.join(rootdir, 'src'));
+  for (const p of shellWords(ini?.options.get('pythonpath')?.value.replace(/\n/g, ' ') ?? ''))
+    config.paths.push(path.resolve(rootdir, p));
+  if (djangoRoot && djangoRoot !== rootdir) config.paths.push(djangoRoot);
+
+  const choose = (module: string, source: Source) => {
+    config.settingsModule = module;
+    config.source = source;
+  };
+  const addopts = ini?.options.get('addopts');
+
+  if (override) {
+    choose(override, {
+      file: overrideFile ?? path.join(rootdir, 'pyproject.toml'),
+      line: 1,
+      how: '[tool.crosstalk] settings-module',
+    });
+  } else if (runner === 'pytest') {
+    // pytest-django: --ds (addopts included), then the environment, then the ini key
+    const ds = addopts ? fromAddopts(addopts.value, '--ds') : null;
+    const fromEnv = config.env.get('DJANGO_SETTINGS_MODULE');
+    const key = ini?.options.get('django_settings_module');
+    if (ini && addopts && ds) choose(ds, { file: ini.file, line: addopts.line, how: '--ds in addopts' });
+    else if (fromEnv && tox.get('DJANGO_SETTINGS_MODULE') !== fromEnv)
+      choose(fromEnv.value, envSource(fromEnv, 'DJANGO_SETTINGS_MODULE'));
+    else if (ini && key)
+      choose(key.value.trim(), { file: ini.file, line: key.line, how: 'DJANGO_SETTINGS_MODULE ini key' });
+  }
+  const conftest = path.join(rootdir, 'conftest.py');
+  const effects = runner === 'pytest' ? scriptEffects(files.parse(conftest), conftest) : null;
+  if (effects) config.plugins.push(...effects.plugins);
+  if (!config.settingsModule && effects) {
+    // a root conftest.py decides only when pytest-django found no settings: it is loaded after
+    const chosen = effects.assigned.get('DJANGO_SETTINGS_MODULE') ?? effects.setdefault.get('DJANGO_SETTINGS_MODULE');
+    const how = effects.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
+    if (chosen) {
+      for (const [k, v] of [...effects.setdefault, ...effects.assigned]) if (!config.env.has(k)) config.env.set(k, v);
+      choose(chosen.value, { file: conftest, line: chosen.at.line + 1, how });
+    } else if (effects.configure) {
+      config.configure = { call: effects.configure, file: conftest };
+      config.source = { file: conftest, line: effects.configure.startPosition.row + 1, how: 'settings.configure' };
+    }
+  }
+  const toxDsm = tox.get('DJANGO_SETTINGS_MODULE');
+  if (!config.settingsModule && !config.configure && runner === 'django') {
+    // Django's runner: runtests.py, else manage.py
+    const base = djangoRoot ?? rootdir;
+    for (const script of ['runtests.py', 'manage.py']) {
+      if (config.settingsModule || config.configure) break;
+      const file = path.join(base, script);
+      const parsed = files.parse(file);
+      if (!parsed) continue;
+      const e = scriptEffects(parsed, file);
+      const chosen = e.assigned.get('DJANGO_SETTINGS_MODULE') ?? e.setdefault.get('DJANGO_SETTINGS_MODULE');
+      const how = e.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
+      if (toxDsm && !e.assigned.has('DJANGO_SETTINGS_MODULE')) break; // tox's environment is set before the script runs
+      for (const [k, v] of [...e.setdefault, ...e.assigned]) if (!config.env.has(k)) config.env.set(k, v);
+      if (chosen) choose(chosen.value, { file, line: chosen.at.line + 1, how });
+      else if (e.configure) {
+        config.configure = { call: e.configure, file };
+        config.source = { file, line: e.configure.startPosition.row + 1, how: 'settings.configure' };
+      }
+    }
+  }
+  if (!config.settingsModule && !config.configure && toxDsm)
+    choose(toxDsm.value, { file: toxDsm.at.file, line: toxDsm.at.line + 1, how: 'tox setenv' });
+
+  // django-configurations: the class, from --dc, the environment, or the ini key
+  const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
+  const dcEnv = config.env.get('DJANGO_CONFIGURATION');
+  const dcKey = ini?.options.get('django_configuration');
+  if (ini && addopts && dc) {
+    config.configuration = dc;
+    config.configurationSource = { file: ini.file, line: addopts.line, how: '--dc in addopts' };
+  } else if (dcEnv) {
+    config.configuration = dcEnv.value;
+    config.configurationSource = envSource(dcEnv, 'DJANGO_CONFIGURATION');
+  } else if (ini && dcKey) {
+    config.configuration = dcKey.value.trim();
+    config.configurationSource = { file: ini.file, line: dcKey.line, how: 'ini key' };
+  }
+  return config;
+}
+
+function findUp(start: string, ceiling: string, has: (dir: string) => boolean): string | null {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (has(dir)) return dir;
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+  }
+}

@@ -1,0 +1,270 @@
+// The settings a test run loads, from the evaluated settings module: the caches and how far each is
+// shared, DRF throttling and whether it really limits anything, the session engine, the test runner
+// and the installed apps' labels.
+import type { Backend, CacheFacts, Located, SettingsFacts, ThrottleFacts } from '../analysis/projectView';
+import { cacheScope, LOCMEM_BACKEND } from '../analysis/django';
+import { Evaluator, type Namespace, type Value } from './evaluate';
+import type { RunConfig } from './runConfig';
+
+/** DRF's own throttle classes and the rate scope each reads (ScopedRateThrottle: the view's). */
+const DRF_THROTTLES: Record<string, string | null> = {
+  'rest_framework.throttling.AnonRateThrottle': 'anon',
+  'rest_framework.throttling.UserRateThrottle': 'user',
+  'rest_framework.throttling.ScopedRateThrottle': null,
+};
+
+/** Backends of packages Crosstalk knows, by module prefix; a project's own class is followed to its base. */
+const KNOWN_BACKEND =
+  /^(django\.core\.cache\.backends\.|django_redis\.|redis_cache\.|django_prometheus\.cache\.backends\.|diskcache\.|django_pylibmc\.|django_bmemcached\.|django_elasticache\.)/;
+
+export function readSettingsFacts(
+  run: RunConfig,
+  evaluator: Evaluator,
+  moduleFile: (m: string) => string | null,
+): SettingsFacts {
+  const facts: SettingsFacts = {
+    module: run.settingsModule,
+    configuration: run.configuration,
+    file: null,
+    runner: run.runner,
+    source: run.source,
+    unknown: null,
+    caches: new Map(),
+    throttling: null,
+    sessionEngine: null,
+    testRunner: null,
+    installedApps: [],
+    apps: new Map(),
+  };
+  let ns: Namespace | null = null;
+  if (run.settingsModule) {
+    const file = moduleFile(run.settingsModule);
+    if (!file) facts.unknown = `settings module ${run.settingsModule} is not in the project`;
+    else {
+      facts.file = file;
+      ns = evaluator.module(run.settingsModule);
+      if (ns && run.configuration) {
+        const cls = ns.get(run.configuration);
+        if (cls?.kind === 'class') ns = new Map([...ns, ...evaluator.classAttributes(cls)]);
+        else facts.unknown = `configuration class ${run.configuration} is not in ${run.settingsModule}`;
+      }
+    }
+  } else if (run.configure) {
+    facts.file = run.configure.file;
+    ns = evaluator.configureArguments(run.configure.call, run.configure.file);
+  } else {
+    facts.unknown = 'no settings module found';
+  }
+  if (!ns) {
+    facts.caches.set('default', {
+      alias: 'default',
+      backend: null,
+      kind: 'unknown',
+      reason: facts.unknown ?? 'settings not read',
+      file: '',
+      line: 0,
+      character: 0,
+    });
+    return facts;
+  }
+  const partial = ns.get('__star__') ?? ns.get('__include__') ?? ns.get('__error__');
+  if (partial?.kind === 'unknown') facts.unknown = partial.reason;
+  readCaches(ns.get('CACHES'), facts, evaluator, partial?.kind === 'unknown' ? partial.reason : null);
+  const apps = ns.get('INSTALLED_APPS');
+  const installed = apps?.kind === 'list' ? apps.items.flatMap(a => (a.kind === 'str' ? [a.value] : [])) : [];
+  // DRF installed with no REST_FRAMEWORK: its defaults, which throttle nothing
+  facts.throttling =
+    readThrottling(ns.get('REST_FRAMEWORK'), evaluator) ??
+    (installed.includes('rest_framework')
+      ? { on: false, classes: [], rates: {}, ...(apps?.at ?? { file: facts.file ?? '', line: 0, character: 0 }) }
+      : null);
+  const session = ns.get('SESSION_ENGINE');
+  facts.sessionEngine = session?.kind === 'str' ? session.value : null;
+  const runner = ns.get('TEST_RUNNER');
+  if (runner?.kind === 'str')
+    facts.testRunner = { name: runner.value, at: runner.at ?? { file: facts.file ?? '', line: 0, character: 0 } };
+  if (apps?.kind === 'list') {
+    facts.installedApps = installed;
+    facts.apps = appLabels(installed, evaluator);
+  }
+  return facts;
+}
+
+function readCaches(
+  value: Value | undefined,
+  facts: SettingsFacts,
+  evaluator: Evaluator,
+  partial: string | null,
+): void {
+  const where = (v: Value | undefined): Located => v?.at ?? { file: facts.file ?? '', line: 0, character: 0 };
+  if (value === undefined) {
+    // no CACHES: Django's default, one LocMemCache per process (unless a star import from outside could set it)
+    if (partial)
+      facts.caches.set('default', {
+        alias: 'default',
+        backend: null,
+        kind: 'unknown',
+        reason: partial,
+        ...where(undefined),
+      });
+    else
+      facts.caches.set('default', {
+        alias: 'default',
+        backend: LOCMEM_BACKEND,
+        kind: 'per-process',
+        implicit: true,
+        ...where(undefined),
+      });
+    return;
+  }
+  if (value.kind !== 'dict') {
+    facts.caches.set('default', {
+      alias: 'default',
+      backend: null,
+      kind: 'unknown',
+      reason: reasonOf(value, 'CACHES'),
+      ...where(value),
+    });
+    return;
+  }
+  for (const [alias, conf] of value.entries) {
+    if (conf.kind !== 'dict') {
+      facts.caches.set(alias, {
+        alias,
+        backend: null,
+        kind: 'unknown',
+        reason: reasonOf(conf, `CACHES["${alias}"]`),
+        ...where(conf),
+      });
+      continue;
+    }
+    const backend = conf.entries.get('BACKEND');
+    if (backend?.kind !== 'str') {
+      facts.caches.set(alias, {
+        alias,
+        backend: null,
+        kind: 'unknown',
+        reason: reasonOf(backend, `the ${alias} cache's BACKEND`),
+        ...where(backend ?? conf),
+      });
+      continue;
+    }
+    const scope = backendScope(backend.value, evaluator);
+    facts.caches.set(alias, {
+      alias,
+      backend: backend.value,
+      kind: scope.kind,
+      reason: scope.reason,
+      via: backend.via,
+      ...where(backend),
+    });
+  }
+}
+
+function reasonOf(v: Value | undefined, what: string): string {
+  if (!v) return `${what} is not set`;
+  return v.kind === 'unknown' ? v.reason : `${what} is not a literal`;
+}
+
+/** How far a backend's keys are shared; a project's own class by the Django backend it derives from. */
+function backendScope(
+  backend: string,
+  evaluator: Evaluator,
+  seen = new Set<string>(),
+): { kind: Backend; reason?: string } {
+  if (KNOWN_BACKEND.test(backend)) {
+    const kind = cacheScope(backend);
+    return kind === 'cross-process' &&
+      !/redis|memcache|pylibmc|\.db\.|DatabaseCache|filebased|FileBasedCache|diskcache/i.test(backend)
+      ? { kind: 'unknown', reason: `${backend} is a backend Crosstalk does not know` }
+      : { kind };
+  }
+  if (seen.has(backend)) return { kind: 'unknown', reason: `${backend} derives from itself` };
+  seen.add(backend);
+  const bases = evaluator.classBases(backend);
+  if (!bases) return { kind: 'unknown', reason: `the backend ${backend} is not a class Crosstalk can read` };
+  for (const base of bases) {
+    const scope = backendScope(base, evaluator, seen);
+    if (scope.kind !== 'unknown') return scope;
+  }
+  return { kind: 'unknown', reason: `the backend ${backend} derives from no cache backend Crosstalk knows` };
+}
+
+/** DRF throttling: on only where a throttle class has a rate that is not None for its scope. */
+function readThrottling(value: Value | undefined, evaluator: Evaluator): ThrottleFacts | null {
+  if (value === undefined) return null;
+  const at = value.at ?? { file: '', line: 0, character: 0 };
+  if (value.kind !== 'dict')
+    return { on: null, classes: [], rates: {}, reason: reasonOf(value, 'REST_FRAMEWORK'), ...at };
+  const classesValue = value.entries.get('DEFAULT_THROTTLE_CLASSES');
+  const ratesValue = value.entries.get('DEFAULT_THROTTLE_RATES');
+  const place = classesValue?.at ?? at;
+  if (classesValue === undefined) return { on: false, classes: [], rates: {}, ...place };
+  if (classesValue.kind !== 'list')
+    return { on: null, classes: [], rates: {}, reason: reasonOf(classesValue, 'DEFAULT_THROTTLE_CLASSES'), ...place };
+  const classes = classesValue.items.flatMap(c => (c.kind === 'str' ? [c.value] : []));
+  const rates: Record<string, string | null> = {};
+  let ratesKnown = true;
+  if (ratesValue === undefined) Object.assign(rates, { user: null, anon: null });
+  else if (ratesValue.kind === 'dict') {
+    for (const [k, v] of ratesValue.entries) {
+      if (v.kind === 'str') rates[k] = v.value;
+      else if (v.kind === 'none') rates[k] = null;
+      else ratesKnown = false;
+    }
+  } else ratesKnown = false;
+  const anyRate = Object.values(rates).some(r => r !== null);
+  let on: boolean | null = false;
+  for (const cls of classes) {
+    let limits: boolean | null;
+    if (cls in DRF_THROTTLES) {
+      const scope = DRF_THROTTLES[cls];
+      limits =
+        scope === null ? anyRate : rates[scope] !== undefined ? rates[scope] !== null : ratesKnown ? false : null;
+    } else {
+      // a project's class: its own `rate`, else its `scope`'s rate
+      const attrs = evaluator.classAttributesOf(cls);
+      const rate = attrs?.get('rate');
+      const scope = attrs?.get('scope');
+      if (rate?.kind === 'str') limits = true;
+      else if (rate?.kind === 'none' && !scope) limits = false;
+      else if (scope?.kind === 'str')
+        limits = scope.value in rates ? rates[scope.value] !== null : ratesKnown ? false : null;
+      else limits = null;
+    }
+    if (limits === true) {
+      on = true;
+      break;
+    }
+    if (limits === null) on = null;
+  }
+  if (classesValue.items.length !== classes.length && on !== true) on = null;
+  if (!ratesKnown && on === false) on = null;
+  return { on, classes, rates, ...place };
+}
+
+/**
+ * INSTALLED_APPS' labels: an AppConfig class named in the list, or the one in the app's apps.py (the
+ * only one, or the one with `default = True`); a label defaults to the last part of the name.
+ * Only the labels that differ from that default are kept.
+ */
+function appLabels(installed: string[], evaluator: Evaluator): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of installed) {
+    let attrs = /\.[A-Z]\w*$/.test(entry) ? evaluator.classAttributesOf(entry) : null;
+    if (!attrs) {
+      const configs = evaluator.appConfigsIn(`${entry}.apps`);
+      attrs = configs.length === 1 ? (configs[0] ?? null) : (configs.find(c => truthyBool(c.get('default'))) ?? null);
+    }
+    const name = attrs?.get('name');
+    const label = attrs?.get('label');
+    const appName = name?.kind === 'str' ? name.value : entry;
+    const appLabel = label?.kind === 'str' ? label.value : appName.slice(appName.lastIndexOf('.') + 1);
+    if (appLabel !== appName.slice(appName.lastIndexOf('.') + 1)) out.set(appLabel, appName);
+  }
+  return out;
+}
+
+const truthyBool = (v: Value | undefined) => v?.kind === 'bool' && v.value;
+
+export type { CacheFacts };
