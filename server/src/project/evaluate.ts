@@ -23,6 +23,8 @@ export type Value =
   | { kind: 'env'; scheme: Map<string, Value>; at?: Located }
   /** django-configurations' `values.CacheURLValue(default)`: read from DJANGO_<NAME>, else the default */
   | { kind: 'configurable'; valueClass: string; fallback?: Value; environName?: string; prefix: string; at?: Located }
+  /** a function of the settings module: a call runs its body (settings built by a helper) */
+  | { kind: 'function'; node: Node; file: string; module: string; at?: Located }
   /** a class defined in the project (django-configurations reads settings from one) */
   | { kind: 'class'; node: Node; file: string; module: string; at?: Located }
   | { kind: 'unknown'; reason: string; at?: Located };
@@ -166,6 +168,10 @@ export class Evaluator {
   /** modules evaluated so far (a module's namespace does not depend on who imports it) */
   private readonly modules = new Map<string, Namespace | null>();
   private readonly evaluating = new Set<string>();
+  /** the namespaces of modules being evaluated, as they are so far (a helper called mid-module reads them) */
+  private readonly live = new Map<string, Namespace>();
+  /** how deep in settings helpers' calls the evaluation is */
+  private depth = 0;
 
   /** `sys.argv` of the test run: pytest's own arguments, or `manage.py test` */
   private readonly argv: Value;
@@ -189,7 +195,9 @@ export class Evaluator {
     if (!file || this.evaluating.has(name)) return null; // circular imports read once
     this.evaluating.add(name);
     const ns: Namespace = new Map();
+    this.live.set(name, ns);
     this.runFile(file, name, ns);
+    this.live.delete(name);
     this.evaluating.delete(name);
     this.modules.set(name, ns);
     return ns;
@@ -271,6 +279,28 @@ export class Evaluator {
     return cls ? this.classAttributes(cls) : null;
   }
 
+  /** The outside classes a project class instantiates in its body (a backend wrapping LocMemCache). */
+  classInstantiates(dotted: string): string[] {
+    const cls = this.classNamed(dotted);
+    if (!cls) return [];
+    const scope: Scope = { file: cls.file, module: cls.module, ns: this.module(cls.module) ?? new Map() };
+    const out = new Set<string>();
+    const visit = (node: Node) => {
+      for (const c of node.namedChildren) {
+        if (!c) continue;
+        if (c.type === 'call') {
+          const fn = c.childForFieldName('function');
+          const v = fn && (fn.type === 'identifier' || fn.type === 'attribute') ? this.expr(fn, scope) : null;
+          if (v?.kind === 'ref') out.add(v.name);
+        }
+        visit(c);
+      }
+    };
+    const body = cls.node.childForFieldName('body');
+    if (body) visit(body);
+    return [...out];
+  }
+
   /** The attributes of every AppConfig subclass a module defines (an app's apps.py). */
   appConfigsIn(module: string): Namespace[] {
     const ns = this.module(module);
@@ -287,7 +317,10 @@ export class Evaluator {
   // ---- statements ----
 
   private block(statements: readonly (Node | null)[], s: Scope): void {
-    for (const stmt of statements) if (stmt) this.statement(stmt, s);
+    for (const stmt of statements) {
+      if (s.ret?.value !== undefined) return; // returned
+      if (stmt) this.statement(stmt, s);
+    }
   }
 
   private statement(stmt: Node, s: Scope): void {
@@ -336,16 +369,56 @@ export class Evaluator {
         if (def.type === 'class_definition') {
           s.ns.set(name, { kind: 'class', node: def, file: s.file, module: s.module, at: this.at(def, s) });
         } else {
-          s.ns.set(name, unknown(`${name}() is a function of the settings`, this.at(def, s)));
+          s.ns.set(name, { kind: 'function', node: def, file: s.file, module: s.module, at: this.at(def, s) });
         }
         return;
       }
       case 'delete_statement':
         for (const target of stmt.namedChildren) if (target) this.deleteTarget(target, s);
         return;
+      case 'return_statement':
+        if (s.ret) {
+          const e = stmt.namedChildren.find(c => c?.type !== 'comment');
+          s.ret.value = e ? this.expr(e, s) : { kind: 'none' };
+        }
+        return;
       default:
         return;
     }
+  }
+
+  /** A settings helper's return value: its body run with its arguments, in a scope of its own. */
+  private callFunction(
+    fn: Value & { kind: 'function' },
+    args: Value[],
+    keywords: Map<string, Value>,
+    at: Located,
+  ): Value {
+    if (this.depth >= 4)
+      return unknown(`computed by ${fn.node.childForFieldName('name')?.text}() (calls too deep)`, at);
+    const ns: Namespace = new Map(this.live.get(fn.module) ?? this.module(fn.module) ?? []);
+    const scope: Scope = { file: fn.file, module: fn.module, ns, ret: { value: undefined } };
+    let i = 0;
+    for (const p of fn.node.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (!p) continue;
+      const name = (
+        p.type === 'identifier'
+          ? p
+          : (p.childForFieldName('name') ?? p.namedChildren.find(c => c?.type === 'identifier'))
+      )?.text;
+      if (!name) continue;
+      const given = keywords.get(name) ?? (p.type.includes('splat') ? undefined : args[i++]);
+      const fallback = p.childForFieldName('value');
+      ns.set(name, given ?? (fallback ? this.expr(fallback, scope) : unknown(`argument ${name}`)));
+    }
+    this.depth++;
+    try {
+      const body = fn.node.childForFieldName('body');
+      if (body) this.block(body.namedChildren, scope);
+    } finally {
+      this.depth--;
+    }
+    return scope.ret?.value ?? { kind: 'none', at };
   }
 
   private importValue(module: string): Value {
@@ -406,18 +479,29 @@ export class Evaluator {
     }
     // Undecidable: run both ways and keep what they agree on.
     const why = `depends on ${condition?.text.slice(0, 60) ?? 'a condition'}`;
-    const yes: Scope = { ...s, ns: copyNamespace(s.ns) };
+    const yes: Scope = { ...s, ns: copyNamespace(s.ns), ret: s.ret && { value: undefined } };
     if (body) this.block(body.namedChildren, yes);
-    const no: Scope = { ...s, ns: copyNamespace(s.ns) };
+    const no: Scope = { ...s, ns: copyNamespace(s.ns), ret: s.ret && { value: undefined } };
     const [first, ...rest] = alternatives;
     if (first?.type === 'elif_clause') this.elif(first, rest, no);
     else if (first) {
       const b = first.childForFieldName('body');
       if (b) this.block(b.namedChildren, no);
     }
+    this.join(s, yes, no, why, this.at(stmt, s));
+  }
+
+  /** After an undecidable branch: what both ways agree on; a return on one way only is unknown. */
+  private join(s: Scope, yes: Scope, no: Scope, why: string, at: Located): void {
     for (const k of new Set([...yes.ns.keys(), ...no.ns.keys()])) {
-      const m = merge(yes.ns.get(k), no.ns.get(k), why, this.at(stmt, s));
+      const m = merge(yes.ns.get(k), no.ns.get(k), why, at);
       if (m) s.ns.set(k, m);
+    }
+    if (s.ret && (yes.ret?.value !== undefined || no.ret?.value !== undefined)) {
+      s.ret.value =
+        yes.ret?.value !== undefined && no.ret?.value !== undefined
+          ? merge(yes.ret.value, no.ret.value, why, at)
+          : unknown(why, at);
     }
   }
 
@@ -439,14 +523,11 @@ export class Evaluator {
     };
     if (cond === false) return runRest(s);
     const why = `depends on ${condition?.text.slice(0, 60) ?? 'a condition'}`;
-    const yes: Scope = { ...s, ns: copyNamespace(s.ns) };
+    const yes: Scope = { ...s, ns: copyNamespace(s.ns), ret: s.ret && { value: undefined } };
     if (body) this.block(body.namedChildren, yes);
-    const no: Scope = { ...s, ns: copyNamespace(s.ns) };
+    const no: Scope = { ...s, ns: copyNamespace(s.ns), ret: s.ret && { value: undefined } };
     runRest(no);
-    for (const k of new Set([...yes.ns.keys(), ...no.ns.keys()])) {
-      const m = merge(yes.ns.get(k), no.ns.get(k), why, this.at(clause, s));
-      if (m) s.ns.set(k, m);
-    }
+    this.join(s, yes, no, why, this.at(clause, s));
   }
 
   /**
@@ -876,6 +957,15 @@ export class Evaluator {
     }
     const callee = this.expr(fn, s);
     if (callee.kind === 'env') return this.envMethod(callee, '__call__', arg, at);
+    if (callee.kind === 'function') {
+      const kw = new Map([...keywords].map(([k, v]) => [k, this.expr(v, s)] as const));
+      return this.callFunction(
+        callee,
+        positional.map(p => this.expr(p, s)),
+        kw,
+        at,
+      );
+    }
     if (callee.kind === 'class') return unknown(`an instance of ${fn.text}`, at);
     if (callee.kind !== 'ref') return unknown(`computed by ${fn.text}(...)`, at);
     const name = callee.name;
@@ -883,7 +973,8 @@ export class Evaluator {
       case 'os.environ.get':
       case 'os.getenv':
       case 'os.environ.setdefault':
-        return this.envLookup(arg(0, 'key') ?? unknown('no name'), arg(1, 'default'), at);
+        // with no default, an unset variable reads as None
+        return this.envLookup(arg(0, 'key') ?? unknown('no name'), arg(1, 'default') ?? { kind: 'none', at }, at);
       case 'builtins.dict': {
         const base = arg(0);
         const entries =
@@ -927,7 +1018,9 @@ export class Evaluator {
         return v ? deepCopy(v) : unknown('copy()', at);
       }
       case 'environ.Env':
-      case 'environ.environ.Env': {
+      case 'environ.environ.Env':
+      case 'environs.Env':
+      case 'environs.FileAwareEnv': {
         const scheme = new Map<string, Value>();
         for (const [k, v] of keywords) {
           const t = this.expr(v, s);
@@ -1015,7 +1108,7 @@ export class Evaluator {
   ): Value {
     const lookup = (name: string, fallback?: Value) =>
       this.envLookup({ kind: 'str', value: name }, fallback ?? env.scheme.get(name), at);
-    if (method === 'cache_url' || method === 'cache') {
+    if (method === 'cache_url' || method === 'cache' || method === 'dj_cache_url') {
       const varArg = arg(0, 'var');
       const varName = varArg?.kind === 'str' ? varArg.value : 'CACHE_URL';
       const url = lookup(varName, arg(1, 'default'));
@@ -1129,6 +1222,8 @@ interface Scope {
   file: string;
   module: string;
   ns: Namespace;
+  /** in a function's body: what it returned, once it has */
+  ret?: { value: Value | undefined };
   /** a class body (django-configurations): its names are settings, read through values.* */
   attributes?: boolean;
 }

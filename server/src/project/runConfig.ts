@@ -4,7 +4,7 @@
 import * as path from 'path';
 import type { Located } from '../analysis/projectView';
 import { stringValue } from '../syntax/nodes';
-import type { Node } from '../syntax/parser';
+import { nodesOfTypes, type Node } from '../syntax/parser';
 import type { EnvVar } from './evaluate';
 import { parseIni, parsePyproject, shellWords, tableAt, tomlLine, type Ini } from './ini';
 
@@ -167,17 +167,23 @@ function pytestEnvTable(
  * The environment pytest-env sets: its TOML table when that has entries (the ini's `env` list is then
  * ignored), else the `env = [...]` lines of pytest's configuration (`D:` only if unset, `R:` raw).
  */
-function pytestEnv(ini: PytestIni, ceiling: string, read: ConfigFiles['read'], into: Map<string, EnvVar>): string {
+function pytestEnv(
+  ini: PytestIni | null,
+  start: string,
+  ceiling: string,
+  read: ConfigFiles['read'],
+  into: Map<string, EnvVar>,
+): string {
   const set = (key: string, value: string, file: string, line: number, onlyIfUnset: boolean) => {
     if (onlyIfUnset && into.has(key)) return;
     into.set(key, { value, at: { file, line: line - 1, character: 0 } });
   };
-  const table = pytestEnvTable(path.dirname(ini.file), ceiling, read);
+  const table = pytestEnvTable(ini ? path.dirname(ini.file) : start, ceiling, read);
   if (table && table.entries.length > 0) {
     for (const e of table.entries) set(e.key, e.value, table.file, e.line, e.onlyIfUnset);
     return `pytest-env [${path.basename(table.file) === 'pyproject.toml' ? 'tool.pytest_env' : 'pytest_env'}]`;
   }
-  for (const { value: entry, line } of ini.options.get('env')?.items ?? []) {
+  for (const { value: entry, line } of ini?.options.get('env')?.items ?? []) {
     let e = entry.replace(/^["']|["'],?$/g, '');
     let onlyIfUnset = false;
     for (;;) {
@@ -186,7 +192,7 @@ function pytestEnv(ini: PytestIni, ceiling: string, read: ConfigFiles['read'], i
       e = e.slice(2);
     }
     const eq = e.indexOf('=');
-    if (eq > 0) set(e.slice(0, eq).trim(), e.slice(eq + 1).trim(), ini.file, line, onlyIfUnset);
+    if (eq > 0 && ini) set(e.slice(0, eq).trim(), e.slice(eq + 1).trim(), ini.file, line, onlyIfUnset);
   }
   return 'pytest-env env';
 }
@@ -205,7 +211,8 @@ function toxSetenv(rootdir: string, read: ConfigFiles['read']): Map<string, EnvV
     const setenv = ini.get(section)?.get('setenv');
     if (!setenv) continue;
     setenv.value.split('\n').forEach((raw, i) => {
-      const m = /^(?:[\w-]+:\s*)?([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(raw.trim());
+      // `factor: VAR=value` applies to some environments only: not read
+      const m = /^([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(raw.trim());
       // `{env:X}` and other substitutions are tox's to expand: not read
       if (m?.[1] && !/[{}]/.test(m[2] ?? ''))
         out.set(m[1], { value: m[2] ?? '', at: { file, line: setenv.line - 1 + i, character: 0 } });
@@ -216,6 +223,8 @@ function toxSetenv(rootdir: string, read: ConfigFiles['read']): Map<string, EnvV
 
 /** What a Python file does to the environment and settings before Django loads: setdefault, assignment, configure(). */
 interface ScriptEffects {
+  /** directories the script puts on sys.path, relative to its own (`sys.path.insert(0, "tests/demo")`) */
+  syspath: string[];
   setdefault: Map<string, { value: string; at: Located }>;
   assigned: Map<string, { value: string; at: Located }>;
   configure: Node | null;
@@ -223,7 +232,13 @@ interface ScriptEffects {
 }
 
 function scriptEffects(root: Node | null, file: string): ScriptEffects {
-  const effects: ScriptEffects = { setdefault: new Map(), assigned: new Map(), configure: null, plugins: [] };
+  const effects: ScriptEffects = {
+    syspath: [],
+    setdefault: new Map(),
+    assigned: new Map(),
+    configure: null,
+    plugins: [],
+  };
   if (!root) return effects;
   const at = (n: Node): Located => ({ file, line: n.startPosition.row, character: n.startPosition.column });
   const visit = (node: Node, depth: number) => {
@@ -273,6 +288,10 @@ function scriptEffects(root: Node | null, file: string): ScriptEffects {
         effects.setdefault.set(k, { value: v, at: at(args[1] as Node) });
     } else if (/(^|\.)settings\.configure$/.test(fn)) {
       effects.configure ??= c;
+    } else if (/^sys\.path\.(insert|append)$/.test(fn)) {
+      // the last string literal in the argument: `str(ROOT / "tests/demo_project")`, `"src"`
+      const literal = [...(args.at(-1)?.text.matchAll(/["']([\w./-]+)["']/g) ?? [])].at(-1)?.[1];
+      if (literal) effects.syspath.push(literal);
     }
   };
   visit(root, 0);
@@ -297,7 +316,13 @@ export function readRunConfig(
   const conftestRoot = ini
     ? path.dirname(ini.file)
     : findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
-  const runner: RunConfig['runner'] = ini || conftestRoot ? 'pytest' : 'django';
+  // pytest runs the suite when it is configured: an ini file, a conftest.py, pytest-env's table
+  const pytestSigns =
+    !!ini ||
+    !!conftestRoot ||
+    ['tests', 'test'].some(d => files.read(path.join(start, d, 'conftest.py')) !== null) ||
+    pytestEnvTable(start, start, files.read) !== null;
+  const runner: RunConfig['runner'] = pytestSigns ? 'pytest' : 'django';
   const rootdir = ini ? path.dirname(ini.file) : (conftestRoot ?? djangoRoot ?? start);
   const config: RunConfig = {
     runner,
@@ -315,7 +340,7 @@ export function readRunConfig(
   // the environment: tox's (the outer one, in CI), then pytest-env over it
   const tox = toxSetenv(rootdir, files.read);
   for (const [k, v] of tox) config.env.set(k, v);
-  const envHow = ini ? pytestEnv(ini, ceiling, files.read, config.env) : '';
+  const envHow = runner === 'pytest' ? pytestEnv(ini, rootdir, ceiling, files.read, config.env) : '';
   const envSource = (v: EnvVar, name: string): Source => ({
     file: v.at.file,
     line: v.at.line + 1,
@@ -352,11 +377,17 @@ export function readRunConfig(
     else if (ini && key)
       choose(key.value.trim(), { file: ini.file, line: key.line, how: 'DJANGO_SETTINGS_MODULE ini key' });
   }
-  const conftest = path.join(rootdir, 'conftest.py');
-  const effects = runner === 'pytest' ? scriptEffects(files.parse(conftest), conftest) : null;
-  if (effects) config.plugins.push(...effects.plugins);
-  if (!config.settingsModule && effects) {
-    // a root conftest.py decides only when pytest-django found no settings: it is loaded after
+  // the conftest.py files pytest loads before configuring: the rootdir's, and those of the test paths
+  const testpaths = shellWords(ini?.options.get('testpaths')?.value.replace(/\n/g, ' ') ?? '');
+  const conftests = [...new Set(['.', ...testpaths, 'tests', 'test'].map(p => path.join(rootdir, p, 'conftest.py')))];
+  for (const conftest of conftests) {
+    const effects = runner === 'pytest' ? scriptEffects(files.parse(conftest), conftest) : null;
+    if (!effects) continue;
+    if (conftest === path.join(rootdir, 'conftest.py')) config.plugins.push(...effects.plugins);
+    for (const p of effects.syspath)
+      config.paths.push(path.resolve(path.dirname(conftest), p), path.resolve(rootdir, p));
+    if (config.settingsModule || config.configure) continue;
+    // a conftest.py decides only when pytest-django found no settings: it is loaded after
     const chosen = effects.assigned.get('DJANGO_SETTINGS_MODULE') ?? effects.setdefault.get('DJANGO_SETTINGS_MODULE');
     const how = effects.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
     if (chosen) {
@@ -371,12 +402,26 @@ export function readRunConfig(
   if (!config.settingsModule && !config.configure && runner === 'django') {
     // Django's runner: runtests.py, else manage.py
     const base = djangoRoot ?? rootdir;
-    for (const script of ['runtests.py', 'manage.py']) {
+    for (const script of ['runtests.py', 'run_tests.py', 'tests/runtests.py', 'tests/run_tests.py', 'manage.py']) {
       if (config.settingsModule || config.configure) break;
       const file = path.join(base, script);
       const parsed = files.parse(file);
       if (!parsed) continue;
-      const e = scriptEffects(parsed, file);
+      let e = scriptEffects(parsed, file);
+      // `from project.cli import main; main()`: the script hands over to the project's own entry point
+      if (!e.setdefault.has('DJANGO_SETTINGS_MODULE') && !e.assigned.has('DJANGO_SETTINGS_MODULE') && !e.configure) {
+        for (const target of importedProjectFiles(parsed, base, files.read)) {
+          const handed = scriptEffects(files.parse(target), target);
+          if (
+            handed.setdefault.has('DJANGO_SETTINGS_MODULE') ||
+            handed.assigned.has('DJANGO_SETTINGS_MODULE') ||
+            handed.configure
+          ) {
+            e = handed;
+            break;
+          }
+        }
+      }
       const chosen = e.assigned.get('DJANGO_SETTINGS_MODULE') ?? e.setdefault.get('DJANGO_SETTINGS_MODULE');
       const how = e.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
       if (toxDsm && !e.assigned.has('DJANGO_SETTINGS_MODULE')) break; // tox's environment is set before the script runs
@@ -390,6 +435,15 @@ export function readRunConfig(
   }
   if (!config.settingsModule && !config.configure && toxDsm)
     choose(toxDsm.value, { file: toxDsm.at.file, line: toxDsm.at.line + 1, how: 'tox setenv' });
+  // last: a shell script at the root that runs the tests (`export DJANGO_SETTINGS_MODULE=...` in run.sh)
+  for (const script of ['run.sh', 'runtests.sh', 'run_tests.sh', 'test.sh', 'scripts/test.sh']) {
+    if (config.settingsModule || config.configure) break;
+    const file = path.join(rootdir, script);
+    const text = files.read(file);
+    const m = text ? /^(?:export\s+)?DJANGO_SETTINGS_MODULE=["']?([\w.]+)/m.exec(text) : null;
+    if (m?.[1] && text)
+      choose(m[1], { file, line: text.slice(0, m.index).split('\n').length, how: `export in ${script}` });
+  }
 
   // django-configurations: the class, from --dc, the environment, or the ini key
   const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
@@ -406,6 +460,26 @@ export function readRunConfig(
     config.configurationSource = { file: ini.file, line: dcKey.line, how: 'ini key' };
   }
   return config;
+}
+
+/** The project's own modules a script imports from (`from scancodeio import command_line`), as files. */
+function importedProjectFiles(root: Node, base: string, read: ConfigFiles['read']): string[] {
+  const out: string[] = [];
+  for (const stmt of nodesOfTypes(root, ['import_from_statement'])) {
+    const module = stmt.childForFieldName('module_name')?.text ?? '';
+    if (!module || module.startsWith('.') || /^(django|os|sys)\b/.test(module)) continue;
+    const rel = module.split('.').join(path.sep);
+    for (const candidate of [path.join(base, `${rel}.py`), path.join(base, rel, '__init__.py')]) {
+      if (read(candidate) !== null) out.push(candidate);
+    }
+    // `from pkg import module`: the module itself
+    for (const n of stmt.childrenForFieldName('name')) {
+      const name = (n?.type === 'aliased_import' ? n.childForFieldName('name') : n)?.text;
+      const file = name ? path.join(base, rel, `${name}.py`) : null;
+      if (file && read(file) !== null) out.push(file);
+    }
+  }
+  return out;
 }
 
 function findUp(start: string, ceiling: string, has: (dir: string) => boolean): string | null {

@@ -187,6 +187,16 @@ function backendScope(
     const scope = backendScope(base, evaluator, seen);
     if (scope.kind !== 'unknown') return scope;
   }
+  // a wrapper (BaseCache's subclass delegating to a LocMemCache it makes): the backend it wraps
+  const wrapped = [
+    ...new Set(
+      evaluator
+        .classInstantiates(backend)
+        .filter(c => KNOWN_BACKEND.test(c))
+        .map(c => cacheScope(c)),
+    ),
+  ];
+  if (wrapped.length === 1 && wrapped[0]) return { kind: wrapped[0] };
   return { kind: 'unknown', reason: `the backend ${backend} derives from no cache backend Crosstalk knows` };
 }
 
