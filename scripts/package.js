@@ -19,6 +19,7 @@ const ALLOWED = [
   /^server\/out\/(web-tree-sitter|tree-sitter-python)\.wasm$/,
   /^syntaxes\/[\w.-]+\.tmLanguage\.json$/,
   /^docs\/rules\/[a-z-]+\.md$/,
+  /^docs\/project-model\.md$/,
   /^docs\/walkthrough\/[a-z-]+\.md$/,
   /^docs\/images\/[a-z-]+\.png$/,
 ];
@@ -43,6 +44,7 @@ function checkListing(files) {
     pkg.icon,
     ...(pkg.contributes.grammars ?? []).map(g => g.path.replace(/^\.\//, '')),
     ...fs.readdirSync(path.join(ROOT, 'docs/rules')).map(f => `docs/rules/${f}`),
+    'docs/project-model.md',
     ...(pkg.contributes.walkthroughs ?? []).flatMap(w => w.steps.map(s => s.media.markdown)),
   ];
   for (const f of required) if (!files.includes(f)) problems.push(`missing: ${f}`);

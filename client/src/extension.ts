@@ -28,6 +28,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.commands.registerCommand('crosstalk.showOutput', () => lc.outputChannel.show(true)),
     vscode.commands.registerCommand('crosstalk.restartServer', () => lc.restart()),
+    // the server's crosstalk.projectModel (the client forwards it), for the active editor, into the output channel
+    vscode.commands.registerCommand('crosstalk.showProjectModel', async () => {
+      const uri = vscode.window.activeTextEditor?.document.uri.toString();
+      const result = await vscode.commands.executeCommand<{ text: string } | undefined>('crosstalk.projectModel', uri);
+      lc.outputChannel.appendLine(
+        `Project model${uri ? ` for ${uri}` : ''}:\n${result?.text ?? 'no answer from the server'}`,
+      );
+      lc.outputChannel.show(true);
+    }),
     // the server's source.fixAll.crosstalk action, on the active editor
     vscode.commands.registerCommand('crosstalk.fixAllInFile', () =>
       vscode.commands.executeCommand('editor.action.sourceAction', { kind: 'source.fixAll.crosstalk', apply: 'first' }),

@@ -82,3 +82,25 @@ test('"Scan workspace" reports the files it checked and what it found', async ()
   })) as { files: number; findings: number };
   assert.deepEqual({ files: result.files, findings: result.findings }, { files: 3, findings: 1 });
 });
+
+test('"Show project model": the model around a document, as the CLI prints it', async () => {
+  fs.writeFileSync(path.join(dir, 'pytest.ini'), '[pytest]\nDJANGO_SETTINGS_MODULE = app.settings\n');
+  fs.writeFileSync(
+    path.join(dir, 'app/settings.py'),
+    'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache"}}\n',
+  );
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: uriOf('pytest.ini'), type: 1 }],
+  });
+  const { text, model } = (await lsp.rpc.sendRequest('workspace/executeCommand', {
+    command: 'crosstalk.projectModel',
+    arguments: [uriOf('app/tests/test_a.py')],
+  })) as {
+    text: string;
+    model: { settings: { module: string; source: string }; caches: Record<string, { scope: string }> };
+  };
+  assert.equal(model.settings.module, 'app.settings');
+  assert.equal(model.settings.source, 'pytest.ini:2 DJANGO_SETTINGS_MODULE ini key');
+  assert.equal(model.caches.default?.scope, 'cross-process');
+  assert.match(text, /^cache default: django_redis\.cache\.RedisCache, cross-process$/m);
+});

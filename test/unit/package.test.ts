@@ -24,6 +24,7 @@ const complete = [
   pkg.icon,
   ...pkg.contributes.grammars.map((g: { path: string }) => g.path.replace(/^\.\//, '')),
   ...fs.readdirSync(path.join(ROOT, 'docs/rules')).map(f => `docs/rules/${f}`),
+  'docs/project-model.md',
   ...(pkg.contributes.walkthroughs ?? []).flatMap((w: { steps: { media: { markdown: string } }[] }) =>
     w.steps.map(s => s.media.markdown),
   ),

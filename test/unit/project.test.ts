@@ -17,7 +17,7 @@ interface JsonFinding {
   location: { row: number; column: number };
   severity: string;
   message: string;
-  fix: { applicability: string } | null;
+  fix: { applicability: string; message: string } | null;
 }
 
 async function check(project: string, format: 'json' | 'sarif') {
@@ -82,6 +82,12 @@ test('redis: a cross-process backend is named, with related information on the C
     'pytest.ini:2 settings module shop.settings.test, which the test run loads (DJANGO_SETTINGS_MODULE ini key)',
     'shop/settings/base.py:3 DEFAULT_THROTTLE_CLASSES: rest_framework.throttling.UserRateThrottle',
   ]);
+});
+
+test('app-labels: isolate_apps() gets the installed name of an app whose label is not its module path', async () => {
+  const findings = (await check('app-labels', 'json')) as JsonFinding[];
+  const xt010 = findings.find(f => f.code === 'XT010');
+  assert.equal(xt010?.fix?.message, 'Wrap test_provider_account_has_a_uid in @isolate_apps("market.providers.stripe")');
 });
 
 test("locmem (Django's default, settings from manage.py): order dependence, at information severity", async () => {

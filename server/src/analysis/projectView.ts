@@ -58,6 +58,8 @@ export interface SettingsFacts {
   installedApps: string[];
   /** app labels that differ from the last part of their app's name: label to installed name */
   apps: Map<string, string>;
+  /** every installed app's label, to its installed name (what isolate_apps() takes) */
+  appNames: Map<string, string>;
 }
 
 export interface ClassFacts {

@@ -9,7 +9,8 @@ import { nodeFiles } from '../host/nodeFiles';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../project/config';
 import { rules as allRules } from '../rules';
 import { formatGithub, formatJson, formatSarif, formatText, type FileResult } from './format';
-import { formatProjectText, projectCommand } from './project';
+import { formatProjectText } from '../host/projectModel';
+import { projectCommand } from './project';
 import { analyseAll, type Task } from './workers';
 
 const USAGE = `Usage: crosstalk check [PATH...] [options]

@@ -4,24 +4,47 @@ import * as path from 'path';
 import type { ProjectFix } from '../engine/rule';
 import { viewFor } from '../project/project';
 import { rules } from '../rules';
-import { configFor } from './settings';
+import { describeProject, formatProjectText, type ProjectModelJson } from '../host/projectModel';
+import { configFor, rootOf } from './settings';
 import type { ServerState } from './state';
-import { fileChanges, projectWideEdit, type FileChange } from './toProto';
+import { fileChanges, isFileUri, projectWideEdit, uriPath, type FileChange } from './toProto';
 import { scanWorkspace } from './workspace';
 
 export const SCAN_COMMAND = 'crosstalk.scanWorkspace';
+/** the project model around a document (arguments: its URI), as text and as data */
+export const PROJECT_MODEL_COMMAND = 'crosstalk.projectModel';
 const PROJECT_FIXES = new Map(
   rules.flatMap(r => (r.projectFix ? [[r.projectFix.command, r.projectFix] as const] : [])),
 );
-export const COMMANDS = [SCAN_COMMAND, ...PROJECT_FIXES.keys()];
+export const COMMANDS = [SCAN_COMMAND, PROJECT_MODEL_COMMAND, ...PROJECT_FIXES.keys()];
 
 export function registerCommands(state: ServerState): void {
-  state.connection.onExecuteCommand(async ({ command }) => {
+  state.connection.onExecuteCommand(async ({ command, arguments: args }) => {
     if (command === SCAN_COMMAND) return scanWorkspace(state, 'Scanning the workspace');
+    if (command === PROJECT_MODEL_COMMAND) return projectModel(state, typeof args?.[0] === 'string' ? args[0] : null);
     const projectFix = PROJECT_FIXES.get(command);
     if (projectFix) await applyProjectFix(state, projectFix);
     return null;
   });
+}
+
+/** What Crosstalk reads of the project around a document: none for a virtual one (nothing is read from disk). */
+async function projectModel(
+  state: ServerState,
+  uri: string | null,
+): Promise<{ text: string; model: ProjectModelJson | null }> {
+  const file = uri && isFileUri(uri) ? uriPath(uri) : null;
+  const folder = file ? rootOf(state, file) : state.workspaceRoots[0];
+  if (!folder) return { text: 'Crosstalk: no project on this disk (a virtual or an untitled document)', model: null };
+  const target = file ?? path.join(folder, '__crosstalk__.py');
+  const { projects } = await state.ready();
+  const project = projects.projectFor(target, {
+    fallback: folder,
+    within: folder,
+    settingsModule: configFor(state, target).config.settingsModule,
+  });
+  const model = describeProject(project, folder);
+  return { text: formatProjectText(model), model };
 }
 
 /** The fix for every workspace folder's project that needs it, as one edit to confirm. */

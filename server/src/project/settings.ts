@@ -35,6 +35,7 @@ export function readSettingsFacts(
     testRunner: null,
     installedApps: [],
     apps: new Map(),
+    appNames: new Map(),
   };
   let ns: Namespace | null = null;
   if (run.settingsModule) {
@@ -85,7 +86,9 @@ export function readSettingsFacts(
     facts.testRunner = { name: runner.value, at: runner.at ?? { file: facts.file ?? '', line: 0, character: 0 } };
   if (apps?.kind === 'list') {
     facts.installedApps = installed;
-    facts.apps = appLabels(installed, evaluator);
+    facts.appNames = appLabels(installed, evaluator);
+    for (const [label, name] of facts.appNames)
+      if (label !== name.slice(name.lastIndexOf('.') + 1)) facts.apps.set(label, name);
   }
   return facts;
 }
@@ -256,7 +259,6 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
 /**
  * INSTALLED_APPS' labels: an AppConfig class named in the list, or the one in the app's apps.py (the
  * only one, or the one with `default = True`); a label defaults to the last part of the name.
- * Only the labels that differ from that default are kept.
  */
 function appLabels(installed: string[], evaluator: Evaluator): Map<string, string> {
   const out = new Map<string, string>();
@@ -270,7 +272,7 @@ function appLabels(installed: string[], evaluator: Evaluator): Map<string, strin
     const label = attrs?.get('label');
     const appName = name?.kind === 'str' ? name.value : entry;
     const appLabel = label?.kind === 'str' ? label.value : appName.slice(appName.lastIndexOf('.') + 1);
-    if (appLabel !== appName.slice(appName.lastIndexOf('.') + 1)) out.set(appLabel, appName);
+    out.set(appLabel, appName);
   }
   return out;
 }

@@ -86,7 +86,11 @@ export default createRule({
         if (fns.length === 0 || !models.isModel(cls) || isAbstract(cls)) return;
         if (isIsolated(ctx, cls)) return;
         const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
-        const labels = ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models);
+        // isolate_apps() takes installed apps' names: an app whose label is not its module path needs its name
+        const appNames = ctx.project?.settings.appNames;
+        const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(
+          l => appNames?.get(l) ?? l,
+        );
         const fix =
           labels.length === 0
             ? null
@@ -117,16 +121,21 @@ class ModelClasses {
     const known = this.memo.get(cls.id);
     if (known !== undefined) return known;
     this.memo.set(cls.id, false); // cycle guard
-    const result = this.ctx.testing
-      .baseExpressions(cls)
-      .some(
-        base =>
-          this.ctx.names.is(base, 'django.db.models.Model') ||
-          (base.type === 'identifier' &&
-            this.ctx.defs.classesNamed(base.text, cls).some(c => c.id !== cls.id && this.isModel(c))),
-      );
+    const result = this.ctx.testing.baseExpressions(cls).some(
+      base =>
+        this.ctx.names.is(base, 'django.db.models.Model') ||
+        (base.type === 'identifier' &&
+          this.ctx.defs.classesNamed(base.text, cls).some(c => c.id !== cls.id && this.isModel(c))) ||
+        // a model of the project's own, concrete or abstract, imported from its module
+        this.projectModel(base),
+    );
     this.memo.set(cls.id, result);
     return result;
+  }
+
+  private projectModel(base: Node): boolean {
+    const q = this.ctx.project && this.ctx.names.resolve(base);
+    return !!q && !!this.ctx.project?.classInfo(q)?.model;
   }
 
   /** Inline model classes defined in `fn` (at any depth). */

@@ -5,7 +5,13 @@ import os
 SECRET_KEY = "proof-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "proofapp"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "proofapp",
+    "proofapp.providers.dummy",
+]
 MIDDLEWARE = []
 ROOT_URLCONF = "proofproj.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "proof.sqlite3"}}

@@ -15,6 +15,16 @@ class ModelHelpersTests(TestCase):
 
         self.assertEqual(Gadget._meta.verbose_name, "gadget")
 
+    def test_provider_account_model(self):
+        # the app's label is dummy_provider; isolate_apps() wants its name, proofapp.providers.dummy
+        class ProviderAccount(models.Model):
+            uid = models.CharField(max_length=20)
+
+            class Meta:
+                app_label = "dummy_provider"
+
+        self.assertEqual(ProviderAccount._meta.app_label, "dummy_provider")
+
 
 class MigrationsUpToDateTests(TestCase):
     def test_no_missing_migrations(self):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DummyProviderConfig(AppConfig):
+    name = "proofapp.providers.dummy"
+    label = "dummy_provider"
