@@ -12,7 +12,8 @@
 // ("line"), or anywhere in the top-level function or class that holds a hazard line
 // ("scope"). XT003 is documented as reported once per module, so for it a finding anywhere
 // in the file counts ("file"). "Quiet after" means: in the `after` tree, no finding of an
-// expected rule within ±2 lines of where the hazard lines went (the diff maps them).
+// expected rule within ±2 lines of where the hazard lines went (the diff maps them), nor in
+// the function or class that now holds them (nor, for XT003, anywhere in the file).
 //
 // Development script, not shipped. Exits 0 whatever the figures.
 'use strict';
@@ -256,15 +257,25 @@ function evaluateBefore(incident, tree, result) {
 }
 
 function evaluateAfter(incident, gitDir, tree, result) {
+  // Symmetric with evaluateBefore: a finding of an expected rule within ±2 lines of where the
+  // hazard lines went, or in the top-level function/class that now holds them (or anywhere
+  // in the file for module-level rules), means the fixed code is still flagged.
   const expected = new Set(incident.rules);
   const leftovers = [];
   for (const file of incident.files) {
     const { newPath, deleted, map } = lineMap(gitDir, incident.before, incident.after, file);
-    if (deleted) continue;
+    const full = path.join(tree, newPath);
+    if (deleted || !fs.existsSync(full)) continue;
+    const scopeOf = topLevelScopes(fs.readFileSync(full, 'utf8'));
     const ranges = hazardLines(incident, file).map(map);
+    const scopes = ranges.flatMap(([from, to]) => [scopeOf(from), scopeOf(to)]).filter(Boolean);
     for (const f of result.findings) {
       if (f.file !== newPath || !expected.has(f.code)) continue;
-      if (ranges.some(([from, to]) => f.line >= from - 2 && f.line <= to + 2)) leftovers.push(f);
+      let where = null;
+      if (ranges.some(([from, to]) => f.line >= from - 2 && f.line <= to + 2)) where = 'line';
+      else if (scopes.some((sc) => f.line >= sc.start && f.line <= sc.end)) where = 'scope';
+      else if (MODULE_RULES.has(f.code)) where = 'file';
+      if (where) leftovers.push({ ...f, where });
     }
   }
   return { quiet: leftovers.length === 0, leftovers };
@@ -372,7 +383,7 @@ function main() {
       line += `  (no rule) findings at hazard: ${codes.length ? codes.join(' ') : 'none'}`;
     } else {
       const before = result.before.detected ? `flagged (${result.before.detected}: ${result.before.firedRules.join(',')})` : 'MISSED';
-      const after = incident.fixRemovesHazard ? (result.after.quiet ? 'quiet after' : `still flagged after (${[...new Set(result.after.leftovers.map((f) => `${f.code}:${f.line}`))].join(' ')})`) : 'after n/a (fix keeps hazard)';
+      const after = incident.fixRemovesHazard ? (result.after.quiet ? 'quiet after' : `still flagged after (${[...new Set(result.after.leftovers.map((f) => `${f.code}@${f.where}:${f.line}`))].join(' ')})`) : 'after n/a (fix keeps hazard)';
       const others = [...new Set(result.before.hits.filter((h) => !h.expected).map((h) => `${h.code}@${h.where}`))];
       line += `  before: ${before.padEnd(28)}  ${after}${others.length ? `  (other codes at hazard: ${others.join(' ')})` : ''}`;
     }
