@@ -140,9 +140,16 @@ function runCli(cli, tree, files) {
   const present = files.filter((f) => fs.existsSync(path.join(tree, f)));
   if (present.length === 0) return { findings: [], missing: files, error: null };
   const r = run(process.execPath, [cli, 'check', ...present, '--format', 'json'], { cwd: tree });
+  // The CLI exits 0 (no findings) or 1 (findings) and always prints a JSON array; anything
+  // else is a crash, which must not pass for "no findings".
+  if ((r.status !== 0 && r.status !== 1) || !(r.stdout || '').trim().startsWith('[')) {
+    const lines = (r.stderr || r.stdout || '').trim().split('\n');
+    const reason = lines.find((l) => /Error/.test(l)) || lines[0] || '';
+    return { findings: [], missing: [], error: `CLI failed (exit ${r.status}): ${reason.trim().slice(0, 300)}` };
+  }
   let findings;
   try {
-    findings = JSON.parse(r.stdout || '[]');
+    findings = JSON.parse(r.stdout);
   } catch (e) {
     return { findings: [], missing: [], error: `CLI output is not JSON (exit ${r.status}): ${(r.stderr || r.stdout).slice(0, 300)}` };
   }
