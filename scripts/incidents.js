@@ -47,7 +47,9 @@ function parseArgs(argv) {
     else if (arg === '--mirrors') opts.mirrors = path.resolve(value());
     else if (arg === '--corpus') opts.corpus = path.resolve(value());
     else if (arg === '-h' || arg === '--help') {
-      console.log('usage: node scripts/incidents.js [--split tuning|validation|all] [--cli PATH] [--out DIR] [--only ID] [--mirrors DIR]');
+      console.log(
+        'usage: node scripts/incidents.js [--split tuning|validation|all] [--cli PATH] [--out DIR] [--only ID] [--mirrors DIR]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
   }
@@ -107,23 +109,31 @@ function exportTree(gitDir, sha, outDir) {
 function exportBlobByBlob(gitDir, sha, dest) {
   const list = run('git', [`--git-dir=${gitDir}`, 'ls-tree', '-r', '-z', sha]);
   if (list.status !== 0) throw new Error(`git ls-tree ${sha} failed: ${list.stderr.trim()}`);
-  const entries = list.stdout.split('\0').filter(Boolean).map((e) => {
-    const [meta, file] = e.split('\t');
-    const [mode, type, object] = meta.split(' ');
-    return { mode, type, object, file };
-  }).filter((e) => e.type === 'blob' && e.mode !== '120000');
+  const entries = list.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map(e => {
+      const [meta, file] = e.split('\t');
+      const [mode, type, object] = meta.split(' ');
+      return { mode, type, object, file };
+    })
+    .filter(e => e.type === 'blob' && e.mode !== '120000');
   let skipped = 0;
   for (let i = 0; i < entries.length; i += 500) {
     const chunk = entries.slice(i, i + 500);
     const out = spawnSync('git', [`--git-dir=${gitDir}`, 'cat-file', '--batch'], {
-      input: chunk.map((e) => e.object).join('\n') + '\n', maxBuffer: 1024 * 1024 * 1024,
+      input: chunk.map(e => e.object).join('\n') + '\n',
+      maxBuffer: 1024 * 1024 * 1024,
     }).stdout;
     let pos = 0;
     for (const entry of chunk) {
       const eol = out.indexOf(10, pos);
       const header = out.slice(pos, eol).toString().split(' ');
       pos = eol + 1;
-      if (header[1] === 'missing') { skipped++; continue; }
+      if (header[1] === 'missing') {
+        skipped++;
+        continue;
+      }
       const size = Number(header[2]);
       const target = path.join(dest, entry.file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -137,26 +147,30 @@ function exportBlobByBlob(gitDir, sha, dest) {
 // --- the CLI ------------------------------------------------------------------------
 
 function runCli(cli, tree, files) {
-  const present = files.filter((f) => fs.existsSync(path.join(tree, f)));
+  const present = files.filter(f => fs.existsSync(path.join(tree, f)));
   if (present.length === 0) return { findings: [], missing: files, error: null };
   const r = run(process.execPath, [cli, 'check', ...present, '--format', 'json'], { cwd: tree });
   // The CLI exits 0 (no findings) or 1 (findings) and always prints a JSON array; anything
   // else is a crash, which must not pass for "no findings".
   if ((r.status !== 0 && r.status !== 1) || !(r.stdout || '').trim().startsWith('[')) {
     const lines = (r.stderr || r.stdout || '').trim().split('\n');
-    const reason = lines.find((l) => /Error/.test(l)) || lines[0] || '';
+    const reason = lines.find(l => /Error/.test(l)) || lines[0] || '';
     return { findings: [], missing: [], error: `CLI failed (exit ${r.status}): ${reason.trim().slice(0, 300)}` };
   }
   let findings;
   try {
     findings = JSON.parse(r.stdout);
-  } catch (e) {
-    return { findings: [], missing: [], error: `CLI output is not JSON (exit ${r.status}): ${(r.stderr || r.stdout).slice(0, 300)}` };
+  } catch {
+    return {
+      findings: [],
+      missing: [],
+      error: `CLI output is not JSON (exit ${r.status}): ${(r.stderr || r.stdout).slice(0, 300)}`,
+    };
   }
-  const norm = (f) => path.relative(tree, path.resolve(tree, f)).split(path.sep).join('/');
+  const norm = f => path.relative(tree, path.resolve(tree, f)).split(path.sep).join('/');
   return {
-    findings: findings.map((f) => ({ code: f.code, file: norm(f.filename), line: f.location.row, message: f.message })),
-    missing: files.filter((f) => !present.includes(f)),
+    findings: findings.map(f => ({ code: f.code, file: norm(f.filename), line: f.location.row, message: f.message })),
+    missing: files.filter(f => !present.includes(f)),
     error: null,
   };
 }
@@ -191,7 +205,7 @@ function topLevelScopes(source) {
       current = null;
     }
   }
-  return (line) => scopes.find((s) => line >= s.start && line <= s.end) || null;
+  return line => scopes.find(s => line >= s.start && line <= s.end) || null;
 }
 
 // --- mapping hazard lines from `before` to `after` -----------------------------------
@@ -209,13 +223,15 @@ function lineMap(gitDir, before, after, file) {
     const m = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(text);
     if (m) {
       hunks.push({
-        oldStart: +m[1], oldLen: m[2] === undefined ? 1 : +m[2],
-        newStart: +m[3], newLen: m[4] === undefined ? 1 : +m[4],
+        oldStart: +m[1],
+        oldLen: m[2] === undefined ? 1 : +m[2],
+        newStart: +m[3],
+        newLen: m[4] === undefined ? 1 : +m[4],
       });
     }
   }
   // before line -> [from, to] in after
-  const map = (line) => {
+  const map = line => {
     let offset = 0;
     for (const h of hunks) {
       if (h.oldLen > 0 && line >= h.oldStart && line < h.oldStart + h.oldLen) {
@@ -250,8 +266,8 @@ function evaluateBefore(incident, tree, result) {
     for (const f of result.findings) {
       if (f.file !== file) continue;
       let where = null;
-      if (lines.some((l) => Math.abs(f.line - l) <= 2)) where = 'line';
-      else if (scopes.some((s) => f.line >= s.start && f.line <= s.end)) where = 'scope';
+      if (lines.some(l => Math.abs(f.line - l) <= 2)) where = 'line';
+      else if (scopes.some(s => f.line >= s.start && f.line <= s.end)) where = 'scope';
       else if (MODULE_RULES.has(f.code)) where = 'file';
       if (!where) continue;
       hits.push({ ...f, where, expected: expected.has(f.code) });
@@ -259,7 +275,7 @@ function evaluateBefore(incident, tree, result) {
     }
   }
   // which expected rules fired (at line/scope/file)
-  const firedRules = [...new Set(hits.filter((h) => h.expected).map((h) => h.code))];
+  const firedRules = [...new Set(hits.filter(h => h.expected).map(h => h.code))];
   return { detected: best, firedRules, hits };
 }
 
@@ -280,7 +296,7 @@ function evaluateAfter(incident, gitDir, tree, result) {
       if (f.file !== newPath || !expected.has(f.code)) continue;
       let where = null;
       if (ranges.some(([from, to]) => f.line >= from - 2 && f.line <= to + 2)) where = 'line';
-      else if (scopes.some((sc) => f.line >= sc.start && f.line <= sc.end)) where = 'scope';
+      else if (scopes.some(sc => f.line >= sc.start && f.line <= sc.end)) where = 'scope';
       else if (MODULE_RULES.has(f.code)) where = 'file';
       if (where) leftovers.push({ ...f, where });
     }
@@ -300,14 +316,18 @@ function evaluate(incident, opts) {
   if (beforeRun.error) return { status: 'cli error', error: beforeRun.error };
   // files may move or disappear in the fix
   const afterFiles = incident.files
-    .map((f) => lineMap(gitDir, incident.before, incident.after, f))
-    .filter((m) => !m.deleted)
-    .map((m) => m.newPath);
+    .map(f => lineMap(gitDir, incident.before, incident.after, f))
+    .filter(m => !m.deleted)
+    .map(m => m.newPath);
   const afterRun = runCli(opts.cli, afterTree, afterFiles);
   if (afterRun.error) return { status: 'cli error', error: afterRun.error };
   return {
     status: 'ok',
-    before: { ...evaluateBefore(incident, beforeTree, beforeRun), findings: beforeRun.findings, missingFiles: beforeRun.missing },
+    before: {
+      ...evaluateBefore(incident, beforeTree, beforeRun),
+      findings: beforeRun.findings,
+      missingFiles: beforeRun.missing,
+    },
     after: { ...evaluateAfter(incident, gitDir, afterTree, afterRun), findings: afterRun.findings },
   };
 }
@@ -320,7 +340,16 @@ function pct(n, d) {
 
 function summarise(rows) {
   const perRule = new Map();
-  const totals = { incidents: 0, evaluated: 0, expecting: 0, detected: 0, fixRemoves: 0, quiet: 0, noRule: 0, noRuleFlagged: 0 };
+  const totals = {
+    incidents: 0,
+    evaluated: 0,
+    expecting: 0,
+    detected: 0,
+    fixRemoves: 0,
+    quiet: 0,
+    noRule: 0,
+    noRuleFlagged: 0,
+  };
   for (const { incident, result } of rows) {
     totals.incidents++;
     if (result.status !== 'ok') continue;
@@ -343,7 +372,7 @@ function summarise(rows) {
       if (result.before.firedRules.includes(rule)) s.detected++;
       if (incident.fixRemovesHazard) {
         s.fixRemoves++;
-        const leftover = result.after.leftovers.some((f) => f.code === rule);
+        const leftover = result.after.leftovers.some(f => f.code === rule);
         if (!leftover) s.quiet++;
       }
     }
@@ -356,23 +385,31 @@ function printSummary(title, summary) {
   console.log(`\n${title}`);
   console.log('  rule    recall               quiet after fix');
   for (const [rule, s] of Object.entries(perRule)) {
-    console.log(`  ${rule}   ${pct(s.detected, s.expecting)}(${s.detected}/${s.expecting})`.padEnd(31) + `${pct(s.quiet, s.fixRemoves)}(${s.quiet}/${s.fixRemoves})`);
+    console.log(
+      `  ${rule}   ${pct(s.detected, s.expecting)}(${s.detected}/${s.expecting})`.padEnd(31) +
+        `${pct(s.quiet, s.fixRemoves)}(${s.quiet}/${s.fixRemoves})`,
+    );
   }
-  console.log(`  total   ${pct(totals.detected, totals.expecting)}(${totals.detected}/${totals.expecting})`.padEnd(31) + `${pct(totals.quiet, totals.fixRemoves)}(${totals.quiet}/${totals.fixRemoves})`);
-  console.log(`  incidents: ${totals.incidents}, evaluated: ${totals.evaluated}, with no rule: ${totals.noRule} (some finding at their hazard: ${totals.noRuleFlagged})`);
+  console.log(
+    `  total   ${pct(totals.detected, totals.expecting)}(${totals.detected}/${totals.expecting})`.padEnd(31) +
+      `${pct(totals.quiet, totals.fixRemoves)}(${totals.quiet}/${totals.fixRemoves})`,
+  );
+  console.log(
+    `  incidents: ${totals.incidents}, evaluated: ${totals.evaluated}, with no rule: ${totals.noRule} (some finding at their hazard: ${totals.noRuleFlagged})`,
+  );
 }
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   const corpus = JSON.parse(fs.readFileSync(opts.corpus, 'utf8'));
   let incidents = corpus.incidents;
-  if (opts.split !== 'all') incidents = incidents.filter((i) => i.split === opts.split);
-  if (opts.only) incidents = incidents.filter((i) => i.id === opts.only);
+  if (opts.split !== 'all') incidents = incidents.filter(i => i.split === opts.split);
+  if (opts.only) incidents = incidents.filter(i => i.id === opts.only);
   if (!fs.existsSync(opts.cli)) throw new Error(`no CLI at ${opts.cli}`);
   fs.mkdirSync(opts.out, { recursive: true });
 
   const rows = [];
-  const width = Math.max(10, ...incidents.map((i) => i.id.length));
+  const width = Math.max(10, ...incidents.map(i => i.id.length));
   for (const incident of incidents) {
     let result;
     try {
@@ -386,12 +423,18 @@ function main() {
     if (result.status !== 'ok') {
       line += `  ${result.status}${result.error ? `: ${result.error}` : ''}`;
     } else if (incident.rules.length === 0) {
-      const codes = [...new Set(result.before.hits.map((h) => `${h.code}@${h.where}`))];
+      const codes = [...new Set(result.before.hits.map(h => `${h.code}@${h.where}`))];
       line += `  (no rule) findings at hazard: ${codes.length ? codes.join(' ') : 'none'}`;
     } else {
-      const before = result.before.detected ? `flagged (${result.before.detected}: ${result.before.firedRules.join(',')})` : 'MISSED';
-      const after = incident.fixRemovesHazard ? (result.after.quiet ? 'quiet after' : `still flagged after (${[...new Set(result.after.leftovers.map((f) => `${f.code}@${f.where}:${f.line}`))].join(' ')})`) : 'after n/a (fix keeps hazard)';
-      const others = [...new Set(result.before.hits.filter((h) => !h.expected).map((h) => `${h.code}@${h.where}`))];
+      const before = result.before.detected
+        ? `flagged (${result.before.detected}: ${result.before.firedRules.join(',')})`
+        : 'MISSED';
+      const after = incident.fixRemovesHazard
+        ? result.after.quiet
+          ? 'quiet after'
+          : `still flagged after (${[...new Set(result.after.leftovers.map(f => `${f.code}@${f.where}:${f.line}`))].join(' ')})`
+        : 'after n/a (fix keeps hazard)';
+      const others = [...new Set(result.before.hits.filter(h => !h.expected).map(h => `${h.code}@${h.where}`))];
       line += `  before: ${before.padEnd(28)}  ${after}${others.length ? `  (other codes at hazard: ${others.join(' ')})` : ''}`;
     }
     console.log(line);
@@ -401,7 +444,7 @@ function main() {
   printSummary('All incidents', all);
   const bySplit = {};
   for (const split of ['tuning', 'validation']) {
-    const part = rows.filter((r) => r.incident.split === split);
+    const part = rows.filter(r => r.incident.split === split);
     if (part.length === 0) continue;
     bySplit[split] = summarise(part);
     printSummary(`Split: ${split}`, bySplit[split]);
@@ -413,8 +456,12 @@ function main() {
     summary: all,
     bySplit,
     incidents: rows.map(({ incident, result }) => ({
-      id: incident.id, repo: incident.repo, split: incident.split, rules: incident.rules,
-      fixRemovesHazard: incident.fixRemovesHazard, ...result,
+      id: incident.id,
+      repo: incident.repo,
+      split: incident.split,
+      rules: incident.rules,
+      fixRemovesHazard: incident.fixRemovesHazard,
+      ...result,
     })),
   };
   fs.writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
