@@ -168,6 +168,20 @@ export class Definitions {
     return this.defOf(def)?.decorated ?? def;
   }
 
+  /** The outermost function whose body holds `offset`, if any (the code running there is that function's). */
+  outermostFunctionAt(offset: number): Node | null {
+    const list = this.list(this.segmentAt(offset));
+    let found: Node | null = null;
+    for (const d of list) {
+      if (d.start > offset) break;
+      if (d.type === 'function_definition' && d.bodyStart <= offset && offset < d.bodyEnd) {
+        found = d.node;
+        break; // definitions are in document order: the first holding it is the outermost
+      }
+    }
+    return found;
+  }
+
   /** The class whose body directly holds `fn` (a method), if any. */
   methodClass(fn: Node): Node | null {
     const parent = this.defOf(fn)?.parent;

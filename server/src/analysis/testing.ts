@@ -26,6 +26,7 @@ const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_st
 const PER_TEST_HOOKS =
   /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
 const CALLS = new Set(['call']);
+const WITH_TYPES = new Set(['with_statement', 'block', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'function_definition', 'decorated_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause', 'class_definition']);
 
 /** What resets a cache before each test: a call in this file, or a place in another. */
 export interface Reset {
@@ -33,6 +34,19 @@ export interface Reset {
   node?: Node;
   at?: Located;
 }
+
+/** module-level hooks: unittest's and pytest's per-module and per-function ones, and pytest's per-test hooks (conftest.py) */
+const MODULE_HOOKS = new Set([
+  'setUpModule',
+  'tearDownModule',
+  'setup_module',
+  'teardown_module',
+  'setup_function',
+  'teardown_function',
+  'pytest_runtest_setup',
+  'pytest_runtest_call',
+  'pytest_runtest_teardown',
+]);
 
 const SETUP_HOOKS = new Set([
   'setUp',
@@ -60,6 +74,7 @@ export class Testing {
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
   private fileReset: Reset | null | undefined;
+  private readonly helpers = new Map<number, boolean>();
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
   constructor(
@@ -67,6 +82,8 @@ export class Testing {
     private readonly names: Names,
     private readonly defs: Definitions,
     private readonly project?: ProjectView,
+    /** the module's text (its helpers' callers are found in it) */
+    private readonly text?: string,
   ) {}
 
   isTestFunction(fn: Node): boolean {
@@ -74,7 +91,10 @@ export class Testing {
   }
 
   isSetupHook(fn: Node): boolean {
-    return this.defs.methodClass(fn) !== null && SETUP_HOOKS.has(defName(fn));
+    const name = defName(fn);
+    if (this.defs.methodClass(fn) !== null) return SETUP_HOOKS.has(name);
+    // module-level: unittest's and pytest's module and function hooks, and pytest's per-test hooks
+    return this.defs.isModuleLevel(fn) && MODULE_HOOKS.has(name);
   }
 
   isFixture(fn: Node): boolean {
@@ -92,15 +112,43 @@ export class Testing {
    * The function whose code `node` runs in, as a test framework sees it: the outermost enclosing
    * function, with its role. Code in pytest hooks, helpers and at module level has no role.
    */
-  owner(node: Node): { fn: Node; role: 'test' | 'hook' | 'fixture' } | null {
+  owner(node: Node): { fn: Node; role: 'test' | 'hook' | 'fixture' | 'helper' } | null {
     let fn: Node | null = null;
     for (const d of this.defs.around(node)) if (d.type === 'function_definition') fn = d.node;
     if (!fn) return null;
-    if (this.isFixture(fn)) return { fn, role: 'fixture' };
-    if (this.isSetupHook(fn)) return { fn, role: 'hook' };
-    if (this.isTestFunction(fn) && (this.defs.isModuleLevel(fn) || this.defs.methodClass(fn)))
-      return { fn, role: 'test' };
+    const role = this.roleOf(fn);
+    if (role) return { fn, role };
+    // a module-level helper that a test, hook or fixture of this module calls runs as part of it
+    return this.isHelper(fn) ? { fn, role: 'helper' } : null;
+  }
+
+  private roleOf(fn: Node): 'test' | 'hook' | 'fixture' | null {
+    if (this.isFixture(fn)) return 'fixture';
+    if (this.isSetupHook(fn)) return 'hook';
+    if (this.isTestFunction(fn) && (this.defs.isModuleLevel(fn) || this.defs.methodClass(fn))) return 'test';
     return null;
+  }
+
+  /** A module-level function (not itself a test) called from a test, hook or fixture of this module. */
+  private isHelper(fn: Node): boolean {
+    if (!this.defs.isModuleLevel(fn)) return false;
+    const known = this.helpers.get(fn.id);
+    if (known !== undefined) return known;
+    this.helpers.set(fn.id, false);
+    const name = defName(fn);
+    const text = this.text ?? fn.tree.rootNode.text;
+    let helper = false;
+    for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\s*\\(`, 'g'))) {
+      const at = m.index ?? 0;
+      if (at >= fn.startIndex && at < fn.endIndex) continue; // its own definition, or recursion
+      const caller = this.defs.outermostFunctionAt(at);
+      if (caller && caller.id !== fn.id && this.roleOf(caller)) {
+        helper = true;
+        break;
+      }
+    }
+    this.helpers.set(fn.id, helper);
+    return helper;
   }
 
   /** A pytest test (or function-scoped fixture) that can request fixtures such as `tmp_path` or `monkeypatch`. */
@@ -214,12 +262,47 @@ export class Testing {
     });
   }
 
-  /** `target = old` where the function saved `old = target` (or `old = getattr(...)`) earlier: putting it back. */
+  /**
+   * `target = old` where `old = target` (or `old = getattr(...)`) was saved earlier: in the function, or
+   * (`self.old`) in its class's setUp. Putting the value back, not changing it.
+   */
   isPutBack(fn: Node, target: string, value: Node | null): boolean {
     if (value?.type !== 'identifier' && value?.type !== 'attribute') return false;
-    const before = fn.text.slice(0, value.startIndex - fn.startIndex);
     const saved = new RegExp(`(^|[^\\w.])${escapeRegExp(value.text)}\\s*=\\s*[^=\\n]*${escapeRegExp(target)}`);
-    return saved.test(before);
+    if (saved.test(fn.text.slice(0, value.startIndex - fn.startIndex))) return true;
+    const cls = value.text.startsWith('self.') || value.text.startsWith('cls.') ? this.defs.methodClass(fn) : null;
+    return !!cls && this.setupHooksOf(cls).some(hook => hook.id !== fn.id && saved.test(hook.text));
+  }
+
+  /**
+   * Whether `node` runs inside `with override_settings(...)`, `with self.settings(...)` or `with
+   * modify_settings(...)` in `fn`: settings are a throwaway copy there, restored when the block exits.
+   */
+  insideSettingsOverride(node: Node, fn: Node): boolean {
+    if (!/override_settings|modify_settings|\.settings\(/.test(fn.text)) return false;
+    let inside = false;
+    walk(
+      fn,
+      n => {
+        if (inside || n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
+        if (n.type === 'with_statement') {
+          const items = n.childForFieldName('body') ? n.namedChildren.find(c => c?.type === 'with_clause') : null;
+          for (const item of items?.namedChildren ?? []) {
+            const value = item?.childForFieldName('value');
+            const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
+            const target = call?.type === 'call' ? call.childForFieldName('function') : null;
+            if (
+              this.names.is(target, 'django.test.override_settings', 'django.test.modify_settings') ||
+              (target?.type === 'attribute' && /^self\.(settings|modify_settings)$/.test(target.text))
+            )
+              inside = true;
+          }
+        }
+        return !inside;
+      },
+      WITH_TYPES,
+    );
+    return inside;
   }
 
   /** Whether `node` sits where undoing belongs: a tearDown method, a `finally`, after a fixture's `yield`. */

@@ -134,6 +134,14 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     for (const [i, u] of units.entries()) if (!reused[i]) for (const name of namesBound(u.info)) changed.add(name);
     for (const list of memo.units.values())
       for (const c of list) for (const name of namesBound(c.info)) changed.add(name);
+    // and the other way: a function a changed unit calls (or called) may now run as its helper, or no
+    // longer (Testing.owner), so it is analysed again too
+    const named = new Set<string>();
+    for (const [i, u] of units.entries()) if (!reused[i]) for (const w of u.info.words) named.add(w);
+    for (const list of memo.units.values()) for (const c of list) for (const w of c.info.words) named.add(w);
+    for (const [i, u] of units.entries()) {
+      if (reused[i] && u.info.kind === 'def' && namesBound(u.info).some(n => named.has(n)) && isFunction(u)) reused[i] = null;
+    }
     for (let grew = changed.size > 0; grew;) {
       grew = false;
       for (const [i, u] of units.entries()) {
@@ -184,6 +192,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     names,
     defs,
     options.project,
+    text,
   );
 
   const byType = new Map<string, ((node: Node) => void)[]>();
@@ -294,6 +303,13 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     if (!suppressed) findings.push(finding);
   }
   return findings;
+}
+
+/** A unit that is a function definition (decorated or not): one a test may call as a helper. */
+function isFunction(u: Unit): boolean {
+  const node = u.nodes[0];
+  const def = node?.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+  return def?.type === 'function_definition';
 }
 
 function unitMentions(info: UnitInfo, pattern: string | RegExp): boolean {

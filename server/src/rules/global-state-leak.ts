@@ -25,6 +25,11 @@ interface Call {
   args: Node[];
 }
 
+/** attributes only mocks have: setting them configures a mock, not the object it replaced */
+const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
+/** process-wide state Django and pytest-django reset before every test (docs/project-model.md) */
+const FRAMEWORK_RESETS = new Set(['django.core.mail.outbox']);
+
 const SIGNALS =
   /(^|\.)(pre_init|post_init|pre_save|post_save|pre_delete|post_delete|m2m_changed|class_prepared|pre_migrate|post_migrate|request_started|request_finished|got_request_exception|setting_changed|template_rendered|user_logged_in|user_logged_out|user_login_failed|connection_created)$/;
 
@@ -151,6 +156,8 @@ export default createRule({
           const sq = ctx.names.resolve(signal);
           if (sq && (SIGNALS.test(sq) || /\.signals\./.test(sq))) {
             const receiverArg = positionalArguments(node)[0];
+            if (receiverArg && receiverDiesWithTheTest(ctx, node, receiverArg)) return;
+            if (receiverArg && receiverManaged(ctx, node, signal.text, receiverArg.text)) return;
             const argumentList = field(node, 'arguments').namedChildren;
             const kwargs = ['sender', 'dispatch_uid']
               .map(k =>
@@ -167,6 +174,8 @@ export default createRule({
           }
         }
         if (!sw || !what) return;
+        // django.core.mail.outbox and friends: reset by the framework before every test
+        if (q && FRAMEWORK_RESETS.has(q)) return;
         if (q === 'logging.disable' && /NOTSET/.test(node.childForFieldName('arguments')?.text ?? '')) return;
         if (q === 'locale.setlocale' && positionalArguments(node).length < 2) return; // a query, not a change
         const owner = ctx.testing.owner(node);
@@ -191,10 +200,14 @@ export default createRule({
       },
       assignment(node) {
         const left = node.childForFieldName('left');
+        if (left?.type === 'subscript') return itemAssignment(ctx, node, left);
         if (left?.type !== 'attribute') return;
         const object = field(left, 'object');
         const q = ctx.names.resolve(object);
         if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
+        const attr0 = left.childForFieldName('attribute')?.text ?? '';
+        // configuring a mock (whatever installed it), and state Django resets before every test
+        if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const attr = field(left, 'attribute').text;
@@ -234,6 +247,77 @@ export default createRule({
     };
   },
 });
+
+/**
+ * `CONFIG["key"] = value` (or deeper, or through an attribute: `client._options["x"] = y`) where the
+ * container is imported from another module: a process-wide registry or configuration, changed for
+ * every later test. Not settings or os.environ (XT040, XT050), not mocks.
+ */
+function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
+  let root: Node | null = left;
+  let sawAttribute = false;
+  while (root?.type === 'subscript' || root?.type === 'attribute') {
+    if (root.type === 'attribute') {
+      if (MOCK_ATTRIBUTES.has(root.childForFieldName('attribute')?.text ?? '')) return;
+      sawAttribute = true;
+    }
+    root = root.childForFieldName(root.type === 'subscript' ? 'value' : 'object');
+  }
+  if (root?.type !== 'identifier') return;
+  const q = ctx.names.resolve(root);
+  if (!q || /^(django\.conf\.settings|os\.environ)\b/.test(q) || /^(os|sys)$/.test(q)) return;
+  const owner = ctx.testing.owner(node);
+  if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+  const container = left.childForFieldName('value');
+  const key = left.childForFieldName('subscript');
+  const value = node.childForFieldName('right');
+  if (!container || !key || !value) return;
+  // restored: patch.dict around it, monkeypatch, or the container written again where undoing belongs
+  if (/patch\.dict\s*\(/.test(owner.fn.text) && owner.fn.text.includes(root.text)) return;
+  if (ctx.testing.restores(owner.fn, container.text, node)) return;
+  if (owner.role === 'hook' && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
+  const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
+  const fix =
+    stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn)
+      ? Fix.safe(`Use monkeypatch.setitem (it restores ${container.text}[${key.text}])`, [
+          ...addParameter(ctx, owner.fn, 'monkeypatch'),
+          Edit.replace(stmt.startIndex, stmt.endIndex, `monkeypatch.setitem(${container.text}, ${key.text}, ${value.text})`),
+        ])
+      : null;
+  ctx.report({
+    node,
+    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.slice(0, q.lastIndexOf('.')) || q}): every later test in this xdist worker sees it`,
+    fix,
+  });
+}
+
+/**
+ * A receiver that is a function defined in the test itself (or a lambda), connected weakly (the
+ * default): Django holds it by a weak reference, so it goes when the test returns.
+ */
+function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): boolean {
+  if (/\bweak\s*=\s*False\b/.test(call.text)) return false;
+  if (receiver.type === 'lambda') return true;
+  if (receiver.type !== 'identifier') return false;
+  const fn = ctx.defs.enclosingFunction(call);
+  return !!fn && new RegExp(`\\bdef\\s+${escapeRegExp(receiver.text)}\\s*\\(`).test(fn.text);
+}
+
+/**
+ * The test class manages this receiver itself: its tearDown (or the test, earlier) connects or
+ * disconnects the same receiver on the same signal. Then this connect puts it back (after a
+ * disconnect), or tearDown restores the class's own state: a cleanup added here would run after
+ * tearDown and undo its restore.
+ */
+function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver: string): boolean {
+  const fn = ctx.defs.enclosingFunction(call);
+  if (!fn) return false;
+  const same = new RegExp(`${escapeRegExp(signal)}\\.(dis)?connect\\(\\s*${escapeRegExp(receiver)}\\b`);
+  const before = fn.text.slice(0, call.startIndex - fn.startIndex);
+  if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(\\s*${escapeRegExp(receiver)}\\b`).test(before)) return true;
+  const cls = ctx.defs.methodClass(fn);
+  return !!cls && ctx.testing.setupHooksOf(cls).some(h => /^(tearDown|asyncTearDown|teardown_method)$/.test(h.childForFieldName('name')?.text ?? '') && same.test(h.text));
+}
 
 /** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */
 function cleanupHolder(ctx: RuleContext, fn: Node): string | null {

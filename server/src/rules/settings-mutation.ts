@@ -1,9 +1,10 @@
-import { addDecorator, addParameter, removeStatement } from '../engine/edits';
+import { addDecorator, addParameter, removeStatement, statementOf } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
-import { importName } from '../engine/imports';
+import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { field, isConstant } from '../syntax/nodes';
+import { field, isConstant, parameterNames } from '../syntax/nodes';
+import { escapeRegExp, indentOf } from '../syntax/text';
 
 const MUTATORS = new Set([
   'append',
@@ -74,11 +75,14 @@ export default createRule({
   create(ctx): Listeners {
     if (!ctx.file.mentions('settings')) return {}; // django.conf.settings is reached through that word
     const check = (target: Node | null, stmt: Node, kind: 'assign' | 'del' | 'call') => {
-      const setting = settingOf(ctx, target);
+      const setting = settingOf(ctx, target, kind) ?? throughFixture(ctx, target, stmt, kind);
       if (!setting) return;
       const owner = ctx.testing.owner(stmt);
       if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
       if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.restores(owner.fn, setting.node.text, stmt)) return;
+      if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
+      // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
+      if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
       if (
         stmt.type === 'assignment' &&
         ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right'))
@@ -86,7 +90,9 @@ export default createRule({
         return;
       ctx.report({
         node: stmt,
-        message: `settings.${setting.name} is changed for the rest of this process: every test that runs after this one in the same xdist worker sees it`,
+        message: setting.fixture
+          ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in this xdist worker sees the change`
+          : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one in the same xdist worker sees it`,
         fix: fixFor(ctx, owner.fn, stmt, setting, kind),
       });
     };
@@ -114,15 +120,69 @@ interface Setting {
   name: string;
   node: Node;
   receiver: Node;
+  /** changed inside (an item, or in place): not undone by replacing the attribute */
+  nested: boolean;
+  /** through the pytest-django `settings` fixture, which restores only the attribute */
+  fixture?: boolean;
 }
 
 /** `settings.X` (or `settings.X[...]`, `settings.X.y`) on django.conf.settings: the setting and its receiver. */
-function settingOf(ctx: RuleContext, target: Node | null): Setting | null {
+function settingOf(ctx: RuleContext, target: Node | null, kind: 'assign' | 'del' | 'call'): Setting | null {
   const node = target && ctx.names.memberOf(target, SETTINGS);
-  return node ? { name: field(node, 'attribute').text, node, receiver: field(node, 'object') } : null;
+  if (!node || !target) return null;
+  // an item of the setting, or a mutating call on it, changes its value in place
+  const nested = target.id !== node.id || kind === 'call';
+  return { name: field(node, 'attribute').text, node, receiver: field(node, 'object'), nested };
+}
+
+/**
+ * `settings.X["k"] = v`, `settings.X.update(...)`, `del settings.X["k"]` through the pytest-django
+ * `settings` fixture: it puts back the attribute after the test, but the dict or list inside was
+ * changed in place, and the put-back value is that same, changed object.
+ */
+function throughFixture(ctx: RuleContext, target: Node | null, stmt: Node, kind: 'assign' | 'del' | 'call'): Setting | null {
+  if (!target || !/^settings\.\w+/.test(target.text)) return null;
+  let node: Node | null = target;
+  const chain: Node[] = [];
+  while (node?.type === 'attribute' || node?.type === 'subscript') {
+    chain.push(node);
+    node = node.childForFieldName(node.type === 'attribute' ? 'object' : 'value');
+  }
+  const top = chain.at(-1);
+  if (node?.type !== 'identifier' || node.text !== 'settings' || top?.type !== 'attribute') return null;
+  // the attribute itself replaced (or deleted) is what the fixture restores
+  if (chain.length === 1 && kind !== 'call') return null;
+  const fn = ctx.defs.enclosingFunction(stmt);
+  if (!fn || !parameterNames(fn).includes('settings') || !ctx.testing.takesFixtures(fn)) return null;
+  return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
+}
+
+/** Whether `fn` assigns the setting itself (`settings.X = ...`) before `stmt`: the object changed in place is its own. */
+function replacedBefore(fn: Node, setting: Setting, stmt: Node): boolean {
+  const before = fn.text.slice(0, stmt.startIndex - fn.startIndex);
+  return new RegExp(`(^|\\n)[ \\t]*${escapeRegExp(setting.receiver.text)}\\.${setting.name}\\s*=(?!=)`).test(before);
 }
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
+  // changed in place: the fixture puts back the attribute, so it must hold a copy to change
+  if (setting.nested) {
+    if (!ctx.testing.takesFixtures(fn)) return null;
+    const statement = statementOf(stmt);
+    const { expr: copy, edits } = importModule(ctx, 'copy');
+    // one copy for all the changes at this level: before the first of them, so that every such fix
+    // inserts the same line and fix-all adds it once
+    const indent = indentOf(ctx.file.text, statement.startIndex);
+    const first = new RegExp(`^${escapeRegExp(indent)}(?:del\\s+)?${escapeRegExp(setting.receiver.text)}\\.${setting.name}(?:\\[|\\.\\w+\\()`, 'm').exec(fn.text);
+    const firstAt = first ? fn.startIndex + first.index + indent.length : statement.startIndex;
+    const at = Math.min(firstAt, statement.startIndex);
+    const rename = setting.receiver.text === 'settings' ? [] : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
+    return Fix.safe(`Change a deep copy of settings.${setting.name} through the settings fixture (it restores the attribute)`, [
+      ...edits,
+      ...addParameter(ctx, fn, 'settings'),
+      Edit.insert(at, `settings.${setting.name} = ${copy}.deepcopy(settings.${setting.name})${ctx.file.eol}${indent}`),
+      ...rename,
+    ]);
+  }
   // pytest: request the fixture, which shadows the import; route the change through it
   if (ctx.testing.takesFixtures(fn) && kind !== 'call') {
     const rename =
