@@ -32,7 +32,8 @@ Options:
   -h, --help                 this text
   --version                  the version
 
-  crosstalk rules            list the rules`;
+  crosstalk rules            list the rules
+  crosstalk server           the language server, over stdio (for editors other than VS Code)`;
 
 class UsageError extends Error {}
 
