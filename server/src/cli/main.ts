@@ -130,6 +130,9 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     if (!Number.isInteger(jobs) || jobs < 1)
       throw new UsageError(`--jobs wants a whole number of threads, not "${values.jobs}"`);
     const config = loadConfig(values.config, err);
+    const outputFile = values['output-file'];
+    // opened before the run: a path it cannot write fails at once, not after --fix has written files
+    const output = outputFile === undefined ? undefined : openReport(outputFile);
     const report: string[] = [];
     const code = await check(paths.length ? paths : ['.'], {
       config,
@@ -145,9 +148,11 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       out: s => report.push(s),
       err,
     });
-    const outputFile = values['output-file'];
-    if (outputFile === undefined) report.forEach(out);
-    else writeReport(outputFile, report);
+    if (output === undefined) report.forEach(out);
+    else {
+      fs.writeSync(output, report.map(s => s + '\n').join(''));
+      fs.closeSync(output);
+    }
     return values['exit-zero'] ? 0 : code;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -175,10 +180,10 @@ function loadConfig(explicit: string | undefined, err: (s: string) => void): Res
   return new ResolvedConfig(config ?? defaultConfig(path.dirname(file)));
 }
 
-/** --output-file: the report, as it would have been printed, in a file (its folder must exist). */
-function writeReport(file: string, report: string[]): void {
+/** --output-file: where the report goes instead of standard output (its folder must exist). */
+function openReport(file: string): number {
   try {
-    fs.writeFileSync(file, report.map(s => s + '\n').join(''));
+    return fs.openSync(file, 'w');
   } catch (e) {
     throw new UsageError(`--output-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
