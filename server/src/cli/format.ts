@@ -132,6 +132,8 @@ export function formatSarif(results: FileResult[], rules: readonly Rule[], run: 
     uriBaseId: SRCROOT,
   });
   const helpUri = (r: Rule) => (run.repository ? `${run.repository}/blob/v${run.version}/${r.docsPath}` : undefined);
+  // the line starts of each file, once per file however many fixes it has
+  const positions = new Map<string, (offset: number) => { line: number; column: number }>();
   const fixes = (file: string, text: string, f: Finding): sarif.Fix[] | undefined => {
     if (!f.fix) return undefined;
     // edits go to the finding's file, or (a project-wide fix) to another, created when it does not exist
@@ -146,9 +148,11 @@ export function formatSarif(results: FileResult[], rules: readonly Rule[], run: 
           text: f.fix.applicability === 'unsafe' ? `${f.fix.title} (unsafe: may change behaviour)` : f.fix.title,
         },
         artifactChanges: [...byFile].map(([target, edits]) => {
-          const at = positionsIn(
-            target === file ? text : ((edits[0]?.create ? '' : run.read(edits[0]?.file ?? '')) ?? ''),
-          );
+          let at = positions.get(target);
+          if (!at) {
+            at = positionsIn(target === file ? text : ((edits[0]?.create ? '' : run.read(edits[0]?.file ?? '')) ?? ''));
+            positions.set(target, at);
+          }
           return {
             artifactLocation: artifact(target),
             replacements: edits.map(e => {
