@@ -116,12 +116,12 @@ class Analyser {
 function withOverlay(base: FileAccess, overlay: Record<string, string>): FileAccess {
   const text = (file: string) => (Object.hasOwn(overlay, file) ? overlay[file] : undefined);
   return {
+    ...base, // everything else (walking directories) as on disk
     readText: file => text(file) ?? base.readText(file),
     readBytes: file => {
       const t = text(file);
       return t === undefined ? base.readBytes(file) : Buffer.from(t, 'utf8');
     },
-    walkTestFiles: (dir, isTest, onError) => base.walkTestFiles(dir, isTest, onError),
   };
 }
 
