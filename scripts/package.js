@@ -61,20 +61,15 @@ async function main() {
       env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
     });
   }
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const { name, version } = pkg;
   const vsix = path.join(ROOT, `${name}-${version}.vsix`);
   const vsce = path.join(ROOT, 'node_modules/@vscode/vsce/vsce');
-  // vscode:prepublish builds the production bundles. Relative README links stay relative: VS Code resolves
-  // them inside the installed extension, where docs/ ships (there is no web page to point them at).
-  run(process.execPath, [
-    vsce,
-    'package',
-    '--no-dependencies',
-    '--no-rewrite-relative-links',
-    '--allow-missing-repository',
-    '-o',
-    vsix,
-  ]);
+  // vscode:prepublish builds the production bundles. `vsce package` needs no flag to get past the
+  // manifest; --githubBranch points the README's relative links (which vsce makes absolute, from
+  // `repository`) at this release's tag rather than the default branch, so a rule's page is the one this
+  // version describes, on the marketplace and in the installed extension's details alike.
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--githubBranch', `v${version}`, '-o', vsix]);
   const listing = run(process.execPath, [vsce, 'ls', '--no-dependencies']).split('\n').filter(Boolean).sort();
   const problems = checkListing(listing);
   const { size } = fs.statSync(vsix);
@@ -89,11 +84,66 @@ async function main() {
   const packedNames = packed.map(f => rename[f] ?? f).sort();
   if (JSON.stringify(packedNames) !== JSON.stringify(listing))
     problems.push(`the .vsix holds ${packedNames.join(', ')}; vsce ls listed ${listing.join(', ')}`);
+  const readme = await readEntry(vsix, 'extension/readme.md');
+  problems.push(
+    ...checkReadmeLinks(readme, `${repositoryOf(pkg)}/blob/v${version}/`, `${repositoryOf(pkg)}/raw/v${version}/`),
+  );
   for (const p of problems) console.error(`package: ${p}`);
   console.log(
     `package: ${path.relative(ROOT, vsix)}: ${listing.length} files, ${(size / 1024).toFixed(0)} KiB (budget ${MAX_BYTES / 1024} KiB)${problems.length ? '' : '; listing and size checks passed'}`,
   );
   if (problems.length) process.exit(1);
+}
+
+/** The web address of the repository the manifest names. */
+function repositoryOf(pkg) {
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  return String(url)
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '');
+}
+
+/**
+ * Problems with the links of the README as packaged: each must work on the marketplace page and in the
+ * installed extension's details, so none may stay relative (an anchor in the page is fine), and each into
+ * the repository must name a file of this tree (at the release's tag it is the same file).
+ */
+function checkReadmeLinks(readme, blob, raw) {
+  const problems = [];
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (target.startsWith('#')) continue;
+    if (!/^https?:\/\//.test(target)) problems.push(`README link left relative: ${target}`);
+    const inRepo = [blob, raw].find(prefix => target.startsWith(prefix));
+    if (inRepo && !fs.existsSync(path.join(ROOT, decodeURI(target.slice(inRepo.length).split('#')[0]))))
+      problems.push(`README link to a file this repository does not have: ${target}`);
+  }
+  return problems;
+}
+
+/** One entry of a zip file, as text. */
+function readEntry(file, name) {
+  const yauzl = require('yauzl');
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err) return reject(err);
+      zip.on('error', reject);
+      zip.on('end', () => reject(new Error(`${file} has no ${name}`)));
+      zip.on('entry', entry => {
+        if (entry.fileName !== name) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e) return reject(e);
+          const chunks = [];
+          stream.on('data', c => chunks.push(c));
+          stream.on('end', () => {
+            zip.close();
+            resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+          stream.on('error', reject);
+        });
+      });
+      zip.readEntry();
+    }),
+  );
 }
 
 /** The entries of a zip file; with `dir`, extracted there as well. */
@@ -124,7 +174,7 @@ function unzip(file, dir) {
   );
 }
 
-module.exports = { checkListing, unzip };
+module.exports = { checkListing, checkReadmeLinks, unzip };
 if (require.main === module)
   main().catch(e => {
     console.error(`package: ${e.stack || e}`);

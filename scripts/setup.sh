@@ -3,8 +3,9 @@
 #   - Debian packages: chromium (headless browser for the e2e suite), libkrb5-dev (code-server's
 #     kerberos module compiles against it), Django, DRF, pytest-xdist, pytest-django,
 #     django-redis, redis-server and tblib for the proof on a real Django suite (test/proof),
-#     pre-commit, which installs and runs the repository's hook (test/precommit), and CPython's own
-#     test package (libpython3.X-testsuite), real test code for test:props, test:fuzz and the bench;
+#     pre-commit, which installs and runs the repository's hook (test/precommit), CPython's own
+#     test package (libpython3.X-testsuite), real test code for test:props, test:fuzz and the bench,
+#     and Neovim, the second editor `crosstalk server` is tested in (test/nvim);
 #   - npm packages of this repository (npm ci);
 #   - an offline VS Code: code-server from npm (it ships VS Code's server and web workbench) run
 #     by Node 24 from npm, cached outside the repository, keyed by version, so re-runs take seconds.
@@ -23,6 +24,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 [ -e /usr/include/krb5.h ] || [ -e /usr/include/gssapi/gssapi.h ] || need_apt+=(libkrb5-dev)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v pre-commit >/dev/null || need_apt+=(pre-commit)
+command -v nvim >/dev/null || need_apt+=(neovim)
 /usr/bin/python3 -c 'import django, rest_framework, pytest, xdist, pytest_django, django_redis, redis, tblib' 2>/dev/null \
   || need_apt+=(python3-django python3-djangorestframework python3-pytest python3-pytest-xdist python3-pytest-django python3-django-redis python3-redis python3-tblib)
 # Debian's python3 ships only a stub of its test package; the full one is a package of its own

@@ -85,7 +85,8 @@ function cliProcess(config: Config, ids: number[]): Outcome {
     });
     if (r.error || r.status === null)
       report.problems.push(`cli process: ${r.error?.message ?? `killed by ${r.signal}`}`);
-    else if (![0, 1, 2].includes(r.status))
+    // 2 is a usage error or a crash: a file it cannot analyse is 1, as a finding
+    else if (![0, 1].includes(r.status))
       report.problems.push(`cli process: exit ${r.status}: ${r.stderr.slice(0, 300)}`);
     for (const line of (r.stderr ?? '').split('\n').filter(Boolean)) {
       if (/^crosstalk: [^\n]*test_\d+\.py: /.test(line) && !/internal error/.test(line))

@@ -258,8 +258,9 @@ export async function checkWithCli(
       report.problems.push(`${what} crashed: ${describe(e)}`);
       return null;
     }
-    if (![0, 1, 2].includes(code)) report.problems.push(`${what}: exit ${code}`);
-    if ((code === 2) !== err.length > 0) report.problems.push(`${what}: exit ${code} with ${err.length} stderr lines`);
+    // a file not analysed is reported on stderr and exits 1, as a finding does; 2 is for usage errors only
+    if (![0, 1].includes(code) || (err.length > 0 && code !== 1))
+      report.problems.push(`${what}: exit ${code} with ${err.length} stderr lines`);
     const named = new Set<string>();
     for (const line of err) {
       const m = /^crosstalk: .*[\\/]([^\\/]+\.py): (.+)$/.exec(line);

@@ -5,6 +5,8 @@
 //   (on PATH, as actions/setup-node's is);
 // - pre-commit: Debian's pre-commit validates .pre-commit-hooks.yaml, then installs the hook from the
 //   README's .pre-commit-config.yaml (language: node) and runs it on examples/ and on a clean suite.
+// Both also run on a repository holding a file no tool can decode, kept on purpose (as encoding tests
+// keep such fixtures): it is named, the other files are still checked, and the recipes still work.
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -101,6 +103,14 @@ const listed = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], ROOT)
 const crosstalk = repository('crosstalk', ROOT, listed);
 git(['tag', `v${version}`], crosstalk);
 const local = text => text.split(URL_IN_README).join(`file://${crosstalk}`);
+/** a test module in Latin-1 with no coding cookie: not valid UTF-8 (é, then a byte no UTF-8 sequence continues with) */
+const UNDECODABLE = 'shop/tests/test_legacy_encoding.py';
+const undecodable = Buffer.concat([
+  Buffer.from('# caf'),
+  Buffer.from([0xe9]),
+  Buffer.from('\ndef test_x():\n    pass\n'),
+]);
+const NOT_ANALYSED = `::error file=${UNDECODABLE},title=Crosstalk%3A not analysed::not valid utf-8 (byte 6)`;
 
 async function githubActions() {
   const checks = [];
@@ -114,6 +124,7 @@ async function githubActions() {
   const project = path.join(tmp, 'project');
   fs.mkdirSync(runner);
   fs.cpSync(path.join(ROOT, 'examples'), project, { recursive: true });
+  fs.writeFileSync(path.join(project, UNDECODABLE), undecodable);
   const githubPath = path.join(tmp, 'github_path');
   fs.writeFileSync(githubPath, '');
   const npmGlobal = path.join(tmp, 'npm-global');
@@ -136,7 +147,13 @@ async function githubActions() {
     'Install Crosstalk: clone, npm ci (which builds the CLI), npm install --global',
     install && install.stderr,
   );
-  const commands = (annotate?.stdout ?? '').split('\n').filter(Boolean);
+  const lines = (annotate?.stdout ?? '').split('\n').filter(Boolean);
+  const commands = lines.filter(l => l !== NOT_ANALYSED);
+  check(
+    annotate && lines.length === commands.length + 1,
+    `Annotate the pull request: an error annotation on the undecodable ${UNDECODABLE}`,
+    annotate && annotate.stdout + annotate.stderr,
+  );
   check(
     annotate &&
       annotate.status === 1 &&
@@ -160,6 +177,12 @@ async function githubActions() {
     'Write SARIF: exit 0 with findings, a SARIF 2.1.0 log with the same findings',
     sarifStep && sarifStep.stderr,
   );
+  const notes = log?.runs[0].invocations?.[0]?.toolExecutionNotifications ?? [];
+  check(
+    notes.length === 1 && notes[0].locations[0].physicalLocation.artifactLocation.uri === UNDECODABLE,
+    `Write SARIF: the log names ${UNDECODABLE} among the files not analysed`,
+    JSON.stringify(notes),
+  );
   check(/sarif_file: crosstalk\.sarif\n/.test(workflow), 'the upload step reads the file the SARIF step writes');
   return checks;
 }
@@ -173,13 +196,17 @@ async function preCommit() {
   check(config.includes(`rev: v${version}\n`), `the README's config pins v${version}`);
   // pre-commit keeps the hook's environment here: one install for both runs, none in $HOME
   const env = { PRE_COMMIT_HOME: path.join(tmp, 'pre-commit-home') };
-  async function precommit(name, from) {
+  async function precommit(name, from, extra = {}) {
     const repo = repository(name, from, fs.readdirSync(from));
     fs.writeFileSync(path.join(repo, '.pre-commit-config.yaml'), local(config));
+    for (const [file, content] of Object.entries(extra)) {
+      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      fs.writeFileSync(path.join(repo, file), content);
+    }
     git(['add', '-A'], repo);
     return runAsync('pre-commit', ['run', '--all-files'], repo, env);
   }
-  const examples = await precommit('examples', path.join(ROOT, 'examples'));
+  const examples = await precommit('examples', path.join(ROOT, 'examples'), { [UNDECODABLE]: undecodable });
   const out = examples.stdout + examples.stderr;
   check(
     examples.status === 1 && /crosstalk\.+Failed/.test(out),
@@ -190,12 +217,35 @@ async function preCommit() {
     /shop\/tests\/test_api\.py:\d+:\d+: XT001/.test(out) && /shop\/tests\/conftest\.py:\d+:\d+: XT030/.test(out),
     'examples/: findings in the test modules, as path:line:col: CODE',
   );
+  check(
+    out.includes(`crosstalk: ${UNDECODABLE}: not valid utf-8 (byte 6)`),
+    `examples/: the undecodable ${UNDECODABLE} is named, and the other files still checked`,
+    out,
+  );
   check(!/shop\/settings\.py:/.test(out), 'examples/: settings.py, staged but no test module, is not checked');
-  const clean = await precommit('clean', path.join(ROOT, 'test/fixtures/incidents/kpi/after'));
+  const kpi = path.join(ROOT, 'test/fixtures/incidents/kpi/after');
+  const [clean, odd, ignored] = await Promise.all([
+    precommit('clean', kpi),
+    precommit('clean-undecodable', kpi, { [UNDECODABLE]: undecodable }),
+    precommit('clean-ignored', kpi, {
+      [UNDECODABLE]: undecodable,
+      'pyproject.toml': `[tool.crosstalk.per-file-ignores]\n"${UNDECODABLE}" = ["XT"]\n`,
+    }),
+  ]);
   check(
     clean.status === 0 && /crosstalk\.+Passed/.test(clean.stdout),
     `a suite without hazards passes (exit ${clean.status})`,
     clean.stdout + clean.stderr,
+  );
+  check(
+    odd.status === 1 && (odd.stdout + odd.stderr).includes(`crosstalk: ${UNDECODABLE}: not valid utf-8`),
+    `the same suite with an undecodable test module fails, naming it (exit ${odd.status})`,
+    odd.stdout + odd.stderr,
+  );
+  check(
+    ignored.status === 0 && /crosstalk\.+Passed/.test(ignored.stdout),
+    `... and passes once per-file-ignores turns every rule off for it, as the README says (exit ${ignored.status})`,
+    ignored.stdout + ignored.stderr,
   );
   return checks;
 }

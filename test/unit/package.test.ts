@@ -7,8 +7,9 @@ import { ROOT } from './helpers';
 
 // the packaging script, as the repository has it (plain JavaScript, not part of the bundle)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { checkListing } = require(path.join(ROOT, 'scripts/package.js')) as {
+const { checkListing, checkReadmeLinks } = require(path.join(ROOT, 'scripts/package.js')) as {
   checkListing: (files: string[]) => string[];
+  checkReadmeLinks: (readme: string, blob: string, raw: string) => string[];
 };
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -58,4 +59,39 @@ test('a missing wasm file, rule page or grammar is reported', () => {
     checkListing(complete.filter(f => !missing.includes(f))).sort(),
     missing.map(f => `missing: ${f}`).sort(),
   );
+});
+
+test('the manifest names the repository, its issues and home page; the README installs from the same repository', () => {
+  const repo = pkg.repository.url as string;
+  assert.match(repo, /^https:\/\/github\.com\/[^/]+\/crosstalk$/);
+  assert.equal(pkg.bugs.url, `${repo}/issues`);
+  assert.equal(pkg.homepage, `${repo}#readme`);
+  assert.ok(pkg.categories.length > 0 && pkg.keywords.length > 0);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const installs = [...readme.matchAll(/https:\/\/github\.com\/[^/\s"]+\/crosstalk(?=[\s"])/g)].map(m => m[0]);
+  assert.ok(installs.length >= 2, 'the workflow and the pre-commit config');
+  assert.deepEqual([...new Set(installs)], [repo]);
+});
+
+test("the README's relative links name files of this repository (vsce makes them links to it)", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const relative = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map(m => m[1]!).filter(t => !/^(https?:|#)/.test(t));
+  assert.ok(relative.length > 20);
+  assert.deepEqual(
+    relative.filter(t => !fs.existsSync(path.join(ROOT, t.split('#')[0]!))),
+    [],
+  );
+});
+
+test('the packaged README check: links left relative or into files the repository lacks are reported', () => {
+  const blob = 'https://github.com/o/crosstalk/blob/v1/',
+    raw = 'https://github.com/o/crosstalk/raw/v1/';
+  const readme = [
+    `[ok](${blob}docs/rules/shared-cache.md) ![ok](${raw}docs/images/hover.png) [anchor](#in-ci)`,
+    `[elsewhere](https://example.org/x) [left](docs/rules/shared-cache.md) [gone](${blob}docs/rules/no-such-rule.md)`,
+  ].join('\n');
+  assert.deepEqual(checkReadmeLinks(readme, blob, raw), [
+    'README link left relative: docs/rules/shared-cache.md',
+    `README link to a file this repository does not have: ${blob}docs/rules/no-such-rule.md`,
+  ]);
 });

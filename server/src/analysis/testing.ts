@@ -26,7 +26,21 @@ const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_st
 const PER_TEST_HOOKS =
   /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
 const CALLS = new Set(['call']);
-const WITH_TYPES = new Set(['with_statement', 'block', 'if_statement', 'for_statement', 'while_statement', 'try_statement', 'function_definition', 'decorated_definition', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause', 'class_definition']);
+const WITH_TYPES = new Set([
+  'with_statement',
+  'block',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'function_definition',
+  'decorated_definition',
+  'else_clause',
+  'elif_clause',
+  'except_clause',
+  'finally_clause',
+  'class_definition',
+]);
 
 /** What resets a cache before each test: a call in this file, or a place in another. */
 export interface Reset {
@@ -35,7 +49,10 @@ export interface Reset {
   at?: Located;
 }
 
-/** module-level hooks: unittest's and pytest's per-module and per-function ones, and pytest's per-test hooks (conftest.py) */
+/**
+ * Module-level hooks: unittest's and pytest's per-module and per-function ones, and pytest's per-test
+ * hooks (conftest.py).
+ */
 const MODULE_HOOKS = new Set([
   'setUpModule',
   'tearDownModule',

@@ -1,16 +1,28 @@
 // `crosstalk check [PATH...]`: the language server's engine over files and directories.
-// Exit 0: no findings; 1: findings; 2: usage error, or a file that could not be read or analysed.
+// Exit 0: no findings; 1: findings, or a file that could not be read or analysed (as ruff's E902 and
+// ESLint's fatal parse errors: the scan finished, its result is not clean); 2: a usage error or a crash.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as os from 'os';
 import { applyFileEdits, isLocal } from '../engine/fix';
+import { readSource } from '../host/analyse';
 import { nodeFiles } from '../host/nodeFiles';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../project/config';
 import { rules as allRules } from '../rules';
-import { formatGithub, formatJson, formatSarif, formatText, type FileResult } from './format';
 import { formatProjectText } from '../host/projectModel';
+import { unifiedDiff } from './diff';
+import {
+  formatGithub,
+  formatJson,
+  formatSarif,
+  formatStatistics,
+  formatText,
+  type FileResult,
+  type Problem,
+} from './format';
 import { projectCommand } from './project';
+import { ruleCommand } from './rule';
 import { analyseAll, type Task } from './workers';
 
 const USAGE = `Usage: crosstalk check [PATH...] [options]
@@ -30,16 +42,26 @@ Options:
                              pre-commit, which names every staged Python file)
   --jobs N                   analyse in N threads (default: one per CPU core)
   --fix                      apply safe fixes in place, then report what remains
-  --unsafe-fixes             with --fix, apply unsafe fixes too
+  --unsafe-fixes             with --fix or --diff, apply unsafe fixes too
+  --diff                     print the fixes as a unified diff, write nothing; exit 1 when there is
+                             something to fix
+  --statistics               a count of findings per rule (text or json)
+  --exit-zero                exit 0 even with findings or files that could not be analysed
+  --output-file FILE         write the report to FILE instead of standard output
   -h, --help                 this text
   --version                  the version
 
+Exit status: 0 clean; 1 findings, or a file that could not be read or analysed (one line each on
+stderr, the other files still checked); 2 a usage error.
+
   crosstalk rules            list the rules
+  crosstalk rule CODE        a rule's page (XT001, or its name: shared-cache)
   crosstalk project [PATH] [--format text|json]
                              what Crosstalk reads of the project around PATH (a test
                              module or a directory): runner, settings module and where
                              it was chosen, caches and how far each is shared, DRF
-                             throttling, what resets state for every test, app labels`;
+                             throttling, what resets state for every test, app labels
+  crosstalk server           the language server, over stdio (for editors other than VS Code)`;
 
 class UsageError extends Error {}
 
@@ -60,6 +82,10 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
         config: { type: 'string' },
         fix: { type: 'boolean', default: false },
         'unsafe-fixes': { type: 'boolean', default: false },
+        diff: { type: 'boolean', default: false },
+        statistics: { type: 'boolean', default: false },
+        'exit-zero': { type: 'boolean', default: false },
+        'output-file': { type: 'string' },
         jobs: { type: 'string' },
         'test-files-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -98,9 +124,17 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       out(values.format === 'json' ? JSON.stringify(model, null, 2) : formatProjectText(model));
       return 0;
     }
+    if (command === 'rule') {
+      out(ruleCommand(paths, allRules, message => new UsageError(message)));
+      return 0;
+    }
     if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: crosstalk check .)`);
     if (!FORMATS.includes(values.format as Format))
       throw new UsageError(`unknown format "${values.format}" (${FORMATS.join(', ')})`);
+    if (values.diff && (values.fix || values.statistics || values.format !== 'text'))
+      throw new UsageError('--diff prints the fixes as a diff: not with --fix, --statistics or --format');
+    if (values.statistics && values.format !== 'text' && values.format !== 'json')
+      throw new UsageError('--statistics is printed as text or json');
     const codes = (s: string | undefined) =>
       (s ?? '')
         .split(',')
@@ -116,18 +150,30 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
     if (!Number.isInteger(jobs) || jobs < 1)
       throw new UsageError(`--jobs wants a whole number of threads, not "${values.jobs}"`);
     const config = loadConfig(values.config, err);
-    return await check(paths.length ? paths : ['.'], {
+    const outputFile = values['output-file'];
+    // opened before the run: a path it cannot write fails at once, not after --fix has written files
+    const output = outputFile === undefined ? undefined : openReport(outputFile);
+    const report: string[] = [];
+    const code = await check(paths.length ? paths : ['.'], {
       config,
       select,
       ignore,
       format: values.format as Format,
       fix: values.fix,
+      diff: values.diff,
+      statistics: values.statistics,
       unsafe: values['unsafe-fixes'],
       testFilesOnly: values['test-files-only'],
       jobs,
-      out,
+      out: s => report.push(s),
       err,
     });
+    if (output === undefined) report.forEach(out);
+    else {
+      fs.writeSync(output, report.map(s => s + '\n').join(''));
+      fs.closeSync(output);
+    }
+    return values['exit-zero'] ? 0 : code;
   } catch (e) {
     if (e instanceof UsageError) {
       err(`crosstalk: ${e.message}`);
@@ -154,12 +200,24 @@ function loadConfig(explicit: string | undefined, err: (s: string) => void): Res
   return new ResolvedConfig(config ?? defaultConfig(path.dirname(file)));
 }
 
+/** --output-file: where the report goes instead of standard output (its folder must exist). */
+function openReport(file: string): number {
+  try {
+    return fs.openSync(file, 'w');
+  } catch (e) {
+    throw new UsageError(`--output-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 interface CheckOptions {
   config: ResolvedConfig;
   select: string[];
   ignore: string[];
   format: Format;
   fix: boolean;
+  /** compute the fixes as --fix does, print them as a diff, write nothing */
+  diff: boolean;
+  statistics: boolean;
   unsafe: boolean;
   testFilesOnly: boolean;
   jobs: number;
@@ -168,38 +226,88 @@ interface CheckOptions {
 }
 
 async function check(paths: string[], opts: CheckOptions): Promise<number> {
-  let projectWide = 0;
+  const cwd = process.cwd();
+  const fixing = opts.fix || opts.diff;
+  let projectWide = new Map<string, string>();
   // Project-wide fixes (XT003's conftest.py fixture) are unsafe; they go first, once per file, so that one
-  // fixture isolates every test instead of a decorator on each class.
-  if (opts.fix && opts.unsafe) {
-    const scan = await analyse(paths, { ...opts, fix: false, err: () => undefined });
+  // fixture isolates every test instead of a decorator on each class. --diff only pretends to write them:
+  // the analysis then reads them from the overlay, as --fix would read them from disk.
+  if (fixing && opts.unsafe) {
+    const scan = await analyse(paths, { ...opts, fix: false, diff: false, err: () => undefined });
     const elsewhere = scan.results.flatMap(r => r.findings).flatMap(f => (f.fix && !isLocal(f.fix) ? f.fix.edits : []));
-    const changed = applyFileEdits(elsewhere, f => nodeFiles.readText(f));
-    for (const [file, text] of changed) fs.writeFileSync(file, text);
-    projectWide = changed.size;
+    projectWide = applyFileEdits(elsewhere, f => nodeFiles.readText(f));
+    if (opts.fix) for (const [file, text] of projectWide) fs.writeFileSync(file, text);
   }
-  const { results, failed, fixed } = await analyse(paths, opts);
-  const report =
-    opts.format === 'json'
-      ? formatJson(results)
-      : opts.format === 'sarif'
-        ? formatSarif(results, allRules, version())
-        : opts.format === 'github'
-          ? formatGithub(results)
-          : formatText(results, { fixed: fixed + projectWide, fixMode: opts.fix, unsafe: opts.unsafe });
+  const { results, problems, fixed } = await analyse(
+    paths,
+    opts,
+    opts.diff ? Object.fromEntries(projectWide) : undefined,
+  );
+  let code = problems.length || results.some(r => r.findings.length) ? 1 : 0;
+  let report: string;
+  if (opts.diff) {
+    const changed = diffTargets(results, projectWide, cwd);
+    report = unifiedDiff(changed);
+    const would = fixed + projectWide.size;
+    if (changed.length)
+      opts.err(
+        `Would fix ${would} hazard${would === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}.`,
+      );
+    code = changed.length || problems.length ? 1 : 0;
+  } else if (opts.statistics) report = formatStatistics(results, opts.format === 'json' ? 'json' : 'text');
+  else if (opts.format === 'json') report = formatJson(results);
+  else if (opts.format === 'sarif') {
+    const { version, repository } = packageInfo();
+    report = formatSarif(results, allRules, {
+      version,
+      repository,
+      problems,
+      exitCode: code,
+      read: f => nodeFiles.readText(f),
+    });
+  } else if (opts.format === 'github') report = formatGithub(results, problems);
+  else
+    report = formatText(results, {
+      fixed: fixed + projectWide.size,
+      fixMode: opts.fix,
+      unsafe: opts.unsafe,
+      problems,
+    });
   if (report) opts.out(report);
-  if (failed) return 2;
-  return results.some(r => r.findings.length) ? 1 : 0;
+  return code;
+}
+
+/** What --diff shows: each file whose text the fixes change, before (as on disk) and after. */
+function diffTargets(
+  results: FileResult[],
+  projectWide: Map<string, string>,
+  cwd: string,
+): { file: string; before: string; after: string }[] {
+  const disk = (file: string) => {
+    try {
+      return readSource(nodeFiles, file).text;
+    } catch {
+      return ''; // a file a project-wide fix creates
+    }
+  };
+  const targets = new Map<string, string>();
+  for (const [file, text] of projectWide) targets.set(file, text);
+  for (const r of results) targets.set(path.resolve(cwd, r.file), r.text);
+  return [...targets]
+    .map(([file, after]) => ({ file: path.relative(cwd, file) || file, before: disk(file), after }))
+    .filter(t => t.before !== t.after)
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 async function analyse(
   paths: string[],
   opts: CheckOptions,
-): Promise<{ results: FileResult[]; failed: number; fixed: number }> {
+  overlay?: Record<string, string>,
+): Promise<{ results: FileResult[]; problems: Problem[]; fixed: number }> {
   const cwd = process.cwd();
-  let failed = 0;
+  const problems: Problem[] = [];
   const problem = (file: string, reason: string) => {
-    failed++;
+    problems.push({ file: path.relative(cwd, file) || file, reason });
     opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`);
   };
   const files: string[] = [];
@@ -223,7 +331,9 @@ async function analyse(
     config: opts.config.config,
     select: opts.select,
     ignore: opts.ignore,
-    fix: opts.fix,
+    fix: opts.fix || opts.diff,
+    write: !opts.diff,
+    overlay,
     unsafe: opts.unsafe,
     cwd,
   };
@@ -235,7 +345,7 @@ async function analyse(
     if (o.result) results.push(o.result);
     fixed += o.fixed;
   });
-  return { results, failed, fixed };
+  return { results, problems, fixed };
 }
 
 function listRules(): string {
@@ -244,12 +354,30 @@ function listRules(): string {
     .join('\n');
 }
 
-function version(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
+/**
+ * This package's version and repository (where its rule pages are published), from its package.json: two
+ * levels above the bundle (server/out/cli.js), or above the tests that bundle this module.
+ */
+function packageInfo(): { version: string; repository: string | null } {
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    let pkg;
+    try {
+      pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (pkg.name !== 'crosstalk') continue;
+    const url: unknown = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    return {
+      version: pkg.version,
+      repository: typeof url === 'string' ? url.replace(/^git\+/, '').replace(/\.git$/, '') : null,
+    };
   }
+  return { version: 'unknown', repository: null };
+}
+
+function version(): string {
+  return packageInfo().version;
 }
 
 /** The process entry point, called by bin/crosstalk.js. */

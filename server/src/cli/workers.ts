@@ -9,6 +9,7 @@ import type { Finding } from '../engine/finding';
 import type { Rule } from '../engine/rule';
 import { fixAll } from '../engine/lint';
 import { analyseText, lintOptions, readSource } from '../host/analyse';
+import type { FileAccess } from '../host/files';
 import { nodeFiles } from '../host/nodeFiles';
 import { ProjectRegistry } from '../host/projects';
 import { ResolvedConfig, type Config } from '../project/config';
@@ -23,6 +24,10 @@ export interface Task {
   select: string[];
   ignore: string[];
   fix: boolean;
+  /** false for --diff: the fixed text is returned, the file left as it is */
+  write: boolean;
+  /** files as --diff pretends to have written them (a project-wide fix), by absolute path */
+  overlay?: Record<string, string>;
   unsafe: boolean;
   cwd: string;
 }
@@ -48,20 +53,25 @@ export async function analyseAll(files: string[], task: Task, jobs: number): Pro
 class Analyser {
   private readonly config: ResolvedConfig;
   private readonly projects: ProjectRegistry;
+  private readonly files: FileAccess;
 
   constructor(
     private readonly parser: Parser,
     private readonly task: Task,
   ) {
     this.config = new ResolvedConfig(task.config);
-    this.projects = new ProjectRegistry(parser, nodeFiles);
+    this.files = task.overlay ? withOverlay(nodeFiles, task.overlay) : nodeFiles;
+    this.projects = new ProjectRegistry(parser, this.files);
   }
 
   analyse(file: string): Outcome {
     const { task, parser, config } = this;
+    // A file every rule is off for (per-file-ignores = ["XT"]) is not even read: that is how a fixture kept
+    // undecodable on purpose stays out of a run instead of failing it.
+    if (config.rulesFor(file, { select: task.select, ignore: task.ignore }).length === 0) return { fixed: 0 };
     let source;
     try {
-      source = readSource(nodeFiles, file);
+      source = readSource(this.files, file);
     } catch (e) {
       return { problem: (e as Error).message, fixed: 0 };
     }
@@ -75,6 +85,7 @@ class Analyser {
       budgetMs: FILE_BUDGET_MS,
     });
     let findings: Finding[],
+      text = source.text,
       fixed = 0;
     try {
       if (task.fix) {
@@ -82,22 +93,36 @@ class Analyser {
         if (result.text !== source.text) {
           const bytes = encodeSource(result.text, source);
           if (!bytes) return { problem: `cannot write fixes back in encoding ${source.encoding}`, fixed: 0 };
-          fs.writeFileSync(file, bytes);
+          if (task.write) fs.writeFileSync(file, bytes);
           fixed = result.fixed;
         }
         findings = result.remaining;
+        text = result.text;
       } else {
         findings = analyseText(parser, source.text, options);
       }
     } catch (e) {
       return { problem: (e as Error).message, fixed: 0 };
     }
-    return { result: { file: path.relative(task.cwd, file) || file, text: source.text, findings }, fixed };
+    return { result: { file: path.relative(task.cwd, file) || file, text, findings }, fixed };
   }
 
   dispose(): void {
     this.projects.dispose();
   }
+}
+
+/** The disk, with some files' text replaced (what --diff pretends to have written). */
+function withOverlay(base: FileAccess, overlay: Record<string, string>): FileAccess {
+  const text = (file: string) => (Object.hasOwn(overlay, file) ? overlay[file] : undefined);
+  return {
+    ...base, // everything else (walking directories) as on disk
+    readText: file => text(file) ?? base.readText(file),
+    readBytes: file => {
+      const t = text(file);
+      return t === undefined ? base.readBytes(file) : Buffer.from(t, 'utf8');
+    },
+  };
 }
 
 async function inThisThread(files: string[], task: Task): Promise<Outcome[]> {

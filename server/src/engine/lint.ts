@@ -140,7 +140,8 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     for (const [i, u] of units.entries()) if (!reused[i]) for (const w of u.info.words) named.add(w);
     for (const list of memo.units.values()) for (const c of list) for (const w of c.info.words) named.add(w);
     for (const [i, u] of units.entries()) {
-      if (reused[i] && u.info.kind === 'def' && namesBound(u.info).some(n => named.has(n)) && isFunction(u)) reused[i] = null;
+      if (reused[i] && u.info.kind === 'def' && namesBound(u.info).some(n => named.has(n)) && isFunction(u))
+        reused[i] = null;
     }
     for (let grew = changed.size > 0; grew;) {
       grew = false;

@@ -1,5 +1,6 @@
 // Diagnostics: pulled for open documents (analysed incrementally, per version), pushed for closed
-// files a workspace scan analyses.
+// files a workspace scan analyses. A client that cannot pull (it does not declare
+// textDocument.diagnostic) gets an open document's diagnostics pushed once its edits pause; never both.
 import type { Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding } from '../engine/finding';
@@ -14,6 +15,11 @@ import { isFileUri, toDiagnostic, uriPath } from './toProto';
 
 /** Per analysis of one document version: past it the server logs that it gave up, and stays responsive. */
 const EDITOR_BUDGET_MS = 2000;
+/**
+ * How long a push client's document must stay unchanged before it is analysed: a burst of keystrokes
+ * is analysed once, where a pull client asks when it is ready to show the result.
+ */
+const PUSH_DELAY_MS = 150;
 
 export function registerDiagnostics(state: ServerState): void {
   state.connection.languages.diagnostics.on(async ({ textDocument: { uri } }) => {
@@ -106,4 +112,40 @@ export async function pushDiagnostics(
   if (diagnostics.length) state.pushed.add(uri);
   else state.pushed.delete(uri);
   return diagnostics.length;
+}
+
+/** Open documents' diagnostics may have changed (settings, files on disk): pulled again, or pushed again. */
+export function refreshDiagnostics(state: ServerState): void {
+  if (state.client.pullDiagnostics) state.connection.languages.diagnostics.refresh().catch(() => undefined);
+  else for (const uri of state.documents.uris()) schedulePush(state, uri, 0);
+}
+
+/** For a client that cannot pull: the open document's diagnostics, pushed once it has been still for `delay`. */
+export function schedulePush(state: ServerState, uri: string, delay = PUSH_DELAY_MS): void {
+  clearTimeout(state.pushTimers.get(uri));
+  state.pushTimers.set(
+    uri,
+    setTimeout(() => {
+      state.pushTimers.delete(uri);
+      void pushOpenDocument(state, uri);
+    }, delay),
+  );
+}
+
+async function pushOpenDocument(state: ServerState, uri: string): Promise<void> {
+  const entry = state.documents.get(uri);
+  if (!entry) return;
+  const findings = await findingsFor(state, uri, entry);
+  // closed meanwhile: nothing to show; changed meanwhile: that change scheduled its own push
+  if (state.documents.get(uri) !== entry || state.analysed.get(uri)?.version !== entry.doc.version) return;
+  const diagnostics = findings.map(f => toDiagnostic(f, entry.doc, state.links, file => state.files.readText(file)));
+  if (!diagnostics.length && !state.pushedOpen.has(uri)) return; // nothing shown, nothing to clear
+  if (diagnostics.length) state.pushedOpen.add(uri);
+  else state.pushedOpen.delete(uri);
+  await state.connection.sendDiagnostics({ uri, version: entry.doc.version, diagnostics }).catch(() => undefined);
+}
+
+/** A push client closed the document: what was pushed for its text in the editor goes (disk may differ). */
+export function clearPushedOpen(state: ServerState, uri: string): void {
+  if (state.pushedOpen.delete(uri)) void state.connection.sendDiagnostics({ uri, diagnostics: [] });
 }

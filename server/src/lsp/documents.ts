@@ -24,6 +24,10 @@ export class Documents {
     return this.open.get(uri);
   }
 
+  uris(): string[] {
+    return [...this.open.keys()];
+  }
+
   didOpen(uri: string, languageId: string, version: number, text: string): void {
     this.didClose(uri);
     this.open.set(uri, { doc: TextDocument.create(uri, languageId, version, text), forest: null });
@@ -96,6 +100,6 @@ export class Documents {
   }
 
   dispose(): void {
-    for (const uri of [...this.open.keys()]) this.didClose(uri);
+    for (const uri of this.uris()) this.didClose(uri);
   }
 }

@@ -4,7 +4,7 @@ import { CodeActionKind, TextDocumentSyncKind, type Connection, type InitializeR
 import type { FileAccess } from '../host/files';
 import { registerCodeActions, FIX_ALL_KIND } from './codeActions';
 import { COMMANDS, registerCommands } from './commands';
-import { registerDiagnostics } from './diagnostics';
+import { clearPushedOpen, refreshDiagnostics, registerDiagnostics, schedulePush } from './diagnostics';
 import { registerHover } from './hover';
 import { ServerState } from './state';
 import { isFileUri, uriPath } from './toProto';
@@ -21,11 +21,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const state = new ServerState(connection, options.files, options.wasmDir);
 
   connection.onInitialize((params): InitializeResult => {
-    const { workspace, window } = params.capabilities;
+    const { workspace, window, textDocument } = params.capabilities;
     state.client = {
       configuration: !!workspace?.configuration,
       watchFiles: !!workspace?.didChangeWatchedFiles?.dynamicRegistration,
       progress: !!window?.workDoneProgress,
+      pullDiagnostics: !!textDocument?.diagnostic,
     };
     const folders = params.workspaceFolders?.map(f => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     // only file: folders are on this disk: a virtual one (vscode-vfs://) is known by its open documents alone
@@ -36,7 +37,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
+        // offered only to a client that pulls: any other gets them pushed (diagnostics.ts)
+        ...(state.client.pullDiagnostics && {
+          diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
+        }),
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         executeCommandProvider: { commands: COMMANDS },
         hoverProvider: true,
@@ -47,22 +51,27 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onDidOpenTextDocument(({ textDocument: d }) => {
     state.documents.didOpen(d.uri, d.languageId, d.version, d.text);
-    // an open document's diagnostics are pulled: drop the pushed ones so they are not shown twice
-    if (state.pushed.delete(d.uri)) void connection.sendDiagnostics({ uri: d.uri, diagnostics: [] });
+    const scanned = state.pushed.delete(d.uri);
+    // the open document's own diagnostics replace those a scan pushed from disk: pushed over them, or
+    // (pulled) dropped so that they are not shown twice
+    if (!state.client.pullDiagnostics) schedulePush(state, d.uri, 0);
+    else if (scanned) void connection.sendDiagnostics({ uri: d.uri, diagnostics: [] });
   });
-  connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) =>
-    state.documents.didChange(d.uri, d.version, contentChanges),
-  );
+  connection.onDidChangeTextDocument(({ textDocument: d, contentChanges }) => {
+    state.documents.didChange(d.uri, d.version, contentChanges);
+    if (!state.client.pullDiagnostics) schedulePush(state, d.uri);
+  });
   connection.onDidCloseTextDocument(({ textDocument: { uri } }) => {
     state.documents.didClose(uri);
     state.invalidate({ kind: 'closed', uri });
+    clearPushedOpen(state, uri);
     const file = uriPath(uri);
     // back on disk: pushed again in workspace scope
     if (file && isFileUri(uri)) void scanIfWorkspaceScope(state, [file]);
   });
   connection.onDidChangeConfiguration(() => {
     state.invalidate({ kind: 'settings' });
-    connection.languages.diagnostics.refresh().catch(() => undefined);
+    refreshDiagnostics(state);
     void scanIfWorkspaceScope(state);
   });
 

@@ -43,8 +43,11 @@ export class ServerState {
   readonly documents = new Documents();
   readonly parser: Promise<Parser>;
   readonly links = new Links();
-  /** the client's capabilities that change what the server does */
-  client = { configuration: false, watchFiles: false, progress: false };
+  /**
+   * The client's capabilities that change what the server does. A client that cannot pull diagnostics
+   * (Neovim before 0.10, Sublime LSP, ...) gets those of its open documents pushed instead.
+   */
+  client = { configuration: false, watchFiles: false, progress: false, pullDiagnostics: false };
   /** the workspace folders on this disk (a virtual folder is known by its open documents alone) */
   workspaceRoots: string[] = [];
   /** per workspace folder: its [tool.crosstalk] (read from disk; never executed) */
@@ -57,8 +60,11 @@ export class ServerState {
   readonly analysed = new Map<string, Analysed>();
   /** per document, the last reason its analysis failed (logged once, not per keystroke) */
   readonly lastFailure = new Map<string, string>();
-  /** closed files whose diagnostics a workspace scan pushed (open files are pulled) */
+  /** closed files whose diagnostics a workspace scan pushed (open files are pulled, or pushed below) */
   readonly pushed = new Set<string>();
+  /** for a client that cannot pull: open documents with findings pushed, and the push each waits for */
+  readonly pushedOpen = new Set<string>();
+  readonly pushTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** the settings problems already logged */
   readonly warned = new Set<string>();
   /** bumped by every scan and by shutdown: a running scan stops when it is no longer the newest */
@@ -95,6 +101,8 @@ export class ServerState {
         this.analysed.clear();
         break;
       case 'closed':
+        clearTimeout(this.pushTimers.get(change.uri));
+        this.pushTimers.delete(change.uri);
         this.analysed.delete(change.uri);
         this.settings.delete(change.uri);
         this.lastFailure.delete(change.uri);
@@ -104,6 +112,8 @@ export class ServerState {
 
   dispose(): void {
     this.scanGeneration++; // a running scan stops at its next file
+    for (const timer of this.pushTimers.values()) clearTimeout(timer);
+    this.pushTimers.clear();
     this.documents.dispose();
     this.registry?.dispose();
   }

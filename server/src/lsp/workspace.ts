@@ -2,7 +2,7 @@
 // closed test files (in workspace scope, or for files that carry pushed diagnostics already).
 import { pathToFileURL } from 'url';
 import { DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-languageserver';
-import { pushDiagnostics } from './diagnostics';
+import { pushDiagnostics, refreshDiagnostics } from './diagnostics';
 import { configFor, configWith, loadConfigs, rootOf, settingsFor } from './settings';
 import type { ServerState } from './state';
 import { isFileUri, uriPath } from './toProto';
@@ -31,7 +31,7 @@ export function registerWorkspace(state: ServerState): void {
   connection.onDidChangeWatchedFiles(({ changes }) => {
     if (changes.some(c => c.uri.endsWith('/pyproject.toml'))) loadConfigs(state);
     state.invalidate({ kind: 'files' });
-    connection.languages.diagnostics.refresh().catch(() => undefined);
+    refreshDiagnostics(state);
     // closed files: a changed test module is analysed again; a deleted one loses its diagnostics; a
     // change anywhere else (settings, a base class, conftest.py, configuration) can affect them all
     const files = changes

@@ -1,4 +1,5 @@
-// The only module that touches the Node transport: the client starts this over IPC.
+// The only module that touches the Node transport. VS Code's client starts this over IPC; `crosstalk
+// server` (bin/crosstalk.js) loads it with --stdio for every other editor. The transport is read from argv.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { nodeFiles } from '../host/nodeFiles';
 import { startServer } from '../lsp/server';

@@ -281,7 +281,11 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
     stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn)
       ? Fix.safe(`Use monkeypatch.setitem (it restores ${container.text}[${key.text}])`, [
           ...addParameter(ctx, owner.fn, 'monkeypatch'),
-          Edit.replace(stmt.startIndex, stmt.endIndex, `monkeypatch.setitem(${container.text}, ${key.text}, ${value.text})`),
+          Edit.replace(
+            stmt.startIndex,
+            stmt.endIndex,
+            `monkeypatch.setitem(${container.text}, ${key.text}, ${value.text})`,
+          ),
         ])
       : null;
   ctx.report({
@@ -316,7 +320,16 @@ function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver:
   const before = fn.text.slice(0, call.startIndex - fn.startIndex);
   if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(\\s*${escapeRegExp(receiver)}\\b`).test(before)) return true;
   const cls = ctx.defs.methodClass(fn);
-  return !!cls && ctx.testing.setupHooksOf(cls).some(h => /^(tearDown|asyncTearDown|teardown_method)$/.test(h.childForFieldName('name')?.text ?? '') && same.test(h.text));
+  return (
+    !!cls &&
+    ctx.testing
+      .setupHooksOf(cls)
+      .some(
+        h =>
+          /^(tearDown|asyncTearDown|teardown_method)$/.test(h.childForFieldName('name')?.text ?? '') &&
+          same.test(h.text),
+      )
+  );
 }
 
 /** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */

@@ -140,7 +140,12 @@ function settingOf(ctx: RuleContext, target: Node | null, kind: 'assign' | 'del'
  * `settings` fixture: it puts back the attribute after the test, but the dict or list inside was
  * changed in place, and the put-back value is that same, changed object.
  */
-function throughFixture(ctx: RuleContext, target: Node | null, stmt: Node, kind: 'assign' | 'del' | 'call'): Setting | null {
+function throughFixture(
+  ctx: RuleContext,
+  target: Node | null,
+  stmt: Node,
+  kind: 'assign' | 'del' | 'call',
+): Setting | null {
   if (!target || !/^settings\.\w+/.test(target.text)) return null;
   let node: Node | null = target;
   const chain: Node[] = [];
@@ -157,7 +162,10 @@ function throughFixture(ctx: RuleContext, target: Node | null, stmt: Node, kind:
   return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
 }
 
-/** Whether `fn` assigns the setting itself (`settings.X = ...`) before `stmt`: the object changed in place is its own. */
+/**
+ * Whether `fn` assigns the setting itself (`settings.X = ...`) before `stmt`: the object changed in
+ * place is then its own.
+ */
 function replacedBefore(fn: Node, setting: Setting, stmt: Node): boolean {
   const before = fn.text.slice(0, stmt.startIndex - fn.startIndex);
   return new RegExp(`(^|\\n)[ \\t]*${escapeRegExp(setting.receiver.text)}\\.${setting.name}\\s*=(?!=)`).test(before);
@@ -172,16 +180,28 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     // one copy for all the changes at this level: before the first of them, so that every such fix
     // inserts the same line and fix-all adds it once
     const indent = indentOf(ctx.file.text, statement.startIndex);
-    const first = new RegExp(`^${escapeRegExp(indent)}(?:del\\s+)?${escapeRegExp(setting.receiver.text)}\\.${setting.name}(?:\\[|\\.\\w+\\()`, 'm').exec(fn.text);
+    const first = new RegExp(
+      `^${escapeRegExp(indent)}(?:del\\s+)?${escapeRegExp(setting.receiver.text)}\\.${setting.name}(?:\\[|\\.\\w+\\()`,
+      'm',
+    ).exec(fn.text);
     const firstAt = first ? fn.startIndex + first.index + indent.length : statement.startIndex;
     const at = Math.min(firstAt, statement.startIndex);
-    const rename = setting.receiver.text === 'settings' ? [] : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
-    return Fix.safe(`Change a deep copy of settings.${setting.name} through the settings fixture (it restores the attribute)`, [
-      ...edits,
-      ...addParameter(ctx, fn, 'settings'),
-      Edit.insert(at, `settings.${setting.name} = ${copy}.deepcopy(settings.${setting.name})${ctx.file.eol}${indent}`),
-      ...rename,
-    ]);
+    const rename =
+      setting.receiver.text === 'settings'
+        ? []
+        : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
+    return Fix.safe(
+      `Change a deep copy of settings.${setting.name} through the settings fixture (it restores the attribute)`,
+      [
+        ...edits,
+        ...addParameter(ctx, fn, 'settings'),
+        Edit.insert(
+          at,
+          `settings.${setting.name} = ${copy}.deepcopy(settings.${setting.name})${ctx.file.eol}${indent}`,
+        ),
+        ...rename,
+      ],
+    );
   }
   // pytest: request the fixture, which shadows the import; route the change through it
   if (ctx.testing.takesFixtures(fn) && kind !== 'call') {
