@@ -12,9 +12,20 @@ const COPIES = new Set(['shutil.copy', 'shutil.copy2', 'shutil.copyfile', 'shuti
 const PATH_WRITES = new Set(['write_text', 'write_bytes', 'touch', 'mkdir']);
 const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath']);
 
+/**
+ * Methods of libraries' objects that write the file named by their first argument: an image's or a
+ * workbook's `save("x.png")`, a figure's `savefig`, a data frame's `to_csv`. (A model's `save()` takes
+ * no file name; Django's storages write under MEDIA_ROOT, not the working directory.)
+ */
+const LIBRARY_WRITES = new Set(['save', 'savefig', 'to_csv', 'to_excel', 'to_json', 'to_parquet', 'to_pickle', 'to_html', 'write_image']);
+/** a file name: a name with an extension (so `save("draft")`, a mode or a key, is not one) */
+const FILE_NAME = /^[\w.\-/ ]*\.[A-Za-z0-9]{1,5}$/;
+
 /** the last names of every call it looks into (`makedirs`, `copy`, `open`, Path's `write_text`) */
 const CALLEES = new Set(
-  [...WRITERS, ...COPIES].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_WRITES),
+  [...WRITERS, ...COPIES]
+    .map(q => q.slice(q.lastIndexOf('.') + 1))
+    .concat('open', ...PATH_WRITES, ...LIBRARY_WRITES),
 );
 
 export default createRule({
@@ -66,9 +77,18 @@ export default createRule({
         if (!fn) return;
         if (!ctx.names.mayCall(fn, CALLEES)) return;
         const target = writtenPath(ctx, call, fn);
-        if (!target || !isRelative(target)) return;
+        if (!target) return;
+        const besideModule = target.type !== 'string' && besideTheModule(target);
+        if (!besideModule && (target.type !== 'string' || !isRelative(target))) return;
         const owner = ctx.testing.owner(call);
         if (!owner || /\bchdir\b|as_cwd|isolated_filesystem/.test(owner.fn.text)) return;
+        if (besideModule) {
+          ctx.report({
+            node: target,
+            message: `${target.text} is written next to the test module (__file__), which every xdist worker and every concurrent run shares: concurrent tests overwrite it`,
+          });
+          return;
+        }
         const fixable =
           ctx.testing.takesFixtures(owner.fn) && stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
         ctx.report({
@@ -90,17 +110,25 @@ export default createRule({
   },
 });
 
-/** The string literal a call writes to, if it is a write at all. */
+/** The path a call writes to (a string literal, or an expression built from __file__), if it is a write at all. */
 function writtenPath(ctx: RuleContext, call: Node, fn: Node): Node | null {
   const args = positionalArguments(call);
   if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) {
     const mode = args[1] ?? keywordArgument(call, 'mode');
     const m = mode ? stringValue(mode) : null;
-    return m && /[wax+]/.test(m) ? literal(args[0]) : null;
+    return m && /[wax+]/.test(m) ? pathArgument(args[0]) : null;
   }
   const q = ctx.names.resolve(fn);
-  if (q && WRITERS.has(q)) return literal(args[0]);
-  if (q && COPIES.has(q)) return literal(args[1]);
+  if (q && WRITERS.has(q)) return pathArgument(args[0]);
+  if (q && COPIES.has(q)) return pathArgument(args[1]);
+  // image.save("photo.jpg"), figure.savefig("plot.png"), frame.to_csv("out.csv")
+  if (fn.type === 'attribute' && LIBRARY_WRITES.has(field(fn, 'attribute').text)) {
+    const receiver = field(fn, 'object').text;
+    const path = literal(args[0]);
+    const name = path ? stringValue(path) : null;
+    if (!path || !name || !FILE_NAME.test(name) || /storage/i.test(receiver)) return null;
+    return path;
+  }
   // Path("x").write_text(...), Path("x").open("w")
   if (fn.type === 'attribute') {
     const method = field(fn, 'attribute').text;
@@ -118,6 +146,23 @@ function writtenPath(ctx: RuleContext, call: Node, fn: Node): Node | null {
 
 function literal(node: Node | undefined): Node | null {
   return node?.type === 'string' ? node : null;
+}
+
+/** A string literal, or a path built from `__file__` (`os.path.join(os.path.dirname(__file__), "x")`). */
+function pathArgument(node: Node | undefined): Node | null {
+  if (!node) return null;
+  return node.type === 'string' ? node : /\b__file__\b/.test(node.text) && /['"]/.test(node.text) ? node : null;
+}
+
+/**
+ * A path next to the test module: built from `__file__` and a fixed name, with nothing that makes it
+ * differ per process or run (a temporary name, a pid, a worker id, a uuid).
+ */
+function besideTheModule(node: Node): boolean {
+  return (
+    /\b__file__\b/.test(node.text) &&
+    !/\b(tempfile|mkdtemp|mkstemp|gettempdir|tmp_path|tmpdir|uuid\w*|getpid|worker\w*|random|token_hex)\b/i.test(node.text)
+  );
 }
 
 /** A relative path: not absolute, not home, not a URL, not a file descriptor or special name. */
