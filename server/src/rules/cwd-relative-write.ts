@@ -17,15 +17,23 @@ const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath'])
  * workbook's `save("x.png")`, a figure's `savefig`, a data frame's `to_csv`. (A model's `save()` takes
  * no file name; Django's storages write under MEDIA_ROOT, not the working directory.)
  */
-const LIBRARY_WRITES = new Set(['save', 'savefig', 'to_csv', 'to_excel', 'to_json', 'to_parquet', 'to_pickle', 'to_html', 'write_image']);
+const LIBRARY_WRITES = new Set([
+  'save',
+  'savefig',
+  'to_csv',
+  'to_excel',
+  'to_json',
+  'to_parquet',
+  'to_pickle',
+  'to_html',
+  'write_image',
+]);
 /** a file name: a name with an extension (so `save("draft")`, a mode or a key, is not one) */
 const FILE_NAME = /^[\w.\-/ ]*\.[A-Za-z0-9]{1,5}$/;
 
 /** the last names of every call it looks into (`makedirs`, `copy`, `open`, Path's `write_text`) */
 const CALLEES = new Set(
-  [...WRITERS, ...COPIES]
-    .map(q => q.slice(q.lastIndexOf('.') + 1))
-    .concat('open', ...PATH_WRITES, ...LIBRARY_WRITES),
+  [...WRITERS, ...COPIES].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_WRITES, ...LIBRARY_WRITES),
 );
 
 export default createRule({
@@ -161,7 +169,9 @@ function pathArgument(node: Node | undefined): Node | null {
 function besideTheModule(node: Node): boolean {
   return (
     /\b__file__\b/.test(node.text) &&
-    !/\b(tempfile|mkdtemp|mkstemp|gettempdir|tmp_path|tmpdir|uuid\w*|getpid|worker\w*|random|token_hex)\b/i.test(node.text)
+    !/\b(tempfile|mkdtemp|mkstemp|gettempdir|tmp_path|tmpdir|uuid\w*|getpid|worker\w*|random|token_hex)\b/i.test(
+      node.text,
+    )
   );
 }
 
