@@ -7,6 +7,9 @@ const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
 const PORT_WORDS = /bind|connect|listen|runserver|port/;
 const SERVER_CALL = /serve|server|listen|bind|run_app|runserver|start|socket|uvicorn|make_server/i;
+/** calls that make or change rows (their `port=` is a field), not servers */
+const ORM_CALL =
+  /\.objects\.|\bFactory\b|Factory(\.\w+)?$|\b(baker|mommy|mixer)\.|\.(create|get_or_create|update_or_create|update|filter|get)$/;
 
 export default createRule({
   id: 'XT090',
@@ -94,6 +97,8 @@ export default createRule({
           return;
         }
         const port = keywordArgument(call, 'port');
+        // `VirtualServer.objects.create(port=80)`: a model's field, data in the test database, no socket
+        if (ORM_CALL.test(fn.text)) return;
         if (port && isPort(port) && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
       },
       class_definition(cls) {

@@ -16,6 +16,10 @@ const KEY = /^(pk|id|[a-z_]+_id|[a-z_]+__pk|[a-z_]+__id)$/;
 const REQUESTS = /^(get|post|put|patch|delete|head|options)$/;
 /** literal pks this small are what a fresh sequence hands out; larger ones are usually deliberate "missing" ids */
 const MAX_PK = 999;
+/** lookups that create the row they look up when it is missing */
+const CREATES_IF_MISSING = new Set(['get_or_create', 'update_or_create']);
+/** models whose rows with small ids come from migrations, the same in every test database */
+const FIXED_ROWS = new Set(['Site', 'ContentType', 'Permission']);
 
 export default createRule({
   id: 'XT080',
@@ -55,6 +59,7 @@ export default createRule({
   },
   create(ctx) {
     const explicit = new Map<number, Set<string>>();
+    const seenPayloads = new Set<number>();
     /** ids the test's class (or the test, at module level) makes or points at explicitly */
     const explicitIds = (fn: Node) => {
       const scope = ctx.defs.methodClass(fn) ?? fn;
@@ -84,14 +89,24 @@ export default createRule({
           if (url && m && Number(m[1]) >= 1) report(url, `Requests ${JSON.stringify(path)} with`, undefined, m[1]);
           const payload = data?.type === 'keyword_argument' ? data.childForFieldName('value') : data;
           if (payload) payloadInts(payload, v => report(v, 'Sends'));
+          // a payload setUp built (`self.data = {"model_id": 1}`), sent here
+          if (payload?.type === 'attribute' && /^self\.\w+$/.test(payload.text)) {
+            for (const dict of setUpValues(ctx, call, payload.text))
+              if (!seenPayloads.has(dict.id)) {
+                seenPayloads.add(dict.id);
+                payloadInts(dict, v => report(v, 'Sends'));
+              }
+          }
         } else if (LOOKUPS.has(method)) {
+          const model = modelOf(fn, call);
+          // get_or_create(pk=1) makes row 1 when it is missing: its id is the test's own choice
+          if (CREATES_IF_MISSING.has(method) || (model && FIXED_ROWS.has(model))) return;
           for (const a of args.namedChildren) {
-            if (
-              a?.type === 'keyword_argument' &&
-              KEY.test(field(a, 'name').text) &&
-              isSmallInt(a.childForFieldName('value'))
-            ) {
-              report(field(a, 'value'), 'Looks up', modelOf(fn, call));
+            if (a?.type !== 'keyword_argument') continue;
+            const name = field(a, 'name').text;
+            // the default site (SITE_ID) is made by the sites app's migration with id 1, in every database
+            if (KEY.test(name) && !/^site(_id|__pk|__id)$/.test(name) && isSmallInt(a.childForFieldName('value'))) {
+              report(field(a, 'value'), 'Looks up', model);
             }
           }
         } else if (method === 'reverse' || method === 'reverse_lazy') {
@@ -120,6 +135,21 @@ function modelOf(fn: Node, call: Node): string | undefined {
  * the class loads no JSON `fixtures` (they carry their own pks) and nothing resets sequences. Rows
  * made by migrations have the same ids in every run, and a test that creates nothing looks up those.
  */
+/** The dict literals a test's class setUp assigns to `target` (`self.data = {...}`). */
+function setUpValues(ctx: RuleContext, node: Node, target: string): Node[] {
+  const fn = ctx.defs.enclosingFunction(node);
+  const cls = fn && ctx.defs.methodClass(fn);
+  if (!cls) return [];
+  const out: Node[] = [];
+  for (const hook of ctx.testing.setupHooksOf(cls)) {
+    for (const a of nodesOfTypes(hook, ['assignment'])) {
+      const value = a.childForFieldName('right');
+      if (a.childForFieldName('left')?.text === target && value?.type === 'dictionary') out.push(value);
+    }
+  }
+  return out;
+}
+
 function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined): boolean {
   if (ctx.file.mentions('reset_sequences')) return false;
   const cls = ctx.defs.methodClass(fn);
@@ -128,13 +158,13 @@ function dependsOnSequence(ctx: RuleContext, fn: Node, model: string | undefined
   // its literal ids deliberately, as "missing" ids)
   if (!model) return CREATES_ANY.test(fn.text) && !/\.(pk|id)\b/.test(fn.text);
   const creates = new RegExp(
-    `\\b${model}\\.objects\\.(create|bulk_create|get_or_create)\\(|\\b${model}Factory(\\.create)?\\(|make\\(\\s*${model}\\b`,
+    `\\b${model}\\.objects\\.(create|bulk_create|get_or_create)\\(|\\b${model}Factory(\\.(create|create_batch))?\\(|(make|blend|make_recipe)\\(\\s*["']?[\\w.]*${model}\\b`,
   );
   const setups = cls ? ctx.testing.setupHooksOf(cls).map(h => h.text) : [];
   return [fn.text, ...setups].some(t => creates.test(t));
 }
 const CREATES_ANY =
-  /\.objects\.(create|bulk_create|get_or_create)\(|\.create_user\(|Factory(\.create)?\(|baker\.make\(/;
+  /\.objects\.(create|bulk_create|get_or_create)\(|\.create_user\(|Factory(\.(create|create_batch))?\(|(baker|mommy|mixer)\.(make|blend)\(/;
 
 function classLoadsFixtures(ctx: RuleContext, cls: Node, seen: Set<number>): boolean {
   if (seen.has(cls.id)) return false;

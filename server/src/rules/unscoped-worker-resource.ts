@@ -61,12 +61,16 @@ export default createRule({
     // fakeredis gives each test an in-process server: nothing is shared
     if (!isTestConfiguration(ctx.file.moduleName) || ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
       return {};
+    // a module named like settings that holds tests (test_settings.py testing the settings code) is
+    // no configuration: its URLs are the inputs of its tests
+    if (!ctx.file.moduleName.endsWith('conftest') && ctx.file.mentions(/^\s*(def test|class Test)/m)) return {};
     return {
       pair(pair) {
         const key = pair.childForFieldName('key'),
           value = pair.childForFieldName('value');
         const k = key ? stringValue(key) : null;
         if (!k || !value || value.type !== 'string') return;
+        if (!configures(ctx, pair)) return;
         if (k === 'KEY_PREFIX') {
           ctx.report({
             node: value,
@@ -80,11 +84,24 @@ export default createRule({
           });
         }
       },
+      // a conftest fixture handing out the URL: `return f"redis://{host}:6379/0"`
+      return_statement(node) {
+        const value = node.namedChildren.find(c => c?.type === 'string');
+        if (!value || !REDIS_URL.test(leading(value))) return;
+        const fn = ctx.defs.enclosingFunction(node);
+        if (!fn || !ctx.testing.isFixture(fn) || /\{[^}]*\}\s*$/.test(leading(value).replace(/^rediss?:\/\/[^/]*/, '')))
+          return;
+        ctx.report({
+          node: value,
+          message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+        });
+      },
       assignment(node) {
         const value = node.childForFieldName('right');
         if (
           value?.type === 'string' &&
           REDIS_URL.test(leading(value)) &&
+          configures(ctx, node) &&
           /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '')
         ) {
           ctx.report({
@@ -132,6 +149,19 @@ export default createRule({
   },
 });
 const DB_TYPES = new Set(['assignment', 'pair']);
+
+/**
+ * Whether `node` configures the run: at module level, or in a fixture or pytest hook, and not the
+ * input of an environment patch (`patch.dict(os.environ, {...})`, `monkeypatch.setenv`) in a test.
+ */
+function configures(ctx: RuleContext, node: Node): boolean {
+  const fn = ctx.defs.enclosingFunction(node);
+  if (!fn) return true;
+  const name = fn.childForFieldName('name')?.text ?? '';
+  if (!ctx.testing.isFixture(fn) && !/^pytest_/.test(name)) return false;
+  const around = fn.text.slice(0, node.startIndex - fn.startIndex);
+  return !/(patch\.dict\(\s*os\.environ|setenv\()[^)]*$/.test(around);
+}
 
 function leading(str: Node): string {
   return stringValue(str) ?? stringContentText(str);
