@@ -243,10 +243,29 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
   return `CACHES={${entries.join(', ')}}`;
 }
 
+/** calls that only django-redis's cache has, which a LocMemCache would not answer */
+const REDIS_ONLY =
+  /\.(?:delete_pattern|iter_keys|ttl|pttl|persist|expire_at|pexpire)\(|\b(?:\w*cache\w*|caches\[[^\]]*\])\.(?:lock|keys|expire)\(|get_redis_connection/;
+
 /** The isolation fix for a Django test class or a test function. */
 export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable<string>, safe: boolean): Fix {
   const { expr, edits } = importName(ctx, 'django.test', 'override_settings');
   const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
+  // django-redis' own API (delete_pattern, lock, get_redis_connection) is not LocMemCache's: keep the
+  // backend, and give the test keys of its own with a KEY_PREFIX (unsafe: clear() still empties the
+  // whole shared database)
+  if (REDIS_ONLY.test(ctx.defs.statement(def).text)) {
+    const settings = importName(ctx, 'django.conf', 'settings');
+    const entries = [...aliases]
+      .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
+      .map(a => `${JSON.stringify(a)}: {**${settings.expr}.CACHES[${JSON.stringify(a)}], "KEY_PREFIX": ${JSON.stringify(a === 'default' ? location : `${location}.${a}`)}}`);
+    const decorator = addDecorator(ctx, def, `${expr}(CACHES={**${settings.expr}.CACHES, ${entries.join(', ')}})`);
+    return Fix.unsafe(`Give ${defName(def)} keys of its own on the same cache (a KEY_PREFIX with @override_settings)`, [
+      ...edits,
+      ...settings.edits,
+      decorator,
+    ]);
+  }
   const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
   const title = `Give ${defName(def)} its own LocMem cache with @override_settings(CACHES=...)`;
   return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, decorator]);
