@@ -156,6 +156,13 @@ export class Names {
     return undefined;
   }
 
+  /** What the module's imports bind: each name with the qualified name it means. */
+  moduleImports(): [string, string][] {
+    return [...this.moduleScope().bindings].flatMap(([name, q]) =>
+      q === null ? [] : [[name, canonical(q)] as [string, string]],
+    );
+  }
+
   /** Module-level names through which `qualified` can be reached (`cache`, `c` for `cache as c`, `django`). */
   moduleNamesReaching(qualified: string): string[] {
     const out: string[] = [];

@@ -78,6 +78,8 @@ export interface ProjectView {
   readonly root: string;
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
+  /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
+  functionUsesCache(qualified: string): boolean;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

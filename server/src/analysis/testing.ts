@@ -511,6 +511,29 @@ export class Testing {
     return found;
   }
 
+  /** Whether `fn`'s body calls a method of the Django cache (`cache.get`, `caches["x"].set`). */
+  callsCache(fn: Node): boolean {
+    let found = false;
+    walk(
+      fn,
+      node => {
+        if (found) return false;
+        const callee = node.childForFieldName('function');
+        const receiver = callee?.type === 'attribute' ? callee.childForFieldName('object') : null;
+        if (
+          receiver &&
+          ((receiver.type === 'subscript' &&
+            this.names.is(receiver.childForFieldName('value'), 'django.core.cache.caches')) ||
+            this.names.is(receiver, 'django.core.cache.cache'))
+        )
+          found = true;
+        return !found;
+      },
+      CALLS,
+    );
+    return found;
+  }
+
   /**
    * What empties or isolates the cache before every test of class `cls`: a per-test hook (setUp,
    * tearDown, _pre_setup, _post_teardown) of the class or of a base class, in this file or another.

@@ -78,6 +78,7 @@ export class Project {
   private readonly conftests = new Map<string, { isolates: boolean; reset: Located | null }>();
   private readonly trees: { delete(): void }[] = [];
   private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
+  private readonly cacheHelpers = new Map<string, boolean>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -108,6 +109,7 @@ export class Project {
     this.run = undefined;
     this.evaluator = undefined;
     this.runnerReset = undefined;
+    this.cacheHelpers.clear();
   }
 
   // ---- the run and its settings ----
@@ -230,6 +232,18 @@ export class Project {
     }
     this.modules.set(name, entry);
     return entry;
+  }
+
+  /** Whether a function of the project's modules calls the Django cache itself. */
+  functionUsesCache(qualified: string): boolean {
+    const known = this.cacheHelpers.get(qualified);
+    if (known !== undefined) return known;
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const fn = module?.functions.get(qualified.slice(dot + 1));
+    const uses = !!module && !!fn && /cache/.test(fn.text) && module.testing.callsCache(fn);
+    this.cacheHelpers.set(qualified, uses);
+    return uses;
   }
 
   // ---- what resets state for every test ----
@@ -477,6 +491,7 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.settingsFacts();
     },
     classInfo: q => project.classInfo(q),
+    functionUsesCache: q => project.functionUsesCache(q),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

@@ -46,7 +46,7 @@ export default createRule({
       'the test, plus the import. Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
       'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override ' +
       'replaces every cache alias the settings define: aliases the test does not name disappear for its duration. ' +
-      'A test that calls django-redis\'s own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`) would break ' +
+      "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`) would break " +
       'on a LocMemCache: there the fix keeps the backend and gives the test a `KEY_PREFIX` of its own ' +
       '(unsafe: `clear()` still empties the whole shared database).',
   },

@@ -8,7 +8,7 @@ import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { Related } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import { defName, field, stringValue, walk } from '../../syntax/nodes';
+import { defName, definitionOf, field, stringValue, walk } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -132,7 +132,49 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
 function cacheWords(ctx: RuleContext): RegExp {
   return ctx.file.memo(cacheWords, () => {
     const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
-    return new RegExp(['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases].join('|'), 'i');
+    const helpers = [...cacheHelpers(ctx).keys()].map(h => `\\b${escapeRegExp(h)}\\s*\\(`);
+    return new RegExp(
+      ['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases, ...helpers].join('|'),
+      'i',
+    );
+  });
+}
+
+/**
+ * Functions a test may call that use the Django cache themselves: this module's own (module level),
+ * and the project's, imported. Calling one is using the cache. By the name the module calls it.
+ */
+function cacheHelpers(ctx: RuleContext): Map<string, string> {
+  return ctx.file.memo(cacheHelpers, () => {
+    const out = new Map<string, string>();
+    // the names the cache goes by in this module (`cache as c`): a helper using it mentions one
+    const reach = new RegExp(
+      ['cache', ...ctx.names.moduleNamesReaching('django.core.cache').map(n => `\\b${escapeRegExp(n)}\\b`)].join('|'),
+    );
+    for (const { node, kind } of ctx.file.topLevel) {
+      if (kind !== 'def' || !reach.test(node.text)) continue;
+      const def = definitionOf(node);
+      const name = defName(def);
+      if (
+        def.type === 'function_definition' &&
+        !ctx.testing.isTestFunction(def) &&
+        !ctx.testing.isFixture(def) &&
+        ctx.testing.callsCache(def)
+      )
+        out.set(name, 'this module');
+    }
+    if (ctx.project) {
+      for (const [name, q] of ctx.names.moduleImports()) {
+        const last = q.slice(q.lastIndexOf('.') + 1);
+        if (
+          /^[a-z_]/.test(last) &&
+          !/^(django|rest_framework|pytest|unittest)\b/.test(q) &&
+          ctx.project.functionUsesCache(q)
+        )
+          out.set(name, q);
+      }
+    }
+    return out;
   });
 }
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
@@ -165,6 +207,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
       switch (node.type) {
         case 'call': {
           const fn = node.childForFieldName('function');
+          if (fn?.type === 'identifier' && cacheHelpers(ctx).has(fn.text)) {
+            consider(fn, 'cache', `${fn.text}(), which uses it`);
+            return true;
+          }
           if (fn?.type !== 'attribute') return true;
           const receiver = field(fn, 'object');
           const method = fn.childForFieldName('attribute')?.text ?? '';
@@ -258,7 +304,10 @@ export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable
     const settings = importName(ctx, 'django.conf', 'settings');
     const entries = [...aliases]
       .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
-      .map(a => `${JSON.stringify(a)}: {**${settings.expr}.CACHES[${JSON.stringify(a)}], "KEY_PREFIX": ${JSON.stringify(a === 'default' ? location : `${location}.${a}`)}}`);
+      .map(
+        a =>
+          `${JSON.stringify(a)}: {**${settings.expr}.CACHES[${JSON.stringify(a)}], "KEY_PREFIX": ${JSON.stringify(a === 'default' ? location : `${location}.${a}`)}}`,
+      );
     const decorator = addDecorator(ctx, def, `${expr}(CACHES={**${settings.expr}.CACHES, ${entries.join(', ')}})`);
     return Fix.unsafe(`Give ${defName(def)} keys of its own on the same cache (a KEY_PREFIX with @override_settings)`, [
       ...edits,
