@@ -153,9 +153,9 @@ test('XT003 with --fix --unsafe-fixes: one autouse fixture in conftest.py, then 
 
 test('circular star imports are read once; a package outside the workspace is "unknown", said so', async () => {
   const findings = (await check('circular', 'json')) as JsonFinding[];
-  const xt001 = findings.find(f => f.code === 'XT001')!;
+  const xt002 = findings.find(f => f.code === 'XT002')!;
   assert.match(
-    xt001.message,
+    xt002.message,
     /the default cache is django_redis\.cache\.RedisCache as far as can be read \(star import of unknown_package\.settings, which is not in the project\)/,
   );
 });

@@ -27,6 +27,8 @@ export interface CacheFacts extends Located {
 export interface ThrottleFacts extends Located {
   /** whether some class has a rate that is not None for its scope; null when that cannot be read */
   on: boolean | null;
+  /** some class that limits keys every authenticated request by the user's pk (UserRateThrottle and its kind) */
+  users: boolean;
   classes: string[];
   rates: Record<string, string | null>;
   reason?: string;
@@ -53,6 +55,8 @@ export interface SettingsFacts {
   throttling: ThrottleFacts | null;
   /** SESSION_ENGINE when literal: a cache-backed engine keeps logins in the cache */
   sessionEngine: string | null;
+  /** SESSION_CACHE_ALIAS: the cache a cache-backed session engine keeps sessions in */
+  sessionCacheAlias: string;
   /** TEST_RUNNER, when set */
   testRunner: { name: string; at: Located } | null;
   installedApps: string[];

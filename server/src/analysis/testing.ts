@@ -292,6 +292,16 @@ export class Testing {
   }
 
   /**
+   * Whether `fn` assigns `target` (`settings.X = ...`, `Klass.attr = ...`) before `node`: then `node`,
+   * writing it again, puts it back (the set-then-reset idiom); the first write is the change, and it is
+   * judged as undone by this one.
+   */
+  writtenBefore(fn: Node, target: string, node: Node): boolean {
+    const before = fn.text.slice(0, node.startIndex - fn.startIndex);
+    return new RegExp(`(^|\\n)[ \\t]*${escapeRegExp(target)}\\s*=(?!=)`).test(before);
+  }
+
+  /**
    * Whether `node` runs inside `with override_settings(...)`, `with self.settings(...)` or `with
    * modify_settings(...)` in `fn`: settings are a throwaway copy there, restored when the block exits.
    */

@@ -32,6 +32,7 @@ export function readSettingsFacts(
     caches: new Map(),
     throttling: null,
     sessionEngine: null,
+    sessionCacheAlias: 'default',
     testRunner: null,
     installedApps: [],
     apps: new Map(),
@@ -77,10 +78,18 @@ export function readSettingsFacts(
   facts.throttling =
     readThrottling(ns.get('REST_FRAMEWORK'), evaluator) ??
     (installed.includes('rest_framework')
-      ? { on: false, classes: [], rates: {}, ...(apps?.at ?? { file: facts.file ?? '', line: 0, character: 0 }) }
+      ? {
+          on: false,
+          users: false,
+          classes: [],
+          rates: {},
+          ...(apps?.at ?? { file: facts.file ?? '', line: 0, character: 0 }),
+        }
       : null);
   const session = ns.get('SESSION_ENGINE');
   facts.sessionEngine = session?.kind === 'str' ? session.value : null;
+  const sessionAlias = ns.get('SESSION_CACHE_ALIAS');
+  if (sessionAlias?.kind === 'str') facts.sessionCacheAlias = sessionAlias.value;
   const runner = ns.get('TEST_RUNNER');
   if (runner?.kind === 'str')
     facts.testRunner = { name: runner.value, at: runner.at ?? { file: facts.file ?? '', line: 0, character: 0 } };
@@ -208,13 +217,20 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
   if (value === undefined) return null;
   const at = value.at ?? { file: '', line: 0, character: 0 };
   if (value.kind !== 'dict')
-    return { on: null, classes: [], rates: {}, reason: reasonOf(value, 'REST_FRAMEWORK'), ...at };
+    return { on: null, users: false, classes: [], rates: {}, reason: reasonOf(value, 'REST_FRAMEWORK'), ...at };
   const classesValue = value.entries.get('DEFAULT_THROTTLE_CLASSES');
   const ratesValue = value.entries.get('DEFAULT_THROTTLE_RATES');
   const place = classesValue?.at ?? at;
-  if (classesValue === undefined) return { on: false, classes: [], rates: {}, ...place };
+  if (classesValue === undefined) return { on: false, users: false, classes: [], rates: {}, ...place };
   if (classesValue.kind !== 'list')
-    return { on: null, classes: [], rates: {}, reason: reasonOf(classesValue, 'DEFAULT_THROTTLE_CLASSES'), ...place };
+    return {
+      on: null,
+      users: false,
+      classes: [],
+      rates: {},
+      reason: reasonOf(classesValue, 'DEFAULT_THROTTLE_CLASSES'),
+      ...place,
+    };
   const classes = classesValue.items.flatMap(c => (c.kind === 'str' ? [c.value] : []));
   const rates: Record<string, string | null> = {};
   let ratesKnown = true;
@@ -228,8 +244,13 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
   } else ratesKnown = false;
   const anyRate = Object.values(rates).some(r => r !== null);
   let on: boolean | null = false;
+  let users = false;
   for (const cls of classes) {
     let limits: boolean | null;
+    // keyed by the user's pk for every authenticated request (not anonymous ones, not per view's scope)
+    const byUser =
+      cls === 'rest_framework.throttling.UserRateThrottle' ||
+      derivesFrom(evaluator, cls, 'rest_framework.throttling.UserRateThrottle');
     if (cls in DRF_THROTTLES) {
       const scope = DRF_THROTTLES[cls];
       limits =
@@ -247,13 +268,19 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
     }
     if (limits === true) {
       on = true;
-      break;
-    }
-    if (limits === null) on = null;
+      users ||= byUser;
+    } else if (limits === null && on !== true) on = null;
   }
   if (classesValue.items.length !== classes.length && on !== true) on = null;
   if (!ratesKnown && on === false) on = null;
-  return { on, classes, rates, ...place };
+  return { on, users, classes, rates, ...place };
+}
+
+/** Whether a project class derives (through project classes) from `base`. */
+function derivesFrom(evaluator: Evaluator, cls: string, base: string, seen = new Set<string>()): boolean {
+  if (seen.has(cls)) return false;
+  seen.add(cls);
+  return (evaluator.classBases(cls) ?? []).some(b => b === base || derivesFrom(evaluator, b, base, seen));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import { exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
+import { exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -71,7 +71,13 @@ export default createRule({
       if (!use || ctx.testing.cacheIsolated(def)) return;
       const exposed = exposure(ctx, use.aliases);
       // nothing kept, or emptied before each test within a process that alone uses it
-      if (exposed?.kind === 'none' || (exposed?.kind === 'per-process' && ctx.testing.cacheReset(def))) return;
+      if (exposed?.kind === 'none') return;
+      if (
+        settingsKnown(exposed) &&
+        (exposed.kind === 'per-process' || exposed.kind === 'unknown') &&
+        ctx.testing.cacheReset(def)
+      )
+        return;
       ctx.report({
         node: use.node,
         message:

@@ -215,7 +215,12 @@ export default createRule({
         const undo = new RegExp(
           `${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`,
         );
-        if (ctx.testing.restores(owner.fn, undo, node) || ctx.testing.isPutBack(owner.fn, left.text, value)) return;
+        if (
+          ctx.testing.restores(owner.fn, undo, node) ||
+          ctx.testing.isPutBack(owner.fn, left.text, value) ||
+          ctx.testing.writtenBefore(owner.fn, left.text, node)
+        )
+          return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
@@ -290,7 +295,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
       : null;
   ctx.report({
     node,
-    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.slice(0, q.lastIndexOf('.')) || q}): every later test in this xdist worker sees it`,
+    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.includes('.') ? q.slice(0, q.lastIndexOf('.')) : q}): every later test in this xdist worker sees it`,
     fix,
   });
 }

@@ -85,7 +85,8 @@ export default createRule({
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
       if (
         stmt.type === 'assignment' &&
-        ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right'))
+        (ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right')) ||
+          (!setting.nested && ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
       )
         return;
       ctx.report({
@@ -162,6 +163,18 @@ function throughFixture(
   return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
 }
 
+/** `X[...][k] = v` or `del X[...][k]`: the container, the key and the value. */
+function itemTarget(stmt: Node, kind: 'assign' | 'del'): { container: Node; key: Node; value: Node | null } | null {
+  const target =
+    kind === 'del' ? stmt.namedChildren.find(c => c?.type === 'subscript') : stmt.childForFieldName('left');
+  if (target?.type !== 'subscript' || (kind === 'del' && stmt.namedChildren.length !== 1)) return null;
+  const container = target.childForFieldName('value');
+  const key = target.childForFieldName('subscript');
+  const value = kind === 'assign' ? stmt.childForFieldName('right') : null;
+  if (!container || !key || (kind === 'assign' && (!value || stmt.type !== 'assignment'))) return null;
+  return { container, key, value };
+}
+
 /**
  * Whether `fn` assigns the setting itself (`settings.X = ...`) before `stmt`: the object changed in
  * place is then its own.
@@ -172,10 +185,25 @@ function replacedBefore(fn: Node, setting: Setting, stmt: Node): boolean {
 }
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
-  // changed in place: the fixture puts back the attribute, so it must hold a copy to change
+  // changed in place: monkeypatch changes the same item and puts it back (the object stays the one
+  // that code holding it sees: DRF's throttles keep the rates dict they read at import)
   if (setting.nested) {
     if (!ctx.testing.takesFixtures(fn)) return null;
     const statement = statementOf(stmt);
+    const item = kind === 'call' ? null : itemTarget(stmt, kind);
+    if (item && statement.type === (kind === 'del' ? 'delete_statement' : 'expression_statement')) {
+      // the container, through the fixture: `settings.X["a"]`
+      const container = `settings.${setting.name}${ctx.file.text.slice(setting.node.endIndex, item.container.endIndex)}`;
+      const call =
+        kind === 'del'
+          ? `monkeypatch.delitem(${container}, ${item.key.text})`
+          : `monkeypatch.setitem(${container}, ${item.key.text}, ${item.value?.text})`;
+      return Fix.safe(`Use monkeypatch.${kind === 'del' ? 'delitem' : 'setitem'} (it puts the item back)`, [
+        ...addParameter(ctx, fn, 'monkeypatch'),
+        ...(setting.receiver.text === 'settings' ? [] : addParameter(ctx, fn, 'settings')),
+        Edit.replace(statement.startIndex, statement.endIndex, call),
+      ]);
+    }
     const { expr: copy, edits } = importModule(ctx, 'copy');
     // one copy for all the changes at this level: before the first of them, so that every such fix
     // inserts the same line and fix-all adds it once
@@ -190,7 +218,8 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
       setting.receiver.text === 'settings'
         ? []
         : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
-    return Fix.safe(
+    // a mutating call: only a copy can be changed and restored, and code that kept the old object misses it
+    return Fix.unsafe(
       `Change a deep copy of settings.${setting.name} through the settings fixture (it restores the attribute)`,
       [
         ...edits,

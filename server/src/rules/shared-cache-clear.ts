@@ -1,4 +1,5 @@
-import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
+import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache, settingsKnown } from './lib/djangoCache';
+import { everyWorker } from './shared-cache';
 import { createRule } from '../engine/rule';
 
 export default createRule({
@@ -66,14 +67,19 @@ export default createRule({
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
-        const sessions = /sessions\.backends\.cache/.test(ctx.project?.settings.sessionEngine ?? '');
+        const settings = ctx.project?.settings;
+        const sessions =
+          /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&
+          settings?.sessionCacheAlias === (cacheAlias(receiver) ?? 'default');
         const message =
           !exposed || exposed.kind === 'unknown'
-            ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes every other xdist worker's keys mid-test, and it isolates nothing between workers${exposed ? ` (${exposed.describe})` : ''}`
-            : `${fn.text}() wipes every other xdist worker's keys mid-test: ${exposed.describe}, shared by all of them${sessions ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`;
+            ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes the keys of ${everyWorker(ctx)} mid-test, and it isolates nothing between them${exposed ? ` (${exposed.describe})` : ''}`
+            : `${fn.text}() wipes the keys of ${everyWorker(ctx)} mid-test: ${exposed.describe}, shared by all of them${sessions ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`;
         ctx.report({
           node: call,
           message,
+          // a backend Crosstalk could not read may not be shared at all: said, not warned about
+          severity: settingsKnown(exposed) && exposed.kind === 'unknown' ? 'info' : undefined,
           related: exposed?.related ?? [],
           fix: target ? cacheIsolationFix(ctx, target, aliases, safe) : null,
         });

@@ -1,4 +1,4 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
 import { defName } from '../syntax/nodes';
@@ -70,6 +70,13 @@ export default createRule({
   },
 });
 
+/** The processes that run tests side by side, as the project's runner names them. */
+export function everyWorker(ctx: RuleContext): string {
+  return ctx.project?.settings.runner === 'django'
+    ? 'every process of manage.py test --parallel'
+    : 'every xdist worker';
+}
+
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const use = findCacheUse(ctx, def);
   if (!use || ctx.testing.cacheIsolated(def)) return;
@@ -77,7 +84,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
   // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
   const reset = ctx.testing.cacheReset(def);
-  if (reset && exposed?.kind === 'per-process') return;
+  // emptied before each test: nothing left over within a process; across processes, when the backend
+  // cannot be read, Crosstalk cannot tell, and says nothing rather than guess
+  if (reset && settingsKnown(exposed) && (exposed.kind === 'per-process' || exposed.kind === 'unknown')) return;
   const name = defName(def);
   const what =
     use.kind === 'cache'
@@ -94,7 +103,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const shared = !exposed
     ? general
     : exposed.kind === 'cross-process'
-      ? `${exposed.describe}, shared by every xdist worker: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
+      ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
       : exposed.kind === 'per-process'
         ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do, and results depend on their order`
         : `${general} (${exposed.describe})`;
@@ -108,7 +117,8 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,
-    severity: exposed?.kind === 'per-process' ? 'info' : undefined,
+    severity:
+      exposed?.kind === 'per-process' || (settingsKnown(exposed) && exposed.kind === 'unknown') ? 'info' : undefined,
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });

@@ -55,12 +55,25 @@ export interface Exposure {
   describe: string;
   at?: Located;
   related: Related[];
+  /** false when no settings were found at all: then nothing tells how far the cache is shared */
+  settingsRead?: boolean;
 }
+
+/** The backend is known, or at least the settings were read and say it cannot be told. */
+export const settingsKnown = (e: Exposure | null): e is Exposure => !!e && e.settingsRead !== false;
 
 export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure | null {
   const project = ctx.project;
   if (!project) return null;
   const settings = project.settings;
+  // no settings found at all: nothing is known of the backend; the verdict is the test's own evidence
+  if (!settings.file)
+    return {
+      kind: 'unknown',
+      describe: `cache backend unknown: ${settings.unknown}`,
+      related: [],
+      settingsRead: false,
+    };
   let worst: Exposure | null = null;
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
   const chosen =
@@ -90,6 +103,10 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
         at: c.file ? c : undefined,
         related: [],
       };
+    }
+    // a DatabaseCache's table is in the test database, which each worker (and --parallel process) has of its own
+    if (e.kind === 'cross-process' && c?.backend && /DatabaseCache$/.test(c.backend)) {
+      e = { ...e, kind: 'per-process', describe: `${e.describe}, whose table is in each worker's own test database` };
     }
     const runner = project.runnerCache;
     if (e.kind === 'cross-process' && runner?.perWorker) {
@@ -183,7 +200,7 @@ const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 export function mayUseCache(ctx: RuleContext, def: Node): boolean {
   const text = ctx.defs.statement(def).text;
   if (cacheWords(ctx).test(text)) return true;
-  return !!ctx.project?.settings.throttling?.on && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
+  return !!ctx.project?.settings.throttling?.users && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
 }
 
 function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
@@ -217,7 +234,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (isDjangoCache(ctx, receiver)) {
             const alias = cacheAlias(receiver);
             if (alias) aliases.add(alias);
-            consider(fn, 'cache', `${fn.text}()`);
+            // emptying the cache is a reset (XT002's to judge where it is shared), not a use
+            if (method !== 'clear') consider(fn, 'cache', `${fn.text}()`);
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
             consider(fn, 'throttle', `${fn.text}()`);
@@ -233,7 +251,12 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           return false;
         case 'identifier': {
           if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider(node, 'throttle', 'an assertion on status 429');
-          else if (THROTTLE_WORD.test(node.text) && !NOT_THROTTLING.test(node.text)) {
+          // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work
+          else if (
+            THROTTLE_WORD.test(node.text) &&
+            !NOT_THROTTLING.test(node.text) &&
+            !/^[A-Z0-9_]+$/.test(node.text)
+          ) {
             const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
             if (q?.startsWith('rest_framework.throttling.')) consider(node, 'throttle', `DRF's ${node.text}`);
             else consider(node, 'throttle-name', `\`${node.text}\``);
@@ -257,7 +280,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;
   // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
-  const throttling = sendsRequests && ctx.project?.settings.throttling?.on ? ctx.project.settings.throttling : null;
+  // (an AnonRateThrottle never counts them; a ScopedRateThrottle only on views that name a scope)
+  const throttling = sendsRequests && ctx.project?.settings.throttling?.users ? ctx.project.settings.throttling : null;
   return throttling && authenticates
     ? {
         node: authenticates,
@@ -271,6 +295,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */
 function inAssertion(node: Node): boolean {
+  // `status in {200, 429}`: tolerating a 429 is not asserting one
+  if (/^(set|list|tuple)$/.test(node.parent?.type ?? '')) return false;
   for (let p = node.parent; p && p.type !== 'block' && p.type !== 'module'; p = p.parent) {
     if (p.type === 'assert_statement' || p.type === 'comparison_operator') return true;
     if (p.type === 'call' && /^assert/i.test(p.childForFieldName('function')?.text.split('.').pop() ?? '')) return true;
