@@ -15,6 +15,12 @@ export const DJANGO_TEST_CASES: ReadonlySet<string> = new Set([
   'rest_framework.test.APILiveServerTestCase',
 ]);
 
+/** Test cases that roll back each test's transaction: what a test writes to the database goes with it. */
+export const ROLLBACK_TEST_CASES: ReadonlySet<string> = new Set([
+  'django.test.TestCase',
+  'rest_framework.test.APITestCase',
+]);
+
 /** Django's in-memory cache: one per process, and per LOCATION within it. */
 export const LOCMEM_BACKEND = 'django.core.cache.backends.locmem.LocMemCache';
 

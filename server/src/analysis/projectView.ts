@@ -71,6 +71,8 @@ export interface ClassFacts {
   line: number;
   isolatesCache: boolean;
   djangoTestCase: boolean;
+  /** a TestCase that rolls back each test's transaction (not TransactionTestCase) */
+  rollsBack: boolean;
   /** where a per-test hook of the class (or a base) empties the cache */
   resetsCache: Located | null;
   /** a Django model (it derives from django.db.models.Model), and whether abstract */

@@ -2,7 +2,7 @@
 // which classes are Django test cases, and which scopes have an isolated cache. Computed lazily,
 // once per file and definition.
 import type { Definitions } from './defs';
-import { DJANGO_TEST_CASES } from './django';
+import { DJANGO_TEST_CASES, ROLLBACK_TEST_CASES } from './django';
 import type { Names } from './names';
 import type { Located, ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
@@ -25,6 +25,8 @@ const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_st
 /** the hooks that run around every single test (setUpClass and friends run once per class) */
 const PER_TEST_HOOKS =
   /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
+/** pytest hooks a conftest.py or plugin runs around every test */
+const RUNTEST_HOOKS = /^pytest_runtest_(setup|call|teardown)$/;
 const CALLS = new Set(['call']);
 const WITH_TYPES = new Set([
   'with_statement',
@@ -569,15 +571,16 @@ export class Testing {
   }
 
   /**
-   * An autouse fixture at the top of this module (or, through the project, in a conftest.py or a
-   * plugin) that clears the cache.
+   * An autouse fixture or a per-test hook (`pytest_runtest_setup`, `pytest_runtest_teardown`) at the
+   * top of this module (or, through the project, in a conftest.py or a plugin) that clears the cache.
    */
   fileCacheReset(): Reset | null {
     if (this.fileReset === undefined) {
       this.fileReset = null;
       for (const s of this.moduleFixtures) {
         const def = definitionOf(s);
-        if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) continue;
+        if (def.type !== 'function_definition') continue;
+        if (!RUNTEST_HOOKS.test(defName(def)) && !this.isAutouseFixture(def)) continue;
         const call = this.clearsCache(def);
         if (call) {
           this.fileReset = { by: 'fixture', node: call };
@@ -588,6 +591,27 @@ export class Testing {
       if (!this.fileReset && fromProject) this.fileReset = { by: 'fixture', at: fromProject };
     }
     return this.fileReset;
+  }
+
+  /**
+   * Whether every test that runs `def` rolls its database writes back: a method of a TestCase (not a
+   * TransactionTestCase), or a pytest function with the `db` fixture or a plain `django_db` mark.
+   */
+  rollsBack(def: Node, seen = new Set<number>()): boolean {
+    const cls = def.type === 'class_definition' ? def : this.defs.methodClass(def);
+    if (cls) {
+      if (seen.has(cls.id)) return false;
+      seen.add(cls.id);
+      return this.baseExpressions(cls).some(b => {
+        const local = this.inFileClass(b);
+        if (local) return this.rollsBack(local, seen);
+        const q = this.names.resolve(b);
+        return !!q && (ROLLBACK_TEST_CASES.has(q) || !!this.project?.classInfo(q)?.rollsBack);
+      });
+    }
+    const params = def.childForFieldName('parameters')?.namedChildren ?? [];
+    if (params.some(p => p?.text === 'db')) return true;
+    return this.defs.decorators(def).some(d => /^pytest\.mark\.django_db(\(\))?$/.test(d.text.replace(/\s/g, '')));
   }
 
   /** What gives every test that runs `def` (a class, or a function) an emptied cache, within its process. */

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { DJANGO_TEST_CASES } from '../analysis/django';
+import { DJANGO_TEST_CASES, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
@@ -183,6 +183,7 @@ export class Project {
     // the same judgement as for a class in the test module itself
     let isolatesCache = module.testing.decoratedWithCaches(node);
     let djangoTestCase = false;
+    let rollsBack = false;
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
     let model: ClassFacts['model'] = null;
@@ -191,11 +192,13 @@ export class Project {
         ? `${module.name}.${base.text}`
         : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
+      if (ROLLBACK_TEST_CASES.has(q)) rollsBack = true;
       if (q === 'django.db.models.Model') model = { abstract: false };
       const info = this.classInfo(q, seen);
       if (info) {
         isolatesCache ||= info.isolatesCache;
         djangoTestCase ||= info.djangoTestCase;
+        rollsBack ||= info.rollsBack;
         resetsCache ??= info.resetsCache;
         model ??= info.model && { abstract: false };
       }
@@ -206,6 +209,7 @@ export class Project {
       line: node.startPosition.row,
       isolatesCache,
       djangoTestCase,
+      rollsBack,
       resetsCache,
       model,
     };

@@ -71,7 +71,7 @@ export default createRule({
       if (!use || ctx.testing.cacheIsolated(def)) return;
       const exposed = exposure(ctx, use.aliases);
       // nothing kept, or emptied before each test within a process that alone uses it
-      if (exposed?.kind === 'none') return;
+      if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
       if (
         settingsKnown(exposed) &&
         (exposed.kind === 'per-process' || exposed.kind === 'unknown') &&

@@ -82,6 +82,8 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (!use || ctx.testing.cacheIsolated(def)) return;
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
+  // a DatabaseCache's rows go with the test's rolled-back transaction
+  if (exposed?.inTestDatabase && ctx.testing.rollsBack(def)) return;
   // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
   const reset = ctx.testing.cacheReset(def);
   // emptied before each test: nothing left over within a process; across processes, when the backend

@@ -57,6 +57,8 @@ export interface Exposure {
   related: Related[];
   /** false when no settings were found at all: then nothing tells how far the cache is shared */
   settingsRead?: boolean;
+  /** every alias is a DatabaseCache: its rows are in the test database, rolled back with a TestCase's test */
+  inTestDatabase?: boolean;
 }
 
 /** The backend is known, or at least the settings were read and say it cannot be told. */
@@ -75,6 +77,7 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       settingsRead: false,
     };
   let worst: Exposure | null = null;
+  let allInDatabase = true;
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
   const chosen =
     settings.source && settings.module ? `${settings.module}, which the test run loads (${settings.source.how})` : null;
@@ -105,7 +108,9 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       };
     }
     // a DatabaseCache's table is in the test database, which each worker (and --parallel process) has of its own
-    if (e.kind === 'cross-process' && c?.backend && /DatabaseCache$/.test(c.backend)) {
+    const inDatabase = !!c?.backend && /DatabaseCache$/.test(c.backend);
+    allInDatabase &&= inDatabase;
+    if (e.kind === 'cross-process' && inDatabase) {
       e = { ...e, kind: 'per-process', describe: `${e.describe}, whose table is in each worker's own test database` };
     }
     const runner = project.runnerCache;
@@ -124,7 +129,7 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
     }
     if (!worst || rank[e.kind] > rank[worst.kind]) worst = e;
   }
-  return worst;
+  return worst && allInDatabase ? { ...worst, inTestDatabase: true } : worst;
 }
 
 /**
