@@ -72,6 +72,7 @@ export default createRule({
       const exposed = exposure(ctx, use.aliases);
       // nothing kept, or emptied before each test within a process that alone uses it
       if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
+      if (use.clearOnly && exposed?.kind !== 'cross-process') return;
       if (
         settingsKnown(exposed) &&
         (exposed.kind === 'per-process' || exposed.kind === 'unknown') &&

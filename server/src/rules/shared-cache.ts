@@ -82,6 +82,8 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (!use || ctx.testing.cacheIsolated(def)) return;
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
+  // emptying a cache of the process's own (or one that cannot be told) is a reset, not a use
+  if (use.clearOnly && exposed?.kind !== 'cross-process') return;
   // a DatabaseCache's rows go with the test's rolled-back transaction
   if (exposed?.inTestDatabase && ctx.testing.rollsBack(def)) return;
   // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
@@ -90,8 +92,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // cannot be read, Crosstalk cannot tell, and says nothing rather than guess
   if (reset && settingsKnown(exposed) && (exposed.kind === 'per-process' || exposed.kind === 'unknown')) return;
   const name = defName(def);
-  const what =
-    use.kind === 'cache'
+  const what = use.clearOnly
+    ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
+    : use.kind === 'cache'
       ? `${name} uses the Django cache (${use.label}) with no cache of its own`
       : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
   const general =

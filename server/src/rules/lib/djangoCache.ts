@@ -42,6 +42,11 @@ export interface CacheUse {
   aliases: Set<string>;
   /** set when the evidence is the project's DEFAULT_THROTTLE_CLASSES */
   throttling?: ThrottleFacts;
+  /**
+   * the only evidence is emptying the cache: a reset where the cache is the process's own; where
+   * every worker shares it, a sign the code under test keeps state there that the test relies on
+   */
+  clearOnly?: boolean;
 }
 
 /**
@@ -214,7 +219,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false,
     callsAllowRequest = false;
-  let authenticates: Node | null = null;
+  let authenticates: Node | null = null,
+    clears: Node | null = null;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
   };
@@ -239,8 +245,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (isDjangoCache(ctx, receiver)) {
             const alias = cacheAlias(receiver);
             if (alias) aliases.add(alias);
-            // emptying the cache is a reset (XT002's to judge where it is shared), not a use
-            if (method !== 'clear') consider(fn, 'cache', `${fn.text}()`);
+            if (method === 'clear') clears ??= fn;
+            else consider(fn, 'cache', `${fn.text}()`);
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
             consider(fn, 'throttle', `${fn.text}()`);
@@ -284,6 +290,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
       : undefined;
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;
+  const cleared = clears as Node | null; // assigned in the walk's callback
+  if (cleared) return { node: cleared, kind: 'cache', label: `${cleared.text}()`, aliases, clearOnly: true };
   // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
   // (an AnonRateThrottle never counts them; a ScopedRateThrottle only on views that name a scope)
   const throttling = sendsRequests && ctx.project?.settings.throttling?.users ? ctx.project.settings.throttling : null;
