@@ -64,6 +64,8 @@ export interface SettingsFacts {
   apps: Map<string, string>;
   /** every installed app's label, to its installed name (what isolate_apps() takes) */
   appNames: Map<string, string>;
+  /** INSTALLED_APPS read in full (literal entries, AppConfigs found): a label not in appNames is not installed */
+  appsComplete: boolean;
 }
 
 export interface ClassFacts {

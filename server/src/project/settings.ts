@@ -37,6 +37,7 @@ export function readSettingsFacts(
     installedApps: [],
     apps: new Map(),
     appNames: new Map(),
+    appsComplete: false,
   };
   let ns: Namespace | null = null;
   if (run.settingsModule) {
@@ -95,7 +96,9 @@ export function readSettingsFacts(
     facts.testRunner = { name: runner.value, at: runner.at ?? { file: facts.file ?? '', line: 0, character: 0 } };
   if (apps?.kind === 'list') {
     facts.installedApps = installed;
-    facts.appNames = appLabels(installed, evaluator);
+    const labels = appLabels(installed, evaluator);
+    facts.appNames = labels.names;
+    facts.appsComplete = labels.complete && installed.length === apps.items.length && !facts.unknown;
     for (const [label, name] of facts.appNames)
       if (label !== name.slice(name.lastIndexOf('.') + 1)) facts.apps.set(label, name);
   }
@@ -287,10 +290,13 @@ function derivesFrom(evaluator: Evaluator, cls: string, base: string, seen = new
  * INSTALLED_APPS' labels: an AppConfig class named in the list, or the one in the app's apps.py (the
  * only one, or the one with `default = True`); a label defaults to the last part of the name.
  */
-function appLabels(installed: string[], evaluator: Evaluator): Map<string, string> {
+function appLabels(installed: string[], evaluator: Evaluator): { names: Map<string, string>; complete: boolean } {
   const out = new Map<string, string>();
+  let complete = true;
   for (const entry of installed) {
-    let attrs = /\.[A-Z]\w*$/.test(entry) ? evaluator.classAttributesOf(entry) : null;
+    const isConfig = /\.[A-Z]\w*$/.test(entry);
+    let attrs = isConfig ? evaluator.classAttributesOf(entry) : null;
+    if (isConfig && !attrs) complete = false;
     if (!attrs) {
       const configs = evaluator.appConfigsIn(`${entry}.apps`);
       attrs = configs.length === 1 ? (configs[0] ?? null) : (configs.find(c => truthyBool(c.get('default'))) ?? null);
@@ -301,7 +307,7 @@ function appLabels(installed: string[], evaluator: Evaluator): Map<string, strin
     const appLabel = label?.kind === 'str' ? label.value : appName.slice(appName.lastIndexOf('.') + 1);
     out.set(appLabel, appName);
   }
-  return out;
+  return { names: out, complete };
 }
 
 const truthyBool = (v: Value | undefined) => v?.kind === 'bool' && v.value;

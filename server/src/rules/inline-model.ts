@@ -47,7 +47,9 @@ export default createRule({
     what:
       "A class deriving from Django's `Model` (through any import form, or from another model class in the " +
       'file) defined inside a function or method of a test module, without `@isolate_apps` on the function ' +
-      'or its class.',
+      'or its class. Quiet when its literal `Meta.app_label` is the label of no installed app and the ' +
+      "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
+      '`get_models()`, migrations and makemigrations never read.',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
       'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
@@ -85,6 +87,12 @@ export default createRule({
         const fns = [...ctx.defs.around(cls)].filter(d => d.type === 'function_definition').map(d => d.node);
         if (fns.length === 0 || !models.isModel(cls) || isAbstract(cls)) return;
         if (isIsolated(ctx, cls)) return;
+        // a label no installed app has: the model lands in apps.all_models only, which neither
+        // get_models() nor makemigrations reads
+        const label = metaValue(cls, 'app_label');
+        const literal = label ? stringValue(label) : null;
+        const settings = ctx.project?.settings;
+        if (literal !== null && settings?.appsComplete && !settings.appNames.has(literal)) return;
         const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
         // isolate_apps() takes installed apps' names: an app whose label is not its module path needs its name
         const appNames = ctx.project?.settings.appNames;
