@@ -37,6 +37,13 @@ const PROJECTS = {
     what: 'Django 3.2 + DRF, a shared Redis cache, pytest-django',
     manage: ['manage.py', 'test', '--parallel', '2', '--noinput', 'tests'],
   },
+  project2: {
+    what: 'a shop whose test settings and conftest.py name one Redis key prefix and one database file',
+    manage: ['manage.py', 'test', '--parallel', '2', '--noinput', '--settings', 'shopproj.settings.test', 'tests'],
+    // its two Django test cases are the halves of one hazard: Django's runner gives each to a worker, and
+    // meet() makes them overlap there too
+    manageMeets: true,
+  },
 };
 
 // Each hazard: its tests (pytest node ids; for `order`, in the order that fails), the fix Crosstalk must
@@ -494,6 +501,36 @@ const HAZARDS = [
     fix: /Remove the noqa/,
   },
 ].map(h => ({ project: 'project', mode: 'order', ...h }));
+HAZARDS.push(
+  ...[
+    {
+      rule: 'XT031',
+      kind: 'the worker appended to KEY_PREFIX in the test settings module',
+      what: 'one cart key for both workers under KEY_PREFIX "shop_test"',
+      tests: [A + 'CartTests::test_cart_survives', B + 'OtherCartTests::test_other_cart'],
+      also: ['shopproj/settings/test.py::<module>'],
+      fix: /Append the xdist worker/,
+      right:
+        '`crosstalk check .` must check the settings module pytest.ini names (shopproj/settings/test.py): it reports and fixes this KEY_PREFIX only when that file is named on the command line (or when the project sits under a directory named test/ or tests/, where every file counts as a test module)',
+    },
+    {
+      rule: 'XT031',
+      kind: 'the worker appended to KEY_PREFIX in a conftest.py fixture',
+      what: 'one report key for both workers under KEY_PREFIX "reports"',
+      tests: [A + 'test_latest_report_is_ours', B + 'test_other_report'],
+      also: ['tests/conftest.py::report_cache'],
+      fix: /Append the xdist worker/,
+    },
+    {
+      rule: 'XT031',
+      kind: '_{worker_id} appended to the database name of django_db_setup',
+      what: 'both workers writing orders into shop_test.sqlite3',
+      tests: [A + 'test_first_order_is_alone', B + 'test_first_order_is_alone'],
+      also: ['tests/conftest.py::django_db_setup'],
+      fix: /Append the worker id/,
+    },
+  ].map(h => ({ project: 'project2', mode: 'parallel', ...h })),
+);
 
 const DEBIAN = [
   'python3-django',
