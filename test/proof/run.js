@@ -44,6 +44,17 @@ const PROJECTS = {
     // meet() makes them overlap there too
     manageMeets: true,
   },
+  project3: {
+    what: 'a pytest-only newsroom suite on the shared Redis, with nothing isolating the cache per test',
+    xt003: true,
+    manage: null, // pytest functions only: Django's runner finds no tests
+  },
+  project4: {
+    what: "a library's unittest suite (Django's runner, no pytest configuration) on one base test case",
+    xt003: true,
+    pytest: ['--ds', 'libproj.settings'],
+    manage: ['manage.py', 'test', '--parallel', '2', '--noinput', 'tests'],
+  },
 };
 
 // Each hazard: its tests (pytest node ids; for `order`, in the order that fails), the fix Crosstalk must
@@ -530,6 +541,50 @@ HAZARDS.push(
       fix: /Append the worker id/,
     },
   ].map(h => ({ project: 'project2', mode: 'parallel', ...h })),
+  {
+    project: 'project3',
+    rule: 'XT003',
+    kind: 'an autouse fixture in the root conftest.py (a LocMem cache per test)',
+    what: 'two workers writing one headline key',
+    mode: 'parallel',
+    tests: [A + 'test_headline_is_ours', B + 'test_other_headline'],
+    fix: /autouse fixture/,
+  },
+  {
+    project: 'project3',
+    rule: 'XT003',
+    kind: 'an autouse fixture in the root conftest.py (a LocMem cache per test)',
+    what: "one test's banner key seen by the next",
+    mode: 'order',
+    tests: [
+      'tests/test_breaking_news.py::test_a_breaking_news_banner',
+      'tests/test_breaking_news.py::test_b_no_banner_by_default',
+    ],
+    fix: /autouse fixture/,
+  },
+  {
+    project: 'project4',
+    rule: 'XT003',
+    kind: '@override_settings(CACHES=LocMem) on the shared base test case',
+    what: 'two workers writing one reservation key',
+    mode: 'parallel',
+    tests: [A + 'ReservationTests::test_reservation_is_ours', B + 'OtherReservationTests::test_other_reservation'],
+    fix: /every subclass/,
+  },
+  {
+    project: 'project4',
+    rule: 'XT003',
+    kind: '@override_settings(CACHES=LocMem) on the shared base test case',
+    what: "one test's loan counter seen by the next",
+    mode: 'order',
+    tests: [
+      'tests/test_loans.py::LoanCounterTests::test_a_first_loan',
+      'tests/test_loans.py::LoanCounterTests::test_b_no_loans_yet',
+    ],
+    fix: /every subclass/,
+    right:
+      "a cache per test: one LOCATION on the base class gives every test of every subclass the same LocMemCache entries in a process (isolated between processes only); e.g. a LOCATION from self.id() set in the base class's setUp, or cache.clear() there once the cache is private",
+  },
 );
 
 const DEBIAN = [
