@@ -6,9 +6,9 @@ from django.test import SimpleTestCase
 
 class TracingSwitchTests(SimpleTestCase):
     def test_a_tracing_switch(self):
-        self.assertNotIn("PROOF_TRACE", os.environ)  # off by default...
+        self.assertIsNone(os.environ.get("PROOF_TRACE"))  # unset by default...
         os.environ["PROOF_TRACE"] = "1"  # ...and on once set
         self.assertEqual(os.environ["PROOF_TRACE"], "1")
 
     def test_b_tracing_off_by_default(self):
-        self.assertNotIn("PROOF_TRACE", os.environ)
+        self.assertIsNone(os.environ.get("PROOF_TRACE"))
