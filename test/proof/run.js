@@ -31,7 +31,11 @@ const SIDES = ['tests/parallel/test_side_a.py', 'tests/parallel/test_side_b.py']
 const A = SIDES[0] + '::';
 const B = SIDES[1] + '::';
 
-/** The projects: `manage` is the `manage.py test --parallel 2` command line after the fixes. */
+/**
+ * The projects under test/proof: `manage` is the `manage.py test --parallel 2` command line after the
+ * fixes (null: not run), `manageMeets` lets meet() work there too, `xt003` applies XT003's fixes (the other
+ * projects ignore XT003), `pytest` adds arguments to every pytest run.
+ */
 const PROJECTS = {
   project: {
     what: 'Django 3.2 + DRF, a shared Redis cache, pytest-django',
