@@ -887,7 +887,9 @@ function cleanTmp(project) {
         else failed++;
         const tests = run => run.map(([t]) => short(t)).join(', ');
         const beforeText = was.length ? `failed ${tests(was)}` : `passed${h.guard ? '' : ' (no hazard shown!)'}`;
-        const fixes = [...new Set(offered.map(f => (f.fix ? `${f.fix.applicability}: ${f.fix.message}` : 'no fix')))];
+        const fixes = [
+          ...new Set(offered.map(f => (f.fix ? `${f.fix.applicability}: ${f.fix.message}` : 'reported, none offered'))),
+        ];
         const fixText = offered.length ? fixes.join(' | ') : 'not reported';
         console.log(
           `${ok ? 'ok  ' : 'FAIL'} ${h.rule} ${h.kind} [${h.what}]: before ${beforeText}; fix ${fixText}; after ${now.length ? `failed ${tests(now)}` : 'passed'}; --select ${h.rule} ${left.length ? `still reports ${left.length}` : 'clean'}`,
@@ -895,6 +897,7 @@ function cleanTmp(project) {
         if (ok) continue;
         for (const [t, msg] of now) console.log(`       ${short(t)}: ${tidy(msg, project)}`);
         if (!offered.length && !h.guard) console.log('       Crosstalk does not report this hazard');
+        else if (offered.some(f => !f.fix)) console.log('       Crosstalk reports it but offers no fix');
         else if (!kindOffered) console.log(`       expected a fix matching ${h.fix}`);
         if (h.right) console.log(`       the right fix: ${h.right}`);
         wrong.push(`${name}: ${h.rule} ${h.kind}`);
