@@ -1,3 +1,5 @@
+from django.http import HttpResponse
+from django.views import View
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -7,3 +9,8 @@ class Ping(APIView):
 
     def get(self, request):
         return Response({"ok": True})
+
+
+class Health(View):
+    def get(self, request):
+        return HttpResponse("ok")
