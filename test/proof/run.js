@@ -180,15 +180,13 @@ const HAZARDS = [
   // --- in one process, in the order that fails
   {
     rule: 'XT001',
-    kind: '@override_settings(CACHES=LocMem) on a class with two cache tests',
+    kind: '@override_settings(CACHES=LocMem) on a class with two cache tests, emptied in setUp',
     what: 'the throttle history of one test seen by the next test of its class',
     tests: [
       'tests/test_xt001_throttle.py::PingThrottleTests::test_a_five_requests_allowed',
       'tests/test_xt001_throttle.py::PingThrottleTests::test_b_sixth_request_throttled',
     ],
-    fix: /LocMem cache with @override_settings/,
-    right:
-      'a cache per test, not per class: the class decorator is enabled once in setUpClass and a LocMemCache keeps its entries under its LOCATION, so every test of the class shares them; e.g. a LOCATION per test (override_settings in setUp with self.id()) or cache.clear() in setUp once the cache is private',
+    fix: /emptied in setUp/,
   },
   {
     rule: 'XT030',
@@ -271,22 +269,20 @@ const HAZARDS = [
   },
   {
     rule: 'XT040',
-    kind: '@override_settings on a test method that reads the setting first',
+    kind: '`with self.settings(...)` from the change on, where the test reads the setting first',
     what: 'a switch checked off, then turned on',
     tests: [
       'tests/test_xt040_edges.py::AuditSwitchTests::test_a_audit_switch',
       'tests/test_xt040_edges.py::AuditSwitchTests::test_b_audit_off_by_default',
     ],
-    right:
-      "keep the order: `with self.settings(PROOF_AUDIT=True):` around the statements from the assignment on (a decorator sets it before the test's first check)",
+    fix: /self\.settings\(PROOF_AUDIT=\.\.\.\) for the rest of the test/,
   },
   {
     rule: 'XT040',
-    kind: 'the settings fixture for `settings.X += [...]`',
+    kind: 'a new list through the settings fixture for `settings.X += [...]`',
     what: 'a list setting extended in place',
     tests: ['tests/test_xt040_edges.py::test_a_partner_added', 'tests/test_xt040_edges.py::test_b_default_partners'],
-    right:
-      'assign a new list: settings.PROOF_PARTNERS = settings.PROOF_PARTNERS + ["globex"] (`+=` extends the real list in place before the fixture stores it, so the fixture restores the list it already changed)',
+    fix: /Assign a new value/,
   },
   {
     rule: 'XT040',
@@ -312,14 +308,13 @@ const HAZARDS = [
   },
   {
     rule: 'XT040',
-    kind: 'nested `settings.X["k"] = v` in a Django test case',
+    kind: '`with self.settings(X={**settings.X, "k": v})` for a nested change in a Django test case',
     what: 'PROOF_EMAIL["sender"] changed in place',
     tests: [
       'tests/test_xt040_nested.py::EmailSenderTests::test_a_sender_for_tests',
       'tests/test_xt040_nested.py::EmailSenderTests::test_b_default_sender',
     ],
-    right:
-      '@override_settings(PROOF_EMAIL={**copy.deepcopy(settings.PROOF_EMAIL), "sender": "tests@proof.example"}) on the method, the statement removed',
+    fix: /self\.settings/,
   },
   {
     rule: 'XT041',
@@ -374,14 +369,13 @@ const HAZARDS = [
   },
   {
     rule: 'XT050',
-    kind: '@mock.patch.dict on a test method that checks the variable first',
+    kind: '`with mock.patch.dict(os.environ, ...)` from the change on, where the test checks the variable first',
     what: 'a variable checked unset, then set',
     tests: [
       'tests/test_xt050_edges.py::TracingSwitchTests::test_a_tracing_switch',
       'tests/test_xt050_edges.py::TracingSwitchTests::test_b_tracing_off_by_default',
     ],
-    right:
-      'keep the order: `with mock.patch.dict(os.environ, {"PROOF_TRACE": "1"}):` around the statements from the assignment on (a decorator sets it before the test\'s first check)',
+    fix: /for the rest of the test/,
   },
   {
     rule: 'XT060',
@@ -586,8 +580,6 @@ HAZARDS.push(
       'tests/test_loans.py::LoanCounterTests::test_b_no_loans_yet',
     ],
     fix: /every subclass/,
-    right:
-      "a cache per test: one LOCATION on the base class gives every test of every subclass the same LocMemCache entries in a process (isolated between processes only); e.g. a LOCATION from self.id() set in the base class's setUp, or cache.clear() there once the cache is private",
   },
 );
 

@@ -223,6 +223,7 @@ export class PropertyChecker {
     let beforeDecorated: Decorated[];
     let beforeStatements: Range[];
     let beforeFunctions: (Range & { def: number })[];
+    let beforeClasses: (Range & { def: number })[];
     try {
       findings = lint(before.tree, text, options);
       if (!findings.some(f => f.fix))
@@ -239,11 +240,14 @@ export class PropertyChecker {
       beforeDecorated = decoratedDefinitions(root, text);
       beforeStatements = nodesOfTypes(root, STATEMENTS).map(n => ({ start: n.startIndex, end: n.endIndex }));
       const defs = new Definitions(before.tree);
-      beforeFunctions = nodesOfTypes(root, ['function_definition']).map(fn => ({
-        start: defs.statement(fn).startIndex,
-        end: fn.endIndex,
-        def: fn.startIndex,
-      }));
+      const ranges = (type: string) =>
+        nodesOfTypes(root, [type]).map(d => ({
+          start: defs.statement(d).startIndex,
+          end: d.endIndex,
+          def: d.startIndex,
+        }));
+      beforeFunctions = ranges('function_definition');
+      beforeClasses = ranges('class_definition');
     } finally {
       before.tree.delete();
     }
@@ -270,9 +274,18 @@ export class PropertyChecker {
         }
         if (edits && f && !limits.layoutOnly) {
           this.checkDecorators(f, text, after, edits, beforeDecorated, result.tree.rootNode, report);
-          // a fix removes at most the one statement it fixes (never its neighbours on a shared line)
-          const removed = beforeStatements.filter(st =>
-            edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end),
+          // a fix removes at most the one statement it fixes (never its neighbours on a shared line); one
+          // it re-indents (into a `with` block) is still there
+          const dedent = (s: string) =>
+            s
+              .split(/\r?\n/)
+              .map(l => l.trim())
+              .join('\n');
+          const kept = dedent(after);
+          const removed = beforeStatements.filter(
+            st =>
+              edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end) &&
+              !kept.includes(dedent(text.slice(st.start, st.end))),
           );
           if (removed.length > 1)
             report(
@@ -285,6 +298,11 @@ export class PropertyChecker {
             .filter(fn => fn.start <= f.start && f.start < fn.end)
             .sort((a, b) => b.start - a.start)[0];
           const expected = home ? mapOffset(home.def, edits) : null;
+          // a finding on a class (not in a function of it): its statements may go in a method of that class
+          const homeClass = home
+            ? undefined
+            : beforeClasses.filter(c => c.start <= f.start && f.start < c.end).sort((a, b) => b.start - a.start)[0];
+          const expectedClass = homeClass ? mapOffset(homeClass.def, edits) : null;
           const defs = new Definitions(result.tree);
           const added = insertedRanges(edits);
           for (const st of nodesOfTypes(result.tree.rootNode, STATEMENTS)) {
@@ -294,6 +312,8 @@ export class PropertyChecker {
             )
               continue;
             const fn = defs.enclosingFunction(st);
+            const cls = fn && defs.methodClass(fn);
+            if (expectedClass !== null && cls?.startIndex === expectedClass) continue;
             if ((fn?.startIndex ?? null) !== expected)
               report(
                 f,

@@ -35,3 +35,7 @@ export function cacheScope(backend: string | null): Backend {
   if (!backend) return 'cross-process';
   return NO_CACHE.test(backend) ? 'none' : PER_PROCESS.test(backend) ? 'per-process' : 'cross-process';
 }
+
+/** calls that only django-redis's cache has, which a LocMemCache would not answer */
+export const REDIS_ONLY =
+  /\.(?:delete_pattern|iter_keys|ttl|pttl|persist|expire_at|pexpire)\(|\b(?:\w*cache\w*|caches\[[^\]]*\])\.(?:lock|keys|expire)\(|get_redis_connection/;

@@ -88,6 +88,8 @@ export interface ProjectView {
   classInfo(qualified: string): ClassFacts | undefined;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
+  moduleUsesRedisOnlyApi(qualified: string): boolean;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

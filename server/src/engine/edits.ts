@@ -3,7 +3,7 @@
 import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { bodyStatements, field, parameterNames } from '../syntax/nodes';
+import { bodyStatements, field, parameterNames, walk } from '../syntax/nodes';
 import { afterLineBreak, indentOf, lineEndOf, lineStartOf, ownsLine } from '../syntax/text';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
@@ -81,4 +81,34 @@ export function statementOf(node: Node): Node {
   let n = node;
   while (n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') n = n.parent;
   return n;
+}
+
+/**
+ * `stmt`, a top-level statement of `fn`'s body, becomes the `with` header `header` (no colon) and the
+ * statements after it its body, indented one level: the change then starts where the statement was
+ * and ends with the test, as the statement's order had it. Null when nothing follows, the body does
+ * not own its lines, or a string spans lines (indenting would change its text).
+ */
+export function withFromHere(ctx: RuleContext, fn: Node, stmt: Node, header: string): Edit[] | null {
+  const { text } = ctx.file;
+  const body = bodyStatements(fn);
+  const rest = body.slice(body.findIndex(s => s.id === stmt.id) + 1);
+  if (rest.length === 0 || !body.every(s => ownsLine(text, s.startIndex, s.endIndex))) return null;
+  const from = lineStartOf(text, rest[0].startIndex);
+  const to = body[body.length - 1].endIndex;
+  let multiline = false;
+  for (const s of rest)
+    walk(s, n => {
+      if (n.type === 'string' && n.startPosition.row !== n.endPosition.row) multiline = true;
+      return !multiline;
+    });
+  if (multiline) return null;
+  const unit =
+    /^( +|\t)/.exec(indentOf(text, stmt.startIndex).slice(indentOf(text, fn.startIndex).length))?.[1] ?? '    ';
+  const indented = text
+    .slice(from, to)
+    .split(/(\r\n|\r|\n)/)
+    .map((part, i) => (i % 2 === 0 && part.trim() ? unit + part : part))
+    .join('');
+  return [Edit.replace(stmt.startIndex, stmt.endIndex, `${header}:`), Edit.replace(from, to, indented)];
 }

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { DJANGO_TEST_CASES, ROLLBACK_TEST_CASES } from '../analysis/django';
+import { DJANGO_TEST_CASES, REDIS_ONLY, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
@@ -248,6 +248,20 @@ export class Project {
     const uses = !!module && !!fn && /cache/.test(fn.text) && module.testing.callsCache(fn);
     this.cacheHelpers.set(qualified, uses);
     return uses;
+  }
+
+  /**
+   * Whether the project module `name` (or, for `module.function`, its module) calls an API only
+   * django-redis's cache has (`delete_pattern`, `lock`, `get_redis_connection`): code a test imports
+   * from it would break on a LocMemCache.
+   */
+  moduleUsesRedisOnlyApi(name: string): boolean {
+    for (const candidate of [name, name.slice(0, Math.max(0, name.lastIndexOf('.')))]) {
+      const file = candidate ? this.moduleFile(candidate) : null;
+      const text = file ? this.read(file) : null;
+      if (text && REDIS_ONLY.test(text)) return true;
+    }
+    return false;
   }
 
   // ---- what resets state for every test ----
@@ -496,6 +510,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     classInfo: q => project.classInfo(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

@@ -1,5 +1,5 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import { exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
+import { clearInSetUp, exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -54,6 +54,7 @@ export default createRule({
       "conftest.py using pytest-django's `settings` fixture, so every test of the suite gets its own LocMemCache " +
       'for every alias. Tests that rely on a real Redis feature, or on the cache outliving a test, change ' +
       'behaviour. In a unittest-only project it decorates the shared base class in another module instead, ' +
+      'and empties that cache first thing in its setUp (one LocMemCache serves every test of every subclass), ' +
       'when there is one. Applying it again changes nothing.',
   },
   projectFix: {
@@ -151,11 +152,16 @@ function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | 
         `@override_settings(CACHES={"default": {"BACKEND": "${LOCMEM_BACKEND}", "LOCATION": "${q}"}})${fileEol}${indent}`,
       ),
     ];
+    // one LOCATION for every test of every subclass: each test starts it empty
+    for (const c of clearInSetUp(text, info.line, fileEol, 'cache.clear()') ?? [])
+      edits.push(Edit.elsewhere(info.file, c.at, c.text));
+    const imports = [];
+    if (!/^from django\.core\.cache import .*\bcache\b/m.test(text))
+      imports.push(`from django.core.cache import cache${fileEol}`);
     if (!/^from django\.test import .*\boverride_settings\b/m.test(text))
-      edits.unshift(
-        Edit.elsewhere(info.file, afterPreamble(text), `from django.test import override_settings${fileEol}`),
-      );
-    return Fix.unsafe(`Isolate the cache for every subclass of ${q}`, edits);
+      imports.push(`from django.test import override_settings${fileEol}`);
+    if (imports.length) edits.unshift(Edit.elsewhere(info.file, afterPreamble(text), imports.join('')));
+    return Fix.unsafe(`Isolate the cache for every test of every subclass of ${q}`, edits);
   }
   return null;
 }

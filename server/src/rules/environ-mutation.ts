@@ -1,4 +1,4 @@
-import { addDecorator, addParameter, removeStatement } from '../engine/edits';
+import { addDecorator, addParameter, removeStatement, withFromHere } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
@@ -42,7 +42,9 @@ export default createRule({
     fixSafety:
       'Safe. In pytest functions and function-scoped fixtures the change goes through `monkeypatch` ' +
       '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level ' +
-      'statement becomes `@mock.patch.dict(os.environ, {...})` on the method. Other shapes get no automatic fix.',
+      'statement becomes `@mock.patch.dict(os.environ, {...})` on the method; when the test reads the variable ' +
+      'before setting it, or the value is computed, `with mock.patch.dict(os.environ, {...}):` over the rest of ' +
+      'the test instead, so the change starts where it did. Other shapes get no automatic fix.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('environ') && !ctx.file.mentions('putenv') && !ctx.file.mentions('unsetenv')) return {};
@@ -171,12 +173,18 @@ function fixFor(
       Edit.replace(statement.startIndex, statement.endIndex, call),
     ]);
   }
-  // unittest: a constant assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})
-  if (kind !== 'set' || !key || !value || !isConstant(key) || !isConstant(value)) return null;
+  // unittest: an assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})
+  if (kind !== 'set' || !key || !value || !isConstant(key)) return null;
   if (!ctx.testing.unittestClassOf(fn) || !ctx.testing.isTestFunction(fn) || statement.parent?.parent?.id !== fn.id)
     return null;
   const patch = ctx.names.moduleNameFor('unittest.mock.patch') ?? `${importName(ctx, 'unittest', 'mock').expr}.patch`;
   const imports = ctx.names.moduleNameFor('unittest.mock.patch') ? [] : importName(ctx, 'unittest', 'mock').edits;
+  // the test looks at the variable before setting it, or the value is computed: a decorator would set
+  // it from the start, so the patch starts where the assignment was, over the rest of the test
+  if (fn.text.slice(0, statement.startIndex - fn.startIndex).includes(key.text) || !isConstant(value)) {
+    const edits = withFromHere(ctx, fn, statement, `with ${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`);
+    return edits && Fix.safe('Use mock.patch.dict(os.environ, ...) for the rest of the test', [...imports, ...edits]);
+  }
   return Fix.safe('Use @mock.patch.dict(os.environ, ...) on the test', [
     ...imports,
     addDecorator(ctx, fn, `${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`),

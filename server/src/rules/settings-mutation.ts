@@ -1,4 +1,4 @@
-import { addDecorator, addParameter, removeStatement, statementOf } from '../engine/edits';
+import { addDecorator, addParameter, removeStatement, statementOf, withFromHere } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
@@ -70,7 +70,11 @@ export default createRule({
       'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which ' +
       'shadows the import and restores every change. In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
-      'when it is in setUp). Mutating calls and other shapes get no automatic fix: use `with self.settings(...)`.',
+      'when it is in setUp). When the test reads the setting before changing it, or the value is computed, ' +
+      'the statement becomes `with self.settings(X=...):` over the rest of the test, so the change still ' +
+      'starts where it did; `settings.X += v` and `settings.X["k"] = v` become a new value ' +
+      '(`settings.X + v`, `{**settings.X, "k": v}`), which is unsafe: code that kept the old object does not ' +
+      'see it. Mutating calls and other shapes get no automatic fix.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('settings')) return {}; // django.conf.settings is reached through that word
@@ -187,8 +191,7 @@ function replacedBefore(fn: Node, setting: Setting, stmt: Node): boolean {
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // changed in place: monkeypatch changes the same item and puts it back (the object stays the one
   // that code holding it sees: DRF's throttles keep the rates dict they read at import)
-  if (setting.nested) {
-    if (!ctx.testing.takesFixtures(fn)) return null;
+  if (setting.nested && ctx.testing.takesFixtures(fn)) {
     const statement = statementOf(stmt);
     const item = kind === 'call' ? null : itemTarget(stmt, kind);
     if (item && statement.type === (kind === 'del' ? 'delete_statement' : 'expression_statement')) {
@@ -234,6 +237,20 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
   }
   // pytest: request the fixture, which shadows the import; route the change through it
   if (ctx.testing.takesFixtures(fn) && kind !== 'call') {
+    // `+=` extends a list in place before the fixture sees the assignment: assign a new value instead
+    // (unsafe: code that kept the old object does not see the new one)
+    if (stmt.type === 'augmented_assignment') {
+      const value = field(stmt, 'right');
+      const op = field(stmt, 'operator').text.slice(0, -1);
+      return Fix.unsafe('Assign a new value through the pytest-django settings fixture (it restores the value)', [
+        ...addParameter(ctx, fn, 'settings'),
+        Edit.replace(
+          stmt.startIndex,
+          stmt.endIndex,
+          `settings.${setting.name} = settings.${setting.name} ${op} ${operand(value)}`,
+        ),
+      ]);
+    }
     const rename =
       setting.receiver.text === 'settings'
         ? []
@@ -243,20 +260,56 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
       ...rename,
     ]);
   }
-  // a Django test case: a constant assigned as a top-level statement becomes @override_settings
   const cls = ctx.testing.testCaseOf(fn);
   const expr = stmt.parent;
-  const value = stmt.type === 'assignment' ? stmt.childForFieldName('right') : null;
-  const left = stmt.type === 'assignment' ? stmt.childForFieldName('left') : null;
-  if (!cls || !value || left?.id !== setting.node.id || expr?.type !== 'expression_statement' || !isConstant(value))
-    return null;
+  if (!cls || expr?.type !== 'expression_statement') return null;
   if (expr.parent?.parent?.id !== fn.id) return null; // nested in an if/with/loop: order matters there
-  const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
-  if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
-  const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
-  return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
-    ...edits,
-    addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`),
-    removeStatement(ctx, fn, expr),
-  ]);
+  const value = stmt.childForFieldName('right');
+  const left = stmt.childForFieldName('left');
+  const direct = stmt.type === 'assignment' && left?.id === setting.node.id;
+  // the test reads the setting before changing it: a decorator would change it from the start
+  const readBefore = new RegExp(`\\.${setting.name}\\b`).test(fn.text.slice(0, stmt.startIndex - fn.startIndex));
+  // a Django test case: a constant assigned as a top-level statement becomes @override_settings
+  if (direct && value && isConstant(value) && !readBefore) {
+    const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
+    if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
+    const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
+    return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
+      ...edits,
+      addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`),
+      removeStatement(ctx, fn, expr),
+    ]);
+  }
+  // otherwise the override starts where the change was, for the rest of the test: `with self.settings(...)`
+  if (!ctx.testing.isTestFunction(fn) || !value) return null;
+  const current = `${setting.receiver.text}.${setting.name}`;
+  let newValue: string | null = null;
+  if (direct) newValue = value.text;
+  else if (stmt.type === 'augmented_assignment' && left?.id === setting.node.id)
+    newValue = `${current} ${field(stmt, 'operator').text.slice(0, -1)} ${operand(value)}`;
+  else if (
+    stmt.type === 'assignment' &&
+    left?.type === 'subscript' &&
+    left.childForFieldName('value')?.id === setting.node.id
+  )
+    newValue = `{**${current}, ${field(left, 'subscript').text}: ${value.text}}`;
+  if (newValue === null) return null;
+  const django = ctx.testing.classKind(cls) === 'django';
+  const override = django ? null : importName(ctx, 'django.test', 'override_settings');
+  const edits = withFromHere(ctx, fn, expr, `with ${override?.expr ?? 'self.settings'}(${setting.name}=${newValue})`);
+  if (!edits) return null;
+  // a new object in place of one changed in place: code that kept the old one does not see it
+  return (direct ? Fix.safe : Fix.unsafe)(
+    `Use ${override ? 'override_settings' : 'self.settings'}(${setting.name}=...) for the rest of the test`,
+    [...(override?.edits ?? []), ...edits],
+  );
+}
+
+/** `value` as the right operand of a binary operator: parenthesised unless it is an atom. */
+function operand(value: Node): string {
+  return /^(identifier|attribute|call|subscript|list|dictionary|set|tuple|string|integer|float|parenthesized_expression|true|false|none)$/.test(
+    value.type,
+  )
+    ? value.text
+    : `(${value.text})`;
 }

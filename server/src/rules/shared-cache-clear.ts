@@ -81,7 +81,7 @@ export default createRule({
           // a backend Crosstalk could not read may not be shared at all: said, not warned about
           severity: settingsKnown(exposed) && exposed.kind === 'unknown' ? 'info' : undefined,
           related: exposed?.related ?? [],
-          fix: target ? cacheIsolationFix(ctx, target, aliases, safe) : null,
+          fix: target ? cacheIsolationFix(ctx, target, aliases, safe, true) : null,
         });
       },
     };

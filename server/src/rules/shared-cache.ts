@@ -43,10 +43,12 @@ export default createRule({
     ].join('\n'),
     fixSafety:
       'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after ' +
-      'the test, plus the import. Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
+      'the test, plus the import; on a class with two or more tests, which would share that one cache, it also ' +
+      'empties it first thing in setUp (a new setUp when there is none). Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
       'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override ' +
       'replaces every cache alias the settings define: aliases the test does not name disappear for its duration. ' +
-      "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`) would break " +
+      "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`), or " +
+      'calls project code that does (one import away), on a django-redis cache, would break ' +
       'on a LocMemCache: there the fix keeps the backend and gives the test a `KEY_PREFIX` of its own ' +
       '(unsafe: `clear()` still empties the whole shared database).',
   },

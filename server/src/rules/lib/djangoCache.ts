@@ -1,14 +1,14 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
-import { LOCMEM_BACKEND } from '../../analysis/django';
+import { LOCMEM_BACKEND, REDIS_ONLY } from '../../analysis/django';
 import { addDecorator } from '../../engine/edits';
-import { Fix } from '../../engine/fix';
+import { Edit, Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { Related } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import { defName, definitionOf, field, stringValue, walk } from '../../syntax/nodes';
+import { bodyStatements, defName, definitionOf, field, stringValue, walk } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -328,18 +328,21 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
   return `CACHES={${entries.join(', ')}}`;
 }
 
-/** calls that only django-redis's cache has, which a LocMemCache would not answer */
-const REDIS_ONLY =
-  /\.(?:delete_pattern|iter_keys|ttl|pttl|persist|expire_at|pexpire)\(|\b(?:\w*cache\w*|caches\[[^\]]*\])\.(?:lock|keys|expire)\(|get_redis_connection/;
-
 /** The isolation fix for a Django test class or a test function. */
-export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable<string>, safe: boolean): Fix {
+export function cacheIsolationFix(
+  ctx: RuleContext,
+  def: Node,
+  aliases: Iterable<string>,
+  safe: boolean,
+  forClear = false,
+): Fix {
   const { expr, edits } = importName(ctx, 'django.test', 'override_settings');
   const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
-  // django-redis' own API (delete_pattern, lock, get_redis_connection) is not LocMemCache's: keep the
-  // backend, and give the test keys of its own with a KEY_PREFIX (unsafe: clear() still empties the
-  // whole shared database)
-  if (REDIS_ONLY.test(ctx.defs.statement(def).text)) {
+  // django-redis' own API (delete_pattern, lock, get_redis_connection), called by the test or by the
+  // project code it calls, on a django-redis cache, is not LocMemCache's: keep the backend, and give
+  // the test keys of its own with a KEY_PREFIX (unsafe; and no fix for a clear(), which still empties
+  // the whole shared database)
+  if (!forClear && (REDIS_ONLY.test(ctx.defs.statement(def).text) || callsRedisOnlyCode(ctx, def))) {
     const settings = importName(ctx, 'django.conf', 'settings');
     const entries = [...aliases]
       .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
@@ -355,8 +358,88 @@ export function cacheIsolationFix(ctx: RuleContext, def: Node, aliases: Iterable
     ]);
   }
   const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
+  // a class decorator is one cache for all the class's tests: with two or more, each starts it empty
+  const tests = def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [];
+  if (tests.filter(t => t.type === 'function_definition' && ctx.testing.isTestFunction(t)).length > 1) {
+    const cache = importName(ctx, 'django.core.cache', 'cache');
+    const clear = clearInSetUp(ctx.file.text, def.startPosition.row, ctx.file.eol, `${cache.expr}.clear()`);
+    if (clear) {
+      const title = `Give each test of ${defName(def)} its own LocMem cache with @override_settings(CACHES=...), emptied in setUp`;
+      const inserts = clear.map(c => Edit.insert(c.at, c.text));
+      return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, ...cache.edits, decorator, ...inserts]);
+    }
+  }
   const title = `Give ${defName(def)} its own LocMem cache with @override_settings(CACHES=...)`;
   return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, decorator]);
+}
+
+/**
+ * Where to empty the cache before each test of the class whose `class` line is `classLine`, by text
+ * (the class may be in another file): first thing in its `setUp`, before `super().setUp()` so that a
+ * base class's setUp keeps what it caches; or in a new `setUp` at the top of the class body. Null for
+ * a one-line class.
+ */
+export function clearInSetUp(
+  text: string,
+  classLine: number,
+  eol: string,
+  clear: string,
+): { at: number; text: string }[] | null {
+  const lines = text.split('\n');
+  const offsets: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i].length + 1, i++) offsets.push(at);
+  const indent = (l: string) => /^[ \t]*/.exec(l)?.[0] ?? '';
+  const blank = (l: string | undefined) => l === undefined || /^\s*(#.*)?\r?$/.test(l);
+  const endsHeader = (l: string) => /:\s*(#.*)?\r?$/.test(l);
+  /** the first statement line of the block whose header starts at line `from` */
+  const bodyStart = (from: number): number | null => {
+    let i = from;
+    while (i < lines.length && !endsHeader(lines[i])) i++;
+    for (i++; i < lines.length && blank(lines[i]); i++);
+    return i < lines.length && indent(lines[i]).length > indent(lines[from]).length ? i : null;
+  };
+  /** the line after a docstring that opens a body at line `i` (or `i`) */
+  const afterDocstring = (i: number): number => {
+    const m = /^\s*[rRuUbB]?("""|''')/.exec(lines[i]);
+    if (!m) return i;
+    let j = i;
+    if (!lines[i].slice(m[0].length).includes(m[1])) while (++j < lines.length && !lines[j].includes(m[1]));
+    for (j++; j < lines.length && blank(lines[j]); j++);
+    return j;
+  };
+  const first = bodyStart(classLine);
+  if (first === null) return null;
+  const bodyIndent = indent(lines[first]);
+  for (let i = first; i < lines.length; i++) {
+    if (!blank(lines[i]) && indent(lines[i]).length < bodyIndent.length) break;
+    if (indent(lines[i]) !== bodyIndent || !/^\s*(async\s+)?def\s+setUp\s*\(/.test(lines[i])) continue;
+    const stmt = bodyStart(i);
+    if (stmt === null) return null; // `def setUp(self): ...` on one line
+    const at = afterDocstring(stmt);
+    return [{ at: offsets[at], text: `${indent(lines[at])}${clear}${eol}` }];
+  }
+  const at = afterDocstring(first);
+  const method = [
+    `${bodyIndent}def setUp(self):`,
+    `${bodyIndent}    ${clear}  # one cache for the class's tests: each starts it empty`,
+    `${bodyIndent}    super().setUp()`,
+    '',
+    '',
+  ].join(eol);
+  return [{ at: offsets[at], text: method }];
+}
+
+/** Whether, on a django-redis cache, `def` calls project code that calls django-redis's own API (one import away). */
+function callsRedisOnlyCode(ctx: RuleContext, def: Node): boolean {
+  const project = ctx.project;
+  if (!project || !/^django_redis\./.test(project.settings.caches.get('default')?.backend ?? '')) return false;
+  const names = ctx.file.memo(callsRedisOnlyCode, () =>
+    [...ctx.names.moduleImports()]
+      .filter(([, q]) => !/^(django|rest_framework|pytest|unittest)\b/.test(q) && project.moduleUsesRedisOnlyApi(q))
+      .map(([name]) => name),
+  );
+  const text = ctx.defs.statement(def).text;
+  return names.some(name => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text));
 }
 
 function qualifiedDefName(ctx: RuleContext, def: Node): string {
