@@ -127,13 +127,11 @@ const HAZARDS = [
   },
   {
     rule: 'XT020',
-    kind: 'tempfile.gettempdir() (Django test case)',
+    kind: 'a directory of its own from tempfile.mkdtemp() (Django test case)',
     what: 'two workers writing /tmp/crosstalk_proof_export.csv',
     mode: 'parallel',
     tests: [A + 'ExportFileTests::test_export_round_trip', B + 'ExportOtherFileTests::test_export_other_round_trip'],
-    fix: /gettempdir/,
-    right:
-      "a directory of the test's own: self.tmp = tempfile.mkdtemp(); self.addCleanup(shutil.rmtree, self.tmp) (gettempdir() is still the one /tmp every worker shares)",
+    fix: /mkdtemp/,
   },
   {
     rule: 'XT021',

@@ -57,3 +57,42 @@ test('CRLF stays CRLF and tab indentation stays tabs', async () => {
   assert.doesNotMatch(text, /^ +\S/m, 'no space indentation introduced');
   assert.match(text, /\r\n\t@override_settings\(PAGE_SIZE=5\)\r\n\tdef test_page_size/);
 });
+
+test('XT020 in unittest methods: a directory per test, tempfile and shutil imported once', async () => {
+  const source = [
+    'import os',
+    'from unittest import TestCase',
+    '',
+    '',
+    'class ExportTests(TestCase):',
+    '    def test_a(self):',
+    '        open("/tmp/a.csv", "w").close()',
+    '',
+    '    def test_b(self):',
+    '        self.assertEqual(os.listdir("/tmp"), [])',
+    '',
+  ].join('\n');
+  const { text } = await fixText(source, { moduleName: 'tests', unsafe: true });
+  assert.equal(
+    text,
+    [
+      'import os',
+      'from unittest import TestCase',
+      'import shutil',
+      'import tempfile',
+      '',
+      '',
+      'class ExportTests(TestCase):',
+      '    def test_a(self):',
+      '        tmp = tempfile.mkdtemp()',
+      '        self.addCleanup(shutil.rmtree, tmp, True)',
+      '        open(os.path.join(tmp, "a.csv"), "w").close()',
+      '',
+      '    def test_b(self):',
+      '        tmp = tempfile.mkdtemp()',
+      '        self.addCleanup(shutil.rmtree, tmp, True)',
+      '        self.assertEqual(os.listdir(tmp), [])',
+      '',
+    ].join('\n'),
+  );
+});

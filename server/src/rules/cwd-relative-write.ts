@@ -2,7 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { field, keywordArgument, positionalArguments, stringContentText, stringValue } from '../syntax/nodes';
+import { field, keywordArgument, positionalArguments, stringContentText, stringValue, walk } from '../syntax/nodes';
 
 /** calls that create or write the path in their first argument */
 const WRITERS = new Set(['os.makedirs', 'os.mkdir', 'shutil.copytree', 'shutil.make_archive']);
@@ -30,6 +30,8 @@ const LIBRARY_WRITES = new Set([
 ]);
 /** a file name: a name with an extension (so `save("draft")`, a mode or a key, is not one) */
 const FILE_NAME = /^[\w.\-/ ]*\.[A-Za-z0-9]{1,5}$/;
+const CALL = new Set(['call']);
+const STRING = new Set(['string']);
 
 /** the last names of every call it looks into (`makedirs`, `copy`, `open`, Path's `write_text`) */
 const CALLEES = new Set(
@@ -45,7 +47,7 @@ export default createRule({
   table: {
     finds:
       'A file written relative to the working directory (`open("out.json", "w")`, `Path(".cache").mkdir()`) in a test or fixture: every worker shares the cwd',
-    fix: "Unsafe: the test's own `tmp_path`",
+    fix: "Unsafe: the test's own `tmp_path`, for the write and every use of the same name",
   },
   docs: {
     what:
@@ -73,53 +75,105 @@ export default createRule({
       '        ...',
     ].join('\n'),
     fixSafety:
-      'Unsafe: in pytest tests and function-scoped fixtures the path moves under `tmp_path` (the parameter is ' +
-      'added), so code that later looks for the file in the working directory will not find it there. No fix ' +
-      'elsewhere.',
+      'Unsafe: in pytest tests and function-scoped fixtures every file the function writes moves under ' +
+      '`tmp_path` (the parameter is added), and so does every other use of the same name there, so that the ' +
+      'write and the reads agree: the read after the write, the path a fixture returns (a call argument ' +
+      'becomes `tmp_path / "x"`, any other use `str(tmp_path / "x")`). Code elsewhere that looks for the ' +
+      'file in the working directory (the code under test, a test naming the file its fixture wrote) will ' +
+      'not find it there. No fix when a use cannot be rewritten in place (a piece of an implicit ' +
+      'concatenation, a raw string), when the name is already used under `tmp_path` (the source of a copy), ' +
+      'in unittest classes, or outside tests and fixtures.',
   },
   create(ctx) {
+    const fixes = new Map<number, Fix | null>(); // one per test or fixture: it moves all its files at once
     return {
       call(call) {
-        if (!/['"]/.test(call.text)) return; // the path it reports is a string literal in the call
-        const fn = call.childForFieldName('function');
-        if (!fn) return;
-        if (!ctx.names.mayCall(fn, CALLEES)) return;
-        const target = writtenPath(ctx, call, fn);
+        const target = writtenPath(ctx, call);
         if (!target) return;
-        const besideModule = target.type !== 'string' && besideTheModule(target);
-        if (!besideModule && (target.type !== 'string' || !isRelative(target))) return;
         const owner = ctx.testing.owner(call);
         if (!owner || /\bchdir\b|as_cwd|isolated_filesystem/.test(owner.fn.text)) return;
-        if (besideModule) {
+        if (target.type !== 'string') {
           ctx.report({
             node: target,
             message: `${target.text} is written next to the test module (__file__), which every xdist worker and every concurrent run shares: concurrent tests overwrite it`,
           });
           return;
         }
-        const fixable =
-          ctx.testing.takesFixtures(owner.fn) && stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
+        if (!fixes.has(owner.fn.id)) fixes.set(owner.fn.id, tmpPathFix(ctx, owner.fn));
         ctx.report({
           node: target,
           message: `${target.text} is written relative to the working directory, which every xdist worker shares: concurrent tests overwrite it, and it stays behind in the checkout`,
-          fix: fixable
-            ? Fix.unsafe("Write it under the test's own tmp_path", [
-                ...addParameter(ctx, owner.fn, 'tmp_path'),
-                Edit.replace(
-                  target.startIndex,
-                  target.endIndex,
-                  `tmp_path / ${target.text.replace(/^(['"])\.\//, '$1')}`,
-                ),
-              ])
-            : null,
+          fix: fixes.get(owner.fn.id),
         });
       },
     };
   },
 });
 
-/** The path a call writes to (a string literal, or an expression built from __file__), if it is a write at all. */
-function writtenPath(ctx: RuleContext, call: Node, fn: Node): Node | null {
+/**
+ * Moves every file `fn` (a pytest test or function-scoped fixture) writes under its `tmp_path`, and
+ * every other use of the same names in it (the read after the write, the path a fixture returns), so
+ * that they still agree. None when one of them cannot be rewritten in place.
+ */
+function tmpPathFix(ctx: RuleContext, fn: Node): Fix | null {
+  if (!ctx.testing.takesFixtures(fn)) return null;
+  const written = new Set<string>();
+  let plain = true;
+  walk(
+    fn,
+    call => {
+      const target = writtenPath(ctx, call);
+      if (target?.type !== 'string') return;
+      plain &&= stringValue(target) !== null && !/^[rRbBuU]/.test(target.text);
+      written.add(relativeName(target));
+    },
+    CALL,
+  );
+  if (!plain) return null;
+  const uses: Node[] = [];
+  walk(
+    fn,
+    str => {
+      if (stringValue(str) !== null && written.has(relativeName(str))) uses.push(str);
+      return false;
+    },
+    STRING,
+  );
+  const edits: Edit[] = [];
+  for (const str of uses) {
+    const name = str.text.replace(/^(['"])\.\//, '$1');
+    // a piece of "a" "b" must stay a literal; a name already under tmp_path (a copy's source) would
+    // become the destination too
+    if (str.parent?.type === 'concatenated_string') return null;
+    if (fn.text.includes(`tmp_path / ${name}`)) return null;
+    // an argument stays a path (open, Path, os.* take one); elsewhere (a fixture's return) a string
+    const argument = str.parent?.type === 'argument_list' || str.parent?.type === 'keyword_argument';
+    edits.push(Edit.replace(str.startIndex, str.endIndex, argument ? `tmp_path / ${name}` : `str(tmp_path / ${name})`));
+  }
+  return Fix.unsafe("Write it under the test's own tmp_path", [...addParameter(ctx, fn, 'tmp_path'), ...edits]);
+}
+
+/** A relative path literal's value without a leading `./`: "out.json" and "./out.json" name one file. */
+function relativeName(str: Node): string {
+  return (stringValue(str) ?? '').replace(/^\.\//, '');
+}
+
+/**
+ * The path a call writes to, if it is a write at all: a relative path literal, or an expression that
+ * builds a path next to the test module from __file__.
+ */
+function writtenPath(ctx: RuleContext, call: Node): Node | null {
+  if (!/['"]/.test(call.text)) return null; // the path it reports is a string literal in the call
+  const fn = call.childForFieldName('function');
+  if (!fn || !ctx.names.mayCall(fn, CALLEES)) return null;
+  const target = writtenArgument(ctx, call, fn);
+  if (!target) return null;
+  if (target.type !== 'string') return besideTheModule(target) ? target : null;
+  return isRelative(target) ? target : null;
+}
+
+/** The argument a call writes to (a string literal, or an expression built from __file__). */
+function writtenArgument(ctx: RuleContext, call: Node, fn: Node): Node | null {
   const args = positionalArguments(call);
   if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) {
     const mode = args[1] ?? keywordArgument(call, 'mode');

@@ -1,9 +1,10 @@
 import { Edit, Fix } from '../engine/fix';
-import { addParameter } from '../engine/edits';
-import { importModule } from '../engine/imports';
+import { addParameter, insertBefore } from '../engine/edits';
+import { importModule, type Imported } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { bodyStatements, field, stringContentText, stringValue, walk } from '../syntax/nodes';
+import { bodyStatements, defName, field, parameterNames, stringContentText, stringValue, walk } from '../syntax/nodes';
+import { indentOf } from '../syntax/text';
 
 const PATH_CALLS = new Set([
   'io.open',
@@ -87,6 +88,8 @@ const TMP_PATH = /^\/tmp(\/|$)/;
 /** `/tmp` as a path token anywhere in a shell command */
 const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'lambda']);
 const STRING = new Set(['string']);
+const CALL = new Set(['call']);
+const IDENTIFIER = new Set(['identifier']);
 const TMP_IN_SHELL = /(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/;
 
 export default createRule({
@@ -98,7 +101,7 @@ export default createRule({
   table: {
     finds:
       'A fixed path under `/tmp` passed to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, `glob`, `Path`, or in a shell command: every worker and every run shares it',
-    fix: "Unsafe: the test's own `tmp_path` in pytest functions; `tempfile.gettempdir()` for a bare `/tmp` elsewhere",
+    fix: "Unsafe: a directory of the test's own for every `/tmp` path it uses: `tmp_path` in pytest tests, `tempfile.mkdtemp()` removed by `addCleanup` in unittest test methods",
   },
   docs: {
     what:
@@ -126,66 +129,84 @@ export default createRule({
       '    shutil.rmtree(str(tmp_path / "bundle_analysis"))',
     ].join('\n'),
     fixSafety:
-      "Unsafe: in a pytest test function the path moves into the test's own `tmp_path` (the " +
-      'parameter is added), which changes where files are; code under test that still writes to `/tmp` ' +
-      'will no longer meet the test there. Elsewhere a bare `"/tmp"` becomes `tempfile.gettempdir()`, which ' +
-      'honours TMPDIR but is still shared; other paths get no automatic fix.',
+      'Unsafe: the fix moves the whole test off `/tmp`: every `/tmp` path it uses, and every other use of ' +
+      "the same literals in it, goes into a directory of the test's own, so that what it writes and what it " +
+      'reads back still agree. In a pytest test function that is `tmp_path` (the parameter is added; a path ' +
+      'becomes `str(tmp_path / "x")`, a command line an f-string). In a unittest or Django test method it is ' +
+      'a directory made at the start of the method, `tmp = tempfile.mkdtemp()` with ' +
+      '`self.addCleanup(shutil.rmtree, tmp, True)` (another name if the method uses `tmp`; a path becomes ' +
+      '`os.path.join(tmp, "x")`). Code under test that still writes to `/tmp` will no longer meet the test ' +
+      'there, and a fixture handing the test a `/tmp` path does not move with it. No fix where the test ' +
+      "shares a path with code the fix cannot move with it (a module-level constant, a `/tmp` path its class's " +
+      '`setUp` prepares), for raw, bytes and triple-quoted literals, or outside test functions (`setUp`, ' +
+      'fixtures, helpers, module level): `tempfile.gettempdir()` there would still be the one `/tmp` every ' +
+      'worker shares.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('/tmp')) return {}; // every path it reports starts with /tmp
     const reported = new Set<number>();
-    const report = (str: Node, call: Node, shell: boolean) => {
-      if (reported.has(str.id)) return;
-      reported.add(str.id);
-      const callName = call.childForFieldName('function')?.text ?? 'this call';
-      ctx.report({
-        node: str,
-        message: `${str.text} is one path for every xdist worker and every concurrent run: ${shell ? 'the shell command in ' : ''}${callName}() here races with other tests using it`,
-        fix: tmpFix(ctx, str),
-      });
-    };
+    const fixes = new Map<number, Fix | null>(); // one per test: it moves all its /tmp paths at once
     return {
       call(call) {
-        const fn = call.childForFieldName('function');
-        if (!fn) return;
-        if (!ctx.names.mayCall(fn, CALLEES)) return;
-        // Path("/tmp/x").write_text(...): the path is the receiver's argument
-        const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
-        const viaPath =
-          !!receiver &&
-          receiver.type === 'call' &&
-          PATH_METHODS.has(field(fn, 'attribute').text) &&
-          ctx.names.is(receiver.childForFieldName('function'), ...PATH_CLASSES);
-        const q = viaPath ? 'pathlib.Path' : ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
-        if (q === undefined) return;
-        const shell = SHELL_CALLS.has(q);
-        if (!shell && !PATH_CALLS.has(q) && !viaPath) return;
-        const args = (viaPath ? receiver : call).childForFieldName('arguments');
-        if (!args) return;
-        const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
-        walk(
-          args,
-          n => {
-            // "/tmp" "/x": one path, which only its first piece starts (a shell command: any piece)
-            if (n.type === 'concatenated_string' && !shell) {
-              const first = n.firstNamedChild;
-              if (first?.type === 'string' && pattern.test(leadingText(first))) report(first, call, shell);
-              return false;
-            }
-            if (n.type === 'string') {
-              if (pattern.test(leadingText(n))) report(n, call, shell);
-              return false;
-            }
-            if (n.type === 'identifier')
-              for (const s of assignedStrings(ctx, n)) if (pattern.test(leadingText(s))) report(s, call, shell);
-            return n.type !== 'lambda';
-          },
-          ARGUMENT_TYPES,
-        );
+        for (const { str, shell } of tmpStrings(ctx, call)) {
+          if (reported.has(str.id)) continue;
+          reported.add(str.id);
+          const fn = ctx.defs.enclosingFunction(str);
+          if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
+          const callName = call.childForFieldName('function')?.text ?? 'this call';
+          ctx.report({
+            node: str,
+            message: `${str.text} is one path for every xdist worker and every concurrent run: ${shell ? 'the shell command in ' : ''}${callName}() here races with other tests using it`,
+            fix: fn ? fixes.get(fn.id) : null,
+          });
+        }
       },
     };
   },
 });
+
+/** The string literals naming /tmp that `call` passes to a filesystem call or runs in a shell command. */
+function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }[] {
+  const fn = call.childForFieldName('function');
+  if (!fn || !ctx.names.mayCall(fn, CALLEES)) return [];
+  // Path("/tmp/x").write_text(...): the path is the receiver's argument
+  const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+  const viaPath =
+    !!receiver &&
+    receiver.type === 'call' &&
+    PATH_METHODS.has(field(fn, 'attribute').text) &&
+    ctx.names.is(receiver.childForFieldName('function'), ...PATH_CLASSES);
+  const q = viaPath ? 'pathlib.Path' : ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
+  if (q === undefined) return [];
+  const shell = SHELL_CALLS.has(q);
+  if (!shell && !PATH_CALLS.has(q) && !viaPath) return [];
+  const args = (viaPath ? receiver : call).childForFieldName('arguments');
+  if (!args) return [];
+  const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
+  const found: { str: Node; shell: boolean }[] = [];
+  const add = (str: Node) => {
+    if (pattern.test(leadingText(str))) found.push({ str, shell });
+  };
+  walk(
+    args,
+    n => {
+      // "/tmp" "/x": one path, which only its first piece starts (a shell command: any piece)
+      if (n.type === 'concatenated_string' && !shell) {
+        const first = n.firstNamedChild;
+        if (first?.type === 'string') add(first);
+        return false;
+      }
+      if (n.type === 'string') {
+        add(n);
+        return false;
+      }
+      if (n.type === 'identifier') assignedStrings(ctx, n).forEach(add);
+      return n.type !== 'lambda';
+    },
+    ARGUMENT_TYPES,
+  );
+  return found;
+}
 
 /** A string's content up to its first interpolation (the part we can read statically). */
 function leadingText(str: Node): string {
@@ -217,46 +238,144 @@ function assignedStrings(ctx: RuleContext, id: Node): Node[] {
   return [];
 }
 
-/** A pytest test function that can take the `tmp_path` fixture (not a unittest method). */
-function pytestTest(ctx: RuleContext, str: Node): Node | null {
-  const fn = ctx.defs.enclosingFunction(str);
-  if (!fn || !ctx.testing.isTestFunction(fn) || ctx.defs.enclosingFunction(fn)) return null;
-  const cls = ctx.defs.methodClass(fn);
-  if (cls && ctx.testing.baseExpressions(cls).some(b => b.text !== 'object')) return null;
-  return fn;
+/** A directory of the test's own that replaces /tmp in its paths. */
+interface OwnDirectory {
+  /** the name that holds it (`tmp_path`, or the variable the test assigns mkdtemp() to) */
+  name: string;
+  /** an expression for the directory itself, as a string */
+  whole: string;
+  /** an expression for `rest` (a string literal) under it, as a string */
+  join(rest: string): string;
+  /** the edits that make it (and, once `join` was used, import what it calls) */
+  edits(): Edit[];
 }
 
-function tmpFix(ctx: RuleContext, str: Node): Fix | null {
+/**
+ * Moves test `fn` off /tmp: every /tmp path it uses (and every other use of the same literals in it)
+ * goes into a directory of its own: `tmp_path` in a pytest test, a `mkdtemp()` removed by `addCleanup`
+ * in a unittest test method. None where the test shares a path with code it cannot move with it.
+ */
+function tmpFix(ctx: RuleContext, fn: Node): Fix | null {
+  const dir = pytestTest(ctx, fn)
+    ? pytestDirectory(ctx, fn)
+    : ctx.testing.isTestFunction(fn) && ctx.testing.unittestClassOf(fn)
+      ? unittestDirectory(ctx, fn)
+      : null;
+  if (!dir) return null;
+  const flagged: { str: Node; shell: boolean }[] = [];
+  walk(fn, call => void flagged.push(...tmpStrings(ctx, call)), CALL);
+  // a path assigned outside the test (a module constant) stays in /tmp for the other tests using it
+  if (flagged.some(({ str }) => str.startIndex < fn.startIndex || str.endIndex > fn.endIndex)) return null;
+  // a /tmp path setUp prepares for the test would no longer be where the test looks
+  const cls = ctx.defs.methodClass(fn);
+  const setups = cls ? ctx.testing.setupHooksOf(cls).filter(h => !/tear/i.test(defName(h))) : [];
+  if (setups.some(h => usesTmp(ctx, h))) return null;
+  // the literals to rewrite, each with whether it is (also) a shell command
+  const literals = new Map<string, boolean>();
+  for (const { str, shell } of flagged) literals.set(str.text, shell || !!literals.get(str.text));
+  // and every other use of them (not the later piece of "/var" "/tmp/x", which only looks like one)
+  const ids = new Set(flagged.map(({ str }) => str.id));
+  const laterPiece = (s: Node) => s.parent?.type === 'concatenated_string' && s.parent.firstNamedChild?.id !== s.id;
+  const uses: Node[] = [];
+  walk(
+    fn,
+    s => {
+      if (literals.has(s.text) && (ids.has(s.id) || !laterPiece(s))) uses.push(s);
+      return false;
+    },
+    STRING,
+  );
+  // raw, bytes, triple-quoted: leave to a person
+  if (uses.some(s => !/^f?["']$/i.test(s.firstChild?.text ?? ''))) return null;
+  const edits = uses.map(s => Edit.replace(s.startIndex, s.endIndex, underDirectory(s, !!literals.get(s.text), dir)));
+  return Fix.unsafe(
+    dir.name === 'tmp_path' ? "Use the test's own tmp_path" : "Use a directory of the test's own (tempfile.mkdtemp)",
+    [...dir.edits(), ...edits],
+  );
+}
+
+function usesTmp(ctx: RuleContext, fn: Node): boolean {
+  let found = false;
+  walk(fn, call => void (found ||= tmpStrings(ctx, call).length > 0), CALL);
+  return found;
+}
+
+/** A pytest test function that can take the `tmp_path` fixture (not a unittest method). */
+function pytestTest(ctx: RuleContext, fn: Node): boolean {
+  if (!ctx.testing.isTestFunction(fn) || ctx.defs.enclosingFunction(fn)) return false;
+  const cls = ctx.defs.methodClass(fn);
+  return !cls || ctx.testing.baseExpressions(cls).every(b => b.text === 'object');
+}
+
+function pytestDirectory(ctx: RuleContext, fn: Node): OwnDirectory {
+  return {
+    name: 'tmp_path',
+    whole: 'str(tmp_path)',
+    join: rest => `str(tmp_path / ${rest})`,
+    edits: () => addParameter(ctx, fn, 'tmp_path'),
+  };
+}
+
+/**
+ * `tmp = tempfile.mkdtemp()` and `self.addCleanup(shutil.rmtree, tmp, True)` at the start of a
+ * unittest method (after its docstring), under a name the method does not use; or the directory it
+ * already makes that way.
+ */
+function unittestDirectory(ctx: RuleContext, fn: Node): OwnDirectory | null {
+  const self = parameterNames(fn)[0];
+  const body = bodyStatements(fn);
+  if (!self || !body.length) return null;
+  const join = reach(ctx, 'os', 'path.join');
+  let joined = false;
+  const directory = (name: string, edits: Edit[]): OwnDirectory => ({
+    name,
+    whole: name,
+    join: rest => {
+      joined = true;
+      return `${join.expr}(${name}, ${rest})`;
+    },
+    edits: () => (joined ? [...join.edits, ...edits] : edits),
+  });
+  for (const stmt of body) {
+    const made = /^(\w+) = [\w.]*mkdtemp\(\)$/.exec(stmt.text)?.[1];
+    if (made && body.some(s => new RegExp(`addCleanup\\([\\w.]*rmtree, ${made}\\b`).test(s.text)))
+      return directory(made, []);
+  }
+  const taken = new Set<string>();
+  walk(fn, id => void taken.add(id.text), IDENTIFIER);
+  let name = 'tmp';
+  for (let i = 2; taken.has(name); i++) name = `tmp${i}`;
+  const rmtree = reach(ctx, 'shutil', 'rmtree');
+  const mkdtemp = reach(ctx, 'tempfile', 'mkdtemp');
+  const docstring = body[0].type === 'expression_statement' && body[0].firstNamedChild?.type === 'string';
+  const first = docstring ? body[1] : body[0];
+  if (!first) return null;
+  const indent = indentOf(ctx.file.text, first.startIndex);
+  const lines = `${name} = ${mkdtemp.expr}()${ctx.file.eol}${indent}${self}.addCleanup(${rmtree.expr}, ${name}, True)`;
+  return directory(name, [...rmtree.edits, ...mkdtemp.edits, insertBefore(ctx, first, lines)]);
+}
+
+/** `module.name` as the file reaches it, importing the module when it does not. */
+function reach(ctx: RuleContext, module: string, name: string): Imported {
+  const existing = ctx.names.moduleNameFor(`${module}.${name}`);
+  if (existing) return { expr: existing, edits: [] };
+  const { expr, edits } = importModule(ctx, module);
+  return { expr: `${expr}.${name}`, edits };
+}
+
+/** String literal `str` (a path, or a `shell` command) with its /tmp replaced by `dir`. */
+function underDirectory(str: Node, shell: boolean, dir: OwnDirectory): string {
   const open = str.firstChild?.text ?? '';
-  const prefix = open.replace(/['"]+$/, '').toLowerCase();
-  if (open.length - prefix.length !== 1 || (prefix !== '' && prefix !== 'f')) return null; // raw, bytes, triple-quoted: leave to a person
   const quote = open.slice(-1);
   const content = stringContentText(str);
-  const test = pytestTest(ctx, str);
-  if (test) {
-    const edits = addParameter(ctx, test, 'tmp_path');
-    let replacement: string;
-    const path = TMP_PATH.exec(content);
-    // a piece of "a" "b" must stay a string literal: an f-string, never an expression
-    const piece = str.parent?.type === 'concatenated_string';
-    if (prefix === '' && path && content.startsWith('/tmp') && !content.includes('\\') && !piece) {
-      const rest = content.slice(path[0].length);
-      replacement = rest ? `str(tmp_path / ${quote}${rest}${quote})` : 'str(tmp_path)';
-    } else {
-      const escaped = prefix === 'f' ? content : content.replace(/[{}]/g, c => c + c);
-      replacement = `f${quote}${escaped.replace(/(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/g, '$1{tmp_path}')}${quote}`;
-    }
-    return Fix.unsafe("Use the test's own tmp_path", [
-      ...edits,
-      Edit.replace(str.startIndex, str.endIndex, replacement),
-    ]);
+  // a piece of "a" "b" must stay a string literal: an f-string, never an expression
+  const piece = str.parent?.type === 'concatenated_string';
+  // a whole path becomes an expression; a command line ("/tmp/run.sh -v"), an f-string
+  if (open.length === 1 && !piece && !content.includes('\\') && !(shell && /\s/.test(content))) {
+    if (content === '/tmp') return dir.whole;
+    const rest = /^\/tmp\/([^/].*)$/s.exec(content)?.[1];
+    if (rest) return dir.join(`${quote}${rest}${quote}`);
   }
-  if (prefix === '' && /^\/tmp\/?$/.test(content) && str.parent?.type !== 'concatenated_string') {
-    const { expr, edits } = importModule(ctx, 'tempfile');
-    return Fix.unsafe('Use tempfile.gettempdir()', [
-      ...edits,
-      Edit.replace(str.startIndex, str.endIndex, `${expr}.gettempdir()`),
-    ]);
-  }
-  return null;
+  const escaped = open.length === 2 ? content : content.replace(/[{}]/g, c => c + c);
+  return `f${quote}${escaped.replace(/(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/g, `$1{${dir.name}}`)}${quote}`;
 }
