@@ -384,8 +384,10 @@ export function readRunConfig(
     const effects = runner === 'pytest' ? scriptEffects(files.parse(conftest), conftest) : null;
     if (!effects) continue;
     if (conftest === path.join(rootdir, 'conftest.py')) config.plugins.push(...effects.plugins);
+    // relative to the conftest, the rootdir, or a directory above the conftest (`Path(__file__).parent.parent / p`)
+    const above = [1, 2].map(n => path.resolve(path.dirname(conftest), ...Array<string>(n).fill('..')));
     for (const p of effects.syspath)
-      config.paths.push(path.resolve(path.dirname(conftest), p), path.resolve(rootdir, p));
+      config.paths.push(...[path.dirname(conftest), rootdir, ...above].map(dir => path.resolve(dir, p)));
     if (config.settingsModule || config.configure) continue;
     // a conftest.py decides only when pytest-django found no settings: it is loaded after
     const chosen = effects.assigned.get('DJANGO_SETTINGS_MODULE') ?? effects.setdefault.get('DJANGO_SETTINGS_MODULE');
