@@ -424,6 +424,12 @@ export class Project {
     return this.read(file);
   }
 
+  /** The file of the settings module the test run loads, or null (none named, or not found in the project). */
+  settingsFile(): string | null {
+    const module = this.runConfig().settingsModule;
+    return module ? this.moduleFile(module) : null;
+  }
+
   usesPytest(): boolean {
     return this.runConfig().runner === 'pytest';
   }
