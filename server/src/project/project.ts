@@ -355,8 +355,10 @@ export class Project {
     const runner = this.runnerCache();
     if (runner) out.push({ what: 'cache', by: 'runner', at: runner.at });
     const files =
-      this.files.walk?.(this.root, f => isTestFile(f) || /(^|[\\/])(testing|testcases|test_utils|base)\.py$/.test(f)) ??
-      [];
+      this.files.walk?.(
+        this.root,
+        f => isTestFile(f, this.root) || /(^|[\\/])(testing|testcases|test_utils|base)\.py$/.test(f),
+      ) ?? [];
     const plugins = this.runConfig()
       .plugins.map(p => this.moduleFile(p))
       .filter((f): f is string => !!f);
