@@ -9,7 +9,8 @@
 //   2. `crosstalk check --format json` (what is flagged, which fix is offered), then `crosstalk check
 //      --fix --unsafe-fixes`;
 //   3. after: the same two runs, `crosstalk check --select <rule>` for every rule, the whole suite under
-//      `pytest -n 2 --dist loadfile` and under `manage.py test --parallel 2`.
+//      `pytest -n 2 --dist loadfile` and (where it means something for the project) `manage.py test
+//      --parallel 2`.
 // One line per hazard: rule, fix kind, before (failed tests), after, whether the rule is still reported
 // there. A hazard is ok when it failed before, Crosstalk offered the fix of that kind, the tests pass
 // after and the rule is clean; a "guard" is ok when the tests still pass after the fixes (a fix must not
@@ -33,8 +34,8 @@ const B = SIDES[1] + '::';
 
 /**
  * The projects under test/proof: `manage` is the `manage.py test --parallel 2` command line after the
- * fixes (null: not run), `manageMeets` lets meet() work there too, `xt003` applies XT003's fixes (the other
- * projects ignore XT003), `pytest` adds arguments to every pytest run.
+ * fixes (null: not run, for the reason `notRun` gives), `xt003` applies XT003's fixes (the other projects
+ * ignore XT003), `pytest` adds arguments to every pytest run.
  */
 const PROJECTS = {
   project: {
@@ -43,15 +44,15 @@ const PROJECTS = {
   },
   project2: {
     what: 'a shop whose test settings and conftest.py name one Redis key prefix and one database file',
-    manage: ['manage.py', 'test', '--parallel', '2', '--noinput', '--settings', 'shopproj.settings.test', 'tests'],
-    // its two Django test cases are the halves of one hazard: Django's runner gives each to a worker, and
-    // meet() makes them overlap there too
-    manageMeets: true,
+    manage: null,
+    notRun:
+      "the XT031 fixes in its settings are for pytest-xdist workers: Django's runner forks its workers after loading the settings, so no settings value can differ per worker",
   },
   project3: {
     what: 'a pytest-only newsroom suite on the shared Redis, with nothing isolating the cache per test',
     xt003: true,
-    manage: null, // pytest functions only: Django's runner finds no tests
+    manage: null,
+    notRun: "pytest functions only: Django's runner finds no tests",
   },
   project4: {
     what: "a library's unittest suite (Django's runner, no pytest configuration) on one base test case",
@@ -518,7 +519,7 @@ HAZARDS.push(
       also: ['shopproj/settings/test.py::<module>'],
       fix: /Append the xdist worker/,
       right:
-        '`crosstalk check .` must check the settings module pytest.ini names (shopproj/settings/test.py): it reports and fixes this KEY_PREFIX only when that file is named on the command line (or when the project sits under a directory named test/ or tests/, where every file counts as a test module)',
+        '`crosstalk check .` must check the settings module pytest.ini names (shopproj/settings/test.py), which no test-file pattern matches, for XT031',
     },
     {
       rule: 'XT031',
@@ -906,16 +907,14 @@ function cleanTmp(project) {
       );
 
       if (!spec.manage) {
-        console.log(
-          "-    manage.py test --parallel 2: not run (pytest functions only: Django's runner finds no tests)",
-        );
+        console.log(`-    manage.py test --parallel 2: not run (${spec.notRun})`);
         continue;
       }
       spawnSync('redis-cli', ['-p', String(port), 'flushall']);
       const django = spawnSync(PYTHON, spec.manage, {
         cwd: project,
         encoding: 'utf8',
-        env: { ...process.env, ...env, ...(spec.manageMeets ? { PROOF_MEET_PORT: String(port) } : {}) },
+        env: { ...process.env, ...env },
         timeout: 300_000,
       });
       cleanTmp(project);

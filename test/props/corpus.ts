@@ -27,7 +27,7 @@ export function pyFiles(dir: string, testsOnly = false): string[] {
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && !/^(__pycache__|node_modules|\.git|\.venv|venv)$/.test(e.name)) visit(p);
-      else if (e.isFile() && e.name.endsWith('.py') && (!testsOnly || isTestFile(p))) out.push(p);
+      else if (e.isFile() && e.name.endsWith('.py') && (!testsOnly || isTestFile(p, dir))) out.push(p);
     }
   };
   visit(dir);

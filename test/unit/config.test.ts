@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../server/src/cli/main';
-import { parseConfig, ResolvedConfig } from '../../server/src/project/config';
+import { defaultConfig, parseConfig, ResolvedConfig } from '../../server/src/project/config';
 
 const GOOD = `[project]
 name = "shop"
@@ -91,6 +91,16 @@ test('test-files replaces the built-in patterns', () => {
   const r = new ResolvedConfig(config!);
   assert.ok(r.isTestFile('/p/checks/api/cart.py'));
   assert.ok(!r.isTestFile('/p/tests/test_cart.py'));
+});
+
+test('the built-in patterns read the path from the root: a checkout under a tests/ directory is not all tests', () => {
+  const r = new ResolvedConfig(defaultConfig('/home/me/tests/shop'));
+  assert.ok(!r.isTestFile('/home/me/tests/shop/shop/models.py'));
+  assert.ok(!r.isTestFile('/home/me/tests/shop/shop/settings/test.py'));
+  assert.ok(r.isTestFile('/home/me/tests/shop/shop/tests/helpers.py'));
+  assert.ok(r.isTestFile('/home/me/tests/shop/test/factories.py'));
+  assert.ok(r.isTestFile('/home/me/tests/shop/shop/test_cart.py'));
+  assert.ok(r.isTestFile('/home/me/tests/shop/conftest.py'));
 });
 
 async function cli(cwd: string, ...args: string[]) {

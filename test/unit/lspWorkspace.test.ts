@@ -104,3 +104,28 @@ test('"Show project model": the model around a document, as the CLI prints it', 
   assert.equal(model.caches.default?.scope, 'cross-process');
   assert.match(text, /^cache default: django_redis\.cache\.RedisCache, cross-process$/m);
 });
+
+test('the settings module the test run loads is checked for XT031, though no test-file pattern matches it', async () => {
+  fs.writeFileSync(path.join(dir, 'pytest.ini'), '[pytest]\nDJANGO_SETTINGS_MODULE = app.testsettings\n');
+  const prefixed = 'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "KEY_PREFIX": "app"}}\n';
+  fs.writeFileSync(path.join(dir, 'app/testsettings.py'), prefixed);
+  fs.writeFileSync(path.join(dir, 'app/settings.py'), prefixed); // no longer the run's
+  await lsp.rpc.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: uriOf('pytest.ini'), type: 2 }],
+  });
+  await until('the settings module analysed', () => lsp.published.get(uriOf('app/testsettings.py'))?.length === 1);
+  assert.equal(lsp.published.get(uriOf('app/testsettings.py'))![0]!.code, 'XT031');
+  assert.equal(lsp.published.has(uriOf('app/settings.py')), false);
+  const uri = uriOf('app/testsettings.py');
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text: prefixed },
+  });
+  assert.deepEqual(
+    (await lsp.pull(uri)).map(d => d.code),
+    ['XT031'],
+  );
+  await lsp.rpc.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: uriOf('app/settings.py'), languageId: 'python', version: 1, text: prefixed },
+  });
+  assert.deepEqual(await lsp.pull(uriOf('app/settings.py')), []);
+});

@@ -8,6 +8,7 @@ import type { Located, ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
 import {
   bodyStatements,
+  callArguments,
   defName,
   definitionOf,
   hasDictionarySplat,
@@ -21,6 +22,8 @@ const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
 const UNDO_TYPES = new Set(['yield', 'finally_clause']);
 const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
+const STEP_TYPES = new Set(['call', 'assignment', 'delete_statement']);
+const CLEANUP = /(^|\.)add(Class)?Cleanup$/;
 
 /** the hooks that run around every single test (setUpClass and friends run once per class) */
 const PER_TEST_HOOKS =
@@ -43,6 +46,12 @@ const WITH_TYPES = new Set([
   'finally_clause',
   'class_definition',
 ]);
+
+/**
+ * One step that may undo a change, as `undone` hands it to its judge: a call (its callee and its
+ * arguments, comments left out), or what an assignment or a `del` writes.
+ */
+export type Step = { callee: Node; args: Node[] } | { target: Node };
 
 /** What resets a cache before each test: a call in this file, or a place in another. */
 export interface Reset {
@@ -215,18 +224,9 @@ export class Testing {
         /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
       );
     };
-    const cls = this.defs.methodClass(fn);
-    if (!mentions((cls ?? fn).text)) return false; // cheap: nothing there could undo it
-    const regions = [
-      fn,
-      ...(cls
-        ? bodyStatements(cls)
-            .map(definitionOf)
-            .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)))
-        : []),
-    ];
+    if (!mentions((this.defs.methodClass(fn) ?? fn).text)) return false; // cheap: nothing there could undo it
     let found = false;
-    for (const region of regions) {
+    for (const region of this.undoRegions(fn)) {
       const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
       let afterYield = false;
       walk(
@@ -240,7 +240,7 @@ export class Testing {
             afterYield ||
             n.type === 'finally_clause' ||
             (!!after && n.startIndex >= after.endIndex && writes(n)) ||
-            (n.type === 'call' && /(^|\.)add(Class)?Cleanup$/.test(n.childForFieldName('function')?.text ?? ''));
+            (n.type === 'call' && CLEANUP.test(n.childForFieldName('function')?.text ?? ''));
           if (counts && mentions(n.text) && n.type !== 'yield') {
             found = true;
             return false;
@@ -252,6 +252,47 @@ export class Testing {
       if (found) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether a step that `undoes` (the judge of what really undoes the change) runs where undoing belongs:
+   * in a `finally`, in a cleanup (`addCleanup(f, *args)` is judged as the call `f(*args)` it defers), in a
+   * tearDown method of the class, after the `yield` of a fixture, or later in `fn` than `after`. Unlike
+   * `restores`, a mere mention is no undo: reading `sys.path[0]` restores nothing.
+   */
+  undone(fn: Node, undoes: (step: Step) => boolean, after?: Node): boolean {
+    let found = false;
+    for (const region of this.undoRegions(fn)) {
+      walk(
+        region,
+        n => {
+          if (found) return false;
+          found =
+            stepsOf(n).some(undoes) &&
+            (region.id !== fn.id ||
+              (!!after && n.startIndex >= after.endIndex) ||
+              insideCleanup(n, fn) ||
+              this.isUndoing(n, fn));
+          return !found;
+        },
+        STEP_TYPES,
+      );
+      if (found) return true;
+    }
+    return false;
+  }
+
+  /** `fn`, and the tearDown methods of its class: where `restores` and `undone` look. */
+  private undoRegions(fn: Node): Node[] {
+    const cls = this.defs.methodClass(fn);
+    return [
+      fn,
+      ...(cls
+        ? bodyStatements(cls)
+            .map(definitionOf)
+            .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)))
+        : []),
+    ];
   }
 
   /** The setUp / setUpTestData / setUpClass methods of a class. */
@@ -625,4 +666,27 @@ export class Testing {
       .decorators(def)
       .some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');
   }
+}
+
+/** The steps a call, an assignment or a `del` takes: a cleanup is also the call it defers. */
+function stepsOf(n: Node): Step[] {
+  if (n.type === 'assignment') return [{ target: n.childForFieldName('left') ?? n }];
+  if (n.type === 'delete_statement')
+    return n.namedChildren
+      .flatMap(t => (t?.type === 'expression_list' ? t.namedChildren : [t]))
+      .filter((t): t is Node => !!t && t.type !== 'comment')
+      .map(target => ({ target }));
+  const callee = n.childForFieldName('function');
+  if (!callee) return [];
+  const args = callArguments(n);
+  const steps: Step[] = [{ callee, args }];
+  if (CLEANUP.test(callee.text) && args[0]) steps.push({ callee: args[0], args: args.slice(1) });
+  return steps;
+}
+
+/** Whether `n` is (or is inside) an `addCleanup(...)` call in `fn`. */
+function insideCleanup(n: Node, fn: Node): boolean {
+  for (let cur: Node | null = n; cur && cur.id !== fn.id; cur = cur.parent)
+    if (cur.type === 'call' && CLEANUP.test(cur.childForFieldName('function')?.text ?? '')) return true;
+  return false;
 }

@@ -6,10 +6,12 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as os from 'os';
 import { applyFileEdits, isLocal } from '../engine/fix';
-import { readSource } from '../host/analyse';
+import { readSource, settingsModuleToCheck } from '../host/analyse';
 import { nodeFiles } from '../host/nodeFiles';
+import { ProjectRegistry } from '../host/projects';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../project/config';
 import { rules as allRules } from '../rules';
+import { getParser } from '../syntax/parser';
 import { formatProjectText } from '../host/projectModel';
 import { unifiedDiff } from './diff';
 import {
@@ -311,6 +313,7 @@ async function analyse(
     opts.err(`crosstalk: ${path.relative(cwd, file) || file}: ${reason}`);
   };
   const files: string[] = [];
+  const walked: { dir: string; tests: string[] }[] = [];
   for (const p of paths) {
     let stat: fs.Stats;
     try {
@@ -320,13 +323,19 @@ async function analyse(
         `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
       );
     }
-    if (stat.isDirectory())
-      files.push(...nodeFiles.walkTestFiles(path.resolve(p), f => opts.config.isTestFile(f), problem));
-    else if (!stat.isFile())
+    if (stat.isDirectory()) {
+      const dir = path.resolve(p);
+      const tests = nodeFiles.walkTestFiles(dir, f => opts.config.isTestFile(f), problem);
+      files.push(...tests);
+      walked.push({ dir, tests });
+    } else if (!stat.isFile())
       problem(path.resolve(p), 'not a regular file'); // a FIFO or a device would block the read forever
     else if (!opts.testFilesOnly || opts.config.isTestFile(path.resolve(p))) files.push(path.resolve(p));
   }
-  const unique = [...new Set(files)];
+  const chosen = new Set(files);
+  // a settings module named on the command line is checked whole, as any file named there
+  const settingsModules = (await settingsModulesOf(walked, opts)).filter(f => !chosen.has(f));
+  const unique = [...chosen, ...settingsModules];
   const task: Task = {
     config: opts.config.config,
     select: opts.select,
@@ -336,6 +345,7 @@ async function analyse(
     overlay,
     unsafe: opts.unsafe,
     cwd,
+    settingsModules,
   };
   const outcomes = await analyseAll(unique, task, opts.jobs);
   const results: FileResult[] = [];
@@ -346,6 +356,35 @@ async function analyse(
     fixed += o.fixed;
   });
   return { results, problems, fixed };
+}
+
+/**
+ * The settings modules the test runs of the walked directories load, each inside its directory and no test
+ * module: checked too, for the rules about test configuration (XT031). Only each project's run configuration
+ * (ini files, conftest.py, manage.py) is read, once per project.
+ */
+async function settingsModulesOf(walked: { dir: string; tests: string[] }[], opts: CheckOptions): Promise<string[]> {
+  const { config } = opts;
+  if (!walked.some(w => w.tests.length)) return [];
+  const registry = new ProjectRegistry(await getParser(), nodeFiles);
+  try {
+    const found = new Set<string>();
+    for (const { dir, tests } of walked) {
+      const projects = new Set(
+        tests.map(f =>
+          registry.projectFor(f, { fallback: config.config.root, settingsModule: config.config.settingsModule }),
+        ),
+      );
+      for (const project of projects) {
+        const file = settingsModuleToCheck(project, dir, f => config.isTestFile(f));
+        if (file && config.rulesFor(file, { select: opts.select, ignore: opts.ignore }).some(r => r.settingsModule))
+          found.add(file);
+      }
+    }
+    return [...found];
+  } finally {
+    registry.dispose();
+  }
 }
 
 function listRules(): string {

@@ -30,6 +30,8 @@ export interface Task {
   overlay?: Record<string, string>;
   unsafe: boolean;
   cwd: string;
+  /** settings modules the test runs load (no test modules): only the rules about test configuration run there */
+  settingsModules: string[];
 }
 /** One file's result, or the one-line reason it was skipped. */
 export interface Outcome {
@@ -54,6 +56,7 @@ class Analyser {
   private readonly config: ResolvedConfig;
   private readonly projects: ProjectRegistry;
   private readonly files: FileAccess;
+  private readonly settingsModules: Set<string>;
 
   constructor(
     private readonly parser: Parser,
@@ -62,6 +65,7 @@ class Analyser {
     this.config = new ResolvedConfig(task.config);
     this.files = task.overlay ? withOverlay(nodeFiles, task.overlay) : nodeFiles;
     this.projects = new ProjectRegistry(parser, this.files);
+    this.settingsModules = new Set(task.settingsModules);
   }
 
   analyse(file: string): Outcome {
@@ -83,6 +87,7 @@ class Analyser {
       select: task.select,
       ignore: task.ignore,
       budgetMs: FILE_BUDGET_MS,
+      settingsModule: this.settingsModules.has(file),
     });
     let findings: Finding[],
       text = source.text,

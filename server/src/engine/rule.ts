@@ -86,6 +86,11 @@ export interface RuleDefinition {
   table: { finds: string; fix: string };
   /** a project-level hazard: reported once per file, at the first place it applies */
   once?: boolean;
+  /**
+   * about test configuration: also run in the settings module the test run loads, which is no test module
+   * (every other rule is about tests, and runs in test modules only)
+   */
+  settingsModule?: boolean;
   docs: RuleDocs;
   create(ctx: RuleContext): Listeners;
   /** the rule's fix for a whole project at once, offered as an editor command, when it has one */

@@ -21,6 +21,8 @@ export interface Overrides {
   root?: string;
   /** per analysis: past it, the file is given up with a one-line reason */
   budgetMs: number;
+  /** the file is the settings module the test run loads, not a test module: only the rules about test configuration */
+  settingsModule?: boolean;
 }
 
 /** The options to analyse `file` with: its configuration's rules and severities, narrowed by the host. */
@@ -31,12 +33,29 @@ export function lintOptions(
   over: Overrides,
 ): LintOptions {
   return {
-    rules: config.rulesFor(file, { select: over.select ?? [], ignore: over.ignore ?? [] }),
+    rules: config
+      .rulesFor(file, { select: over.select ?? [], ignore: over.ignore ?? [] })
+      .filter(r => !over.settingsModule || r.settingsModule),
     severity: { ...config.config.severity, ...over.severity },
     moduleName: moduleName(file, project?.root ?? over.root ?? path.dirname(file)),
     budgetMs: over.budgetMs,
     project: project ? viewFor(project, file) : undefined,
   };
+}
+
+/**
+ * The settings module the test run of `project` loads, when it lies inside `dir` (the directory a host
+ * checks) and is no test module: checked besides the test modules, for the rules about test configuration.
+ */
+export function settingsModuleToCheck(
+  project: Project,
+  dir: string,
+  isTestFile: (file: string) => boolean,
+): string | null {
+  const file = project.settingsFile();
+  const rel = file && path.relative(dir, file);
+  const inside = !!rel && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  return file && inside && !isTestFile(file) ? file : null;
 }
 
 /** A file's text as Python reads it (coding cookie, BOM). Throws with a one-line reason. */

@@ -6,8 +6,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding } from '../engine/finding';
 import { lint, type LintOptions } from '../engine/lint';
 import { LintMemo } from '../engine/units';
-import { analyseFile, lintOptions } from '../host/analyse';
+import { analyseFile, lintOptions, settingsModuleToCheck } from '../host/analyse';
 import type { ProjectRegistry } from '../host/projects';
+import type { Project } from '../project/project';
 import type { OpenDocument } from './documents';
 import { configFor, configWith, rootOf, settingsFor } from './settings';
 import type { ServerState, Settings } from './state';
@@ -33,7 +34,11 @@ export function registerDiagnostics(state: ServerState): void {
   });
 }
 
-/** What to run on a document: its folder's configuration, narrowed by the editor's settings; null: nothing. */
+/**
+ * What to run on a document: its folder's configuration, narrowed by the editor's settings; null: nothing.
+ * A test module gets every rule; the settings module its folder's test run loads, the rules about test
+ * configuration; any other file, nothing.
+ */
 export function lintOptionsFor(
   state: ServerState,
   projects: ProjectRegistry,
@@ -42,24 +47,34 @@ export function lintOptionsFor(
 ): LintOptions | null {
   const file = uriPath(uri) ?? uri;
   const config = configWith(state, file, settings);
-  if (!settings.enable || !config.isTestFile(file)) return null;
+  if (!settings.enable) return null;
+  const testFile = config.isTestFile(file);
   const folder = rootOf(state, file);
   // outside the workspace, or a virtual document: no project (nothing is read from this disk)
-  const project =
-    isFileUri(uri) && folder
-      ? projects.projectFor(file, {
-          fallback: folder,
-          within: folder,
-          settingsModule: configFor(state, file).config.settingsModule,
-        })
-      : null;
+  const project = isFileUri(uri) && (testFile || file.endsWith('.py')) ? projectOf(state, projects, file) : null;
+  const settingsModule =
+    !testFile && !!project && !!folder && settingsModuleToCheck(project, folder, f => config.isTestFile(f)) === file;
+  if (!testFile && !settingsModule) return null;
   return lintOptions(file, config, project, {
     select: settings.select,
     ignore: settings.ignore,
     severity: settings.severity,
     root: folder,
     budgetMs: EDITOR_BUDGET_MS,
+    settingsModule,
   });
+}
+
+/** The project around `file`, a file of a workspace folder (never rooted above that folder). */
+export function projectOf(state: ServerState, projects: ProjectRegistry, file: string): Project | null {
+  const folder = rootOf(state, file);
+  return folder
+    ? projects.projectFor(file, {
+        fallback: folder,
+        within: folder,
+        settingsModule: configFor(state, file).config.settingsModule,
+      })
+    : null;
 }
 
 /** Findings for the document's current version (cached per version), or [] for non-test files. */

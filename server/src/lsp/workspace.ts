@@ -2,7 +2,8 @@
 // closed test files (in workspace scope, or for files that carry pushed diagnostics already).
 import { pathToFileURL } from 'url';
 import { DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-languageserver';
-import { pushDiagnostics, refreshDiagnostics } from './diagnostics';
+import { settingsModuleToCheck } from '../host/analyse';
+import { projectOf, pushDiagnostics, refreshDiagnostics } from './diagnostics';
 import { configFor, configWith, loadConfigs, rootOf, settingsFor } from './settings';
 import type { ServerState } from './state';
 import { isFileUri, uriPath } from './toProto';
@@ -84,19 +85,23 @@ export async function scanWorkspace(
   const { connection } = state;
   const generation = ++state.scanGeneration;
   const started = Date.now();
-  await state.ready();
+  const { projects } = await state.ready();
   const rootSettings = await Promise.all(
     state.workspaceRoots.map(root => settingsFor(state, pathToFileURL(root).href)),
   );
   const files =
     only ??
-    state.workspaceRoots.flatMap((root, i) =>
-      state.files.walkTestFiles(
-        root,
-        f => configWith(state, f, rootSettings[i]).isTestFile(f),
-        () => undefined,
-      ),
-    );
+    state.workspaceRoots.flatMap((root, i) => {
+      const isTestFile = (f: string) => configWith(state, f, rootSettings[i]).isTestFile(f);
+      const tests = state.files.walkTestFiles(root, isTestFile, () => undefined);
+      // and the settings module each project's test run loads, for the rules about test configuration
+      const settings = new Set(
+        [...new Set(tests.map(f => projectOf(state, projects, f)))].map(
+          p => p && settingsModuleToCheck(p, root, isTestFile),
+        ),
+      );
+      return [...tests, ...[...settings].filter((f): f is string => !!f)];
+    });
   const progress =
     state.client.progress && files.length > 1
       ? await connection.window.createWorkDoneProgress().catch(() => null)

@@ -167,7 +167,7 @@ export class ResolvedConfig {
   }
 
   isTestFile(file: string): boolean {
-    if (!this.testMatchers) return isDefaultTestFile(file);
+    if (!this.testMatchers) return isDefaultTestFile(file, this.config.root);
     const rel = this.relative(file);
     return this.testMatchers.some(m => m(rel));
   }

@@ -1,9 +1,12 @@
 // Which files are test modules, and what module a file is.
 import * as path from 'path';
 
-/** pytest's and Django's default test-module patterns, plus conftest.py and anything under tests/. */
-export function isTestFile(file: string): boolean {
-  const parts = file.split(/[\\/]/);
+/**
+ * pytest's and Django's default test-module patterns, plus conftest.py and anything under tests/, read
+ * from the path relative to `root`: a project checked out under /home/me/tests/ is not all tests.
+ */
+export function isTestFile(file: string, root: string): boolean {
+  const parts = path.relative(root, file).split(/[\\/]/);
   const base = parts[parts.length - 1] ?? '';
   if (!base.endsWith('.py')) return false;
   if (/^test_.*\.py$|_tests?\.py$|^tests\.py$|^conftest\.py$/.test(base)) return true;

@@ -369,8 +369,10 @@ export class Project {
     const runner = this.runnerCache();
     if (runner) out.push({ what: 'cache', by: 'runner', at: runner.at });
     const files =
-      this.files.walk?.(this.root, f => isTestFile(f) || /(^|[\\/])(testing|testcases|test_utils|base)\.py$/.test(f)) ??
-      [];
+      this.files.walk?.(
+        this.root,
+        f => isTestFile(f, this.root) || /(^|[\\/])(testing|testcases|test_utils|base)\.py$/.test(f),
+      ) ?? [];
     const plugins = this.runConfig()
       .plugins.map(p => this.moduleFile(p))
       .filter((f): f is string => !!f);
@@ -436,6 +438,12 @@ export class Project {
 
   readText(file: string): string | null {
     return this.read(file);
+  }
+
+  /** The file of the settings module the test run loads, or null (none named, or not found in the project). */
+  settingsFile(): string | null {
+    const module = this.runConfig().settingsModule;
+    return module ? this.moduleFile(module) : null;
   }
 
   usesPytest(): boolean {

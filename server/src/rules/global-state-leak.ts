@@ -2,14 +2,18 @@ import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { field, isConstant, parameterNames, positionalArguments } from '../syntax/nodes';
+import { callArguments, field, isConstant, parameterNames, positionalArguments, walk } from '../syntax/nodes';
+import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
   what: string;
-  /** text that, in a finally / addCleanup / tearDown / after yield, counts as undoing it */
-  undo: RegExp;
+  /**
+   * what, in a finally / addCleanup / tearDown / after yield / later in the test, undoes it: a call of one of
+   * `calls` (with arguments `args` accepts), or a write to `writes` (or to an item of it). Never a mere read.
+   */
+  undo: Undo;
   /**
    * the cleanup call's arguments, given the call's callee object text and arguments; placed after the call unless
    * `before`
@@ -18,6 +22,11 @@ interface Switch {
   before?: boolean;
   /** a monkeypatch equivalent for pytest tests (replaces the call) */
   monkeypatch?: (call: Call) => string | null;
+}
+interface Undo {
+  calls: string[];
+  args?: (args: Node[]) => boolean;
+  writes?: string;
 }
 interface Call {
   node: Node;
@@ -30,57 +39,65 @@ const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
 /** process-wide state Django and pytest-django reset before every test (docs/project-model.md) */
 const FRAMEWORK_RESETS = new Set(['django.core.mail.outbox']);
 
+const CALLS = new Set(['call']);
+
 const SIGNALS =
   /(^|\.)(pre_init|post_init|pre_save|post_save|pre_delete|post_delete|m2m_changed|class_prepared|pre_migrate|post_migrate|request_started|request_finished|got_request_exception|setting_changed|template_rendered|user_logged_in|user_logged_out|user_login_failed|connection_created)$/;
 
 const SWITCHES: Record<string, Switch> = {
   'django.utils.translation.activate': {
     what: 'the active language',
-    undo: /deactivate|override\(|\bactivate\(/,
+    undo: {
+      calls: [
+        'django.utils.translation.deactivate',
+        'django.utils.translation.deactivate_all',
+        'django.utils.translation.activate',
+      ],
+    },
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.utils.timezone.activate': {
     what: 'the current time zone',
-    undo: /deactivate|override\(|\bactivate\(/,
+    undo: { calls: ['django.utils.timezone.deactivate', 'django.utils.timezone.activate'] },
     cleanup: c => (c.receiver ? `${c.receiver}.deactivate` : null),
   },
   'django.contrib.admin.site.register': {
     what: 'the admin site registry',
-    undo: /unregister/,
+    undo: { calls: ['django.contrib.admin.site.unregister'] },
     cleanup: c => (c.args[0] ? `${c.receiver}.unregister, ${c.args[0].text}` : null),
   },
   'logging.disable': {
     what: 'logging (disabled process-wide)',
-    undo: /logging\.disable|disable\(/,
+    undo: { calls: ['logging.disable'], args: a => !!a[0] && !LEVEL.test(a[0].text) },
     cleanup: c => `${c.receiver}.disable, ${c.receiver}.NOTSET`,
   },
   'sys.path.insert': {
     what: 'sys.path',
-    undo: /sys\.path/,
+    undo: { calls: ['sys.path.remove', 'sys.path.pop'], writes: 'sys.path' },
     cleanup: c => (c.args[1] && stable(c.args[1]) ? `${c.receiver}.remove, ${c.args[1].text}` : null),
     monkeypatch: c => (c.args[0]?.text === '0' && c.args[1] ? `monkeypatch.syspath_prepend(${c.args[1].text})` : null),
   },
   'sys.path.append': {
     what: 'sys.path',
-    undo: /sys\.path/,
+    undo: { calls: ['sys.path.remove', 'sys.path.pop'], writes: 'sys.path' },
     cleanup: c => (c.args[0] && stable(c.args[0]) ? `${c.receiver}.remove, ${c.args[0].text}` : null),
   },
   'os.chdir': {
     what: 'the working directory',
-    undo: /chdir/,
+    undo: { calls: ['os.chdir'] },
     before: true,
     cleanup: c => `${c.receiver}.chdir, ${c.receiver}.getcwd()`,
     monkeypatch: c => (c.args[0] ? `monkeypatch.chdir(${c.args[0].text})` : null),
   },
   'socket.setdefaulttimeout': {
     what: 'the default socket timeout',
-    undo: /setdefaulttimeout/,
+    undo: { calls: ['socket.setdefaulttimeout'] },
     before: true,
     cleanup: c => `${c.receiver}.setdefaulttimeout, ${c.receiver}.getdefaulttimeout()`,
   },
   'locale.setlocale': {
     what: 'the process locale',
-    undo: /setlocale/,
+    undo: { calls: ['locale.setlocale'], args: setsLocale },
     before: true,
     cleanup: c =>
       c.args.length === 2 && stable(c.args[0])
@@ -88,6 +105,49 @@ const SWITCHES: Record<string, Switch> = {
         : null,
   },
 };
+
+/** a level `logging.disable` disables up to again: not an undo (NOTSET, or a saved level, is) */
+const LEVEL = /^(logging\.)?(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG)$|^[1-9]\d*$/;
+
+/** `setlocale(category, locale)` sets the locale; `setlocale(category)` (or with `None`) only queries it */
+function setsLocale(args: Node[]): boolean {
+  const keyword = args.find(a => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'locale');
+  const value = keyword ? keyword.childForFieldName('value') : args.filter(a => a.type !== 'keyword_argument')[1];
+  return !!value && value.text !== 'None';
+}
+
+/** whether a call of the switch `q` changes it: `logging.disable(NOTSET)` re-enables, a query changes nothing */
+function changes(q: string | undefined, call: Node): boolean {
+  if (q === 'logging.disable') return !/NOTSET/.test(call.childForFieldName('arguments')?.text ?? '');
+  if (q === 'locale.setlocale') return setsLocale(callArguments(call));
+  return true;
+}
+
+/** Whether `step` undoes the switch: a call `undo` names, with arguments it accepts, or a write to its target. */
+function undoes(ctx: RuleContext, undo: Undo, step: Step): boolean {
+  if ('target' in step) {
+    let target: Node | null = step.target;
+    while (target?.type === 'subscript') target = target.childForFieldName('value');
+    return !!undo.writes && !!target && ctx.names.is(target, undo.writes);
+  }
+  return ctx.names.is(step.callee, ...undo.calls) && (!undo.args || undo.args(step.args));
+}
+
+/** Whether `fn` changes the switch `q` before `node`. */
+function changedBefore(ctx: RuleContext, fn: Node, node: Node, q: string): boolean {
+  let found = false;
+  walk(
+    fn,
+    n => {
+      if (found || n.startIndex >= node.startIndex) return false;
+      const callee = n.childForFieldName('function');
+      found = !!callee && ctx.names.is(callee, q) && changes(q, n);
+      return !found;
+    },
+    CALLS,
+  );
+  return found;
+}
 
 function stable(node: Node): boolean {
   return isConstant(node) || /^[\w.]+$/.test(node.text);
@@ -111,10 +171,12 @@ export default createRule({
   docs: {
     what:
       'Process-wide state changed in a test, setUp hook or fixture without being restored: ' +
-      '`translation.activate` (no `deactivate`/`override`), `timezone.activate`, a signal `.connect` without ' +
+      '`translation.activate` (no `deactivate`), `timezone.activate`, a signal `.connect` without ' +
       '`.disconnect`, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
-      'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`).',
+      'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`). Only what really undoes the change counts as ' +
+      'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
+      'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -167,7 +229,7 @@ export default createRule({
               .join('');
             sw = {
               what: `the ${signal.text} signal's receivers`,
-              undo: new RegExp(`${escapeRegExp(signal.text)}\\.disconnect`),
+              undo: { calls: [`${sq}.disconnect`] },
               cleanup: () => (receiverArg ? `${signal.text}.disconnect, ${receiverArg.text}${kwargs}` : null),
             };
             what = sw.what;
@@ -176,16 +238,13 @@ export default createRule({
         if (!sw || !what) return;
         // django.core.mail.outbox and friends: reset by the framework before every test
         if (q && FRAMEWORK_RESETS.has(q)) return;
-        if (q === 'logging.disable' && /NOTSET/.test(node.childForFieldName('arguments')?.text ?? '')) return;
-        if (q === 'locale.setlocale' && positionalArguments(node).length < 2) return; // a query, not a change
+        if (!changes(q, node)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
-        if (ctx.testing.restores(owner.fn, sw.undo, node)) return;
-        // a second activate() after an earlier one in the same test is the undo (back to the default)
-        if (
-          /\bactivate$/.test(q ?? '') &&
-          owner.fn.text.slice(0, node.startIndex - owner.fn.startIndex).includes(`${fn.text}(`)
-        )
+        const undo = sw.undo;
+        if (ctx.testing.undone(owner.fn, step => undoes(ctx, undo, step), node)) return;
+        // the undo of an earlier change in the same function (a second activate(), the saved locale set again)
+        if (q && undoes(ctx, undo, { callee: fn, args: callArguments(node) }) && changedBefore(ctx, owner.fn, node, q))
           return;
         const call: Call = {
           node,

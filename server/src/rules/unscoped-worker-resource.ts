@@ -23,6 +23,7 @@ export default createRule({
   name: 'unscoped-worker-resource',
   severity: 'warning',
   fix: 'sometimes',
+  settingsModule: true,
   summary: 'A test database, Redis URL or cache KEY_PREFIX in test configuration does not include the xdist worker',
   table: {
     finds:
@@ -33,11 +34,15 @@ export default createRule({
     what:
       'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name ' +
       'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, ' +
-      '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker.',
+      '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker. The settings module the test run ' +
+      'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
+      'it; a settings module the run does not load is not.',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
-      'database makes the workers share it again. Keys, locks and rows collide across workers.',
+      'database makes the workers share it again. Keys, locks and rows collide across workers. Under ' +
+      "`manage.py test --parallel` the workers share them too, but Django's runner forks its workers after " +
+      'the settings are loaded: no value in a settings module can differ per worker there.',
     incident:
       'treeherder: every xdist worker used the same Redis database for the cache and the cache-backed ' +
       "sessions, so workers wiped each other's sessions; the fix pointed each worker at its own Redis " +
@@ -55,7 +60,11 @@ export default createRule({
     fixSafety:
       'Unsafe: a `KEY_PREFIX` gets the worker appended (from `PYTEST_XDIST_WORKER`), and a database name in ' +
       '`django_db_setup` gets `_{worker_id}` (the fixture is requested); tools that expect the old names will not ' +
-      'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number.',
+      'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number. ' +
+      'The settings fixes are for pytest-xdist workers, which load the settings each in its own process: under ' +
+      "`manage.py test --parallel` Django's runner forks its workers after loading the settings once, so " +
+      '`PYTEST_XDIST_WORKER` is unset and every worker gets the same prefix (`_main`); isolate those workers in ' +
+      "the runner (a `TEST_RUNNER` whose parallel suite's `init_worker` gives each its own), not in the settings.",
   },
   create(ctx): Listeners {
     // fakeredis gives each test an in-process server: nothing is shared

@@ -28,6 +28,13 @@ export function hasDictionarySplat(call: Node): boolean {
   return !!call.childForFieldName('arguments')?.namedChildren.some(a => a?.type === 'dictionary_splat');
 }
 
+/** A call's arguments, keyword arguments and splats included, comments left out. */
+export function callArguments(call: Node): Node[] {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (a): a is Node => a !== null && a.type !== 'comment',
+  );
+}
+
 export function positionalArguments(call: Node): Node[] {
   const args = call.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return [];
