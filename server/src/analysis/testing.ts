@@ -55,7 +55,7 @@ export type Step = { callee: Node; args: Node[] } | { target: Node };
 
 /** What resets a cache before each test: a call in this file, or a place in another. */
 export interface Reset {
-  by: 'base-class' | 'fixture' | 'runner';
+  by: 'base-class' | 'fixture' | 'runner' | 'test';
   node?: Node;
   at?: Located;
 }
@@ -540,7 +540,7 @@ export class Testing {
    */
   clearsCache(fn: Node): Node | null {
     const body = fn.childForFieldName('body');
-    if (!body || !/\.clear\s*\(/.test(body.text)) return null;
+    if (!body || !/\.a?clear\s*\(/.test(body.text)) return null;
     const loopVars = new Set([...body.text.matchAll(/for\s+(\w+)\s+in\s+[\w.]*caches\.all\(\)/g)].map(m => m[1]));
     let found: Node | null = null;
     walk(
@@ -548,7 +548,8 @@ export class Testing {
       node => {
         if (found) return false;
         const fnNode = node.childForFieldName('function');
-        if (fnNode?.type !== 'attribute' || fnNode.childForFieldName('attribute')?.text !== 'clear') return true;
+        if (fnNode?.type !== 'attribute' || !/^a?clear$/.test(fnNode.childForFieldName('attribute')?.text ?? ''))
+          return true;
         const receiver = fnNode.childForFieldName('object');
         if (!receiver) return true;
         const isCache =
@@ -566,11 +567,16 @@ export class Testing {
 
   /** Whether `fn`'s body calls a method of the Django cache (`cache.get`, `caches["x"].set`). */
   callsCache(fn: Node): boolean {
-    let found = false;
+    return this.cacheCalls(fn, true).length > 0;
+  }
+
+  /** The calls of methods of the Django cache in `fn`, in the order they are written (the first only, with `first`). */
+  private cacheCalls(fn: Node, first = false): Node[] {
+    const out: Node[] = [];
     walk(
       fn,
       node => {
-        if (found) return false;
+        if (first && out.length) return false;
         const callee = node.childForFieldName('function');
         const receiver = callee?.type === 'attribute' ? callee.childForFieldName('object') : null;
         if (
@@ -579,11 +585,35 @@ export class Testing {
             this.names.is(receiver.childForFieldName('value'), 'django.core.cache.caches')) ||
             this.names.is(receiver, 'django.core.cache.cache'))
         )
-          found = true;
-        return !found;
+          out.push(node);
+        return true;
       },
       CALLS,
     );
+    return out;
+  }
+
+  /**
+   * A test that empties the cache itself before it first uses it, or after it last does: it starts
+   * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it
+   * that uses the cache does so.
+   */
+  private ownCacheReset(def: Node): Reset | null {
+    const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
+    const tests =
+      def.type === 'class_definition'
+        ? bodyStatements(def)
+            .map(definitionOf)
+            .filter(d => d.type === 'function_definition' && this.isTestFunction(d))
+        : [def];
+    let found: Reset | null = null;
+    for (const test of tests) {
+      const calls = this.cacheCalls(test);
+      if (calls.length === 0) continue;
+      const clear = [calls[0], calls[calls.length - 1]].find(c => c && isClear(c));
+      if (!clear) return null;
+      found ??= { by: 'test', node: clear };
+    }
     return found;
   }
 
@@ -658,10 +688,10 @@ export class Testing {
   /** What gives every test that runs `def` (a class, or a function) an emptied cache, within its process. */
   cacheReset(def: Node): Reset | null {
     const cls = def.type === 'class_definition' ? def : this.defs.methodClass(def);
-    return (cls ? this.classCacheReset(cls) : null) ?? this.fileCacheReset();
+    return (cls ? this.classCacheReset(cls) : null) ?? this.fileCacheReset() ?? this.ownCacheReset(def);
   }
 
-  private isAutouseFixture(def: Node): boolean {
+  isAutouseFixture(def: Node): boolean {
     return this.defs
       .decorators(def)
       .some(d => d.type === 'call' && this.isFixtureDecorator(d) && keywordArgument(d, 'autouse')?.text === 'True');

@@ -74,12 +74,7 @@ export default createRule({
       // nothing kept, or emptied before each test within a process that alone uses it
       if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
       if (use.clearOnly && exposed?.kind !== 'cross-process') return;
-      if (
-        settingsKnown(exposed) &&
-        (exposed.kind === 'per-process' || exposed.kind === 'unknown') &&
-        ctx.testing.cacheReset(def)
-      )
-        return;
+      if (settingsKnown(exposed) && exposed.kind !== 'cross-process' && ctx.testing.cacheReset(def)) return;
       ctx.report({
         node: use.node,
         message:

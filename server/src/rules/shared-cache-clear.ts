@@ -48,7 +48,7 @@ export default createRule({
       call(call) {
         if (!/clear\s*\(/.test(call.text)) return; // read from the text: most calls clear nothing
         const fn = call.childForFieldName('function');
-        if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'clear') return;
+        if (fn?.type !== 'attribute' || !/^a?clear$/.test(fn.childForFieldName('attribute')?.text ?? '')) return;
         const receiver = fn.childForFieldName('object');
         if (!receiver || !isDjangoCache(ctx, receiver)) return;
         const owner = ctx.defs.enclosingFunction(call);
@@ -67,6 +67,10 @@ export default createRule({
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
+        // the suite's own per-test reset (an autouse fixture, a setUp) on a backend that cannot be read:
+        // only a cache every worker shares would make it a hazard, and nothing says this one is
+        const perTestReset = ctx.testing.isSetupHook(owner) || (isFixture && ctx.testing.isAutouseFixture(owner));
+        if (settingsKnown(exposed) && exposed.kind === 'unknown' && perTestReset) return;
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&

@@ -90,9 +90,10 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (exposed?.inTestDatabase && ctx.testing.rollsBack(def)) return;
   // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
   const reset = ctx.testing.cacheReset(def);
-  // emptied before each test: nothing left over within a process; across processes, when the backend
-  // cannot be read, Crosstalk cannot tell, and says nothing rather than guess
-  if (reset && settingsKnown(exposed) && (exposed.kind === 'per-process' || exposed.kind === 'unknown')) return;
+  // emptied before each test: nothing left over within a process; across processes, when the
+  // project's backend cannot be read, Crosstalk cannot tell, and says nothing rather than guess (with
+  // no settings found at all, the test's own evidence is all there is: it keeps the general warning)
+  if (reset && settingsKnown(exposed) && exposed.kind !== 'cross-process') return;
   const name = defName(def);
   const what = use.clearOnly
     ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
@@ -124,6 +125,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,
+    // order dependence in one process, or a backend that cannot be read: said, not warned about
     severity:
       exposed?.kind === 'per-process' || (settingsKnown(exposed) && exposed.kind === 'unknown') ? 'info' : undefined,
     related,

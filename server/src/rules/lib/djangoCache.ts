@@ -245,7 +245,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (isDjangoCache(ctx, receiver)) {
             const alias = cacheAlias(receiver);
             if (alias) aliases.add(alias);
-            if (method === 'clear') clears ??= fn;
+            if (method === 'clear' || method === 'aclear') clears ??= fn;
             else consider(fn, 'cache', `${fn.text}()`);
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
