@@ -110,6 +110,17 @@ export class Definitions {
     return out;
   }
 
+  /** Top-level functions named `name`, in source order. */
+  functionsNamed(name: string): Node[] {
+    const out: Node[] = [];
+    for (const s of this.segments)
+      for (const top of s.nodes.flatMap(n => (n.type === 'module' ? n.namedChildren : [n]))) {
+        const node = top?.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
+        if (node?.type === 'function_definition' && node.childForFieldName('name')?.text === name) out.push(node);
+      }
+    return out;
+  }
+
   /** Class definitions inside `def` (at any depth), in source order. */
   classesIn(def: Node): Node[] {
     return this.list(this.segmentAt(def.startIndex))

@@ -57,6 +57,10 @@ export interface SettingsFacts {
   sessionEngine: string | null;
   /** SESSION_CACHE_ALIAS: the cache a cache-backed session engine keeps sessions in */
   sessionCacheAlias: string;
+  /** LANGUAGE_CODE: what get_language() gives before any activate() (Django's "en-us" when unset); null when unknown */
+  languageCode: string | null;
+  /** DATABASES["default"]["ENGINE"] when literal (`django.db.backends.sqlite3`); null when unknown */
+  databaseEngine: string | null;
   /** TEST_RUNNER, when set */
   testRunner: { name: string; at: Located } | null;
   installedApps: string[];

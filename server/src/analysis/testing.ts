@@ -11,6 +11,7 @@ import {
   callArguments,
   defName,
   definitionOf,
+  field,
   hasDictionarySplat,
   keywordArgument,
   parameterNames,
@@ -96,6 +97,8 @@ const SETUP_HOOKS = new Set([
  * 'other': a pytest class, a `unittest.TestCase`, or a plain class.
  */
 export type ClassKind = 'django' | 'presumed' | 'other';
+
+const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
 
 export class Testing {
   private readonly kinds = new Map<number, ClassKind>();
@@ -539,6 +542,40 @@ export class Testing {
    * `c.clear()` in a loop over `caches.all()`. Null when there is none.
    */
   clearsCache(fn: Node): Node | null {
+    return this.clearsCacheItself(fn) ?? this.clearingHelperCall(fn);
+  }
+
+  /**
+   * A call in `fn`'s body of a function of this module, or of a method of `fn`'s class
+   * (`self._clear_caches()`), that empties the cache itself: one level, as people write a reset.
+   */
+  private clearingHelperCall(fn: Node): Node | null {
+    const body = fn.childForFieldName('body');
+    if (!body) return null;
+    const cls = this.defs.methodClass(fn);
+    let found: Node | null = null;
+    walk(
+      body,
+      node => {
+        if (found) return false;
+        const callee = node.childForFieldName('function');
+        let target: Node | undefined;
+        if (callee?.type === 'identifier') target = this.defs.functionsNamed(callee.text).at(-1);
+        else if (cls && callee?.type === 'attribute' && /^(self|cls)$/.test(field(callee, 'object').text)) {
+          const name = field(callee, 'attribute').text;
+          target = bodyStatements(cls)
+            .map(definitionOf)
+            .find(d => d.type === 'function_definition' && defName(d) === name);
+        }
+        if (target && target !== fn && this.clearsCacheItself(target)) found = node;
+        return !found;
+      },
+      CALLS,
+    );
+    return found;
+  }
+
+  private clearsCacheItself(fn: Node): Node | null {
     const body = fn.childForFieldName('body');
     if (!body || !/\.a?clear\s*\(/.test(body.text)) return null;
     const loopVars = new Set([...body.text.matchAll(/for\s+(\w+)\s+in\s+[\w.]*caches\.all\(\)/g)].map(m => m[1]));
@@ -565,18 +602,20 @@ export class Testing {
     return found;
   }
 
-  /** Whether `fn`'s body calls a method of the Django cache (`cache.get`, `caches["x"].set`). */
+  /**
+   * Whether `fn`'s body calls a method of the Django cache (`cache.get`, `caches["x"].set`) other
+   * than emptying it: a helper that only clears is a reset, not a use.
+   */
   callsCache(fn: Node): boolean {
-    return this.cacheCalls(fn, true).length > 0;
+    return this.cacheCalls(fn).some(call => !isClear(call));
   }
 
-  /** The calls of methods of the Django cache in `fn`, in the order they are written (the first only, with `first`). */
-  private cacheCalls(fn: Node, first = false): Node[] {
+  /** The calls of methods of the Django cache in `fn`, in the order they are written. */
+  private cacheCalls(fn: Node): Node[] {
     const out: Node[] = [];
     walk(
       fn,
       node => {
-        if (first && out.length) return false;
         const callee = node.childForFieldName('function');
         const receiver = callee?.type === 'attribute' ? callee.childForFieldName('object') : null;
         if (
@@ -599,7 +638,6 @@ export class Testing {
    * that uses the cache does so.
    */
   private ownCacheReset(def: Node): Reset | null {
-    const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
     const tests =
       def.type === 'class_definition'
         ? bodyStatements(def)

@@ -33,6 +33,8 @@ export function readSettingsFacts(
     throttling: null,
     sessionEngine: null,
     sessionCacheAlias: 'default',
+    languageCode: null,
+    databaseEngine: null,
     testRunner: null,
     installedApps: [],
     apps: new Map(),
@@ -89,6 +91,13 @@ export function readSettingsFacts(
       : null);
   const session = ns.get('SESSION_ENGINE');
   facts.sessionEngine = session?.kind === 'str' ? session.value : null;
+  const language = ns.get('LANGUAGE_CODE');
+  // unset in settings read in full: Django's global default
+  facts.languageCode = language?.kind === 'str' ? language.value : !language && !partial ? 'en-us' : null;
+  const databases = ns.get('DATABASES');
+  const database = databases?.kind === 'dict' ? databases.entries.get('default') : undefined;
+  const engine = database?.kind === 'dict' ? database.entries.get('ENGINE') : undefined;
+  facts.databaseEngine = engine?.kind === 'str' ? engine.value : null;
   const sessionAlias = ns.get('SESSION_CACHE_ALIAS');
   if (sessionAlias?.kind === 'str') facts.sessionCacheAlias = sessionAlias.value;
   const runner = ns.get('TEST_RUNNER');

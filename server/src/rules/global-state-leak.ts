@@ -2,7 +2,15 @@ import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { callArguments, field, isConstant, parameterNames, positionalArguments, walk } from '../syntax/nodes';
+import {
+  callArguments,
+  field,
+  isConstant,
+  parameterNames,
+  positionalArguments,
+  stringValue,
+  walk,
+} from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
 
@@ -117,10 +125,27 @@ function setsLocale(args: Node[]): boolean {
 }
 
 /** whether a call of the switch `q` changes it: `logging.disable(NOTSET)` re-enables, a query changes nothing */
-function changes(q: string | undefined, call: Node): boolean {
+function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
+  // the language get_language() gives anyway when nothing is active: settings.LANGUAGE_CODE
+  if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
   if (q === 'logging.disable') return !/NOTSET/.test(call.childForFieldName('arguments')?.text ?? '');
   if (q === 'locale.setlocale') return setsLocale(callArguments(call));
   return true;
+}
+
+/** `settings.LANGUAGE_CODE`, or a literal equal to it (when the settings tell it). */
+function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
+  if (!arg) return false;
+  if (ctx.names.is(arg, 'django.conf.settings.LANGUAGE_CODE')) return true;
+  const code = ctx.project?.settings.languageCode;
+  return !!code && stringValue(arg)?.toLowerCase() === code.toLowerCase();
+}
+
+/** A literal language that is not the default one; unknown (false) when the settings do not tell the default. */
+function otherLanguage(ctx: RuleContext, arg: Node): boolean {
+  const code = ctx.project?.settings.languageCode;
+  const value = stringValue(arg);
+  return !!code && value !== null && value.toLowerCase() !== code.toLowerCase();
 }
 
 /** Whether `step` undoes the switch: a call `undo` names, with arguments it accepts, or a write to its target. */
@@ -141,7 +166,7 @@ function changedBefore(ctx: RuleContext, fn: Node, node: Node, q: string): boole
     n => {
       if (found || n.startIndex >= node.startIndex) return false;
       const callee = n.childForFieldName('function');
-      found = !!callee && ctx.names.is(callee, q) && changes(q, n);
+      found = !!callee && ctx.names.is(callee, q) && changes(ctx, q, n);
       return !found;
     },
     CALLS,
@@ -176,7 +201,9 @@ export default createRule({
       '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
       'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`). Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
-      'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing.',
+      'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
+      "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
+      'and a later `activate()` puts the language back only with that default or a saved value.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -238,13 +265,20 @@ export default createRule({
         if (!sw || !what) return;
         // django.core.mail.outbox and friends: reset by the framework before every test
         if (q && FRAMEWORK_RESETS.has(q)) return;
-        if (!changes(q, node)) return;
+        if (!changes(ctx, q, node)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const undo = sw.undo;
         if (ctx.testing.undone(owner.fn, step => undoes(ctx, undo, step), node)) return;
-        // the undo of an earlier change in the same function (a second activate(), the saved locale set again)
-        if (q && undoes(ctx, undo, { callee: fn, args: callArguments(node) }) && changedBefore(ctx, owner.fn, node, q))
+        // the undo of an earlier change in the same function (a second activate(), the saved locale set
+        // again); a second activate() of another language than the default is a change of its own
+        const args = callArguments(node);
+        if (
+          q &&
+          undoes(ctx, undo, { callee: fn, args }) &&
+          changedBefore(ctx, owner.fn, node, q) &&
+          !(q === 'django.utils.translation.activate' && args[0] && otherLanguage(ctx, args[0]))
+        )
           return;
         const call: Call = {
           node,

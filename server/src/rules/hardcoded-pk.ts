@@ -37,7 +37,9 @@ export default createRule({
       'Literal primary keys in tests that create their objects through the database sequence: lookups ' +
       '(`.get(pk=1)`, `.filter(author_id=2)`, `get_object_or_404(M, id=1)`), URLs (`reverse(..., args=[1])`, ' +
       '`kwargs={"pk": 1}`, `"/api/items/1/"`) and request payloads (`{"order_id": 1}`). Not when the module ' +
-      'creates objects with those ids explicitly, or the class loads JSON `fixtures` (they carry their own pks).',
+      'creates objects with those ids explicitly, or the class loads JSON `fixtures` (they carry their own pks), ' +
+      'nor on SQLite in a test that rolls back (a `TestCase`, the `db` fixture): SQLite keeps its id counters in ' +
+      'a table the rollback puts back, so every such test starts from the same ids.',
     why:
       'Which id a row gets depends on the database sequence: on test order, on which tests share an xdist ' +
       "worker's database, and on TransactionTestCase (which does not reset sequences). `pk=1` is the first " +
@@ -70,6 +72,9 @@ export default createRule({
     const report = (node: Node, how: string, model?: string, literal = node.text) => {
       const owner = ctx.testing.owner(node);
       if (!owner || explicitIds(owner.fn).has(literal) || !dependsOnSequence(ctx, owner.fn, model)) return;
+      // SQLite keeps AUTOINCREMENT counters in a table (sqlite_sequence) that a rolled-back test puts
+      // back with its rows: every such test starts from the same ids, whatever ran before it
+      if (/sqlite3$/.test(ctx.project?.settings.databaseEngine ?? '') && ctx.testing.rollsBack(owner.fn)) return;
       ctx.report({
         node,
         message: `${how} the literal primary key ${node.text}: ids come from the database sequence, which differs by test order, by xdist worker and after TransactionTestCase`,

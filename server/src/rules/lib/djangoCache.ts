@@ -261,7 +261,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (node.text === '429' && inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
           return false;
         case 'identifier': {
-          if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') consider(node, 'throttle', 'an assertion on status 429');
+          // (a mocked upstream response with status 429 is not this project throttling)
+          if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') {
+            if (inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
+          }
           // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work
           else if (
             THROTTLE_WORD.test(node.text) &&
