@@ -1,7 +1,16 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
+import {
+  cacheIsolationFix,
+  exposure,
+  findCacheUse,
+  isDjangoCache,
+  mayUseCache,
+  settingsKnown,
+} from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
-import { defName } from '../syntax/nodes';
+import { bodyStatements, defName, definitionOf, field, positionalArguments, stringValue, walk } from '../syntax/nodes';
+
+const CALLS = new Set(['call']);
 
 export default createRule({
   id: 'XT001',
@@ -18,7 +27,10 @@ export default createRule({
     what:
       'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) ' +
       'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) ' +
-      'with no per-test cache isolation on the function, its class or an in-file base class.',
+      'with no per-test cache isolation on the function, its class or an in-file base class. On a cache each ' +
+      'process has of its own (LocMemCache), only where a leftover can be found by another test: throttling, a ' +
+      'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
+      'unique (`uuid`) or by a helper are not; information severity.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +
@@ -94,6 +106,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // project's backend cannot be read, Crosstalk cannot tell, and says nothing rather than guess (with
   // no settings found at all, the test's own evidence is all there is: it keeps the general warning)
   if (reset && settingsKnown(exposed) && exposed.kind !== 'cross-process') return;
+  // within one process, keys collide only where two tests use the same one
+  const leftover = exposed?.kind === 'per-process' && use.kind === 'cache' ? sharedKey(ctx, def) : null;
+  if (exposed?.kind === 'per-process' && use.kind === 'cache' && !leftover) return;
   const name = defName(def);
   const what = use.clearOnly
     ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
@@ -113,12 +128,13 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     : exposed.kind === 'cross-process'
       ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
       : exposed.kind === 'per-process'
-        ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do, and results depend on their order`
+        ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do${leftover ? ` (${leftover.why})` : ''}, and results depend on their order`
         : `${general} (${exposed.describe})`;
   const related: Related[] = [
     { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
     ...(exposed?.related ?? []),
   ];
+  if (leftover) related.push({ node: leftover.node, message: 'a key other tests can find' });
   if (reset?.at) related.push({ at: reset.at, message: 'the cache is emptied before each test here' });
   if (use.throttling)
     related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
@@ -131,4 +147,42 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
+}
+
+/**
+ * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
+ * same in every test that calls it), or one written the same way in two tests of class `def`
+ * (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
+ * made by a helper: nothing shows that what one test leaves another finds.
+ */
+function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
+  const tests =
+    def.type === 'class_definition'
+      ? bodyStatements(def)
+          .map(definitionOf)
+          .filter(d => d.type === 'function_definition' && ctx.testing.isTestFunction(d))
+      : [def];
+  const firstUse = new Map<string, number>();
+  let found: { node: Node; why: string } | null = null;
+  for (const test of tests) {
+    walk(
+      test,
+      node => {
+        if (found) return false;
+        const callee = node.childForFieldName('function');
+        if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
+        const key = positionalArguments(node)[0];
+        if (!key || /clear$|_many$/.test(field(callee, 'attribute').text) || /uuid/i.test(key.text)) return true;
+        if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
+        const text = key.text.replace(/\s+/g, '');
+        const first = firstUse.get(text);
+        if (first === undefined) firstUse.set(text, test.id);
+        else if (first !== test.id) found ??= { node: key, why: `two of its tests use the key ${key.text}` };
+        return !found;
+      },
+      CALLS,
+    );
+    if (found) return found;
+  }
+  return null;
 }
