@@ -97,6 +97,8 @@ export interface ProjectView {
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;
+  /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */
+  readonly autouseSettingsItems: ReadonlySet<string>;
   /**
    * The test runner's own cache handling (Django's runner only): it gives each parallel worker its own
    * cache, or empties the cache before each test. Null when it does neither.

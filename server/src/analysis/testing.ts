@@ -98,6 +98,11 @@ const SETUP_HOOKS = new Set([
  */
 export type ClassKind = 'django' | 'presumed' | 'other';
 
+const ASSIGNMENTS = new Set(['assignment']);
+
+/** `settings.X[k]` as the item it names, whatever the spacing: `X[k]`. */
+export const settingsItem = (target: string): string => target.replace(/\s+/g, '').replace(/^settings\./, '');
+
 const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
 
 export class Testing {
@@ -105,6 +110,7 @@ export class Testing {
   private readonly isolated = new Map<number, boolean>();
   private fileIsolation: boolean | undefined;
   private fileReset: Reset | null | undefined;
+  private settingsItems: Set<string> | undefined;
   private readonly helpers = new Map<number, boolean>();
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
@@ -474,6 +480,31 @@ export class Testing {
   /** An autouse fixture at the top of this module isolates the cache (a conftest.py's, for every test below it). */
   hasFileCacheIsolation(): boolean {
     return this.hasIsolatingAutouseFixture(this.moduleFixtures.filter(c => c.type === 'decorated_definition'));
+  }
+
+  /**
+   * The settings items autouse fixtures at the top of this module (a conftest.py's: every test below
+   * it) write before each test, through the pytest-django `settings` fixture: `FEATURES[flags.X]`
+   * for `settings.FEATURES[flags.X] = False`. Each test starts with them as the fixture sets them.
+   */
+  autouseSettingsItems(): Set<string> {
+    if (this.settingsItems) return this.settingsItems;
+    const out = (this.settingsItems = new Set<string>());
+    for (const s of this.moduleFixtures) {
+      const def = definitionOf(s);
+      if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) continue;
+      if (!parameterNames(def).includes('settings')) continue;
+      walk(
+        def,
+        node => {
+          const left = node.childForFieldName('left');
+          if (left?.type === 'subscript' && /^settings\.\w+\[/.test(left.text)) out.add(settingsItem(left.text));
+          return true;
+        },
+        ASSIGNMENTS,
+      );
+    }
+    return out;
   }
 
   private fileCacheIsolated(): boolean {

@@ -75,7 +75,7 @@ export class Project {
   private settings: SettingsFacts | undefined;
   private readonly modules = new Map<string, ModuleEntry | null>();
   private readonly classFacts = new Map<string, ClassFacts | null>();
-  private readonly conftests = new Map<string, { isolates: boolean; reset: Located | null }>();
+  private readonly conftests = new Map<string, ConftestFacts>();
   private readonly trees: { delete(): void }[] = [];
   private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
   private readonly cacheHelpers = new Map<string, boolean>();
@@ -267,7 +267,7 @@ export class Project {
   // ---- what resets state for every test ----
 
   /** Autouse fixtures of the conftest.py files from `file`'s directory up to the root. */
-  private conftestsAbove(file: string): { isolates: boolean; reset: Located | null }[] {
+  private conftestsAbove(file: string): ConftestFacts[] {
     const out = [];
     for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
       out.push(this.fixturesOf(path.join(dir, 'conftest.py'), 'conftest'));
@@ -281,11 +281,11 @@ export class Project {
     return out;
   }
 
-  private fixturesOf(file: string, module: string): { isolates: boolean; reset: Located | null } {
+  private fixturesOf(file: string, module: string): ConftestFacts {
     let facts = this.conftests.get(file);
     if (facts === undefined) {
       const root = this.parseFile(file);
-      facts = { isolates: false, reset: null };
+      facts = { isolates: false, reset: null, settingsItems: new Set() };
       if (root) {
         // the same judgement as for a fixture in the test module itself
         const { testing } = analysisOf(
@@ -297,6 +297,7 @@ export class Project {
         facts = {
           isolates: testing.hasFileCacheIsolation(),
           reset: reset?.node ? this.located(file, reset.node) : null,
+          settingsItems: testing.autouseSettingsItems(),
         };
       }
       this.conftests.set(file, facts);
@@ -312,6 +313,11 @@ export class Project {
   /** Where an autouse fixture above `file` (or a plugin's) empties the cache, if one does. */
   autouseCacheReset(file: string): Located | null {
     return this.conftestsAbove(file).find(c => c.reset)?.reset ?? null;
+  }
+
+  /** The settings items autouse fixtures above `file` (or a plugin's) set before every test. */
+  autouseSettingsItems(file: string): Set<string> {
+    return new Set(this.conftestsAbove(file).flatMap(c => [...c.settingsItems]));
   }
 
   /**
@@ -484,6 +490,13 @@ export class Project {
   }
 }
 
+/** What a conftest.py's (or a plugin's) autouse fixtures do before every test below it. */
+interface ConftestFacts {
+  isolates: boolean;
+  reset: Located | null;
+  settingsItems: Set<string>;
+}
+
 interface ModuleEntry {
   name: string;
   file: string;
@@ -511,6 +524,7 @@ function innerClass(cls: Node, name: string): Node | null {
 export function viewFor(project: Project, file: string): ProjectView {
   let isolation: boolean | undefined;
   let reset: Located | null | undefined;
+  let settingsItems: ReadonlySet<string> | undefined;
   return {
     root: project.root,
     get settings() {
@@ -525,6 +539,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get autouseCacheReset() {
       if (reset === undefined) reset = project.autouseCacheReset(file);
       return reset;
+    },
+    get autouseSettingsItems() {
+      return (settingsItems ??= project.autouseSettingsItems(file));
     },
     get runnerCache() {
       return project.runnerCache();

@@ -5,6 +5,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { field, isConstant, parameterNames } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
+import { settingsItem } from '../analysis/testing';
 
 const MUTATORS = new Set([
   'append',
@@ -38,7 +39,10 @@ export default createRule({
       'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) ' +
       'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the ' +
       'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the ' +
-      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`.",
+      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
+      'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged, except ' +
+      'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, and ' +
+      "that fixture's own write of a constant: each test starts from it.",
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -87,6 +91,14 @@ export default createRule({
       if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
+      // an item an autouse fixture sets before every test (this module's, a conftest's): each test
+      // starts from the fixture's value; and that fixture's own write of a constant is the reset
+      if (setting.nested && stmt.type === 'assignment') {
+        const value = stmt.childForFieldName('right');
+        if (value && isConstant(value) && ctx.testing.isAutouseFixture(owner.fn)) return;
+        const item = settingsItem(stmt.childForFieldName('left')?.text ?? '');
+        if (ctx.testing.autouseSettingsItems().has(item) || ctx.project?.autouseSettingsItems.has(item)) return;
+      }
       if (
         stmt.type === 'assignment' &&
         (ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right')) ||
