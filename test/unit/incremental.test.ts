@@ -187,3 +187,26 @@ test('a unit naming a changed base class is analysed again', async () => {
     }
   }
 });
+
+test("a module's setup hook is analysed again when its teardown hook changes", async () => {
+  const p = await parser();
+  const memo = new LintMemo();
+  const restored =
+    'import billing\n\nREAL_CLIENT = billing.Client\n\n\ndef setup_module(module):\n    billing.Client = object\n\n\ndef teardown_module(module):\n    billing.Client = REAL_CLIENT\n';
+  const leaked = restored.replace('    billing.Client = REAL_CLIENT\n', '    pass\n');
+  for (const [text, expected] of [
+    [restored, []],
+    [leaked, ['XT070']],
+    [restored, []],
+  ] as const) {
+    const tree = parse(p, text);
+    try {
+      assert.deepEqual(
+        lint(tree, text, { rules, memo }).map(f => f.rule.id),
+        expected,
+      );
+    } finally {
+      tree.delete();
+    }
+  }
+});

@@ -21,6 +21,9 @@ import { escapeRegExp } from '../syntax/text';
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
+/** A module's setup hooks (pytest's, unittest's), and the teardown hooks that undo what they did. */
+export const MODULE_SETUP = /^(setup_module|setUpModule|setup_function|setup)$/;
+export const MODULE_TEARDOWNS = ['teardown_module', 'tearDownModule', 'teardown_function', 'teardown'];
 const UNDO_TYPES = new Set(['yield', 'finally_clause']);
 const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
 const STEP_TYPES = new Set(['call', 'assignment', 'delete_statement']);
@@ -291,9 +294,14 @@ export class Testing {
     return false;
   }
 
-  /** `fn`, and the tearDown methods of its class: where `restores` and `undone` look. */
+  /**
+   * `fn`, and the tearDown methods of its class (for a module's setup hook, the module's teardown
+   * hooks): where `restores` and `undone` look.
+   */
   private undoRegions(fn: Node): Node[] {
     const cls = this.defs.methodClass(fn);
+    if (!cls && MODULE_SETUP.test(defName(fn)) && this.defs.isModuleLevel(fn))
+      return [fn, ...MODULE_TEARDOWNS.flatMap(name => this.defs.functionsNamed(name))];
     return [
       fn,
       ...(cls

@@ -12,7 +12,7 @@ import type { Located, ProjectView } from '../analysis/projectView';
 import type { Finding, Position, Span } from './finding';
 import type { FileFacts, Listeners, Report, Rule, RuleContext, Severity } from './rule';
 import { eolOf, lineEndOf, lineStartOf } from '../syntax/text';
-import { Testing } from '../analysis/testing';
+import { MODULE_SETUP, MODULE_TEARDOWNS, Testing } from '../analysis/testing';
 import { moduleDigest, namesBound, unitsOf, type CachedUnit, type LintMemo, type Unit, type UnitInfo } from './units';
 
 export interface LintOptions {
@@ -143,6 +143,10 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
       if (reused[i] && u.info.kind === 'def' && namesBound(u.info).some(n => named.has(n)) && isFunction(u))
         reused[i] = null;
     }
+    // a module's setup and teardown hooks are read together: what one changes, the other may undo
+    if ([...changed].some(n => MODULE_SETUP.test(n) || MODULE_TEARDOWNS.includes(n)))
+      for (const [i, u] of units.entries())
+        if (namesBound(u.info).some(n => MODULE_SETUP.test(n) || MODULE_TEARDOWNS.includes(n))) reused[i] = null;
     for (let grew = changed.size > 0; grew;) {
       grew = false;
       for (const [i, u] of units.entries()) {

@@ -373,6 +373,14 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   // restored: patch.dict around it, monkeypatch, or the container written again where undoing belongs
   if (/patch\.dict\s*\(/.test(owner.fn.text) && owner.fn.text.includes(root.text)) return;
   if (ctx.testing.restores(owner.fn, container.text, node)) return;
+  // the item written again later (set, then reset), or this write putting back a value saved from it
+  const item = left.text;
+  if (
+    ctx.testing.restores(owner.fn, new RegExp(`${escapeRegExp(item)}\\s*=[^=]`), node) ||
+    ctx.testing.isPutBack(owner.fn, item, value) ||
+    ctx.testing.writtenBefore(owner.fn, item, node)
+  )
+    return;
   if (owner.role === 'hook' && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
   const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
   const fix =
