@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import { bodyStatements, field, walk } from '../syntax/nodes';
-import { indentOf } from '../syntax/text';
+import { escapeRegExp, indentOf } from '../syntax/text';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
 
@@ -24,7 +24,8 @@ export default createRule({
     what:
       '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) ' +
       'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, ' +
-      "`patch.stopall()` or stop after a fixture's `yield`.",
+      "`patch.stopall()`, stop after a fixture's `yield`, or a loop that stops every patcher of a list it was " +
+      'put in (`self.patchers = [p, q]` ... `for p in self.patchers: p.stop()`).',
     why:
       'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every ' +
       'later test in the process: they call a mock instead of the real function, and pass or fail depending on ' +
@@ -100,12 +101,28 @@ function assignedFromPatcher(ctx: RuleContext, fn: Node, name: string): boolean 
 }
 const ASSIGNMENTS = new Set(['assignment']);
 
-/** `name.stop()` or `addCleanup(name.stop)` in the class or function, or `stopall` anywhere in the file. */
+/**
+ * `name.stop()` or `addCleanup(name.stop)` in the class or function, or `stopall` anywhere in the
+ * file; or `name` kept in a list (`self.patchers = [p, q]`, `self.patchers.append(p)`) whose every
+ * item a loop stops (`for p in self.patchers: p.stop()`).
+ */
 function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
   if (ctx.file.mentions(/\bstopall\b/)) return true;
   if (!name) return false;
   const scope = ctx.defs.methodClass(fn) ?? fn;
-  return scope.text.includes(`${name}.stop`);
+  if (scope.text.includes(`${name}.stop`)) return true;
+  const n = escapeRegExp(name);
+  const lists = [
+    ...scope.text.matchAll(new RegExp(`([\\w.]+)\\s*=\\s*[\\[(][^\\])]*(?<![\\w.])${n}(?![\\w.])`, 'g')),
+    ...scope.text.matchAll(
+      new RegExp(`([\\w.]+)\\.(?:append|extend)\\(\\s*[\\[(]?[^)]*(?<![\\w.])${n}(?![\\w.])`, 'g'),
+    ),
+  ].map(m => m[1]!);
+  return lists.some(list =>
+    new RegExp(
+      `for\\s+(\\w+)\\s+in\\s+(?:reversed\\()?${escapeRegExp(list)}\\b[^\\n]*:[\\s\\S]*?\\b\\1\\.stop\\b`,
+    ).test(scope.text),
+  );
 }
 
 function stopFix(ctx: RuleContext, fn: Node, call: Node, name: string): Fix | null {
