@@ -81,6 +81,8 @@ export interface ClassFacts {
   rollsBack: boolean;
   /** where a per-test hook of the class (or a base) empties the cache */
   resetsCache: Located | null;
+  /** a tearDown of the class (or a base) activates or deactivates a language: none outlives a test */
+  restoresLanguage: boolean;
   /** a Django model (it derives from django.db.models.Model), and whether abstract */
   model: { abstract: boolean } | null;
 }
@@ -92,6 +94,8 @@ export interface ProjectView {
   classInfo(qualified: string): ClassFacts | undefined;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
+  attributeDefault(qualified: string): string | null;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
   moduleUsesRedisOnlyApi(qualified: string): boolean;
   readonly autouseCacheIsolation: boolean;

@@ -312,6 +312,31 @@ export class Testing {
     ];
   }
 
+  /**
+   * A tearDown of `cls` or of a base class (in this file, or through the project) activates or
+   * deactivates a language: whatever a test activated does not outlive it (evap's
+   * ResetLanguageOnTearDownMixin).
+   */
+  tearDownRestoresLanguage(cls: Node, seen = new Set<number>()): boolean {
+    if (seen.has(cls.id)) return false;
+    seen.add(cls.id);
+    const own = bodyStatements(cls)
+      .map(definitionOf)
+      .some(
+        d =>
+          d.type === 'function_definition' &&
+          TEARDOWN.test(defName(d)) &&
+          /\b(?:translation\.)?(?:activate|deactivate|deactivate_all)\s*\(/.test(d.text),
+      );
+    if (own) return true;
+    return this.baseExpressions(cls).some(base => {
+      const local = this.inFileClass(base);
+      if (local) return this.tearDownRestoresLanguage(local, seen);
+      const q = this.names.resolve(base);
+      return !!q && !!this.project?.classInfo(q)?.restoresLanguage;
+    });
+  }
+
   /** The setUp / setUpTestData / setUpClass methods of a class. */
   setupHooksOf(cls: Node): Node[] {
     return bodyStatements(cls)
@@ -616,7 +641,7 @@ export class Testing {
 
   private clearsCacheItself(fn: Node): Node | null {
     const body = fn.childForFieldName('body');
-    if (!body || !/\.a?clear\s*\(/.test(body.text)) return null;
+    if (!body || !/\.a?clear\s*\(|\.dangerous_clear_all_tiers\s*\(/.test(body.text)) return null;
     const loopVars = new Set([...body.text.matchAll(/for\s+(\w+)\s+in\s+[\w.]*caches\.all\(\)/g)].map(m => m[1]));
     let found: Node | null = null;
     walk(
@@ -624,6 +649,11 @@ export class Testing {
       node => {
         if (found) return false;
         const fnNode = node.childForFieldName('function');
+        // edx-django-utils empties the Django cache (and its request cache) in one call
+        if (fnNode && /(^|\.)TieredCache\.dangerous_clear_all_tiers$/.test(this.names.resolve(fnNode) ?? '')) {
+          found = node;
+          return false;
+        }
         if (fnNode?.type !== 'attribute' || !/^a?clear$/.test(fnNode.childForFieldName('attribute')?.text ?? ''))
           return true;
         const receiver = fnNode.childForFieldName('object');

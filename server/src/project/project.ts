@@ -10,7 +10,17 @@ import { DJANGO_TEST_CASES, REDIS_ONLY, ROLLBACK_TEST_CASES } from '../analysis/
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
-import { bodyStatements, defName, definitionOf, field } from '../syntax/nodes';
+import {
+  bodyStatements,
+  constantText,
+  defName,
+  definitionOf,
+  field,
+  isConstant,
+  keywordArgument,
+  positionalArguments,
+  stringValue,
+} from '../syntax/nodes';
 import { parse, type Node } from '../syntax/parser';
 import { Evaluator } from './evaluate';
 import { isTestFile } from './files';
@@ -186,6 +196,7 @@ export class Project {
     let rollsBack = false;
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
+    let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
     let model: ClassFacts['model'] = null;
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
@@ -200,6 +211,7 @@ export class Project {
         djangoTestCase ||= info.djangoTestCase;
         rollsBack ||= info.rollsBack;
         resetsCache ??= info.resetsCache;
+        restoresLanguage ||= info.restoresLanguage;
         model ??= info.model && { abstract: false };
       }
     }
@@ -211,6 +223,7 @@ export class Project {
       djangoTestCase,
       rollsBack,
       resetsCache,
+      restoresLanguage,
       model,
     };
     this.classFacts.set(qualified, facts);
@@ -232,10 +245,44 @@ export class Project {
         if (def?.type === 'class_definition') classes.set(field(def, 'name').text, def);
         if (def?.type === 'function_definition') functions.set(field(def, 'name').text, def);
       }
-      entry = { name, file, classes, functions, ...analysisOf(root, name) };
+      entry = { name, file, root, classes, functions, ...analysisOf(root, name) };
     }
     this.modules.set(name, entry);
     return entry;
+  }
+
+  /**
+   * The constant a project module gives `module.NAME` (or `module.Class.attr`) where it is defined:
+   * `NAME = False`, `NAME = getattr(settings, "NAME", False)`, a class body's `attr = ""`. Its text,
+   * or null when it is not a constant or not found.
+   */
+  attributeDefault(qualified: string): string | null {
+    const parts = qualified.split('.');
+    for (const [moduleParts, cls] of [
+      [parts.slice(0, -1), null],
+      [parts.slice(0, -2), parts.at(-2)],
+    ] as const) {
+      const module = moduleParts.length ? this.moduleOf(moduleParts.join('.')) : null;
+      if (!module) continue;
+      const scope = cls ? module.classes.get(cls) : module.root;
+      if (!scope) continue;
+      const name = parts[parts.length - 1] ?? '';
+      const statements = cls ? bodyStatements(scope) : scope.namedChildren.filter((c): c is Node => !!c);
+      for (const stmt of statements) {
+        const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+        if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== name) continue;
+        let value = assign.childForFieldName('right');
+        // getattr(settings, "NAME", default), get_setting("NAME", default): the default, unless the
+        // project's settings say otherwise
+        if (value?.type === 'call') {
+          const args = positionalArguments(value);
+          const named = args.some(a => stringValue(a)?.endsWith(name));
+          value = named ? (keywordArgument(value, 'default') ?? args.at(-1) ?? null) : null;
+        }
+        return value && isConstant(value) ? constantText(value) : null;
+      }
+    }
+    return null;
   }
 
   /** Whether a function of the project's modules calls the Django cache itself. */
@@ -500,6 +547,7 @@ interface ConftestFacts {
 interface ModuleEntry {
   name: string;
   file: string;
+  root: Node;
   classes: Map<string, Node>;
   functions: Map<string, Node>;
   names: Names;
@@ -532,6 +580,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     classInfo: q => project.classInfo(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    attributeDefault: q => project.attributeDefault(q),
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));

@@ -4,6 +4,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import {
   callArguments,
+  constantText,
   field,
   isConstant,
   parameterNames,
@@ -203,7 +204,10 @@ export default createRule({
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
-      'and a later `activate()` puts the language back only with that default or a saved value.',
+      'and a later `activate()` puts the language back only with that default or a saved value; a tearDown ' +
+      'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
+      "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
+      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`) changes nothing.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -270,6 +274,9 @@ export default createRule({
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const undo = sw.undo;
         if (ctx.testing.undone(owner.fn, step => undoes(ctx, undo, step), node)) return;
+        // a tearDown of the class or a base class puts a language back after every test
+        const cls = ctx.defs.methodClass(owner.fn);
+        if (q === 'django.utils.translation.activate' && cls && ctx.testing.tearDownRestoresLanguage(cls)) return;
         // the undo of an earlier change in the same function (a second activate(), the saved locale set
         // again); a second activate() of another language than the default is a change of its own
         const args = callArguments(node);
@@ -314,6 +321,8 @@ export default createRule({
           ctx.testing.writtenBefore(owner.fn, left.text, node)
         )
           return;
+        // the value the project's own module gives it where it is defined: a change to nothing
+        if (value && isConstant(value) && ctx.project?.attributeDefault(`${q}.${attr}`) === constantText(value)) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;

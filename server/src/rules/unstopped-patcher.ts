@@ -117,7 +117,7 @@ function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
     ...scope.text.matchAll(
       new RegExp(`([\\w.]+)\\.(?:append|extend)\\(\\s*[\\[(]?[^)]*(?<![\\w.])${n}(?![\\w.])`, 'g'),
     ),
-  ].map(m => m[1]!);
+  ].flatMap(m => (m[1] ? [m[1]] : []));
   return lists.some(list =>
     new RegExp(
       `for\\s+(\\w+)\\s+in\\s+(?:reversed\\()?${escapeRegExp(list)}\\b[^\\n]*:[\\s\\S]*?\\b\\1\\.stop\\b`,

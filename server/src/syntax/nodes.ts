@@ -93,6 +93,12 @@ export function isConstant(node: Node): boolean {
   return node.namedChildren.every(c => !c || c.type === 'comment' || isConstant(c));
 }
 
+/** A constant's text as a value, for comparing two constants: `'a'` and `"a"` alike, spacing aside. */
+export function constantText(node: Node): string {
+  const value = stringValue(node);
+  return value !== null ? JSON.stringify(value) : node.text.replace(/\s+/g, '').replace(/'/g, '"');
+}
+
 /** Parameter names of a function definition, in order. */
 export function parameterNames(fn: Node): string[] {
   const params = fn.childForFieldName('parameters');
