@@ -94,6 +94,8 @@ export interface ProjectView {
   classInfo(qualified: string): ClassFacts | undefined;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */
+  readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
   attributeDefault(qualified: string): string | null;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */

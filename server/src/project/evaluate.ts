@@ -175,6 +175,18 @@ export class Evaluator {
 
   /** `sys.argv` of the test run: pytest's own arguments, or `manage.py test` */
   private readonly argv: Value;
+  /**
+   * Per file, the ranges (start, end offsets) of branches at module or class level that the test
+   * run does not take (`if not TESTING:`): what is written there is not the run's configuration.
+   */
+  readonly unreached = new Map<string, [number, number][]>();
+
+  private skip(node: Node | null | undefined, s: Scope): void {
+    if (!node || s.ret) return; // in a function, another call may take the branch
+    const list = this.unreached.get(s.file) ?? [];
+    list.push([node.startIndex, node.endIndex]);
+    this.unreached.set(s.file, list);
+  }
 
   constructor(
     private readonly sources: Sources,
@@ -463,9 +475,11 @@ export class Evaluator {
     const alternatives = stmt.childrenForFieldName('alternative').filter((a): a is Node => a !== null);
     if (cond === true) {
       if (body) this.block(body.namedChildren, s);
+      for (const a of alternatives) this.skip(a, s);
       return;
     }
     if (cond === false) {
+      this.skip(body, s);
       const [first, ...rest] = alternatives;
       if (!first) return;
       if (first.type === 'elif_clause') {
@@ -511,8 +525,10 @@ export class Evaluator {
     const body = clause.childForFieldName('consequence');
     if (cond === true) {
       if (body) this.block(body.namedChildren, s);
+      for (const a of rest) this.skip(a, s);
       return;
     }
+    if (cond === false) this.skip(body, s);
     const runRest = (scope: Scope) => {
       const [next, ...more] = rest;
       if (next?.type === 'elif_clause') this.elif(next, more, scope);

@@ -149,11 +149,7 @@ export class Project {
         glob: (dir, pattern) => this.glob(dir, pattern),
       },
       this.runConfig().env,
-      this.runConfig().runner === 'pytest'
-        ? 'pytest'
-        : /runtests/.test(this.runConfig().source?.file ?? '')
-          ? 'runtests'
-          : 'django',
+      this.runConfig().runner === 'pytest' ? 'pytest' : this.scriptArgv(),
     );
     return this.evaluator;
   }
@@ -283,6 +279,24 @@ export class Project {
       }
     }
     return null;
+  }
+
+  /**
+   * What the Django runner's script puts in sys.argv: `manage.py test`, or a runtests.py of its own,
+   * unless that script inserts "test" as the command (`sys.argv.insert(1, "test")`, then
+   * execute_from_command_line): then settings see `sys.argv[1] == "test"` too.
+   */
+  private scriptArgv(): 'django' | 'runtests' {
+    const file = this.runConfig().source?.file ?? '';
+    if (!/runtests/.test(file)) return 'django';
+    const text = this.read(file) ?? '';
+    return /\.insert\(\s*1\s*,\s*["']test["']\s*\)/.test(text) ? 'django' : 'runtests';
+  }
+
+  /** The ranges of `file` in branches of the settings the test run does not take (the settings read first). */
+  unreachedIn(file: string): readonly (readonly [number, number])[] {
+    this.settingsFacts();
+    return this.evaluator?.unreached.get(file) ?? [];
   }
 
   /** Whether a function of the project's modules calls the Django cache itself. */
@@ -581,6 +595,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     classInfo: q => project.classInfo(q),
     functionUsesCache: q => project.functionUsesCache(q),
     attributeDefault: q => project.attributeDefault(q),
+    get unreached() {
+      return project.unreachedIn(file);
+    },
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));

@@ -428,6 +428,8 @@ export function readRunConfig(
       const how = e.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
       if (toxDsm && !e.assigned.has('DJANGO_SETTINGS_MODULE')) break; // tox's environment is set before the script runs
       for (const [k, v] of [...e.setdefault, ...e.assigned]) if (!config.env.has(k)) config.env.set(k, v);
+      // the script's sys.path entries (`sys.path.insert(0, "tests")`), from its directory (where it runs)
+      if (chosen || e.configure) config.paths.push(...e.syspath.map(p => path.resolve(path.dirname(file), p)));
       if (chosen) choose(chosen.value, { file, line: chosen.at.line + 1, how });
       else if (e.configure) {
         config.configure = { call: e.configure, file };

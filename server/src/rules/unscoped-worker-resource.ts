@@ -36,7 +36,8 @@ export default createRule({
       'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, ' +
       '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker. The settings module the test run ' +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
-      'it; a settings module the run does not load is not.',
+      'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
+      '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`).',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -79,7 +80,7 @@ export default createRule({
           value = pair.childForFieldName('value');
         const k = key ? stringValue(key) : null;
         if (!k || !value || value.type !== 'string') return;
-        if (!configures(ctx, pair)) return;
+        if (!configures(ctx, pair) || unreached(ctx, pair)) return;
         if (k === 'KEY_PREFIX') {
           ctx.report({
             node: value,
@@ -170,6 +171,11 @@ function configures(ctx: RuleContext, node: Node): boolean {
   if (!ctx.testing.isFixture(fn) && !/^pytest_/.test(name)) return false;
   const around = fn.text.slice(0, node.startIndex - fn.startIndex);
   return !/(patch\.dict\(\s*os\.environ|setenv\()[^)]*$/.test(around);
+}
+
+/** In a branch of the settings the test run does not take (`if not TESTING:`): not its configuration. */
+function unreached(ctx: RuleContext, node: Node): boolean {
+  return (ctx.project?.unreached ?? []).some(([start, end]) => start <= node.startIndex && node.endIndex <= end);
 }
 
 function leading(str: Node): string {
