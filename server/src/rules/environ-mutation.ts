@@ -4,6 +4,7 @@ import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { field, isConstant, walk } from '../syntax/nodes';
+import { escapeRegExp } from '../syntax/text';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
@@ -59,6 +60,8 @@ export default createRule({
         return;
       if (ctx.testing.restores(owner.fn, key?.text ?? environ.text, node)) return;
       if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
+      // removing a variable the test itself set earlier puts the environment back (set, then unset)
+      if (kind !== 'set' && key && setBefore(owner.fn, key, node)) return;
       ctx.report({
         node,
         message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in the same xdist worker (and every subprocess it starts) sees it`,
@@ -190,4 +193,10 @@ function fixFor(
     addDecorator(ctx, fn, `${patch}.dict(${environ.text}, {${key.text}: ${value.text}})`),
     removeStatement(ctx, fn, statement),
   ]);
+}
+
+/** `os.environ[key] = ...` (or `environ[key] = ...`) written in `fn` before `node`. */
+function setBefore(fn: Node, key: Node, node: Node): boolean {
+  const before = fn.text.slice(0, node.startIndex - fn.startIndex);
+  return new RegExp(`environ\\[\\s*${escapeRegExp(key.text)}\\s*\\]\\s*=(?!=)`).test(before);
 }

@@ -85,6 +85,8 @@ const CALLEES = new Set(
   [...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_METHODS),
 );
 const TMP_PATH = /^\/tmp(\/|$)/;
+/** an f-string part that makes the path one of its own: `{uuid.uuid4()}`, `{os.getpid()}`, `{worker_id}` */
+const UNIQUE_PART = /\{[^}]*(uuid|getpid|worker|mkdtemp|mkstemp|token_hex|token_urlsafe|randint|random)/i;
 /** `/tmp` as a path token anywhere in a shell command */
 const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'lambda']);
 const STRING = new Set(['string']);
@@ -109,7 +111,8 @@ export default createRule({
       'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, ' +
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
-      'expected argument of a mock) is not flagged.',
+      'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
+      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`).',
     why:
       '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and ' +
       'every developer run. A fixed name there is written, listed and deleted by several tests at once: ' +
@@ -185,7 +188,7 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
   const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
   const found: { str: Node; shell: boolean }[] = [];
   const add = (str: Node) => {
-    if (pattern.test(leadingText(str))) found.push({ str, shell });
+    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text)) found.push({ str, shell });
   };
   walk(
     args,
