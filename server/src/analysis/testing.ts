@@ -795,7 +795,59 @@ export class Testing {
   /** What gives every test that runs `def` (a class, or a function) an emptied cache, within its process. */
   cacheReset(def: Node): Reset | null {
     const cls = def.type === 'class_definition' ? def : this.defs.methodClass(def);
-    return (cls ? this.classCacheReset(cls) : null) ?? this.fileCacheReset() ?? this.ownCacheReset(def);
+    return (
+      (cls ? this.classCacheReset(cls) : null) ??
+      this.fileCacheReset() ??
+      this.requestedCacheReset(def) ??
+      this.ownCacheReset(def)
+    );
+  }
+
+  /**
+   * The fixtures every test of `def` requests by name: a function's parameters, and
+   * `@pytest.mark.usefixtures(...)` on it or its class (or a class's `pytestmark`).
+   */
+  requestedFixtures(def: Node): Set<string> {
+    const names = new Set<string>();
+    const cls = def.type === 'class_definition' ? def : this.defs.methodClass(def);
+    if (def.type === 'function_definition') for (const p of parameterNames(def)) names.add(p);
+    const marks = [
+      ...(def.type === 'function_definition' ? this.defs.decorators(def) : []),
+      ...(cls ? this.defs.decorators(cls) : []),
+    ];
+    if (cls) for (const stmt of bodyStatements(cls)) if (/^pytestmark\s*=/.test(stmt.text)) marks.push(stmt);
+    for (const mark of marks)
+      for (const m of mark.text.matchAll(/usefixtures\(([^)]*)\)/g))
+        for (const s of (m[1] ?? '').matchAll(/["'](\w+)["']/g)) if (s[1]) names.add(s[1]);
+    return names;
+  }
+
+  /**
+   * A fixture the tests of `def` request (not autouse) that empties the cache: this module's, or a
+   * conftest.py's above it (`@pytest.mark.usefixtures("reset_cache")`, a `local_memory_cache` parameter).
+   */
+  private requestedCacheReset(def: Node): Reset | null {
+    const tests =
+      def.type === 'class_definition'
+        ? bodyStatements(def)
+            .map(definitionOf)
+            .filter(d => d.type === 'function_definition' && this.isTestFunction(d))
+        : [def];
+    if (tests.length === 0) return null;
+    let found: Reset | null = null;
+    for (const test of tests) {
+      let reset: Reset | null = null;
+      for (const name of this.requestedFixtures(test)) {
+        const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
+        const call = local ? this.clearsCache(local) : null;
+        if (call) reset = { by: 'fixture', node: call };
+        else if (!local && this.project?.cacheResetFixtures.has(name)) reset = { by: 'fixture' };
+        if (reset) break;
+      }
+      if (!reset) return null;
+      found ??= reset;
+    }
+    return found;
   }
 
   isAutouseFixture(def: Node): boolean {

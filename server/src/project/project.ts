@@ -346,7 +346,7 @@ export class Project {
     let facts = this.conftests.get(file);
     if (facts === undefined) {
       const root = this.parseFile(file);
-      facts = { isolates: false, reset: null, settingsItems: new Set() };
+      facts = { isolates: false, reset: null, settingsItems: new Set(), cacheResetFixtures: new Set() };
       if (root) {
         // the same judgement as for a fixture in the test module itself
         const { testing } = analysisOf(
@@ -359,6 +359,14 @@ export class Project {
           isolates: testing.hasFileCacheIsolation(),
           reset: reset?.node ? this.located(file, reset.node) : null,
           settingsItems: testing.autouseSettingsItems(),
+          cacheResetFixtures: new Set(
+            root.namedChildren.flatMap(c => {
+              const def = c ? definitionOf(c) : null;
+              return def?.type === 'function_definition' && testing.isFixture(def) && testing.clearsCache(def)
+                ? [defName(def)]
+                : [];
+            }),
+          ),
         };
       }
       this.conftests.set(file, facts);
@@ -374,6 +382,11 @@ export class Project {
   /** Where an autouse fixture above `file` (or a plugin's) empties the cache, if one does. */
   autouseCacheReset(file: string): Located | null {
     return this.conftestsAbove(file).find(c => c.reset)?.reset ?? null;
+  }
+
+  /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
+  cacheResetFixtures(file: string): Set<string> {
+    return new Set(this.conftestsAbove(file).flatMap(c => [...c.cacheResetFixtures]));
   }
 
   /** The settings items autouse fixtures above `file` (or a plugin's) set before every test. */
@@ -556,6 +569,8 @@ interface ConftestFacts {
   isolates: boolean;
   reset: Located | null;
   settingsItems: Set<string>;
+  /** fixtures (autouse or not) that empty the cache, by name */
+  cacheResetFixtures: Set<string>;
 }
 
 interface ModuleEntry {
@@ -587,6 +602,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let isolation: boolean | undefined;
   let reset: Located | null | undefined;
   let settingsItems: ReadonlySet<string> | undefined;
+  let resetFixtures: ReadonlySet<string> | undefined;
   return {
     root: project.root,
     get settings() {
@@ -605,6 +621,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get autouseCacheReset() {
       if (reset === undefined) reset = project.autouseCacheReset(file);
       return reset;
+    },
+    get cacheResetFixtures() {
+      return (resetFixtures ??= project.cacheResetFixtures(file));
     },
     get autouseSettingsItems() {
       return (settingsItems ??= project.autouseSettingsItems(file));

@@ -27,7 +27,9 @@ export default createRule({
     what:
       'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) ' +
       'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) ' +
-      'with no per-test cache isolation on the function, its class or an in-file base class. On a cache each ' +
+      'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
+      'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
+      'parameter or `usefixtures`) is reset within the process. On a cache each ' +
       'process has of its own (LocMemCache), only where a leftover can be found by another test: throttling, a ' +
       'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
       'unique (`uuid`) or by a helper are not; information severity.',

@@ -16,7 +16,7 @@ const THROTTLE_WORD = /throttl|rate_?limit/i;
 const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
 const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
 /** names that say throttling is off or faked are evidence of nothing */
-const NOT_THROTTLING = /disabl|no_?throttl|without_?throttl|mock|fake/i;
+const NOT_THROTTLING = /disabl|no_?throttl|not_?throttl|without_?throttl|mock|fake/i;
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
