@@ -103,6 +103,8 @@ export interface ProjectView {
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;
+  /** an autouse fixture of a conftest.py above the file puts the app registry back after each test */
+  readonly autouseRestoresApps: boolean;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */

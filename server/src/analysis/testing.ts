@@ -540,6 +540,22 @@ export class Testing {
     return out;
   }
 
+  /**
+   * An autouse fixture at the top of this module puts the app registry back after each test
+   * (`apps.all_models` saved, then restored after `yield`): models defined in tests do not outlive them.
+   */
+  autouseRestoresApps(): boolean {
+    return this.moduleFixtures.some(s => {
+      const def = definitionOf(s);
+      return (
+        def.type === 'function_definition' &&
+        this.isAutouseFixture(def) &&
+        /\ball_models\b/.test(def.text) &&
+        /\byield\b|addfinalizer/.test(def.text)
+      );
+    });
+  }
+
   private fileCacheIsolated(): boolean {
     this.fileIsolation ??= this.hasFileCacheIsolation() || !!this.project?.autouseCacheIsolation;
     return this.fileIsolation;

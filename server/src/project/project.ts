@@ -346,7 +346,13 @@ export class Project {
     let facts = this.conftests.get(file);
     if (facts === undefined) {
       const root = this.parseFile(file);
-      facts = { isolates: false, reset: null, settingsItems: new Set(), cacheResetFixtures: new Set() };
+      facts = {
+        isolates: false,
+        reset: null,
+        settingsItems: new Set(),
+        cacheResetFixtures: new Set(),
+        restoresApps: false,
+      };
       if (root) {
         // the same judgement as for a fixture in the test module itself
         const { testing } = analysisOf(
@@ -359,6 +365,7 @@ export class Project {
           isolates: testing.hasFileCacheIsolation(),
           reset: reset?.node ? this.located(file, reset.node) : null,
           settingsItems: testing.autouseSettingsItems(),
+          restoresApps: testing.autouseRestoresApps(),
           cacheResetFixtures: new Set(
             root.namedChildren.flatMap(c => {
               const def = c ? definitionOf(c) : null;
@@ -382,6 +389,11 @@ export class Project {
   /** Where an autouse fixture above `file` (or a plugin's) empties the cache, if one does. */
   autouseCacheReset(file: string): Located | null {
     return this.conftestsAbove(file).find(c => c.reset)?.reset ?? null;
+  }
+
+  /** Whether an autouse fixture above `file` (or a plugin's) puts the app registry back after each test. */
+  autouseRestoresApps(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.restoresApps);
   }
 
   /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
@@ -571,6 +583,8 @@ interface ConftestFacts {
   settingsItems: Set<string>;
   /** fixtures (autouse or not) that empty the cache, by name */
   cacheResetFixtures: Set<string>;
+  /** an autouse fixture puts the app registry back after each test */
+  restoresApps: boolean;
 }
 
 interface ModuleEntry {
@@ -621,6 +635,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get autouseCacheReset() {
       if (reset === undefined) reset = project.autouseCacheReset(file);
       return reset;
+    },
+    get autouseRestoresApps() {
+      return project.autouseRestoresApps(file);
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));

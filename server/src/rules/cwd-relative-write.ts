@@ -15,7 +15,8 @@ const PATHS = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath'])
 /**
  * Methods of libraries' objects that write the file named by their first argument: an image's or a
  * workbook's `save("x.png")`, a figure's `savefig`, a data frame's `to_csv`. (A model's `save()` takes
- * no file name; Django's storages write under MEDIA_ROOT, not the working directory.)
+ * no file name; Django's storages, and a file field's `save(name, content)`, write under MEDIA_ROOT, not the
+ * working directory.)
  */
 const LIBRARY_WRITES = new Set([
   'save',
@@ -54,7 +55,8 @@ export default createRule({
       'Files written or directories created relative to the working directory in a test, setUp hook or ' +
       'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, ' +
       '`shutil.copy(src, "report.csv")`. Not when the test first moves into its own directory ' +
-      '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`).',
+      '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`), nor a Django storage or a file ' +
+      "field's `save(name, content)`, which write under MEDIA_ROOT.",
     why:
       'pytest-xdist workers all start in the same working directory (the project root, usually). Two ' +
       "tests writing `out.json` there overwrite each other's file mid-test, and the files stay behind in " +
@@ -189,6 +191,10 @@ function writtenArgument(ctx: RuleContext, call: Node, fn: Node): Node | null {
     const path = literal(args[0]);
     const name = path ? stringValue(path) : null;
     if (!path || !name || !FILE_NAME.test(name) || /storage/i.test(receiver)) return null;
+    // a model file field's save(name, content): the storage writes it under MEDIA_ROOT, not the cwd
+    // (PIL's image.save("x.jpg", "JPEG") takes a format string second)
+    const content = positionalArguments(call)[1];
+    if (field(fn, 'attribute').text === 'save' && content && content.type !== 'string') return null;
     return path;
   }
   // Path("x").write_text(...), Path("x").open("w")

@@ -49,7 +49,8 @@ export default createRule({
       'file) defined inside a function or method of a test module, without `@isolate_apps` on the function ' +
       'or its class. Quiet when its literal `Meta.app_label` is the label of no installed app and the ' +
       "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
-      '`get_models()`, migrations and makemigrations never read.',
+      '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
+      'module, or a conftest.py above it) that puts `apps.all_models` back after each test.',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
       'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
@@ -182,6 +183,8 @@ function isIsolatingCall(ctx: RuleContext, node: Node | null): boolean {
  * isolate_apps(...)`.
  */
 function isIsolated(ctx: RuleContext, cls: Node): boolean {
+  // an autouse fixture that puts apps.all_models back after every test (Flagsmith's own fix)
+  if (ctx.testing.autouseRestoresApps() || ctx.project?.autouseRestoresApps) return true;
   for (const d of ctx.defs.around(cls)) {
     if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
     if (d.type === 'class_definition' && unregistersModels(d.node)) return true;
