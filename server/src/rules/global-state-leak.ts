@@ -204,7 +204,9 @@ export default createRule({
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
-      'and a later `activate()` puts the language back only with that default or a saved value; a tearDown ' +
+      'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
+      'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
+      "fixture's object or of a plain pytest class's instance) is not left connected; a tearDown " +
       'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
       '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`) changes nothing.',
@@ -411,15 +413,30 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
 }
 
 /**
- * A receiver that is a function defined in the test itself (or a lambda), connected weakly (the
- * default): Django holds it by a weak reference, so it goes when the test returns.
+ * A receiver that goes when the test returns, connected weakly (the default): a function or object
+ * the test made, a lambda, a method of a fixture's object or of a plain pytest class's instance.
  */
 function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): boolean {
   if (/\bweak\s*=\s*False\b/.test(call.text)) return false;
   if (receiver.type === 'lambda') return true;
-  if (receiver.type !== 'identifier') return false;
   const fn = ctx.defs.enclosingFunction(call);
-  return !!fn && new RegExp(`\\bdef\\s+${escapeRegExp(receiver.text)}\\s*\\(`).test(fn.text);
+  if (!fn) return false;
+  // a method of a fixture's object (`signal_tracker.receiver`), or of a plain pytest class's
+  // instance (one per test): Django holds it weakly, and the object goes with the test (a unittest
+  // TestCase's instances live as long as the suite)
+  if (receiver.type === 'attribute') {
+    const root = receiver.childForFieldName('object');
+    if (root?.type !== 'identifier') return false;
+    if (root.text === 'self') {
+      const cls = ctx.defs.methodClass(fn);
+      return !!cls && ctx.testing.baseExpressions(cls).every(b => b.text === 'object');
+    }
+    return root.text !== 'cls' && parameterNames(fn).includes(root.text);
+  }
+  if (receiver.type !== 'identifier') return false;
+  const name = escapeRegExp(receiver.text);
+  // a function defined in the test, or an object it made (`handler = MagicMock()`)
+  return new RegExp(`\\bdef\\s+${name}\\s*\\(|(^|\\n)[ \\t]*${name}\\s*=\\s*[\\w.]+\\(`).test(fn.text);
 }
 
 /**
