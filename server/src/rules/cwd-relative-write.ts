@@ -193,7 +193,7 @@ function writtenArgument(ctx: RuleContext, call: Node, fn: Node): Node | null {
     if (!path || !name || !FILE_NAME.test(name) || /storage/i.test(receiver)) return null;
     // a model file field's save(name, content): the storage writes it under MEDIA_ROOT, not the cwd
     // (PIL's image.save("x.jpg", "JPEG") takes a format string second)
-    const content = positionalArguments(call)[1];
+    const content = positionalArguments(call)[1] ?? keywordArgument(call, 'content');
     if (field(fn, 'attribute').text === 'save' && content && content.type !== 'string') return null;
     return path;
   }

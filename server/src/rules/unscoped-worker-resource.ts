@@ -37,7 +37,8 @@ export default createRule({
       '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker. The settings module the test run ' +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
-      '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`).',
+      '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). A `KEY_PREFIX` of a LocMemCache, a ' +
+      'DummyCache or a DatabaseCache is not: nothing there is shared between workers.',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -82,6 +83,12 @@ export default createRule({
         if (!k || !value || value.type !== 'string') return;
         if (!configures(ctx, pair) || unreached(ctx, pair)) return;
         if (k === 'KEY_PREFIX') {
+          // a prefix of a cache each process has of its own (or none at all) keeps nothing in common
+          const backend = pair.parent?.namedChildren.find(
+            p => p?.type === 'pair' && stringValue(field(p, 'key')) === 'BACKEND',
+          );
+          const name = backend ? stringValue(field(backend, 'value')) : null;
+          if (name && /locmem|dummy|db\.DatabaseCache/i.test(name)) return;
           ctx.report({
             node: value,
             message: `KEY_PREFIX ${value.text} is the same in every xdist worker: their cache keys collide in the shared backend`,
