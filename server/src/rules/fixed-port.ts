@@ -26,7 +26,8 @@ export default createRule({
     what:
       'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
       '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that ' +
-      'start or bind a server.',
+      "start or bind a server. Not a `port=` that is a model's field: `Server.objects.create(port=80)`, a " +
+      "factory's, or an instance of one of the project's models (`Server(host=..., port=5432)`).",
     why:
       'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 ' +
       'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
@@ -99,6 +100,9 @@ export default createRule({
         const port = keywordArgument(call, 'port');
         // `VirtualServer.objects.create(port=80)`: a model's field, data in the test database, no socket
         if (ORM_CALL.test(fn.text)) return;
+        // `Server(host=..., port=5432)`: an instance of one of the project's models, a row's data
+        const q = ctx.names.resolve(fn);
+        if (q && ctx.project?.classInfo(q)?.model) return;
         if (port && isPort(port) && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
       },
       class_definition(cls) {
