@@ -34,6 +34,7 @@ export class Definitions {
   private readonly segments: readonly Segment[];
   private readonly lists: (Def[] | undefined)[];
   private readonly byId = new Map<number, Def>();
+  private functions: Map<string, Node[]> | undefined;
 
   /** `source`: a tree (one segment), or the file's top-level statements in order. */
   constructor(source: Tree | readonly Segment[]) {
@@ -110,15 +111,18 @@ export class Definitions {
     return out;
   }
 
-  /** Top-level functions named `name`, in source order. */
+  /** Top-level functions named `name`, in source order (indexed by name on first use). */
   functionsNamed(name: string): Node[] {
-    const out: Node[] = [];
-    for (const s of this.segments)
-      for (const top of s.nodes.flatMap(n => (n.type === 'module' ? n.namedChildren : [n]))) {
-        const node = top?.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
-        if (node?.type === 'function_definition' && node.childForFieldName('name')?.text === name) out.push(node);
-      }
-    return out;
+    if (!this.functions) {
+      this.functions = new Map();
+      for (const s of this.segments)
+        for (const top of s.nodes.flatMap(n => (n.type === 'module' ? n.namedChildren : [n]))) {
+          const node = top?.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
+          const fn = node?.type === 'function_definition' ? node.childForFieldName('name')?.text : undefined;
+          if (node && fn) this.functions.set(fn, [...(this.functions.get(fn) ?? []), node]);
+        }
+    }
+    return this.functions.get(name) ?? [];
   }
 
   /** Class definitions inside `def` (at any depth), in source order. */

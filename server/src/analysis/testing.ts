@@ -7,6 +7,7 @@ import type { Names } from './names';
 import type { Located, ProjectView } from './projectView';
 import type { Node } from '../syntax/parser';
 import {
+  BLOCK_TYPES,
   bodyStatements,
   callArguments,
   defName,
@@ -35,22 +36,6 @@ const PER_TEST_HOOKS =
 /** pytest hooks a conftest.py or plugin runs around every test */
 const RUNTEST_HOOKS = /^pytest_runtest_(setup|call|teardown)$/;
 const CALLS = new Set(['call']);
-const WITH_TYPES = new Set([
-  'with_statement',
-  'block',
-  'if_statement',
-  'for_statement',
-  'while_statement',
-  'try_statement',
-  'function_definition',
-  'decorated_definition',
-  'else_clause',
-  'elif_clause',
-  'except_clause',
-  'finally_clause',
-  'class_definition',
-]);
-
 /**
  * One step that may undo a change, as `undone` hands it to its judge: a call (its callee and its
  * arguments, comments left out), or what an assignment or a `del` writes.
@@ -412,7 +397,7 @@ export class Testing {
         }
         return !inside;
       },
-      WITH_TYPES,
+      BLOCK_TYPES,
     );
     return inside;
   }
@@ -717,18 +702,22 @@ export class Testing {
     return out;
   }
 
+  /** The tests `def` stands for: a class's test methods, or the function itself. */
+  testsOf(def: Node): Node[] {
+    return def.type === 'class_definition'
+      ? bodyStatements(def)
+          .map(definitionOf)
+          .filter(d => d.type === 'function_definition' && this.isTestFunction(d))
+      : [def];
+  }
+
   /**
    * A test that empties the cache itself before it first uses it, or after it last does: it starts
    * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it
    * that uses the cache does so.
    */
   private ownCacheReset(def: Node): Reset | null {
-    const tests =
-      def.type === 'class_definition'
-        ? bodyStatements(def)
-            .map(definitionOf)
-            .filter(d => d.type === 'function_definition' && this.isTestFunction(d))
-        : [def];
+    const tests = this.testsOf(def);
     let found: Reset | null = null;
     for (const test of tests) {
       const calls = this.cacheCalls(test);
@@ -843,12 +832,7 @@ export class Testing {
    * conftest.py's above it (`@pytest.mark.usefixtures("reset_cache")`, a `local_memory_cache` parameter).
    */
   private requestedCacheReset(def: Node): Reset | null {
-    const tests =
-      def.type === 'class_definition'
-        ? bodyStatements(def)
-            .map(definitionOf)
-            .filter(d => d.type === 'function_definition' && this.isTestFunction(d))
-        : [def];
+    const tests = this.testsOf(def);
     if (tests.length === 0) return null;
     let found: Reset | null = null;
     for (const test of tests) {

@@ -617,6 +617,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let reset: Located | null | undefined;
   let settingsItems: ReadonlySet<string> | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
+  let restoresApps: boolean | undefined;
   return {
     root: project.root,
     get settings() {
@@ -637,7 +638,7 @@ export function viewFor(project: Project, file: string): ProjectView {
       return reset;
     },
     get autouseRestoresApps() {
-      return project.autouseRestoresApps(file);
+      return (restoresApps ??= project.autouseRestoresApps(file));
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));

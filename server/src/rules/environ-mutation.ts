@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { field, isConstant, walk } from '../syntax/nodes';
+import { BLOCK_TYPES, field, isConstant, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
@@ -130,25 +130,10 @@ function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
         inside = true;
       return !inside;
     },
-    WITH_TYPES,
+    BLOCK_TYPES,
   );
   return inside;
 }
-const WITH_TYPES = new Set([
-  'with_statement',
-  'block',
-  'if_statement',
-  'for_statement',
-  'while_statement',
-  'try_statement',
-  'function_definition',
-  'decorated_definition',
-  'else_clause',
-  'elif_clause',
-  'except_clause',
-  'finally_clause',
-]);
-
 function fixFor(
   ctx: RuleContext,
   fn: Node,

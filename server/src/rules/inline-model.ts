@@ -4,6 +4,7 @@ import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import {
+  BLOCK_TYPES,
   bodyStatements,
   defName,
   field,
@@ -16,22 +17,6 @@ import {
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
 const UNREGISTER_TYPES = new Set(['delete_statement', 'call']);
 /** statements that can hold a class definition (where a `with` may wrap it) */
-const BLOCK_TYPES = new Set([
-  'with_statement',
-  'if_statement',
-  'for_statement',
-  'while_statement',
-  'try_statement',
-  'block',
-  'function_definition',
-  'decorated_definition',
-  'class_definition',
-  'else_clause',
-  'elif_clause',
-  'except_clause',
-  'finally_clause',
-]);
-
 export default createRule({
   id: 'XT010',
   name: 'inline-model',

@@ -8,7 +8,7 @@ import {
 } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
-import { bodyStatements, defName, definitionOf, field, positionalArguments, stringValue, walk } from '../syntax/nodes';
+import { defName, field, positionalArguments, stringValue, walk } from '../syntax/nodes';
 
 const CALLS = new Set(['call']);
 
@@ -158,12 +158,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
  * made by a helper: nothing shows that what one test leaves another finds.
  */
 function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
-  const tests =
-    def.type === 'class_definition'
-      ? bodyStatements(def)
-          .map(definitionOf)
-          .filter(d => d.type === 'function_definition' && ctx.testing.isTestFunction(d))
-      : [def];
+  const tests = ctx.testing.testsOf(def);
   const firstUse = new Map<string, number>();
   let found: { node: Node; why: string } | null = null;
   for (const test of tests) {

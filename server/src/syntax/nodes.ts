@@ -99,6 +99,27 @@ export function constantText(node: Node): string {
   return value !== null ? JSON.stringify(value) : node.text.replace(/\s+/g, '').replace(/'/g, '"');
 }
 
+/**
+ * The node types that hold statements (compound statements, their clauses, blocks, definitions): a
+ * walk limited to them reaches every statement, and so every enclosing `with`, without entering
+ * expressions.
+ */
+export const BLOCK_TYPES: ReadonlySet<string> = new Set([
+  'with_statement',
+  'block',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'function_definition',
+  'decorated_definition',
+  'class_definition',
+  'else_clause',
+  'elif_clause',
+  'except_clause',
+  'finally_clause',
+]);
+
 /** Parameter names of a function definition, in order. */
 export function parameterNames(fn: Node): string[] {
   const params = fn.childForFieldName('parameters');
