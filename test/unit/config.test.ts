@@ -122,7 +122,8 @@ async function cli(cwd: string, ...args: string[]) {
 
 test('the CLI finds pyproject.toml upward, honours it, and reports a bad line without stopping', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-config-'));
-  const hazard = 'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n    os.environ["A"] = "1"\n';
+  const hazard =
+    'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n    os.environ["A"] = "1"\n\n\ndef test_y():\n    assert "A" not in os.environ\n';
   fs.mkdirSync(path.join(dir, 'app/tests'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'legacy/tests'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'app/tests/test_a.py'), hazard);

@@ -22,6 +22,9 @@ before(async () => {
     path.join(dir, 'pyproject.toml'),
     '[tool.crosstalk]\nignore = ["XT050"]\nselect = "XT020"\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
   );
+  // code that reads the variable HAZARD sets: without a reader, a leaked variable changes nothing (XT050)
+  fs.mkdirSync(path.join(dir, 'app'));
+  fs.writeFileSync(path.join(dir, 'app/flags.py'), 'import os\n\n\ndef a():\n    return os.environ.get("A")\n');
   lsp = await startClient(pathToFileURL(dir).href, __dirname);
 });
 

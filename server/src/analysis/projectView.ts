@@ -20,6 +20,8 @@ export interface CacheFacts extends Located {
   reason?: string;
   /** Django's default, CACHES being unset */
   implicit?: boolean;
+  /** a DatabaseCache (or a class derived from it): its table is in the test database */
+  database?: boolean;
   /** where the backend came from when not written as such: a cache URL in an environment variable or its default */
   via?: string;
 }
@@ -90,6 +92,8 @@ export interface ClassFacts {
 /** What the rules see of the project for one file. Everything is computed on first use. */
 export interface ProjectView {
   readonly root: string;
+  /** the root holds a project's marks (manage.py, pytest or tox configuration, a conftest.py), not a lone file */
+  readonly recognised: boolean;
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
@@ -100,6 +104,13 @@ export interface ProjectView {
   attributeDefault(qualified: string): string | null;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
   moduleUsesRedisOnlyApi(qualified: string): boolean;
+  /**
+   * Whether code of the project reads the environment variable `name` while tests run: in a function
+   * (not at import), other than a function that sets it itself. Null when the files cannot be listed.
+   */
+  readsEnviron(name: string): boolean | null;
+  /** Whether any file of the project names the fixture `name` besides its definition; null when unknown. */
+  requestsFixture(name: string): boolean | null;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

@@ -16,6 +16,7 @@ import {
   hasDictionarySplat,
   keywordArgument,
   parameterNames,
+  stringValue,
   walk,
 } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
@@ -142,9 +143,22 @@ export class Testing {
     for (const d of this.defs.around(node)) if (d.type === 'function_definition') fn = d.node;
     if (!fn) return null;
     const role = this.roleOf(fn);
+    if (role === 'fixture' && this.neverRequested(fn)) return null;
     if (role) return { fn, role };
     // a module-level helper that a test, hook or fixture of this module calls runs as part of it
     return this.isHelper(fn) ? { fn, role: 'helper' } : null;
+  }
+
+  /** A fixture that is not autouse and that nothing in the project requests: its code never runs. */
+  private neverRequested(fn: Node): boolean {
+    if (!this.project) return false;
+    let name = defName(fn);
+    for (const d of this.defs.decorators(fn)) {
+      if (d.type !== 'call' || !this.isFixtureDecorator(d)) continue;
+      if (keywordArgument(d, 'autouse')?.text === 'True') return false;
+      name = stringValue(keywordArgument(d, 'name') ?? d) ?? name;
+    }
+    return this.project.requestsFixture(name) === false;
   }
 
   private roleOf(fn: Node): 'test' | 'hook' | 'fixture' | null {

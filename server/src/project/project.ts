@@ -26,6 +26,7 @@ import { Evaluator } from './evaluate';
 import { isTestFile } from './files';
 import { readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
+import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
@@ -89,6 +90,9 @@ export class Project {
   private readonly trees: { delete(): void }[] = [];
   private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
   private readonly cacheHelpers = new Map<string, boolean>();
+  private pythonFiles: string[] | null | undefined;
+  private readonly environReads = new Map<string, boolean | null>();
+  private readonly fixtureUses = new Map<string, boolean | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -97,13 +101,13 @@ export class Project {
   constructor(
     readonly root: string,
     private readonly parser: Parser,
-    read: ReadFile,
+    private readonly readRaw: ReadFile,
     private readonly settingsModule: string | null = null,
     private readonly files: ProjectFiles = {},
   ) {
     this.read = file => {
       let text = this.texts.get(file);
-      if (text === undefined) this.texts.set(file, (text = read(file)));
+      if (text === undefined) this.texts.set(file, (text = readRaw(file)));
       return text;
     };
   }
@@ -120,6 +124,9 @@ export class Project {
     this.evaluator = undefined;
     this.runnerReset = undefined;
     this.cacheHelpers.clear();
+    this.pythonFiles = undefined;
+    this.environReads.clear();
+    this.fixtureUses.clear();
   }
 
   // ---- the run and its settings ----
@@ -323,6 +330,63 @@ export class Project {
       if (text && REDIS_ONLY.test(text)) return true;
     }
     return false;
+  }
+
+  // ---- who uses a name anywhere in the project ----
+
+  /** The project's Python files whose text passes `pattern`, one by one (read afresh: a workspace may be big). */
+  private *filesHolding(pattern: (text: string) => boolean): Generator<{ file: string; text: string }> {
+    for (const file of this.pythonFiles ?? []) {
+      const text = this.texts.get(file) ?? this.readRaw(file);
+      if (text !== null && pattern(text)) yield { file, text };
+    }
+  }
+
+  private canSearch(): boolean {
+    if (this.pythonFiles === undefined) this.pythonFiles = this.files.walk?.(this.root, () => true) ?? null;
+    return this.pythonFiles !== null;
+  }
+
+  /**
+   * Whether some code of the project reads the environment variable `name` while tests run (usage.ts says
+   * what counts); null when the project's files cannot be listed.
+   */
+  readsEnviron(name: string): boolean | null {
+    const known = this.environReads.get(name);
+    if (known !== undefined) return known;
+    let reads: boolean | null = null;
+    if (this.canSearch()) {
+      reads = false;
+      for (const { text } of this.filesHolding(t => mentionsString(t, name))) {
+        const tree = parse(this.parser, text);
+        try {
+          reads = readsEnvironAtRuntime(tree.rootNode, name);
+        } finally {
+          tree.delete();
+        }
+        if (reads) break;
+      }
+    }
+    this.environReads.set(name, reads);
+    return reads;
+  }
+
+  /** Whether any file of the project names the fixture `name` other than where it is defined; null when unknown. */
+  requestsFixture(name: string): boolean | null {
+    const known = this.fixtureUses.get(name);
+    if (known !== undefined) return known;
+    let uses: boolean | null = null;
+    if (this.canSearch()) {
+      uses = false;
+      for (const { text } of this.filesHolding(t => t.includes(name))) {
+        if (usesOfWord(text, name) > 0) {
+          uses = true;
+          break;
+        }
+      }
+    }
+    this.fixtureUses.set(name, uses);
+    return uses;
   }
 
   // ---- what resets state for every test ----
@@ -618,8 +682,14 @@ export function viewFor(project: Project, file: string): ProjectView {
   let settingsItems: ReadonlySet<string> | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
+  let recognised: boolean | undefined;
   return {
     root: project.root,
+    get recognised() {
+      return (recognised ??= [...PROJECT_MARKERS, 'conftest.py'].some(
+        m => project.readText(path.join(project.root, m)) !== null,
+      ));
+    },
     get settings() {
       return project.settingsFacts();
     },
@@ -630,6 +700,8 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.unreachedIn(file);
     },
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
+    readsEnviron: name => project.readsEnviron(name),
+    requestsFixture: name => project.requestsFixture(name),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

@@ -180,6 +180,7 @@ function readCaches(
       kind: scope.kind,
       reason: scope.reason,
       via: backend.via,
+      ...(scope.database ? { database: true } : {}),
       ...where(backend),
     });
   }
@@ -195,9 +196,10 @@ function backendScope(
   backend: string,
   evaluator: Evaluator,
   seen = new Set<string>(),
-): { kind: Backend; reason?: string } {
+): { kind: Backend; reason?: string; database?: boolean } {
   if (KNOWN_BACKEND.test(backend)) {
     const kind = cacheScope(backend);
+    if (/DatabaseCache$/.test(backend)) return { kind, database: true };
     return kind === 'cross-process' &&
       !/redis|memcache|pylibmc|\.db\.|DatabaseCache|filebased|FileBasedCache|diskcache/i.test(backend)
       ? { kind: 'unknown', reason: `${backend} is a backend Crosstalk does not know` }

@@ -1,5 +1,5 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import { clearInSetUp, exposure, findCacheUse, mayUseCache, settingsKnown } from './lib/djangoCache';
+import { clearInSetUp, exposure, findCacheUse, mayUseCache, settingsKnown, sharedKey } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -75,6 +75,10 @@ export default createRule({
       if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
       if (use.clearOnly && exposed?.kind !== 'cross-process') return;
       if (settingsKnown(exposed) && exposed.kind !== 'cross-process' && ctx.testing.cacheReset(def)) return;
+      // within one process (or where nothing says the cache is any wider), what one test leaves matters
+      // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
+      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.kind === 'cache' && !sharedKey(ctx, def))
+        return;
       ctx.report({
         node: use.node,
         message:

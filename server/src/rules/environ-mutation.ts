@@ -3,11 +3,14 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { BLOCK_TYPES, field, isConstant, walk } from '../syntax/nodes';
+import { BLOCK_TYPES, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
+/** variables the interpreter, the C library or common libraries read on every use (locale, time zone, proxies) */
+const PROCESS_WIDE =
+  /^(TZ|LANG|LANGUAGE|LC_\w+|HOME|PATH|TMPDIR|TEMP|TMP|USER|LOGNAME|PYTHON\w*|DJANGO_\w+|(HTTPS?|NO|ALL|FTP)_PROXY|(https?|no|all|ftp)_proxy|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|SSL_CERT_(FILE|DIR))$/;
 
 export default createRule({
   id: 'XT050',
@@ -24,7 +27,12 @@ export default createRule({
     what:
       '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and ' +
       '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` ' +
-      "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield`.",
+      "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield`; when something " +
+      'reads the variable while tests run: code of the project in a function (not a settings module at ' +
+      'import), a test that does not set it first, or the interpreter and common libraries (`TZ`, `LANG`, ' +
+      '`HOME`, proxies, `DJANGO_*`). A variable nothing reads after import (a fake AWS key for a library the ' +
+      'suite mocks) is not reported, nor code in a fixture no test requests; a computed name, or a project ' +
+      'whose files cannot be listed, is.',
     why:
       'The environment belongs to the process: a variable set by one test is still set for every later test in ' +
       'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
@@ -62,6 +70,7 @@ export default createRule({
       if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
       // removing a variable the test itself set earlier puts the environment back (set, then unset)
       if (kind !== 'set' && key && setBefore(owner.fn, key, node)) return;
+      if (key && unread(ctx, key)) return;
       ctx.report({
         node,
         message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in the same xdist worker (and every subprocess it starts) sees it`,
@@ -108,6 +117,16 @@ export default createRule({
     };
   },
 });
+
+/**
+ * A variable no code of the project reads while tests run, and that Python or common libraries do not
+ * read on every call: its leaked value cannot change a result (a fake AWS key under moto, a variable the
+ * settings read once at import). Unknown (a computed name, files that cannot be listed): not unread.
+ */
+function unread(ctx: RuleContext, key: Node): boolean {
+  const name = stringValue(key);
+  return !!name && !PROCESS_WIDE.test(name) && ctx.project?.readsEnviron(name) === false;
+}
 
 /** Inside `with mock.patch.dict(os.environ, ...)`, or a test decorated with it (or its class). */
 function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {

@@ -16,7 +16,9 @@ export default createRule({
   docs: {
     what:
       '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture ' +
-      'whose cache is not isolated.',
+      'whose cache is not isolated. Not where the cache is one each process has of its own (LocMemCache, a ' +
+      "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
+      'project whose test settings Crosstalk cannot find, where nothing says the cache is shared.',
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
       'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that ' +
@@ -71,6 +73,9 @@ export default createRule({
         // only a cache every worker shares would make it a hazard, and nothing says this one is
         const perTestReset = ctx.testing.isSetupHook(owner) || (isFixture && ctx.testing.isAutouseFixture(owner));
         if (settingsKnown(exposed) && exposed.kind === 'unknown' && perTestReset) return;
+        // a project whose settings were not found: nothing says the cache is shared, and a guess is
+        // not a finding (a file on its own is judged by its own evidence)
+        if (exposed?.settingsRead === false && !exposed.lone) return;
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&

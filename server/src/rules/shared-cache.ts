@@ -1,16 +1,7 @@
-import {
-  cacheIsolationFix,
-  exposure,
-  findCacheUse,
-  isDjangoCache,
-  mayUseCache,
-  settingsKnown,
-} from './lib/djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, sharedKey } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
-import { defName, field, positionalArguments, stringValue, walk } from '../syntax/nodes';
-
-const CALLS = new Set(['call']);
+import { defName } from '../syntax/nodes';
 
 export default createRule({
   id: 'XT001',
@@ -30,7 +21,8 @@ export default createRule({
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`) is reset within the process. On a cache each ' +
-      'process has of its own (LocMemCache), only where a leftover can be found by another test: throttling, a ' +
+      "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
+      'or in a project whose test settings Crosstalk cannot find, only where a leftover can be found by another test: throttling, a ' +
       'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
       'unique (`uuid`) or by a helper are not; information severity.',
     why:
@@ -105,12 +97,14 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
   const reset = ctx.testing.cacheReset(def);
   // emptied before each test: nothing left over within a process; across processes, when the
-  // project's backend cannot be read, Crosstalk cannot tell, and says nothing rather than guess (with
-  // no settings found at all, the test's own evidence is all there is: it keeps the general warning)
-  if (reset && settingsKnown(exposed) && exposed.kind !== 'cross-process') return;
-  // within one process, keys collide only where two tests use the same one
-  const leftover = exposed?.kind === 'per-process' && use.kind === 'cache' ? sharedKey(ctx, def) : null;
-  if (exposed?.kind === 'per-process' && use.kind === 'cache' && !leftover) return;
+  // project's backend cannot be read (or no settings were found), Crosstalk cannot tell, and says
+  // nothing rather than guess
+  if (reset && exposed && exposed.kind !== 'cross-process' && !exposed.lone) return;
+  // within one process (or where nothing says the cache is any wider), keys collide only where two
+  // tests use the same one
+  const narrow = !!exposed && exposed.kind !== 'cross-process' && !exposed.lone;
+  const leftover = narrow && use.kind === 'cache' ? sharedKey(ctx, def) : null;
+  if (narrow && use.kind === 'cache' && !leftover) return;
   const name = defName(def);
   const what = use.clearOnly
     ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
@@ -131,7 +125,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
       ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
       : exposed.kind === 'per-process'
         ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do${leftover ? ` (${leftover.why})` : ''}, and results depend on their order`
-        : `${general} (${exposed.describe})`;
+        : `${general}${leftover ? ` (${leftover.why})` : ''} (${exposed.describe})`;
   const related: Related[] = [
     { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
     ...(exposed?.related ?? []),
@@ -144,42 +138,8 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,
     // order dependence in one process, or a backend that cannot be read: said, not warned about
-    severity:
-      exposed?.kind === 'per-process' || (settingsKnown(exposed) && exposed.kind === 'unknown') ? 'info' : undefined,
+    severity: narrow ? 'info' : undefined,
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
-}
-
-/**
- * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
- * same in every test that calls it), or one written the same way in two tests of class `def`
- * (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
- * made by a helper: nothing shows that what one test leaves another finds.
- */
-function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
-  const tests = ctx.testing.testsOf(def);
-  const firstUse = new Map<string, number>();
-  let found: { node: Node; why: string } | null = null;
-  for (const test of tests) {
-    walk(
-      test,
-      node => {
-        if (found) return false;
-        const callee = node.childForFieldName('function');
-        if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
-        const key = positionalArguments(node)[0];
-        if (!key || /clear$|_many$/.test(field(callee, 'attribute').text) || /uuid/i.test(key.text)) return true;
-        if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
-        const text = key.text.replace(/\s+/g, '');
-        const first = firstUse.get(text);
-        if (first === undefined) firstUse.set(text, test.id);
-        else if (first !== test.id) found ??= { node: key, why: `two of its tests use the key ${key.text}` };
-        return !found;
-      },
-      CALLS,
-    );
-    if (found) return found;
-  }
-  return null;
 }

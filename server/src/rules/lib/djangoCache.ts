@@ -8,7 +8,15 @@ import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { Related } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import { bodyStatements, defName, definitionOf, field, stringValue, walk } from '../../syntax/nodes';
+import {
+  bodyStatements,
+  defName,
+  definitionOf,
+  field,
+  positionalArguments,
+  stringValue,
+  walk,
+} from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -62,6 +70,11 @@ export interface Exposure {
   related: Related[];
   /** false when no settings were found at all: then nothing tells how far the cache is shared */
   settingsRead?: boolean;
+  /**
+   * no settings, and no project either (a file on its own, a folder without manage.py or pytest
+   * configuration): the test's own evidence is all there is to judge by
+   */
+  lone?: boolean;
   /** every alias is a DatabaseCache: its rows are in the test database, rolled back with a TestCase's test */
   inTestDatabase?: boolean;
 }
@@ -80,6 +93,7 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       describe: `cache backend unknown: ${settings.unknown}`,
       related: [],
       settingsRead: false,
+      lone: !project.recognised,
     };
   let worst: Exposure | null = null;
   let allInDatabase = true;
@@ -113,7 +127,7 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       };
     }
     // a DatabaseCache's table is in the test database, which each worker (and --parallel process) has of its own
-    const inDatabase = !!c?.backend && /DatabaseCache$/.test(c.backend);
+    const inDatabase = !!c?.database;
     allInDatabase &&= inDatabase;
     if (e.kind === 'cross-process' && inDatabase) {
       e = { ...e, kind: 'per-process', describe: `${e.describe}, whose table is in each worker's own test database` };
@@ -284,13 +298,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     types,
   );
   // Throttling only touches the cache when a request goes through a throttle (or allow_request is
-  // called): a test of a throttle's rate parser or cache-key format does not. A throttle-ish name is
-  // DRF throttling only in a file that uses DRF (healthchecks and saleor limit rates in their own ways).
+  // called): a test of a throttle's rate parser or cache-key format does not, nor a 429 built into a
+  // mocked upstream error. A throttle-ish name is DRF throttling only in a file that uses DRF
+  // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
-  const throttled =
-    best.throttle && (sendsRequests || callsAllowRequest || best.throttle.label.includes('429'))
-      ? best.throttle
-      : undefined;
+  const throttled = best.throttle && (sendsRequests || callsAllowRequest) ? best.throttle : undefined;
   const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
   if (found) return found;
   const cleared = clears as Node | null; // assigned in the walk's callback
@@ -450,3 +462,38 @@ function qualifiedDefName(ctx: RuleContext, def: Node): string {
   for (const d of ctx.defs.around(def)) if (d.type !== 'lambda') parts.unshift(defName(d.node));
   return parts.join('.');
 }
+
+/**
+ * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
+ * same in every test that calls it), or one written the same way in two tests of class `def`
+ * (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
+ * made by a helper: nothing shows that what one test leaves another finds.
+ */
+export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
+  const tests = ctx.testing.testsOf(def);
+  const firstUse = new Map<string, number>();
+  let found: { node: Node; why: string } | null = null;
+  for (const test of tests) {
+    walk(
+      test,
+      node => {
+        if (found) return false;
+        const callee = node.childForFieldName('function');
+        if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
+        const key = positionalArguments(node)[0];
+        if (!key || /clear$|_many$/.test(field(callee, 'attribute').text) || /uuid/i.test(key.text)) return true;
+        if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
+        const text = key.text.replace(/\s+/g, '');
+        const first = firstUse.get(text);
+        if (first === undefined) firstUse.set(text, test.id);
+        else if (first !== test.id) found ??= { node: key, why: `two of its tests use the key ${key.text}` };
+        return !found;
+      },
+      KEY_CALLS,
+    );
+    if (found) return found;
+  }
+  return null;
+}
+
+const KEY_CALLS = new Set(['call']);
