@@ -111,6 +111,8 @@ export interface ProjectView {
   readsEnviron(name: string): boolean | null;
   /** Whether any file of the project names the fixture `name` besides its definition; null when unknown. */
   requestsFixture(name: string): boolean | null;
+  /** Whether another Python file of the project holds `text`; null when the files cannot be listed. */
+  mentionedElsewhere(text: string): boolean | null;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

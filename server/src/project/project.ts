@@ -93,6 +93,7 @@ export class Project {
   private pythonFiles: string[] | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
+  private readonly mentioning = new Map<string, string[] | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -127,6 +128,7 @@ export class Project {
     this.pythonFiles = undefined;
     this.environReads.clear();
     this.fixtureUses.clear();
+    this.mentioning.clear();
   }
 
   // ---- the run and its settings ----
@@ -387,6 +389,16 @@ export class Project {
     }
     this.fixtureUses.set(name, uses);
     return uses;
+  }
+
+  /** Whether a Python file of the project other than `file` holds `text`; null when the files cannot be listed. */
+  mentionedOutside(text: string, file: string): boolean | null {
+    let files = this.mentioning.get(text);
+    if (files === undefined) {
+      files = this.canSearch() ? [...this.filesHolding(t => t.includes(text))].map(f => f.file) : null;
+      this.mentioning.set(text, files);
+    }
+    return files && files.some(f => f !== file);
   }
 
   // ---- what resets state for every test ----
@@ -702,6 +714,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     readsEnviron: name => project.readsEnviron(name),
     requestsFixture: name => project.requestsFixture(name),
+    mentionedElsewhere: text => project.mentionedOutside(text, file),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

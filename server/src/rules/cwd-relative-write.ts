@@ -2,6 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
+import { opensForWriting, writtenOnly } from './lib/writeOnly';
 import { field, keywordArgument, positionalArguments, stringContentText, stringValue, walk } from '../syntax/nodes';
 
 /** calls that create or write the path in their first argument */
@@ -56,7 +57,8 @@ export default createRule({
       'fixture: `open("out.json", "w")`, `Path(".cache").write_text(...)`, `os.makedirs("./.cache_x")`, ' +
       '`shutil.copy(src, "report.csv")`. Not when the test first moves into its own directory ' +
       '(`monkeypatch.chdir`, `tmpdir.as_cwd()`, `isolated_filesystem()`), nor a Django storage or a file ' +
-      "field's `save(name, content)`, which write under MEDIA_ROOT.",
+      'field\'s `save(name, content)`, which write under MEDIA_ROOT; nor a file only written (`open(x, "w")`, ' +
+      '`write_text`, a save) whose name appears nowhere else in the project, a debug dump nothing reads.',
     why:
       'pytest-xdist workers all start in the same working directory (the project root, usually). Two ' +
       "tests writing `out.json` there overwrite each other's file mid-test, and the files stay behind in " +
@@ -101,6 +103,8 @@ export default createRule({
           });
           return;
         }
+        // a dump nothing reads (`open("debug_response.html", "w")`): overwriting it changes no result
+        if (writtenOnly(ctx, target, plainWrite(ctx, call))) return;
         if (!fixes.has(owner.fn.id)) fixes.set(owner.fn.id, tmpPathFix(ctx, owner.fn));
         ctx.report({
           node: target,
@@ -153,6 +157,14 @@ function tmpPathFix(ctx: RuleContext, fn: Node): Fix | null {
     edits.push(Edit.replace(str.startIndex, str.endIndex, argument ? `tmp_path / ${name}` : `str(tmp_path / ${name})`));
   }
   return Fix.unsafe("Write it under the test's own tmp_path", [...addParameter(ctx, fn, 'tmp_path'), ...edits]);
+}
+
+/** A write of a file's content (not a directory made, not a copy, not a file touched): open() for writing, a save. */
+function plainWrite(ctx: RuleContext, call: Node): boolean {
+  const fn = field(call, 'function');
+  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) return opensForWriting(call);
+  const method = fn.type === 'attribute' ? field(fn, 'attribute').text : '';
+  return method === 'write_text' || method === 'write_bytes' || LIBRARY_WRITES.has(method);
 }
 
 /** A relative path literal's value without a leading `./`: "out.json" and "./out.json" name one file. */

@@ -5,6 +5,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { bodyStatements, defName, field, parameterNames, stringContentText, stringValue, walk } from '../syntax/nodes';
 import { indentOf } from '../syntax/text';
+import { opensForWriting, writtenOnly } from './lib/writeOnly';
 
 const PATH_CALLS = new Set([
   'io.open',
@@ -112,7 +113,8 @@ export default createRule({
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
-      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`).',
+      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`), nor a file only written ' +
+      '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads.',
     why:
       '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and ' +
       'every developer run. A fixed name there is written, listed and deleted by several tests at once: ' +
@@ -154,6 +156,8 @@ export default createRule({
         for (const { str, shell } of tmpStrings(ctx, call)) {
           if (reported.has(str.id)) continue;
           reported.add(str.id);
+          // a dump nothing reads (`open("/tmp/debug.html", "w")`): overwriting it changes no result
+          if (!shell && writtenOnly(ctx, str, plainWrite(ctx, call))) continue;
           const fn = ctx.defs.enclosingFunction(str);
           if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
           const callName = call.childForFieldName('function')?.text ?? 'this call';
@@ -209,6 +213,13 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     ARGUMENT_TYPES,
   );
   return found;
+}
+
+/** open() for writing, or Path's write_text/write_bytes: a write of content, nothing read back. */
+function plainWrite(ctx: RuleContext, call: Node): boolean {
+  const fn = field(call, 'function');
+  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) return opensForWriting(call);
+  return fn.type === 'attribute' && /^write_(text|bytes)$/.test(field(fn, 'attribute').text);
 }
 
 /** A string's content up to its first interpolation (the part we can read statically). */

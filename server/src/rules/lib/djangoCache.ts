@@ -86,7 +86,11 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
   const project = ctx.project;
   if (!project) return null;
   const settings = project.settings;
-  // no settings found at all: nothing is known of the backend; the verdict is the test's own evidence
+  // settings named but not in the project (a developer's untracked local settings): the backend
+  // cannot be read, as when CACHES is computed
+  if (!settings.file && settings.module)
+    return { kind: 'unknown', describe: `cache backend unknown: ${settings.unknown}`, related: [] };
+  // no settings found at all: nothing is known of the backend
   if (!settings.file)
     return {
       kind: 'unknown',
@@ -465,12 +469,12 @@ function qualifiedDefName(ctx: RuleContext, def: Node): string {
 
 /**
  * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
- * same in every test that calls it), or one written the same way in two tests of class `def`
- * (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
+ * same in every test that calls it, or in the class's setUp), or one written the same way in two tests
+ * of class `def` (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
  * made by a helper: nothing shows that what one test leaves another finds.
  */
 export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
-  const tests = ctx.testing.testsOf(def);
+  const tests = [...ctx.testing.hooksOf(def), ...ctx.testing.testsOf(def)];
   const firstUse = new Map<string, number>();
   let found: { node: Node; why: string } | null = null;
   for (const test of tests) {
