@@ -34,6 +34,7 @@ export function readSettingsFacts(
     sessionEngine: null,
     sessionCacheAlias: 'default',
     languageCode: null,
+    timeZone: null,
     databaseEngine: null,
     testRunner: null,
     installedApps: [],
@@ -94,6 +95,8 @@ export function readSettingsFacts(
   const language = ns.get('LANGUAGE_CODE');
   // unset in settings read in full: Django's global default
   facts.languageCode = language?.kind === 'str' ? language.value : !language && !partial ? 'en-us' : null;
+  const zone = ns.get('TIME_ZONE');
+  facts.timeZone = zone?.kind === 'str' ? zone.value : !zone && !partial ? 'America/Chicago' : null;
   const databases = ns.get('DATABASES');
   const database = databases?.kind === 'dict' ? databases.entries.get('default') : undefined;
   const engine = database?.kind === 'dict' ? database.entries.get('ENGINE') : undefined;

@@ -129,6 +129,8 @@ function setsLocale(args: Node[]): boolean {
 function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   // the language get_language() gives anyway when nothing is active: settings.LANGUAGE_CODE
   if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
+  // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
+  if (q === 'django.utils.timezone.activate') return !defaultTimeZone(ctx, callArguments(call)[0]);
   if (q === 'logging.disable') return !/NOTSET/.test(call.childForFieldName('arguments')?.text ?? '');
   if (q === 'locale.setlocale') return setsLocale(callArguments(call));
   return true;
@@ -140,6 +142,23 @@ function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
   if (ctx.names.is(arg, 'django.conf.settings.LANGUAGE_CODE')) return true;
   const code = ctx.project?.settings.languageCode;
   return !!code && stringValue(arg)?.toLowerCase() === code.toLowerCase();
+}
+
+/**
+ * `settings.TIME_ZONE`, `get_default_timezone()`, or a zone named as it (`"Europe/Helsinki"`,
+ * `ZoneInfo("Europe/Helsinki")`, `pytz.timezone(...)`; `timezone.utc` for "UTC").
+ */
+function defaultTimeZone(ctx: RuleContext, arg: Node | undefined): boolean {
+  if (!arg) return false;
+  if (ctx.names.is(arg, 'django.conf.settings.TIME_ZONE')) return true;
+  if (arg.type === 'call' && ctx.names.is(field(arg, 'function'), 'django.utils.timezone.get_default_timezone'))
+    return true;
+  const zone = ctx.project?.settings.timeZone;
+  if (!zone) return false;
+  const named = arg.type === 'call' ? callArguments(arg)[0] : arg;
+  const value = named ? stringValue(named) : null;
+  if (value !== null) return value === zone;
+  return /^(Etc\/)?UTC$/.test(zone) && /(^|\.)(utc|UTC)$/.test(arg.text);
 }
 
 /** A literal language that is not the default one; unknown (false) when the settings do not tell the default. */
@@ -204,6 +223,7 @@ export default createRule({
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
+      'nor `timezone.activate()` of their `TIME_ZONE`, ' +
       'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
       "fixture's object or of a plain pytest class's instance) is not left connected; a tearDown " +
