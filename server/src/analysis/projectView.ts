@@ -61,6 +61,8 @@ export interface SettingsFacts {
   sessionCacheAlias: string;
   /** LANGUAGE_CODE: what get_language() gives before any activate() (Django's "en-us" when unset); null when unknown */
   languageCode: string | null;
+  /** the settings whose values are plain constants, as constantText writes them (`"x"`, `5`, `True`, `None`) */
+  constants: Map<string, string>;
   /** TIME_ZONE: the zone timezone.activate() falls back to (Django's "America/Chicago" when unset); null when unknown */
   timeZone: string | null;
   /** DATABASES["default"]["ENGINE"] when literal (`django.db.backends.sqlite3`); null when unknown */

@@ -35,6 +35,7 @@ export function readSettingsFacts(
     sessionCacheAlias: 'default',
     languageCode: null,
     timeZone: null,
+    constants: new Map(),
     databaseEngine: null,
     testRunner: null,
     installedApps: [],
@@ -95,6 +96,23 @@ export function readSettingsFacts(
   const language = ns.get('LANGUAGE_CODE');
   // unset in settings read in full: Django's global default
   facts.languageCode = language?.kind === 'str' ? language.value : !language && !partial ? 'en-us' : null;
+  // (a star import or include that cannot be read may set any of them again)
+  for (const [name, v] of partial ? [] : ns) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+    const text =
+      v.kind === 'str'
+        ? JSON.stringify(v.value)
+        : v.kind === 'num'
+          ? String(v.value)
+          : v.kind === 'bool'
+            ? v.value
+              ? 'True'
+              : 'False'
+            : v.kind === 'none'
+              ? 'None'
+              : null;
+    if (text !== null) facts.constants.set(name, text);
+  }
   const zone = ns.get('TIME_ZONE');
   facts.timeZone = zone?.kind === 'str' ? zone.value : !zone && !partial ? 'America/Chicago' : null;
   const databases = ns.get('DATABASES');

@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { field, isConstant, parameterNames } from '../syntax/nodes';
+import { constantText, field, isConstant, parameterNames } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 
@@ -22,6 +22,15 @@ const MUTATORS = new Set([
 const SETTINGS = 'django.conf.settings';
 
 const MEMBER_TARGET = /^[^=]*\./;
+
+/**
+ * What Django's setup_test_environment() (run by its runner and by pytest-django) sets for the whole
+ * run: assigning it again changes nothing.
+ */
+const TEST_ENVIRONMENT = new Map([
+  ['EMAIL_BACKEND', '"django.core.mail.backends.locmem.EmailBackend"'],
+  ['DEBUG', 'False'],
+]);
 
 export default createRule({
   id: 'XT040',
@@ -42,7 +51,10 @@ export default createRule({
       "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged, except ' +
       'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, and ' +
-      "that fixture's own write of a constant: each test starts from it.",
+      "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
+      'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`), or ' +
+      "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
+      '`DEBUG = False`): nothing changes.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -105,6 +117,12 @@ export default createRule({
           (!setting.nested && ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
       )
         return;
+      // the value the settings give it anyway: nothing changes (`settings.X = False` where X is False)
+      if (stmt.type === 'assignment' && !setting.nested && setting.name) {
+        const value = stmt.childForFieldName('right');
+        const given = TEST_ENVIRONMENT.get(setting.name) ?? ctx.project?.settings.constants.get(setting.name);
+        if (value && given !== undefined && isConstant(value) && constantText(value) === given) return;
+      }
       ctx.report({
         node: stmt,
         message: setting.fixture

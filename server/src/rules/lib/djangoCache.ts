@@ -20,6 +20,8 @@ import {
 import { escapeRegExp } from '../../syntax/text';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
+/** a request to an API route: a path segment `api`, or a URL name in an `api` namespace */
+const API_ROUTE = /["'/]api[/:_-]|["']api["']|\bapi_client\b/i;
 /** test-client methods that send a request */
 const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
 const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
@@ -312,8 +314,12 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const cleared = clears as Node | null; // assigned in the walk's callback
   if (cleared) return { node: cleared, kind: 'cache', label: `${cleared.text}()`, aliases, clearOnly: true };
   // With DRF throttling on for every view (settings), an authenticated API test is throttled by user pk.
-  // (an AnonRateThrottle never counts them; a ScopedRateThrottle only on views that name a scope)
-  const throttling = sendsRequests && ctx.project?.settings.throttling?.users ? ctx.project.settings.throttling : null;
+  // (an AnonRateThrottle never counts them; a ScopedRateThrottle only on views that name a scope.) Only
+  // DRF's views throttle: the test must reach one, as a DRF test module (APITestCase, APIClient) or a
+  // request to an API route (`"/api/..."`, `reverse("api:...")`); a site's plain Django pages are not.
+  const reachesApi = usesDrf || API_ROUTE.test(text);
+  const throttling =
+    sendsRequests && reachesApi && ctx.project?.settings.throttling?.users ? ctx.project.settings.throttling : null;
   return throttling && authenticates
     ? {
         node: authenticates,
