@@ -63,7 +63,7 @@ export interface SettingsFacts {
   languageCode: string | null;
   /** the settings whose values are plain constants, as constantText writes them (`"x"`, `5`, `True`, `None`) */
   constants: Map<string, string>;
-  /** TIME_ZONE: the zone timezone.activate() falls back to (Django's "America/Chicago" when unset); null when unknown */
+  /** TIME_ZONE: what timezone.activate() falls back to (Django's "America/Chicago" when unset); null when unknown */
   timeZone: string | null;
   /** DATABASES["default"]["ENGINE"] when literal (`django.db.backends.sqlite3`); null when unknown */
   databaseEngine: string | null;
