@@ -115,8 +115,12 @@ export interface ProjectView {
   readsEnviron(name: string): boolean | null;
   /** Whether any file of the project names the fixture `name` besides its definition; null when unknown. */
   requestsFixture(name: string): boolean | null;
-  /** Whether another Python file of the project holds `text`; null when the files cannot be listed. */
-  mentionedElsewhere(text: string): boolean | null;
+  /**
+   * How many times `text` occurs in the project's Python files as saved (this one too); null when the
+   * files cannot be listed. Facts read from the saved files, never from other parts of the document being
+   * edited, keep an analysis of one unit independent of the others.
+   */
+  occurrences(text: string): number | null;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

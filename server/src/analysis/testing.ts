@@ -201,7 +201,11 @@ export class Testing {
     }
     if (!this.isTestFunction(fn)) return false;
     const cls = this.defs.methodClass(fn);
-    return this.defs.isModuleLevel(fn) || (!!cls && this.baseExpressions(cls).every(b => b.text === 'object'));
+    // a plain class pytest collects (`Test*`); a mixin's test methods run only in the test cases it is mixed into
+    return (
+      this.defs.isModuleLevel(fn) ||
+      (!!cls && /^Test/.test(defName(cls)) && this.baseExpressions(cls).every(b => b.text === 'object'))
+    );
   }
 
   /** A Django (or presumed Django) test case method, where `self.settings`, `addCleanup` and decorators apply. */

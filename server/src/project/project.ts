@@ -93,7 +93,7 @@ export class Project {
   private pythonFiles: string[] | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
-  private readonly mentioning = new Map<string, string[] | null>();
+  private readonly occurring = new Map<string, number | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -128,7 +128,7 @@ export class Project {
     this.pythonFiles = undefined;
     this.environReads.clear();
     this.fixtureUses.clear();
-    this.mentioning.clear();
+    this.occurring.clear();
   }
 
   // ---- the run and its settings ----
@@ -345,7 +345,9 @@ export class Project {
   }
 
   private canSearch(): boolean {
-    if (this.pythonFiles === undefined) this.pythonFiles = this.files.walk?.(this.root, () => true) ?? null;
+    // no Python file at all (not even the one analysed): a folder that is not on this disk
+    if (this.pythonFiles === undefined) this.pythonFiles = this.files.walk?.(this.root, () => true) || null;
+    if (this.pythonFiles?.length === 0) this.pythonFiles = null;
     return this.pythonFiles !== null;
   }
 
@@ -391,14 +393,18 @@ export class Project {
     return uses;
   }
 
-  /** Whether a Python file of the project other than `file` holds `text`; null when the files cannot be listed. */
-  mentionedOutside(text: string, file: string): boolean | null {
-    let files = this.mentioning.get(text);
-    if (files === undefined) {
-      files = this.canSearch() ? [...this.filesHolding(t => t.includes(text))].map(f => f.file) : null;
-      this.mentioning.set(text, files);
+  /** How many times `text` occurs in the project's Python files (as saved); null when the files cannot be listed. */
+  occurrences(text: string): number | null {
+    let n = this.occurring.get(text);
+    if (n === undefined) {
+      n = null;
+      if (this.canSearch()) {
+        n = 0;
+        for (const f of this.filesHolding(t => t.includes(text))) n += f.text.split(text).length - 1;
+      }
+      this.occurring.set(text, n);
     }
-    return files && files.some(f => f !== file);
+    return n;
   }
 
   // ---- what resets state for every test ----
@@ -714,7 +720,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     readsEnviron: name => project.readsEnviron(name),
     requestsFixture: name => project.requestsFixture(name),
-    mentionedElsewhere: text => project.mentionedOutside(text, file),
+    occurrences: text => project.occurrences(text),
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

@@ -70,8 +70,11 @@ export default createRule({
         if (!ctx.testing.isTestFunction(fn) || !mayUseCache(ctx, fn)) return;
         const cls = ctx.defs.methodClass(fn);
         // A Django test case is checked (and fixed) as a whole; a pytest function or a method of a
-        // plain/pytest class is its own unit, since override_settings cannot decorate such a class.
-        if (cls ? ctx.testing.classKind(cls) !== 'other' : !ctx.defs.isModuleLevel(fn)) return;
+        // plain/pytest class is its own unit, since override_settings cannot decorate such a class. A
+        // class pytest does not collect (a mixin, not `Test*`) runs its tests only in the test cases it
+        // is mixed into, under their resets.
+        if (cls ? ctx.testing.classKind(cls) !== 'other' || !/^Test/.test(defName(cls)) : !ctx.defs.isModuleLevel(fn))
+          return;
         check(ctx, fn, true);
       },
     };

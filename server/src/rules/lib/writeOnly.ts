@@ -3,23 +3,20 @@
 import type { RuleContext } from '../../engine/rule';
 import type { Node } from '../../syntax/parser';
 import { keywordArgument, positionalArguments, stringValue } from '../../syntax/nodes';
-import { escapeRegExp } from '../../syntax/text';
 
 /** open() modes that only write (no `+`: a read-back would be a use) */
 const WRITE_MODE = /^[wa]b?t?$|^[wa]t?b?$/;
 
 /**
  * Whether a call only writes the file `path` names (open() in a write mode, Path's write_text or
- * write_bytes, a library's save) and the file's name is mentioned nowhere else: not again in this
- * module, not in any other file of the project. Unknown (no project, files not listed): false.
+ * write_bytes, a library's save) and the file's name occurs once in the whole project, there: nothing
+ * else reads it. Unknown (no project, files not listed): false.
  */
 export function writtenOnly(ctx: RuleContext, path: Node, plainWrite: boolean): boolean {
   if (!plainWrite) return false;
   const name = (stringValue(path) ?? '').split('/').pop() ?? '';
   if (!/\.\w+$/.test(name)) return false; // a directory, or a name too vague to search for
-  const quoted = escapeRegExp(name);
-  if (ctx.file.mentions(new RegExp(`${quoted}[\\s\\S]*${quoted}`))) return false;
-  return ctx.project?.mentionedElsewhere(name) === false;
+  return ctx.project?.occurrences(name) === 1 && path.text.includes(name);
 }
 
 /** `open(x, "w")` or `open(x, mode="a")`: a write that reads nothing back. */
