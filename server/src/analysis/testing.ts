@@ -865,16 +865,31 @@ export class Testing {
     for (const test of tests) {
       let reset: Reset | null = null;
       for (const name of this.requestedFixtures(test)) {
-        const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
-        const call = local ? this.clearsCache(local) : null;
-        if (call) reset = { by: 'fixture', node: call };
-        else if (!local && this.project?.cacheResetFixtures.has(name)) reset = { by: 'fixture' };
+        reset = this.fixtureResetsCache(name, new Set());
         if (reset) break;
       }
       if (!reset) return null;
       found ??= reset;
     }
     return found;
+  }
+
+  /**
+   * The fixture `name` empties the cache, itself or through a fixture it requests in turn (`downloader`
+   * requesting `limit_test_data`, which clears it): this module's, or a conftest.py's above it.
+   */
+  private fixtureResetsCache(name: string, seen: Set<string>): Reset | null {
+    if (seen.has(name)) return null;
+    seen.add(name);
+    const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
+    if (!local) return this.project?.cacheResetFixtures.has(name) ? { by: 'fixture' } : null;
+    const call = this.clearsCache(local);
+    if (call) return { by: 'fixture', node: call };
+    for (const requested of parameterNames(local)) {
+      const reset = this.fixtureResetsCache(requested, seen);
+      if (reset) return reset;
+    }
+    return null;
   }
 
   isAutouseFixture(def: Node): boolean {

@@ -18,6 +18,7 @@ import {
   field,
   isConstant,
   keywordArgument,
+  parameterNames,
   positionalArguments,
   stringValue,
 } from '../syntax/nodes';
@@ -448,14 +449,7 @@ export class Project {
           reset: reset?.node ? this.located(file, reset.node) : null,
           settingsItems: testing.autouseSettingsItems(),
           restoresApps: testing.autouseRestoresApps(),
-          cacheResetFixtures: new Set(
-            root.namedChildren.flatMap(c => {
-              const def = c ? definitionOf(c) : null;
-              return def?.type === 'function_definition' && testing.isFixture(def) && testing.clearsCache(def)
-                ? [defName(def)]
-                : [];
-            }),
-          ),
+          cacheResetFixtures: resettingFixtures(root, testing),
         };
       }
       this.conftests.set(file, facts);
@@ -684,6 +678,23 @@ function analysisOf(root: Node, module: string, fixtures: Node[] = []): { names:
   const defs = new Definitions(root.tree);
   const names = new Names(root, defs, module);
   return { names, testing: new Testing(fixtures, names, defs) };
+}
+
+/** The fixtures of a conftest.py that empty the cache, themselves or through another of its fixtures they request. */
+function resettingFixtures(root: Node, testing: Testing): Set<string> {
+  const fixtures = root.namedChildren
+    .map(c => (c ? definitionOf(c) : null))
+    .filter((d): d is Node => d?.type === 'function_definition' && testing.isFixture(d));
+  const resetting = new Set(fixtures.filter(f => testing.clearsCache(f)).map(defName));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const f of fixtures)
+      if (!resetting.has(defName(f)) && parameterNames(f).some(p => resetting.has(p))) {
+        resetting.add(defName(f));
+        grew = true;
+      }
+  }
+  return resetting;
 }
 
 function innerClass(cls: Node, name: string): Node | null {

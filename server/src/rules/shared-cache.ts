@@ -20,7 +20,7 @@ export default createRule({
       'or exercises DRF throttling (throttle classes or scopes, throttle/ratelimit names, assertions on 429) ' +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
-      'parameter or `usefixtures`) is reset within the process. On a cache each ' +
+      'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
       'or in a project whose test settings Crosstalk cannot find, only where a leftover can be found by another test: throttling, a ' +
       'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
