@@ -46,6 +46,8 @@ interface Call {
 /** attributes only mocks have: setting them configures a mock, not the object it replaced */
 const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
 /** process-wide state Django and pytest-django reset before every test (docs/project-model.md) */
+/** what pytest's output capture saves before each test and puts back after it */
+const PYTEST_CAPTURED = new Set(['sys.stdout', 'sys.stderr', 'sys.stdin']);
 const FRAMEWORK_RESETS = new Set(['django.core.mail.outbox']);
 
 const CALLS = new Set(['call']);
@@ -226,7 +228,9 @@ export default createRule({
       'nor `timezone.activate()` of their `TIME_ZONE`, ' +
       'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
-      "fixture's object or of a plain pytest class's instance) is not left connected; a tearDown " +
+      "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives) is not left " +
+      'connected; under pytest, `sys.stdout`, `sys.stderr` and `sys.stdin`, which its output capture puts back ' +
+      'after every test, are not reported; a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
       '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`) changes nothing.',
@@ -330,6 +334,8 @@ export default createRule({
         const attr0 = left.childForFieldName('attribute')?.text ?? '';
         // configuring a mock (whatever installed it), and state Django resets before every test
         if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
+        // pytest's output capture puts sys.stdout, sys.stderr and sys.stdin back after every test
+        if (PYTEST_CAPTURED.has(`${q}.${attr0}`) && ctx.project?.usesPytest) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const attr = field(left, 'attribute').text;
@@ -455,8 +461,10 @@ function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): 
   }
   if (receiver.type !== 'identifier') return false;
   const name = escapeRegExp(receiver.text);
-  // a function defined in the test, or an object it made (`handler = MagicMock()`)
-  return new RegExp(`\\bdef\\s+${name}\\s*\\(|(^|\\n)[ \\t]*${name}\\s*=\\s*[\\w.]+\\(`).test(fn.text);
+  // a function defined in the test, or an object it made (`handler = MagicMock()`, `with patch(...) as handler`)
+  return new RegExp(
+    `\\bdef\\s+${name}\\s*\\(|(^|\\n)[ \\t]*${name}\\s*=\\s*[\\w.]+\\(|\\)\\s+as\\s+${name}\\s*[:,)]`,
+  ).test(fn.text);
 }
 
 /**
