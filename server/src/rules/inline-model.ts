@@ -35,7 +35,10 @@ export default createRule({
       'or its class. Quiet when its literal `Meta.app_label` is the label of no installed app and the ' +
       "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
       '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
-      'module, or a conftest.py above it) that puts `apps.all_models` back after each test.',
+      'module, or a conftest.py above it) that puts `apps.all_models` back after each test. And quiet when ' +
+      'nothing can see the model: it is registered once (no parametrised test, fixture, per-test hook, ' +
+      'helper or loop runs its definition again, and no other model of that name is defined), and nothing ' +
+      'in the project reads the registry (`makemigrations`, migration tests, `get_models()`).',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
       'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
@@ -80,6 +83,8 @@ export default createRule({
         const settings = ctx.project?.settings;
         if (literal !== null && settings?.appsComplete && !settings.appNames.has(literal)) return;
         const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
+        // a model registered once, in a suite where nothing reads the registry afterwards, changes nothing
+        if (!registryObserved(ctx, cls, fns)) return;
         // isolate_apps() takes installed apps' names: an app whose label is not its module path needs its name
         const appNames = ctx.project?.settings.appNames;
         const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(
@@ -105,6 +110,41 @@ export default createRule({
     };
   },
 });
+
+/** What reads the app registry after a test: makemigrations, migration tests, a walk over every model. */
+const REGISTRY_READERS = ['makemigrations', 'MigrationExecutor', 'MigrationLoader', 'migrator', 'get_models('];
+/** decorators that run a test more than once: pytest's parametrize, ddt, parameterized */
+const REPEATED = /parametrize|\bddt\b|@data\(|\bdata\(|parameterized|\bexpand\(/;
+
+/**
+ * Whether the model's registration can reach a result: its definition runs more than once in a process
+ * (a parametrised test, a fixture, a per-test hook or a helper, a loop; or another test defines a model
+ * of the same name), which Django answers with "Model was already registered" or a conflict error; or
+ * something in the project reads the registry (makemigrations, migration tests, `get_models()`).
+ * Unknown (the project's files cannot be listed): observed.
+ */
+function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
+  for (const fn of fns) {
+    const owner = ctx.defs.methodClass(fn);
+    const marks = [...ctx.defs.decorators(fn), ...(owner ? ctx.defs.decorators(owner) : [])];
+    if (marks.some(d => REPEATED.test(d.text))) return true;
+    if (ctx.testing.isFixture(fn) || !ctx.testing.isTestFunction(fn)) {
+      if (!/^(setUpClass|setUpTestData|setup_class|setup_module|setUpModule)$/.test(defName(fn))) return true;
+    }
+  }
+  for (let n = cls.parent; n && n.id !== fns[fns.length - 1]?.id; n = n.parent)
+    if (n.type === 'for_statement' || n.type === 'while_statement') return true;
+  const project = ctx.project;
+  if (!project) return true;
+  if ((project.occurrences(`class ${defName(cls)}(`) ?? 2) > 1) return true;
+  let readers = 0;
+  for (const reader of REGISTRY_READERS) {
+    const n = project.occurrences(reader);
+    if (n === null) return true;
+    readers += n;
+  }
+  return readers > 0;
+}
 
 /** Which classes in the file are Django models: from `Model` itself, or from another model class here. */
 class ModelClasses {
