@@ -37,8 +37,9 @@ export default createRule({
       '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
       'module, or a conftest.py above it) that puts `apps.all_models` back after each test. And quiet when ' +
       'nothing can see the model: it is registered once (no parametrised test, fixture, per-test hook, ' +
-      'helper or loop runs its definition again, and no other model of that name is defined), and nothing ' +
-      'in the project reads the registry (`makemigrations`, migration tests, `get_models()`).',
+      'helper or loop runs its definition again, and no other model of that name is defined), it relates to ' +
+      'no other model (no concrete parent, no foreign key: their deletes would cascade to its missing table), ' +
+      'and nothing in the project reads the registry (`makemigrations`, migration tests, `get_models()`).',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
       'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
@@ -113,6 +114,17 @@ export default createRule({
 
 /** What reads the app registry after a test: makemigrations, migration tests, a walk over every model. */
 const REGISTRY_READERS = ['makemigrations', 'MigrationExecutor', 'MigrationLoader', 'migrator', 'get_models('];
+/** fields that relate a model to another one, so that the other's deletes reach it */
+const RELATION = /\b(ForeignKey|OneToOneField|ManyToManyField|GenericRelation)\s*\(/;
+
+/** A base that is an abstract model (in this file, or a project model read as abstract): no table to cascade to. */
+function abstractBase(ctx: RuleContext, base: Node, cls: Node): boolean {
+  const local = base.type === 'identifier' ? ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) : null;
+  if (local) return isAbstract(local);
+  const q = ctx.names.resolve(base);
+  return !!q && !!ctx.project?.classInfo(q)?.model?.abstract;
+}
+
 /** decorators that run a test more than once: pytest's parametrize, ddt, parameterized */
 const REPEATED = /parametrize|\bddt\b|@data\(|\bdata\(|parameterized|\bexpand\(/;
 
@@ -134,6 +146,13 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   }
   for (let n = cls.parent; n && n.id !== fns[fns.length - 1]?.id; n = n.parent)
     if (n.type === 'for_statement' || n.type === 'while_statement') return true;
+  // related to the project's models (a concrete parent, a foreign key): deleting their rows later
+  // cascades to this model's table, which no test database has
+  if (RELATION.test(field(cls, 'body').text)) return true;
+  if (
+    ctx.testing.baseExpressions(cls).some(b => !ctx.names.is(b, 'django.db.models.Model') && !abstractBase(ctx, b, cls))
+  )
+    return true;
   const project = ctx.project;
   if (!project) return true;
   if ((project.occurrences(`class ${defName(cls)}(`) ?? 2) > 1) return true;
