@@ -298,10 +298,12 @@ export class PropertyChecker {
             .filter(fn => fn.start <= f.start && f.start < fn.end)
             .sort((a, b) => b.start - a.start)[0];
           const expected = home ? mapOffset(home.def, edits) : null;
-          // a finding on a class (not in a function of it): its statements may go in a method of that class
-          const homeClass = home
-            ? undefined
-            : beforeClasses.filter(c => c.start <= f.start && f.start < c.end).sort((a, b) => b.start - a.start)[0];
+          // a finding on a class (not in a function of it), or in a method of a class whose fix isolates the
+          // whole class (XT002's clear() in a test, fixed like XT001 on its test case): its statements may
+          // go in a method of that class
+          const homeClass = beforeClasses
+            .filter(c => c.start <= f.start && f.start < c.end && (!home || f.rule.id === 'XT002'))
+            .sort((a, b) => b.start - a.start)[0];
           const expectedClass = homeClass ? mapOffset(homeClass.def, edits) : null;
           const defs = new Definitions(result.tree);
           const added = insertedRanges(edits);

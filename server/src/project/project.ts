@@ -139,7 +139,7 @@ export class Project {
     this.run ??= readRunConfig(
       this.root,
       this.files.ceiling ?? path.parse(this.root).root,
-      { read: this.read, parse: f => this.parseFile(f) },
+      { read: this.read, parse: f => this.parseFile(f), list: d => this.files.list?.(d) ?? null },
       this.settingsModule,
       null,
     );

@@ -38,6 +38,8 @@ export interface RunConfig {
 export interface ConfigFiles {
   read(file: string): string | null;
   parse(file: string): Node | null;
+  /** the names in a directory (CI workflows), or null; optional: a host may not list */
+  list?(dir: string): string[] | null;
 }
 
 /** The files pytest may take its configuration from, in the order it tries them in one directory. */
@@ -449,6 +451,11 @@ export function readRunConfig(
       choose(m[1], { file, line: text.slice(0, m.index).split('\n').length, how: `export in ${script}` });
   }
 
+  // last of all: what the CI or tox command names (`--ds=x`, `--settings x`), or the environment a CI
+  // workflow sets (`DJANGO_SETTINGS_MODULE: x`), in the first CI file that names one
+  const ci = config.settingsModule || config.configure ? null : ciSettings(rootdir, ceiling, files, config.paths);
+  if (ci) choose(ci.module, ci.source);
+
   // django-configurations: the class, from --dc, the environment, or the ini key
   const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
   const dcEnv = config.env.get('DJANGO_CONFIGURATION');
@@ -462,8 +469,59 @@ export function readRunConfig(
   } else if (ini && dcKey) {
     config.configuration = dcKey.value.trim();
     config.configurationSource = { file: ini.file, line: dcKey.line, how: 'ini key' };
+  } else if (ci?.configuration) {
+    config.configuration = ci.configuration.name;
+    config.configurationSource = ci.configuration.source;
   }
   return config;
+}
+
+/** the files CI and tox run the tests from, relative to a directory at or above the project's */
+const CI_FILES = ['tox.ini', '.gitlab-ci.yml', '.circleci/config.yml', '.travis.yml', 'Makefile'];
+const CI_SETTINGS =
+  /(?:--ds|--settings)[= ]+([A-Za-z_][\w.]*)|\bDJANGO_SETTINGS_MODULE\s*[:=]\s*["']?([A-Za-z_][\w.]*)/;
+const CI_CONFIGURATION = /\bDJANGO_CONFIGURATION\s*[:=]\s*["']?([A-Za-z_]\w*)/;
+
+/**
+ * The settings module the project's CI (GitHub workflows, GitLab, CircleCI, Travis, a Makefile) or tox
+ * command names, from the rootdir up to the ceiling: the first file, in that order, that names one
+ * found on the import paths (a module the command finds through a path it adds is not taken).
+ */
+function ciSettings(
+  rootdir: string,
+  ceiling: string,
+  files: ConfigFiles,
+  paths: string[],
+): { module: string; configuration: { name: string; source: Source } | null; source: Source } | null {
+  const found = (module: string) =>
+    paths.some(p =>
+      [`${module.split('.').join(path.sep)}.py`, path.join(...module.split('.'), '__init__.py')].some(
+        f => files.read(path.join(p, f)) !== null,
+      ),
+    );
+  for (let dir = rootdir; ; dir = path.dirname(dir)) {
+    const workflows = path.join(dir, '.github', 'workflows');
+    const candidates = [
+      ...(files.list?.(workflows) ?? [])
+        .filter(f => /\.ya?ml$/.test(f))
+        .sort()
+        .map(f => path.join(workflows, f)),
+      ...CI_FILES.map(f => path.join(dir, f)),
+    ];
+    for (const file of candidates) {
+      const text = files.read(file);
+      const m = text ? CI_SETTINGS.exec(text) : null;
+      if (!m || !text || !found(m[1] ?? m[2] ?? '')) continue;
+      const at = (index: number) => ({ file, line: text.slice(0, index).split('\n').length, how: 'named in CI' });
+      const dc = CI_CONFIGURATION.exec(text);
+      return {
+        module: m[1] ?? m[2] ?? '',
+        configuration: dc?.[1] ? { name: dc[1], source: at(dc.index) } : null,
+        source: at(m.index),
+      };
+    }
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+  }
 }
 
 /** The project's own modules a script imports from (`from scancodeio import command_line`), as files. */
