@@ -97,9 +97,16 @@ for (const [incident, files] of Object.entries(EXPECTED)) {
 test('--fix alone applies safe fixes and reports what remains (unsafe ones)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-codecov-'));
   fs.cpSync(`${INCIDENTS}/codecov/before`, dir, { recursive: true });
+  fs.chmodSync(path.join(dir, 'conftest.py'), 0o640);
   const r = await run('check', dir, '--fix');
   assert.equal(r.code, 1);
   assert.match(r.out, /Fixed 3 hazards\./);
+  // each file is written whole (a temporary file renamed over it): its mode kept, nothing left beside it
+  assert.equal(fs.statSync(path.join(dir, 'conftest.py')).mode & 0o777, 0o640);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter(f => f.includes('crosstalk')),
+    [],
+  );
   assert.match(r.out, /Found 2 hazards in 1 file \(2 more with --fix --unsafe-fixes\)\./);
   assert.doesNotMatch(fs.readFileSync(path.join(dir, 'conftest.py'), 'utf8'), /slave/);
   fs.rmSync(dir, { recursive: true });

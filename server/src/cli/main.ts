@@ -7,7 +7,7 @@ import { parseArgs } from 'util';
 import * as os from 'os';
 import { applyFileEdits, isLocal } from '../engine/fix';
 import { readSource, settingsModuleToCheck } from '../host/analyse';
-import { nodeFiles } from '../host/nodeFiles';
+import { nodeFiles, writeFileWhole } from '../host/nodeFiles';
 import { ProjectRegistry } from '../host/projects';
 import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../project/config';
 import { rules as allRules } from '../rules';
@@ -238,7 +238,7 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     const scan = await analyse(paths, { ...opts, fix: false, diff: false, err: () => undefined });
     const elsewhere = scan.results.flatMap(r => r.findings).flatMap(f => (f.fix && !isLocal(f.fix) ? f.fix.edits : []));
     projectWide = applyFileEdits(elsewhere, f => nodeFiles.readText(f));
-    if (opts.fix) for (const [file, text] of projectWide) fs.writeFileSync(file, text);
+    if (opts.fix) for (const [file, text] of projectWide) writeFileWhole(file, text);
   }
   const { results, problems, fixed } = await analyse(
     paths,

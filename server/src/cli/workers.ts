@@ -10,7 +10,7 @@ import type { Rule } from '../engine/rule';
 import { fixAll } from '../engine/lint';
 import { analyseText, lintOptions, readSource } from '../host/analyse';
 import type { FileAccess } from '../host/files';
-import { nodeFiles } from '../host/nodeFiles';
+import { nodeFiles, writeFileWhole } from '../host/nodeFiles';
 import { ProjectRegistry } from '../host/projects';
 import { ResolvedConfig, type Config } from '../project/config';
 import { rules as allRules } from '../rules';
@@ -98,7 +98,7 @@ class Analyser {
         if (result.text !== source.text) {
           const bytes = encodeSource(result.text, source);
           if (!bytes) return { problem: `cannot write fixes back in encoding ${source.encoding}`, fixed: 0 };
-          if (task.write) fs.writeFileSync(file, bytes);
+          if (task.write) writeFileWhole(file, bytes);
           fixed = result.fixed;
         }
         findings = result.remaining;

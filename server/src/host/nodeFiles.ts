@@ -28,6 +28,28 @@ export const nodeFiles: FileAccess = {
   walkTestFiles,
 };
 
+/**
+ * Writes `file` whole or not at all: a temporary file beside it (same mode), renamed over it. Another
+ * process reading it meanwhile (a worker reading the project's files) sees the old text or the new,
+ * never half of one.
+ */
+export function writeFileWhole(file: string, data: string | Uint8Array): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.crosstalk-${process.pid}-${Date.now()}`);
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(file).mode;
+  } catch {
+    mode = undefined; // a new file
+  }
+  try {
+    fs.writeFileSync(temporary, data, mode === undefined ? undefined : { mode });
+    fs.renameSync(temporary, file);
+  } catch (e) {
+    fs.rmSync(temporary, { force: true });
+    throw e;
+  }
+}
+
 /** Directories never worth walking: VCS, caches, dependencies, virtualenvs, build output. */
 const SKIP_DIRS = new Set([
   '.git',
