@@ -729,15 +729,6 @@ export class Testing {
       : [def];
   }
 
-  /** A class's setUp/tearDown hooks (what runs around each of its tests); none for a function. */
-  hooksOf(def: Node): Node[] {
-    return def.type === 'class_definition'
-      ? bodyStatements(def)
-          .map(definitionOf)
-          .filter(d => d.type === 'function_definition' && this.isSetupHook(d))
-      : [];
-  }
-
   /**
    * A test that empties the cache itself before it first uses it, or after it last does: it starts
    * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it

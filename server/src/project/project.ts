@@ -352,60 +352,44 @@ export class Project {
     return this.pythonFiles !== null;
   }
 
+  /** A search of the project's files, once per key: `search`'s answer, or null when the files cannot be listed. */
+  private searched<T>(cache: Map<string, T | null>, key: string, search: (key: string) => T): T | null {
+    let answer = cache.get(key);
+    if (answer === undefined) cache.set(key, (answer = this.canSearch() ? search(key) : null));
+    return answer;
+  }
+
   /**
    * Whether some code of the project reads the environment variable `name` while tests run (usage.ts says
    * what counts); null when the project's files cannot be listed.
    */
   readsEnviron(name: string): boolean | null {
-    const known = this.environReads.get(name);
-    if (known !== undefined) return known;
-    let reads: boolean | null = null;
-    if (this.canSearch()) {
-      reads = false;
+    return this.searched(this.environReads, name, () => {
       for (const { text } of this.filesHolding(t => mentionsString(t, name))) {
         const tree = parse(this.parser, text);
         try {
-          reads = readsEnvironAtRuntime(tree.rootNode, name);
+          if (readsEnvironAtRuntime(tree.rootNode, name)) return true;
         } finally {
           tree.delete();
         }
-        if (reads) break;
       }
-    }
-    this.environReads.set(name, reads);
-    return reads;
+      return false;
+    });
   }
 
   /** Whether any file of the project names the fixture `name` other than where it is defined; null when unknown. */
   requestsFixture(name: string): boolean | null {
-    const known = this.fixtureUses.get(name);
-    if (known !== undefined) return known;
-    let uses: boolean | null = null;
-    if (this.canSearch()) {
-      uses = false;
-      for (const { text } of this.filesHolding(t => t.includes(name))) {
-        if (usesOfWord(text, name) > 0) {
-          uses = true;
-          break;
-        }
-      }
-    }
-    this.fixtureUses.set(name, uses);
-    return uses;
+    return this.searched(this.fixtureUses, name, () => {
+      for (const f of this.filesHolding(t => t.includes(name))) if (usesOfWord(f.text, name) > 0) return true;
+      return false;
+    });
   }
 
   /** How many times `text` occurs in the project's Python files (as saved); null when the files cannot be listed. */
   occurrences(text: string): number | null {
-    let n = this.occurring.get(text);
-    if (n === undefined) {
-      n = null;
-      if (this.canSearch()) {
-        n = 0;
-        for (const f of this.filesHolding(t => t.includes(text))) n += f.text.split(text).length - 1;
-      }
-      this.occurring.set(text, n);
-    }
-    return n;
+    return this.searched(this.occurring, text, () =>
+      [...this.filesHolding(t => t.includes(text))].reduce((n, f) => n + f.text.split(text).length - 1, 0),
+    );
   }
 
   // ---- what resets state for every test ----

@@ -2,7 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { opensForWriting, writtenOnly } from './lib/writeOnly';
+import { PATH_CONTENT_WRITES, writesContent, writtenOnly } from './lib/writeOnly';
 import { field, keywordArgument, positionalArguments, stringContentText, stringValue, walk } from '../syntax/nodes';
 
 /** calls that create or write the path in their first argument */
@@ -30,6 +30,8 @@ const LIBRARY_WRITES = new Set([
   'to_html',
   'write_image',
 ]);
+/** the methods that write a file's content: Path's and the libraries' */
+const CONTENT_WRITES = new Set([...PATH_CONTENT_WRITES, ...LIBRARY_WRITES]);
 /** a file name: a name with an extension (so `save("draft")`, a mode or a key, is not one) */
 const FILE_NAME = /^[\w.\-/ ]*\.[A-Za-z0-9]{1,5}$/;
 const CALL = new Set(['call']);
@@ -104,7 +106,7 @@ export default createRule({
           return;
         }
         // a dump nothing reads (`open("debug_response.html", "w")`): overwriting it changes no result
-        if (writtenOnly(ctx, target, plainWrite(ctx, call))) return;
+        if (writtenOnly(ctx, target, writesContent(ctx, call, CONTENT_WRITES))) return;
         if (!fixes.has(owner.fn.id)) fixes.set(owner.fn.id, tmpPathFix(ctx, owner.fn));
         ctx.report({
           node: target,
@@ -157,14 +159,6 @@ function tmpPathFix(ctx: RuleContext, fn: Node): Fix | null {
     edits.push(Edit.replace(str.startIndex, str.endIndex, argument ? `tmp_path / ${name}` : `str(tmp_path / ${name})`));
   }
   return Fix.unsafe("Write it under the test's own tmp_path", [...addParameter(ctx, fn, 'tmp_path'), ...edits]);
-}
-
-/** A write of a file's content (not a directory made, not a copy, not a file touched): open() for writing, a save. */
-function plainWrite(ctx: RuleContext, call: Node): boolean {
-  const fn = field(call, 'function');
-  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) return opensForWriting(call);
-  const method = fn.type === 'attribute' ? field(fn, 'attribute').text : '';
-  return method === 'write_text' || method === 'write_bytes' || LIBRARY_WRITES.has(method);
 }
 
 /** A relative path literal's value without a leading `./`: "out.json" and "./out.json" name one file. */

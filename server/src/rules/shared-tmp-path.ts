@@ -5,7 +5,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { bodyStatements, defName, field, parameterNames, stringContentText, stringValue, walk } from '../syntax/nodes';
 import { indentOf } from '../syntax/text';
-import { opensForWriting, writtenOnly } from './lib/writeOnly';
+import { writesContent, writtenOnly } from './lib/writeOnly';
 
 const PATH_CALLS = new Set([
   'io.open',
@@ -157,7 +157,7 @@ export default createRule({
           if (reported.has(str.id)) continue;
           reported.add(str.id);
           // a dump nothing reads (`open("/tmp/debug.html", "w")`): overwriting it changes no result
-          if (!shell && writtenOnly(ctx, str, plainWrite(ctx, call))) continue;
+          if (!shell && writtenOnly(ctx, str, writesContent(ctx, call))) continue;
           const fn = ctx.defs.enclosingFunction(str);
           if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
           const callName = call.childForFieldName('function')?.text ?? 'this call';
@@ -213,13 +213,6 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     ARGUMENT_TYPES,
   );
   return found;
-}
-
-/** open() for writing, or Path's write_text/write_bytes: a write of content, nothing read back. */
-function plainWrite(ctx: RuleContext, call: Node): boolean {
-  const fn = field(call, 'function');
-  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) return opensForWriting(call);
-  return fn.type === 'attribute' && /^write_(text|bytes)$/.test(field(fn, 'attribute').text);
 }
 
 /** A string's content up to its first interpolation (the part we can read statically). */

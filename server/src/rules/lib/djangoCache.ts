@@ -480,7 +480,8 @@ function qualifiedDefName(ctx: RuleContext, def: Node): string {
  * made by a helper: nothing shows that what one test leaves another finds.
  */
 export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
-  const tests = [...ctx.testing.hooksOf(def), ...ctx.testing.testsOf(def)];
+  const hooks = def.type === 'class_definition' ? ctx.testing.setupHooksOf(def) : [];
+  const tests = [...hooks, ...ctx.testing.testsOf(def)];
   const firstUse = new Map<string, number>();
   let found: { node: Node; why: string } | null = null;
   for (const test of tests) {

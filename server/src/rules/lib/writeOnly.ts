@@ -2,7 +2,7 @@
 // workers writing it at once change no result, since nothing looks at what they wrote.
 import type { RuleContext } from '../../engine/rule';
 import type { Node } from '../../syntax/parser';
-import { keywordArgument, positionalArguments, stringValue } from '../../syntax/nodes';
+import { field, keywordArgument, positionalArguments, stringValue } from '../../syntax/nodes';
 
 /** open() modes that only write (no `+`: a read-back would be a use) */
 const WRITE_MODE = /^[wa]b?t?$|^[wa]t?b?$/;
@@ -19,9 +19,20 @@ export function writtenOnly(ctx: RuleContext, path: Node, plainWrite: boolean): 
   return ctx.project?.occurrences(name) === 1 && path.text.includes(name);
 }
 
-/** `open(x, "w")` or `open(x, mode="a")`: a write that reads nothing back. */
-export function opensForWriting(call: Node): boolean {
-  const mode = positionalArguments(call)[1] ?? keywordArgument(call, 'mode');
-  const m = mode ? stringValue(mode) : null;
-  return !!m && WRITE_MODE.test(m);
+/** Path's methods that write a file's content */
+export const PATH_CONTENT_WRITES: ReadonlySet<string> = new Set(['write_text', 'write_bytes']);
+
+/**
+ * A call that writes a file's content and reads nothing back (not a directory made, not a copy, not a
+ * file touched): `open(x, "w")`, `open(x, mode="a")`, or a method of `methods` (Path's `write_text` and
+ * `write_bytes` unless told otherwise, a library's `save`).
+ */
+export function writesContent(ctx: RuleContext, call: Node, methods = PATH_CONTENT_WRITES): boolean {
+  const fn = field(call, 'function');
+  if (ctx.names.isBuiltin(fn, 'open') || ctx.names.is(fn, 'io.open')) {
+    const mode = positionalArguments(call)[1] ?? keywordArgument(call, 'mode');
+    const m = mode ? stringValue(mode) : null;
+    return !!m && WRITE_MODE.test(m);
+  }
+  return fn.type === 'attribute' && methods.has(field(fn, 'attribute').text);
 }
