@@ -243,9 +243,12 @@ function scriptEffects(root: Node | null, file: string): ScriptEffects {
   };
   if (!root) return effects;
   const at = (n: Node): Located => ({ file, line: n.startPosition.row, character: n.startPosition.column });
+  // `ENV = {"DJANGO_SETTINGS_MODULE": "site.settings"}`, for `for k, v in ENV.items(): os.environ.setdefault(k, v)`
+  const dicts = new Map<string, Node>();
   const visit = (node: Node, depth: number) => {
     for (const stmt of node.namedChildren) {
       if (!stmt) continue;
+      if (stmt.type === 'for_statement') setdefaultLoop(stmt);
       if (stmt.type === 'expression_statement') {
         const e = stmt.firstNamedChild;
         if (e?.type === 'call') call(e);
@@ -254,6 +257,7 @@ function scriptEffects(root: Node | null, file: string): ScriptEffects {
           const right = e.childForFieldName('right');
           const envKey =
             left?.type === 'subscript' && /^os\.environ$/.test(left.childForFieldName('value')?.text ?? '');
+          if (left?.type === 'identifier' && right?.type === 'dictionary') dicts.set(left.text, right);
           if (envKey && left && right) {
             const key = left.childForFieldName('subscript');
             const k = key ? stringValue(key) : null;
@@ -296,6 +300,18 @@ function scriptEffects(root: Node | null, file: string): ScriptEffects {
       if (literal) effects.syspath.push(literal);
     }
   };
+  const setdefaultLoop = (loop: Node) => {
+    const m = /^(\w+)\.items\(\)$/.exec(loop.childForFieldName('right')?.text ?? '');
+    const dict = m?.[1] ? dicts.get(m[1]) : undefined;
+    if (!dict || !/\benviron\.setdefault\(/.test(loop.childForFieldName('body')?.text ?? '')) return;
+    for (const pair of dict.namedChildren) {
+      const k = pair?.type === 'pair' ? pair.childForFieldName('key') : null;
+      const v = pair?.childForFieldName('value');
+      const key = k ? stringValue(k) : null;
+      const value = v ? stringValue(v) : null;
+      if (key && v && value !== null && !effects.setdefault.has(key)) effects.setdefault.set(key, { value, at: at(v) });
+    }
+  };
   visit(root, 0);
   return effects;
 }
@@ -312,9 +328,9 @@ export function readRunConfig(
   overrideFile: string | null,
 ): RunConfig {
   const ini = findPytestIni(start, ceiling, files.read);
-  const djangoRoot = findUp(start, ceiling, d =>
-    ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null),
-  );
+  const djangoRoot =
+    findUp(start, ceiling, d => ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null)) ??
+    soleTestProject(start, files);
   const conftestRoot = ini
     ? path.dirname(ini.file)
     : findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
@@ -474,6 +490,19 @@ export function readRunConfig(
     config.configurationSource = ci.configuration.source;
   }
   return config;
+}
+
+/**
+ * A library's test project: the one folder just below the project's root that holds a manage.py
+ * (`cd testproject && ./manage.py test mylib`), when no manage.py or runtests.py is found above the tests.
+ * Two or more (examples beside the test project) choose none.
+ */
+function soleTestProject(root: string, files: ConfigFiles): string | null {
+  const found = (files.list?.(root) ?? [])
+    .filter(name => !name.startsWith('.'))
+    .map(name => path.join(root, name))
+    .filter(dir => files.read(path.join(dir, 'manage.py')) !== null);
+  return found.length === 1 ? (found[0] ?? null) : null;
 }
 
 /** the files CI and tox run the tests from, relative to a directory at or above the project's */
