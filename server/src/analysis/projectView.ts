@@ -91,6 +91,16 @@ export interface ClassFacts {
   restoresLanguage: boolean;
   /** a Django model (it derives from django.db.models.Model), and whether abstract */
   model: { abstract: boolean } | null;
+  /** what the class's setup hooks (or a base's) assign, and its class attributes: Testing.setupWrites */
+  setup: SetupWrites;
+}
+
+/** What a class's setup hooks assign to members, and the class attributes their values may name. */
+export interface SetupWrites {
+  /** `setUpClass settings.X` to the value's text, normalised (sameValueText) */
+  writes: Map<string, string>;
+  /** class attribute to its value's text (the class's own over its bases') */
+  attributes: Map<string, string>;
 }
 
 /** What the rules see of the project for one file. Everything is computed on first use. */

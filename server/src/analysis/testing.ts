@@ -4,7 +4,7 @@
 import type { Definitions } from './defs';
 import { DJANGO_TEST_CASES, ROLLBACK_TEST_CASES } from './django';
 import type { Names } from './names';
-import type { Located, ProjectView } from './projectView';
+import type { Located, ProjectView, SetupWrites } from './projectView';
 import type { Node } from '../syntax/parser';
 import {
   BLOCK_TYPES,
@@ -227,7 +227,12 @@ export class Testing {
    * the `yield` of a fixture.
    */
   restores(fn: Node, needle: string | RegExp, after?: Node): boolean {
-    const mentions = (text: string) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text));
+    // `obj.attr` is also written as `setattr(obj, "attr", old)` and `delattr(obj, "attr")`
+    const member = typeof needle === 'string' ? /^([\w.]+)\.(\w+)$/.exec(needle) : null;
+    const byName =
+      member && new RegExp(`\\b(?:set|del)attr\\(\\s*${escapeRegExp(member[1] ?? '')}\\s*,\\s*["']${member[2]}["']`);
+    const mentions = (text: string) =>
+      typeof needle === 'string' ? text.includes(needle) || !!byName?.test(text) : needle.test(text);
     // a plain name is undone only by writing it again (a pattern describes its own undo)
     const writes = (n: Node) => {
       if (typeof needle !== 'string' || n.type === 'delete_statement') return true;
@@ -435,6 +440,67 @@ export class Testing {
       UNDO_TYPES,
     );
     return undoing;
+  }
+
+  /**
+   * What the setup hooks of `cls` assign to members (`settings.X = ...`, `Klass.attr = ...`) and the
+   * class attributes: a base's first, the class's own over them.
+   */
+  setupWrites(cls: Node, seen = new Set<number>()): SetupWrites {
+    const out: SetupWrites = { writes: new Map(), attributes: new Map() };
+    if (seen.has(cls.id)) return out;
+    seen.add(cls.id);
+    for (const base of this.baseExpressions(cls)) {
+      const local = this.inFileClass(base);
+      const q = local ? null : this.names.resolve(base);
+      const inherited = local ? this.setupWrites(local, seen) : q ? this.project?.classInfo(q)?.setup : undefined;
+      for (const [k, v] of inherited?.writes ?? []) out.writes.set(k, v);
+      for (const [k, v] of inherited?.attributes ?? []) out.attributes.set(k, v);
+    }
+    for (const stmt of bodyStatements(cls)) {
+      const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+      const left = assign?.type === 'assignment' ? assign.childForFieldName('left') : null;
+      const right = assign?.childForFieldName('right');
+      if (left?.type === 'identifier' && right) out.attributes.set(left.text, right.text);
+    }
+    for (const hook of this.setupHooksOf(cls)) {
+      walk(hook, n => {
+        if (n.type !== 'assignment') return true;
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        if (left?.type === 'attribute' && right)
+          out.writes.set(`${defName(hook)} ${left.text}`, sameValueText(right.text));
+        return false;
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Whether `assign` (`settings.X = v` in a setup hook, after the hook's `super()` call) writes the
+   * value the same hook of a base class has just written there: it changes nothing. A base's
+   * `cls.NAME` is read as this class has it.
+   */
+  sameAsBaseHook(fn: Node, assign: Node): boolean {
+    const cls = this.defs.methodClass(fn);
+    const hook = defName(fn);
+    const left = assign.childForFieldName('left');
+    const right = assign.childForFieldName('right');
+    if (!cls || !SETUP_HOOKS.has(hook) || !left || !right) return false;
+    const before = fn.text.slice(0, assign.startIndex - fn.startIndex);
+    if (!new RegExp(`\\bsuper\\([^)]*\\)\\.${hook}\\(`).test(before)) return false;
+    const key = `${hook} ${left.text}`;
+    const mine = this.setupWrites(cls);
+    const resolved = (text: string) =>
+      sameValueText(text.replace(/\b(?:cls|self)\.(\w+)\b/g, (m, n: string) => mine.attributes.get(n) ?? m));
+    return this.baseExpressions(cls).some(base => {
+      const local = this.inFileClass(base);
+      const q = local ? null : this.names.resolve(base);
+      const written = (local ? this.setupWrites(local) : q ? this.project?.classInfo(q)?.setup : undefined)?.writes.get(
+        key,
+      );
+      return written !== undefined && resolved(written) === resolved(right.text);
+    });
   }
 
   /** The in-file class definition a base-class expression names, if any. */
@@ -911,4 +977,16 @@ function insideCleanup(n: Node, fn: Node): boolean {
   for (let cur: Node | null = n; cur && cur.id !== fn.id; cur = cur.parent)
     if (cur.type === 'call' && CLEANUP.test(cur.childForFieldName('function')?.text ?? '')) return true;
   return false;
+}
+
+/**
+ * An expression's text as a value, for comparing two writes: whitespace and trailing commas out,
+ * one kind of quote (`('a',\n 'b',)` and `("a", "b")` are the same).
+ */
+function sameValueText(text: string): string {
+  return text
+    .replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\s+/g, (_, str: string | undefined) =>
+      str ? `"${str.slice(1, -1)}"` : '',
+    )
+    .replace(/,([)\]}])/g, '$1');
 }

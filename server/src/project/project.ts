@@ -231,6 +231,7 @@ export class Project {
       resetsCache,
       restoresLanguage,
       model,
+      setup: module.testing.setupWrites(node),
     };
     this.classFacts.set(qualified, facts);
     return facts;

@@ -54,7 +54,9 @@ export default createRule({
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`), or ' +
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
-      '`DEBUG = False`): nothing changes.',
+      "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
+      '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
+      '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -117,6 +119,8 @@ export default createRule({
           (!setting.nested && ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
       )
         return;
+      // the value a base class's hook has just given it (`super().setUpClass()` first): nothing changes
+      if (stmt.type === 'assignment' && !setting.nested && ctx.testing.sameAsBaseHook(owner.fn, stmt)) return;
       // the value the settings give it anyway: nothing changes (`settings.X = False` where X is False)
       if (stmt.type === 'assignment' && !setting.nested && setting.name) {
         const value = stmt.childForFieldName('right');
