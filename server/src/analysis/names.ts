@@ -70,6 +70,8 @@ export class Names {
     private readonly defs: Definitions,
     private readonly moduleName = '',
     private readonly imported?: () => ReadonlyMap<string, readonly string[]>,
+    /** a name imported from a project module that re-exports it: what it really is (ProjectView.reexported) */
+    private readonly reexported?: (qualified: string) => string,
   ) {}
 
   /**
@@ -188,7 +190,7 @@ export class Names {
       first = false;
       const scope = def ? this.scopeOf(def.node, this.moduleName) : this.moduleScope();
       const b = scope.bindings.get(name);
-      if (b !== undefined) return b === null ? undefined : canonical(b);
+      if (b !== undefined) return b === null ? undefined : canonical(this.reexported?.(b) ?? b);
       if (scope.star) return undefined;
       if (!def) return unbound ? UNBOUND : undefined;
     }

@@ -110,6 +110,12 @@ export interface ProjectView {
   readonly recognised: boolean;
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
+  /**
+   * What a name imported from one of the project's modules really is, when that module imports it in
+   * turn (`from compressor.conf import settings`, where conf.py has `from django.conf import settings`):
+   * the qualified name it re-exports, else `qualified` itself.
+   */
+  reexported(qualified: string): string;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */

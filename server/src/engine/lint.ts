@@ -172,11 +172,13 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
             all.set(name, [...(all.get(name) ?? []), ...values]);
           return all;
         }, new Map<string, string[]>()));
+  const { project } = options;
   const names = new Names(
     units.map(u => u.info.facts),
     defs,
     moduleName,
     importedSet,
+    project && (q => project.reexported(q)),
   );
   const reports: { rule: Rule; report: Report; unit: number }[] = [];
   let current = 0;

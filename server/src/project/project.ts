@@ -87,6 +87,7 @@ export class Project {
   private settings: SettingsFacts | undefined;
   private readonly modules = new Map<string, ModuleEntry | null>();
   private readonly classFacts = new Map<string, ClassFacts | null>();
+  private readonly reexports = new Map<string, string>();
   private readonly conftests = new Map<string, ConftestFacts>();
   private readonly trees: { delete(): void }[] = [];
   private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
@@ -119,6 +120,7 @@ export class Project {
     for (const t of this.trees.splice(0)) t.delete();
     this.modules.clear();
     this.classFacts.clear();
+    this.reexports.clear();
     this.conftests.clear();
     this.texts.clear();
     this.settings = undefined;
@@ -235,6 +237,24 @@ export class Project {
     };
     this.classFacts.set(qualified, facts);
     return facts;
+  }
+
+  reexported(qualified: string): string {
+    const cached = this.reexports.get(qualified);
+    if (cached !== undefined) return cached;
+    let known: string = qualified;
+    // three steps at most: `a.settings` from `b.settings` from `django.conf.settings`
+    for (let step = 0; step < 3; step++) {
+      const dot: number = known.lastIndexOf('.');
+      const module: ModuleEntry | null =
+        dot > 0 && !known.startsWith('django.') ? this.moduleOf(known.slice(0, dot)) : null;
+      const name = known.slice(dot + 1);
+      const target: string | undefined = module?.names.moduleImports().find(([n]) => n === name)?.[1];
+      if (!target || target === known) break;
+      known = target;
+    }
+    this.reexports.set(qualified, known);
+    return known;
   }
 
   /** A module of the project, read for its top-level classes and what its names mean. */
@@ -708,6 +728,7 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.settingsFacts();
     },
     classInfo: q => project.classInfo(q),
+    reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     attributeDefault: q => project.attributeDefault(q),
     get unreached() {
