@@ -26,7 +26,7 @@ export default createRule({
   table: {
     finds:
       'A `models.Model` subclass defined inside a test function without `@isolate_apps`: it stays in the global app registry for the rest of the worker',
-    fix: 'Safe: `@isolate_apps("<labels>")` with the labels from `Meta.app_label`, literal or parametrised',
+    fix: '`@isolate_apps("<labels>")` with the labels from `Meta.app_label`; unsafe where something reads the registry',
   },
   docs: {
     what:
@@ -64,10 +64,13 @@ export default createRule({
       '    ...',
     ].join('\n'),
     fixSafety:
-      'Safe: `@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or ' +
+      '`@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or ' +
       'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the ' +
-      'duration of the test. No fix when the label cannot be read statically, or when the model is defined ' +
-      'in a fixture (isolate the tests that use it instead).',
+      'duration of the test; for a model defined in setUp, on the test class. Safe only where nothing looks ' +
+      'the model up in the global registry: unsafe when the test calls a management command, `get_model()` or ' +
+      '`get_models()`, or the project reads the registry anywhere (makemigrations, migration tests), since ' +
+      'that code no longer finds the model. No fix when the label cannot be read statically, or when the ' +
+      'model is defined in a fixture or in setUpClass (isolate the tests that use it instead).',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('django')) return {}; // a model derives, in the end, from one imported from django
@@ -91,15 +94,19 @@ export default createRule({
         const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(
           l => appNames?.get(l) ?? l,
         );
+        const target = isolationTarget(ctx, test);
         const fix =
-          labels.length === 0
+          labels.length === 0 || !target
             ? null
             : (() => {
                 const { expr, edits } = importName(ctx, 'django.test.utils', 'isolate_apps');
                 const args = labels.map(l => JSON.stringify(l)).join(', ');
-                return Fix.safe(`Wrap ${defName(test)} in @isolate_apps(${args})`, [
+                // code that looks the model up in the global registry (a management command, get_model,
+                // makemigrations) no longer finds it there
+                const safe = registryReaders(ctx) === 0 && !REGISTRY_LOOKUP.test(target.text);
+                return (safe ? Fix.safe : Fix.unsafe)(`Wrap ${defName(target)} in @isolate_apps(${args})`, [
                   ...edits,
-                  addDecorator(ctx, test, `${expr}(${args})`),
+                  addDecorator(ctx, target, `${expr}(${args})`),
                 ]);
               })();
         ctx.report({
@@ -114,6 +121,30 @@ export default createRule({
 
 /** What reads the app registry after a test: makemigrations, migration tests, a walk over every model. */
 const REGISTRY_READERS = ['makemigrations', 'MigrationExecutor', 'MigrationLoader', 'migrator', 'get_models('];
+/** a test that looks models up in the global registry, itself or through a command */
+const REGISTRY_LOOKUP = /\b(call_command|get_models?|get_app_config|makemigrations|migrate)\s*\(/;
+
+/** How many times the project's files name a registry reader; null when they cannot be listed. */
+function registryReaders(ctx: RuleContext): number | null {
+  let readers = 0;
+  for (const reader of REGISTRY_READERS) {
+    const n = ctx.project?.occurrences(reader);
+    if (n === null || n === undefined) return null;
+    readers += n;
+  }
+  return readers;
+}
+
+/**
+ * What `@isolate_apps` goes on: the test, or for a model defined in setUp, its unittest class (the class
+ * decorator enables the registry around setUp and the test); nothing for setUpClass and other hooks,
+ * which run outside any one test.
+ */
+function isolationTarget(ctx: RuleContext, test: Node): Node | null {
+  if (ctx.testing.isTestFunction(test)) return test;
+  const cls = defName(test) === 'setUp' ? ctx.defs.methodClass(test) : null;
+  return cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
+}
 /** fields that relate a model to another one, so that the other's deletes reach it */
 const RELATION = /\b(ForeignKey|OneToOneField|ManyToManyField|GenericRelation)\s*\(/;
 
@@ -156,13 +187,7 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   const project = ctx.project;
   if (!project) return true;
   if ((project.occurrences(`class ${defName(cls)}(`) ?? 2) > 1) return true;
-  let readers = 0;
-  for (const reader of REGISTRY_READERS) {
-    const n = project.occurrences(reader);
-    if (n === null) return true;
-    readers += n;
-  }
-  return readers > 0;
+  return (registryReaders(ctx) ?? 1) > 0;
 }
 
 /** Which classes in the file are Django models: from `Model` itself, or from another model class here. */

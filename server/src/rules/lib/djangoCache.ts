@@ -249,6 +249,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const types = new Set(['call', 'string', 'comment']);
   if (text.includes('429')) types.add('integer');
   if (THROTTLE_WORD.test(text) || text.includes('HTTP_429')) types.add('identifier');
+  // `second = caches["second"]`, used later through the name: an alias the test needs all the same
+  if (text.includes('caches[')) types.add('subscript');
   walk(
     ctx.defs.statement(def),
     node => {
@@ -275,6 +277,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           } else if (AUTHENTICATE.test(method)) {
             authenticates ??= fn;
           }
+          return true;
+        }
+        case 'subscript': {
+          const alias = isDjangoCache(ctx, node) ? cacheAlias(node) : null;
+          if (alias) aliases.add(alias);
           return true;
         }
         case 'integer':
@@ -367,7 +374,8 @@ export function cacheIsolationFix(
   // project code it calls, on a django-redis cache, is not LocMemCache's: keep the backend, and give
   // the test keys of its own with a KEY_PREFIX (unsafe; and no fix for a clear(), which still empties
   // the whole shared database)
-  if (!forClear && (REDIS_ONLY.test(ctx.defs.statement(def).text) || callsRedisOnlyCode(ctx, def))) {
+  const redisOnly = REDIS_ONLY.test(ctx.defs.statement(def).text) || callsRedisOnlyCode(ctx, def);
+  if (!forClear && redisOnly) {
     const settings = importName(ctx, 'django.conf', 'settings');
     const entries = [...aliases]
       .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
@@ -382,6 +390,8 @@ export function cacheIsolationFix(
       decorator,
     ]);
   }
+  // (for a clear() of such a cache, LocMem still breaks that code: unsafe)
+  if (redisOnly) safe = false;
   const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
   // a class decorator is one cache for all the class's tests: with two or more, each starts it empty
   const tests = def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [];
