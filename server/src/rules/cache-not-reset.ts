@@ -81,8 +81,10 @@ export default createRule({
         return;
       ctx.report({
         node: use.node,
-        message:
-          'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once',
+        // (Django's runner knows no conftest.py: there, the tests' common base class is the one place)
+        message: project.usesPytest
+          ? 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once'
+          : "The suite uses the Django cache and nothing gives each test its own: the tests' common base class can isolate every test at once",
         fix: project.usesPytest ? conftestFix(project, ctx.file.eol) : baseClassFix(ctx, def, project),
       });
     };

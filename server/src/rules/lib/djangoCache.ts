@@ -316,7 +316,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
   const throttled = best.throttle && (sendsRequests || callsAllowRequest) ? best.throttle : undefined;
-  const found = throttled ?? best.cache ?? (sendsRequests && usesDrf ? best['throttle-name'] : undefined);
+  const found =
+    throttled ?? best.cache ?? (sendsRequests && usesDrf && throttlesAnywhere(ctx) ? best['throttle-name'] : undefined);
   if (found) return found;
   const cleared = clears as Node | null; // assigned in the walk's callback
   if (cleared) return { node: cleared, kind: 'cache', label: `${cleared.text}()`, aliases, clearOnly: true };
@@ -462,6 +463,20 @@ export function clearInSetUp(
     '',
   ].join(eol);
   return [{ at: offsets[at], text: method }];
+}
+
+/**
+ * Whether the project throttles anything a name could be about: DRF throttling on in its settings, a
+ * throttle class or `throttle_classes`, a `ratelimit(...)` decorator in its code. A test named after a
+ * rate limit in a project with none (pydis-site's mocked GitHub 429) is about something else. Unknown
+ * (no project, files not listed): yes.
+ */
+function throttlesAnywhere(ctx: RuleContext): boolean {
+  return ctx.file.memo(throttlesAnywhere, () => {
+    const project = ctx.project;
+    if (!project || project.settings.throttling?.on !== false) return true;
+    return ['Throttle', 'throttle_classes', 'ratelimit('].some(t => (project.occurrences(t) ?? 1) > 0);
+  });
 }
 
 /** Whether, on a django-redis cache, `def` calls project code that calls django-redis's own API (one import away). */
