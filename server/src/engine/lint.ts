@@ -450,7 +450,7 @@ export function fixAll(
   options: LintOptions & { unsafe?: boolean; maxPasses?: number },
 ): FixAllResult {
   const maxPasses = options.maxPasses ?? 10;
-  let fixed = 0;
+  let first: Finding[] | undefined;
   for (let pass = 1; ; pass++) {
     const tree = parse(parser, text);
     let findings: Finding[];
@@ -459,13 +459,29 @@ export function fixAll(
     } finally {
       tree.delete();
     }
+    first ??= findings;
     const fixes = findings
       .map(f => f.fix)
       .filter((f): f is Fix => !!f && isLocal(f) && (options.unsafe || f.applicability === 'safe'));
-    if (fixes.length === 0 || pass > maxPasses) return { text, passes: pass - 1, fixed, remaining: findings };
-    const result = applyFixes(text, fixes);
-    if (result.text === text) return { text, passes: pass - 1, fixed, remaining: findings };
-    text = result.text;
-    fixed += result.applied;
+    const next = fixes.length === 0 || pass > maxPasses ? text : applyFixes(text, fixes).text;
+    if (next === text) return { text, passes: pass - 1, fixed: gone(first, findings), remaining: findings };
+    text = next;
   }
+}
+
+/**
+ * How many of the findings `before` are no longer among `after`: the hazards fixed. (Not the edits
+ * applied: one fix can serve two findings, and a pass can fix what an earlier pass's edit brought.)
+ */
+function gone(before: readonly Finding[], after: readonly Finding[]): number {
+  const left = new Map<string, number>();
+  const key = (f: Finding) => `${f.rule.id} ${f.message}`;
+  for (const f of after) left.set(key(f), (left.get(key(f)) ?? 0) + 1);
+  let count = 0;
+  for (const f of before) {
+    const n = left.get(key(f)) ?? 0;
+    if (n > 0) left.set(key(f), n - 1);
+    else count++;
+  }
+  return count;
 }
