@@ -991,6 +991,11 @@ export class Evaluator {
       case 'os.environ.setdefault':
         // with no default, an unset variable reads as None
         return this.envLookup(arg(0, 'key') ?? unknown('no name'), arg(1, 'default') ?? { kind: 'none', at }, at);
+      case 'decouple.config': {
+        // python-decouple: the variable, else the default (which `cast` turns too: not read), else an error
+        if (keywords.has('cast')) return unknown(`${fn.text}(..., cast=...)`, at);
+        return this.envLookup(arg(0, 'option') ?? unknown('no name'), arg(1, 'default'), at);
+      }
       case 'builtins.dict': {
         const base = arg(0);
         const entries =
