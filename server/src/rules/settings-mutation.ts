@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { constantText, field, isConstant, parameterNames } from '../syntax/nodes';
+import { constantText, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 
@@ -56,7 +56,9 @@ export default createRule({
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
-      '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do.',
+      '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do. Nor an in-place ' +
+      'change the same test takes back (`X.remove(a)` and `X.append(a)`, `X[k] = v` and `del X[k]`): ' +
+      'neither of the pair is reported.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -105,6 +107,8 @@ export default createRule({
       if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
+      // changed and changed back in the same test: `X.remove(a)` ... `X.append(a)`, `X[k] = v` ... `del X[k]`
+      if (setting.nested && pairedWithInverse(owner.fn, stmt)) return;
       // an item an autouse fixture sets before every test (this module's, a conftest's): each test
       // starts from the fixture's value; and that fixture's own write of a constant is the reset
       if (setting.nested && stmt.type === 'assignment') {
@@ -220,6 +224,54 @@ function itemTarget(stmt: Node, kind: 'assign' | 'del'): { container: Node; key:
 function replacedBefore(fn: Node, setting: Setting, stmt: Node): boolean {
   const before = fn.text.slice(0, stmt.startIndex - fn.startIndex);
   return new RegExp(`(^|\\n)[ \\t]*${escapeRegExp(setting.receiver.text)}\\.${setting.name}\\s*=(?!=)`).test(before);
+}
+
+/** In-place changes that undo each other: a method and the ones that take its change back. */
+const INVERSE: Record<string, string[]> = {
+  remove: ['append', 'add', 'insert'],
+  discard: ['append', 'add', 'insert'],
+  append: ['remove', 'discard'],
+  add: ['remove', 'discard'],
+  insert: ['remove', 'discard'],
+};
+
+/**
+ * `stmt`, an in-place change of a setting (`S.remove(a)`, `S[k] = v`, `del S[k]`), and another
+ * statement of `fn` that takes it back, before or after it (`S.append(a)`, `del S[k]`, `S[k] = v`):
+ * the pair leaves the setting as it was. Matched on the receiver's and the item's text.
+ */
+function pairedWithInverse(fn: Node, stmt: Node): boolean {
+  const shape = (n: Node): { receiver: string; op: string; item: string } | null => {
+    if (n.type === 'call') {
+      const f = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
+      const op = f?.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '';
+      const item = args.at(-1);
+      return op in INVERSE && item ? { receiver: field(f as Node, 'object').text, op, item: item.text } : null;
+    }
+    const target =
+      n.type === 'assignment' ? n.childForFieldName('left') : n.type === 'delete_statement' ? n.namedChildren[0] : null;
+    if (target?.type !== 'subscript') return null;
+    return {
+      receiver: field(target, 'value').text,
+      op: n.type === 'assignment' ? 'setitem' : 'delitem',
+      item: target.childForFieldName('subscript')?.text ?? '',
+    };
+  };
+  const mine = shape(stmt);
+  if (!mine) return false;
+  const undo = mine.op === 'setitem' ? ['delitem'] : mine.op === 'delitem' ? ['setitem'] : (INVERSE[mine.op] ?? []);
+  let found = false;
+  walk(fn, n => {
+    if (found) return false;
+    if (n.id !== stmt.id && ['call', 'assignment', 'delete_statement'].includes(n.type)) {
+      const other = shape(n);
+      if (other && undo.includes(other.op) && other.receiver === mine.receiver && other.item === mine.item)
+        found = true;
+    }
+    return true;
+  });
+  return found;
 }
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
