@@ -186,6 +186,20 @@ test('json format carries code, location and fix', async () => {
   );
 });
 
+test("XT010's isolate_apps is safe only where nothing looks the model up in the global registry", async () => {
+  const r = await run('check', 'test/fixtures/projects/inline-models-unread', '--format', 'json');
+  const fixes = (JSON.parse(r.out) as { code: string; location: { row: number }; fix: { applicability: string } }[])
+    .filter(f => f.code === 'XT010' && f.fix)
+    .map(f => [f.location.row, f.fix.applicability]);
+  // a project that reads no registry: safe; a test that names the model ("tests.Gadget"): unsafe
+  assert.deepEqual(fixes, [
+    [20, 'safe'],
+    [45, 'safe'],
+    [56, 'safe'],
+    [68, 'unsafe'],
+  ]);
+});
+
 test('--select and --ignore take codes and prefixes', async () => {
   const codes = async (...a: string[]) =>
     (

@@ -3,6 +3,7 @@ import { Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
+import { escapeRegExp } from '../syntax/text';
 import {
   BLOCK_TYPES,
   bodyStatements,
@@ -68,7 +69,8 @@ export default createRule({
       'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the ' +
       'duration of the test; for a model defined in setUp, on the test class. Safe only where nothing looks ' +
       'the model up in the global registry: unsafe when the test calls a management command, `get_model()` or ' +
-      '`get_models()`, or the project reads the registry anywhere (makemigrations, migration tests), since ' +
+      '`get_models()` or names the model as `"app.Model"`, or the project reads the registry anywhere ' +
+      '(makemigrations, migration tests), since ' +
       'that code no longer finds the model. No fix when the label cannot be read statically, or when the ' +
       'model is defined in a fixture or in setUpClass (isolate the tests that use it instead).',
   },
@@ -103,7 +105,10 @@ export default createRule({
                 const args = labels.map(l => JSON.stringify(l)).join(', ');
                 // code that looks the model up in the global registry (a management command, get_model,
                 // makemigrations) no longer finds it there
-                const safe = registryReaders(ctx) === 0 && !REGISTRY_LOOKUP.test(target.text);
+                // ("someapp.SomeModel" in the test: a lookup by name, which the throwaway registry fails)
+                const byName = new RegExp(`["'][\\w.]+\\.${escapeRegExp(defName(cls))}["']`);
+                const safe =
+                  registryReaders(ctx) === 0 && !REGISTRY_LOOKUP.test(target.text) && !byName.test(target.text);
                 return (safe ? Fix.safe : Fix.unsafe)(`Wrap ${defName(target)} in @isolate_apps(${args})`, [
                   ...edits,
                   addDecorator(ctx, target, `${expr}(${args})`),
