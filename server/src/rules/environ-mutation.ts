@@ -31,8 +31,9 @@ export default createRule({
       'reads the variable while tests run: code of the project in a function (not a settings module at ' +
       'import), a test that does not set it first, or the interpreter and common libraries (`TZ`, `LANG`, ' +
       '`HOME`, proxies, `DJANGO_*`). A variable nothing reads after import (a fake AWS key for a library the ' +
-      'suite mocks) is not reported, nor code in a fixture no test requests; a computed name, or a project ' +
-      'whose files cannot be listed, is.',
+      'suite mocks) is not reported, nor code in a fixture no test requests, nor ' +
+      '`os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` where the settings module is known (it is set ' +
+      'before any test runs); a computed name, or a project whose files cannot be listed, is.',
     why:
       'The environment belongs to the process: a variable set by one test is still set for every later test in ' +
       'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
@@ -108,6 +109,15 @@ export default createRule({
         ) {
           const method = field(fn, 'attribute').text;
           const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;
+          // the settings module is in the environment before any test runs (pytest-django, manage.py
+          // set it): a setdefault of it changes nothing
+          if (
+            method === 'setdefault' &&
+            first &&
+            stringValue(first) === 'DJANGO_SETTINGS_MODULE' &&
+            ctx.project?.settings.module
+          )
+            return;
           check(node, method === 'pop' ? first : null, field(fn, 'object'), 'call', null);
         } else if (ctx.names.is(fn, 'os.putenv', 'os.unsetenv')) {
           const first = node.childForFieldName('arguments')?.namedChildren.find(a => a?.type !== 'comment') ?? null;

@@ -21,7 +21,8 @@ export default createRule({
   docs: {
     what:
       'One test (or its class) using both `@override_settings` / `modify_settings` (as a decorator or a `with` ' +
-      'block) and the pytest-django `settings` fixture, which it writes to (`settings.X = ...`).',
+      'block) and the pytest-django `settings` fixture, which it writes to (`settings.X = ...`). An empty ' +
+      '`@override_settings()` overrides nothing and does not count.',
     why:
       'Each mechanism restores what it saw when it started. Interleaved, their teardowns run in an order ' +
       'neither expects: the fixture restores the value @override_settings put in place, or the other way ' +
@@ -74,7 +75,9 @@ function writesThroughFixture(fn: Node): boolean {
 
 function isOverride(ctx: RuleContext, node: Node | null): boolean {
   const target = node?.type === 'call' ? node.childForFieldName('function') : node;
-  return !!target && ctx.names.is(target, ...OVERRIDES);
+  // an empty `@override_settings()` overrides nothing: nothing of it can stay behind
+  const empty = node?.type === 'call' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
+  return !!target && !empty && ctx.names.is(target, ...OVERRIDES);
 }
 
 function usesOverrideInBody(ctx: RuleContext, fn: Node): boolean {
