@@ -94,7 +94,8 @@ export default createRule({
       'the statement becomes `with self.settings(X=...):` over the rest of the test, so the change still ' +
       'starts where it did; `settings.X += v` and `settings.X["k"] = v` become a new value ' +
       '(`settings.X + v`, `{**settings.X, "k": v}`), which is unsafe: code that kept the old object does not ' +
-      'see it. Mutating calls and other shapes get no automatic fix.',
+      'see it. Mutating calls and other shapes get no automatic fix, nor a function whose body binds the ' +
+      'name `settings` itself (`from django.conf import settings` inside it would shadow the fixture).',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('settings')) return {}; // django.conf.settings is reached through that word
@@ -275,6 +276,14 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
 }
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
+  // a name `settings` bound in the body (`from django.conf import settings` there) would win over a
+  // `settings` parameter: the fixture would change nothing (flagsmith's conftest)
+  if (
+    /^[ \t]*(from\s+[\w.]+\s+import\s+[^\n]*\bsettings\b|import\s+settings\b|settings\s*=[^=])/m.test(
+      field(fn, 'body').text,
+    )
+  )
+    return null;
   // changed in place: monkeypatch changes the same item and puts it back (the object stays the one
   // that code holding it sees: DRF's throttles keep the rates dict they read at import)
   if (setting.nested && ctx.testing.takesFixtures(fn)) {

@@ -54,6 +54,8 @@ export default createRule({
       'empties it first thing in setUp (a new setUp when there is none). Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
       'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override ' +
       'replaces every cache alias the settings define: aliases the test does not name disappear for its duration. ' +
+      'A pytest test that takes the pytest-django `settings` fixture gets `settings.CACHES = {...}` as its ' +
+      "first statement instead: a decorator beside the fixture would race the fixture's teardown (XT041). " +
       "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`), or " +
       'calls project code that does (one import away), on a django-redis cache, would break ' +
       'on a LocMemCache: there the fix keeps the backend and gives the test a `KEY_PREFIX` of its own ' +

@@ -1,7 +1,7 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
 import { LOCMEM_BACKEND, REDIS_ONLY } from '../../analysis/django';
-import { addDecorator } from '../../engine/edits';
+import { addDecorator, insertBefore } from '../../engine/edits';
 import { Edit, Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
@@ -13,6 +13,7 @@ import {
   defName,
   definitionOf,
   field,
+  parameterNames,
   positionalArguments,
   stringValue,
   walk,
@@ -393,6 +394,22 @@ export function cacheIsolationFix(
   }
   // (for a clear() of such a cache, LocMem still breaks that code: unsafe)
   if (redisOnly) safe = false;
+  // a pytest test with the settings fixture: a decorator beside it races the fixture's teardown (XT041),
+  // so the caches go through the fixture too, first thing in the test
+  const first = bodyStatements(def).find(
+    st => st.type !== 'expression_statement' || st.firstNamedChild?.type !== 'string',
+  );
+  if (
+    def.type === 'function_definition' &&
+    first &&
+    parameterNames(def).includes('settings') &&
+    ctx.testing.takesFixtures(def)
+  ) {
+    const caches = isolatedCaches(location, aliases).replace(/^CACHES=/, 'settings.CACHES = ');
+    return (safe ? Fix.safe : Fix.unsafe)(`Give ${defName(def)} its own LocMem cache through the settings fixture`, [
+      insertBefore(ctx, first, caches),
+    ]);
+  }
   const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
   // a class decorator is one cache for all the class's tests: with two or more, each starts it empty
   const tests = def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [];
