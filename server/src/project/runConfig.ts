@@ -328,9 +328,9 @@ export function readRunConfig(
   overrideFile: string | null,
 ): RunConfig {
   const ini = findPytestIni(start, ceiling, files.read);
-  const djangoRoot =
-    findUp(start, ceiling, d => ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null)) ??
-    soleTestProject(start, files);
+  const djangoRoot = findUp(start, ceiling, d =>
+    ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null),
+  );
   const conftestRoot = ini
     ? path.dirname(ini.file)
     : findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
@@ -419,10 +419,9 @@ export function readRunConfig(
     }
   }
   const toxDsm = tox.get('DJANGO_SETTINGS_MODULE');
-  if (!config.settingsModule && !config.configure && runner === 'django') {
-    // Django's runner: runtests.py, else manage.py
-    const base = djangoRoot ?? rootdir;
-    for (const script of ['runtests.py', 'run_tests.py', 'tests/runtests.py', 'tests/run_tests.py', 'manage.py']) {
+  // Django's runner: what its script (runtests.py, else manage.py) in `base` sets
+  const fromScripts = (base: string, scripts: string[]) => {
+    for (const script of scripts) {
       if (config.settingsModule || config.configure) break;
       const file = path.join(base, script);
       const parsed = files.parse(file);
@@ -454,7 +453,15 @@ export function readRunConfig(
         config.source = { file, line: e.configure.startPosition.row + 1, how: 'settings.configure' };
       }
     }
-  }
+  };
+  if (!config.settingsModule && !config.configure && runner === 'django')
+    fromScripts(djangoRoot ?? rootdir, [
+      'runtests.py',
+      'run_tests.py',
+      'tests/runtests.py',
+      'tests/run_tests.py',
+      'manage.py',
+    ]);
   if (!config.settingsModule && !config.configure && toxDsm)
     choose(toxDsm.value, { file: toxDsm.at.file, line: toxDsm.at.line + 1, how: 'tox setenv' });
   // last: a shell script at the root that runs the tests (`export DJANGO_SETTINGS_MODULE=...` in run.sh)
@@ -469,8 +476,13 @@ export function readRunConfig(
 
   // last of all: what the CI or tox command names (`--ds=x`, `--settings x`), or the environment a CI
   // workflow sets (`DJANGO_SETTINGS_MODULE: x`), in the first CI file that names one
+  // a library's one test project below the root: its directory is where its manage.py runs, and
+  // imports from (a CI command may name `settings` there); its manage.py comes after the CI files
+  const sole = config.settingsModule || config.configure ? null : soleTestProject(start, files);
+  if (sole) config.paths.push(sole);
   const ci = config.settingsModule || config.configure ? null : ciSettings(rootdir, ceiling, files, config.paths);
   if (ci) choose(ci.module, ci.source);
+  if (sole && runner === 'django') fromScripts(sole, ['manage.py']);
 
   // django-configurations: the class, from --dc, the environment, or the ini key
   const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
@@ -494,7 +506,7 @@ export function readRunConfig(
 
 /**
  * A library's test project: the one folder just below the project's root that holds a manage.py
- * (`cd testproject && ./manage.py test mylib`), when no manage.py or runtests.py is found above the tests.
+ * (`cd testproject && ./manage.py test mylib`), when nothing else, the CI files included, names the settings.
  * Two or more (examples beside the test project) choose none.
  */
 function soleTestProject(root: string, files: ConfigFiles): string | null {
