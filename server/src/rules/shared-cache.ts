@@ -25,7 +25,9 @@ export default createRule({
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
       'or in a project whose test settings Crosstalk cannot find, only where a leftover can be found by another test: throttling, a ' +
       'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
-      'unique (`uuid`) or by a helper are not; information severity.',
+      'unique (`uuid`) or by a helper are not, nor keys built from primary keys where the test database does ' +
+      'not roll its sequences back with the test (anything but SQLite, and no `reset_sequences`): each test ' +
+      'gets new ones; information severity.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +
