@@ -200,6 +200,22 @@ test("XT010's isolate_apps is safe only where nothing looks the model up in the 
   ]);
 });
 
+test('fixes name what Django needs: every cache alias the settings define, the INSTALLED_APPS entry', async () => {
+  type Finding = { code: string; fix: { message: string; edits: { text: string }[] } };
+  const findings = async (dir: string) =>
+    JSON.parse((await run('check', `test/fixtures/projects/${dir}`, '--format', 'json')).out) as Finding[];
+  // the test names only `default`; code under test reaches `sessions` and `rates`, so they stay
+  const cache = (await findings('star-chain-update')).find(f => f.code === 'XT001')!;
+  const override = cache.fix.edits.map(e => e.text).join('');
+  for (const alias of ['default', 'sessions', 'rates']) assert.match(override, new RegExp(`"${alias}": \\{"BACKEND"`));
+  // two AppConfigs in apps.py make Django refuse the module name: the entry as INSTALLED_APPS has it
+  const models = (await findings('app-labels')).filter(f => f.code === 'XT010').map(f => f.fix.message);
+  assert.ok(
+    models.some(m => m.includes('@isolate_apps("market.accounts.apps.AccountsConfig")')),
+    models.join('\n'),
+  );
+});
+
 test('--select and --ignore take codes and prefixes', async () => {
   const codes = async (...a: string[]) =>
     (

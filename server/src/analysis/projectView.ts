@@ -74,6 +74,11 @@ export interface SettingsFacts {
   apps: Map<string, string>;
   /** every installed app's label, to its installed name (what isolate_apps() takes) */
   appNames: Map<string, string>;
+  /**
+   * every installed app's label, to its INSTALLED_APPS entry as written (`shop.apps.ShopConfig`): what
+   * isolate_apps() takes without guessing the AppConfig (two in apps.py make Django refuse the module)
+   */
+  appEntries: Map<string, string>;
   /** INSTALLED_APPS read in full (literal entries, AppConfigs found): a label not in appNames is not installed */
   appsComplete: boolean;
 }

@@ -41,6 +41,7 @@ export function readSettingsFacts(
     installedApps: [],
     apps: new Map(),
     appNames: new Map(),
+    appEntries: new Map(),
     appsComplete: false,
   };
   let ns: Namespace | null = null;
@@ -128,6 +129,7 @@ export function readSettingsFacts(
     facts.installedApps = installed;
     const labels = appLabels(installed, evaluator);
     facts.appNames = labels.names;
+    facts.appEntries = labels.entries;
     facts.appsComplete = labels.complete && installed.length === apps.items.length && !facts.unknown;
     for (const [label, name] of facts.appNames)
       if (label !== name.slice(name.lastIndexOf('.') + 1)) facts.apps.set(label, name);
@@ -322,8 +324,12 @@ function derivesFrom(evaluator: Evaluator, cls: string, base: string, seen = new
  * INSTALLED_APPS' labels: an AppConfig class named in the list, or the one in the app's apps.py (the
  * only one, or the one with `default = True`); a label defaults to the last part of the name.
  */
-function appLabels(installed: string[], evaluator: Evaluator): { names: Map<string, string>; complete: boolean } {
+function appLabels(
+  installed: string[],
+  evaluator: Evaluator,
+): { names: Map<string, string>; entries: Map<string, string>; complete: boolean } {
   const out = new Map<string, string>();
+  const entries = new Map<string, string>();
   let complete = true;
   for (const entry of installed) {
     const isConfig = /\.[A-Z]\w*$/.test(entry);
@@ -338,8 +344,9 @@ function appLabels(installed: string[], evaluator: Evaluator): { names: Map<stri
     const appName = name?.kind === 'str' ? name.value : entry;
     const appLabel = label?.kind === 'str' ? label.value : appName.slice(appName.lastIndexOf('.') + 1);
     out.set(appLabel, appName);
+    entries.set(appLabel, entry);
   }
-  return { names: out, complete };
+  return { names: out, entries, complete };
 }
 
 const truthyBool = (v: Value | undefined) => v?.kind === 'bool' && v.value;

@@ -65,8 +65,9 @@ export default createRule({
       '    ...',
     ].join('\n'),
     fixSafety:
-      '`@isolate_apps(...)` (django.test.utils) with the labels from `Meta.app_label` (a literal, or ' +
-      'the values `@pytest.mark.parametrize` gives it) registers the models in a throwaway registry for the ' +
+      '`@isolate_apps(...)` (django.test.utils) with the apps of the labels from `Meta.app_label` (a literal, ' +
+      'or the values `@pytest.mark.parametrize` gives it), named as INSTALLED_APPS names them ' +
+      '(`shop.apps.ShopConfig`), registers the models in a throwaway registry for the ' +
       'duration of the test; for a model defined in setUp, on the test class. Safe only where nothing looks ' +
       'the model up in the global registry: unsafe when the test calls a management command, `get_model()` or ' +
       '`get_models()` or names the model as `"app.Model"`, or the project reads the registry anywhere ' +
@@ -92,7 +93,7 @@ export default createRule({
         // a model registered once, in a suite where nothing reads the registry afterwards, changes nothing
         if (!registryObserved(ctx, cls, fns)) return;
         // isolate_apps() takes installed apps' names: an app whose label is not its module path needs its name
-        const appNames = ctx.project?.settings.appNames;
+        const appNames = ctx.project?.settings.appEntries;
         const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(
           l => appNames?.get(l) ?? l,
         );

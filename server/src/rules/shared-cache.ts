@@ -54,8 +54,10 @@ export default createRule({
       'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after ' +
       'the test, plus the import; on a class with two or more tests, which would share that one cache, it also ' +
       'empties it first thing in setUp (a new setUp when there is none). Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
-      'cannot see (override_settings only decorates SimpleTestCase subclasses), and note that the override ' +
-      'replaces every cache alias the settings define: aliases the test does not name disappear for its duration. ' +
+      'cannot see (override_settings only decorates SimpleTestCase subclasses), and unsafe in a project that ' +
+      "uses `cache_page` or Django's cache middleware (a cached view keeps the cache it was built with). The " +
+      'override gives every alias the settings define a LocMemCache of its own, not only those the test names: ' +
+      'code under test reaches the others (sessions kept in a cache of their own). ' +
       'A pytest test that takes the pytest-django `settings` fixture gets `settings.CACHES = {...}` as its ' +
       "first statement instead: a decorator beside the fixture would race the fixture's teardown (XT041). " +
       "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`), or " +

@@ -394,6 +394,14 @@ export function cacheIsolationFix(
   }
   // (for a clear() of such a cache, LocMem still breaks that code: unsafe)
   if (redisOnly) safe = false;
+  // every alias the settings define, not only those the test names: code under test reaches the others
+  // (sessions in a cache of their own, a configuration cache a signal handler reads)
+  const defined = [...(ctx.project?.settings.caches.keys() ?? [])];
+  aliases = new Set([...aliases, ...defined]);
+  // a view under cache_page (Django's cache middleware) keeps the cache it was built with: the override
+  // does not reach it
+  const project = ctx.project;
+  if (project && ['cache_page', 'CacheMiddleware'].some(n => (project.occurrences(n) ?? 0) > 0)) safe = false;
   // a pytest test with the settings fixture: a decorator beside it races the fixture's teardown (XT041),
   // so the caches go through the fixture too, first thing in the test
   const first = bodyStatements(def).find(
