@@ -90,7 +90,9 @@ export default createRule({
       'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which ' +
       'shadows the import and restores every change. In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
-      'when it is in setUp). When the test reads the setting before changing it, or the value is computed, ' +
+      'when it is in setUp, unless a test of the class changes or deletes the setting: setUp gave each test ' +
+      'the value afresh, one override for the class does not). When the test reads the setting before ' +
+      'changing it, or the value is computed, ' +
       'the statement becomes `with self.settings(X=...):` over the rest of the test, so the change still ' +
       'starts where it did; `settings.X += v` and `settings.X["k"] = v` become a new value ' +
       '(`settings.X + v`, `{**settings.X, "k": v}`), which is unsafe: code that kept the old object does not ' +
@@ -368,6 +370,9 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
   if (direct && value && isConstant(value) && !readBefore) {
     const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
     if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
+    // setUp gave every test the value afresh; one override for the whole class does not, so a test of the
+    // class that deletes or changes the setting would leave it so for the next (django-tenants)
+    if (target === cls && changedElsewhere(cls, fn, setting.name)) return null;
     const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
     return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
       ...edits,
@@ -398,6 +403,15 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     `Use ${override ? 'override_settings' : 'self.settings'}(${setting.name}=...) for the rest of the test`,
     [...(override?.edits ?? []), ...edits],
   );
+}
+
+/** Whether a method of `cls` other than `hook` assigns, deletes or changes `settings.<name>`. */
+function changedElsewhere(cls: Node, hook: Node, name: string): boolean {
+  const others = cls.text.slice(0, hook.startIndex - cls.startIndex) + cls.text.slice(hook.endIndex - cls.startIndex);
+  const n = escapeRegExp(name);
+  return new RegExp(
+    `\\.${n}\\s*(?:[-+*|&]?=(?!=)|\\[[^\\]\\n]*\\]\\s*=(?!=)|\\.(?:${[...MUTATORS].join('|')})\\()|\\bdel\\s+[\\w.]+\\.${n}\\b|\\b(?:set|del)attr\\([^,]+,\\s*["']${n}["']`,
+  ).test(others);
 }
 
 /** `value` as the right operand of a binary operator: parenthesised unless it is an atom. */
