@@ -72,7 +72,7 @@ export interface SettingsFacts {
   installedApps: string[];
   /** app labels that differ from the last part of their app's name: label to installed name */
   apps: Map<string, string>;
-  /** every installed app's label, to its installed name (what isolate_apps() takes) */
+  /** every installed app's label, to its AppConfig's name */
   appNames: Map<string, string>;
   /**
    * every installed app's label, to its INSTALLED_APPS entry as written (`shop.apps.ShopConfig`): what

@@ -474,12 +474,13 @@ export function readRunConfig(
       choose(m[1], { file, line: text.slice(0, m.index).split('\n').length, how: `export in ${script}` });
   }
 
-  // last of all: what the CI or tox command names (`--ds=x`, `--settings x`), or the environment a CI
-  // workflow sets (`DJANGO_SETTINGS_MODULE: x`), in the first CI file that names one
   // a library's one test project below the root: its directory is where its manage.py runs, and
   // imports from (a CI command may name `settings` there); its manage.py comes after the CI files
   const sole = config.settingsModule || config.configure ? null : soleTestProject(start, files);
   if (sole) config.paths.push(sole);
+  // last of all: what the CI or tox command names (`--ds=x`, `--settings x`), or the environment a CI
+  // workflow sets (`DJANGO_SETTINGS_MODULE: x`), in the first CI file that names one; then that
+  // test project's manage.py
   const ci = config.settingsModule || config.configure ? null : ciSettings(rootdir, ceiling, files, config.paths);
   if (ci) choose(ci.module, ci.source);
   if (sole && runner === 'django') fromScripts(sole, ['manage.py']);

@@ -92,11 +92,9 @@ export default createRule({
         const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
         // a model registered once, in a suite where nothing reads the registry afterwards, changes nothing
         if (!registryObserved(ctx, cls, fns)) return;
-        // isolate_apps() takes installed apps' names: an app whose label is not its module path needs its name
-        const appNames = ctx.project?.settings.appEntries;
-        const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(
-          l => appNames?.get(l) ?? l,
-        );
+        // isolate_apps() takes installed apps as INSTALLED_APPS names them, not labels
+        const entries = ctx.project?.settings.appEntries;
+        const labels = (ctx.testing.isFixture(test) ? [] : appLabels(ctx, test, models)).map(l => entries?.get(l) ?? l);
         const target = isolationTarget(ctx, test);
         const fix =
           labels.length === 0 || !target

@@ -265,17 +265,20 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
   if (!mine) return false;
   const undo = mine.op === 'setitem' ? ['delitem'] : mine.op === 'delitem' ? ['setitem'] : (INVERSE[mine.op] ?? []);
   let found = false;
-  walk(fn, n => {
-    if (found) return false;
-    if (n.id !== stmt.id && ['call', 'assignment', 'delete_statement'].includes(n.type)) {
-      const other = shape(n);
+  walk(
+    fn,
+    n => {
+      if (found) return false;
+      const other = n.id === stmt.id ? null : shape(n);
       if (other && undo.includes(other.op) && other.receiver === mine.receiver && other.item === mine.item)
         found = true;
-    }
-    return true;
-  });
+      return !found;
+    },
+    CHANGES,
+  );
   return found;
 }
+const CHANGES = new Set(['call', 'assignment', 'delete_statement']);
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // a name `settings` bound in the body (`from django.conf import settings` there) would win over a
