@@ -204,7 +204,7 @@ test('fixes name what Django needs: every cache alias the settings define, the I
   type Finding = { code: string; fix: { message: string; edits: { text: string }[] } };
   const findings = async (dir: string) =>
     JSON.parse((await run('check', `test/fixtures/projects/${dir}`, '--format', 'json')).out) as Finding[];
-  // the test names only `default`; code under test reaches `sessions` and `rates`, so they stay
+  // the test names only `sessions`; code under test reaches `default` and `rates`, so they stay
   const cache = (await findings('star-chain-update')).find(f => f.code === 'XT001')!;
   const override = cache.fix.edits.map(e => e.text).join('');
   for (const alias of ['default', 'sessions', 'rates']) assert.match(override, new RegExp(`"${alias}": \\{"BACKEND"`));

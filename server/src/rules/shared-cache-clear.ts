@@ -18,7 +18,8 @@ export default createRule({
       '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture ' +
       'whose cache is not isolated. Not where the cache is one each process has of its own (LocMemCache, a ' +
       "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
-      'project whose test settings Crosstalk cannot find, where nothing says the cache is shared.',
+      'project whose test settings Crosstalk cannot find, or whose backend it cannot read (a class of the ' +
+      "project's own, a value computed at run time): there nothing says the cache is shared.",
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
       'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that ' +
@@ -70,10 +71,10 @@ export default createRule({
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
-        // the suite's own per-test reset (an autouse fixture, a setUp) on a backend that cannot be read:
-        // only a cache every worker shares would make it a hazard, and nothing says this one is
-        const perTestReset = ctx.testing.isSetupHook(owner) || (isFixture && ctx.testing.isAutouseFixture(owner));
-        if (settingsKnown(exposed) && exposed.kind === 'unknown' && perTestReset) return;
+        // a backend the settings name but Crosstalk cannot read (a project's own class, one that forwards
+        // to another): only a cache every worker shares makes clearing a hazard, and nothing says this one
+        // is (on reviewed suites such guesses were never right)
+        if (settingsKnown(exposed) && exposed.kind === 'unknown') return;
         // a project whose settings were not found: nothing says the cache is shared, and a guess is
         // not a finding (a file on its own is judged by its own evidence)
         if (exposed?.settingsRead === false && !exposed.lone) return;
@@ -88,8 +89,6 @@ export default createRule({
         ctx.report({
           node: call,
           message,
-          // a backend Crosstalk could not read may not be shared at all: said, not warned about
-          severity: settingsKnown(exposed) && exposed.kind === 'unknown' ? 'info' : undefined,
           related: exposed?.related ?? [],
           fix: target ? cacheIsolationFix(ctx, target, aliases, safe, true) : null,
         });

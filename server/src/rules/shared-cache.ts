@@ -1,4 +1,4 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, sharedKey } from './lib/djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
 import { defName } from '../syntax/nodes';
@@ -23,11 +23,8 @@ export default createRule({
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
-      'or in a project whose test settings Crosstalk cannot find, only where a leftover can be found by another test: throttling, a ' +
-      'literal key (`"spam"`), or a key two tests of the class write the same way (`self.cart_key`); keys made ' +
-      'unique (`uuid`) or by a helper are not, nor keys built from primary keys where the test database does ' +
-      'not roll its sequences back with the test (anything but SQLite, and no `reset_sequences`): each test ' +
-      'gets new ones; information severity.',
+      'or where Crosstalk cannot read the backend or find the test settings, nothing is reported: keys ' +
+      'collide there only where two tests use the same one, which the code under test decides.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +
@@ -104,17 +101,12 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (use.clearOnly && exposed?.kind !== 'cross-process') return;
   // a DatabaseCache's rows go with the test's rolled-back transaction
   if (exposed?.inTestDatabase && ctx.testing.rollsBack(def)) return;
-  // emptied before every test (a base class, an autouse fixture): within a process nothing is left over
+  // a cache of each process's own, or one whose backend cannot be read (or no settings were found):
+  // keys collide only where two tests use the same one, which the code under test decides, so
+  // Crosstalk says nothing rather than guess (on reviewed suites such guesses were never right)
+  if (exposed && exposed.kind !== 'cross-process' && !exposed.lone) return;
+  // emptied before each test: that does not separate workers, and the message says so
   const reset = ctx.testing.cacheReset(def);
-  // emptied before each test: nothing left over within a process; across processes, when the
-  // project's backend cannot be read (or no settings were found), Crosstalk cannot tell, and says
-  // nothing rather than guess
-  if (reset && exposed && exposed.kind !== 'cross-process' && !exposed.lone) return;
-  // within one process (or where nothing says the cache is any wider), keys collide only where two
-  // tests use the same one
-  const narrow = !!exposed && exposed.kind !== 'cross-process' && !exposed.lone;
-  const leftover = narrow && use.kind === 'cache' ? sharedKey(ctx, def) : null;
-  if (narrow && use.kind === 'cache' && !leftover) return;
   const name = defName(def);
   const what = use.clearOnly
     ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
@@ -129,26 +121,20 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     use.kind === 'cache'
       ? 'their keys collide'
       : "every worker's first user has pk=1, so they exhaust each other's rate limits";
-  const shared = !exposed
-    ? general
-    : exposed.kind === 'cross-process'
+  const shared =
+    exposed?.kind === 'cross-process'
       ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
-      : exposed.kind === 'per-process'
-        ? `${exposed.describe}, per process, so xdist workers do not share it; tests in one process still do${leftover ? ` (${leftover.why})` : ''}, and results depend on their order`
-        : `${general}${leftover ? ` (${leftover.why})` : ''} (${exposed.describe})`;
+      : `${general}${exposed ? ` (${exposed.describe})` : ''}`;
   const related: Related[] = [
     { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
     ...(exposed?.related ?? []),
   ];
-  if (leftover) related.push({ node: leftover.node, message: 'a key other tests can find' });
   if (reset?.at) related.push({ at: reset.at, message: 'the cache is emptied before each test here' });
   if (use.throttling)
     related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,
-    // order dependence in one process, or a backend that cannot be read: said, not warned about
-    severity: narrow ? 'info' : undefined,
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
