@@ -241,7 +241,7 @@ export class Testing {
         return mentions(assign.childForFieldName('left')?.text ?? '');
       return (
         n.type === 'call' &&
-        /(^|\.)(pop|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
+        /(^|\.)(pop|clear|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
       );
     };
     if (!mentions((this.defs.methodClass(fn) ?? fn).text)) return false; // cheap: nothing there could undo it

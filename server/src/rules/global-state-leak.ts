@@ -11,6 +11,7 @@ import {
   positionalArguments,
   stringValue,
   walk,
+  BLOCK_TYPES,
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
@@ -228,10 +229,14 @@ export default createRule({
       'nor `timezone.activate()` of their `TIME_ZONE`, ' +
       'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
-      "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives) is not left " +
+      "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
+      'class made, `self.handler = Mock()`) is not left ' +
       'connected; under pytest, `sys.stdout`, `sys.stderr` and `sys.stdin`, which its output capture puts back ' +
       'after every test, are not reported; a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
+      'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
+      'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
+      '(`del`, `pop`, `clear()`) is gone before it ends. ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
       '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`) changes nothing.',
     why:
@@ -346,7 +351,8 @@ export default createRule({
         if (
           ctx.testing.restores(owner.fn, undo, node) ||
           ctx.testing.isPutBack(owner.fn, left.text, value) ||
-          ctx.testing.writtenBefore(owner.fn, left.text, node)
+          ctx.testing.writtenBefore(owner.fn, left.text, node) ||
+          patchedDuring(ctx, owner.fn, node, `${q}.${attr}`)
         )
           return;
         // the value the project's own module gives it where it is defined: a change to nothing
@@ -409,6 +415,11 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   if (!container || !key || !value) return;
   // restored: patch.dict around it, monkeypatch, or the container written again where undoing belongs
   if (/patch\.dict\s*\(/.test(owner.fn.text) && owner.fn.text.includes(root.text)) return;
+  // a container the test's `@patch(...)` replaced: the writes go to the patch's object, dropped when it ends
+  let patchable: Node = container;
+  while (patchable.type === 'subscript') patchable = field(patchable, 'value');
+  const containerName = ctx.names.resolve(patchable);
+  if (containerName && patchedDuring(ctx, owner.fn, node, containerName)) return;
   if (ctx.testing.restores(owner.fn, container.text, node)) return;
   // the item written again later (set, then reset), or this write putting back a value saved from it
   const item = left.text;
@@ -455,7 +466,12 @@ function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): 
     if (root?.type !== 'identifier') return false;
     if (root.text === 'self') {
       const cls = ctx.defs.methodClass(fn);
-      return !!cls && ctx.testing.baseExpressions(cls).every(b => b.text === 'object');
+      if (!cls) return false;
+      // a mock the class made (`self.handler = Mock()` in setUp): called, it changes nothing anyone reads
+      const attr = escapeRegExp(field(receiver, 'attribute').text);
+      if (new RegExp(`\\bself\\.${attr}\\s*=\\s*(?:[\\w.]*\\.)?(?:Magic|Async|NonCallable)?Mock\\(`).test(cls.text))
+        return true;
+      return ctx.testing.baseExpressions(cls).every(b => b.text === 'object');
     }
     return root.text !== 'cls' && parameterNames(fn).includes(root.text);
   }
@@ -490,6 +506,43 @@ function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver:
           same.test(h.text),
       )
   );
+}
+
+const PATCHER = /(^|\.)patch(\.object|\.dict)?$/;
+
+/**
+ * Whether `target` (a qualified name) is patched while `node` runs: `@patch("a.b.X")`,
+ * `@patch.object(b, "X")` or `@patch.dict("a.b.X")` on the test or its class, or a `with` of one around
+ * `node`. The patch puts the original back when the test ends, whatever the test wrote to it.
+ */
+function patchedDuring(ctx: RuleContext, fn: Node, node: Node, target: string): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  const patchers = [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])];
+  walk(
+    fn,
+    n => {
+      if (n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
+      if (n.type === 'with_statement')
+        for (const item of n.namedChildren[0]?.namedChildren ?? []) {
+          const value = item?.type === 'with_item' ? item.childForFieldName('value') : null;
+          const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
+          if (call) patchers.push(call);
+        }
+      return true;
+    },
+    BLOCK_TYPES,
+  );
+  return patchers.some(p => {
+    if (p.type !== 'call') return false;
+    const kind = PATCHER.exec(field(p, 'function').text);
+    const [first, second] = positionalArguments(p);
+    if (!kind || !first) return false;
+    const named =
+      kind[2] === '.object'
+        ? `${ctx.names.resolve(first) ?? first.text}.${second ? stringValue(second) : ''}`
+        : (stringValue(first) ?? ctx.names.resolve(first));
+    return !!named && (target === named || target.startsWith(`${named}.`));
+  });
 }
 
 /** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */
