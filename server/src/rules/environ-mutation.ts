@@ -8,6 +8,9 @@ import { escapeRegExp } from '../syntax/text';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
+/** a write or removal whose key is a variable, or the whole environment put back: restores what was saved */
+const RESTORE_BY_NAME =
+  /\b(?:os\.)?environ\[\s*[A-Za-z_]\w*\s*\]\s*=[^=]|\b(?:os\.)?environ\.(?:update|clear)\(|\b(?:os\.)?environ\.pop\(\s*[A-Za-z_]\w*\s*[,)]/;
 /** variables the interpreter, the C library or common libraries read on every use (locale, time zone, proxies) */
 const PROCESS_WIDE =
   /^(TZ|LANG|LANGUAGE|LC_\w+|HOME|PATH|TMPDIR|TEMP|TMP|USER|LOGNAME|PYTHON\w*|DJANGO_\w+|(HTTPS?|NO|ALL|FTP)_PROXY|(https?|no|all|ftp)_proxy|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|SSL_CERT_(FILE|DIR))$/;
@@ -27,7 +30,8 @@ export default createRule({
     what:
       '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and ' +
       '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` ' +
-      "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield`; when something " +
+      "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield` (by its name, or " +
+      'by a variable: `for key, value in self._saved.items(): os.environ[key] = value`); when something ' +
       'reads the variable while tests run: code of the project in a function (not a settings module at ' +
       'import), a test that does not set it first, or the interpreter and common libraries (`TZ`, `LANG`, ' +
       '`HOME`, proxies, `DJANGO_*`). A variable nothing reads after import (a fake AWS key for a library the ' +
@@ -68,6 +72,8 @@ export default createRule({
       )
         return;
       if (ctx.testing.restores(owner.fn, key?.text ?? environ.text, node)) return;
+      // a restore of saved variables by name (`for key, value in self._saved.items(): os.environ[key] = value`)
+      if (ctx.testing.restores(owner.fn, RESTORE_BY_NAME, node)) return;
       if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
       // removing a variable the test itself set earlier puts the environment back (set, then unset)
       if (kind !== 'set' && key && setBefore(owner.fn, key, node)) return;
