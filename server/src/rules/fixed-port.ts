@@ -26,7 +26,9 @@ export default createRule({
     what:
       'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
       '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that ' +
-      "start or bind a server. Not a `port=` that is a model's field: `Server.objects.create(port=80)`, a " +
+      'start or bind a server (1024 and up: a test cannot bind a lower one, so `port=443` names a server ' +
+      "elsewhere). Not what a mock is asserted to have been called with, nor a `port=` that is a model's field: " +
+      '`Server.objects.create(port=80)`, a ' +
       "factory's, or an instance of one of the project's models (`Server(host=..., port=5432)`).",
     why:
       'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 ' +
@@ -75,6 +77,8 @@ export default createRule({
         const fn = call.childForFieldName('function');
         if (!fn) return;
         const method = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
+        // what a mock was called with (`run.assert_called_once_with([..., "runserver", "8000"])`): no socket
+        if (/^assert_|^(mock\.)?call$/.test(method) || /(^|\.)call$/.test(fn.text)) return;
         const args = positionalArguments(call);
         if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
           const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
@@ -103,7 +107,8 @@ export default createRule({
         // `Server(host=..., port=5432)`: an instance of one of the project's models, a row's data
         const q = ctx.names.resolve(fn);
         if (q && ctx.project?.classInfo(q)?.model) return;
-        if (port && isPort(port) && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
+        // a privileged port (`port=443`) is a server elsewhere the call reaches: tests cannot bind one
+        if (port && isPort(port) && Number(port.text) >= 1024 && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
       },
       class_definition(cls) {
         if (!ctx.testing.baseExpressions(cls).some(b => LIVE_SERVERS.test(b.text))) return;
