@@ -142,6 +142,8 @@ export interface ProjectView {
    * edited, keep an analysis of one unit independent of the others.
    */
   occurrences(text: string): number | null;
+  /** Whether a project file other than this one holds `text` (as saved); null when the files cannot be listed. */
+  mentionedElsewhere(text: string): boolean | null;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

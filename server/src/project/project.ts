@@ -96,6 +96,7 @@ export class Project {
   private readonly environReads = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
+  private readonly holders = new Map<string, string[] | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -407,6 +408,11 @@ export class Project {
   }
 
   /** How many times `text` occurs in the project's Python files (as saved); null when the files cannot be listed. */
+  /** The project's Python files (as saved) whose text holds `text`; null when the files cannot be listed. */
+  filesMentioning(text: string): readonly string[] | null {
+    return this.searched(this.holders, text, () => [...this.filesHolding(t => t.includes(text))].map(f => f.file));
+  }
+
   occurrences(text: string): number | null {
     return this.searched(this.occurring, text, () =>
       [...this.filesHolding(t => t.includes(text))].reduce((n, f) => n + f.text.split(text).length - 1, 0),
@@ -738,6 +744,10 @@ export function viewFor(project: Project, file: string): ProjectView {
     readsEnviron: name => project.readsEnviron(name),
     requestsFixture: name => project.requestsFixture(name),
     occurrences: text => project.occurrences(text),
+    mentionedElsewhere: text => {
+      const files = project.filesMentioning(text);
+      return files && files.some(f => f !== file);
+    },
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

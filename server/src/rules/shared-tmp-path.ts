@@ -3,7 +3,16 @@ import { addParameter, insertBefore } from '../engine/edits';
 import { importModule, type Imported } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { bodyStatements, defName, field, parameterNames, stringContentText, stringValue, walk } from '../syntax/nodes';
+import {
+  bodyStatements,
+  defName,
+  field,
+  keywordArgument,
+  parameterNames,
+  stringContentText,
+  stringValue,
+  walk,
+} from '../syntax/nodes';
 import { indentOf } from '../syntax/text';
 import { writesContent, writtenOnly } from './lib/writeOnly';
 
@@ -114,7 +123,9 @@ export default createRule({
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`), nor a file only written ' +
-      '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads.',
+      '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
+      'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
+      'names: making it races with nothing, and what the file does with it is flagged where it does it.',
     why:
       '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and ' +
       'every developer run. A fixed name there is written, listed and deleted by several tests at once: ' +
@@ -158,6 +169,9 @@ export default createRule({
           reported.add(str.id);
           // a dump nothing reads (`open("/tmp/debug.html", "w")`): overwriting it changes no result
           if (!shell && writtenOnly(ctx, str, writesContent(ctx, call))) continue;
+          // a directory made if missing (`exist_ok=True`) races with nothing by itself; it matters where
+          // something deletes, lists or fills it, which a use elsewhere in the project would be
+          if (!shell && madeIfMissing(call) && ctx.project?.mentionedElsewhere(leadingText(str)) === false) continue;
           const fn = ctx.defs.enclosingFunction(str);
           if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
           const callName = call.childForFieldName('function')?.text ?? 'this call';
@@ -213,6 +227,13 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     ARGUMENT_TYPES,
   );
   return found;
+}
+
+/** `os.makedirs(p, exist_ok=True)`, `Path(p).mkdir(parents=True, exist_ok=True)`: idempotent, no race of its own. */
+function madeIfMissing(call: Node): boolean {
+  return (
+    /(^|\.)(makedirs|mkdir)$/.test(field(call, 'function').text) && keywordArgument(call, 'exist_ok')?.text === 'True'
+  );
 }
 
 /** A string's content up to its first interpolation (the part we can read statically). */
