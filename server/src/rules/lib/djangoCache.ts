@@ -239,7 +239,9 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
   let sendsRequests = false,
+    repeatsRequests = false,
     callsAllowRequest = false;
+  let definedAs: Node | null = null;
   let authenticates: Node | null = null,
     clears: Node | null = null;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
@@ -275,6 +277,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             consider(fn, 'throttle', `${fn.text}()`);
           } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
             sendsRequests = true;
+            repeatsRequests ||= inLoop(node, def);
           } else if (AUTHENTICATE.test(method)) {
             authenticates ??= fn;
           }
@@ -293,15 +296,22 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') {
             if (inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
           }
-          // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work
+          // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work; nor is
+          // a factory or a model of the project's (`APIThrottleFactory`, rows in the test database); what
+          // a test or class is called (`test_shows_throttle_rates`) only with requests sent in a loop
           else if (
             THROTTLE_WORD.test(node.text) &&
             !NOT_THROTTLING.test(node.text) &&
             !/^[A-Z0-9_]+$/.test(node.text)
           ) {
+            if (isDefinitionName(node)) {
+              definedAs ??= node;
+              return true;
+            }
             const q = ctx.names.resolve(node); // DRF's throttle classes all have "Throttle" in their names
             if (q?.startsWith('rest_framework.throttling.')) consider(node, 'throttle', `DRF's ${node.text}`);
-            else consider(node, 'throttle-name', `\`${node.text}\``);
+            else if (!/Factory$/.test(node.text) && !(q && ctx.project?.classInfo(q)?.model))
+              consider(node, 'throttle-name', `\`${node.text}\``);
           }
           return true;
         }
@@ -317,6 +327,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
   const throttled = best.throttle && (sendsRequests || callsAllowRequest) ? best.throttle : undefined;
+  const named = definedAs as Node | null; // assigned in the walk's callback
+  if (repeatsRequests && named) consider(named, 'throttle-name', `\`${named.text}\``);
   const found =
     throttled ?? best.cache ?? (sendsRequests && usesDrf && throttlesAnywhere(ctx) ? best['throttle-name'] : undefined);
   if (found) return found;
@@ -338,6 +350,22 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
         throttling,
       }
     : null;
+}
+
+/** Whether `node` runs in a loop inside `def` (a request sent again and again). */
+function inLoop(node: Node, def: Node): boolean {
+  for (let n = node.parent; n && n.id !== def.id; n = n.parent)
+    if (/^(for_statement|while_statement|list_comprehension|generator_expression)$/.test(n.type)) return true;
+  return false;
+}
+
+/** The name a `def` or `class` statement gives. */
+function isDefinitionName(node: Node): boolean {
+  const parent = node.parent;
+  return (
+    (parent?.type === 'function_definition' || parent?.type === 'class_definition') &&
+    parent.childForFieldName('name')?.id === node.id
+  );
 }
 
 /** Inside an `assert` statement, a comparison, or the arguments of an `assert*(...)` call. */
