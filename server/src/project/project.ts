@@ -14,6 +14,7 @@ import {
   bodyStatements,
   constantText,
   defName,
+  emptyContainerText,
   definitionOf,
   field,
   isConstant,
@@ -300,6 +301,8 @@ export class Project {
         const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
         if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== name) continue;
         let value = assign.childForFieldName('right');
+        const empty = value && emptyContainerText(value);
+        if (empty) return empty;
         // getattr(settings, "NAME", default), get_setting("NAME", default): the default, unless the
         // project's settings say otherwise
         if (value?.type === 'call') {

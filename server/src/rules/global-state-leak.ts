@@ -5,6 +5,7 @@ import { createRule, type RuleContext } from '../engine/rule';
 import {
   callArguments,
   constantText,
+  emptyContainerText,
   field,
   isConstant,
   parameterNames,
@@ -238,7 +239,8 @@ export default createRule({
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
       '(`del`, `pop`, `clear()`) is gone before it ends. ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
-      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`) changes nothing.',
+      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, a new empty container for one the ' +
+      'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -355,8 +357,10 @@ export default createRule({
           patchedDuring(ctx, owner.fn, node, `${q}.${attr}`)
         )
           return;
-        // the value the project's own module gives it where it is defined: a change to nothing
-        if (value && isConstant(value) && ctx.project?.attributeDefault(`${q}.${attr}`) === constantText(value)) return;
+        // the value the project's own module gives it where it is defined (a new empty container for one
+        // it starts empty: later tests see it as if fresh): a change to nothing
+        const given = value && (emptyContainerText(value) ?? (isConstant(value) ? constantText(value) : null));
+        if (given && ctx.project?.attributeDefault(`${q}.${attr}`) === given) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;

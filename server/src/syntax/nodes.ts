@@ -93,6 +93,14 @@ export function isConstant(node: Node): boolean {
   return node.namedChildren.every(c => !c || c.type === 'comment' || isConstant(c));
 }
 
+/** `[]`, `list()`, `{}`, `dict()`, `set()`, `()`, `tuple()`: a new empty container, as one text per kind; else null. */
+export function emptyContainerText(node: Node): string | null {
+  const literal: Record<string, string> = { list: '[]', dictionary: '{}', tuple: '()' };
+  if (node.type in literal) return node.namedChildren.some(c => c && c.type !== 'comment') ? null : literal[node.type]!;
+  if (node.type !== 'call' || node.childForFieldName('arguments')?.namedChildren.length) return null;
+  return { list: '[]', dict: '{}', set: 'set()', tuple: '()' }[node.childForFieldName('function')?.text ?? ''] ?? null;
+}
+
 /** A constant's text as a value, for comparing two constants: `'a'` and `"a"` alike, spacing aside. */
 export function constantText(node: Node): string {
   const value = stringValue(node);
