@@ -95,8 +95,8 @@ export function isConstant(node: Node): boolean {
 
 /** `[]`, `list()`, `{}`, `dict()`, `set()`, `()`, `tuple()`: a new empty container, as one text per kind; else null. */
 export function emptyContainerText(node: Node): string | null {
-  const literal: Record<string, string> = { list: '[]', dictionary: '{}', tuple: '()' };
-  if (node.type in literal) return node.namedChildren.some(c => c && c.type !== 'comment') ? null : literal[node.type]!;
+  const literal = ({ list: '[]', dictionary: '{}', tuple: '()' } as Record<string, string | undefined>)[node.type];
+  if (literal) return node.namedChildren.some(c => c && c.type !== 'comment') ? null : literal;
   if (node.type !== 'call' || node.childForFieldName('arguments')?.namedChildren.length) return null;
   return { list: '[]', dict: '{}', set: 'set()', tuple: '()' }[node.childForFieldName('function')?.text ?? ''] ?? null;
 }
