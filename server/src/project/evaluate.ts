@@ -180,6 +180,8 @@ export class Evaluator {
    * run does not take (`if not TESTING:`): what is written there is not the run's configuration.
    */
   readonly unreached = new Map<string, [number, number][]>();
+  /** absolute directories the settings put on sys.path (`sys.path.append(os.path.join(BASE_DIR, "apps"))`) */
+  readonly syspath: string[] = [];
 
   private skip(node: Node | null | undefined, s: Scope): void {
     if (!node || s.ret) return; // in a function, another call may take the branch
@@ -935,6 +937,11 @@ export class Evaluator {
       const method = fn.childForFieldName('attribute')?.text ?? '';
       const object = objectNode ? this.expr(objectNode, s) : unknown('?');
       if (object.kind === 'dict') return this.dictMethod(object, method, positional, s, at);
+      if (statement && objectNode?.text === 'sys.path' && (method === 'append' || method === 'insert')) {
+        const dir = arg(method === 'insert' ? 1 : 0);
+        if (dir?.kind === 'str' && path.isAbsolute(dir.value)) this.syspath.push(path.normalize(dir.value));
+        return { kind: 'none', at };
+      }
       if (object.kind === 'list' && statement && ['append', 'extend', 'insert', 'remove'].includes(method)) {
         const v = arg(method === 'insert' ? 1 : 0);
         if (method === 'append' && v) object.items.push(v);
@@ -995,6 +1002,19 @@ export class Evaluator {
         // python-decouple: the variable, else the default (which `cast` turns too: not read), else an error
         if (keywords.has('cast')) return unknown(`${fn.text}(..., cast=...)`, at);
         return this.envLookup(arg(0, 'option') ?? unknown('no name'), arg(1, 'default'), at);
+      }
+      case 'os.path.dirname':
+      case 'os.path.abspath':
+      case 'os.path.realpath':
+      case 'os.path.normpath': {
+        const v = arg(0);
+        if (v?.kind !== 'str') return unknown(`${fn.text}(...)`, at);
+        return { kind: 'str', value: name === 'os.path.dirname' ? path.dirname(v.value) : path.normalize(v.value), at };
+      }
+      case 'os.path.join': {
+        const parts = positional.map(p => this.expr(p, s));
+        if (!parts.length || parts.some(p => p.kind !== 'str')) return unknown(`${fn.text}(...)`, at);
+        return { kind: 'str', value: path.join(...parts.map(p => (p.kind === 'str' ? p.value : ''))), at };
       }
       case 'builtins.dict': {
         const base = arg(0);

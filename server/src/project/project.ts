@@ -263,6 +263,7 @@ export class Project {
   private moduleOf(name: string): ModuleEntry | null {
     const known = this.modules.get(name);
     if (known !== undefined) return known;
+    this.settingsFacts(); // the settings may put the module's directory on sys.path
     const file = this.moduleFile(name);
     const root = file ? this.parseFile(file) : null;
     let entry: ModuleEntry | null = null;
@@ -635,7 +636,13 @@ export class Project {
   /** A module's file: from the project root, src/, pytest's pythonpath and the runner's directory. */
   moduleFile(module: string): string | null {
     const rel = module.split('.').join(path.sep);
-    const bases = [this.root, path.join(this.root, 'src'), ...this.runConfig().paths];
+    // and what the settings put on sys.path (read as they are evaluated: later imports see it)
+    const bases = [
+      this.root,
+      path.join(this.root, 'src'),
+      ...this.runConfig().paths,
+      ...(this.evaluator?.syspath ?? []),
+    ];
     for (const base of new Set(bases)) {
       for (const candidate of [path.join(base, `${rel}.py`), path.join(base, rel, '__init__.py')]) {
         if (this.read(candidate) !== null) return candidate;
