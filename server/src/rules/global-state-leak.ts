@@ -16,6 +16,7 @@ import {
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
+import { builtFromPk, pksMoveOn } from './lib/primaryKeys';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -237,7 +238,9 @@ export default createRule({
       'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
-      '(`del`, `pop`, `clear()`) is gone before it ends. ' +
+      "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +
+      "(`MAP[self.challenge.id] = ...`) is one no later test finds where the database's sequences move on " +
+      '(not SQLite, no `reset_sequences`). ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
       '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, a new empty container for one the ' +
       'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing.',
@@ -434,6 +437,11 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   )
     return;
   if (owner.role === 'hook' && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
+  // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's
+  // sequences move on, no later test makes a row with that key, so none finds the entry
+  const cls = ctx.defs.methodClass(owner.fn);
+  const scopes = [owner.fn, ...(cls ? ctx.testing.setupHooksOf(cls) : [])];
+  if (pksMoveOn(ctx) && builtFromPk(key, scopes)) return;
   const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
   const fix =
     stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn)

@@ -7,6 +7,7 @@ import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
 import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
 import type { Related } from '../../engine/rule';
+import { builtFromPk, pksMoveOn } from './primaryKeys';
 import type { RuleContext } from '../../engine/rule';
 import {
   bodyStatements,
@@ -563,16 +564,8 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
   const firstUse = new Map<string, number>();
   let found: { node: Node; why: string } | null = null;
   // keys built from primary keys differ from test to test of one process where the database's
-  // sequences are not rolled back with the test (PostgreSQL, MySQL; SQLite's are, and so is
-  // reset_sequences)
-  // (an engine that cannot be read: nothing says the key repeats)
-  const engine = ctx.project?.settings.databaseEngine ?? '';
-  const pksMoveOn = !!ctx.project && !/sqlite/.test(engine) && !ctx.file.mentions('reset_sequences');
-  // `key = f"...{obj.pk}"` in the test or `self.key = ...` in setUp, used by name
-  const assigned = (test: Node, name: string) => {
-    const where = [test, ...hooks].map(n => n.text).join('\n');
-    return new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\s*=(?!=)([^\\n]*)`).exec(where)?.[1] ?? '';
-  };
+  // sequences are not rolled back with the test
+  const pksNew = pksMoveOn(ctx);
   for (const test of tests) {
     walk(
       test,
@@ -582,8 +575,7 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
         const key = positionalArguments(node)[0];
         if (!key || /clear$|_many$/.test(field(callee, 'attribute').text) || /uuid/i.test(key.text)) return true;
-        const built = /^(?:self\.)?\w+$/.test(key.text) ? assigned(test, key.text) : key.text;
-        if (pksMoveOn && PK_INTERPOLATION.test(built)) return true;
+        if (pksNew && builtFromPk(key, [test, ...hooks])) return true;
         if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
         const text = key.text.replace(/\s+/g, '');
         const first = firstUse.get(text);
@@ -599,5 +591,3 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
 }
 
 const KEY_CALLS = new Set(['call']);
-/** a primary key in a key's text: `obj.pk`, `obj.id`, `user_id` */
-const PK_INTERPOLATION = /\.(?:pk|id)\b|\w_id\b/;
