@@ -419,6 +419,12 @@ const HAZARDS = [
     ['LocaleTests', 'test_a_utf8_locale', 'test_b_numbers_in_the_c_locale', 'addCleanup(locale.setlocale, ...)'],
     ['GatewayTests', 'test_a_sandbox_gateway', 'test_b_live_gateway', 'addCleanup(setattr, module, ...) (unsafe)'],
     [
+      'IndexOffTests',
+      'test_a_save_without_indexing',
+      'test_b_saves_are_indexed',
+      "addCleanup(post_save.connect, receiver, sender=...) (unsafe) for the project's receiver taken off",
+    ],
+    [
       'VendorPathTests',
       'test_a_vendor_path_first',
       'test_b_no_vendor_path',

@@ -8,6 +8,7 @@ import {
   emptyContainerText,
   field,
   isConstant,
+  keywordArgument,
   parameterNames,
   positionalArguments,
   stringValue,
@@ -34,6 +35,8 @@ interface Switch {
   before?: boolean;
   /** a monkeypatch equivalent for pytest tests (replaces the call) */
   monkeypatch?: (call: Call) => string | null;
+  /** the cleanup may not restore exactly what was there (a receiver connected with options not seen here) */
+  unsafe?: boolean;
 }
 interface Undo {
   calls: string[];
@@ -204,7 +207,7 @@ function stable(node: Node): boolean {
 }
 
 /** the last names of the calls it knows (`activate` for translation.activate), and signals' `connect` */
-const CALLEES = new Set([...Object.keys(SWITCHES).map(q => q.slice(q.lastIndexOf('.') + 1)), 'connect']);
+const CALLEES = new Set([...Object.keys(SWITCHES).map(q => q.slice(q.lastIndexOf('.') + 1)), 'connect', 'disconnect']);
 
 export default createRule({
   id: 'XT070',
@@ -222,7 +225,8 @@ export default createRule({
     what:
       'Process-wide state changed in a test, setUp hook or fixture without being restored: ' +
       '`translation.activate` (no `deactivate`), `timezone.activate`, a signal `.connect` without ' +
-      '`.disconnect`, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
+      "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code) never connected " +
+      'again, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
       'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`). Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
@@ -269,7 +273,9 @@ export default createRule({
       'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
       '`sys.path.remove`, back to the old cwd, timeout or locale); in pytest tests `monkeypatch.chdir` / ' +
       '`monkeypatch.syspath_prepend` / `monkeypatch.setattr` replace the change. Restoring an attribute in a ' +
-      'unittest class is unsafe (the attribute may not have existed). Otherwise no fix.',
+      'unittest class is unsafe (the attribute may not have existed), and so is connecting again a receiver ' +
+      'the test took off (`addCleanup(signal.connect, receiver, sender=...)`: the project may have connected ' +
+      'it with options the test does not repeat, `weak=False` or a `dispatch_uid`). Otherwise no fix.',
   },
   create(ctx) {
     return {
@@ -280,6 +286,10 @@ export default createRule({
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
         let what = sw?.what;
+        if (!sw && fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'disconnect') {
+          sw = disconnectSwitch(ctx, node, field(fn, 'object')) ?? undefined;
+          what = sw?.what;
+        }
         if (!sw && fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'connect') {
           const signal = field(fn, 'object');
           const sq = ctx.names.resolve(signal);
@@ -330,7 +340,10 @@ export default createRule({
         };
         ctx.report({
           node,
-          message: `${fn.text}() changes ${what} for the whole process: every later test in this xdist worker inherits it`,
+          message:
+            fn.childForFieldName('attribute')?.text === 'disconnect'
+              ? `${fn.text}() takes ${callArguments(node)[0]?.text} off ${what} for the whole process: every later test in this xdist worker runs without it`
+              : `${fn.text}() changes ${what} for the whole process: every later test in this xdist worker inherits it`,
           fix: fixFor(ctx, owner.fn, call, sw),
         });
       },
@@ -462,6 +475,36 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
 }
 
 /**
+ * `signal.disconnect(receiver)` of a receiver the project connects (imported from its code): taken
+ * off for every later test, unless the test connected it itself first (then this is the undo). What
+ * undoes it: connecting the same receiver again where undoing belongs.
+ */
+function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | null {
+  const sq = ctx.names.resolve(signal);
+  if (!sq || !(SIGNALS.test(sq) || /\.signals\./.test(sq))) return null;
+  const receiver = callArguments(call).find(a => a.type !== 'keyword_argument') ?? keywordArgument(call, 'receiver');
+  const rq =
+    receiver?.type === 'identifier' || receiver?.type === 'attribute' ? ctx.names.resolve(receiver) : undefined;
+  // a receiver of the test's own (defined in this file, a mock, a local): not one the project relies on
+  if (!receiver || !rq || rq.startsWith(`${ctx.file.moduleName}.`) || !rq.includes('.')) return null;
+  const fn = ctx.defs.enclosingFunction(call);
+  const before = fn ? fn.text.slice(0, call.startIndex - fn.startIndex) : '';
+  const connect = `${escapeRegExp(signal.text)}\\.connect\\(\\s*${escapeRegExp(receiver.text)}\\b`;
+  if (new RegExp(connect).test(before)) return null; // the test's own connect, undone
+  if (receiverManaged(ctx, call, signal.text, receiver.text)) return null;
+  const kwargs = ['sender', 'dispatch_uid']
+    .map(k => keywordArgument(call, k))
+    .flatMap(a => (a ? [`, ${a.parent?.text}`] : []))
+    .join('');
+  return {
+    what: `the ${signal.text} signal's receivers`,
+    undo: { calls: [`${sq}.connect`], args: a => a[0]?.text === receiver.text },
+    cleanup: () => `${signal.text}.connect, ${receiver.text}${kwargs}`,
+    unsafe: true,
+  };
+}
+
+/**
  * A receiver that goes when the test returns, connected weakly (the default): a function or object
  * the test made, a lambda, a method of a fixture's object or of a plain pytest class's instance.
  */
@@ -579,7 +622,7 @@ function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null 
   const args = holder && sw.cleanup?.(call);
   if (!holder || !args) return null;
   const line = `${holder}(${args})`;
-  return Fix.safe(`Restore with ${holder.split('.').pop()}`, [
+  return (sw.unsafe ? Fix.unsafe : Fix.safe)(`Restore with ${holder.split('.').pop()}`, [
     sw.before ? insertBefore(ctx, stmt, line) : insertAfter(ctx, stmt, line),
   ]);
 }

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from proofapp import payments, services
 from proofapp.models import Widget
+from proofapp.signals import INDEX, index_widget
 
 PLUGINS = os.path.join(os.path.dirname(__file__), "plugins")
 APP_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "proofapp")
@@ -54,6 +55,19 @@ class SignalTests(TestCase):
         AUDITED.clear()
         Widget.objects.create(name="plain")
         self.assertEqual(AUDITED, [])
+
+
+class IndexOffTests(TestCase):
+    def test_a_save_without_indexing(self):
+        post_save.disconnect(index_widget, sender=Widget)
+        INDEX.clear()
+        Widget.objects.create(name="unindexed")
+        self.assertEqual(INDEX, [])
+
+    def test_b_saves_are_indexed(self):
+        INDEX.clear()
+        Widget.objects.create(name="indexed")
+        self.assertEqual(INDEX, ["indexed"])
 
 
 class AdminTests(SimpleTestCase):
