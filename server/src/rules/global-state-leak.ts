@@ -51,10 +51,20 @@ interface Call {
 
 /** attributes only mocks have: setting them configures a mock, not the object it replaced */
 const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
-/** process-wide state Django and pytest-django reset before every test (docs/project-model.md) */
 /** what pytest's output capture saves before each test and puts back after it */
 const PYTEST_CAPTURED = new Set(['sys.stdout', 'sys.stderr', 'sys.stdin']);
-const FRAMEWORK_RESETS = new Set(['django.core.mail.outbox']);
+/**
+ * State that is set again before anything reads it: Django's outbox (before every test), the output
+ * streams (a replaced one changes what later tests print, never what they assert on: a test that
+ * checks output captures its own), django-tenants' `connection.tenant` (set for each request and
+ * each tenant test case)
+ */
+const FRAMEWORK_RESETS = new Set([
+  'django.core.mail.outbox',
+  'sys.stdout',
+  'sys.stderr',
+  'django.db.connection.tenant',
+]);
 
 const CALLS = new Set(['call']);
 
@@ -238,7 +248,9 @@ export default createRule({
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
       'class made, `self.handler = Mock()`) is not left ' +
       'connected; under pytest, `sys.stdout`, `sys.stderr` and `sys.stdin`, which its output capture puts back ' +
-      'after every test, are not reported; a tearDown ' +
+      'after every test, are not reported, nor under any runner `sys.stdout` and `sys.stderr` (a replaced ' +
+      "stream changes what later tests print, not what they assert on) and django-tenants' " +
+      '`connection.tenant` (set again for each request and tenant test case); a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
@@ -355,7 +367,7 @@ export default createRule({
         const q = ctx.names.resolve(object);
         if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
         const attr0 = left.childForFieldName('attribute')?.text ?? '';
-        // configuring a mock (whatever installed it), and state Django resets before every test
+        // configuring a mock (whatever installed it), and state set again before anything reads it
         if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
         // pytest's output capture puts sys.stdout, sys.stderr and sys.stdin back after every test
         if (PYTEST_CAPTURED.has(`${q}.${attr0}`) && ctx.project?.usesPytest) return;
