@@ -94,6 +94,11 @@ export interface ClassFacts {
   resetsCache: Located | null;
   /** a tearDown of the class (or a base) activates or deactivates a language: none outlives a test */
   restoresLanguage: boolean;
+  /**
+   * decorated with `@override_settings`/`@modify_settings` (or a base is): its tests, setUp and
+   * setUpTestData run inside that override, and a setting written there goes when the class ends
+   */
+  overridesSettings: boolean;
   /** a Django model (it derives from django.db.models.Model), and whether abstract */
   model: { abstract: boolean } | null;
   /** what the class's setup hooks (or a base's) assign, and its class attributes: Testing.setupWrites */

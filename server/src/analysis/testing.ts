@@ -399,30 +399,66 @@ export class Testing {
    * modify_settings(...)` in `fn`: settings are a throwaway copy there, restored when the block exits.
    */
   insideSettingsOverride(node: Node, fn: Node): boolean {
-    if (!/override_settings|modify_settings|\.settings\(/.test(fn.text)) return false;
-    let inside = false;
+    if (this.settingsOverridesAround(node, fn).length) return true;
+    // a class-level override is on from the base's setUpClass to its tearDownClass: around setUp,
+    // setUpTestData, the tests and tearDown (a class hook of the class itself runs partly outside it)
+    const cls = this.defs.methodClass(fn);
+    return !!cls && !/^(setUpClass|tearDownClass)$/.test(defName(fn)) && this.classOverridesSettings(cls);
+  }
+
+  /**
+   * The `override_settings(...)` / `modify_settings(...)` calls in effect while `node` runs in `fn`:
+   * `with` blocks around it (`self.settings(...)` too) and the decorators of `fn`. Each undoes, when it
+   * ends, whatever was written to the settings inside it.
+   */
+  settingsOverridesAround(node: Node, fn: Node): Node[] {
+    const found = this.defs.decorators(fn).filter(d => this.isSettingsOverride(d));
+    if (!/override_settings|modify_settings|\.settings\(/.test(fn.text)) return found;
     walk(
       fn,
       n => {
-        if (inside || n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
+        if (n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
         if (n.type === 'with_statement') {
           const items = n.childForFieldName('body') ? n.namedChildren.find(c => c?.type === 'with_clause') : null;
           for (const item of items?.namedChildren ?? []) {
             const value = item?.childForFieldName('value');
             const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
-            const target = call?.type === 'call' ? call.childForFieldName('function') : null;
-            if (
-              this.names.is(target, 'django.test.override_settings', 'django.test.modify_settings') ||
-              (target?.type === 'attribute' && /^self\.(settings|modify_settings)$/.test(target.text))
-            )
-              inside = true;
+            if (call && this.isSettingsOverride(call)) found.push(call);
           }
         }
-        return !inside;
+        return true;
       },
       BLOCK_TYPES,
     );
-    return inside;
+    return found;
+  }
+
+  /** `override_settings(...)`, `modify_settings(...)`, or a Django test case's `self.settings(...)`. */
+  private isSettingsOverride(call: Node): boolean {
+    if (call.type !== 'call') return false;
+    const target = call.childForFieldName('function');
+    return (
+      this.names.is(target, 'django.test.override_settings', 'django.test.modify_settings') ||
+      (target?.type === 'attribute' && /^self\.(settings|modify_settings)$/.test(target.text))
+    );
+  }
+
+  /** `@override_settings(...)` or `@modify_settings(...)` on the class itself. */
+  decoratedWithSettingsOverride(cls: Node): boolean {
+    return this.defs.decorators(cls).some(d => this.isSettingsOverride(d));
+  }
+
+  /** The class, or a base (in this file or the project's), is decorated with a settings override. */
+  classOverridesSettings(cls: Node, seen = new Set<number>()): boolean {
+    if (seen.has(cls.id)) return false;
+    seen.add(cls.id);
+    if (this.decoratedWithSettingsOverride(cls)) return true;
+    return this.baseExpressions(cls).some(base => {
+      const local = this.inFileClass(base);
+      if (local) return this.classOverridesSettings(local, seen);
+      const q = this.names.resolve(base);
+      return !!q && !!this.project?.classInfo(q)?.overridesSettings;
+    });
   }
 
   /** Whether `node` sits where undoing belongs: a tearDown method, a `finally`, after a fixture's `yield`. */

@@ -207,6 +207,7 @@ export class Project {
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
     let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
+    let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
@@ -222,6 +223,7 @@ export class Project {
         rollsBack ||= info.rollsBack;
         resetsCache ??= info.resetsCache;
         restoresLanguage ||= info.restoresLanguage;
+        overridesSettings ||= info.overridesSettings;
         model ??= info.model && { abstract: false };
       }
     }
@@ -234,6 +236,7 @@ export class Project {
       rollsBack,
       resetsCache,
       restoresLanguage,
+      overridesSettings,
       model,
       setup: module.testing.setupWrites(node),
     };

@@ -251,7 +251,9 @@ export default createRule({
       'after every test, are not reported, nor under any runner `sys.stdout` and `sys.stderr` (a replaced ' +
       "stream changes what later tests print, not what they assert on) and django-tenants' " +
       '`connection.tenant` (set again for each request and tenant test case); a tearDown ' +
-      'of the class or a base class (another file too) that activates or deactivates a language restores it. ' +
+      'of the class or a base class (another file too) that activates or deactivates a language restores it, ' +
+      'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
+      "the `activate()` (Django's `setting_changed` receiver forgets the active language). " +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
       "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +
@@ -335,6 +337,9 @@ export default createRule({
         // a tearDown of the class or a base class puts a language back after every test
         const cls = ctx.defs.methodClass(owner.fn);
         if (q === 'django.utils.translation.activate' && cls && ctx.testing.tearDownRestoresLanguage(cls)) return;
+        // an override of the language settings around it: when it ends, Django's setting_changed receiver
+        // forgets the active language (trans_real._active)
+        if (q === 'django.utils.translation.activate' && languageOverrideAround(ctx, node, owner.fn)) return;
         // the undo of an earlier change in the same function (a second activate(), the saved locale set
         // again); a second activate() of another language than the default is a change of its own
         const args = callArguments(node);
@@ -573,6 +578,19 @@ function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver:
           same.test(h.text),
       )
   );
+}
+
+/** the settings whose change makes Django forget the active language (django/test/signals.py) */
+const LANGUAGE_SETTINGS = ['LANGUAGES', 'LANGUAGE_CODE', 'LOCALE_PATHS'];
+
+/** An `override_settings(LANGUAGES=...)` (or LANGUAGE_CODE, LOCALE_PATHS) around `node`, on `fn` or its class. */
+function languageOverrideAround(ctx: RuleContext, node: Node, fn: Node): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  const overrides = [
+    ...ctx.testing.settingsOverridesAround(node, fn),
+    ...(cls ? ctx.defs.decorators(cls).filter(d => d.type === 'call') : []),
+  ];
+  return overrides.some(o => LANGUAGE_SETTINGS.some(name => keywordArgument(o, name)));
 }
 
 const PATCHER = /(^|\.)patch(\.object|\.dict)?$/;

@@ -58,7 +58,10 @@ export default createRule({
       '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
       '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do. Nor an in-place ' +
       'change the same test takes back (`X.remove(a)` and `X.append(a)`, `X[k] = v` and `del X[k]`): ' +
-      'neither of the pair is reported.',
+      'neither of the pair is reported. Nor a write inside an override: `with override_settings(...)` or ' +
+      '`self.settings(...)` around it, `@override_settings` on the test, or on its class or a base class ' +
+      "(another file's too) for everything but the class's own setUpClass/tearDownClass: the write goes into " +
+      'the override and goes with it.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
