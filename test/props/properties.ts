@@ -149,14 +149,17 @@ function decoratedDefinitions(root: Node, text: string): Decorated[] {
   });
 }
 
+/** The lines from the one holding `from` up to `to`, ended as Python ends them: `\r\n`, `\n` or a lone `\r`. */
 function linesBetween(text: string, from: number, to: number): Decorated['lines'] {
   const lines: Decorated['lines'] = [];
-  let start = text.lastIndexOf('\n', from - 1) + 1;
+  let start = Math.max(text.lastIndexOf('\n', from - 1), text.lastIndexOf('\r', from - 1)) + 1;
+  const eol = /\r\n|\r|\n/g;
   while (start < to) {
-    let end = text.indexOf('\n', start);
-    if (end < 0 || end > to) end = to;
-    lines.push({ text: text.slice(start, end).replace(/\r$/, ''), start, end });
-    start = end + 1;
+    eol.lastIndex = start;
+    const m = eol.exec(text);
+    const end = !m || m.index > to ? to : m.index;
+    lines.push({ text: text.slice(start, end), start, end });
+    start = end + (m && m.index <= to ? m[0].length : 1);
   }
   return lines;
 }
