@@ -389,7 +389,10 @@ async function settingsModulesOf(walked: { dir: string; tests: string[] }[], opt
 
 function listRules(): string {
   return allRules
-    .map(r => `${r.id}  ${r.name.padEnd(20)} ${r.severity.padEnd(8)} fix: ${r.fix.padEnd(10)} ${r.summary}`)
+    .map(
+      r =>
+        `${r.id}  ${r.name.padEnd(20)} ${r.severity.padEnd(8)} fix: ${r.fix.padEnd(10)} ${r.summary}${r.optIn ? ' (off by default)' : ''}`,
+    )
     .join('\n');
 }
 

@@ -80,6 +80,11 @@ export interface RuleDefinition {
   name: string;
   severity: Severity;
   fix: FixAvailability;
+  /**
+   * Off unless selected by its code (`--select XT080`, `select = ["XT080"]`): why. For a rule whose
+   * findings, read on suites nobody tuned it on, were too rarely right to show by default.
+   */
+  optIn?: string;
   /** one line, for tables, hovers and SARIF shortDescription */
   summary: string;
   /** the rule's row in the README's table (markdown): what it finds, and its fix in a phrase */

@@ -15,6 +15,9 @@ export function renderRuleDoc(rule: Rule): string {
     '',
     `Default severity: ${rule.severity}. Fix available: ${FIX[rule.fix]}.`,
     '',
+    ...(rule.optIn
+      ? [`**Off by default**: it runs only when selected by its code (\`--select ${id}\`). ${rule.optIn}`, '']
+      : []),
     '## What it flags',
     '',
     docs.what,
@@ -69,7 +72,10 @@ export function renderRuleTable(rules: readonly Rule[]): string {
   return [
     '| Code | Name | Finds | Fix |',
     '|---|---|---|---|',
-    ...rules.map(r => `| ${r.id} | [${r.name}](${r.docsPath}) | ${r.table.finds} | ${r.table.fix} |`),
+    ...rules.map(
+      r =>
+        `| ${r.id} | [${r.name}](${r.docsPath}) | ${r.optIn ? '**Off by default.** ' : ''}${r.table.finds} | ${r.table.fix} |`,
+    ),
   ].join('\n');
 }
 

@@ -181,9 +181,10 @@ export class ResolvedConfig {
       ...(extra.ignore ?? []),
       ...this.ignoreMatchers.filter(m => m.match(rel)).flatMap(m => m.codes),
     ];
-    return allRules.filter(
-      r => (select.length === 0 || select.some(c => r.id.startsWith(c))) && !ignore.some(c => r.id.startsWith(c)),
-    );
+    // an opt-in rule runs only when its own code is selected, not a prefix of it
+    const selected = (id: string, optIn: boolean) =>
+      optIn ? select.includes(id) : select.length === 0 || select.some(c => id.startsWith(c));
+    return allRules.filter(r => selected(r.id, !!r.optIn) && !ignore.some(c => r.id.startsWith(c)));
   }
 }
 
