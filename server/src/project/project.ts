@@ -437,9 +437,13 @@ export class Project {
   /** Autouse fixtures of the conftest.py files from `file`'s directory up to the root. */
   private conftestsAbove(file: string): ConftestFacts[] {
     const out = [];
+    // up to the project's root, or to pytest's rootdir where that is above it (the repository's
+    // conftest.py over a Django project in a subfolder)
+    const rootdir = this.runConfig().rootdir;
+    const top = this.root.startsWith(rootdir + path.sep) ? rootdir : this.root;
     for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
       out.push(this.fixturesOf(path.join(dir, 'conftest.py'), 'conftest'));
-      if (dir === this.root || !dir.startsWith(this.root) || path.dirname(dir) === dir) break;
+      if (dir === top || !dir.startsWith(top) || path.dirname(dir) === dir) break;
     }
     // pytest plugins the root conftest.py loads (`pytest_plugins = [...]`) apply to every test
     for (const plugin of this.runConfig().plugins) {
