@@ -3,7 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { BLOCK_TYPES, field, isConstant, stringValue, walk } from '../syntax/nodes';
+import { BLOCK_TYPES, bodyStatements, definitionOf, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
@@ -31,7 +31,8 @@ export default createRule({
       '`os.environ[k] = v`, `del os.environ[k]`, `os.environ.update/pop/setdefault/clear`, `os.putenv` and ' +
       '`os.unsetenv` in a test, setUp hook or fixture, outside `monkeypatch`, `mock.patch.dict(os.environ, ...)` ' +
       "and without a restore in tearDown, `finally`, `addCleanup` or after a fixture's `yield` (by its name, or " +
-      'by a variable: `for key, value in self._saved.items(): os.environ[key] = value`); when something ' +
+      'by a variable: `for key, value in self._saved.items(): os.environ[key] = value`), or by an autouse ' +
+      'fixture of the class or module that removes or resets the variable after its `yield`; when something ' +
       'reads the variable while tests run: code of the project in a function (not a settings module at ' +
       'import), a test that does not set it first, or the interpreter and common libraries (`TZ`, `LANG`, ' +
       '`HOME`, proxies, `DJANGO_*`). A variable nothing reads after import (a fake AWS key for a library the ' +
@@ -74,6 +75,8 @@ export default createRule({
       if (ctx.testing.restores(owner.fn, key?.text ?? environ.text, node)) return;
       // a restore of saved variables by name (`for key, value in self._saved.items(): os.environ[key] = value`)
       if (ctx.testing.restores(owner.fn, RESTORE_BY_NAME, node)) return;
+      // an autouse fixture of the class or module that removes or resets the variable after each test
+      if (key && resetByAutouseFixture(ctx, owner.fn, key)) return;
       if (kind === 'set' && key && ctx.testing.isPutBack(owner.fn, key.text, value)) return;
       // removing a variable the test itself set earlier puts the environment back (set, then unset)
       if (kind !== 'set' && key && setBefore(owner.fn, key, node)) return;
@@ -143,6 +146,30 @@ function unread(ctx: RuleContext, key: Node): boolean {
   const name = stringValue(key);
   return !!name && !PROCESS_WIDE.test(name) && ctx.project?.readsEnviron(name) === false;
 }
+
+/**
+ * An autouse fixture of `fn`'s class or module that, after its `yield`, removes or writes the variable
+ * `key` names (`os.environ.pop("X", None)`, also over a tuple of names): every test ends with it reset.
+ */
+function resetByAutouseFixture(ctx: RuleContext, fn: Node, key: Node): boolean {
+  const name = stringValue(key);
+  if (!name) return false;
+  const cls = ctx.defs.methodClass(fn);
+  const scopes = [
+    ...(cls ? bodyStatements(cls) : []),
+    ...ctx.file.topLevel.filter(c => c.kind === 'def').map(c => c.node),
+  ];
+  return scopes.some(stmt => {
+    const def = definitionOf(stmt);
+    if (def.type !== 'function_definition' || !ctx.testing.isAutouseFixture(def)) return false;
+    const after = def.text
+      .split(/\byield\b/)
+      .slice(1)
+      .join('yield');
+    return after.includes(JSON.stringify(name).slice(1, -1)) && ENVIRON_RESET.test(after);
+  });
+}
+const ENVIRON_RESET = /environ\.(?:pop|update|clear)\(|\bdel\s+(?:os\.)?environ\[|environ\[[^\]]+\]\s*=[^=]|delenv\(/;
 
 /** Inside `with mock.patch.dict(os.environ, ...)`, or a test decorated with it (or its class). */
 function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
