@@ -134,8 +134,6 @@ export interface ProjectView {
   attributeDefault(qualified: string): string | null;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
   moduleUsesRedisOnlyApi(qualified: string): boolean;
-  /** whether any file of the project calls an API only django-redis's cache has; null when they cannot be listed */
-  usesRedisOnlyApi(): boolean | null;
   /**
    * Whether code of the project reads the environment variable `name` while tests run: in a function
    * (not at import), other than a function that sets it itself. Null when the files cannot be listed.

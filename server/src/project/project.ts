@@ -98,7 +98,6 @@ export class Project {
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
   private readonly holders = new Map<string, string[] | null>();
-  private readonly redisOnlyUse = new Map<string, boolean | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -363,11 +362,6 @@ export class Project {
       if (text && REDIS_ONLY.test(text)) return true;
     }
     return false;
-  }
-
-  /** Whether any of the project's files calls an API only django-redis's cache has; null when they cannot be listed. */
-  usesRedisOnlyApi(): boolean | null {
-    return this.searched(this.redisOnlyUse, '', () => !this.filesHolding(t => REDIS_ONLY.test(t)).next().done);
   }
 
   // ---- who uses a name anywhere in the project ----
@@ -764,7 +758,6 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.unreachedIn(file);
     },
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
-    usesRedisOnlyApi: () => project.usesRedisOnlyApi(),
     readsEnviron: name => project.readsEnviron(name),
     requestsFixture: name => project.requestsFixture(name),
     occurrences: text => project.occurrences(text),

@@ -44,8 +44,7 @@ export default createRule({
     fixSafety:
       'The same fix as XT001, on the Django test case or test function that owns the call (safe on ' +
       'Django test cases, unsafe on imported bases Crosstalk cannot see, and unsafe where the test calls ' +
-      "django-redis's own API, itself, through project code one import away, or through the views it requests " +
-      'in a project that calls that API anywhere). No fix in fixtures: give the ' +
+      "django-redis's own API, itself or through project code one import away). No fix in fixtures: give the " +
       'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead.',
   },
   create(ctx) {

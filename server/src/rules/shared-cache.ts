@@ -59,8 +59,7 @@ export default createRule({
       'A pytest test that takes the pytest-django `settings` fixture gets `settings.CACHES = {...}` as its ' +
       "first statement instead: a decorator beside the fixture would race the fixture's teardown (XT041). " +
       "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`), or " +
-      'calls project code that does (one import away), or sends requests in a project whose code calls it ' +
-      'anywhere (a view reaches it through the URL conf), on a django-redis cache, would break ' +
+      'calls project code that does (one import away), on a django-redis cache, would break ' +
       'on a LocMemCache: there the fix keeps the backend and gives the test a `KEY_PREFIX` of its own ' +
       '(unsafe: `clear()` still empties the whole shared database).',
   },

@@ -533,14 +533,10 @@ function throttlesAnywhere(ctx: RuleContext): boolean {
   });
 }
 
-/**
- * Whether, on a django-redis cache, `def` calls project code that calls django-redis's own API (one
- * import away), or sends requests (views reach code no import shows) in a project that calls it anywhere.
- */
+/** Whether, on a django-redis cache, `def` calls project code that calls django-redis's own API (one import away). */
 function callsRedisOnlyCode(ctx: RuleContext, def: Node): boolean {
   const project = ctx.project;
   if (!project || !/^django_redis\./.test(project.settings.caches.get('default')?.backend ?? '')) return false;
-  if (SENDS_REQUEST.test(ctx.defs.statement(def).text) && project.usesRedisOnlyApi()) return true;
   const names = ctx.file.memo(callsRedisOnlyCode, () =>
     [...ctx.names.moduleImports()]
       .filter(([, q]) => !/^(django|rest_framework|pytest|unittest)\b/.test(q) && project.moduleUsesRedisOnlyApi(q))
@@ -549,9 +545,6 @@ function callsRedisOnlyCode(ctx: RuleContext, def: Node): boolean {
   const text = ctx.defs.statement(def).text;
   return names.some(name => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text));
 }
-
-/** a request through a test client (`self.client.get(`, `api_client.post(`) */
-const SENDS_REQUEST = /\b\w*client\.(?:get|post|put|patch|delete|head|options|generic)\(/i;
 
 function qualifiedDefName(ctx: RuleContext, def: Node): string {
   const parts = [defName(def)];
