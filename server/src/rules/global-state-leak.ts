@@ -149,7 +149,8 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
   // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
   if (q === 'django.utils.timezone.activate') return !defaultTimeZone(ctx, callArguments(call)[0]);
-  if (q === 'logging.disable') return !/NOTSET/.test(call.childForFieldName('arguments')?.text ?? '');
+  // NOTSET is 0: `logging.disable(0)` enables logging again
+  if (q === 'logging.disable') return !/NOTSET|^\(\s*0\s*\)$/.test(call.childForFieldName('arguments')?.text ?? '');
   if (q === 'locale.setlocale') return setsLocale(callArguments(call));
   return true;
 }
@@ -239,7 +240,8 @@ export default createRule({
       'again, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
       'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`). Only what really undoes the change counts as ' +
-      'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `setlocale` with a ' +
+      'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
+      'which is `NOTSET`; an entry put back from `old = CONF.pop("x", None)`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       'nor `timezone.activate()` of their `TIME_ZONE`, ' +
@@ -467,6 +469,8 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   )
     return;
   if (owner.role === 'hook' && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
+  // `old = CONF[a].pop("x", None)` (or `.get`) earlier, and this puts it back: the restore, not the change
+  if (value.type === 'identifier' && savedFromContainer(owner.fn, node, value.text, container, key)) return;
   // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's
   // sequences move on, no later test makes a row with that key, so none finds the entry
   const cls = ctx.defs.methodClass(owner.fn);
@@ -519,6 +523,16 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
     cleanup: () => `${signal.text}.connect, ${receiver.text}${kwargs}`,
     unsafe: true,
   };
+}
+
+/** Whether `fn`, before `node`, saved `name = container.pop(key...)` or `.get(key...)` (spacing aside). */
+function savedFromContainer(fn: Node, node: Node, name: string, container: Node, key: Node): boolean {
+  const squeeze = (t: string) => t.replace(/\s+/g, '');
+  const before = squeeze(fn.text.slice(0, node.startIndex - fn.startIndex));
+  const saved = `${name}=${squeeze(container.text)}.`;
+  return [`${saved}pop(${squeeze(key.text)}`, `${saved}get(${squeeze(key.text)}`].some(t =>
+    new RegExp(`(?:^|[^\\w.])${escapeRegExp(t)}[,)]`).test(before),
+  );
 }
 
 /**
