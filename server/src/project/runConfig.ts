@@ -366,10 +366,11 @@ export function readRunConfig(
   });
 
   // modules are imported from the rootdir (pytest's rootdir conftest, manage.py's directory), src/,
-  // and pytest's `pythonpath`
+  // and pytest's `pythonpath` (`python_paths`, the pytest-pythonpath plugin's key before pytest 7)
   config.paths.push(rootdir, path.join(rootdir, 'src'));
-  for (const p of shellWords(ini?.options.get('pythonpath')?.value.replace(/\n/g, ' ') ?? ''))
-    config.paths.push(path.resolve(rootdir, p));
+  for (const key of ['pythonpath', 'python_paths'])
+    for (const p of shellWords(ini?.options.get(key)?.value.replace(/\n/g, ' ') ?? ''))
+      config.paths.push(path.resolve(rootdir, p));
   if (djangoRoot && djangoRoot !== rootdir) config.paths.push(djangoRoot);
 
   const choose = (module: string, source: Source) => {
