@@ -395,8 +395,9 @@ export class Testing {
   }
 
   /**
-   * Whether `node` runs inside `with override_settings(...)`, `with self.settings(...)` or `with
-   * modify_settings(...)` in `fn`: settings are a throwaway copy there, restored when the block exits.
+   * Whether `node` runs inside a settings override: `with override_settings(...)`, `with
+   * self.settings(...)` or `with modify_settings(...)` in `fn`, a decorator of `fn`, or one of its class
+   * or a base class. Settings are a throwaway copy there, restored when the override ends.
    */
   insideSettingsOverride(node: Node, fn: Node): boolean {
     if (this.settingsOverridesAround(node, fn).length) return true;
