@@ -145,6 +145,9 @@ function setsLocale(args: Node[]): boolean {
 
 /** whether a call of the switch `q` changes it: `logging.disable(NOTSET)` re-enables, a query changes nothing */
 function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
+  // with USE_I18N = False Django serves trans_null's functions for the whole process: activate() does nothing
+  if (q === 'django.utils.translation.activate' && ctx.project?.settings.constants.get('USE_I18N') === 'False')
+    return false;
   // the language get_language() gives anyway when nothing is active: settings.LANGUAGE_CODE
   if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
   // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
@@ -244,6 +247,8 @@ export default createRule({
       'which is `NOTSET`; an entry put back from `old = CONF.pop("x", None)`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
+      'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
+      'functions for the whole process), ' +
       'nor `timezone.activate()` of their `TIME_ZONE`, ' +
       'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
