@@ -122,7 +122,8 @@ export default createRule({
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
-      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`), nor a file only written ' +
+      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`), nor `"/tmp/" + fake.md5()` (a name ' +
+      'a call computes, also inside a shell command built with `+`), nor a file only written ' +
       '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
       'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
       'names: making it races with nothing, and what the file does with it is flagged where it does it.',
@@ -206,7 +207,7 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
   const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
   const found: { str: Node; shell: boolean }[] = [];
   const add = (str: Node) => {
-    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text)) found.push({ str, shell });
+    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text) && !nameComputed(str)) found.push({ str, shell });
   };
   walk(
     args,
@@ -234,6 +235,26 @@ function madeIfMissing(call: Node): boolean {
   return (
     /(^|\.)(makedirs|mkdir)$/.test(field(call, 'function').text) && keywordArgument(call, 'exist_ok')?.text === 'True'
   );
+}
+
+/**
+ * `"/tmp/" + fake.md5()`: only the directory is literal, the name is what a call returns at run time;
+ * nothing says two tests get the same one.
+ */
+function nameComputed(str: Node): boolean {
+  if (!/\/tmp\/?$/.test(stringValue(str) ?? '')) return false;
+  // what follows the string in a `+` chain: its right sibling, or (as a chain's right operand, as in
+  // `"cp " + f + " " + "/tmp/" + str(pk)`) the right operand of the `+` above
+  const parent = str.parent;
+  if (parent?.type !== 'binary_operator') return false;
+  const isLeft = parent.childForFieldName('left')?.id === str.id;
+  const above = parent.parent;
+  const next = isLeft
+    ? parent.childForFieldName('right')
+    : above?.type === 'binary_operator' && above.childForFieldName('left')?.id === parent.id
+      ? above.childForFieldName('right')
+      : null;
+  return next?.type === 'call';
 }
 
 /** A string's content up to its first interpolation (the part we can read statically). */
