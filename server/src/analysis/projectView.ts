@@ -154,6 +154,8 @@ export interface ProjectView {
   readonly autouseCacheReset: Located | null;
   /** an autouse fixture of a conftest.py above the file puts the app registry back after each test */
   readonly autouseRestoresApps: boolean;
+  /** an autouse fixture of a conftest.py above the file puts the working directory back after each test */
+  readonly autouseRestoresCwd: boolean;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */

@@ -650,6 +650,22 @@ export class Testing {
    * An autouse fixture at the top of this module puts the app registry back after each test
    * (`apps.all_models` saved, then restored after `yield`): models defined in tests do not outlive them.
    */
+  /**
+   * An autouse fixture of this module puts the working directory back after each test: a `chdir(...)`
+   * after its `yield` (the saved directory), or `monkeypatch.chdir`, which pytest undoes.
+   */
+  autouseRestoresCwd(): boolean {
+    return this.moduleFixtures.some(s => {
+      const def = definitionOf(s);
+      if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) return false;
+      const after = def.text
+        .split(/\byield\b/)
+        .slice(1)
+        .join('yield');
+      return /chdir\s*\(/.test(after) || /\bmonkeypatch\.chdir\s*\(/.test(def.text);
+    });
+  }
+
   autouseRestoresApps(): boolean {
     return this.moduleFixtures.some(s => {
       const def = definitionOf(s);

@@ -457,6 +457,7 @@ export class Project {
         settingsItems: new Set(),
         cacheResetFixtures: new Set(),
         restoresApps: false,
+        restoresCwd: false,
       };
       if (root) {
         // the same judgement as for a fixture in the test module itself
@@ -471,6 +472,7 @@ export class Project {
           reset: reset?.node ? this.located(file, reset.node) : null,
           settingsItems: testing.autouseSettingsItems(),
           restoresApps: testing.autouseRestoresApps(),
+          restoresCwd: testing.autouseRestoresCwd(),
           cacheResetFixtures: resettingFixtures(root, testing),
         };
       }
@@ -492,6 +494,11 @@ export class Project {
   /** Whether an autouse fixture above `file` (or a plugin's) puts the app registry back after each test. */
   autouseRestoresApps(file: string): boolean {
     return this.conftestsAbove(file).some(c => c.restoresApps);
+  }
+
+  /** Whether an autouse fixture above `file` (or a plugin's) puts the working directory back after each test. */
+  autouseRestoresCwd(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.restoresCwd);
   }
 
   /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
@@ -689,6 +696,8 @@ interface ConftestFacts {
   cacheResetFixtures: Set<string>;
   /** an autouse fixture puts the app registry back after each test */
   restoresApps: boolean;
+  /** an autouse fixture puts the working directory back after each test */
+  restoresCwd: boolean;
 }
 
 interface ModuleEntry {
@@ -739,6 +748,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let settingsItems: ReadonlySet<string> | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
+  let restoresCwd: boolean | undefined;
   let recognised: boolean | undefined;
   return {
     root: project.root,
@@ -774,6 +784,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get autouseRestoresApps() {
       return (restoresApps ??= project.autouseRestoresApps(file));
+    },
+    get autouseRestoresCwd() {
+      return (restoresCwd ??= project.autouseRestoresCwd(file));
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));

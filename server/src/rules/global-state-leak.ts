@@ -260,7 +260,9 @@ export default createRule({
       '`connection.tenant` (set again for each request and tenant test case); a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it, ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
-      "the `activate()` (Django's `setting_changed` receiver forgets the active language). " +
+      "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
+      'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
+      '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test. ' +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
       "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +
@@ -336,6 +338,8 @@ export default createRule({
         if (!sw || !what) return;
         // django.core.mail.outbox and friends: reset by the framework before every test
         if (q && FRAMEWORK_RESETS.has(q)) return;
+        // an autouse fixture (this module's, or a conftest.py's above it) puts the directory back after each test
+        if (q === 'os.chdir' && (ctx.testing.autouseRestoresCwd() || ctx.project?.autouseRestoresCwd)) return;
         if (!changes(ctx, q, node)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
