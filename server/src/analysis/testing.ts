@@ -415,6 +415,12 @@ export class Testing {
   settingsOverridesAround(node: Node, fn: Node): Node[] {
     const found = this.defs.decorators(fn).filter(d => this.isSettingsOverride(d));
     if (!/override_settings|modify_settings|\.settings\(/.test(fn.text)) return found;
+    return [...found, ...this.withContextsAround(node, fn).filter(c => this.isSettingsOverride(c))];
+  }
+
+  /** What the `with` statements of `fn` around `node` enter (`with patch(...) as m:` gives `patch(...)`). */
+  withContextsAround(node: Node, fn: Node): Node[] {
+    const found: Node[] = [];
     walk(
       fn,
       n => {
@@ -422,9 +428,9 @@ export class Testing {
         if (n.type === 'with_statement') {
           const items = n.childForFieldName('body') ? n.namedChildren.find(c => c?.type === 'with_clause') : null;
           for (const item of items?.namedChildren ?? []) {
-            const value = item?.childForFieldName('value');
-            const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
-            if (call && this.isSettingsOverride(call)) found.push(call);
+            const value = item?.type === 'with_item' ? item.childForFieldName('value') : null;
+            const entered = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
+            if (entered) found.push(entered);
           }
         }
         return true;

@@ -13,7 +13,6 @@ import {
   positionalArguments,
   stringValue,
   walk,
-  BLOCK_TYPES,
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
@@ -51,8 +50,8 @@ interface Call {
 
 /** attributes only mocks have: setting them configures a mock, not the object it replaced */
 const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
-/** what pytest's output capture saves before each test and puts back after it */
-const PYTEST_CAPTURED = new Set(['sys.stdout', 'sys.stderr', 'sys.stdin']);
+/** what pytest's output capture puts back after each test, beyond the output streams (FRAMEWORK_RESETS) */
+const PYTEST_CAPTURED = new Set(['sys.stdin']);
 /**
  * State that is set again before anything reads it: Django's outbox (before every test), the output
  * streams (a replaced one changes what later tests print, never what they assert on: a test that
@@ -370,7 +369,7 @@ export default createRule({
           node,
           message:
             fn.childForFieldName('attribute')?.text === 'disconnect'
-              ? `${fn.text}() takes ${callArguments(node)[0]?.text} off ${what} for the whole process: every later test in this xdist worker runs without it`
+              ? `${fn.text}() takes ${(positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in this xdist worker runs without it`
               : `${fn.text}() changes ${what} for the whole process: every later test in this xdist worker inherits it`,
           fix: fixFor(ctx, owner.fn, call, sw),
         });
@@ -385,7 +384,7 @@ export default createRule({
         const attr0 = left.childForFieldName('attribute')?.text ?? '';
         // configuring a mock (whatever installed it), and state set again before anything reads it
         if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
-        // pytest's output capture puts sys.stdout, sys.stderr and sys.stdin back after every test
+        // pytest's output capture puts sys.stdin back after every test (the output streams are above)
         if (PYTEST_CAPTURED.has(`${q}.${attr0}`) && ctx.project?.usesPytest) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
@@ -406,7 +405,7 @@ export default createRule({
         const given = value && (emptyContainerText(value) ?? (isConstant(value) ? constantText(value) : null));
         if (given && ctx.project?.attributeDefault(`${q}.${attr}`) === given) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
-        if (owner.role === 'hook' && value && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
+        if (owner.role === 'hook' && value && emptyContainerText(value)) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
         if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
@@ -477,7 +476,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
     ctx.testing.writtenBefore(owner.fn, item, node)
   )
     return;
-  if (owner.role === 'hook' && /^(set\(\)|\[\]|\{\}|dict\(\)|list\(\)|\(\))$/.test(value.text)) return;
+  if (owner.role === 'hook' && emptyContainerText(value)) return;
   // `old = CONF[a].pop("x", None)` (or `.get`) earlier, and this puts it back: the restore, not the change
   if (value.type === 'identifier' && savedFromContainer(owner.fn, node, value.text, container, key)) return;
   // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's
@@ -512,7 +511,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
 function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | null {
   const sq = ctx.names.resolve(signal);
   if (!sq || !(SIGNALS.test(sq) || /\.signals\./.test(sq))) return null;
-  const receiver = callArguments(call).find(a => a.type !== 'keyword_argument') ?? keywordArgument(call, 'receiver');
+  const receiver = positionalArguments(call)[0] ?? keywordArgument(call, 'receiver');
   const rq =
     receiver?.type === 'identifier' || receiver?.type === 'attribute' ? ctx.names.resolve(receiver) : undefined;
   // a receiver of the test's own (defined in this file, a mock, a local): not one the project relies on
@@ -625,21 +624,11 @@ const PATCHER = /(^|\.)patch(\.object|\.dict)?$/;
  */
 function patchedDuring(ctx: RuleContext, fn: Node, node: Node, target: string): boolean {
   const cls = ctx.defs.methodClass(fn);
-  const patchers = [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])];
-  walk(
-    fn,
-    n => {
-      if (n.startIndex > node.startIndex || n.endIndex < node.endIndex) return false;
-      if (n.type === 'with_statement')
-        for (const item of n.namedChildren[0]?.namedChildren ?? []) {
-          const value = item?.type === 'with_item' ? item.childForFieldName('value') : null;
-          const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
-          if (call) patchers.push(call);
-        }
-      return true;
-    },
-    BLOCK_TYPES,
-  );
+  const patchers = [
+    ...ctx.defs.decorators(fn),
+    ...(cls ? ctx.defs.decorators(cls) : []),
+    ...ctx.testing.withContextsAround(node, fn),
+  ];
   return patchers.some(p => {
     if (p.type !== 'call') return false;
     const kind = PATCHER.exec(field(p, 'function').text);

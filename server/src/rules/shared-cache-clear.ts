@@ -1,4 +1,4 @@
-import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache, settingsKnown } from './lib/djangoCache';
+import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
 import { everyWorker } from './shared-cache';
 import { createRule } from '../engine/rule';
 
@@ -71,13 +71,10 @@ export default createRule({
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
-        // a backend the settings name but Crosstalk cannot read (a project's own class, one that forwards
-        // to another): only a cache every worker shares makes clearing a hazard, and nothing says this one
-        // is (on reviewed suites such guesses were never right)
-        if (settingsKnown(exposed) && exposed.kind === 'unknown') return;
-        // a project whose settings were not found: nothing says the cache is shared, and a guess is
-        // not a finding (a file on its own is judged by its own evidence)
-        if (exposed?.settingsRead === false && !exposed.lone) return;
+        // a backend that cannot be read (a project's own class, one that forwards to another, settings not
+        // found): only a cache every worker shares makes clearing a hazard, and nothing says this one is (on
+        // reviewed suites such guesses were never right); a file on its own is judged by its own evidence
+        if (exposed?.kind === 'unknown' && !exposed.lone) return;
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&
