@@ -188,12 +188,37 @@ test('a unit naming a changed base class is analysed again', async () => {
   }
 });
 
+test("a setup hook's write is analysed again when another unit starts or stops reading it", async () => {
+  const p = await parser();
+  const memo = new LintMemo();
+  const alone =
+    'from django.conf import settings\nfrom django.test import TestCase\n\n\nclass PagingTests(TestCase):\n    def setUp(self):\n        settings.PAGE_SIZE = 5\n\n    def test_first(self):\n        pass\n';
+  const read = `${alone}\n\ndef test_default_page_size():\n    assert settings.PAGE_SIZE == 20\n`;
+  const set = read.replace('    assert settings.PAGE_SIZE == 20\n', '    settings.PAGE_SIZE = 20\n');
+  for (const [text, expected] of [
+    [alone, []],
+    [read, ['XT040:6']], // setUp's write reaches the reader
+    [alone, []],
+    [set, ['XT040:13']], // a test that sets it is no reader: only its own write is reported
+  ] as const) {
+    const tree = parse(p, text);
+    try {
+      assert.deepEqual(
+        lint(tree, text, { rules, memo }).map(f => `${f.rule.id}:${f.startPos.line}`),
+        expected,
+      );
+    } finally {
+      tree.delete();
+    }
+  }
+});
+
 test("a module's setup hook is analysed again when its teardown hook changes", async () => {
   const p = await parser();
   const memo = new LintMemo();
   const restored =
-    'import billing\n\nREAL_CLIENT = billing.Client\n\n\ndef setup_module(module):\n    billing.Client = object\n\n\ndef teardown_module(module):\n    billing.Client = REAL_CLIENT\n';
-  const leaked = restored.replace('    billing.Client = REAL_CLIENT\n', '    pass\n');
+    'import sys\n\n\ndef setup_module(module):\n    sys.path.insert(0, "/opt/plugins")\n\n\ndef teardown_module(module):\n    sys.path.remove("/opt/plugins")\n';
+  const leaked = restored.replace('    sys.path.remove("/opt/plugins")\n', '    pass\n');
   for (const [text, expected] of [
     [restored, []],
     [leaked, ['XT070']],

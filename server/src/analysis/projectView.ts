@@ -132,6 +132,8 @@ export interface ProjectView {
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
   attributeDefault(qualified: string): string | null;
+  /** whether `module.Name...` is defined in one of the project's test modules (a test double) */
+  definedInTests(qualified: string): boolean;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
   moduleUsesRedisOnlyApi(qualified: string): boolean;
   /**

@@ -97,27 +97,33 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     moduleName: options.moduleName ?? 'tests',
     eol: eolOf(text),
     mentions(pattern) {
-      // with a memo, asked of each unit's text (remembered per text; between units there is only
-      // whitespace), so an edit costs a test of the units it changed; else of the whole text at once
-      let found = mentions.get(pattern);
-      if (found === undefined) {
-        if (memo) {
-          const before = memo.mentionCounts.get(pattern);
-          const matching = (infos: UnitInfo[]) => infos.reduce((n, i) => n + (unitMentions(i, pattern) ? 1 : 0), 0);
-          const count =
-            before === undefined || !change
-              ? matching(units.map(u => u.info))
-              : before + matching(change.added) - matching(change.removed);
-          counts.set(pattern, count);
-          found = count > 0;
-        } else {
-          found = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
-        }
-        mentions.set(pattern, found);
-      }
-      return found;
+      return fileWide(pattern, () => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)));
+    },
+    anyUnit(pattern) {
+      return fileWide(pattern, () => units.some(u => unitMentions(u.info, pattern)));
     },
   };
+  // A file-wide fact. With a memo, asked of each unit's text (remembered per text; between units there
+  // is only whitespace), so an edit costs a test of the units it changed; else `whole` answers it.
+  function fileWide(pattern: string | RegExp, whole: () => boolean): boolean {
+    let found = mentions.get(pattern);
+    if (found === undefined) {
+      if (memo) {
+        const before = memo.mentionCounts.get(pattern);
+        const matching = (infos: UnitInfo[]) => infos.reduce((n, i) => n + (unitMentions(i, pattern) ? 1 : 0), 0);
+        const count =
+          before === undefined || !change
+            ? matching(units.map(u => u.info))
+            : before + matching(change.added) - matching(change.removed);
+        counts.set(pattern, count);
+        found = count > 0;
+      } else {
+        found = whole();
+      }
+      mentions.set(pattern, found);
+    }
+    return found;
+  }
 
   // Which units to analyse: all of them, or (same digest, same file-wide facts) those an edit touched.
   const reused: (CachedUnit | null)[] = units.map(() => null);

@@ -56,6 +56,12 @@ export interface FileFacts {
    */
   mentions(pattern: string | RegExp): boolean;
   /**
+   * Whether one top-level unit's text (a class, a function, a run of statements) matches `pattern`:
+   * for facts about another definition of the module as a whole (`^(?!...)` reads "a unit that never
+   * ..."). Re-checked after an edit as `mentions` is. Pass the same RegExp object for the same question.
+   */
+  anyUnit(pattern: RegExp): boolean;
+  /**
    * What `compute` returns, computed once per analysis of this file under `key` (a function of the
    * asker's, say): several rules asking the same question of the same file share one answer.
    */

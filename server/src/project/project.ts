@@ -286,38 +286,50 @@ export class Project {
 
   /**
    * The constant a project module gives `module.NAME` (or `module.Class.attr`) where it is defined:
-   * `NAME = False`, `NAME = getattr(settings, "NAME", False)`, a class body's `attr = ""`. Its text,
-   * or null when it is not a constant or not found.
+   * `NAME = False`, `NAME = getattr(settings, "NAME", False)`, a class body's `attr = ""`; for an
+   * instance the module makes (`FLAGS = FeatureFlags()`), what its class's `__init__` gives
+   * `self.attr`, else its class body. Its text, or null when it is not a constant or not found.
    */
   attributeDefault(qualified: string): string | null {
     const parts = qualified.split('.');
+    const name = parts[parts.length - 1] ?? '';
     for (const [moduleParts, cls] of [
       [parts.slice(0, -1), null],
       [parts.slice(0, -2), parts.at(-2)],
     ] as const) {
       const module = moduleParts.length ? this.moduleOf(moduleParts.join('.')) : null;
       if (!module) continue;
-      const scope = cls ? module.classes.get(cls) : module.root;
-      if (!scope) continue;
-      const name = parts[parts.length - 1] ?? '';
-      const statements = cls ? bodyStatements(scope) : scope.namedChildren.filter((c): c is Node => !!c);
-      for (const stmt of statements) {
-        const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-        if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== name) continue;
-        let value = assign.childForFieldName('right');
-        const empty = value && emptyContainerText(value);
-        if (empty) return empty;
-        // getattr(settings, "NAME", default), get_setting("NAME", default): the default, unless the
-        // project's settings say otherwise
-        if (value?.type === 'call') {
-          const args = positionalArguments(value);
-          const named = args.some(a => stringValue(a)?.endsWith(name));
-          value = named ? (keywordArgument(value, 'default') ?? args.at(-1) ?? null) : null;
-        }
-        return value && isConstant(value) ? constantText(value) : null;
+      const topLevel = module.root.namedChildren.filter((c): c is Node => !!c);
+      if (!cls) {
+        const value = constantAssigned(topLevel, name);
+        if (value !== undefined) return value;
+        continue;
       }
+      const klass = module.classes.get(cls) ?? instanceClass(module.classes, topLevel, cls);
+      if (!klass) continue;
+      const init = module.classes.has(cls)
+        ? undefined
+        : bodyStatements(klass)
+            .map(definitionOf)
+            .find(d => d.type === 'function_definition' && defName(d) === '__init__');
+      const fromInit = init ? constantAssigned(bodyStatements(init), `self.${name}`) : undefined;
+      const value = fromInit !== undefined ? fromInit : constantAssigned(bodyStatements(klass), name);
+      if (value !== undefined) return value;
     }
     return null;
+  }
+
+  /**
+   * Whether `qualified` (`app.tests.mocks.FakeClient.reply`) lives in one of the project's test
+   * modules (a test file, a conftest.py, anything under tests/): a test double, or other code only tests use.
+   */
+  definedInTests(qualified: string): boolean {
+    const parts = qualified.split('.');
+    for (let n = parts.length - 1; n > 0; n--) {
+      const file = this.moduleFile(parts.slice(0, n).join('.'));
+      if (file) return isTestFile(file, this.root);
+    }
+    return false;
   }
 
   /**
@@ -764,6 +776,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     attributeDefault: q => project.attributeDefault(q),
+    definedInTests: q => project.definedInTests(q),
     get unreached() {
       return project.unreachedIn(file);
     },
@@ -806,4 +819,40 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     readText: f => project.readText(f),
   };
+}
+
+/**
+ * What the first top-level `target = value` among `statements` gives: the constant's text (an empty
+ * container's, the default of `getattr(settings, "NAME", default)`), null when it is something else,
+ * undefined when nothing assigns it.
+ */
+function constantAssigned(statements: readonly Node[], target: string): string | null | undefined {
+  const name = target.slice(target.lastIndexOf('.') + 1);
+  for (const stmt of statements) {
+    const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+    if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== target) continue;
+    let value = assign.childForFieldName('right');
+    const empty = value && emptyContainerText(value);
+    if (empty) return empty;
+    // getattr(settings, "NAME", default), get_setting("NAME", default): the default, unless the
+    // project's settings say otherwise
+    if (value?.type === 'call') {
+      const args = positionalArguments(value);
+      const named = args.some(a => stringValue(a)?.endsWith(name));
+      value = named ? (keywordArgument(value, 'default') ?? args.at(-1) ?? null) : null;
+    }
+    return value && isConstant(value) ? constantText(value) : null;
+  }
+  return undefined;
+}
+
+/** The class of `NAME = Klass(...)` at module level, when `Klass` is one of the module's classes. */
+function instanceClass(classes: ReadonlyMap<string, Node>, topLevel: readonly Node[], name: string): Node | undefined {
+  for (const stmt of topLevel) {
+    const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+    if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== name) continue;
+    const value = assign.childForFieldName('right');
+    return value?.type === 'call' ? classes.get(field(value, 'function').text) : undefined;
+  }
+  return undefined;
 }

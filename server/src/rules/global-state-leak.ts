@@ -17,6 +17,7 @@ import {
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
 import { builtFromPk, pksMoveOn } from './lib/primaryKeys';
+import { readUnsetElsewhere } from './lib/readers';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -268,8 +269,14 @@ export default createRule({
       "(`MAP[self.challenge.id] = ...`) is one no later test finds where the database's sequences move on " +
       '(not SQLite, no `reset_sequences`). ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
-      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, a new empty container for one the ' +
-      'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing.',
+      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, what `__init__` gives an instance ' +
+      'the module makes: `FLAGS.client = None` for `FLAGS = FeatureFlags()`, a new empty container for one the ' +
+      'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing. Attributes of what the ' +
+      "project's test modules define (a test double in `tests/doubles.py`) are read only by the tests that " +
+      'use it, each of which sets what it needs: not reported. An attribute or entry written in a setup hook ' +
+      "(`setUp`, `setUpClass`, ...) is its class's configuration, given again before each of its tests: it is " +
+      'reported only where a test of another class of the same module (or a module-level test) names it and ' +
+      'never sets it; a module-level hook (`setup_module`) runs before every test of its module.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -384,6 +391,8 @@ export default createRule({
         const attr0 = left.childForFieldName('attribute')?.text ?? '';
         // configuring a mock (whatever installed it), and state set again before anything reads it
         if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
+        // a test double (or other code of the project's tests): read only by the tests using it, which set it
+        if (ctx.project?.definedInTests(q)) return;
         // pytest's output capture puts sys.stdin back after every test (the output streams are above)
         if (PYTEST_CAPTURED.has(`${q}.${attr0}`) && ctx.project?.usesPytest) return;
         const owner = ctx.testing.owner(node);
@@ -406,6 +415,8 @@ export default createRule({
         if (given && ctx.project?.attributeDefault(`${q}.${attr}`) === given) return;
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && emptyContainerText(value)) return;
+        // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
+        if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, attr, object.text.split('.').pop())) return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
         if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
@@ -454,6 +465,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   if (root?.type !== 'identifier') return;
   const q = ctx.names.resolve(root);
   if (!q || /^(django\.conf\.settings|os\.environ)\b/.test(q) || /^(os|sys)$/.test(q)) return;
+  if (ctx.project?.definedInTests(q)) return;
   const owner = ctx.testing.owner(node);
   if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
   const container = left.childForFieldName('value');
@@ -477,6 +489,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   )
     return;
   if (owner.role === 'hook' && emptyContainerText(value)) return;
+  if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, patchable.text.split('.').pop() ?? '')) return;
   // `old = CONF[a].pop("x", None)` (or `.get`) earlier, and this puts it back: the restore, not the change
   if (value.type === 'identifier' && savedFromContainer(owner.fn, node, value.text, container, key)) return;
   // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's

@@ -2,6 +2,7 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
+import { readUnsetElsewhere } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
@@ -61,7 +62,11 @@ export default createRule({
       'neither of the pair is reported. Nor a write inside an override: `with override_settings(...)` or ' +
       '`self.settings(...)` around it, `@override_settings` on the test, or on its class or a base class ' +
       "(another file's too) for everything but the class's own setUpClass/tearDownClass: the write goes into " +
-      'the override and goes with it.',
+      'the override and goes with it. A write in a setup hook (`setUp`, `setUpClass`, `setUpTestData`, ' +
+      "`setup_method`) is its class's configuration, given again before each of its tests: it is reported " +
+      'only where a test of another class of the same module (or a module-level test) reads the setting ' +
+      'and never sets it. A reader in another module, or one that reaches the setting through the code ' +
+      'under test, cannot be seen from the file: then nothing is said.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -137,6 +142,8 @@ export default createRule({
         const given = TEST_ENVIRONMENT.get(setting.name) ?? ctx.project?.settings.constants.get(setting.name);
         if (value && given !== undefined && isConstant(value) && constantText(value) === given) return;
       }
+      // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
+      if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, setting.name)) return;
       ctx.report({
         node: stmt,
         message: setting.fixture
