@@ -158,6 +158,8 @@ export interface ProjectView {
   readonly autouseRestoresApps: boolean;
   /** an autouse fixture of a conftest.py above the file puts the working directory back after each test */
   readonly autouseRestoresCwd: boolean;
+  /** where a conftest.py above the file prefixes the cache's keys with the xdist worker's name */
+  readonly workerKeyPrefix: WorkerPrefix | null;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */
@@ -172,4 +174,9 @@ export interface ProjectView {
   /** the suite runs under pytest (a conftest.py or pytest configuration at the root) */
   readonly usesPytest: boolean;
   readText(file: string): string | null;
+}
+
+/** A conftest.py's line that gives one cache alias's keys a prefix of each xdist worker's own. */
+export interface WorkerPrefix extends Located {
+  alias: string;
 }

@@ -787,6 +787,18 @@ export class Testing {
     const body = fn.childForFieldName('body');
     if (!body || !/\.a?clear\s*\(|\.dangerous_clear_all_tiers\s*\(/.test(body.text)) return null;
     const loopVars = new Set([...body.text.matchAll(/for\s+(\w+)\s+in\s+[\w.]*caches\.all\(\)/g)].map(m => m[1]));
+    // a local name for the cache: `backend = caches["default"]`, then `backend.clear()`
+    const aliases = new Set<string>();
+    walk(
+      body,
+      node => {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left?.type === 'identifier' && right && this.isCacheObject(right)) aliases.add(left.text);
+        return false;
+      },
+      ASSIGNMENTS,
+    );
     let found: Node | null = null;
     walk(
       body,
@@ -803,16 +815,22 @@ export class Testing {
         const receiver = fnNode.childForFieldName('object');
         if (!receiver) return true;
         const isCache =
-          (receiver.type === 'subscript' &&
-            this.names.is(receiver.childForFieldName('value'), 'django.core.cache.caches')) ||
-          this.names.is(receiver, 'django.core.cache.cache') ||
-          (receiver.type === 'identifier' && loopVars.has(receiver.text));
+          this.isCacheObject(receiver) ||
+          (receiver.type === 'identifier' && (loopVars.has(receiver.text) || aliases.has(receiver.text)));
         if (isCache) found = node;
         return !found;
       },
       CALLS,
     );
     return found;
+  }
+
+  /** `cache` or `caches[...]` of django.core.cache. */
+  private isCacheObject(node: Node): boolean {
+    return (
+      (node.type === 'subscript' && this.names.is(node.childForFieldName('value'), 'django.core.cache.caches')) ||
+      this.names.is(node, 'django.core.cache.cache')
+    );
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
 import { DJANGO_TEST_CASES, REDIS_ONLY, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
-import type { ClassFacts, Located, ProjectView, SettingsFacts } from '../analysis/projectView';
+import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
 import {
   bodyStatements,
@@ -22,6 +22,7 @@ import {
   parameterNames,
   positionalArguments,
   stringValue,
+  walk,
 } from '../syntax/nodes';
 import { parse, type Node } from '../syntax/parser';
 import { Evaluator } from './evaluate';
@@ -470,6 +471,7 @@ export class Project {
         cacheResetFixtures: new Set(),
         restoresApps: false,
         restoresCwd: false,
+        workerKeyPrefix: null,
       };
       if (root) {
         // the same judgement as for a fixture in the test module itself
@@ -486,6 +488,7 @@ export class Project {
           restoresApps: testing.autouseRestoresApps(),
           restoresCwd: testing.autouseRestoresCwd(),
           cacheResetFixtures: resettingFixtures(root, testing),
+          workerKeyPrefix: this.workerPrefixIn(file, root),
         };
       }
       this.conftests.set(file, facts);
@@ -501,6 +504,20 @@ export class Project {
   /** Where an autouse fixture above `file` (or a plugin's) empties the cache, if one does. */
   autouseCacheReset(file: string): Located | null {
     return this.conftestsAbove(file).find(c => c.reset)?.reset ?? null;
+  }
+
+  private workerPrefixIn(file: string, root: Node): WorkerPrefix | null {
+    const node = workerKeyPrefixOf(root);
+    if (!node) return null;
+    // the alias the target names (`caches["search"].key_prefix`), else the default cache
+    const target = field(node, node.type === 'pair' ? 'key' : 'left').text;
+    const alias = /^(?:[\w.]*\.)?(?:caches|CACHES)\s*\[\s*["']([^"']+)["']\s*\]/.exec(target)?.[1] ?? 'default';
+    return { ...this.located(file, node), alias };
+  }
+
+  /** Where a conftest.py above `file` (or a plugin) names the cache's keys after the xdist worker. */
+  workerKeyPrefix(file: string): WorkerPrefix | null {
+    return this.conftestsAbove(file).find(c => c.workerKeyPrefix)?.workerKeyPrefix ?? null;
   }
 
   /** Whether an autouse fixture above `file` (or a plugin's) puts the app registry back after each test. */
@@ -710,6 +727,52 @@ interface ConftestFacts {
   restoresApps: boolean;
   /** an autouse fixture puts the working directory back after each test */
   restoresCwd: boolean;
+  /** where it gives the cache's keys a prefix of each xdist worker's own */
+  workerKeyPrefix: WorkerPrefix | null;
+}
+
+/** what names the xdist worker a process runs as */
+const WORKER_ID = /PYTEST_XDIST_WORKER\b|\bworker_?id\b|\bworkerinput\b|\bslaveinput\b/;
+
+/**
+ * Where the conftest.py (or plugin) `root` gives the Django cache's keys a prefix built from the xdist
+ * worker's name, so no two workers share a key: `caches["default"].key_prefix = f"test_{worker_id}"`,
+ * `settings.CACHES["default"]["KEY_PREFIX"] = ...`, a `"KEY_PREFIX": ...` entry of a CACHES dict; the
+ * value, or the module-level or local name it is given through, names the worker.
+ */
+function workerKeyPrefixOf(root: Node): Node | null {
+  if (!/key_prefix/i.test(root.text) || !WORKER_ID.test(root.text)) return null;
+  let found: Node | null = null;
+  walk(
+    root,
+    node => {
+      if (found) return false;
+      const [target, value] =
+        node.type === 'pair'
+          ? [node.childForFieldName('key'), node.childForFieldName('value')]
+          : [node.childForFieldName('left'), node.childForFieldName('right')];
+      if (!target || !value) return true;
+      const prefix =
+        node.type === 'pair'
+          ? stringValue(target) === 'KEY_PREFIX'
+          : /\.key_prefix$|\[\s*["']KEY_PREFIX["']\s*\]$/.test(target.text);
+      if (prefix && namesWorker(root, node, value)) found = node;
+      return !found;
+    },
+    PREFIX_NODES,
+  );
+  return found;
+}
+
+const PREFIX_NODES = new Set(['assignment', 'pair']);
+
+/** Whether `value` names the xdist worker, itself or through a name assigned before `at`. */
+function namesWorker(root: Node, at: Node, value: Node): boolean {
+  if (WORKER_ID.test(value.text)) return true;
+  if (value.type !== 'identifier') return false;
+  const before = root.text.slice(0, at.startIndex - root.startIndex);
+  const assigned = new RegExp(`(?:^|\\n)[ \\t]*${value.text}\\s*=([^\\n]*(?:\\n[ \\t]+[^\\n]*){0,3})`, 'g');
+  return [...before.matchAll(assigned)].some(m => WORKER_ID.test(m[1] ?? ''));
 }
 
 interface ModuleEntry {
@@ -761,6 +824,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
+  let workerPrefix: WorkerPrefix | null | undefined;
   let recognised: boolean | undefined;
   return {
     root: project.root,
@@ -797,6 +861,10 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get autouseRestoresApps() {
       return (restoresApps ??= project.autouseRestoresApps(file));
+    },
+    get workerKeyPrefix() {
+      if (workerPrefix === undefined) workerPrefix = project.workerKeyPrefix(file);
+      return workerPrefix;
     },
     get autouseRestoresCwd() {
       return (restoresCwd ??= project.autouseRestoresCwd(file));

@@ -38,7 +38,9 @@ export default createRule({
     what:
       'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every ' +
       'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per ' +
-      'module, at its first unisolated use.',
+      'module, at its first unisolated use. Not where the cache is emptied before or after each of its ' +
+      "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
+      "own, or one whose keys a conftest.py prefixes with the xdist worker's name.",
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
@@ -74,7 +76,9 @@ export default createRule({
       // nothing kept, or emptied before each test within a process that alone uses it
       if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
       if (use.clearOnly && exposed?.kind !== 'cross-process') return;
-      if (settingsKnown(exposed) && exposed.kind !== 'cross-process' && ctx.testing.cacheReset(def)) return;
+      // emptied before (or after) each test where no other process reads or writes these keys
+      const ownKeys = exposed?.kind !== 'cross-process' || !!exposed.keysPerWorker;
+      if (settingsKnown(exposed) && ownKeys && ctx.testing.cacheReset(def)) return;
       // within one process (or where nothing says the cache is any wider), what one test leaves matters
       // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
       if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.kind === 'cache' && !sharedKey(ctx, def))

@@ -66,6 +66,11 @@ const FRAMEWORK_RESETS = new Set([
   'django.db.connection.tenant',
 ]);
 
+/** what pytest-django's autouse fixtures empty before every test: the sites framework's Site cache */
+function pytestDjangoResets(ctx: RuleContext, qualified: string): boolean {
+  return qualified === 'django.contrib.sites.models.SITE_CACHE' && !!ctx.project?.usesPytest;
+}
+
 const CALLS = new Set(['call']);
 
 const SIGNALS =
@@ -255,10 +260,13 @@ export default createRule({
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
       'class made, `self.handler = Mock()`) is not left ' +
       'connected; under pytest, `sys.stdout`, `sys.stderr` and `sys.stdin`, which its output capture puts back ' +
-      'after every test, are not reported, nor under any runner `sys.stdout` and `sys.stderr` (a replaced ' +
+      "after every test, are not reported, nor the sites framework's `SITE_CACHE`, which pytest-django empties " +
+      "before every test; nor under any runner Django's `mail.outbox` (emptied before every test, whether the " +
+      'test replaces or changes it), `sys.stdout` and `sys.stderr` (a replaced ' +
       "stream changes what later tests print, not what they assert on) and django-tenants' " +
       '`connection.tenant` (set again for each request and tenant test case); a tearDown ' +
-      'of the class or a base class (another file too) that activates or deactivates a language restores it, ' +
+      'of the class or a base class (another file too) that activates or deactivates a language restores it ' +
+      '(and one that connects again the receiver a setUp took off, named by position or `receiver=`, restores that), ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
       'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
@@ -479,6 +487,8 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   while (patchable.type === 'subscript') patchable = field(patchable, 'value');
   const containerName = ctx.names.resolve(patchable);
   if (containerName && patchedDuring(ctx, owner.fn, node, containerName)) return;
+  // set again before anything reads it: by Django before every test, or by pytest-django (SITE_CACHE)
+  if (containerName && (FRAMEWORK_RESETS.has(containerName) || pytestDjangoResets(ctx, containerName))) return;
   if (ctx.testing.restores(owner.fn, container.text, node)) return;
   // the item written again later (set, then reset), or this write putting back a value saved from it
   const item = left.text;
@@ -531,7 +541,7 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
   if (!receiver || !rq || rq.startsWith(`${ctx.file.moduleName}.`) || !rq.includes('.')) return null;
   const fn = ctx.defs.enclosingFunction(call);
   const before = fn ? fn.text.slice(0, call.startIndex - fn.startIndex) : '';
-  const connect = `${escapeRegExp(signal.text)}\\.connect\\(\\s*${escapeRegExp(receiver.text)}\\b`;
+  const connect = `${escapeRegExp(signal.text)}\\.connect\\(${RECEIVER_ARG}${escapeRegExp(receiver.text)}\\b`;
   if (new RegExp(connect).test(before)) return null; // the test's own connect, undone
   if (receiverManaged(ctx, call, signal.text, receiver.text)) return null;
   const kwargs = ['sender', 'dispatch_uid']
@@ -540,11 +550,20 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
     .join('');
   return {
     what: `the ${signal.text} signal's receivers`,
-    undo: { calls: [`${sq}.connect`], args: a => a[0]?.text === receiver.text },
+    undo: { calls: [`${sq}.connect`], args: a => receiverIn(a)?.text === receiver.text },
     cleanup: () => `${signal.text}.connect, ${receiver.text}${kwargs}`,
     unsafe: true,
   };
 }
+
+/** the receiver among a `connect(...)` call's arguments: the first positional one, or `receiver=` */
+function receiverIn(args: Node[]): Node | null {
+  const keyword = args.find(a => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'receiver');
+  return keyword?.childForFieldName('value') ?? args.find(a => a.type !== 'keyword_argument') ?? null;
+}
+
+/** the receiver as the first argument of `connect(`/`disconnect(`: positional, or `receiver=` */
+const RECEIVER_ARG = '\\s*(?:receiver\\s*=\\s*)?';
 
 /** Whether `fn`, before `node`, saved `name = container.pop(key...)` or `.get(key...)` (spacing aside). */
 function savedFromContainer(fn: Node, node: Node, name: string, container: Node, key: Node): boolean {
@@ -599,9 +618,10 @@ function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): 
 function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver: string): boolean {
   const fn = ctx.defs.enclosingFunction(call);
   if (!fn) return false;
-  const same = new RegExp(`${escapeRegExp(signal)}\\.(dis)?connect\\(\\s*${escapeRegExp(receiver)}\\b`);
+  const same = new RegExp(`${escapeRegExp(signal)}\\.(dis)?connect\\(${RECEIVER_ARG}${escapeRegExp(receiver)}\\b`);
   const before = fn.text.slice(0, call.startIndex - fn.startIndex);
-  if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(\\s*${escapeRegExp(receiver)}\\b`).test(before)) return true;
+  if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(${RECEIVER_ARG}${escapeRegExp(receiver)}\\b`).test(before))
+    return true;
   const cls = ctx.defs.methodClass(fn);
   return (
     !!cls &&

@@ -25,7 +25,10 @@ export default createRule({
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
       'or where Crosstalk cannot read the backend or find the test settings, nothing is reported: keys ' +
-      'collide there only where two tests use the same one, which the code under test decides.',
+      'collide there only where two tests use the same one, which the code under test decides. Nor where a ' +
+      "conftest.py gives the cache's keys a prefix named after the xdist worker " +
+      '(`caches["default"].key_prefix = f"test_{worker_id}"`, a `KEY_PREFIX` built from ' +
+      '`PYTEST_XDIST_WORKER`): the workers share the server, not keys.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +
@@ -106,6 +109,8 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // keys collide only where two tests use the same one, which the code under test decides, so
   // Crosstalk says nothing rather than guess (on reviewed suites such guesses were never right)
   if (exposed && exposed.kind !== 'cross-process' && !exposed.lone) return;
+  // each worker's keys have a prefix of its own (a conftest.py says so): no key is shared across workers
+  if (exposed?.keysPerWorker) return;
   // emptied before each test: that does not separate workers, and the message says so
   const reset = ctx.testing.cacheReset(def);
   const name = defName(def);

@@ -81,6 +81,11 @@ export interface Exposure {
   lone?: boolean;
   /** every alias is a DatabaseCache: its rows are in the test database, rolled back with a TestCase's test */
   inTestDatabase?: boolean;
+  /**
+   * a conftest.py gives the keys a prefix of each xdist worker's own (here): workers share the server,
+   * not keys. A `clear()` still empties the whole server.
+   */
+  keysPerWorker?: Located;
 }
 
 /** The backend is known, or at least the settings were read and say it cannot be told. */
@@ -106,6 +111,8 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
   let worst: Exposure | null = null;
   let allInDatabase = true;
   const rank = { 'cross-process': 3, unknown: 2, 'per-process': 1, none: 0 } as const;
+  // a shared server whose keys each worker prefixes is less exposed than one whose keys it shares
+  const score = (x: Exposure) => rank[x.kind] * 2 + (x.keysPerWorker ? 0 : 1);
   const chosen =
     settings.source && settings.module ? `${settings.module}, which the test run loads (${settings.source.how})` : null;
   for (const alias of aliases) {
@@ -149,12 +156,17 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       };
       e.related.push({ at: runner.at, message: 'the test runner gives each parallel worker its own cache here' });
     }
+    const prefix = project.workerKeyPrefix;
+    if (e.kind === 'cross-process' && prefix?.alias === alias) {
+      e = { ...e, keysPerWorker: prefix };
+      e.related.push({ at: prefix, message: "each xdist worker's keys get a prefix of its own here" });
+    }
     if (e.at) e.related.unshift({ at: e.at, message: `CACHES: ${e.describe}` });
     if (chosen && settings.source) {
       const place = { file: settings.source.file, line: settings.source.line - 1, character: 0 };
       e.related.push({ at: place, message: `settings module ${chosen}` });
     }
-    if (!worst || rank[e.kind] > rank[worst.kind]) worst = e;
+    if (!worst || score(e) > score(worst)) worst = e;
   }
   return worst && allInDatabase ? { ...worst, inTestDatabase: true } : worst;
 }
