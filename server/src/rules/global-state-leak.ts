@@ -17,7 +17,7 @@ import {
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
 import { builtFromPk, pksMoveOn } from './lib/primaryKeys';
-import { readUnsetElsewhere } from './lib/readers';
+import { setupWriteReachesReaders } from './lib/readers';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -283,8 +283,9 @@ export default createRule({
       "project's test modules define (a test double in `tests/doubles.py`) are read only by the tests that " +
       'use it, each of which sets what it needs: not reported. An attribute or entry written in a setup hook ' +
       "(`setUp`, `setUpClass`, ...) is its class's configuration, given again before each of its tests: it is " +
-      'reported only where a test of another class of the same module (or a module-level test) names it and ' +
-      'never sets it; a module-level hook (`setup_module`) runs before every test of its module.',
+      'reported only where a test of another class of the same module (or a module-level test) names it (or ' +
+      'the object holding it) and never sets it, or where the class has no tests of its own (a base class ' +
+      'others derive from); a module-level hook (`setup_module`) runs before every test of its module.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
@@ -424,7 +425,8 @@ export default createRule({
         // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
         if (owner.role === 'hook' && value && emptyContainerText(value)) return;
         // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
-        if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, attr, object.text.split('.').pop())) return;
+        if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, attr, object.text.split('.').pop()))
+          return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
         if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
@@ -499,7 +501,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   )
     return;
   if (owner.role === 'hook' && emptyContainerText(value)) return;
-  if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, patchable.text.split('.').pop() ?? '')) return;
+  if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, patchable.text.split('.').pop() ?? '')) return;
   // `old = CONF[a].pop("x", None)` (or `.get`) earlier, and this puts it back: the restore, not the change
   if (value.type === 'identifier' && savedFromContainer(owner.fn, node, value.text, container, key)) return;
   // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's

@@ -2,7 +2,7 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule, importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { readUnsetElsewhere } from './lib/readers';
+import { setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
@@ -65,7 +65,8 @@ export default createRule({
       'the override and goes with it. A write in a setup hook (`setUp`, `setUpClass`, `setUpTestData`, ' +
       "`setup_method`) is its class's configuration, given again before each of its tests: it is reported " +
       'only where a test of another class of the same module (or a module-level test) reads the setting ' +
-      'and never sets it. A reader in another module, or one that reaches the setting through the code ' +
+      'and never sets it, or where the class has no tests of its own (a base class: it configures every class ' +
+      'deriving from it, in other modules too). A reader in another module, or one that reaches the setting through the code ' +
       'under test, cannot be seen from the file: then nothing is said.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
@@ -143,7 +144,7 @@ export default createRule({
         if (value && given !== undefined && isConstant(value) && constantText(value) === given) return;
       }
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
-      if (owner.role === 'hook' && !readUnsetElsewhere(ctx, owner.fn, setting.name)) return;
+      if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
       ctx.report({
         node: stmt,
         message: setting.fixture
