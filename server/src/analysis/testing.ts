@@ -486,6 +486,44 @@ export class Testing {
   }
 
   /**
+   * A helper of this module (a module-level function) that its tests call only where undoing belongs: in
+   * a `finally`, a tearDown, after a fixture's `yield`, or handed to `addCleanup`. What it writes puts
+   * state back (`_restore_rates(saved)` in a `finally`).
+   */
+  calledOnlyToUndo(fn: Node): boolean {
+    if (!this.defs.isModuleLevel(fn)) return false;
+    const name = escapeRegExp(defName(fn));
+    const text = this.text ?? fn.tree.rootNode.text;
+    let calls = 0;
+    for (const m of text.matchAll(new RegExp(`(?<![\\w.])${name}\\s*\\(|add(?:Class)?Cleanup\\(\\s*${name}\\b`, 'g'))) {
+      const at = m.index ?? 0;
+      if (at >= fn.startIndex && at < fn.endIndex) continue;
+      const node = fn.tree.rootNode.descendantForIndex(at);
+      const caller = node && this.defs.enclosingFunction(node);
+      if (!node || !caller || (!m[0].startsWith('add') && !this.isUndoing(node, caller))) return false;
+      calls++;
+    }
+    return calls > 0;
+  }
+
+  /**
+   * Whether `fn` saves what `target` (`Klass.attr`) holds into a name before `node` writes it, and
+   * returns that name: its caller gets the original to put back (`original = dict(Klass.RATES)`, or
+   * `getattr(Klass, "RATES", ...)`, then `return original`).
+   */
+  returnsSaved(fn: Node, node: Node, target: string): boolean {
+    const member = /^([\w.]+)\.(\w+)$/.exec(target);
+    const read = member
+      ? `(?:${escapeRegExp(target)}\\b|getattr\\(\\s*${escapeRegExp(member[1] ?? '')}\\s*,\\s*["']${member[2]}["'])`
+      : `${escapeRegExp(target)}\\b`;
+    const before = fn.text.slice(0, node.startIndex - fn.startIndex);
+    const after = fn.text.slice(node.endIndex - fn.startIndex);
+    return [...before.matchAll(new RegExp(`(?:^|\\n)[ \\t]*(\\w+)\\s*=[^=\\n][^\\n]*${read}`, 'g'))].some(m =>
+      new RegExp(`(?:^|\\n)[ \\t]*return\\b[^\\n]*\\b${m[1]}\\b`).test(after),
+    );
+  }
+
+  /**
    * What the setup hooks of `cls` assign to members (`settings.X = ...`, `Klass.attr = ...`) and the
    * class attributes: a base's first, the class's own over them.
    */

@@ -271,6 +271,9 @@ export default createRule({
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
       'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
       '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test. ' +
+      'A helper of the module that tests call only to put things back (in a `finally`, a tearDown, after a ' +
+      "`yield`, through `addCleanup`), or that saves the attribute's value and returns it to its caller, " +
+      'does not leak it. ' +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
       "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +
@@ -411,6 +414,12 @@ export default createRule({
         const undo = new RegExp(
           `${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`,
         );
+        // a helper its tests call to put things back, or one that hands the saved original to its caller
+        if (
+          owner.role === 'helper' &&
+          (ctx.testing.calledOnlyToUndo(owner.fn) || ctx.testing.returnsSaved(owner.fn, node, left.text))
+        )
+          return;
         if (
           ctx.testing.restores(owner.fn, undo, node) ||
           ctx.testing.isPutBack(owner.fn, left.text, value) ||
