@@ -25,6 +25,7 @@ import {
   walk,
 } from '../syntax/nodes';
 import { parse, type Node } from '../syntax/parser';
+import { escapeRegExp } from '../syntax/text';
 import { Evaluator } from './evaluate';
 import { isTestFile } from './files';
 import { readRunConfig, type RunConfig } from './runConfig';
@@ -289,7 +290,7 @@ export class Project {
    * The constant a project module gives `module.NAME` (or `module.Class.attr`) where it is defined:
    * `NAME = False`, `NAME = getattr(settings, "NAME", False)`, a class body's `attr = ""`; for an
    * instance the module makes (`FLAGS = FeatureFlags()`), what its class's `__init__` gives
-   * `self.attr`, else its class body. Its text, or null when it is not a constant or not found.
+   * `self.attr` where the class fills it lazily (checks it before use), else its class body. Its text, or null when it is not a constant or not found.
    */
   attributeDefault(qualified: string): string | null {
     const parts = qualified.split('.');
@@ -313,7 +314,14 @@ export class Project {
         : bodyStatements(klass)
             .map(definitionOf)
             .find(d => d.type === 'function_definition' && defName(d) === '__init__');
-      const fromInit = init ? constantAssigned(bodyStatements(init), `self.${name}`) : undefined;
+      // __init__'s value is where the object starts; it is the value it falls back to only where the
+      // class checks for it before use (filled lazily: `if self.client is None: ...`), not where
+      // something fills it once at start-up
+      const lazy = new RegExp(
+        `\\bif\\s+(?:not\\s+)?self\\.${escapeRegExp(name)}\\b(?:\\s+is\\s+(?:not\\s+)?None)?(?=\\s*(?::|and\\b|or\\b))`,
+      );
+      const fromInit =
+        init && lazy.test(klass.text) ? constantAssigned(bodyStatements(init), `self.${name}`) : undefined;
       const value = fromInit !== undefined ? fromInit : constantAssigned(bodyStatements(klass), name);
       if (value !== undefined) return value;
     }

@@ -281,7 +281,7 @@ export default createRule({
       '(not SQLite, no `reset_sequences`). ' +
       "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
       '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, what `__init__` gives an instance ' +
-      'the module makes: `FLAGS.client = None` for `FLAGS = FeatureFlags()`, a new empty container for one the ' +
+      'the module makes, where the class fills it when it finds it so: `FLAGS.client = None` for `FLAGS = FeatureFlags()` with `if self.client is None:`, a new empty container for one the ' +
       'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing. Attributes of what the ' +
       "project's test modules define (a test double in `tests/doubles.py`) are read only by the tests that " +
       'use it, each of which sets what it needs: not reported. An attribute or entry written in a setup hook ' +
