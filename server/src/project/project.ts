@@ -290,7 +290,8 @@ export class Project {
    * The constant a project module gives `module.NAME` (or `module.Class.attr`) where it is defined:
    * `NAME = False`, `NAME = getattr(settings, "NAME", False)`, a class body's `attr = ""`; for an
    * instance the module makes (`FLAGS = FeatureFlags()`), what its class's `__init__` gives
-   * `self.attr` where the class fills it lazily (checks it before use), else its class body. Its text, or null when it is not a constant or not found.
+   * `self.attr` where the class fills it lazily (checks it before use), else its class body. Its
+   * text, or null when it is not a constant or not found.
    */
   attributeDefault(qualified: string): string | null {
     const parts = qualified.split('.');
