@@ -498,9 +498,21 @@ export class Testing {
     for (const m of text.matchAll(new RegExp(`(?<![\\w.])${name}\\s*\\(|add(?:Class)?Cleanup\\(\\s*${name}\\b`, 'g'))) {
       const at = m.index ?? 0;
       if (at >= fn.startIndex && at < fn.endIndex) continue;
-      const node = fn.tree.rootNode.descendantForIndex(at);
-      const caller = node && this.defs.enclosingFunction(node);
-      if (!node || !caller || (!m[0].startsWith('add') && !this.isUndoing(node, caller))) return false;
+      // the caller's own tree holds the call (a document may be parsed in pieces)
+      const caller = this.defs.outermostFunctionAt(at);
+      if (!caller) return false;
+      let call: Node | null = null;
+      if (!m[0].startsWith('add')) {
+        walk(
+          caller,
+          n => {
+            if (n.childForFieldName('function')?.startIndex === at) call = n;
+            return !call;
+          },
+          CALLS,
+        );
+        if (!call || !this.isUndoing(call, this.defs.enclosingFunction(call) ?? caller)) return false;
+      }
       calls++;
     }
     return calls > 0;
