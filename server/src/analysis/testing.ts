@@ -174,13 +174,8 @@ export class Testing {
     const known = this.helpers.get(fn.id);
     if (known !== undefined) return known;
     this.helpers.set(fn.id, false);
-    const name = defName(fn);
-    const text = this.text ?? fn.tree.rootNode.text;
     let helper = false;
-    for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\s*\\(`, 'g'))) {
-      const at = m.index ?? 0;
-      if (at >= fn.startIndex && at < fn.endIndex) continue; // its own definition, or recursion
-      const caller = this.defs.outermostFunctionAt(at);
+    for (const { caller } of this.callSites(fn, `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(`)) {
       if (caller && caller.id !== fn.id && this.roleOf(caller)) {
         helper = true;
         break;
@@ -188,6 +183,19 @@ export class Testing {
     }
     this.helpers.set(fn.id, helper);
     return helper;
+  }
+
+  /**
+   * Where this module names the module-level function `fn` as `pattern` says (a call `name(`), outside
+   * `fn` itself (its own definition, recursion): the offset, what matched, and the outermost function there.
+   */
+  private *callSites(fn: Node, pattern: string): Generator<{ at: number; match: string; caller: Node | null }> {
+    const text = this.text ?? fn.tree.rootNode.text;
+    for (const m of text.matchAll(new RegExp(pattern, 'g'))) {
+      const at = m.index ?? 0;
+      if (at >= fn.startIndex && at < fn.endIndex) continue;
+      yield { at, match: m[0], caller: this.defs.outermostFunctionAt(at) };
+    }
   }
 
   /** A pytest test (or function-scoped fixture) that can request fixtures such as `tmp_path` or `monkeypatch`. */
@@ -493,29 +501,32 @@ export class Testing {
   calledOnlyToUndo(fn: Node): boolean {
     if (!this.defs.isModuleLevel(fn)) return false;
     const name = escapeRegExp(defName(fn));
-    const text = this.text ?? fn.tree.rootNode.text;
     let calls = 0;
-    for (const m of text.matchAll(new RegExp(`(?<![\\w.])${name}\\s*\\(|add(?:Class)?Cleanup\\(\\s*${name}\\b`, 'g'))) {
-      const at = m.index ?? 0;
-      if (at >= fn.startIndex && at < fn.endIndex) continue;
+    for (const { at, match, caller } of this.callSites(
+      fn,
+      `(?<![\\w.])${name}\\s*\\(|add(?:Class)?Cleanup\\(\\s*${name}\\b`,
+    )) {
       // the caller's own tree holds the call (a document may be parsed in pieces)
-      const caller = this.defs.outermostFunctionAt(at);
       if (!caller) return false;
-      let call: Node | null = null;
-      if (!m[0].startsWith('add')) {
-        walk(
-          caller,
-          n => {
-            if (n.childForFieldName('function')?.startIndex === at) call = n;
-            return !call;
-          },
-          CALLS,
-        );
-        if (!call || !this.isUndoing(call, this.defs.enclosingFunction(call) ?? caller)) return false;
-      }
+      if (!match.startsWith('add') && !this.callIsUndoing(caller, at)) return false;
       calls++;
     }
     return calls > 0;
+  }
+
+  /** Whether the call in `caller` whose callee starts at `at` runs where undoing belongs. */
+  private callIsUndoing(caller: Node, at: number): boolean {
+    let call: Node | null = null;
+    walk(
+      caller,
+      n => {
+        if (n.childForFieldName('function')?.startIndex === at) call = n;
+        return !call;
+      },
+      CALLS,
+    );
+    const found = call as Node | null;
+    return !!found && this.isUndoing(found, this.defs.enclosingFunction(found) ?? caller);
   }
 
   /**

@@ -51,8 +51,6 @@ interface Call {
 
 /** attributes only mocks have: setting them configures a mock, not the object it replaced */
 const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
-/** what pytest's output capture puts back after each test, beyond the output streams (FRAMEWORK_RESETS) */
-const PYTEST_CAPTURED = new Set(['sys.stdin']);
 /**
  * State that is set again before anything reads it: Django's outbox (before every test), the output
  * streams (a replaced one changes what later tests print, never what they assert on: a test that
@@ -65,10 +63,15 @@ const FRAMEWORK_RESETS = new Set([
   'sys.stderr',
   'django.db.connection.tenant',
 ]);
+/**
+ * What pytest puts back before or after each test, beyond the above: `sys.stdin` (its output capture),
+ * the sites framework's Site cache (pytest-django's autouse fixture empties it)
+ */
+const PYTEST_RESETS = new Set(['sys.stdin', 'django.contrib.sites.models.SITE_CACHE']);
 
-/** what pytest-django's autouse fixtures empty before every test: the sites framework's Site cache */
-function pytestDjangoResets(ctx: RuleContext, qualified: string): boolean {
-  return qualified === 'django.contrib.sites.models.SITE_CACHE' && !!ctx.project?.usesPytest;
+/** Whether `qualified` is set again before every test, so nothing a test leaves there reaches the next. */
+function resetForEachTest(ctx: RuleContext, qualified: string): boolean {
+  return FRAMEWORK_RESETS.has(qualified) || (PYTEST_RESETS.has(qualified) && !!ctx.project?.usesPytest);
 }
 
 const CALLS = new Set(['call']);
@@ -354,8 +357,6 @@ export default createRule({
           }
         }
         if (!sw || !what) return;
-        // django.core.mail.outbox and friends: reset by the framework before every test
-        if (q && FRAMEWORK_RESETS.has(q)) return;
         // an autouse fixture (this module's, or a conftest.py's above it) puts the directory back after each test
         if (q === 'os.chdir' && (ctx.testing.autouseRestoresCwd() || ctx.project?.autouseRestoresCwd)) return;
         if (!changes(ctx, q, node)) return;
@@ -402,13 +403,11 @@ export default createRule({
         if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
         const attr0 = left.childForFieldName('attribute')?.text ?? '';
         // configuring a mock (whatever installed it), and state set again before anything reads it
-        if (MOCK_ATTRIBUTES.has(attr0) || FRAMEWORK_RESETS.has(`${q}.${attr0}`)) return;
-        // a test double (or other code of the project's tests): read only by the tests using it, which set it
-        if (ctx.project?.definedInTests(q)) return;
-        // pytest's output capture puts sys.stdin back after every test (the output streams are above)
-        if (PYTEST_CAPTURED.has(`${q}.${attr0}`) && ctx.project?.usesPytest) return;
+        if (MOCK_ATTRIBUTES.has(attr0) || resetForEachTest(ctx, `${q}.${attr0}`)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+        // a test double (or other code of the project's tests): read only by the tests using it, which set it
+        if (ctx.project?.definedInTests(q)) return;
         const attr = field(left, 'attribute').text;
         const value = node.childForFieldName('right');
         const undo = new RegExp(
@@ -484,9 +483,9 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   if (root?.type !== 'identifier') return;
   const q = ctx.names.resolve(root);
   if (!q || /^(django\.conf\.settings|os\.environ)\b/.test(q) || /^(os|sys)$/.test(q)) return;
-  if (ctx.project?.definedInTests(q)) return;
   const owner = ctx.testing.owner(node);
   if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+  if (ctx.project?.definedInTests(q)) return;
   const container = left.childForFieldName('value');
   const key = left.childForFieldName('subscript');
   const value = node.childForFieldName('right');
@@ -499,7 +498,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   const containerName = ctx.names.resolve(patchable);
   if (containerName && patchedDuring(ctx, owner.fn, node, containerName)) return;
   // set again before anything reads it: by Django before every test, or by pytest-django (SITE_CACHE)
-  if (containerName && (FRAMEWORK_RESETS.has(containerName) || pytestDjangoResets(ctx, containerName))) return;
+  if (containerName && resetForEachTest(ctx, containerName)) return;
   if (ctx.testing.restores(owner.fn, container.text, node)) return;
   // the item written again later (set, then reset), or this write putting back a value saved from it
   const item = left.text;
