@@ -2,7 +2,7 @@
 // Measures Crosstalk's recall on the incident corpus (test/incidents/corpus.json).
 //
 //   node scripts/incidents.js [--split tuning|validation|all] [--cli PATH] [--out DIR]
-//                             [--only ID] [--mirrors DIR]
+//                             [--only ID] [--mirrors DIR] [--select CODES]
 //
 // For each incident: find the repository's fetched git mirror, export the whole tree at
 // `before` and at `after` (cached per commit under --out), run the CLI on the incident's
@@ -14,6 +14,8 @@
 // in the file counts ("file"). "Quiet after" means: in the `after` tree, no finding of an
 // expected rule within ±2 lines of where the hazard lines went (the diff maps them), nor in
 // the function or class that now holds them (nor, for XT003, anywhere in the file).
+//
+// --select is passed to the CLI (`--select XT,XT071` adds the rules that are off by default).
 //
 // Development script, not shipped. Exits 0 whatever the figures.
 'use strict';
@@ -33,6 +35,7 @@ function parseArgs(argv) {
     only: null,
     mirrors: '/work/.mirror',
     corpus: path.join(ROOT, 'test', 'incidents', 'corpus.json'),
+    select: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -46,9 +49,10 @@ function parseArgs(argv) {
     else if (arg === '--only') opts.only = value();
     else if (arg === '--mirrors') opts.mirrors = path.resolve(value());
     else if (arg === '--corpus') opts.corpus = path.resolve(value());
+    else if (arg === '--select') opts.select = value();
     else if (arg === '-h' || arg === '--help') {
       console.log(
-        'usage: node scripts/incidents.js [--split tuning|validation|all] [--cli PATH] [--out DIR] [--only ID] [--mirrors DIR]',
+        'usage: node scripts/incidents.js [--split tuning|validation|all] [--cli PATH] [--out DIR] [--only ID] [--mirrors DIR] [--select CODES]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
@@ -146,10 +150,14 @@ function exportBlobByBlob(gitDir, sha, dest) {
 
 // --- the CLI ------------------------------------------------------------------------
 
-function runCli(cli, tree, files) {
+function runCli(cli, tree, files, select) {
   const present = files.filter(f => fs.existsSync(path.join(tree, f)));
   if (present.length === 0) return { findings: [], missing: files, error: null };
-  const r = run(process.execPath, [cli, 'check', ...present, '--format', 'json'], { cwd: tree });
+  const r = run(
+    process.execPath,
+    [cli, 'check', ...present, ...(select ? ['--select', select] : []), '--format', 'json'],
+    { cwd: tree },
+  );
   // The CLI exits 0 (no findings) or 1 (findings) and always prints a JSON array; anything
   // else is a crash, which must not pass for "no findings".
   if ((r.status !== 0 && r.status !== 1) || !(r.stdout || '').trim().startsWith('[')) {
@@ -312,14 +320,14 @@ function evaluate(incident, opts) {
   }
   const beforeTree = exportTree(gitDir, incident.before, opts.out);
   const afterTree = exportTree(gitDir, incident.after, opts.out);
-  const beforeRun = runCli(opts.cli, beforeTree, incident.files);
+  const beforeRun = runCli(opts.cli, beforeTree, incident.files, opts.select);
   if (beforeRun.error) return { status: 'cli error', error: beforeRun.error };
   // files may move or disappear in the fix
   const afterFiles = incident.files
     .map(f => lineMap(gitDir, incident.before, incident.after, f))
     .filter(m => !m.deleted)
     .map(m => m.newPath);
-  const afterRun = runCli(opts.cli, afterTree, afterFiles);
+  const afterRun = runCli(opts.cli, afterTree, afterFiles, opts.select);
   if (afterRun.error) return { status: 'cli error', error: afterRun.error };
   return {
     status: 'ok',

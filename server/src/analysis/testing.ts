@@ -228,6 +228,13 @@ export class Testing {
     return cls && this.baseExpressions(cls).some(b => b.text !== 'object') ? cls : null;
   }
 
+  /** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */
+  cleanupHolder(fn: Node): string | null {
+    if (!this.unittestClassOf(fn)) return null;
+    const first = parameterNames(fn)[0];
+    return first === 'cls' ? 'cls.addClassCleanup' : first === 'self' ? 'self.addCleanup' : null;
+  }
+
   /**
    * Whether something mentioning `needle` (a setting, a key, a patcher) is undone where undoing
    * belongs: in a `finally`, in an `addCleanup(...)` / `addClassCleanup(...)`, in a tearDown method of the class, or

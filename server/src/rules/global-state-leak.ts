@@ -4,8 +4,6 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import {
   callArguments,
-  constantText,
-  emptyContainerText,
   field,
   isConstant,
   keywordArgument,
@@ -16,8 +14,6 @@ import {
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
-import { builtFromPk, pksMoveOn } from './lib/primaryKeys';
-import { setupWriteReachesReaders } from './lib/readers';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -47,31 +43,6 @@ interface Call {
   node: Node;
   receiver: string;
   args: Node[];
-}
-
-/** attributes only mocks have: setting them configures a mock, not the object it replaced */
-const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
-/**
- * State that is set again before anything reads it: Django's outbox (before every test), the output
- * streams (a replaced one changes what later tests print, never what they assert on: a test that
- * checks output captures its own), django-tenants' `connection.tenant` (set for each request and
- * each tenant test case)
- */
-const FRAMEWORK_RESETS = new Set([
-  'django.core.mail.outbox',
-  'sys.stdout',
-  'sys.stderr',
-  'django.db.connection.tenant',
-]);
-/**
- * What pytest puts back before or after each test, beyond the above: `sys.stdin` (its output capture),
- * the sites framework's Site cache (pytest-django's autouse fixture empties it)
- */
-const PYTEST_RESETS = new Set(['sys.stdin', 'django.contrib.sites.models.SITE_CACHE']);
-
-/** Whether `qualified` is set again before every test, so nothing a test leaves there reaches the next. */
-function resetForEachTest(ctx: RuleContext, qualified: string): boolean {
-  return FRAMEWORK_RESETS.has(qualified) || (PYTEST_RESETS.has(qualified) && !!ctx.project?.usesPytest);
 }
 
 const CALLS = new Set(['call']);
@@ -237,10 +208,10 @@ export default createRule({
   severity: 'warning',
   fix: 'sometimes',
   summary:
-    'A test changes process-wide state (language, time zone, signals, admin, logging, sys.path, cwd, a class attribute) and leaves it changed',
+    'A test changes process-wide state (language, time zone, signals, admin, logging, sys.path, cwd) and leaves it changed',
   table: {
     finds:
-      'Process-wide state changed and not restored: `translation.activate`, `timezone.activate`, signal `.connect`, `admin.site.register`, `logging.disable`, `sys.path`, `os.chdir`, socket timeout, locale, attributes of imported modules and classes',
+      'Process-wide state changed and not restored: `translation.activate`, `timezone.activate`, signal `.connect`, `admin.site.register`, `logging.disable`, `sys.path`, `os.chdir`, socket timeout, locale',
     fix: 'Safe where the undo is known: `addCleanup(...)` in unittest, `monkeypatch` in pytest',
   },
   docs: {
@@ -249,10 +220,10 @@ export default createRule({
       '`translation.activate` (no `deactivate`), `timezone.activate`, a signal `.connect` without ' +
       "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code) never connected " +
       'again, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
-      '`socket.setdefaulttimeout`, `locale.setlocale`, and assignment to an attribute of an imported module or ' +
-      'class (`SomeClass.attr = ...`, `TestCase.tearDown = ...`). Only what really undoes the change counts as ' +
+      '`socket.setdefaulttimeout`, `locale.setlocale`. (Attributes and entries of imported modules and classes ' +
+      'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
-      'which is `NOTSET`; an entry put back from `old = CONF.pop("x", None)`; `setlocale` with a ' +
+      'which is `NOTSET`; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
@@ -262,45 +233,22 @@ export default createRule({
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
       'class made, `self.handler = Mock()`) is not left ' +
-      'connected; under pytest, `sys.stdout`, `sys.stderr` and `sys.stdin`, which its output capture puts back ' +
-      "after every test, are not reported, nor the sites framework's `SITE_CACHE`, which pytest-django empties " +
-      "before every test; nor under any runner Django's `mail.outbox` (emptied before every test, whether the " +
-      'test replaces or changes it), `sys.stdout` and `sys.stderr` (a replaced ' +
-      "stream changes what later tests print, not what they assert on) and django-tenants' " +
-      '`connection.tenant` (set again for each request and tenant test case); a tearDown ' +
+      'connected; a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it ' +
       '(and one that connects again the receiver a setUp took off, named by position or `receiver=`, restores that), ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
       'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
-      '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test. ' +
-      'A helper of the module that tests call only to put things back (in a `finally`, a tearDown, after a ' +
-      "`yield`, through `addCleanup`), or that saves the attribute's value and returns it to its caller, " +
-      'does not leak it. ' +
-      'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
-      'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
-      "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +
-      "(`MAP[self.challenge.id] = ...`) is one no later test finds where the database's sequences move on " +
-      '(not SQLite, no `reset_sequences`). ' +
-      "Assigning an attribute the value the project's own module gives it (`RETRIES = 3`, " +
-      '`getattr(settings, "X", False)`, a class body\'s `_loaded = False`, what `__init__` gives an instance ' +
-      'the module makes, where the class fills it when it finds it so: `FLAGS.client = None` for `FLAGS = FeatureFlags()` with `if self.client is None:`, a new empty container for one the ' +
-      'module starts empty: `HANDLERS = []` for `HANDLERS = list()`) changes nothing. Attributes of what the ' +
-      "project's test modules define (a test double in `tests/doubles.py`) are read only by the tests that " +
-      'use it, each of which sets what it needs: not reported. An attribute or entry written in a setup hook ' +
-      "(`setUp`, `setUpClass`, ...) is its class's configuration, given again before each of its tests: it is " +
-      'reported only where a test of another class of the same module (or a module-level test) names it (or ' +
-      'the object holding it) and never sets it, or where the class has no tests of its own (a base class ' +
-      'others derive from); a module-level hook (`setup_module`) runs before every test of its module.',
+      '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
-      'other language, the extra signal receiver, the disabled logging, the other working directory or the ' +
-      'replaced attribute, and passes or fails depending on which tests ran before it.',
+      'other language, the extra signal receiver, the disabled logging or the other working directory, and ' +
+      'passes or fails depending on which tests ran before it.',
     incident:
-      'Ascender: six unit tests assigned a Mock straight onto a model manager (`task.model.objects.get = ' +
-      'mock.Mock(...)`) and never restored it; whichever test files later shared the xdist worker failed, ' +
-      'with errors from MagicMock JSON to foreign-key violations. The fix: patches that undo themselves.',
-    incidentUrl: 'https://github.com/ctrliq/ascender/pull/388',
+      "Comment (a Django comments app): the tests' shared base setUp activated a test language and never " +
+      'deactivated it, so later tests of the process rendered in that language. The fix: ' +
+      '`addCleanup(translation.deactivate)`.',
+    incidentUrl: 'https://github.com/Radi85/Comment/pull/200',
     example: [
       'class GreetingTests(TestCase):',
       '    def test_german(self):',
@@ -316,10 +264,9 @@ export default createRule({
       'Safe where the undo is known: in unittest classes an `addCleanup(...)` restoring the previous state ' +
       'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
       '`sys.path.remove`, back to the old cwd, timeout or locale); in pytest tests `monkeypatch.chdir` / ' +
-      '`monkeypatch.syspath_prepend` / `monkeypatch.setattr` replace the change. Restoring an attribute in a ' +
-      'unittest class is unsafe (the attribute may not have existed), and so is connecting again a receiver ' +
-      'the test took off (`addCleanup(signal.connect, receiver, sender=...)`: the project may have connected ' +
-      'it with options the test does not repeat, `weak=False` or a `dispatch_uid`). Otherwise no fix.',
+      '`monkeypatch.syspath_prepend` replace the change. Connecting again a receiver ' +
+      'the test took off is unsafe (`addCleanup(signal.connect, receiver, sender=...)`: the project may have ' +
+      'connected it with options the test does not repeat, `weak=False` or a `dispatch_uid`). Otherwise no fix.',
   },
   create(ctx) {
     return {
@@ -394,147 +341,9 @@ export default createRule({
           fix: fixFor(ctx, owner.fn, call, sw),
         });
       },
-      assignment(node) {
-        const left = node.childForFieldName('left');
-        if (left?.type === 'subscript') return itemAssignment(ctx, node, left);
-        if (left?.type !== 'attribute') return;
-        const object = field(left, 'object');
-        const q = ctx.names.resolve(object);
-        if (!q || q === 'django.conf.settings' || q === 'os.environ' || q.startsWith('django.conf.settings.')) return;
-        const attr0 = left.childForFieldName('attribute')?.text ?? '';
-        // configuring a mock (whatever installed it), and state set again before anything reads it
-        if (MOCK_ATTRIBUTES.has(attr0) || resetForEachTest(ctx, `${q}.${attr0}`)) return;
-        const owner = ctx.testing.owner(node);
-        if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
-        // a test double (or other code of the project's tests): read only by the tests using it, which set it
-        if (ctx.project?.definedInTests(q)) return;
-        const attr = field(left, 'attribute').text;
-        const value = node.childForFieldName('right');
-        const undo = new RegExp(
-          `${escapeRegExp(left.text)}\\s*=[^=]|(del|set)attr\\s*[(,]\\s*${escapeRegExp(object.text)}\\s*,\\s*["']${attr}["']|del\\s+${escapeRegExp(left.text)}\\b`,
-        );
-        // a helper its tests call to put things back, or one that hands the saved original to its caller
-        if (
-          owner.role === 'helper' &&
-          (ctx.testing.calledOnlyToUndo(owner.fn) || ctx.testing.returnsSaved(owner.fn, node, left.text))
-        )
-          return;
-        if (
-          ctx.testing.restores(owner.fn, undo, node) ||
-          ctx.testing.isPutBack(owner.fn, left.text, value) ||
-          ctx.testing.writtenBefore(owner.fn, left.text, node) ||
-          patchedDuring(ctx, owner.fn, node, `${q}.${attr}`)
-        )
-          return;
-        // the value the project's own module gives it where it is defined (a new empty container for one
-        // it starts empty: later tests see it as if fresh): a change to nothing
-        const given = value && (emptyContainerText(value) ?? (isConstant(value) ? constantText(value) : null));
-        if (given && ctx.project?.attributeDefault(`${q}.${attr}`) === given) return;
-        // emptying shared state in setUp is a reset before the test, not a change that leaks out of it
-        if (owner.role === 'hook' && value && emptyContainerText(value)) return;
-        // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
-        if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, attr, object.text.split('.').pop()))
-          return;
-        const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
-        let fix: Fix | null = null;
-        if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
-          fix = Fix.safe(`Use monkeypatch.setattr (it restores ${left.text})`, [
-            ...addParameter(ctx, owner.fn, 'monkeypatch'),
-            Edit.replace(
-              stmt.startIndex,
-              stmt.endIndex,
-              `monkeypatch.setattr(${object.text}, ${JSON.stringify(attr)}, ${value.text})`,
-            ),
-          ]);
-        } else if (stmt && cleanupHolder(ctx, owner.fn)) {
-          fix = Fix.unsafe(`Restore ${left.text} with addCleanup`, [
-            insertBefore(
-              ctx,
-              stmt,
-              `${cleanupHolder(ctx, owner.fn)}(setattr, ${object.text}, ${JSON.stringify(attr)}, ${left.text})`,
-            ),
-          ]);
-        }
-        ctx.report({
-          node,
-          message: `${left.text} is replaced for the whole process: every later test in this xdist worker sees the new value`,
-          fix,
-        });
-      },
     };
   },
 });
-
-/**
- * `CONFIG["key"] = value` (or deeper, or through an attribute: `client._options["x"] = y`) where the
- * container is imported from another module: a process-wide registry or configuration, changed for
- * every later test. Not settings or os.environ (XT040, XT050), not mocks.
- */
-function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
-  let root: Node | null = left;
-  let sawAttribute = false;
-  while (root?.type === 'subscript' || root?.type === 'attribute') {
-    if (root.type === 'attribute') {
-      if (MOCK_ATTRIBUTES.has(root.childForFieldName('attribute')?.text ?? '')) return;
-      sawAttribute = true;
-    }
-    root = root.childForFieldName(root.type === 'subscript' ? 'value' : 'object');
-  }
-  if (root?.type !== 'identifier') return;
-  const q = ctx.names.resolve(root);
-  if (!q || /^(django\.conf\.settings|os\.environ)\b/.test(q) || /^(os|sys)$/.test(q)) return;
-  const owner = ctx.testing.owner(node);
-  if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
-  if (ctx.project?.definedInTests(q)) return;
-  const container = left.childForFieldName('value');
-  const key = left.childForFieldName('subscript');
-  const value = node.childForFieldName('right');
-  if (!container || !key || !value) return;
-  // restored: patch.dict around it, monkeypatch, or the container written again where undoing belongs
-  if (/patch\.dict\s*\(/.test(owner.fn.text) && owner.fn.text.includes(root.text)) return;
-  // a container the test's `@patch(...)` replaced: the writes go to the patch's object, dropped when it ends
-  let patchable: Node = container;
-  while (patchable.type === 'subscript') patchable = field(patchable, 'value');
-  const containerName = ctx.names.resolve(patchable);
-  if (containerName && patchedDuring(ctx, owner.fn, node, containerName)) return;
-  // set again before anything reads it: by Django before every test, or by pytest-django (SITE_CACHE)
-  if (containerName && resetForEachTest(ctx, containerName)) return;
-  if (ctx.testing.restores(owner.fn, container.text, node)) return;
-  // the item written again later (set, then reset), or this write putting back a value saved from it
-  const item = left.text;
-  if (
-    ctx.testing.restores(owner.fn, new RegExp(`${escapeRegExp(item)}\\s*=[^=]`), node) ||
-    ctx.testing.isPutBack(owner.fn, item, value) ||
-    ctx.testing.writtenBefore(owner.fn, item, node)
-  )
-    return;
-  if (owner.role === 'hook' && emptyContainerText(value)) return;
-  if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, patchable.text.split('.').pop() ?? '')) return;
-  // `old = CONF[a].pop("x", None)` (or `.get`) earlier, and this puts it back: the restore, not the change
-  if (value.type === 'identifier' && savedFromContainer(owner.fn, node, value.text, container, key)) return;
-  // an entry under a primary key of the test's own rows (`MAP[self.challenge.id]`): where the database's
-  // sequences move on, no later test makes a row with that key, so none finds the entry
-  const cls = ctx.defs.methodClass(owner.fn);
-  const scopes = [owner.fn, ...(cls ? ctx.testing.setupHooksOf(cls) : [])];
-  if (pksMoveOn(ctx) && builtFromPk(key, scopes)) return;
-  const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
-  const fix =
-    stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn)
-      ? Fix.safe(`Use monkeypatch.setitem (it restores ${container.text}[${key.text}])`, [
-          ...addParameter(ctx, owner.fn, 'monkeypatch'),
-          Edit.replace(
-            stmt.startIndex,
-            stmt.endIndex,
-            `monkeypatch.setitem(${container.text}, ${key.text}, ${value.text})`,
-          ),
-        ])
-      : null;
-  ctx.report({
-    node,
-    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.includes('.') ? q.slice(0, q.lastIndexOf('.')) : q}): every later test in this xdist worker sees it`,
-    fix,
-  });
-}
 
 /**
  * `signal.disconnect(receiver)` of a receiver the project connects (imported from its code): taken
@@ -574,16 +383,6 @@ function receiverIn(args: Node[]): Node | null {
 
 /** the receiver as the first argument of `connect(`/`disconnect(`: positional, or `receiver=` */
 const RECEIVER_ARG = '\\s*(?:receiver\\s*=\\s*)?';
-
-/** Whether `fn`, before `node`, saved `name = container.pop(key...)` or `.get(key...)` (spacing aside). */
-function savedFromContainer(fn: Node, node: Node, name: string, container: Node, key: Node): boolean {
-  const squeeze = (t: string) => t.replace(/\s+/g, '');
-  const before = squeeze(fn.text.slice(0, node.startIndex - fn.startIndex));
-  const saved = `${name}=${squeeze(container.text)}.`;
-  return [`${saved}pop(${squeeze(key.text)}`, `${saved}get(${squeeze(key.text)}`].some(t =>
-    new RegExp(`(?:^|[^\\w.])${escapeRegExp(t)}[,)]`).test(before),
-  );
-}
 
 /**
  * A receiver that goes when the test returns, connected weakly (the default): a function or object
@@ -658,40 +457,6 @@ function languageOverrideAround(ctx: RuleContext, node: Node, fn: Node): boolean
   return overrides.some(o => LANGUAGE_SETTINGS.some(name => keywordArgument(o, name)));
 }
 
-const PATCHER = /(^|\.)patch(\.object|\.dict)?$/;
-
-/**
- * Whether `target` (a qualified name) is patched while `node` runs: `@patch("a.b.X")`,
- * `@patch.object(b, "X")` or `@patch.dict("a.b.X")` on the test or its class, or a `with` of one around
- * `node`. The patch puts the original back when the test ends, whatever the test wrote to it.
- */
-function patchedDuring(ctx: RuleContext, fn: Node, node: Node, target: string): boolean {
-  const cls = ctx.defs.methodClass(fn);
-  const patchers = [
-    ...ctx.defs.decorators(fn),
-    ...(cls ? ctx.defs.decorators(cls) : []),
-    ...ctx.testing.withContextsAround(node, fn),
-  ];
-  return patchers.some(p => {
-    if (p.type !== 'call') return false;
-    const kind = PATCHER.exec(field(p, 'function').text);
-    const [first, second] = positionalArguments(p);
-    if (!kind || !first) return false;
-    const named =
-      kind[2] === '.object'
-        ? `${ctx.names.resolve(first) ?? first.text}.${second ? stringValue(second) : ''}`
-        : (stringValue(first) ?? ctx.names.resolve(first));
-    return !!named && (target === named || target.startsWith(`${named}.`));
-  });
-}
-
-/** `self.addCleanup` in a unittest method, `cls.addClassCleanup` in a classmethod hook; null elsewhere. */
-function cleanupHolder(ctx: RuleContext, fn: Node): string | null {
-  if (!ctx.testing.unittestClassOf(fn)) return null;
-  const first = parameterNames(fn)[0];
-  return first === 'cls' ? 'cls.addClassCleanup' : first === 'self' ? 'self.addCleanup' : null;
-}
-
 function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null {
   const stmt = statementOf(call.node);
   if (stmt.type !== 'expression_statement' || stmt.firstNamedChild?.id !== call.node.id) return null;
@@ -703,7 +468,7 @@ function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null 
         Edit.replace(stmt.startIndex, stmt.endIndex, replacement),
       ]);
   }
-  const holder = cleanupHolder(ctx, fn);
+  const holder = ctx.testing.cleanupHolder(fn);
   const args = holder && sw.cleanup?.(call);
   if (!holder || !args) return null;
   const line = `${holder}(${args})`;

@@ -1,5 +1,6 @@
 // The registry: an explicit, sorted list (the server is bundled, so nothing scans the filesystem).
 import type { Rule } from '../engine/rule';
+import attributeLeak from './attribute-leak';
 import cacheNotReset from './cache-not-reset';
 import cwdRelativeWrite from './cwd-relative-write';
 import environMutation from './environ-mutation';
@@ -20,6 +21,7 @@ import wallClockArithmetic from './wall-clock-arithmetic';
 import xdistLegacyApi from './xdist-legacy-api';
 
 const catalogue: readonly Rule[] = [
+  attributeLeak,
   cacheNotReset,
   cwdRelativeWrite,
   environMutation,
