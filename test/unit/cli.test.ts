@@ -198,6 +198,17 @@ test("XT010's isolate_apps is safe only where nothing looks the model up in the 
     [56, 'safe'],
     [68, 'unsafe'],
   ]);
+  // the project's own code reads the registry (no test does): the model defined twice is still reported,
+  // and its fix is unsafe, since the code under test may look it up in the global registry
+  const byApp = await run('check', 'test/fixtures/projects/registry-read-by-app', '--format', 'json');
+  assert.deepEqual(
+    (JSON.parse(byApp.out) as { code: string; location: { row: number }; fix: { applicability: string } }[]).map(f => [
+      f.code,
+      f.location.row,
+      f.fix.applicability,
+    ]),
+    [['XT010', 20, 'unsafe']],
+  );
 });
 
 test('fixes name what Django needs: every cache alias the settings define, the INSTALLED_APPS entry', async () => {

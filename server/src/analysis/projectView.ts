@@ -149,6 +149,8 @@ export interface ProjectView {
    * edited, keep an analysis of one unit independent of the others.
    */
   occurrences(text: string): number | null;
+  /** The same, in the project's test files only (test modules, `tests/` packages, conftest.py). */
+  occurrencesInTests(text: string): number | null;
   /** Whether a project file other than this one holds `text` (as saved); null when the files cannot be listed. */
   mentionedElsewhere(text: string): boolean | null;
   readonly autouseCacheIsolation: boolean;

@@ -99,6 +99,7 @@ export class Project {
   private readonly environReads = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
+  private readonly occurringInTests = new Map<string, number | null>();
   private readonly holders = new Map<string, string[] | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
@@ -136,6 +137,7 @@ export class Project {
     this.environReads.clear();
     this.fixtureUses.clear();
     this.occurring.clear();
+    this.occurringInTests.clear();
   }
 
   // ---- the run and its settings ----
@@ -445,6 +447,15 @@ export class Project {
   occurrences(text: string): number | null {
     return this.searched(this.occurring, text, () =>
       [...this.filesHolding(t => t.includes(text))].reduce((n, f) => n + f.text.split(text).length - 1, 0),
+    );
+  }
+
+  /** How many times `text` occurs in the project's test files (as saved); null when the files cannot be listed. */
+  occurrencesInTests(text: string): number | null {
+    return this.searched(this.occurringInTests, text, () =>
+      [...this.filesHolding(t => t.includes(text))]
+        .filter(f => isTestFile(f.file, this.root))
+        .reduce((n, f) => n + f.text.split(text).length - 1, 0),
     );
   }
 
@@ -857,6 +868,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     readsEnviron: name => project.readsEnviron(name),
     requestsFixture: name => project.requestsFixture(name),
     occurrences: text => project.occurrences(text),
+    occurrencesInTests: text => project.occurrencesInTests(text),
     mentionedElsewhere: text => {
       const files = project.filesMentioning(text);
       return files && files.some(f => f !== file);

@@ -40,7 +40,9 @@ export default createRule({
       'nothing can see the model: it is registered once (no parametrised test, fixture, per-test hook, ' +
       'helper or loop runs its definition again, and no other model of that name is defined), it relates to ' +
       'no other model (no concrete parent, no foreign key: their deletes would cascade to its missing table), ' +
-      'and nothing in the project reads the registry (`makemigrations`, migration tests, `get_models()`).',
+      'and no test of the project reads the registry (`makemigrations` through `call_command`, migration tests, ' +
+      "`get_models()`; the project's own code calls `get_models()` at start-up or in commands, and CI's " +
+      '`makemigrations --check` runs in a process of its own).',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
       'process (the same xdist worker) sees. Later, `makemigrations --check` lists the stray model, ' +
@@ -124,15 +126,25 @@ export default createRule({
 });
 
 /** What reads the app registry after a test: makemigrations, migration tests, a walk over every model. */
-const REGISTRY_READERS = ['makemigrations', 'MigrationExecutor', 'MigrationLoader', 'migrator', 'get_models('];
+const REGISTRY_READERS = [
+  'makemigrations',
+  'MigrationExecutor',
+  'MigrationLoader',
+  'migrator',
+  'MigratorTestCase',
+  'get_models(',
+];
 /** a test that looks models up in the global registry, itself or through a command */
 const REGISTRY_LOOKUP = /\b(call_command|get_models?|get_app_config|makemigrations|migrate)\s*\(/;
 
-/** How many times the project's files name a registry reader; null when they cannot be listed. */
-function registryReaders(ctx: RuleContext): number | null {
+/**
+ * How many times the project's files (or its test files only) name a registry reader; null when they
+ * cannot be listed.
+ */
+function registryReaders(ctx: RuleContext, testsOnly = false): number | null {
   let readers = 0;
   for (const reader of REGISTRY_READERS) {
-    const n = ctx.project?.occurrences(reader);
+    const n = testsOnly ? ctx.project?.occurrencesInTests(reader) : ctx.project?.occurrences(reader);
     if (n === null || n === undefined) return null;
     readers += n;
   }
@@ -191,7 +203,10 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   const project = ctx.project;
   if (!project) return true;
   if ((project.occurrences(`class ${defName(cls)}(`) ?? 2) > 1) return true;
-  return (registryReaders(ctx) ?? 1) > 0;
+  // read in the test process: by a test (a migration test, makemigrations through call_command, get_models);
+  // the project's own get_models() runs at start-up or in commands, and CI's `makemigrations --check` in
+  // a process of its own
+  return (registryReaders(ctx, true) ?? 1) > 0;
 }
 
 /** Which classes in the file are Django models: from `Model` itself, or from another model class here. */
