@@ -99,8 +99,11 @@ export interface ClassFacts {
    * setUpTestData run inside that override, and a setting written there goes when the class ends
    */
   overridesSettings: boolean;
-  /** a Django model (it derives from django.db.models.Model), and whether abstract */
-  model: { abstract: boolean } | null;
+  /**
+   * a Django model (it derives from django.db.models.Model), whether abstract, and whether its primary
+   * key is a UUID field (its own, or a base's: `id = models.UUIDField(primary_key=True, default=uuid4)`)
+   */
+  model: { abstract: boolean; uuidPk: boolean } | null;
   /** what the class's setup hooks (or a base's) assign, and its class attributes: Testing.setupWrites */
   setup: SetupWrites;
 }
@@ -149,6 +152,12 @@ export interface ProjectView {
    * edited, keep an analysis of one unit independent of the others.
    */
   occurrences(text: string): number | null;
+  /**
+   * The user model's primary key is a UUID (AUTH_USER_MODEL's class, or a base, declares a `UUIDField`
+   * with `primary_key=True`): no two users of any test or worker share one. False for Django's own
+   * `auth.User`; null when the settings or the class cannot be read.
+   */
+  readonly userPkIsUuid: boolean | null;
   /** The same, in the project's test files only (test modules, `tests/` packages, conftest.py). */
   occurrencesInTests(text: string): number | null;
   /** Whether a project file other than this one holds `text` (as saved); null when the files cannot be listed. */

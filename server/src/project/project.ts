@@ -219,7 +219,7 @@ export class Project {
         : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
       if (ROLLBACK_TEST_CASES.has(q)) rollsBack = true;
-      if (q === 'django.db.models.Model') model = { abstract: false };
+      if (q === 'django.db.models.Model') model = { abstract: false, uuidPk: false };
       const info = this.classInfo(q, seen);
       if (info) {
         isolatesCache ||= info.isolatesCache;
@@ -228,10 +228,14 @@ export class Project {
         resetsCache ??= info.resetsCache;
         restoresLanguage ||= info.restoresLanguage;
         overridesSettings ||= info.overridesSettings;
-        model ??= info.model && { abstract: false };
+        if (info.model) model = { abstract: false, uuidPk: (model?.uuidPk ?? false) || info.model.uuidPk };
       }
     }
-    if (model) model = { abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? '') };
+    if (model)
+      model = {
+        abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? ''),
+        uuidPk: model.uuidPk || declaresUuidPk(node),
+      };
     const facts: ClassFacts = {
       file: module.file,
       line: node.startPosition.row,
@@ -246,6 +250,18 @@ export class Project {
     };
     this.classFacts.set(qualified, facts);
     return facts;
+  }
+
+  /** AUTH_USER_MODEL's class has a UUID primary key; null when unknown (see ProjectView.userPkIsUuid). */
+  userPkIsUuid(): boolean | null {
+    const settings = this.settingsFacts();
+    const setting = settings.constants.get('AUTH_USER_MODEL');
+    if (!setting) return settings.unknown || !settings.file ? null : false; // Django's auth.User: an AutoField
+    const [label, model] = (JSON.parse(setting) as string).split('.');
+    const app = label && settings.appNames.get(label);
+    if (!app || !model) return null;
+    const info = this.classInfo(this.reexported(`${app}.models.${model}`));
+    return info?.model ? info.model.uuidPk : null;
   }
 
   reexported(qualified: string): string {
@@ -829,6 +845,15 @@ function resettingFixtures(root: Node, testing: Testing): Set<string> {
   return resetting;
 }
 
+/** The class body assigns a field `UUIDField(..., primary_key=True)` (any import form of the field). */
+function declaresUuidPk(cls: Node): boolean {
+  return bodyStatements(cls).some(stmt => {
+    const value = stmt.type === 'expression_statement' ? stmt.firstNamedChild?.childForFieldName('right') : null;
+    if (value?.type !== 'call' || !/(^|\.)UUIDField$/.test(field(value, 'function').text)) return false;
+    return keywordArgument(value, 'primary_key')?.text === 'True';
+  });
+}
+
 function innerClass(cls: Node, name: string): Node | null {
   for (const stmt of bodyStatements(cls)) {
     const def = definitionOf(stmt);
@@ -879,6 +904,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get autouseCacheReset() {
       if (reset === undefined) reset = project.autouseCacheReset(file);
       return reset;
+    },
+    get userPkIsUuid() {
+      return project.userPkIsUuid();
     },
     get autouseRestoresApps() {
       return (restoresApps ??= project.autouseRestoresApps(file));

@@ -40,7 +40,8 @@ export default createRule({
       'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per ' +
       'module, at its first unisolated use. Not where the cache is emptied before or after each of its ' +
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
-      "own, or one whose keys a conftest.py prefixes with the xdist worker's name.",
+      "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
+      "throttling, where the user model's primary key is a UUID, is no cache use here (as in XT001).",
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +

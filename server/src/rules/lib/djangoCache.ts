@@ -339,11 +339,17 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // mocked upstream error. A throttle-ish name is DRF throttling only in a file that uses DRF
   // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
-  const throttled = best.throttle && (sendsRequests || callsAllowRequest) ? best.throttle : undefined;
+  // DRF keys an authenticated user's throttle history by the user's pk (its anonymous throttle skips
+  // them): where the user model's pk is a UUID, no other test and no other worker has that key
+  const ownThrottleKeys = !!authenticates && ctx.project?.userPkIsUuid === true;
+  const throttled =
+    best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys ? best.throttle : undefined;
   const named = definedAs as Node | null; // assigned in the walk's callback
   if (repeatsRequests && named) consider(named, 'throttle-name', `\`${named.text}\``);
   const found =
-    throttled ?? best.cache ?? (sendsRequests && usesDrf && throttlesAnywhere(ctx) ? best['throttle-name'] : undefined);
+    throttled ??
+    best.cache ??
+    (sendsRequests && usesDrf && throttlesAnywhere(ctx) && !ownThrottleKeys ? best['throttle-name'] : undefined);
   if (found) return found;
   const cleared = clears as Node | null; // assigned in the walk's callback
   if (cleared) return { node: cleared, kind: 'cache', label: `${cleared.text}()`, aliases, clearOnly: true };
@@ -354,7 +360,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const reachesApi = usesDrf || API_ROUTE.test(text);
   const throttling =
     sendsRequests && reachesApi && ctx.project?.settings.throttling?.users ? ctx.project.settings.throttling : null;
-  return throttling && authenticates
+  return throttling && authenticates && !ownThrottleKeys
     ? {
         node: authenticates,
         kind: 'throttle',
