@@ -219,7 +219,7 @@ export class Project {
         : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
       if (ROLLBACK_TEST_CASES.has(q)) rollsBack = true;
-      if (q === 'django.db.models.Model') model = { abstract: false, uuidPk: false };
+      if (q === 'django.db.models.Model' || DJANGO_ABSTRACT_MODEL.test(q)) model ??= { abstract: false, uuidPk: false };
       const info = this.classInfo(q, seen);
       if (info) {
         isolatesCache ||= info.isolatesCache;
@@ -844,6 +844,9 @@ function resettingFixtures(root: Node, testing: Testing): Set<string> {
   }
   return resetting;
 }
+
+/** Django's own abstract models a project's models derive from (`AbstractUser`, `AbstractBaseUser`, `PermissionsMixin`) */
+const DJANGO_ABSTRACT_MODEL = /^django\.contrib\.[\w.]+\.models\.(Abstract\w+|PermissionsMixin)$/;
 
 /** The class body assigns a field `UUIDField(..., primary_key=True)` (any import form of the field). */
 function declaresUuidPk(cls: Node): boolean {
