@@ -35,13 +35,9 @@ test('a valid [tool.crosstalk] table', () => {
     'XT003',
     'XT010',
     'XT020',
-    'XT021',
     'XT030',
     'XT031',
     'XT040',
-    'XT041',
-    'XT050',
-    'XT060',
     'XT070',
     'XT090',
   ]);
@@ -123,14 +119,14 @@ async function cli(cwd: string, ...args: string[]) {
 test('the CLI finds pyproject.toml upward, honours it, and reports a bad line without stopping', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-config-'));
   const hazard =
-    'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n    os.environ["A"] = "1"\n\n\ndef test_y():\n    assert "A" not in os.environ\n';
+    'import os\nimport sys\n\n\ndef test_x():\n    os.listdir("/tmp")\n    sys.path.insert(0, "/opt/plugins")\n';
   fs.mkdirSync(path.join(dir, 'app/tests'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'legacy/tests'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'app/tests/test_a.py'), hazard);
   fs.writeFileSync(path.join(dir, 'legacy/tests/test_b.py'), hazard);
   fs.writeFileSync(
     path.join(dir, 'pyproject.toml'),
-    '[tool.crosstalk]\nignore = ["XT050"]\nunknown = 1\n\n[tool.crosstalk.per-file-ignores]\n"legacy/**" = ["XT020"]\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
+    '[tool.crosstalk]\nignore = ["XT070"]\nunknown = 1\n\n[tool.crosstalk.per-file-ignores]\n"legacy/**" = ["XT020"]\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
   );
   const r = await cli(path.join(dir, 'app'), 'check', '..', '--format', 'json');
   assert.deepEqual(r.err, [
@@ -141,11 +137,11 @@ test('the CLI finds pyproject.toml upward, honours it, and reports a bad line wi
   );
   assert.deepEqual(found, ['tests/test_a.py XT020 error']);
   // --config names another file; the command line's --ignore adds to it
-  fs.writeFileSync(path.join(dir, 'strict.toml'), 'select = ["XT05"]\n');
+  fs.writeFileSync(path.join(dir, 'strict.toml'), 'select = ["XT07"]\n');
   const strict = await cli(dir, 'check', '.', '--config', 'strict.toml', '--format', 'json');
   assert.deepEqual(
     (JSON.parse(strict.out) as { code: string }[]).map(f => f.code),
-    ['XT050', 'XT050'],
+    ['XT070', 'XT070'],
   );
   assert.equal((await cli(dir, 'check', '.', '--config', 'missing.toml')).code, 2);
   fs.rmSync(dir, { recursive: true });

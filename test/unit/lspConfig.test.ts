@@ -10,7 +10,8 @@ import { startClient, type TestClient } from './lspClient';
 
 let dir: string;
 let lsp: TestClient;
-const HAZARD = 'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n    os.environ["A"] = "1"\n';
+const HAZARD =
+  'import os\nimport sys\n\n\ndef test_x():\n    os.listdir("/tmp")\n    sys.path.insert(0, "/opt/plugins")\n';
 const until = async (what: string, check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise(r => setTimeout(r, 10));
   assert.ok(check(), what);
@@ -20,11 +21,9 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-lsp-config-'));
   fs.writeFileSync(
     path.join(dir, 'pyproject.toml'),
-    '[tool.crosstalk]\nignore = ["XT050"]\nselect = "XT020"\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
+    '[tool.crosstalk]\nignore = ["XT070"]\nselect = "XT020"\n\n[tool.crosstalk.severity]\nXT020 = "error"\n',
   );
-  // code that reads the variable HAZARD sets: without a reader, a leaked variable changes nothing (XT050)
   fs.mkdirSync(path.join(dir, 'app'));
-  fs.writeFileSync(path.join(dir, 'app/flags.py'), 'import os\n\n\ndef a():\n    return os.environ.get("A")\n');
   lsp = await startClient(pathToFileURL(dir).href, __dirname);
 });
 
@@ -46,7 +45,7 @@ test('configuration problems are diagnostics on the pyproject.toml line; the res
   assert.deepEqual(
     (await lsp.pull(uri)).map(d => [d.code, d.severity]),
     [['XT020', 1]],
-    'XT050 ignored, XT020 an error',
+    'XT070 ignored, XT020 an error',
   );
 });
 
@@ -59,7 +58,7 @@ test('a changed pyproject.toml is read again', async () => {
   const uri = pathToFileURL(path.join(dir, 'tests/test_a.py')).href;
   assert.deepEqual(
     (await lsp.pull(uri)).map(d => d.code),
-    ['XT050'],
+    ['XT070'],
   );
   await until('problems cleared', () => lsp.published.get(pathToFileURL(pyproject).href)?.length === 0);
 });

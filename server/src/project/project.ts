@@ -845,7 +845,7 @@ function resettingFixtures(root: Node, testing: Testing): Set<string> {
   return resetting;
 }
 
-/** Django's own abstract models a project's models derive from (`AbstractUser`, `AbstractBaseUser`, `PermissionsMixin`) */
+/** Django's own abstract models a project's models derive from (`AbstractUser`, `AbstractBaseUser`, ...) */
 const DJANGO_ABSTRACT_MODEL = /^django\.contrib\.[\w.]+\.models\.(Abstract\w+|PermissionsMixin)$/;
 
 /** The class body assigns a field `UUIDField(..., primary_key=True)` (any import form of the field). */
