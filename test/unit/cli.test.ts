@@ -219,6 +219,12 @@ test('fixes name what Django needs: every cache alias the settings define, the I
   const cache = (await findings('star-chain-update')).find(f => f.code === 'XT001')!;
   const override = cache.fix.edits.map(e => e.text).join('');
   for (const alias of ['default', 'sessions', 'rates']) assert.match(override, new RegExp(`"${alias}": \\{"BACKEND"`));
+  // the project imports override_settings from django.test.utils (Django 1.6 has it only there): so does the fix
+  const fromUtils = (await findings('override-settings-from-utils')).find(f => f.code === 'XT040')!;
+  assert.ok(
+    fromUtils.fix.edits.some(e => e.text.includes('from django.test.utils import override_settings')),
+    JSON.stringify(fromUtils.fix.edits),
+  );
   // two AppConfigs in apps.py make Django refuse the module name: the entry as INSTALLED_APPS has it
   const models = (await findings('app-labels')).filter(f => f.code === 'XT010').map(f => f.fix.message);
   assert.ok(

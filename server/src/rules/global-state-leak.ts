@@ -131,10 +131,26 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
   // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
   if (q === 'django.utils.timezone.activate') return !defaultTimeZone(ctx, callArguments(call)[0]);
-  // NOTSET is 0: `logging.disable(0)` enables logging again
-  if (q === 'logging.disable') return !/NOTSET|^\(\s*0\s*\)$/.test(call.childForFieldName('arguments')?.text ?? '');
+  // NOTSET is 0: `logging.disable(0)` enables logging again; the level the settings disable logging at
+  // is where every test starts (fac's `logging.disable(logging.ERROR)` under manage.py test)
+  if (q === 'logging.disable') {
+    const level = callArguments(call)[0]?.text.replace(/^logging\./, '');
+    return (
+      !/NOTSET|^\(\s*0\s*\)$/.test(call.childForFieldName('arguments')?.text ?? '') && level !== settingsLevel(ctx)
+    );
+  }
   if (q === 'locale.setlocale') return setsLocale(callArguments(call));
   return true;
+}
+
+/**
+ * The level the settings module itself disables logging at (`logging.disable(logging.ERROR)`, without the
+ * `logging.` prefix): the state every test starts in. Null when it does not, or cannot be read.
+ */
+function settingsLevel(ctx: RuleContext): string | null {
+  const file = ctx.project?.settings.file;
+  const text = file ? ctx.project?.readText(file) : null;
+  return /\blogging\.disable\(\s*(?:logging\.)?(\w+)\s*\)/.exec(text ?? '')?.[1] ?? null;
 }
 
 /** `settings.LANGUAGE_CODE`, or a literal equal to it (when the settings tell it). */
@@ -223,7 +239,8 @@ export default createRule({
       '`socket.setdefaulttimeout`, `locale.setlocale`. (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
-      'which is `NOTSET`; `setlocale` with a ' +
+      'which is `NOTSET`, or the level the settings module itself disables logging at, where every test ' +
+      'starts; `setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
@@ -263,7 +280,8 @@ export default createRule({
     fixSafety:
       'Safe where the undo is known: in unittest classes an `addCleanup(...)` restoring the previous state ' +
       'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
-      '`sys.path.remove`, back to the old cwd, timeout or locale); in pytest tests `monkeypatch.chdir` / ' +
+      '`sys.path.remove`, back to the old cwd, timeout or locale; none for `logging.disable` where the ' +
+      'settings disable logging themselves); in pytest tests `monkeypatch.chdir` / ' +
       '`monkeypatch.syspath_prepend` replace the change. Connecting again a receiver ' +
       'the test took off is unsafe (`addCleanup(signal.connect, receiver, sender=...)`: the project may have ' +
       'connected it with options the test does not repeat, `weak=False` or a `dispatch_uid`). Otherwise no fix.',
@@ -460,6 +478,8 @@ function languageOverrideAround(ctx: RuleContext, node: Node, fn: Node): boolean
 function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null {
   const stmt = statementOf(call.node);
   if (stmt.type !== 'expression_statement' || stmt.firstNamedChild?.id !== call.node.id) return null;
+  // the settings disable logging at a level of their own: NOTSET is not where the test started
+  if (sw === SWITCHES['logging.disable'] && settingsLevel(ctx)) return null;
   if (sw.monkeypatch && ctx.testing.takesFixtures(fn)) {
     const replacement = sw.monkeypatch(call);
     if (replacement)

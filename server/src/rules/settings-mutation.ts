@@ -1,12 +1,13 @@
 import { addDecorator, addParameter, removeStatement, statementOf, withFromHere } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
-import { importModule, importName } from '../engine/imports';
+import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
+import { importOverrideSettings } from './lib/overrideSettings';
 
 const MUTATORS = new Set([
   'append',
@@ -100,12 +101,14 @@ export default createRule({
       'shadows the import and restores every change. In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
       'when it is in setUp, unless a test of the class changes or deletes the setting: setUp gave each test ' +
-      'the value afresh, one override for the class does not). When the test reads the setting before ' +
-      'changing it, or the value is computed, ' +
+      'the value afresh, one override for the class does not), when nothing but other such assignments comes ' +
+      'before it. When anything runs before the change (the test, or code it calls, may read the setting ' +
+      'first), or the value is computed, ' +
       'the statement becomes `with self.settings(X=...):` over the rest of the test, so the change still ' +
       'starts where it did; `settings.X += v` and `settings.X["k"] = v` become a new value ' +
       '(`settings.X + v`, `{**settings.X, "k": v}`), which is unsafe: code that kept the old object does not ' +
-      'see it. Mutating calls and other shapes get no automatic fix, nor a function whose body binds the ' +
+      'see it. Mutating calls, chained assignments (`settings.A = settings.B = v`) and other shapes get no ' +
+      'automatic fix, nor a function whose body binds the ' +
       'name `settings` itself (`from django.conf import settings` inside it would shadow the fixture).',
   },
   create(ctx): Listeners {
@@ -376,10 +379,13 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
   if (!cls || expr?.type !== 'expression_statement') return null;
   if (expr.parent?.parent?.id !== fn.id) return null; // nested in an if/with/loop: order matters there
   const value = stmt.childForFieldName('right');
+  // `settings.A = settings.B = v`: a chain no single override spells
+  if (value?.type === 'assignment') return null;
   const left = stmt.childForFieldName('left');
   const direct = stmt.type === 'assignment' && left?.id === setting.node.id;
-  // the test reads the setting before changing it: a decorator would change it from the start
-  const readBefore = new RegExp(`\\.${setting.name}\\b`).test(fn.text.slice(0, stmt.startIndex - fn.startIndex));
+  // a decorator changes the setting from the start: only where nothing runs before the change (the test
+  // reading it, or code under test reading it: mytardis' recall_url asserted first, then emptied)
+  const readBefore = !leadingStatement(fn, expr);
   // a Django test case: a constant assigned as a top-level statement becomes @override_settings
   if (direct && value && isConstant(value) && !readBefore) {
     const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
@@ -387,7 +393,7 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     // setUp gave every test the value afresh; one override for the whole class does not, so a test of the
     // class that deletes or changes the setting would leave it so for the next (django-tenants)
     if (target === cls && changedElsewhere(cls, fn, setting.name)) return null;
-    const { expr: decorator, edits } = importName(ctx, 'django.test', 'override_settings');
+    const { expr: decorator, edits } = importOverrideSettings(ctx);
     return Fix.safe(`Use @override_settings(${setting.name}=...) on ${target === cls ? 'the class' : 'the test'}`, [
       ...edits,
       addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`),
@@ -409,7 +415,7 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     newValue = `{**${current}, ${field(left, 'subscript').text}: ${value.text}}`;
   if (newValue === null) return null;
   const django = ctx.testing.classKind(cls) === 'django';
-  const override = django ? null : importName(ctx, 'django.test', 'override_settings');
+  const override = django ? null : importOverrideSettings(ctx);
   const edits = withFromHere(ctx, fn, expr, `with ${override?.expr ?? 'self.settings'}(${setting.name}=${newValue})`);
   if (!edits) return null;
   // a new object in place of one changed in place: code that kept the old one does not see it
@@ -417,6 +423,23 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     `Use ${override ? 'override_settings' : 'self.settings'}(${setting.name}=...) for the rest of the test`,
     [...(override?.edits ?? []), ...edits],
   );
+}
+
+/**
+ * Whether only a docstring and other assignments of constants to settings come before `expr` in `fn`'s
+ * body: nothing has run that could read the setting.
+ */
+function leadingStatement(fn: Node, expr: Node): boolean {
+  for (const stmt of field(fn, 'body').namedChildren) {
+    if (!stmt || stmt.id === expr.id) return true;
+    const inner = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+    if (inner?.type === 'string' && stmt.id === field(fn, 'body').firstNamedChild?.id) continue; // the docstring
+    if (stmt.type === 'comment') continue;
+    const right = inner?.type === 'assignment' ? inner.childForFieldName('right') : null;
+    if (right && isConstant(right) && /^settings\.\w+$/.test(inner?.childForFieldName('left')?.text ?? '')) continue;
+    return false;
+  }
+  return false;
 }
 
 /** Whether a method of `cls` other than `hook` assigns, deletes or changes `settings.<name>`. */

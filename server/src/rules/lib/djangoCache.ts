@@ -20,6 +20,7 @@ import {
   walk,
 } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
+import { importOverrideSettings } from './overrideSettings';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
 /** a request to an API route: a path segment `api`, or a URL name in an `api` namespace */
@@ -28,6 +29,9 @@ const API_ROUTE = /["'/]api[/:_-]|["']api["']|\bapi_client\b/i;
 const AUTHENTICATE = /^(force_authenticate|force_login|login|credentials)$/;
 const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request|post_graphql)$/;
 /** names that say throttling is off or faked are evidence of nothing */
+/** a patch of a rate limiter or a throttle: by target string, or `patch.object(SomeThrottle, ...)` */
+const PATCHED_LIMITER =
+  /\bpatch(?:\.object)?\(\s*(?:["'][\w.]*(?:ratelimit|rate_limit|throttl)[\w.]*["']|[\w.]*(?:Throttle|RateLimit)\w*\s*,)/i;
 const NOT_THROTTLING = /disabl|no_?throttl|not_?throttl|without_?throttl|mock|fake/i;
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
@@ -339,6 +343,12 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // mocked upstream error. A throttle-ish name is DRF throttling only in a file that uses DRF
   // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
+  // the rate limiter patched (`patch("app.utils.is_ratelimited", return_value=True)`, `patch.object(
+  // UserRateThrottle, "allow_request", ...)`): the 429 is the mock's, and no history is kept
+  if (PATCHED_LIMITER.test(text)) {
+    delete best.throttle;
+    delete best['throttle-name'];
+  }
   // DRF keys an authenticated user's throttle history by the user's pk (its anonymous throttle skips
   // them): where the user model's pk is a UUID, no other test and no other worker has that key
   const ownThrottleKeys = !!authenticates && ctx.project?.userPkIsUuid === true;
@@ -417,7 +427,7 @@ export function cacheIsolationFix(
   safe: boolean,
   forClear = false,
 ): Fix {
-  const { expr, edits } = importName(ctx, 'django.test', 'override_settings');
+  const { expr, edits } = importOverrideSettings(ctx);
   const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
   // django-redis' own API (delete_pattern, lock, get_redis_connection), called by the test or by the
   // project code it calls, on a django-redis cache, is not LocMemCache's: keep the backend, and give
