@@ -94,6 +94,16 @@ export const settingsItem = (target: string): string => target.replace(/\s+/g, '
 
 const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
 
+/**
+ * `with cache.lock("k"):` that waits for the lock (no `blocking_timeout`, not `blocking=False`): two
+ * processes taking it only wait for each other, and it keeps nothing another test reads afterwards.
+ */
+export function isWaitingLock(call: Node): boolean {
+  if (!/\.lock$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+  if (/\bblocking_timeout\s*=|\bblocking\s*=\s*False\b/.test(call.text)) return false;
+  return call.parent?.type === 'with_item' || call.parent?.parent?.type === 'with_item';
+}
+
 export class Testing {
   private readonly kinds = new Map<number, ClassKind>();
   private readonly isolated = new Map<number, boolean>();
@@ -906,7 +916,7 @@ export class Testing {
    * than emptying it: a helper that only clears is a reset, not a use.
    */
   callsCache(fn: Node): boolean {
-    return this.cacheCalls(fn).some(call => !isClear(call));
+    return this.cacheCalls(fn).some(call => !isClear(call) && !isWaitingLock(call));
   }
 
   /** The calls of methods of the Django cache in `fn`, in the order they are written. */

@@ -31,7 +31,10 @@ export default createRule({
       '`PYTEST_XDIST_WORKER`): the workers share the server, not keys. Nor the throttling of a test that ' +
       "authenticates, where the user model's primary key is a UUID (`AUTH_USER_MODEL`'s class, or a base, " +
       'declares `UUIDField(primary_key=True)`): DRF keys that history `throttle_<scope>_<user pk>`, which no ' +
-      'other test or worker shares (anonymous requests are keyed by the address every test shares: reported).',
+      'other test or worker shares (anonymous requests are keyed by the address every test shares: reported). ' +
+      'A lock taken in a `with` that waits for it (`with cache.lock("k"):`, no `blocking_timeout`, not ' +
+      '`blocking=False`), by the test or by project code it calls, is no use: two processes taking it only ' +
+      'wait for each other, and it keeps nothing.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +

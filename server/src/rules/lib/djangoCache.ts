@@ -20,6 +20,7 @@ import {
   walk,
 } from '../../syntax/nodes';
 import { escapeRegExp } from '../../syntax/text';
+import { isWaitingLock } from '../../analysis/testing';
 import { importOverrideSettings } from './overrideSettings';
 
 const THROTTLE_WORD = /throttl|rate_?limit/i;
@@ -288,7 +289,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             const alias = cacheAlias(receiver);
             if (alias) aliases.add(alias);
             if (method === 'clear' || method === 'aclear') clears ??= fn;
-            else consider(fn, 'cache', `${fn.text}()`);
+            else if (!isWaitingLock(node)) consider(fn, 'cache', `${fn.text}()`);
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
             consider(fn, 'throttle', `${fn.text}()`);
