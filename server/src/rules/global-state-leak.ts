@@ -149,9 +149,26 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
  */
 function settingsLevel(ctx: RuleContext): string | null {
   const file = ctx.project?.settings.file;
-  const text = file ? ctx.project?.readText(file) : null;
-  return /\blogging\.disable\(\s*(?:logging\.)?(\w+)\s*\)/.exec(text ?? '')?.[1] ?? null;
+  const lines = (file ? ctx.project?.readText(file) : null)?.split('\n') ?? [];
+  for (const [i, line] of lines.entries()) {
+    const [, indent, level] = /^(\s*)logging\.disable\(\s*(?:logging\.)?(\w+)\s*\)\s*$/.exec(line) ?? [];
+    if (indent === undefined || !level) continue;
+    if (!indent) return level; // at the top of the module: every run
+    // in an `if` that asks only whether this is a test run (fac); any other condition (koku's
+    // DISABLE_LOGGING) may be false, so the level is not known
+    const depth = indent.length;
+    const opener = lines
+      .slice(0, i)
+      .reverse()
+      .find(l => l.trim() && l.length - l.trimStart().length < depth);
+    if (opener && !/^\s/.test(opener) && TEST_RUN_CONDITION.test(opener)) return level;
+  }
+  return null;
 }
+
+/** `if "test" in sys.argv:`, `if len(sys.argv) > 1 and sys.argv[1] == "test":` */
+const TEST_RUN_CONDITION =
+  /^if\s+(?:len\(sys\.argv\)\s*>\s*1\s+and\s+)?(?:sys\.argv\[1\]\s*==\s*["']test["']|["']test["']\s+in\s+sys\.argv)\s*:/;
 
 /** `settings.LANGUAGE_CODE`, or a literal equal to it (when the settings tell it). */
 function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
