@@ -420,6 +420,13 @@ export function readRunConfig(
     }
   }
   const toxDsm = tox.get('DJANGO_SETTINGS_MODULE');
+  // what CI runs the tests with, for Django's runner: `--settings x` on its command line wins over
+  // anything manage.py sets before parsing it, an environment the workflow sets over a setdefault (brit:
+  // `manage.py test --settings=brit.settings.testrunner`, manage.py's default being the local settings)
+  const ciFirst =
+    runner === 'django' && !config.settingsModule && !config.configure
+      ? ciSettings(rootdir, ceiling, files, config.paths, true)
+      : null;
   // Django's runner: what its script (runtests.py, else manage.py) in `base` sets
   const fromScripts = (base: string, scripts: string[]) => {
     for (const script of scripts) {
@@ -445,6 +452,7 @@ export function readRunConfig(
       const chosen = e.assigned.get('DJANGO_SETTINGS_MODULE') ?? e.setdefault.get('DJANGO_SETTINGS_MODULE');
       const how = e.assigned.has('DJANGO_SETTINGS_MODULE') ? 'os.environ assignment' : 'os.environ.setdefault';
       if (toxDsm && !e.assigned.has('DJANGO_SETTINGS_MODULE')) break; // tox's environment is set before the script runs
+      if (ciFirst && (ciFirst.command || !e.assigned.has('DJANGO_SETTINGS_MODULE'))) break; // so is CI's
       for (const [k, v] of [...e.setdefault, ...e.assigned]) if (!config.env.has(k)) config.env.set(k, v);
       // the script's sys.path entries (`sys.path.insert(0, "tests")`), from its directory (where it runs)
       if (chosen || e.configure) config.paths.push(...e.syspath.map(p => path.resolve(path.dirname(file), p)));
@@ -482,7 +490,8 @@ export function readRunConfig(
   // last of all: what the CI or tox command names (`--ds=x`, `--settings x`), or the environment a CI
   // workflow sets (`DJANGO_SETTINGS_MODULE: x`), in the first CI file that names one; then that
   // test project's manage.py
-  const ci = config.settingsModule || config.configure ? null : ciSettings(rootdir, ceiling, files, config.paths);
+  const ci =
+    config.settingsModule || config.configure ? null : (ciFirst ?? ciSettings(rootdir, ceiling, files, config.paths));
   if (ci) choose(ci.module, ci.source);
   if (sole && runner === 'django') fromScripts(sole, ['manage.py']);
 
@@ -525,6 +534,25 @@ const CI_SETTINGS =
   /(?:--ds|--settings)[= ]+([A-Za-z_][\w.]*)|\bDJANGO_SETTINGS_MODULE\s*[:=]\s*["']?([A-Za-z_][\w.]*)/;
 const CI_CONFIGURATION = /\bDJANGO_CONFIGURATION\s*[:=]\s*["']?([A-Za-z_]\w*)/;
 
+/** a command that runs the tests */
+const TEST_COMMAND = /\bmanage\.py\s+test\b|\bpy\.?test\b|\brun_?tests\b/;
+
+/**
+ * Where a CI file names the settings the tests run with: `--settings x` / `--ds=x` on a line that runs
+ * the tests, or a `DJANGO_SETTINGS_MODULE: x` environment key (an inline `X=y` only before a test
+ * command: pythondotorg's names the settings of its collectstatic step). Same groups as CI_SETTINGS.
+ */
+function ciTestSettings(text: string): RegExpExecArray | null {
+  const pattern = new RegExp(CI_SETTINGS.source, 'g');
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const start = text.lastIndexOf('\n', m.index) + 1;
+    const end = text.indexOf('\n', m.index);
+    const line = text.slice(start, end < 0 ? undefined : end);
+    if (TEST_COMMAND.test(line) || (m[2] && /DJANGO_SETTINGS_MODULE\s*:/.test(m[0]))) return m;
+  }
+  return null;
+}
+
 /**
  * The settings module the project's CI (GitHub workflows, GitLab, CircleCI, Travis, a Makefile) or tox
  * command names, from the rootdir up to the ceiling: the first file, in that order, that names one
@@ -535,7 +563,14 @@ function ciSettings(
   ceiling: string,
   files: ConfigFiles,
   paths: string[],
-): { module: string; configuration: { name: string; source: Source } | null; source: Source } | null {
+  testsOnly = false,
+): {
+  module: string;
+  configuration: { name: string; source: Source } | null;
+  source: Source;
+  /** named on a command line (`--settings x`, `--ds=x`), not only in an environment */
+  command: boolean;
+} | null {
   const found = (module: string) =>
     paths.some(p =>
       [`${module.split('.').join(path.sep)}.py`, path.join(...module.split('.'), '__init__.py')].some(
@@ -553,7 +588,7 @@ function ciSettings(
     ];
     for (const file of candidates) {
       const text = files.read(file);
-      const m = text ? CI_SETTINGS.exec(text) : null;
+      const m = text ? (testsOnly ? ciTestSettings(text) : CI_SETTINGS.exec(text)) : null;
       if (!m || !text || !found(m[1] ?? m[2] ?? '')) continue;
       const at = (index: number) => ({ file, line: text.slice(0, index).split('\n').length, how: 'named in CI' });
       const dc = CI_CONFIGURATION.exec(text);
@@ -561,6 +596,7 @@ function ciSettings(
         module: m[1] ?? m[2] ?? '',
         configuration: dc?.[1] ? { name: dc[1], source: at(dc.index) } : null,
         source: at(m.index),
+        command: !!m[1],
       };
     }
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
