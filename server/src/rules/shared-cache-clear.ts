@@ -65,9 +65,9 @@ export default createRule({
         const djangoClass = cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
         const target = djangoClass ?? (isFixture || ctx.testing.isSetupHook(owner) ? null : owner);
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
-        const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(receiver) ?? 'default']) : [];
+        const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(ctx, receiver) ?? 'default']) : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
-        const exposed = exposure(ctx, [cacheAlias(receiver) ?? 'default']);
+        const exposed = exposure(ctx, [cacheAlias(ctx, receiver) ?? 'default']);
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
@@ -78,7 +78,7 @@ export default createRule({
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&
-          settings?.sessionCacheAlias === (cacheAlias(receiver) ?? 'default');
+          settings?.sessionCacheAlias === (cacheAlias(ctx, receiver) ?? 'default');
         const message =
           !exposed || exposed.kind === 'unknown'
             ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes the keys of ${everyWorker(ctx)} mid-test, and it isolates nothing between them${exposed ? ` (${exposed.describe})` : ''}`

@@ -16,7 +16,8 @@ export default createRule({
   },
   docs: {
     what:
-      'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...) ' +
+      'A test class or test function that calls the Django cache (`cache.get`, `caches["x"].set`, ...; an ' +
+      'alias may be named through a setting: `caches[settings.X]`, `caches[getattr(settings, "X", "default")]`) ' +
       'or exercises DRF throttling (throttle classes or scopes, assertions on 429 after a request; ' +
       'throttle/ratelimit names in the code the test runs, in a project that throttles somewhere, not a ' +
       "factory's or a model's; the test's own name only where it sends requests in a loop) " +

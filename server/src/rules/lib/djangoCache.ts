@@ -11,6 +11,7 @@ import { builtFromPk, pksMoveOn } from './primaryKeys';
 import type { RuleContext } from '../../engine/rule';
 import {
   bodyStatements,
+  callArguments,
   defName,
   definitionOf,
   field,
@@ -44,11 +45,30 @@ export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
   return ctx.names.is(node, 'django.core.cache.cache');
 }
 
-/** The alias a `caches["alias"]` receiver names, if literal. */
-export function cacheAlias(node: Node): string | null {
+/**
+ * The alias a `caches[...]` receiver names: a literal, a setting the settings give a literal
+ * (`caches[settings.GEOJSON_CACHE]`), or `getattr(settings, "X", "default")` (the setting, else the
+ * default). Null when it cannot be told.
+ */
+export function cacheAlias(ctx: RuleContext, node: Node): string | null {
   if (node.type !== 'subscript') return 'default';
   const key = node.childForFieldName('subscript');
-  return key ? stringValue(key) : null;
+  if (!key) return null;
+  const literal = stringValue(key);
+  if (literal !== null) return literal;
+  const constant = (name: string) => {
+    const text = ctx.project?.settings.constants.get(name);
+    return text?.startsWith('"') ? (JSON.parse(text) as string) : null;
+  };
+  if (key.type === 'attribute' && ctx.names.is(field(key, 'object'), 'django.conf.settings'))
+    return constant(field(key, 'attribute').text);
+  const [object, name, fallback] =
+    key.type === 'call' && field(key, 'function').text === 'getattr' ? callArguments(key) : [];
+  const setting = name ? stringValue(name) : null;
+  if (!object || !setting || !ctx.names.is(object, 'django.conf.settings')) return null;
+  return (
+    constant(setting) ?? (ctx.project?.settings.constants.has(setting) ? null : fallback ? stringValue(fallback) : null)
+  );
 }
 
 /** `throttle`: a throttle class or setting, or a 429 assertion; `throttle-name`: only a throttle-ish name. */
@@ -286,7 +306,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           const receiver = field(fn, 'object');
           const method = fn.childForFieldName('attribute')?.text ?? '';
           if (isDjangoCache(ctx, receiver)) {
-            const alias = cacheAlias(receiver);
+            const alias = cacheAlias(ctx, receiver);
             if (alias) aliases.add(alias);
             if (method === 'clear' || method === 'aclear') clears ??= fn;
             else if (!isWaitingLock(node)) consider(fn, 'cache', `${fn.text}()`);
@@ -302,7 +322,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           return true;
         }
         case 'subscript': {
-          const alias = isDjangoCache(ctx, node) ? cacheAlias(node) : null;
+          const alias = isDjangoCache(ctx, node) ? cacheAlias(ctx, node) : null;
           if (alias) aliases.add(alias);
           return true;
         }
