@@ -538,19 +538,19 @@ const CI_CONFIGURATION = /\bDJANGO_CONFIGURATION\s*[:=]\s*["']?([A-Za-z_]\w*)/;
 const TEST_COMMAND = /\bmanage\.py\s+test\b|\bpy\.?test\b|\brun_?tests\b/;
 
 /**
- * Where a CI file names the settings the tests run with: `--settings x` / `--ds=x` on a line that runs
- * the tests, or a `DJANGO_SETTINGS_MODULE: x` environment key (an inline `X=y` only before a test
- * command: pythondotorg's names the settings of its collectstatic step). Same groups as CI_SETTINGS.
+ * Where a CI file names a settings module, in order (same groups as CI_SETTINGS); with `testsOnly`, only
+ * those the tests run with: `--settings x` / `--ds=x` on a line that runs the tests, or a
+ * `DJANGO_SETTINGS_MODULE: x` environment key (an inline `X=y` only before a test command:
+ * pythondotorg's names the settings of its collectstatic step).
  */
-function ciTestSettings(text: string): RegExpExecArray | null {
+function* ciMentions(text: string, testsOnly: boolean): Generator<RegExpExecArray> {
   const pattern = new RegExp(CI_SETTINGS.source, 'g');
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     const start = text.lastIndexOf('\n', m.index) + 1;
     const end = text.indexOf('\n', m.index);
     const line = text.slice(start, end < 0 ? undefined : end);
-    if (TEST_COMMAND.test(line) || (m[2] && /DJANGO_SETTINGS_MODULE\s*:/.test(m[0]))) return m;
+    if (!testsOnly || TEST_COMMAND.test(line) || (m[2] && /DJANGO_SETTINGS_MODULE\s*:/.test(m[0]))) yield m;
   }
-  return null;
 }
 
 /**
@@ -588,8 +588,10 @@ function ciSettings(
     ];
     for (const file of candidates) {
       const text = files.read(file);
-      const m = text ? (testsOnly ? ciTestSettings(text) : CI_SETTINGS.exec(text)) : null;
-      if (!m || !text || !found(m[1] ?? m[2] ?? '')) continue;
+      if (!text) continue;
+      // the first mention of a module found on the import paths (a step may name one that is not)
+      const m = [...ciMentions(text, testsOnly)].find(x => found(x[1] ?? x[2] ?? ''));
+      if (!m) continue;
       const at = (index: number) => ({ file, line: text.slice(0, index).split('\n').length, how: 'named in CI' });
       const dc = CI_CONFIGURATION.exec(text);
       return {
