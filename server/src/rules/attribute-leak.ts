@@ -1,3 +1,5 @@
+// XT071: writes to attributes and entries of imported modules and classes, left for later tests (split from
+// XT070; off by default: see its optIn).
 import { addParameter, insertBefore } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
