@@ -225,6 +225,11 @@ test('fixes name what Django needs: every cache alias the settings define, the I
     fromUtils.fix.edits.some(e => e.text.includes('from django.test.utils import override_settings')),
     JSON.stringify(fromUtils.fix.edits),
   );
+  // the project's own command writes the setting: the test's write may be its reset, so the fixture is unsafe
+  const reset = (await findings('command-writes-setting')).find(f => f.code === 'XT040') as Finding & {
+    fix: { applicability: string };
+  };
+  assert.equal(reset.fix.applicability, 'unsafe');
   // two AppConfigs in apps.py make Django refuse the module name: the entry as INSTALLED_APPS has it
   const models = (await findings('app-labels')).filter(f => f.code === 'XT010').map(f => f.fix.message);
   assert.ok(

@@ -98,7 +98,9 @@ export default createRule({
     ].join('\n'),
     fixSafety:
       'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which ' +
-      'shadows the import and restores every change. In a Django test case, an assignment of a constant as a ' +
+      "shadows the import and restores every change (unsafe where the project's own code writes the " +
+      "setting too: the test's write may be the reset of what that code left, and the fixture restores the " +
+      'value it found). In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
       'when it is in setUp, unless a test of the class changes or deletes the setting: setUp gave each test ' +
       'the value afresh, one override for the class does not), when nothing but other such assignments comes ' +
@@ -369,7 +371,12 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
       setting.receiver.text === 'settings'
         ? []
         : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
-    return Fix.safe('Use the pytest-django settings fixture (it restores the value)', [
+    // the project's own code writes the setting too (peeringdb's pdb_api_cache command sets it and
+    // leaves it): a write after calling it may be the reset of that leak, which the fixture would undo
+    // at teardown, restoring the value the code left
+    const written = `settings.${setting.name} =`;
+    const byProject = (ctx.project?.occurrences(written) ?? 0) > (ctx.project?.occurrencesInTests(written) ?? 0);
+    return (byProject ? Fix.unsafe : Fix.safe)('Use the pytest-django settings fixture (it restores the value)', [
       ...addParameter(ctx, fn, 'settings'),
       ...rename,
     ]);
