@@ -374,8 +374,11 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     // the project's own code writes the setting too (peeringdb's pdb_api_cache command sets it and
     // leaves it): a write after calling it may be the reset of that leak, which the fixture would undo
     // at teardown, restoring the value the code left
-    const written = `settings.${setting.name} =`;
-    const byProject = (ctx.project?.occurrences(written) ?? 0) > (ctx.project?.occurrencesInTests(written) ?? 0);
+    // (any write the fixture parameter reroutes, in this function: they all go through it at once)
+    const byProject = [...fn.text.matchAll(/\bsettings\.(\w+)\s*=(?!=)/g)].some(([, name]) => {
+      const written = `settings.${name} =`;
+      return (ctx.project?.occurrences(written) ?? 0) > (ctx.project?.occurrencesInTests(written) ?? 0);
+    });
     return (byProject ? Fix.unsafe : Fix.safe)('Use the pytest-django settings fixture (it restores the value)', [
       ...addParameter(ctx, fn, 'settings'),
       ...rename,
