@@ -371,10 +371,9 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
       setting.receiver.text === 'settings'
         ? []
         : [Edit.replace(setting.receiver.startIndex, setting.receiver.endIndex, 'settings')];
-    // the project's own code writes the setting too (peeringdb's pdb_api_cache command sets it and
-    // leaves it): a write after calling it may be the reset of that leak, which the fixture would undo
-    // at teardown, restoring the value the code left
-    // (any write the fixture parameter reroutes, in this function: they all go through it at once)
+    // the project's own code writes one of the settings this function writes (peeringdb's pdb_api_cache
+    // command sets one and leaves it): a write after calling that code may be the reset of its leak, and
+    // the fixture, which takes every write of the function at once, would restore the leaked value
     const byProject = [...fn.text.matchAll(/\bsettings\.(\w+)\s*=(?!=)/g)].some(([, name]) => {
       const written = `settings.${name} =`;
       return (ctx.project?.occurrences(written) ?? 0) > (ctx.project?.occurrencesInTests(written) ?? 0);
@@ -395,9 +394,9 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
   const direct = stmt.type === 'assignment' && left?.id === setting.node.id;
   // a decorator changes the setting from the start: only where nothing runs before the change (the test
   // reading it, or code under test reading it: mytardis' recall_url asserted first, then emptied)
-  const readBefore = !leadingStatement(fn, expr);
+  const runsBefore = !leadingStatement(fn, expr);
   // a Django test case: a constant assigned as a top-level statement becomes @override_settings
-  if (direct && value && isConstant(value) && !readBefore) {
+  if (direct && value && isConstant(value) && !runsBefore) {
     const target = fn.childForFieldName('name')?.text === 'setUp' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
     if (!target || (target === cls && ctx.testing.classKind(cls) !== 'django')) return null;
     // setUp gave every test the value afresh; one override for the whole class does not, so a test of the
