@@ -100,6 +100,7 @@ export class Project {
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
   private readonly occurringInTests = new Map<string, number | null>();
+  private userUuid: boolean | null | undefined;
   private readonly holders = new Map<string, string[] | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
@@ -138,6 +139,7 @@ export class Project {
     this.fixtureUses.clear();
     this.occurring.clear();
     this.occurringInTests.clear();
+    this.userUuid = undefined;
   }
 
   // ---- the run and its settings ----
@@ -254,6 +256,11 @@ export class Project {
 
   /** AUTH_USER_MODEL's class has a UUID primary key; null when unknown (see ProjectView.userPkIsUuid). */
   userPkIsUuid(): boolean | null {
+    if (this.userUuid === undefined) this.userUuid = this.readUserPkIsUuid();
+    return this.userUuid;
+  }
+
+  private readUserPkIsUuid(): boolean | null {
     const settings = this.settingsFacts();
     const setting = settings.constants.get('AUTH_USER_MODEL');
     if (!setting) return settings.unknown || !settings.file ? null : false; // Django's auth.User: an AutoField
@@ -407,8 +414,12 @@ export class Project {
   // ---- who uses a name anywhere in the project ----
 
   /** The project's Python files whose text passes `pattern`, one by one (read afresh: a workspace may be big). */
-  private *filesHolding(pattern: (text: string) => boolean): Generator<{ file: string; text: string }> {
+  private *filesHolding(
+    pattern: (text: string) => boolean,
+    among: (file: string) => boolean = () => true,
+  ): Generator<{ file: string; text: string }> {
     for (const file of this.pythonFiles ?? []) {
+      if (!among(file)) continue;
       const text = this.texts.get(file) ?? this.readRaw(file);
       if (text !== null && pattern(text)) yield { file, text };
     }
@@ -469,9 +480,12 @@ export class Project {
   /** How many times `text` occurs in the project's test files (as saved); null when the files cannot be listed. */
   occurrencesInTests(text: string): number | null {
     return this.searched(this.occurringInTests, text, () =>
-      [...this.filesHolding(t => t.includes(text))]
-        .filter(f => isTestFile(f.file, this.root))
-        .reduce((n, f) => n + f.text.split(text).length - 1, 0),
+      [
+        ...this.filesHolding(
+          t => t.includes(text),
+          f => isTestFile(f, this.root),
+        ),
+      ].reduce((n, f) => n + f.text.split(text).length - 1, 0),
     );
   }
 
