@@ -1,5 +1,5 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import { clearInSetUp, exposure, findCacheUse, mayUseCache, settingsKnown, sharedKey } from './lib/djangoCache';
+import { clearInSetUp, exposure, mayUseCache, settingsKnown, sharedKey, sharedUse } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -41,7 +41,8 @@ export default createRule({
       'module, at its first unisolated use. Not where the cache is emptied before or after each of its ' +
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
-      "throttling, where the user model's primary key is a UUID, is no cache use here (as in XT001).",
+      "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
+      'no other test can be seen to have (as in XT001).',
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
@@ -71,7 +72,7 @@ export default createRule({
     // a project-level finding needs a recognisable project: pytest configured, or the settings found
     if (!project || project.autouseCacheIsolation || (!project.usesPytest && !project.settings.file)) return {};
     const check = (def: Node) => {
-      const use = findCacheUse(ctx, def);
+      const use = sharedUse(ctx, def);
       if (!use || ctx.testing.cacheIsolated(def)) return;
       const exposed = exposure(ctx, use.aliases);
       // nothing kept, or emptied before each test within a process that alone uses it

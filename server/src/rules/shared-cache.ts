@@ -1,4 +1,4 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache } from './lib/djangoCache';
+import { cacheIsolationFix, exposure, mayUseCache, sharedUse } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
 import { defName } from '../syntax/nodes';
@@ -33,6 +33,12 @@ export default createRule({
       "authenticates, where the user model's primary key is a UUID (`AUTH_USER_MODEL`'s class, or a base, " +
       'declares `UUIDField(primary_key=True)`): DRF keys that history `throttle_<scope>_<user pk>`, which no ' +
       'other test or worker shares (anonymous requests are keyed by the address every test shares: reported). ' +
+      'A cache call counts where its key is one another test can have: a literal or a constant, a key built ' +
+      'from those and primary keys (`f"cart:{user.pk}"`: every worker\'s first user has pk=1), one two tests of ' +
+      "a class write the same way, or the project's own helper that uses the cache. A key made unique in the " +
+      'test (`uuid4()`, `secrets.token_hex()`, `get_random_string()`), or built from what the code under test ' +
+      'hands back (`f"sid_{session_id}"`, a mock, a parameter), shows no state another test finds: not ' +
+      'reported (a test that also empties the cache is, for that). ' +
       'A lock taken in a `with` that waits for it (`with cache.lock("k"):`, no `blocking_timeout`, not ' +
       '`blocking=False`), by the test or by project code it calls, is no use: two processes taking it only ' +
       'wait for each other, and it keeps nothing.',
@@ -104,7 +110,7 @@ export function everyWorker(ctx: RuleContext): string {
 }
 
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
-  const use = findCacheUse(ctx, def);
+  const use = sharedUse(ctx, def);
   if (!use || ctx.testing.cacheIsolated(def)) return;
   const exposed = exposure(ctx, use.aliases);
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing

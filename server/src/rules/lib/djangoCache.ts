@@ -15,6 +15,7 @@ import {
   defName,
   definitionOf,
   field,
+  keywordArgument,
   parameterNames,
   positionalArguments,
   stringValue,
@@ -84,6 +85,24 @@ export interface CacheUse {
    * every worker shares it, a sign the code under test keeps state there that the test relies on
    */
   clearOnly?: boolean;
+  /**
+   * every cache call's key is the test's own or one the code under test made (`f"sid_{session_id}"`),
+   * none a literal, a constant or a primary key: nothing shows another test has it (see `sharedUse`)
+   */
+  privateKeys?: boolean;
+  /** where the same test empties the cache, if it does */
+  cleared?: Node;
+}
+
+/**
+ * `findCacheUse`, counting only what another test can share: calls whose keys no other test can be
+ * seen to have (`privateKeys`, and no two of the class's tests write a key the same way) are no use, and
+ * what is left is the test emptying the cache, if it does.
+ */
+export function sharedUse(ctx: RuleContext, def: Node): CacheUse | null {
+  const use = findCacheUse(ctx, def);
+  if (!use?.privateKeys || sharedKey(ctx, def)) return use;
+  return use.cleared ? { ...use, node: use.cleared, label: `${use.cleared.text}()`, clearOnly: true } : null;
 }
 
 /**
@@ -281,7 +300,9 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     callsAllowRequest = false;
   let definedAs: Node | null = null;
   let authenticates: Node | null = null,
-    clears: Node | null = null;
+    clears: Node | null = null,
+    sharedCall: Node | null = null,
+    viaHelper = false;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
   };
@@ -300,6 +321,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           const fn = node.childForFieldName('function');
           if (fn?.type === 'identifier' && cacheHelpers(ctx).has(fn.text)) {
             consider(fn, 'cache', `${fn.text}(), which uses it`);
+            viaHelper = true;
             return true;
           }
           if (fn?.type !== 'attribute') return true;
@@ -309,7 +331,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             const alias = cacheAlias(ctx, receiver);
             if (alias) aliases.add(alias);
             if (method === 'clear' || method === 'aclear') clears ??= fn;
-            else if (!isWaitingLock(node)) consider(fn, 'cache', `${fn.text}()`);
+            else if (!isWaitingLock(node)) {
+              consider(fn, 'cache', `${fn.text}()`);
+              if (!sharedCall && keyOf(ctx, node, def) === 'shared') sharedCall = fn;
+            }
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
             consider(fn, 'throttle', `${fn.text}()`);
@@ -377,6 +402,13 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys ? best.throttle : undefined;
   const named = definedAs as Node | null; // assigned in the walk's callback
   if (repeatsRequests && named) consider(named, 'throttle-name', `\`${named.text}\``);
+  // the call whose key other tests have too, else a sign that none has (see CacheUse.privateKeys)
+  const direct = best.cache && !viaHelper ? best.cache : undefined;
+  const shared = sharedCall as Node | null; // assigned in the walk's callback
+  if (direct)
+    best.cache = shared
+      ? { ...direct, node: shared, label: `${shared.text}()` }
+      : { ...direct, privateKeys: true, cleared: clears ?? undefined };
   const found =
     throttled ??
     best.cache ??
@@ -401,6 +433,110 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
       }
     : null;
 }
+
+/** what a random per-test value looks like in a key's text: `uuid4()`, `secrets.token_hex()`, `get_random_string(8)` */
+const RANDOM = /uuid|token_(?:hex|urlsafe|bytes)|random/i;
+/** a primary key: `obj.pk`, `obj.id`, `self.user_id` */
+const PK = /^(?:pk|id|\w+_id)$/;
+/** a constant by its name: `CACHE_KEY`, `Prayer.GRANTED` */
+const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Whether the key of cache call `call` in `def` is one other tests have too, so that what one leaves
+ * another finds (in another worker, or later in the process): `shared` for a literal, a constant, or a
+ * key built from those and primary keys (every worker's test database starts its sequences at 1); `own`
+ * for a key made unique (`uuid4()`); `unknown` for one built from what the code under test returns
+ * (`f"sid_{session_id}"` where `session_id = service.init_session()`), a mock, a parameter. A call
+ * with no key (`keys()` with no pattern) is `unknown`.
+ */
+export function keyOf(ctx: RuleContext, call: Node, def: Node): 'shared' | 'own' | 'unknown' {
+  const key = positionalArguments(call)[0] ?? keywordArgument(call, 'key') ?? keywordArgument(call, 'keys');
+  if (!key) return 'unknown';
+  const cls = def.type === 'class_definition' ? null : ctx.defs.methodClass(def);
+  const scopes = [ctx.defs.statement(def), ...(cls ? [ctx.defs.statement(cls)] : [])];
+  return keyKind(ctx, key, scopes, 0);
+}
+
+type KeyKind = 'shared' | 'own' | 'unknown';
+
+/** The kinds of a key's parts, combined: one unique part makes it unique; all shared, shared. */
+function combine(kinds: KeyKind[]): KeyKind {
+  if (kinds.includes('own')) return 'own';
+  return kinds.length > 0 && kinds.every(k => k === 'shared') ? 'shared' : 'unknown';
+}
+
+function keyKind(ctx: RuleContext, key: Node, scopes: readonly Node[], depth: number): KeyKind {
+  if (RANDOM.test(key.text)) return 'own';
+  switch (key.type) {
+    case 'string':
+    case 'concatenated_string': {
+      const parts: Node[] = [];
+      walk(key, n => (n.type === 'interpolation' ? (parts.push(n.namedChildren[0] ?? n), false) : true));
+      return combine(['shared', ...parts.map(p => keyKind(ctx, p, scopes, depth))]);
+    }
+    case 'integer':
+    case 'float':
+    case 'true':
+    case 'false':
+    case 'none':
+      return 'shared';
+    case 'binary_operator': // "a" + b, "a_%s" % b
+      return combine([field(key, 'left'), field(key, 'right')].map(p => keyKind(ctx, p, scopes, depth)));
+    case 'parenthesized_expression':
+    case 'list':
+    case 'tuple':
+    case 'set': {
+      // several keys (get_many, delete_many): any of them another test's is enough
+      const kinds = key.namedChildren.flatMap(c => (c ? [keyKind(ctx, c, scopes, depth)] : []));
+      return kinds.includes('shared') ? 'shared' : combine(kinds);
+    }
+    case 'dictionary': {
+      const kinds = key.namedChildren.flatMap(p =>
+        p?.type === 'pair' ? [keyKind(ctx, field(p, 'key'), scopes, depth)] : [],
+      );
+      return kinds.includes('shared') ? 'shared' : combine(kinds);
+    }
+    case 'call': {
+      const fn = field(key, 'function');
+      // "k_{}".format(pk), str(obj.pk)
+      if (fn.type === 'attribute' && field(fn, 'attribute').text === 'format')
+        return combine([field(fn, 'object'), ...callArguments(key)].map(p => keyKind(ctx, p, scopes, depth)));
+      if (fn.text === 'str' && callArguments(key).length === 1)
+        return keyKind(ctx, callArguments(key)[0], scopes, depth);
+      return 'unknown';
+    }
+    case 'identifier':
+    case 'attribute': {
+      const last = key.type === 'attribute' ? field(key, 'attribute').text : key.text;
+      if (CONSTANT.test(last) || (key.type === 'attribute' && PK.test(last))) return 'shared';
+      if (depth >= 3) return 'unknown';
+      const value = assignedValue(ctx, key.text, scopes);
+      return value ? keyKind(ctx, value, scopes, depth + 1) : 'unknown';
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+/** The value last assigned to `name` (`key`, `self.key`) in `scopes` or at the module's top level, if any. */
+function assignedValue(ctx: RuleContext, name: string, scopes: readonly Node[]): Node | null {
+  let value: Node | null = null;
+  const look = (root: Node) =>
+    walk(
+      root,
+      n => {
+        const left = n.childForFieldName('left');
+        if (left?.text === name) value = n.childForFieldName('right');
+        return true;
+      },
+      ASSIGNMENTS,
+    );
+  for (const scope of scopes) look(scope);
+  if (!value && !name.includes('.'))
+    for (const { node } of ctx.file.topLevel) if (node.type === 'expression_statement') look(node);
+  return value;
+}
+const ASSIGNMENTS = new Set(['assignment']);
 
 /** Whether `node` runs in a loop inside `def` (a request sent again and again). */
 function inLoop(node: Node, def: Node): boolean {
