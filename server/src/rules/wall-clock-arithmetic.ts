@@ -29,7 +29,9 @@ export default createRule({
       'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, ' +
       '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`.',
     why:
-      'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month. The ' +
+      'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
+      'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
+      'on 29 February; a year moved by a multiple of 4 lands on a leap year, and is not reported). The ' +
       'test then raises `ValueError` or asserts on a wrong time, but only when the clock happens to be there: ' +
       'once a minute, once a month, and more often when parallel runs stretch the suite across the edge.',
     incident:
@@ -68,6 +70,9 @@ export default createRule({
             left.childForFieldName('attribute')?.text !== fieldName
           )
             continue;
+          // a whole number of leap cycles from a year lands on a 29 February too (until 2100)
+          const years = fieldName === 'year' && right?.type === 'integer' ? Number(right.text) : null;
+          if (years !== null && years % 4 === 0) continue;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -83,7 +88,7 @@ export default createRule({
           }
           ctx.report({
             node: call,
-            message: `${kw.text} overflows when ${left.text} is at the edge of its range: the test fails only at certain wall-clock moments`,
+            message: edgeMessage(kw.text, left.text, receiver.text, fieldName, op, years),
             fix,
           });
           return;
@@ -92,3 +97,21 @@ export default createRule({
     };
   },
 });
+
+/** When the change leaves the field's range, field by field: that is when the test fails. */
+function edgeMessage(
+  change: string,
+  value: string,
+  date: string,
+  fieldName: string,
+  op: string,
+  years: number | null,
+): string {
+  const when =
+    fieldName === 'year'
+      ? `lands on a day that year does not have when ${date} is 29 February${years !== null ? ` (${years} is not a multiple of 4)` : ' and the year it gives is not a leap year'}: the test fails only on leap day`
+      : fieldName === 'month'
+        ? `overflows when ${value} is ${op === '+' ? 'December' : 'January'}, and lands on a day the month does not have when ${date} is the 29th to the 31st: the test fails only on certain dates`
+        : `overflows when ${value} is at the edge of its range: the test fails only at certain wall-clock moments`;
+  return `${change} ${when}`;
+}
