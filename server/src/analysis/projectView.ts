@@ -175,6 +175,8 @@ export interface ProjectView {
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */
   readonly autouseSettingsItems: ReadonlySet<string>;
+  /** an autouse fixture of a conftest.py above writes a setting through pytest-django's `settings` fixture */
+  readonly autouseOpensSettingsOverride: boolean;
   /**
    * The test runner's own cache handling (Django's runner only): it gives each parallel worker its own
    * cache, or empties the cache before each test. Null when it does neither.
@@ -190,4 +192,9 @@ export interface ProjectView {
 /** A conftest.py's line that gives one cache alias's keys a prefix of each xdist worker's own. */
 export interface WorkerPrefix extends Located {
   alias: string;
+  /**
+   * the worker's name is in the cache's LOCATION (a Redis database, a server of its own): each worker
+   * has a cache of its own, and emptying it touches no other's. Otherwise only the keys are the worker's.
+   */
+  ownCache: boolean;
 }

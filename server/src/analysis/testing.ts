@@ -731,6 +731,30 @@ export class Testing {
   }
 
   /**
+   * An autouse fixture at the top of this module (a conftest.py's: every test below it) writes a
+   * setting through the pytest-django `settings` fixture (`settings.STORAGE = ...`): an override is then
+   * open around every test, and a write straight to django.conf.settings during the test goes into that
+   * override, dropped with it at teardown (override_settings puts back the settings object it replaced).
+   */
+  autouseOpensSettingsOverride(): boolean {
+    return this.moduleFixtures.some(s => {
+      const def = definitionOf(s);
+      if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) return false;
+      if (!parameterNames(def).includes('settings')) return false;
+      let opens = false;
+      walk(
+        def,
+        node => {
+          opens ||= /^settings\.\w+$/.test(node.childForFieldName('left')?.text ?? '');
+          return !opens;
+        },
+        ASSIGNMENTS,
+      );
+      return opens;
+    });
+  }
+
+  /**
    * An autouse fixture at the top of this module puts the app registry back after each test
    * (`apps.all_models` saved, then restored after `yield`): models defined in tests do not outlive them.
    */

@@ -518,6 +518,7 @@ export class Project {
         isolates: false,
         reset: null,
         settingsItems: new Set(),
+        overridesSettings: false,
         cacheResetFixtures: new Set(),
         restoresApps: false,
         restoresCwd: false,
@@ -535,6 +536,7 @@ export class Project {
           isolates: testing.hasFileCacheIsolation(),
           reset: reset?.node ? this.located(file, reset.node) : null,
           settingsItems: testing.autouseSettingsItems(),
+          overridesSettings: testing.autouseOpensSettingsOverride(),
           restoresApps: testing.autouseRestoresApps(),
           restoresCwd: testing.autouseRestoresCwd(),
           cacheResetFixtures: resettingFixtures(root, testing),
@@ -562,7 +564,8 @@ export class Project {
     // the alias the target names (`caches["search"].key_prefix`), else the default cache
     const target = field(node, node.type === 'pair' ? 'key' : 'left').text;
     const alias = /^(?:[\w.]*\.)?(?:caches|CACHES)\s*\[\s*["']([^"']+)["']\s*\]/.exec(target)?.[1] ?? 'default';
-    return { ...this.located(file, node), alias };
+    const ownCache = node.type === 'pair' ? stringValue(field(node, 'key')) === 'LOCATION' : LOCATION.test(target);
+    return { ...this.located(file, node), alias, ownCache };
   }
 
   /** Where a conftest.py above `file` (or a plugin) names the cache's keys after the xdist worker. */
@@ -586,6 +589,11 @@ export class Project {
   }
 
   /** The settings items autouse fixtures above `file` (or a plugin's) set before every test. */
+  /** Whether an autouse fixture above `file` opens a settings override around every test (see ConftestFacts). */
+  autouseOpensSettingsOverride(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.overridesSettings);
+  }
+
   autouseSettingsItems(file: string): Set<string> {
     return new Set(this.conftestsAbove(file).flatMap(c => [...c.settingsItems]));
   }
@@ -771,6 +779,8 @@ interface ConftestFacts {
   isolates: boolean;
   reset: Located | null;
   settingsItems: Set<string>;
+  /** an autouse fixture writes a setting through pytest-django's `settings`: an override is open around every test */
+  overridesSettings: boolean;
   /** fixtures (autouse or not) that empty the cache, by name */
   cacheResetFixtures: Set<string>;
   /** an autouse fixture puts the app registry back after each test */
@@ -784,14 +794,19 @@ interface ConftestFacts {
 /** what names the xdist worker a process runs as */
 const WORKER_ID = /PYTEST_XDIST_WORKER\b|\bworker_?id\b|\bworkerinput\b|\bslaveinput\b/;
 
+/** a cache's LOCATION as an assignment's target: `new_caches["default"]["LOCATION"]` */
+const LOCATION = /\[\s*["']LOCATION["']\s*\]$/;
+
 /**
  * Where the conftest.py (or plugin) `root` gives the Django cache's keys a prefix built from the xdist
  * worker's name, so no two workers share a key: `caches["default"].key_prefix = f"test_{worker_id}"`,
  * `settings.CACHES["default"]["KEY_PREFIX"] = ...`, a `"KEY_PREFIX": ...` entry of a CACHES dict; the
- * value, or the module-level or local name it is given through, names the worker.
+ * value, or the module-level or local name it is given through, names the worker. Or a LOCATION of
+ * each worker's own (thunderstore: a session fixture gives worker N Redis database N+1): a LOCATION
+ * that is not a literal, set in a function that reads the worker's name.
  */
 function workerKeyPrefixOf(root: Node): Node | null {
-  if (!/key_prefix/i.test(root.text) || !WORKER_ID.test(root.text)) return null;
+  if (!/key_prefix|LOCATION/i.test(root.text) || !WORKER_ID.test(root.text)) return null;
   let found: Node | null = null;
   walk(
     root,
@@ -802,11 +817,13 @@ function workerKeyPrefixOf(root: Node): Node | null {
           ? [node.childForFieldName('key'), node.childForFieldName('value')]
           : [node.childForFieldName('left'), node.childForFieldName('right')];
       if (!target || !value) return true;
+      const key = node.type === 'pair' ? stringValue(target) : null;
       const prefix =
-        node.type === 'pair'
-          ? stringValue(target) === 'KEY_PREFIX'
-          : /\.key_prefix$|\[\s*["']KEY_PREFIX["']\s*\]$/.test(target.text);
+        node.type === 'pair' ? key === 'KEY_PREFIX' : /\.key_prefix$|\[\s*["']KEY_PREFIX["']\s*\]$/.test(target.text);
+      const location = node.type === 'pair' ? key === 'LOCATION' : LOCATION.test(target.text);
       if (prefix && namesWorker(root, node, value)) found = node;
+      else if (location && (namesWorker(root, node, value) || (stringValue(value) === null && inWorkerFunction(node))))
+        found = node;
       return !found;
     },
     PREFIX_NODES,
@@ -815,6 +832,12 @@ function workerKeyPrefixOf(root: Node): Node | null {
 }
 
 const PREFIX_NODES = new Set(['assignment', 'pair']);
+
+/** Whether `node` is in a function that reads the xdist worker's name. */
+function inWorkerFunction(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) if (n.type === 'function_definition') return WORKER_ID.test(n.text);
+  return false;
+}
 
 /** Whether `value` names the xdist worker, itself or through a name assigned before `at`. */
 function namesWorker(root: Node, at: Node, value: Node): boolean {
@@ -883,6 +906,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let isolation: boolean | undefined;
   let reset: Located | null | undefined;
   let settingsItems: ReadonlySet<string> | undefined;
+  let opensOverride: boolean | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
@@ -937,6 +961,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));
+    },
+    get autouseOpensSettingsOverride() {
+      return (opensOverride ??= project.autouseOpensSettingsOverride(file));
     },
     get autouseSettingsItems() {
       return (settingsItems ??= project.autouseSettingsItems(file));

@@ -4,7 +4,7 @@ import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { constantText, field, isConstant, parameterNames, walk } from '../syntax/nodes';
+import { constantText, defName, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
@@ -68,7 +68,12 @@ export default createRule({
       'only where a test of another class of the same module (or a module-level test) reads the setting ' +
       'and never sets it, or where the class has no tests of its own (a base class: it configures every class ' +
       'deriving from it, in other modules too). A reader in another module, or one that reaches the setting through the code ' +
-      'under test, cannot be seen from the file: then nothing is said.',
+      'under test, cannot be seen from the file: then nothing is said. Under pytest, where an autouse ' +
+      "fixture (of the module, or a conftest.py above it) writes a setting through pytest-django's `settings`, " +
+      'an override is open around every test: a write straight to the settings in the test, its setUp or a ' +
+      'fixture goes into it and is dropped with it at teardown (Django puts back the settings it replaced), ' +
+      'so it is not reported; a write in setUpClass or at module level (before the override opens) and a ' +
+      'change inside a setting (the same object is behind the override) are.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -148,6 +153,18 @@ export default createRule({
         const given = TEST_ENVIRONMENT.get(setting.name) ?? ctx.project?.settings.constants.get(setting.name);
         if (value && given !== undefined && isConstant(value) && constantText(value) === given) return;
       }
+      // an autouse fixture opens an override around every test (it writes a setting through pytest-django's
+      // `settings`): a write straight to the settings goes into it, and is dropped with it at teardown.
+      // Not what setUpClass or a module writes (before the override opens), nor a change inside a value
+      // (the same object is behind the override)
+      if (
+        !setting.nested &&
+        !setting.fixture &&
+        (owner.role !== 'hook' || PER_TEST_HOOK.test(defName(owner.fn))) &&
+        (ctx.testing.autouseOpensSettingsOverride() ||
+          (ctx.project?.usesPytest && ctx.project.autouseOpensSettingsOverride))
+      )
+        return;
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
       if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
       ctx.report({
@@ -177,6 +194,9 @@ export default createRule({
     };
   },
 });
+
+/** setup hooks that run inside each test, under its function-scoped fixtures */
+const PER_TEST_HOOK = /^(setUp|tearDown|setup_method|teardown_method|setup_function|teardown_function)$/;
 
 interface Setting {
   name: string;

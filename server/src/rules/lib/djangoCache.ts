@@ -201,7 +201,10 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       e.related.push({ at: runner.at, message: 'the test runner gives each parallel worker its own cache here' });
     }
     const prefix = project.workerKeyPrefix;
-    if (e.kind === 'cross-process' && prefix?.alias === alias) {
+    if (e.kind === 'cross-process' && prefix?.alias === alias && prefix.ownCache) {
+      e = { ...e, kind: 'per-process', describe: `${e.describe}, but a conftest.py gives each xdist worker its own` };
+      e.related.push({ at: prefix, message: 'each xdist worker gets a cache of its own here' });
+    } else if (e.kind === 'cross-process' && prefix?.alias === alias) {
       e = { ...e, keysPerWorker: prefix };
       e.related.push({ at: prefix, message: "each xdist worker's keys get a prefix of its own here" });
     }
@@ -498,12 +501,12 @@ function keyKind(ctx: RuleContext, key: Node, scopes: readonly Node[], depth: nu
     }
     case 'call': {
       const fn = field(key, 'function');
-      // "k_{}".format(pk), str(obj.pk)
+      // "k_{}".format(pk)
       if (fn.type === 'attribute' && field(fn, 'attribute').text === 'format')
         return combine([field(fn, 'object'), ...callArguments(key)].map(p => keyKind(ctx, p, scopes, depth)));
-      if (fn.text === 'str' && callArguments(key).length === 1)
-        return keyKind(ctx, callArguments(key)[0], scopes, depth);
-      return 'unknown';
+      // a key builder given shared parts makes a shared key: `draft_key(user.pk, "q3")`, `str(obj.pk)`
+      const args = callArguments(key).map(a => (a.type === 'keyword_argument' ? field(a, 'value') : a));
+      return combine(args.map(a => keyKind(ctx, a, scopes, depth)));
     }
     case 'identifier':
     case 'attribute': {
