@@ -42,7 +42,9 @@ export default createRule({
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
-      'no other test can be seen to have (as in XT001).',
+      'no other test can be seen to have (as in XT001). Nor, on a cache each process has of its own, an ' +
+      "authenticated request under the settings' DRF throttling in a test that neither names a throttle nor " +
+      'expects a 429: its history counts toward a limit no test is seen to reach.',
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
@@ -85,6 +87,9 @@ export default createRule({
       // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
       if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.kind === 'cache' && !sharedKey(ctx, def))
         return;
+      // nor, within one process, does an authenticated request under the settings' throttling (no throttle,
+      // no 429 in the test): its history counts toward a limit no test of the module is seen to reach
+      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.throttling) return;
       ctx.report({
         node: use.node,
         // (Django's runner knows no conftest.py: there, the tests' common base class is the one place)
