@@ -20,7 +20,8 @@ export default createRule({
       'alias may be named through a setting: `caches[settings.X]`, `caches[getattr(settings, "X", "default")]`) ' +
       'or exercises DRF throttling (throttle classes or scopes, assertions on 429 after a request; ' +
       'throttle/ratelimit names in the code the test runs, in a project that throttles somewhere, not a ' +
-      "factory's or a model's; the test's own name only where it sends requests in a loop) " +
+      "factory's or a model's; the test's own name only where it sends requests in a loop; a 429 only in a " +
+      'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache) ' +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +

@@ -402,7 +402,9 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // them): where the user model's pk is a UUID, no other test and no other worker has that key
   const ownThrottleKeys = !!authenticates && ctx.project?.userPkIsUuid === true;
   const throttled =
-    best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys ? best.throttle : undefined;
+    best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys && limitsInCache(ctx)
+      ? best.throttle
+      : undefined;
   const named = definedAs as Node | null; // assigned in the walk's callback
   if (repeatsRequests && named) consider(named, 'throttle-name', `\`${named.text}\``);
   // the call whose key other tests have too, else a sign that none has (see CacheUse.privateKeys)
@@ -718,6 +720,21 @@ function throttlesAnywhere(ctx: RuleContext): boolean {
     const project = ctx.project;
     if (!project || project.settings.throttling?.on !== false) return true;
     return ['Throttle', 'throttle_classes', 'ratelimit('].some(t => (project.occurrences(t) ?? 1) > 0);
+  });
+}
+
+/**
+ * Whether the project can keep a rate limit's history in the Django cache at all: it uses DRF, a
+ * ratelimit package, or the cache itself somewhere. A 429 in a project with none of them (khoj limits
+ * uploads by a database check) is kept elsewhere. Unknown (no project, files not listed): yes.
+ */
+function limitsInCache(ctx: RuleContext): boolean {
+  return ctx.file.memo(limitsInCache, () => {
+    const project = ctx.project;
+    if (!project) return true;
+    return ['rest_framework', 'ratelimit.', 'ratelimit import', 'django.core.cache', 'Throttle'].some(
+      t => (project.occurrences(t) ?? 1) > 0,
+    );
   });
 }
 
