@@ -88,6 +88,10 @@ const SETUP_HOOKS = new Set([
 export type ClassKind = 'django' | 'presumed' | 'other';
 
 const ASSIGNMENTS = new Set(['assignment']);
+/** pytest hooks that run once for the whole run */
+const SESSION_HOOKS = /^pytest_(configure|sessionstart|sessionfinish|unconfigure)$/;
+/** a function named for emptying a cache: `clear_config_cache`, `reset_cache`, `invalidate_menu_cache` */
+const CLEARING_HELPER = /^_?(?:clear|reset|invalidate|flush|purge)_(?:\w+_)?caches?$/;
 
 /** `settings.X[k]` as the item it names, whatever the spacing: `X[k]`. */
 export const settingsItem = (target: string): string => target.replace(/\s+/g, '').replace(/^settings\./, '');
@@ -122,8 +126,9 @@ export class Testing {
     private readonly text?: string,
   ) {}
 
+  /** A function named as a test; a fixture named so (`@pytest_asyncio.fixture def test_x`) is not collected as one. */
   isTestFunction(fn: Node): boolean {
-    return defName(fn).startsWith('test');
+    return defName(fn).startsWith('test') && !this.isFixture(fn);
   }
 
   isSetupHook(fn: Node): boolean {
@@ -206,6 +211,19 @@ export class Testing {
       if (at >= fn.startIndex && at < fn.endIndex) continue;
       yield { at, match: m[0], caller: this.defs.outermostFunctionAt(at) };
     }
+  }
+
+  /**
+   * A module-level helper that only wide fixtures (session, module, class scope) and pytest's session
+   * hooks call: it runs once for the run's configuration, as those do (aisl's `_start_django_server()`).
+   */
+  onlyWideCallers(fn: Node): boolean {
+    let callers = 0;
+    for (const { caller } of this.callSites(fn, `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(`)) {
+      if (!caller || !(this.isWideFixture(caller) || SESSION_HOOKS.test(defName(caller)))) return false;
+      callers++;
+    }
+    return callers > 0;
   }
 
   /** A pytest test (or function-scoped fixture) that can request fixtures such as `tmp_path` or `monkeypatch`. */
@@ -857,7 +875,8 @@ export class Testing {
 
   /**
    * A call in `fn`'s body of a function of this module, or of a method of `fn`'s class
-   * (`self._clear_caches()`), that empties the cache itself: one level, as people write a reset.
+   * (`self._clear_caches()`), that empties the cache itself: one level, as people write a reset. Or of a
+   * function of the project named for clearing a cache (`clear_redirect_cache()`) that uses the cache.
    */
   private clearingHelperCall(fn: Node): Node | null {
     const body = fn.childForFieldName('body');
@@ -878,6 +897,11 @@ export class Testing {
             .find(d => d.type === 'function_definition' && defName(d) === name);
         }
         if (target && target !== fn && this.clearsCacheItself(target)) found = node;
+        // the project's own `clear_config_cache()`: named for emptying a cache, and using the cache
+        else if (!target && callee?.type === 'identifier' && CLEARING_HELPER.test(callee.text)) {
+          const q = this.names.resolve(callee);
+          if (q && this.project?.functionUsesCache(q)) found = node;
+        }
         return !found;
       },
       CALLS,

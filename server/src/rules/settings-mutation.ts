@@ -125,6 +125,8 @@ export default createRule({
       if (!setting) return;
       const owner = ctx.testing.owner(stmt);
       if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+      // a helper only session fixtures and hooks call configures the run, as they do
+      if (owner.role === 'helper' && ctx.testing.onlyWideCallers(owner.fn)) return;
       if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.restores(owner.fn, setting.node.text, stmt)) return;
       if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)

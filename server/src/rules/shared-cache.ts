@@ -23,6 +23,7 @@ export default createRule({
       "factory's or a model's; the test's own name only where it sends requests in a loop; a 429 only in a " +
       'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache) ' +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
+      "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
