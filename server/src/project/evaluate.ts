@@ -1003,6 +1003,16 @@ export class Evaluator {
         if (keywords.has('cast')) return unknown(`${fn.text}(..., cast=...)`, at);
         return this.envLookup(arg(0, 'option') ?? unknown('no name'), arg(1, 'default'), at);
       }
+      case 'json.loads': {
+        // a JSON default read from the environment: `json.loads(os.getenv("STATES", '["AZ", "IA"]'))`
+        const v = arg(0);
+        if (v?.kind !== 'str') return unknown(`${fn.text}(...)`, at);
+        try {
+          return fromJson(JSON.parse(v.value) as unknown, at);
+        } catch {
+          return unknown(`${fn.text}(...) of text that is not JSON`, at);
+        }
+      }
       case 'os.path.dirname':
       case 'os.path.abspath':
       case 'os.path.realpath':
@@ -1287,4 +1297,15 @@ function absolute(spec: string, module: string, file: string): string | null {
   const up = base.slice(0, base.length - (dots - 1));
   const rest = spec.slice(dots);
   return [...up, ...(rest ? [rest] : [])].join('.') || null;
+}
+
+/** A parsed JSON value as a settings value. */
+function fromJson(v: unknown, at: Located): Value {
+  if (typeof v === 'string') return { kind: 'str', value: v, at };
+  if (typeof v === 'number') return { kind: 'num', value: v, at };
+  if (typeof v === 'boolean') return { kind: 'bool', value: v, at };
+  if (v === null) return { kind: 'none', at };
+  if (Array.isArray(v)) return { kind: 'list', items: v.map(x => fromJson(x, at)), at };
+  const entries = new Map(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromJson(x, at)] as const));
+  return { kind: 'dict', entries, at };
 }

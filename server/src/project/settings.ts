@@ -100,18 +100,7 @@ export function readSettingsFacts(
   // (a star import or include that cannot be read may set any of them again)
   for (const [name, v] of partial ? [] : ns) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
-    const text =
-      v.kind === 'str'
-        ? JSON.stringify(v.value)
-        : v.kind === 'num'
-          ? String(v.value)
-          : v.kind === 'bool'
-            ? v.value
-              ? 'True'
-              : 'False'
-            : v.kind === 'none'
-              ? 'None'
-              : null;
+    const text = constantOf(v);
     if (text !== null) facts.constants.set(name, text);
   }
   const zone = ns.get('TIME_ZONE');
@@ -352,3 +341,26 @@ function appLabels(
 const truthyBool = (v: Value | undefined) => v?.kind === 'bool' && v.value;
 
 export type { CacheFacts };
+
+/**
+ * A value's text as a constant, the way `constantText` writes one in a test (`"a"`, `5`, `True`, `None`,
+ * `["AZ","IA"]` for a list of such): null for anything else.
+ */
+function constantOf(v: Value): string | null {
+  switch (v.kind) {
+    case 'str':
+      return JSON.stringify(v.value);
+    case 'num':
+      return String(v.value);
+    case 'bool':
+      return v.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'list': {
+      const items = v.items.map(constantOf);
+      return items.every(i => i !== null && !i.startsWith('[')) ? `[${items.join(',')}]` : null;
+    }
+    default:
+      return null;
+  }
+}

@@ -54,7 +54,9 @@ export default createRule({
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged, except ' +
       'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, and ' +
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
-      'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`), or ' +
+      'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
+      'constants too, also one the settings read from the environment with a default, ' +
+      '`json.loads(os.getenv("STATES", \'[...]\'))`), or ' +
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
