@@ -171,6 +171,8 @@ export interface ProjectView {
   readonly autouseRestoresCwd: boolean;
   /** where a conftest.py above the file prefixes the cache's keys with the xdist worker's name */
   readonly workerKeyPrefix: WorkerPrefix | null;
+  /** where a conftest.py above puts the cache on fakeredis (a server inside each process) */
+  readonly fakeRedis: Located | null;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */

@@ -523,14 +523,11 @@ export class Project {
         restoresApps: false,
         restoresCwd: false,
         workerKeyPrefix: null,
+        fakeRedis: null,
       };
       if (root) {
         // the same judgement as for a fixture in the test module itself
-        const { testing } = analysisOf(
-          root,
-          module,
-          root.namedChildren.filter((c): c is Node => c !== null),
-        );
+        const { testing } = analysisOf(root, module, moduleLevelStatements(root));
         const reset = testing.fileCacheReset();
         facts = {
           isolates: testing.hasFileCacheIsolation(),
@@ -541,6 +538,7 @@ export class Project {
           restoresCwd: testing.autouseRestoresCwd(),
           cacheResetFixtures: resettingFixtures(root, testing),
           workerKeyPrefix: this.workerPrefixIn(file, root),
+          fakeRedis: fakeRedisIn(root) ? this.located(file, fakeRedisIn(root) as Node) : null,
         };
       }
       this.conftests.set(file, facts);
@@ -569,6 +567,11 @@ export class Project {
   }
 
   /** Where a conftest.py above `file` (or a plugin) names the cache's keys after the xdist worker. */
+  /** Where a conftest.py above `file` puts the cache on fakeredis, if one does. */
+  fakeRedis(file: string): Located | null {
+    return this.conftestsAbove(file).find(c => c.fakeRedis)?.fakeRedis ?? null;
+  }
+
   workerKeyPrefix(file: string): WorkerPrefix | null {
     return this.conftestsAbove(file).find(c => c.workerKeyPrefix)?.workerKeyPrefix ?? null;
   }
@@ -789,7 +792,56 @@ interface ConftestFacts {
   restoresCwd: boolean;
   /** where it gives the cache's keys a prefix of each xdist worker's own */
   workerKeyPrefix: WorkerPrefix | null;
+  /** where it puts the cache on fakeredis (a server inside each process) */
+  fakeRedis: Located | null;
 }
+
+/**
+ * The statements that run at a module's level: its top-level ones, and those inside top-level `if`,
+ * `try` and `with` blocks (fuzzmanager's conftest.py defines its autouse fixture under
+ * `with contextlib.suppress(ImportError):`), not inside functions or classes.
+ */
+function moduleLevelStatements(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node) => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (
+        /^(if_statement|try_statement|with_statement|block|else_clause|elif_clause|except_clause|finally_clause)$/.test(
+          c.type,
+        )
+      )
+        visit(c);
+      else out.push(c);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/**
+ * Where the conftest.py `root` puts the Django cache on fakeredis, whose server lives inside each
+ * process: an assignment to the cache settings (`CACHES`, its `OPTIONS`, django-redis'
+ * `DJANGO_REDIS_CONNECTION_FACTORY`) of a value naming fakeredis (tnbbank's autouse fixture sets
+ * `REDIS_CLIENT_CLASS = "fakeredis.FakeStrictRedis"` for every test).
+ */
+function fakeRedisIn(root: Node): Node | null {
+  if (!/fakeredis|FakeConnection/.test(root.text)) return null;
+  let found: Node | null = null;
+  walk(
+    root,
+    node => {
+      if (found) return false;
+      const left = node.childForFieldName('left')?.text ?? '';
+      const right = node.childForFieldName('right')?.text ?? '';
+      if (/CACHES|REDIS/.test(left) && /fakeredis|Fake\w*(?:Redis|Connection)/.test(right)) found = node;
+      return !found;
+    },
+    ASSIGNMENT_NODES,
+  );
+  return found;
+}
+const ASSIGNMENT_NODES = new Set(['assignment']);
 
 /** what names the xdist worker a process runs as */
 const WORKER_ID = /PYTEST_XDIST_WORKER\b|\bworker_?id\b|\bworkerinput\b|\bslaveinput\b/;
@@ -911,6 +963,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
   let workerPrefix: WorkerPrefix | null | undefined;
+  let fakeRedis: Located | null | undefined;
   let recognised: boolean | undefined;
   return {
     root: project.root,
@@ -951,6 +1004,10 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get autouseRestoresApps() {
       return (restoresApps ??= project.autouseRestoresApps(file));
+    },
+    get fakeRedis() {
+      if (fakeRedis === undefined) fakeRedis = project.fakeRedis(file);
+      return fakeRedis;
     },
     get workerKeyPrefix() {
       if (workerPrefix === undefined) workerPrefix = project.workerKeyPrefix(file);

@@ -186,16 +186,28 @@ function readCaches(
       continue;
     }
     const scope = backendScope(backend.value, evaluator);
+    // a Redis client on fakeredis (`OPTIONS: {"connection_class": FakeConnection}`, django-redis'
+    // `REDIS_CLIENT_CLASS: "fakeredis.FakeStrictRedis"`): its server lives inside each process
+    const fake = scope.kind === 'cross-process' && mentionsFakeRedis(conf.entries.get('OPTIONS'));
     facts.caches.set(alias, {
       alias,
       backend: backend.value,
-      kind: scope.kind,
+      kind: fake ? 'per-process' : scope.kind,
       reason: scope.reason,
-      via: backend.via,
+      via: fake ? 'on fakeredis, a server inside each process' : backend.via,
       ...(scope.database ? { database: true } : {}),
       ...where(backend),
     });
   }
+}
+
+/** Whether a cache's OPTIONS name fakeredis anywhere (a class, or a dotted path to one). */
+function mentionsFakeRedis(v: Value | undefined, depth = 0): boolean {
+  if (!v || depth > 3) return false;
+  if (v.kind === 'str') return /^fakeredis\./.test(v.value);
+  if (v.kind === 'ref') return /^fakeredis\./.test(v.name);
+  if (v.kind === 'dict') return [...v.entries.values()].some(x => mentionsFakeRedis(x, depth + 1));
+  return false;
 }
 
 function reasonOf(v: Value | undefined, what: string): string {

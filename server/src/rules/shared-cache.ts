@@ -26,7 +26,8 @@ export default createRule({
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
-      "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database), " +
+      "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database, " +
+      'Redis on fakeredis, in the settings or put there by a conftest.py), ' +
       'or where Crosstalk cannot read the backend or find the test settings, nothing is reported: keys ' +
       'collide there only where two tests use the same one, which the code under test decides. Nor where a ' +
       "conftest.py gives the cache's keys a prefix named after the xdist worker " +

@@ -200,6 +200,11 @@ export function exposure(ctx: RuleContext, aliases: Iterable<string>): Exposure 
       };
       e.related.push({ at: runner.at, message: 'the test runner gives each parallel worker its own cache here' });
     }
+    const fake = project.fakeRedis;
+    if (e.kind === 'cross-process' && fake) {
+      e = { ...e, kind: 'per-process', describe: `${e.describe}, but a conftest.py puts it on fakeredis` };
+      e.related.push({ at: fake, message: 'the cache is put on fakeredis here: a server inside each process' });
+    }
     const prefix = project.workerKeyPrefix;
     if (e.kind === 'cross-process' && prefix?.alias === alias && prefix.ownCache) {
       e = { ...e, kind: 'per-process', describe: `${e.describe}, but a conftest.py gives each xdist worker its own` };
