@@ -529,6 +529,7 @@ export class Project {
         // the same judgement as for a fixture in the test module itself
         const { testing } = analysisOf(root, module, moduleLevelStatements(root));
         const reset = testing.fileCacheReset();
+        const fake = fakeRedisIn(root);
         facts = {
           isolates: testing.hasFileCacheIsolation(),
           reset: reset?.node ? this.located(file, reset.node) : null,
@@ -538,7 +539,7 @@ export class Project {
           restoresCwd: testing.autouseRestoresCwd(),
           cacheResetFixtures: resettingFixtures(root, testing),
           workerKeyPrefix: this.workerPrefixIn(file, root),
-          fakeRedis: fakeRedisIn(root) ? this.located(file, fakeRedisIn(root) as Node) : null,
+          fakeRedis: fake ? this.located(file, fake) : null,
         };
       }
       this.conftests.set(file, facts);
