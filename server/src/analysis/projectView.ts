@@ -169,6 +169,8 @@ export interface ProjectView {
   readonly autouseRestoresApps: boolean;
   /** an autouse fixture of a conftest.py above the file puts the working directory back after each test */
   readonly autouseRestoresCwd: boolean;
+  /** an autouse fixture of a conftest.py above sets the language back around each test */
+  readonly autouseRestoresLanguage: boolean;
   /** where a conftest.py above the file prefixes the cache's keys with the xdist worker's name */
   readonly workerKeyPrefix: WorkerPrefix | null;
   /** where a conftest.py above puts the cache on fakeredis (a server inside each process) */

@@ -780,6 +780,23 @@ export class Testing {
    * An autouse fixture of this module puts the working directory back after each test: a `chdir(...)`
    * after its `yield` (the saved directory), or `monkeypatch.chdir`, which pytest undoes.
    */
+  /**
+   * An autouse fixture of this module (a conftest.py's: every test below it) activates, overrides or
+   * deactivates a language around each test: what a test activates does not reach the next (twp's
+   * `reset_language`: `activate("en")`, `yield`, `deactivate()`).
+   */
+  autouseRestoresLanguage(): boolean {
+    return this.moduleFixtures.some(s => {
+      const def = definitionOf(s);
+      return (
+        def.type === 'function_definition' &&
+        this.isAutouseFixture(def) &&
+        !this.isWideFixture(def) &&
+        /\b(?:translation\.)?(?:activate|deactivate|deactivate_all|override)\s*\(/.test(def.text)
+      );
+    });
+  }
+
   autouseRestoresCwd(): boolean {
     return this.moduleFixtures.some(s => {
       const def = definitionOf(s);

@@ -522,6 +522,7 @@ export class Project {
         cacheResetFixtures: new Set(),
         restoresApps: false,
         restoresCwd: false,
+        restoresLanguage: false,
         workerKeyPrefix: null,
         fakeRedis: null,
       };
@@ -537,6 +538,7 @@ export class Project {
           overridesSettings: testing.autouseOpensSettingsOverride(),
           restoresApps: testing.autouseRestoresApps(),
           restoresCwd: testing.autouseRestoresCwd(),
+          restoresLanguage: testing.autouseRestoresLanguage(),
           cacheResetFixtures: resettingFixtures(root, testing),
           workerKeyPrefix: this.workerPrefixIn(file, root),
           fakeRedis: fake ? this.located(file, fake) : null,
@@ -583,6 +585,11 @@ export class Project {
   }
 
   /** Whether an autouse fixture above `file` (or a plugin's) puts the working directory back after each test. */
+  /** Whether an autouse fixture above `file` (or a plugin's) sets the language back around each test. */
+  autouseRestoresLanguage(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.restoresLanguage);
+  }
+
   autouseRestoresCwd(file: string): boolean {
     return this.conftestsAbove(file).some(c => c.restoresCwd);
   }
@@ -791,6 +798,8 @@ interface ConftestFacts {
   restoresApps: boolean;
   /** an autouse fixture puts the working directory back after each test */
   restoresCwd: boolean;
+  /** an autouse fixture sets the language back around each test */
+  restoresLanguage: boolean;
   /** where it gives the cache's keys a prefix of each xdist worker's own */
   workerKeyPrefix: WorkerPrefix | null;
   /** where it puts the cache on fakeredis (a server inside each process) */
@@ -960,6 +969,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let reset: Located | null | undefined;
   let settingsItems: ReadonlySet<string> | undefined;
   let opensOverride: boolean | undefined;
+  let restoresLanguage: boolean | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
@@ -1013,6 +1023,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get workerKeyPrefix() {
       if (workerPrefix === undefined) workerPrefix = project.workerKeyPrefix(file);
       return workerPrefix;
+    },
+    get autouseRestoresLanguage() {
+      return (restoresLanguage ??= project.autouseRestoresLanguage(file));
     },
     get autouseRestoresCwd() {
       return (restoresCwd ??= project.autouseRestoresCwd(file));

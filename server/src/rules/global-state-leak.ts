@@ -269,11 +269,13 @@ export default createRule({
       'class made, `self.handler = Mock()`) is not left ' +
       'connected; a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it ' +
-      '(and one that connects again the receiver a setUp took off, named by position or `receiver=`, restores that), ' +
+      '(and one that connects again the receiver a setUp took off, named by position or `receiver=`, restores that; ' +
+      'so does a test connecting again what it took off by the same `dispatch_uid`), ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
       'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
-      '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test.',
+      '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test; one that ' +
+      'activates, overrides or deactivates a language sets the language afresh around every test.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging or the other working directory, and ' +
@@ -341,6 +343,12 @@ export default createRule({
         if (!sw || !what) return;
         // an autouse fixture (this module's, or a conftest.py's above it) puts the directory back after each test
         if (q === 'os.chdir' && (ctx.testing.autouseRestoresCwd() || ctx.project?.autouseRestoresCwd)) return;
+        // ... or activates or deactivates a language around each test
+        if (
+          q === 'django.utils.translation.activate' &&
+          (ctx.testing.autouseRestoresLanguage() || ctx.project?.autouseRestoresLanguage)
+        )
+          return;
         if (!changes(ctx, q, node)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
@@ -465,6 +473,17 @@ function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver:
   const same = new RegExp(`${escapeRegExp(signal)}\\.(dis)?connect\\(${RECEIVER_ARG}${escapeRegExp(receiver)}\\b`);
   const before = fn.text.slice(0, call.startIndex - fn.startIndex);
   if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(${RECEIVER_ARG}${escapeRegExp(receiver)}\\b`).test(before))
+    return true;
+  // taken off by its dispatch_uid alone (`post_save.disconnect(sender=Group, dispatch_uid="group_post_save")`),
+  // and put back under the same one (minmatar)
+  const uid = keywordArgument(call, 'dispatch_uid');
+  if (
+    uid &&
+    stringValue(uid) !== null &&
+    new RegExp(`${escapeRegExp(signal)}\\.disconnect\\([^)]*dispatch_uid\\s*=\\s*${escapeRegExp(uid.text)}`).test(
+      before,
+    )
+  )
     return true;
   const cls = ctx.defs.methodClass(fn);
   return (

@@ -39,9 +39,11 @@ export default createRule({
       'module, or a conftest.py above it) that puts `apps.all_models` back after each test. And quiet when ' +
       'nothing can see the model: it is registered once (no parametrised test, fixture, per-test hook, ' +
       'helper or loop runs its definition again, and no other model of that name is defined), it relates to ' +
-      'no other model (no concrete parent, no foreign key: their deletes would cascade to its missing table), ' +
+      "no model but those the same test defines (no concrete parent, no foreign key to the project's models: " +
+      'their deletes would cascade to its missing table), ' +
       'and no test of the project reads the registry (`makemigrations` through `call_command`, migration tests, ' +
-      "`get_models()`; the project's own code calls `get_models()` at start-up or in commands, and CI's " +
+      "`apps.get_models()`; not a method of the project's own named so; the project's own code calls " +
+      "`get_models()` at start-up or in commands, and CI's " +
       '`makemigrations --check` runs in a process of its own).',
     why:
       'Defining a model class registers it in `django.apps.apps`, the registry every later test in the same ' +
@@ -132,7 +134,9 @@ const REGISTRY_READERS = [
   'MigrationLoader',
   'migrator',
   'MigratorTestCase',
-  'get_models(',
+  // the registry's (`apps.get_models()`, `app_config.get_models()`), not a method of the project's own
+  // named so (mizdb's `view._get_models(...)`)
+  '.get_models(',
 ];
 /** a test that looks models up in the global registry, itself or through a command */
 const REGISTRY_LOOKUP = /\b(call_command|get_models?|get_app_config|makemigrations|migrate)\s*\(/;
@@ -194,10 +198,14 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   for (let n = cls.parent; n && n.id !== fns[fns.length - 1]?.id; n = n.parent)
     if (n.type === 'for_statement' || n.type === 'while_statement') return true;
   // related to the project's models (a concrete parent, a foreign key): deleting their rows later
-  // cascades to this model's table, which no test database has
-  if (RELATION.test(field(cls, 'body').text)) return true;
+  // cascades to this model's table, which no test database has. Not relations among the models the
+  // same test defines (mizdb's `Fan`, `BaseClub`, `Club(BaseClub)`): no real row reaches them
+  const inline = inlineModelNames(fns[fns.length - 1]);
+  if (relatesOutside(cls, inline)) return true;
   if (
-    ctx.testing.baseExpressions(cls).some(b => !ctx.names.is(b, 'django.db.models.Model') && !abstractBase(ctx, b, cls))
+    ctx.testing
+      .baseExpressions(cls)
+      .some(b => !ctx.names.is(b, 'django.db.models.Model') && !abstractBase(ctx, b, cls) && !inline.has(b.text))
   )
     return true;
   const project = ctx.project;
@@ -208,6 +216,40 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   // a process of its own
   return (registryReaders(ctx, true) ?? 1) > 0;
 }
+
+/** The names of the classes `fn` defines (at any depth): the models a test makes for itself. */
+function inlineModelNames(fn: Node | undefined): Set<string> {
+  const out = new Set<string>();
+  if (fn) walk(fn, n => (n.type === 'class_definition' ? (out.add(defName(n)), true) : true), CLASSES);
+  return out;
+}
+const CLASSES = new Set(['class_definition']);
+
+/**
+ * Whether a relation field of `cls` points at a model other than those its test defines (`inline`) or
+ * itself: `ForeignKey(Author, ...)`, `ManyToManyField("shop.Product")`. One whose target cannot be
+ * read counts.
+ */
+function relatesOutside(cls: Node, inline: ReadonlySet<string>): boolean {
+  const body = field(cls, 'body');
+  if (!RELATION.test(body.text)) return false;
+  let outside = false;
+  walk(
+    body,
+    call => {
+      const fn = call.childForFieldName('function');
+      if (outside || !fn || !/(?:^|\.)(ForeignKey|OneToOneField|ManyToManyField|GenericRelation)$/.test(fn.text))
+        return !outside;
+      const target = positionalArguments(call)[0] ?? keywordArgument(call, 'to');
+      const name = target ? (stringValue(target) ?? target.text) : null;
+      outside = !name || !(name === 'self' || inline.has(name));
+      return !outside;
+    },
+    CALL_NODES,
+  );
+  return outside;
+}
+const CALL_NODES = new Set(['call']);
 
 /** Which classes in the file are Django models: from `Model` itself, or from another model class here. */
 class ModelClasses {
