@@ -536,7 +536,18 @@ function assignedValue(ctx: RuleContext, name: string, scopes: readonly Node[]):
       root,
       n => {
         const left = n.childForFieldName('left');
-        if (left?.text === name) value = n.childForFieldName('right');
+        const right = n.childForFieldName('right');
+        if (left?.text === name) value = right;
+        // `k, v = "my_key", "my_value"`: the value in the same place
+        else if (
+          left &&
+          right &&
+          /pattern_list|tuple_pattern/.test(left.type) &&
+          /expression_list|tuple/.test(right.type)
+        ) {
+          const i = left.namedChildren.findIndex(c => c?.text === name);
+          if (i >= 0) value = right.namedChildren[i] ?? null;
+        }
         return true;
       },
       ASSIGNMENTS,
