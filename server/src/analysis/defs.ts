@@ -197,6 +197,25 @@ export class Definitions {
     return found;
   }
 
+  /**
+   * Whether method `fn` is replaced by a later definition of the same name in its class's body: the
+   * class keeps only the last, so `fn` never runs (neoexchange's two `test_S3_data`).
+   */
+  replacedInClass(fn: Node): boolean {
+    const cls = this.methodClass(fn);
+    if (!cls) return false;
+    const name = fn.childForFieldName('name')?.text;
+    const body = cls.childForFieldName('body');
+    let after = false;
+    for (const st of body?.namedChildren ?? []) {
+      const def = st?.type === 'decorated_definition' ? st.childForFieldName('definition') : st;
+      if (!def) continue;
+      if (def.id === fn.id) after = true;
+      else if (after && def.type === 'function_definition' && def.childForFieldName('name')?.text === name) return true;
+    }
+    return false;
+  }
+
   /** The class whose body directly holds `fn` (a method), if any. */
   methodClass(fn: Node): Node | null {
     const parent = this.defOf(fn)?.parent;

@@ -128,7 +128,7 @@ export class Testing {
 
   /** A function named as a test; a fixture named so (`@pytest_asyncio.fixture def test_x`) is not collected as one. */
   isTestFunction(fn: Node): boolean {
-    return defName(fn).startsWith('test') && !this.isFixture(fn);
+    return defName(fn).startsWith('test') && !this.isFixture(fn) && !this.defs.replacedInClass(fn);
   }
 
   isSetupHook(fn: Node): boolean {
@@ -156,7 +156,7 @@ export class Testing {
   owner(node: Node): { fn: Node; role: 'test' | 'hook' | 'fixture' | 'helper' } | null {
     let fn: Node | null = null;
     for (const d of this.defs.around(node)) if (d.type === 'function_definition') fn = d.node;
-    if (!fn) return null;
+    if (!fn || this.defs.replacedInClass(fn)) return null; // a method the class body defines again never runs
     const role = this.roleOf(fn);
     if (role === 'fixture' && this.neverRequested(fn)) return null;
     if (role) return { fn, role };

@@ -1003,6 +1003,15 @@ export class Evaluator {
         if (keywords.has('cast')) return unknown(`${fn.text}(..., cast=...)`, at);
         return this.envLookup(arg(0, 'option') ?? unknown('no name'), arg(1, 'default'), at);
       }
+      case 'ast.literal_eval': {
+        // a literal read from the environment: `ast.literal_eval(os.environ.get("USE_S3", "False"))`
+        const v = arg(0);
+        const text = v?.kind === 'str' ? v.value.trim() : null;
+        if (text === 'True' || text === 'False') return { kind: 'bool', value: text === 'True', at };
+        if (text === 'None') return { kind: 'none', at };
+        if (text !== null && /^-?\d+(\.\d+)?$/.test(text)) return { kind: 'num', value: Number(text), at };
+        return unknown(`${fn.text}(...)`, at);
+      }
       case 'json.loads': {
         // a JSON default read from the environment: `json.loads(os.getenv("STATES", '["AZ", "IA"]'))`
         const v = arg(0);

@@ -56,7 +56,7 @@ export default createRule({
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
       'constants too, also one the settings read from the environment with a default, ' +
-      '`json.loads(os.getenv("STATES", \'[...]\'))`), or ' +
+      '`json.loads(os.getenv("STATES", \'[...]\'))`, `ast.literal_eval(os.getenv("USE_S3", "False"))`), or ' +
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
