@@ -6,7 +6,7 @@ import type { Located } from '../analysis/projectView';
 import { stringValue } from '../syntax/nodes';
 import { nodesOfTypes, type Node } from '../syntax/parser';
 import type { EnvVar } from './evaluate';
-import { parseIni, parsePyproject, shellWords, tableAt, tomlLine, type Ini } from './ini';
+import { parseIni, parsePyproject, shellWords, tableAt, tomlLine } from './ini';
 
 /** Where something was decided: a file, its 1-based line, and how. */
 export interface Source {
@@ -199,25 +199,44 @@ function pytestEnv(
   return 'pytest-env env';
 }
 
-/** tox's `[testenv] setenv` (tox.ini, or tox config in setup.cfg): the environment of runs through tox. */
-function toxSetenv(rootdir: string, read: ConfigFiles['read']): Map<string, EnvVar> {
-  const out = new Map<string, EnvVar>();
+/**
+ * tox's `[testenv]` (tox.ini, or tox config in setup.cfg): the environment of runs through tox, and the
+ * directories its `PYTHONPATH` puts on the import path. The tox file is the rootdir's, or one above it
+ * whose `changedir` is the rootdir (graphite-web: `changedir = webapp`, where manage.py is).
+ */
+function toxEnv(
+  rootdir: string,
+  ceiling: string,
+  read: ConfigFiles['read'],
+): { env: Map<string, EnvVar>; paths: string[] } {
+  const out = { env: new Map<string, EnvVar>(), paths: [] as string[] };
   for (const [name, section] of [
     ['tox.ini', 'testenv'],
     ['setup.cfg', 'tox:testenv'],
   ] as const) {
-    const file = path.join(rootdir, name);
-    const text = read(file);
-    if (text === null) continue;
-    const ini: Ini = parseIni(text);
-    const setenv = ini.get(section)?.get('setenv');
-    if (!setenv) continue;
+    let testenv: Map<string, { value: string; line: number }> | undefined;
+    const toxinidir = findUp(rootdir, ceiling, dir => {
+      const text = read(path.join(dir, name));
+      const found = text === null ? undefined : parseIni(text).get(section);
+      if (!found) return false;
+      const changedir = found.get('changedir')?.value.replace('{toxinidir}', '.').trim() ?? '.';
+      if (dir !== rootdir && path.resolve(dir, changedir) !== rootdir) return false;
+      testenv = found;
+      return true;
+    });
+    const setenv = testenv?.get('setenv');
+    if (!toxinidir || !setenv) continue;
+    const file = path.join(toxinidir, name);
     setenv.value.split('\n').forEach((raw, i) => {
       // `factor: VAR=value` applies to some environments only: not read
       const m = /^([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(raw.trim());
+      if (!m?.[1]) return;
+      const value = m[2] ?? '';
+      if (m[1] === 'PYTHONPATH')
+        for (const p of value.split(/[:;]/))
+          if (/^\{toxinidir\}(\/|$)/.test(p)) out.paths.push(path.join(toxinidir, p.slice('{toxinidir}'.length)));
       // `{env:X}` and other substitutions are tox's to expand: not read
-      if (m?.[1] && !/[{}]/.test(m[2] ?? ''))
-        out.set(m[1], { value: m[2] ?? '', at: { file, line: setenv.line - 1 + i, character: 0 } });
+      if (!/[{}]/.test(value)) out.env.set(m[1], { value, at: { file, line: setenv.line - 1 + i, character: 0 } });
     });
   }
   return out;
@@ -356,7 +375,7 @@ export function readRunConfig(
   };
 
   // the environment: tox's (the outer one, in CI), then pytest-env over it
-  const tox = toxSetenv(rootdir, files.read);
+  const { env: tox, paths: toxPaths } = toxEnv(rootdir, ceiling, files.read);
   for (const [k, v] of tox) config.env.set(k, v);
   const envHow = runner === 'pytest' ? pytestEnv(ini, rootdir, ceiling, files.read, config.env) : '';
   const envSource = (v: EnvVar, name: string): Source => ({
@@ -367,7 +386,7 @@ export function readRunConfig(
 
   // modules are imported from the rootdir (pytest's rootdir conftest, manage.py's directory), src/,
   // and pytest's `pythonpath` (`python_paths`, the pytest-pythonpath plugin's key before pytest 7)
-  config.paths.push(rootdir, path.join(rootdir, 'src'));
+  config.paths.push(rootdir, path.join(rootdir, 'src'), ...toxPaths);
   for (const key of ['pythonpath', 'python_paths'])
     for (const p of shellWords(ini?.options.get(key)?.value.replace(/\n/g, ' ') ?? ''))
       config.paths.push(path.resolve(rootdir, p));
