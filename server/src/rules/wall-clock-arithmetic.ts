@@ -2,7 +2,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule } from '../engine/rule';
-import { field } from '../syntax/nodes';
+import { field, isConstant, walk } from '../syntax/nodes';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
 const TIMEDELTA_UNIT: Record<string, string> = {
@@ -73,6 +73,8 @@ export default createRule({
           // a whole number of leap cycles from a year lands on a 29 February too (until 2100)
           const years = fieldName === 'year' && right?.type === 'integer' ? Number(right.text) : null;
           if (years !== null && years % 4 === 0) continue;
+          // a date the test builds from constants is the same at every run: no wall clock in it
+          if (fixedDate(receiver, ctx.defs.enclosingFunction(call))) return;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -97,6 +99,53 @@ export default createRule({
     };
   },
 });
+
+/** Calls that build a date or time from their arguments alone: `date(2025, 1, 1)`, `datetime.strptime(s, f)`. */
+const BUILDERS = new Set(['date', 'datetime', 'time', 'strptime', 'fromisoformat', 'parse_date', 'parse_datetime']);
+/** Methods of a date that keep it fixed. */
+const KEEPS = new Set(['date', 'replace']);
+
+/**
+ * `receiver` is a date its function fixes: a local name every assignment of which builds the date from
+ * constants (tapir: `d = datetime.strptime(self.DAY_TO_CANCEL, "%d-%m-%y").date()`).
+ */
+function fixedDate(receiver: Node, fn: Node | null): boolean {
+  if (receiver.type !== 'identifier' || !fn) return false;
+  const values: Node[] = [];
+  walk(fn, node => {
+    if (node.startIndex !== fn.startIndex && (node.type === 'function_definition' || node.type === 'lambda'))
+      return false;
+    const left = node.type === 'assignment' ? node.childForFieldName('left') : null;
+    if (left?.type === 'identifier' && left.text === receiver.text) {
+      const right = node.childForFieldName('right');
+      if (right) values.push(right);
+    }
+    // a parameter, loop variable or `with ... as` name of that name is not a fixed date
+    if (node.type === 'for_statement' || node.type === 'as_pattern' || node.type === 'parameters')
+      if (new RegExp(`\\b${receiver.text}\\b`).test(node.text)) values.push(node);
+    return true;
+  });
+  return values.length > 0 && values.every(built);
+}
+
+function built(expr: Node): boolean {
+  if (expr.type !== 'call') return false;
+  const fn = field(expr, 'function');
+  const name = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
+  const args = expr.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
+  if (fn.type === 'attribute' && KEEPS.has(name) && built(field(fn, 'object'))) return args.every(fixedArgument);
+  return BUILDERS.has(name) && args.length > 0 && args.every(fixedArgument);
+}
+
+/** A literal, or a constant by name (`DAY`, `self.DAY`, `Cls.DAY`), keyword values alike. */
+function fixedArgument(arg: Node): boolean {
+  const value = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+  if (!value) return false;
+  if (isConstant(value)) return true;
+  const last =
+    value.type === 'attribute' ? field(value, 'attribute').text : value.type === 'identifier' ? value.text : '';
+  return /^[A-Z][A-Z0-9_]*$/.test(last);
+}
 
 /** When the change leaves the field's range, field by field: that is when the test fails. */
 function edgeMessage(
