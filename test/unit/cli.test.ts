@@ -209,7 +209,7 @@ test("XT010's isolate_apps is safe only where nothing looks the model up in the 
       f.location.row,
       f.fix.applicability,
     ]),
-    [['XT010', 20, 'unsafe']],
+    [['XT010', 21, 'unsafe']],
   );
 });
 

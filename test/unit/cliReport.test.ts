@@ -224,10 +224,10 @@ test('--diff: a unified diff that patch applies to give what --fix writes; nothi
       assert.deepEqual(hashes(a), untouched, '--diff writes nothing');
       assert.equal(
         diff.err.at(-1),
-        // (hazards no longer reported: eleven safe fixes, and the XT003 that one of them settles too; with
+        // (hazards no longer reported: ten safe fixes, and the XT003 that one of them settles too; with
         // the unsafe ones, XT003's autouse fixture writes CACHES through `settings`, and the override it
         // opens around every test settles a test's plain settings write: no XT040 fix is needed)
-        unsafe.length ? 'Would fix 11 hazards in 5 files.' : 'Would fix 12 hazards in 4 files.',
+        unsafe.length ? 'Would fix 11 hazards in 5 files.' : 'Would fix 11 hazards in 3 files.',
       );
       assert.match(diff.out, /^--- shop\/tests\/conftest\.py\n\+\+\+ shop\/tests\/conftest\.py\n@@ /m);
       if (unsafe.length)

@@ -104,6 +104,8 @@ export interface ClassFacts {
    * key is a UUID field (its own, or a base's: `id = models.UUIDField(primary_key=True, default=uuid4)`)
    */
   model: { abstract: boolean; uuidPk: boolean } | null;
+  /** a plain class: no base but `object` and other plain classes of the project (a mixin, never a model) */
+  plain: boolean;
   /** what the class's setup hooks (or a base's) assign, and its class attributes: Testing.setupWrites */
   setup: SetupWrites;
 }
@@ -190,6 +192,8 @@ export interface ProjectView {
   readonly rootConftest: { file: string; text: string | null };
   /** the suite runs under pytest (a conftest.py or pytest configuration at the root) */
   readonly usesPytest: boolean;
+  /** warnings raise in the test run (`filterwarnings = error`, `-W error`, PYTHONWARNINGS=error) */
+  readonly warningsAreErrors: boolean;
   readText(file: string): string | null;
 }
 

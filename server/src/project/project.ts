@@ -215,6 +215,7 @@ export class Project {
     let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
     let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
+    let plain = true;
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
         ? `${module.name}.${base.text}`
@@ -223,6 +224,7 @@ export class Project {
       if (ROLLBACK_TEST_CASES.has(q)) rollsBack = true;
       if (q === 'django.db.models.Model' || DJANGO_ABSTRACT_MODEL.test(q)) model ??= { abstract: false, uuidPk: false };
       const info = this.classInfo(q, seen);
+      if (q !== 'object' && !info?.plain) plain = false;
       if (info) {
         isolatesCache ||= info.isolatesCache;
         djangoTestCase ||= info.djangoTestCase;
@@ -248,6 +250,7 @@ export class Project {
       restoresLanguage,
       overridesSettings,
       model,
+      plain: plain && !model,
       setup: module.testing.setupWrites(node),
     };
     this.classFacts.set(qualified, facts);
@@ -1048,6 +1051,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get usesPytest() {
       return project.usesPytest();
+    },
+    get warningsAreErrors() {
+      return project.runConfig().warningsAreErrors;
     },
     readText: f => project.readText(f),
   };

@@ -33,6 +33,8 @@ export interface RunConfig {
   plugins: string[];
   /** directories modules are imported from, first match wins */
   paths: string[];
+  /** warnings raise in the test run (pytest's `filterwarnings = error`, `-W error`, PYTHONWARNINGS=error) */
+  warningsAreErrors: boolean;
 }
 
 export interface ConfigFiles {
@@ -372,6 +374,7 @@ export function readRunConfig(
     env: new Map(),
     plugins: [],
     paths: [],
+    warningsAreErrors: false,
   };
 
   // the environment: tox's (the outer one, in CI), then pytest-env over it
@@ -397,6 +400,13 @@ export function readRunConfig(
     config.source = source;
   };
   const addopts = ini?.options.get('addopts');
+  // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
+  // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
+  const errorFilter = /^error(::(Runtime)?Warning)?$/;
+  config.warningsAreErrors =
+    (ini?.options.get('filterwarnings')?.items ?? []).some(i => errorFilter.test(i.value.trim())) ||
+    /(^|\s)-W\s*(error(::(Runtime)?Warning)?)(\s|$)/.test(addopts?.value.replace(/\n/g, ' ') ?? '') ||
+    (config.env.get('PYTHONWARNINGS')?.value.split(',') ?? []).some(w => errorFilter.test(w.trim()));
 
   if (override) {
     choose(override, {

@@ -37,11 +37,14 @@ export default createRule({
       "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
       '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
       'module, or a conftest.py above it) that puts `apps.all_models` back after each test. And quiet when ' +
-      'nothing can see the model: it is registered once (no parametrised test, fixture, per-test hook, ' +
-      'helper or loop runs its definition again, and no other model of that name is defined), it relates to ' +
+      'nothing can see the model: it is registered once, or defined again only with Django\'s "Model was ' +
+      'already registered" warning in a run where warnings are not errors (a parametrised test, fixture, ' +
+      "per-test hook, helper or loop runs its definition again: reported where pytest's `filterwarnings`, " +
+      '`-W` in addopts or `PYTHONWARNINGS` makes that warning an error; another model of that name elsewhere ' +
+      'always is, a conflict Django refuses), it relates to ' +
       "no model but those the same test defines (no concrete parent, no foreign key to the project's models: " +
-      'their deletes would cascade to its missing table), ' +
-      'and no test of the project reads the registry (`makemigrations` through `call_command`, migration tests, ' +
+      'their deletes would cascade to its missing table; a plain mixin base is no parent), ' +
+      'and no test of the project reads the registry (`makemigrations` or `dumpdata` through `call_command`, migration tests, ' +
       "`apps.get_models()`; not a method of the project's own named so; the project's own code calls " +
       "`get_models()` at start-up or in commands, and CI's " +
       '`makemigrations --check` runs in a process of its own).',
@@ -134,6 +137,8 @@ const REGISTRY_READERS = [
   'MigrationLoader',
   'migrator',
   'MigratorTestCase',
+  // dumpdata walks every model of the apps it dumps
+  'dumpdata',
   // the registry's (`apps.get_models()`, `app_config.get_models()`), not a method of the project's own
   // named so (mizdb's `view._get_models(...)`)
   '.get_models(',
@@ -176,6 +181,15 @@ function abstractBase(ctx: RuleContext, base: Node, cls: Node): boolean {
   return !!q && !!ctx.project?.classInfo(q)?.model?.abstract;
 }
 
+/** A base that is a plain class (a mixin: no model among its bases), in this file or the project: no table either. */
+function plainBase(ctx: RuleContext, base: Node, cls: Node, depth = 0): boolean {
+  if (base.text === 'object') return true;
+  const local = base.type === 'identifier' ? ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) : null;
+  if (local) return depth < 8 && ctx.testing.baseExpressions(local).every(b => plainBase(ctx, b, local, depth + 1));
+  const q = ctx.names.resolve(base);
+  return !!q && !!ctx.project?.classInfo(q)?.plain;
+}
+
 /** decorators that run a test more than once: pytest's parametrize, ddt, parameterized */
 const REPEATED = /parametrize|\bddt\b|@data\(|\bdata\(|parameterized|\bexpand\(/;
 
@@ -187,16 +201,20 @@ const REPEATED = /parametrize|\bddt\b|@data\(|\bdata\(|parameterized|\bexpand\(/
  * Unknown (the project's files cannot be listed): observed.
  */
 function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
-  for (const fn of fns) {
-    const owner = ctx.defs.methodClass(fn);
-    const marks = [...ctx.defs.decorators(fn), ...(owner ? ctx.defs.decorators(owner) : [])];
-    if (marks.some(d => REPEATED.test(d.text))) return true;
-    if (ctx.testing.isFixture(fn) || !ctx.testing.isTestFunction(fn)) {
-      if (!/^(setUpClass|setUpTestData|setup_class|setup_module|setUpModule)$/.test(defName(fn))) return true;
+  // run again, the definition replaces the model of its name with a warning ("Model was already
+  // registered"), which fails the test only where warnings are errors; unknown project: they may be
+  if (ctx.project?.warningsAreErrors ?? true) {
+    for (const fn of fns) {
+      const owner = ctx.defs.methodClass(fn);
+      const marks = [...ctx.defs.decorators(fn), ...(owner ? ctx.defs.decorators(owner) : [])];
+      if (marks.some(d => REPEATED.test(d.text))) return true;
+      if (ctx.testing.isFixture(fn) || !ctx.testing.isTestFunction(fn)) {
+        if (!/^(setUpClass|setUpTestData|setup_class|setup_module|setUpModule)$/.test(defName(fn))) return true;
+      }
     }
+    for (let n = cls.parent; n && n.id !== fns[fns.length - 1]?.id; n = n.parent)
+      if (n.type === 'for_statement' || n.type === 'while_statement') return true;
   }
-  for (let n = cls.parent; n && n.id !== fns[fns.length - 1]?.id; n = n.parent)
-    if (n.type === 'for_statement' || n.type === 'while_statement') return true;
   // related to the project's models (a concrete parent, a foreign key): deleting their rows later
   // cascades to this model's table, which no test database has. Not relations among the models the
   // same test defines (mizdb's `Fan`, `BaseClub`, `Club(BaseClub)`): no real row reaches them
@@ -205,7 +223,13 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   if (
     ctx.testing
       .baseExpressions(cls)
-      .some(b => !ctx.names.is(b, 'django.db.models.Model') && !abstractBase(ctx, b, cls) && !inline.has(b.text))
+      .some(
+        b =>
+          !ctx.names.is(b, 'django.db.models.Model') &&
+          !abstractBase(ctx, b, cls) &&
+          !plainBase(ctx, b, cls) &&
+          !inline.has(b.text),
+      )
   )
     return true;
   const project = ctx.project;
