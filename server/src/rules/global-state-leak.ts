@@ -127,6 +127,8 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   // with USE_I18N = False Django serves trans_null's functions for the whole process: activate() does nothing
   if (q === 'django.utils.translation.activate' && ctx.project?.settings.constants.get('USE_I18N') === 'False')
     return false;
+  // the language or zone saved before (`tz = timezone.get_current_timezone_name()`): put back, not changed
+  if (q && q in CURRENT && savedCurrent(ctx, call, CURRENT[q] ?? [])) return false;
   // the language get_language() gives anyway when nothing is active: settings.LANGUAGE_CODE
   if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
   // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
@@ -141,6 +143,31 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   }
   if (q === 'locale.setlocale') return setsLocale(callArguments(call));
   return true;
+}
+
+/** What reads the current value of a switch: activating what it gave puts the value back. */
+const CURRENT: Record<string, string[]> = {
+  'django.utils.translation.activate': ['django.utils.translation.get_language'],
+  'django.utils.timezone.activate': [
+    'django.utils.timezone.get_current_timezone',
+    'django.utils.timezone.get_current_timezone_name',
+  ],
+};
+
+/** `call`'s argument is a name its function assigned, before it, from one of `getters` (shuup's `original_tz`). */
+function savedCurrent(ctx: RuleContext, call: Node, getters: string[]): boolean {
+  const arg = callArguments(call)[0];
+  const fn = ctx.defs.enclosingFunction(call);
+  if (arg?.type !== 'identifier' || !fn) return false;
+  let saved = false;
+  walk(fn, n => {
+    if (saved || n.startIndex >= call.startIndex) return false;
+    if (n.type !== 'assignment' || n.childForFieldName('left')?.text !== arg.text) return true;
+    const value = n.childForFieldName('right');
+    saved = value?.type === 'call' && ctx.names.is(field(value, 'function'), ...getters);
+    return false;
+  });
+  return saved;
 }
 
 /**
@@ -262,7 +289,8 @@ export default createRule({
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
       'functions for the whole process), ' +
-      'nor `timezone.activate()` of their `TIME_ZONE`, ' +
+      'nor `timezone.activate()` of their `TIME_ZONE`, nor an `activate()` of what `get_language()` or ' +
+      '`get_current_timezone(_name)()` gave earlier in the same function (the value put back), ' +
       'and a later `activate()` puts the language back only with that default or a saved value; a signal ' +
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
