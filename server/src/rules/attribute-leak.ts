@@ -8,6 +8,7 @@ import { constantText, emptyContainerText, field, isConstant, positionalArgument
 import { escapeRegExp } from '../syntax/text';
 import { builtFromPk, pksMoveOn } from './lib/primaryKeys';
 import { setupWriteReachesReaders } from './lib/readers';
+import { thisProcess } from './lib/process';
 
 /** attributes only mocks have: setting them configures a mock, not the object it replaced */
 const MOCK_ATTRIBUTES = new Set(['return_value', 'side_effect']);
@@ -171,7 +172,7 @@ export default createRule({
         }
         ctx.report({
           node,
-          message: `${left.text} is replaced for the whole process: every later test in this xdist worker sees the new value`,
+          message: `${left.text} is replaced for the whole process: every later test in ${thisProcess(ctx)} sees the new value`,
           fix,
         });
       },
@@ -245,7 +246,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
       : null;
   ctx.report({
     node,
-    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.includes('.') ? q.slice(0, q.lastIndexOf('.')) : q}): every later test in this xdist worker sees it`,
+    message: `${container.text}[${key.text}] is changed for the whole process (${root.text} comes from ${q.includes('.') ? q.slice(0, q.lastIndexOf('.')) : q}): every later test in ${thisProcess(ctx)} sees it`,
     fix,
   });
 }

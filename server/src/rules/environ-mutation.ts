@@ -5,6 +5,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { BLOCK_TYPES, bodyStatements, definitionOf, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
+import { thisProcess } from './lib/process';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
@@ -87,7 +88,7 @@ export default createRule({
       if (key && unread(ctx, key)) return;
       ctx.report({
         node,
-        message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in the same xdist worker (and every subprocess it starts) sees it`,
+        message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in ${thisProcess(ctx)} (and every subprocess it starts) sees it`,
         fix: fixFor(ctx, owner.fn, node, environ, key, kind, value),
       });
     };

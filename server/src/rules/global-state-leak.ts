@@ -14,6 +14,7 @@ import {
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
+import { thisProcess } from './lib/process';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -407,8 +408,8 @@ export default createRule({
           node,
           message:
             fn.childForFieldName('attribute')?.text === 'disconnect'
-              ? `${fn.text}() takes ${(positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in this xdist worker runs without it`
-              : `${fn.text}() changes ${what} for the whole process: every later test in this xdist worker inherits it`,
+              ? `${fn.text}() takes ${(positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in ${thisProcess(ctx)} runs without it`
+              : `${fn.text}() changes ${what} for the whole process: every later test in ${thisProcess(ctx)} inherits it`,
           fix: fixFor(ctx, owner.fn, call, sw),
         });
       },
