@@ -38,6 +38,9 @@ export default createRule({
       "authenticates, where the user model's primary key is a UUID (`AUTH_USER_MODEL`'s class, or a base, " +
       'declares `UUIDField(primary_key=True)`): DRF keys that history `throttle_<scope>_<user pk>`, which no ' +
       'other test or worker shares (anonymous requests are keyed by the address every test shares: reported). ' +
+      "Nor an authenticated request whose only tie to the cache is the settings' throttling, where no test of " +
+      'the project looks for a throttled response (429, `TOO_MANY_REQUESTS`, `Throttled`) and every rate ' +
+      'allows more than 10 requests a minute on average (`120/min`, `600/min`): no suite reaches the limit. ' +
       'A cache call counts where its key is one another test can have: a literal or a constant, a key built ' +
       'from those and primary keys (`f"cart:{user.pk}"`: every worker\'s first user has pk=1), one two tests of ' +
       "a class write the same way, or the project's own helper that uses the cache. A key made unique in the " +
