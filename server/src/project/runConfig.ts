@@ -88,13 +88,15 @@ function findPytestIni(start: string, ceiling: string, read: ConfigFiles['read']
 
 function pytestOptions(name: string, text: string, file: string): PytestIni | null {
   const options = new Map<string, Option>();
-  if (name === 'pyproject.toml') {
+  if (name.endsWith('.toml')) {
     const doc = parsePyproject(text);
-    const legacy = tableAt(doc, 'tool.pytest.ini_options');
-    const native = tableAt(doc, 'tool.pytest');
-    if (!legacy && !native) return null;
+    // pytest.toml and .pytest.toml (pytest 9): a [pytest] table, and the file counts even without one
+    const own = name !== 'pyproject.toml';
+    const legacy = own ? null : tableAt(doc, 'tool.pytest.ini_options');
+    const native = tableAt(doc, own ? 'pytest' : 'tool.pytest');
+    if (!legacy && !native) return own ? { file, options } : null;
     for (const [table, values] of [
-      ['tool.pytest', native],
+      [own ? 'pytest' : 'tool.pytest', native],
       ['tool.pytest.ini_options', legacy],
     ] as const) {
       for (const [k, v] of Object.entries(values ?? {})) {
