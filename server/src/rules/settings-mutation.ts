@@ -52,7 +52,8 @@ export default createRule({
       'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the ' +
       'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the ' +
       "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
-      'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged, except ' +
+      'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged (not where ' +
+      "the module defines a fixture named `settings` of its own, which replaces pytest-django's), except " +
       'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, and ' +
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
@@ -246,6 +247,8 @@ function throughFixture(
   if (chain.length === 1 && kind !== 'call') return null;
   const fn = ctx.defs.enclosingFunction(stmt);
   if (!fn || !parameterNames(fn).includes('settings') || !ctx.testing.takesFixtures(fn)) return null;
+  // the module's own fixture named `settings` replaces pytest-django's (awx builds a LazySettings per test)
+  if (ctx.defs.functionsNamed('settings').some(f => ctx.testing.isFixture(f))) return null;
   return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
 }
 
