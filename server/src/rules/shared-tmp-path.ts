@@ -122,7 +122,8 @@ export default createRule({
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
-      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`), nor `"/tmp/" + fake.md5()` (a name ' +
+      '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
+      '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor `"/tmp/" + fake.md5()` (a name ' +
       'a call computes, also inside a shell command built with `+`), nor a file only written ' +
       '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
       'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
@@ -207,7 +208,8 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
   const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
   const found: { str: Node; shell: boolean }[] = [];
   const add = (str: Node) => {
-    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text) && !nameComputed(str)) found.push({ str, shell });
+    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text) && !nameComputed(str) && !uniqueByName(ctx, str))
+      found.push({ str, shell });
   };
   walk(
     args,
@@ -241,6 +243,33 @@ function madeIfMissing(call: Node): boolean {
  * `"/tmp/" + fake.md5()`: only the directory is literal, the name is what a call returns at run time;
  * nothing says two tests get the same one.
  */
+/**
+ * An f-string that interpolates a local name its function made unique (awx: `rand_str = str(uuid4())[:8]`,
+ * then `f"/tmp/ee_{rand_str}_src"`).
+ */
+function uniqueByName(ctx: RuleContext, str: Node): boolean {
+  const fn = ctx.defs.enclosingFunction(str);
+  if (!fn) return false;
+  const names = new Set(
+    str.namedChildren.flatMap(part =>
+      part?.type === 'interpolation' && part.namedChildren[0]?.type === 'identifier'
+        ? [part.namedChildren[0].text]
+        : [],
+    ),
+  );
+  if (names.size === 0) return false;
+  let unique = false;
+  walk(fn, n => {
+    if (unique) return false;
+    if (n.type !== 'assignment') return true;
+    const left = n.childForFieldName('left');
+    unique = !!left && names.has(left.text) && UNIQUE_VALUE.test(n.childForFieldName('right')?.text ?? '');
+    return false;
+  });
+  return unique;
+}
+const UNIQUE_VALUE = /uuid|getpid|mkdtemp|mkstemp|token_hex|token_urlsafe|randint|random/i;
+
 function nameComputed(str: Node): boolean {
   if (!/\/tmp\/?$/.test(stringValue(str) ?? '')) return false;
   // what follows the string in a `+` chain: its right sibling, or (as a chain's right operand, as in
