@@ -21,7 +21,9 @@ export default createRule({
       'or exercises DRF throttling (throttle classes or scopes, assertions on 429 after a request; ' +
       'throttle/ratelimit names in the code the test runs, in a project that throttles somewhere, not a ' +
       "factory's or a model's; the test's own name only where it sends requests in a loop; a 429 only in a " +
-      'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache) ' +
+      'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache, and not in ' +
+      "a module that tests django-axes' lockout, which counts failed logins in database rows unless its " +
+      'handler is the cache one) ' +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +

@@ -316,7 +316,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   };
   // integers and identifiers count only with these words in the text: leave them unmaterialised
   const text = ctx.defs.statement(def).text;
-  const types = new Set(['call', 'string', 'comment']);
+  const types = new Set(['call', 'string', 'comment', 'function_definition']);
   if (text.includes('429')) types.add('integer');
   if (THROTTLE_WORD.test(text) || text.includes('HTTP_429')) types.add('identifier');
   // `second = caches["second"]`, used later through the name: an alias the test needs all the same
@@ -325,6 +325,9 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     ctx.defs.statement(def),
     node => {
       switch (node.type) {
+        // a method with a cache of its own (`@override_settings(CACHES=...)` on it) uses no shared one
+        case 'function_definition':
+          return node.startIndex === def.startIndex || !ctx.testing.cacheIsolated(node);
         case 'call': {
           const fn = node.childForFieldName('function');
           if (fn?.type === 'identifier' && cacheHelpers(ctx).has(fn.text)) {
@@ -360,12 +363,13 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           return true;
         }
         case 'integer':
-          if (node.text === '429' && inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
+          if (node.text === '429' && inAssertion(node) && !axesLockout(ctx))
+            consider(node, 'throttle', 'an assertion on status 429');
           return false;
         case 'identifier': {
           // (a mocked upstream response with status 429 is not this project throttling)
           if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') {
-            if (inAssertion(node)) consider(node, 'throttle', 'an assertion on status 429');
+            if (inAssertion(node) && !axesLockout(ctx)) consider(node, 'throttle', 'an assertion on status 429');
           }
           // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work; nor is
           // a factory or a model of the project's (`APIThrottleFactory`, rows in the test database); what
@@ -738,6 +742,17 @@ function throttlesAnywhere(ctx: RuleContext): boolean {
     const project = ctx.project;
     if (!project || project.settings.throttling?.on !== false) return true;
     return ['Throttle', 'throttle_classes', 'ratelimit('].some(t => (project.occurrences(t) ?? 1) > 0);
+  });
+}
+
+/**
+ * The module tests django-axes' lockout (it imports axes or sets `AXES_*`), whose 429 counts login
+ * failures in database rows unless its handler is the cache one (iaso's `AxesDatabaseHandler`).
+ */
+function axesLockout(ctx: RuleContext): boolean {
+  return ctx.file.memo(axesLockout, () => {
+    const text = ctx.file.text;
+    return /\bfrom axes\b|\bimport axes\b|\bAXES_[A-Z_]+/.test(text) && !/AxesCacheHandler/.test(text);
   });
 }
 
