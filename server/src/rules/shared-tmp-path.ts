@@ -123,7 +123,10 @@ export default createRule({
       'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
-      '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor `"/tmp/" + fake.md5()` (a name ' +
+      '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob) that ' +
+      "only one test names in the whole project, or under Django's runner, which gives each worker whole " +
+      'test classes, only one class: no test running beside it meets it, only another run of the same ' +
+      'suite at the same moment; nor `"/tmp/" + fake.md5()` (a name ' +
       'a call computes, also inside a shell command built with `+`), nor a file only written ' +
       '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
       'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
@@ -175,6 +178,7 @@ export default createRule({
           // something deletes, lists or fills it, which a use elsewhere in the project would be
           if (!shell && madeIfMissing(call) && ctx.project?.mentionedElsewhere(leadingText(str)) === false) continue;
           const fn = ctx.defs.enclosingFunction(str);
+          if (!shell && fn && ownedBy(ctx, str, fn)) continue;
           if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
           const callName = call.childForFieldName('function')?.text ?? 'this call';
           ctx.report({
@@ -287,6 +291,24 @@ function nameComputed(str: Node): boolean {
 }
 
 /** A string's content up to its first interpolation (the part we can read statically). */
+/**
+ * A named path (`/tmp/x.zip`, not `/tmp` itself or a glob) that only this test names in the whole
+ * project, or, under Django's runner, which hands each worker whole test classes, only its class: no
+ * test running at the same time meets it, only another run of the same suite at the same moment
+ * (iaso's zips, written and read by one class's tests; sawps' `/tmp/test.pid`).
+ */
+function ownedBy(ctx: RuleContext, str: Node, fn: Node): boolean {
+  const lead = leadingText(str);
+  // `f"/tmp/{NAME}.zip"`: the literal as written is the name to look for
+  const path = /^\/tmp\/?$/.test(lead) && str.text.includes('{') ? str.text.replace(/^[a-zA-Z]+/, '') : lead;
+  if (!/^["']?\/tmp\/[\w.{-]{2,}/.test(path) || path.includes('*')) return false;
+  const cls = ctx.defs.methodClass(fn);
+  const owner = cls && ctx.project?.settings.runner === 'django' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
+  const everywhere = owner ? ctx.project?.occurrences(path) : null;
+  if (!owner || everywhere === null || everywhere === undefined) return false;
+  return everywhere <= owner.text.split(path).length - 1;
+}
+
 function leadingText(str: Node): string {
   return stringValue(str) ?? stringContentText(str).split('{')[0];
 }
