@@ -40,8 +40,9 @@ export default createRule({
       'nothing can see the model: it is registered once, or defined again only with Django\'s "Model was ' +
       'already registered" warning in a run where warnings are not errors (a parametrised test, fixture, ' +
       "per-test hook, helper or loop runs its definition again: reported where pytest's `filterwarnings`, " +
-      '`-W` in addopts or `PYTHONWARNINGS` makes that warning an error; another model of that name elsewhere ' +
-      'always is, a conflict Django refuses), it relates to ' +
+      '`-W` in addopts or `PYTHONWARNINGS` makes that warning an error; another test of the module defining a model ' +
+      'of that name is the same warning; one in another module always is reported, a conflict Django ' +
+      'refuses), it relates to ' +
       "no model but those the same test defines (no concrete parent, no foreign key to the project's models: " +
       'their deletes would cascade to its missing table; a plain mixin base is no parent), ' +
       'and no test of the project reads the registry (`makemigrations` or `dumpdata` through `call_command`, migration tests, ' +
@@ -234,7 +235,12 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
     return true;
   const project = ctx.project;
   if (!project) return true;
-  if ((project.occurrences(`class ${defName(cls)}(`) ?? 2) > 1) return true;
+  // another model of its name: from another module, a conflict Django refuses ("Conflicting models");
+  // from this one, the same "already registered" warning as a definition run twice
+  const definition = `class ${defName(cls)}(`;
+  const here = ctx.file.text.split(definition).length - 1;
+  const everywhere = project.occurrences(definition) ?? 2;
+  if (everywhere > here || (here > 1 && project.warningsAreErrors)) return true;
   // read in the test process: by a test (a migration test, makemigrations through call_command, get_models);
   // the project's own get_models() runs at start-up or in commands, and CI's `makemigrations --check` in
   // a process of its own
