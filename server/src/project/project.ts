@@ -563,12 +563,12 @@ export class Project {
   }
 
   private workerPrefixIn(file: string, root: Node): WorkerPrefix | null {
-    const node = workerKeyPrefixOf(root);
-    if (!node) return null;
+    const found = workerKeyPrefixOf(root);
+    if (!found) return null;
+    const { node, ownCache } = found;
     // the alias the target names (`caches["search"].key_prefix`), else the default cache
     const target = field(node, node.type === 'pair' ? 'key' : 'left').text;
     const alias = /^(?:[\w.]*\.)?(?:caches|CACHES)\s*\[\s*["']([^"']+)["']\s*\]/.exec(target)?.[1] ?? 'default';
-    const ownCache = node.type === 'pair' ? stringValue(field(node, 'key')) === 'LOCATION' : LOCATION.test(target);
     return { ...this.located(file, node), alias, ownCache };
   }
 
@@ -870,9 +870,9 @@ const LOCATION = /\[\s*["']LOCATION["']\s*\]$/;
  * each worker's own (thunderstore: a session fixture gives worker N Redis database N+1): a LOCATION
  * that is not a literal, set in a function that reads the worker's name.
  */
-function workerKeyPrefixOf(root: Node): Node | null {
+function workerKeyPrefixOf(root: Node): { node: Node; ownCache: boolean } | null {
   if (!/key_prefix|LOCATION/i.test(root.text) || !WORKER_ID.test(root.text)) return null;
-  let found: Node | null = null;
+  let found: { node: Node; ownCache: boolean } | null = null;
   walk(
     root,
     node => {
@@ -886,9 +886,10 @@ function workerKeyPrefixOf(root: Node): Node | null {
       const prefix =
         node.type === 'pair' ? key === 'KEY_PREFIX' : /\.key_prefix$|\[\s*["']KEY_PREFIX["']\s*\]$/.test(target.text);
       const location = node.type === 'pair' ? key === 'LOCATION' : LOCATION.test(target.text);
-      if (prefix && namesWorker(root, node, value)) found = node;
+      // the worker's name in the LOCATION: a cache of its own; in the key prefix: keys of its own
+      if (prefix && namesWorker(root, node, value)) found = { node, ownCache: false };
       else if (location && (namesWorker(root, node, value) || (stringValue(value) === null && inWorkerFunction(node))))
-        found = node;
+        found = { node, ownCache: true };
       return !found;
     },
     PREFIX_NODES,

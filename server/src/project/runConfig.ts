@@ -405,9 +405,10 @@ export function readRunConfig(
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
   const errorFilter = /^error(::(Runtime)?Warning)?$/;
+  const opts = shellWords(addopts?.value.replace(/\n/g, ' ') ?? '');
   config.warningsAreErrors =
     (ini?.options.get('filterwarnings')?.items ?? []).some(i => errorFilter.test(i.value.trim())) ||
-    /(^|\s)-W\s*(error(::(Runtime)?Warning)?)(\s|$)/.test(addopts?.value.replace(/\n/g, ' ') ?? '') ||
+    opts.some((w, i) => errorFilter.test(w === '-W' ? (opts[i + 1] ?? '') : w.startsWith('-W') ? w.slice(2) : '')) ||
     (config.env.get('PYTHONWARNINGS')?.value.split(',') ?? []).some(w => errorFilter.test(w.trim()));
 
   if (override) {

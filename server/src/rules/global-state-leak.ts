@@ -3,6 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import {
+  assignedValues,
   callArguments,
   field,
   isConstant,
@@ -160,15 +161,9 @@ function savedCurrent(ctx: RuleContext, call: Node, getters: string[]): boolean 
   const arg = callArguments(call)[0];
   const fn = ctx.defs.enclosingFunction(call);
   if (arg?.type !== 'identifier' || !fn) return false;
-  let saved = false;
-  walk(fn, n => {
-    if (saved || n.startIndex >= call.startIndex) return false;
-    if (n.type !== 'assignment' || n.childForFieldName('left')?.text !== arg.text) return true;
-    const value = n.childForFieldName('right');
-    saved = value?.type === 'call' && ctx.names.is(field(value, 'function'), ...getters);
-    return false;
-  });
-  return saved;
+  // the value it holds at the call: the last one assigned before it
+  const value = assignedValues(fn, arg.text, call).at(-1);
+  return value?.type === 'call' && ctx.names.is(field(value, 'function'), ...getters);
 }
 
 /**

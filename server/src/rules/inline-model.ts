@@ -172,11 +172,19 @@ function isolationTarget(ctx: RuleContext, test: Node): Node | null {
   return cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
 }
 /** fields that relate a model to another one, so that the other's deletes reach it */
-const RELATION = /\b(ForeignKey|OneToOneField|ManyToManyField|GenericRelation)\s*\(/;
+const RELATION_FIELDS = 'ForeignKey|OneToOneField|ManyToManyField|GenericRelation';
+const RELATION = new RegExp(`\\b(${RELATION_FIELDS})\\s*\\(`);
+/** the callee of a relation field: `ForeignKey`, `models.ForeignKey` */
+const RELATION_CALLEE = new RegExp(`(?:^|\\.)(${RELATION_FIELDS})$`);
+
+/** The class of this file a base names (`class Club(BaseClub)`), other than `cls` itself. */
+function localClass(ctx: RuleContext, base: Node, cls: Node): Node | null {
+  return base.type === 'identifier' ? (ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) ?? null) : null;
+}
 
 /** A base that is an abstract model (in this file, or a project model read as abstract): no table to cascade to. */
 function abstractBase(ctx: RuleContext, base: Node, cls: Node): boolean {
-  const local = base.type === 'identifier' ? ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) : null;
+  const local = localClass(ctx, base, cls);
   if (local) return isAbstract(local);
   const q = ctx.names.resolve(base);
   return !!q && !!ctx.project?.classInfo(q)?.model?.abstract;
@@ -185,7 +193,7 @@ function abstractBase(ctx: RuleContext, base: Node, cls: Node): boolean {
 /** A base that is a plain class (a mixin: no model among its bases), in this file or the project: no table either. */
 function plainBase(ctx: RuleContext, base: Node, cls: Node, depth = 0): boolean {
   if (base.text === 'object') return true;
-  const local = base.type === 'identifier' ? ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) : null;
+  const local = localClass(ctx, base, cls);
   if (local) return depth < 8 && ctx.testing.baseExpressions(local).every(b => plainBase(ctx, b, local, depth + 1));
   const q = ctx.names.resolve(base);
   return !!q && !!ctx.project?.classInfo(q)?.plain;
@@ -268,8 +276,7 @@ function relatesOutside(cls: Node, inline: ReadonlySet<string>): boolean {
     body,
     call => {
       const fn = call.childForFieldName('function');
-      if (outside || !fn || !/(?:^|\.)(ForeignKey|OneToOneField|ManyToManyField|GenericRelation)$/.test(fn.text))
-        return !outside;
+      if (outside || !fn || !RELATION_CALLEE.test(fn.text)) return !outside;
       const target = positionalArguments(call)[0] ?? keywordArgument(call, 'to');
       const name = target ? (stringValue(target) ?? target.text) : null;
       outside = !name || !(name === 'self' || inline.has(name));

@@ -8,7 +8,7 @@ import { constantText, defName, field, isConstant, parameterNames, walk } from '
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
-import { thisProcess } from './lib/process';
+import { djangoRunner, thisProcess } from './lib/process';
 
 const MUTATORS = new Set([
   'append',
@@ -177,7 +177,7 @@ export default createRule({
         node: stmt,
         message: setting.fixture
           ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
-          : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${thisProcess(ctx) === 'this process' ? '' : ' in the same xdist worker'} sees it`,
+          : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
         fix: fixFor(ctx, owner.fn, stmt, setting, kind),
       });
     };

@@ -1,5 +1,5 @@
 import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
-import { everyWorker } from './shared-cache';
+import { everyWorker } from './lib/process';
 import { createRule } from '../engine/rule';
 
 export default createRule({

@@ -2,6 +2,7 @@ import { cacheIsolationFix, exposure, mayUseCache, sharedUse } from './lib/djang
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
 import { defName } from '../syntax/nodes';
+import { everyWorker } from './lib/process';
 
 export default createRule({
   id: 'XT001',
@@ -111,13 +112,6 @@ export default createRule({
     };
   },
 });
-
-/** The processes that run tests side by side, as the project's runner names them. */
-export function everyWorker(ctx: RuleContext): string {
-  return ctx.project?.settings.runner === 'django'
-    ? 'every process of manage.py test --parallel'
-    : 'every xdist worker';
-}
 
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const use = sharedUse(ctx, def);

@@ -4,6 +4,7 @@ import { importModule, type Imported } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import {
+  assignedValues,
   bodyStatements,
   defName,
   field,
@@ -95,8 +96,12 @@ const CALLEES = new Set(
   [...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_METHODS),
 );
 const TMP_PATH = /^\/tmp(\/|$)/;
+/** what makes a value one of its own: `uuid.uuid4()`, `os.getpid()`, `worker_id`, `mkdtemp()` */
+const UNIQUE_WORDS = 'uuid|getpid|worker|mkdtemp|mkstemp|token_hex|token_urlsafe|randint|random';
 /** an f-string part that makes the path one of its own: `{uuid.uuid4()}`, `{os.getpid()}`, `{worker_id}` */
-const UNIQUE_PART = /\{[^}]*(uuid|getpid|worker|mkdtemp|mkstemp|token_hex|token_urlsafe|randint|random)/i;
+const UNIQUE_PART = new RegExp(`\\{[^}]*(${UNIQUE_WORDS})`, 'i');
+/** a value made so: `str(uuid4())[:8]` */
+const UNIQUE_VALUE = new RegExp(UNIQUE_WORDS, 'i');
 /** `/tmp` as a path token anywhere in a shell command */
 const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'lambda']);
 const STRING = new Set(['string']);
@@ -261,18 +266,8 @@ function uniqueByName(ctx: RuleContext, str: Node): boolean {
         : [],
     ),
   );
-  if (names.size === 0) return false;
-  let unique = false;
-  walk(fn, n => {
-    if (unique) return false;
-    if (n.type !== 'assignment') return true;
-    const left = n.childForFieldName('left');
-    unique = !!left && names.has(left.text) && UNIQUE_VALUE.test(n.childForFieldName('right')?.text ?? '');
-    return false;
-  });
-  return unique;
+  return [...names].some(name => assignedValues(fn, name).some(v => UNIQUE_VALUE.test(v.text)));
 }
-const UNIQUE_VALUE = /uuid|getpid|mkdtemp|mkstemp|token_hex|token_urlsafe|randint|random/i;
 
 function nameComputed(str: Node): boolean {
   if (!/\/tmp\/?$/.test(stringValue(str) ?? '')) return false;

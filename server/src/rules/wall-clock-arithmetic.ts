@@ -2,7 +2,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule } from '../engine/rule';
-import { field, isConstant, walk } from '../syntax/nodes';
+import { assignedValues, field, isConstant, walk } from '../syntax/nodes';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
 const TIMEDELTA_UNIT: Record<string, string> = {
@@ -111,22 +111,22 @@ const KEEPS = new Set(['date', 'replace']);
  */
 function fixedDate(receiver: Node, fn: Node | null): boolean {
   if (receiver.type !== 'identifier' || !fn) return false;
-  const values: Node[] = [];
-  walk(fn, node => {
-    if (node.startIndex !== fn.startIndex && (node.type === 'function_definition' || node.type === 'lambda'))
-      return false;
-    const left = node.type === 'assignment' ? node.childForFieldName('left') : null;
-    if (left?.type === 'identifier' && left.text === receiver.text) {
-      const right = node.childForFieldName('right');
-      if (right) values.push(right);
-    }
-    // a parameter, loop variable or `with ... as` name of that name is not a fixed date
-    if (node.type === 'for_statement' || node.type === 'as_pattern' || node.type === 'parameters')
-      if (new RegExp(`\\b${receiver.text}\\b`).test(node.text)) values.push(node);
-    return true;
-  });
-  return values.length > 0 && values.every(built);
+  const values = assignedValues(fn, receiver.text);
+  // a parameter, loop variable or `with ... as` name of that name is not a fixed date
+  const named = new RegExp(`\\b${receiver.text}\\b`);
+  let bound = false;
+  walk(
+    fn,
+    node => {
+      if (node.type === 'function_definition' || node.type === 'lambda') return node.startIndex === fn.startIndex;
+      bound ||= named.test(node.text);
+      return !bound;
+    },
+    BINDERS,
+  );
+  return !bound && values.length > 0 && values.every(built);
 }
+const BINDERS = new Set(['for_statement', 'as_pattern', 'parameters', 'function_definition', 'lambda']);
 
 function built(expr: Node): boolean {
   if (expr.type !== 'call') return false;

@@ -176,6 +176,27 @@ export function walk(root: Node, enter: (node: Node) => boolean | void, only?: R
   }
 }
 
+/**
+ * The values `scope` assigns to the plain name `name` (`name = value`), in order; with `before`, only
+ * those assigned before it. Nested functions and lambdas are scopes of their own: not looked into.
+ */
+export function assignedValues(scope: Node, name: string, before?: Node): Node[] {
+  const out: Node[] = [];
+  walk(
+    scope,
+    n => {
+      if (n.type !== 'assignment') return n.startIndex === scope.startIndex; // a nested def or lambda
+      if (before && n.startIndex >= before.startIndex) return false;
+      const right = n.childForFieldName('right');
+      if (n.childForFieldName('left')?.text === name && right) out.push(right);
+      return true;
+    },
+    SCOPE_AND_ASSIGNMENTS,
+  );
+  return out;
+}
+const SCOPE_AND_ASSIGNMENTS = new Set(['assignment', 'function_definition', 'lambda']);
+
 /** The definition a statement stands for: a `decorated_definition`'s function or class, else the statement itself. */
 export function definitionOf(stmt: Node): Node {
   return stmt.type === 'decorated_definition' ? (stmt.childForFieldName('definition') ?? stmt) : stmt;

@@ -314,6 +314,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
   };
+  // a 429 the test expects; not django-axes' lockout, counted in database rows
+  const expects429 = (node: Node) => {
+    if (inAssertion(node) && !axesLockout(ctx)) consider(node, 'throttle', 'an assertion on status 429');
+  };
   // integers and identifiers count only with these words in the text: leave them unmaterialised
   const text = ctx.defs.statement(def).text;
   const types = new Set(['call', 'string', 'comment', 'function_definition']);
@@ -363,14 +367,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           return true;
         }
         case 'integer':
-          if (node.text === '429' && inAssertion(node) && !axesLockout(ctx))
-            consider(node, 'throttle', 'an assertion on status 429');
+          if (node.text === '429') expects429(node);
           return false;
         case 'identifier': {
           // (a mocked upstream response with status 429 is not this project throttling)
-          if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') {
-            if (inAssertion(node) && !axesLockout(ctx)) consider(node, 'throttle', 'an assertion on status 429');
-          }
+          if (node.text === 'HTTP_429_TOO_MANY_REQUESTS') expects429(node);
           // an ALL_CAPS name is a setting (`ACCOUNT_RATE_LIMITS=False`), not a throttle at work; nor is
           // a factory or a model of the project's (`APIThrottleFactory`, rows in the test database); what
           // a test or class is called (`test_shows_throttle_rates`) only with requests sent in a loop
