@@ -179,7 +179,8 @@ const RELATION_CALLEE = new RegExp(`(?:^|\\.)(${RELATION_FIELDS})$`);
 
 /** The class of this file a base names (`class Club(BaseClub)`), other than `cls` itself. */
 function localClass(ctx: RuleContext, base: Node, cls: Node): Node | null {
-  return base.type === 'identifier' ? (ctx.defs.classesNamed(base.text, cls).find(c => c.id !== cls.id) ?? null) : null;
+  const local = ctx.testing.inFileClass(base);
+  return local && local.id !== cls.id ? local : null;
 }
 
 /** A base that is an abstract model (in this file, or a project model read as abstract): no table to cascade to. */
