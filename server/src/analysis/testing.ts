@@ -420,6 +420,8 @@ export class Testing {
    * (`self.old`) in its class's setUp. Putting the value back, not changing it.
    */
   isPutBack(fn: Node, target: string, value: Node | null): boolean {
+    // `X = (\n old\n)`: a formatter wraps a long line's value in parentheses
+    while (value?.type === 'parenthesized_expression') value = value.firstNamedChild;
     if (value?.type !== 'identifier' && value?.type !== 'attribute') return false;
     const saved = new RegExp(`(^|[^\\w.])${escapeRegExp(value.text)}\\s*=\\s*[^=\\n]*${escapeRegExp(target)}`);
     if (saved.test(fn.text.slice(0, value.startIndex - fn.startIndex))) return true;

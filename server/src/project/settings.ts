@@ -102,6 +102,12 @@ export function readSettingsFacts(
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
     const text = constantOf(v);
     if (text !== null) facts.constants.set(name, text);
+    // and the constant items of a dict setting, by their path: `INDIGO["WORK_PROPERTIES"]`
+    if (v.kind === 'dict')
+      for (const [key, item] of v.entries) {
+        const itemText = constantOf(item);
+        if (itemText !== null) facts.constants.set(`${name}[${JSON.stringify(key)}]`, itemText);
+      }
   }
   const zone = ns.get('TIME_ZONE');
   facts.timeZone = zone?.kind === 'str' ? zone.value : !zone && !partial ? 'America/Chicago' : null;
@@ -368,6 +374,8 @@ function constantOf(v: Value): string | null {
       return v.value ? 'True' : 'False';
     case 'none':
       return 'None';
+    case 'dict':
+      return v.entries.size ? null : '{}';
     case 'list': {
       const items = v.items.map(constantOf);
       return items.every(i => i !== null && !i.startsWith('[')) ? `[${items.join(',')}]` : null;

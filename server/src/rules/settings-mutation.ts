@@ -4,7 +4,7 @@ import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { constantText, defName, field, isConstant, parameterNames, walk } from '../syntax/nodes';
+import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
@@ -153,11 +153,13 @@ export default createRule({
         return;
       // the value a base class's hook has just given it (`super().setUpClass()` first): nothing changes
       if (stmt.type === 'assignment' && !setting.nested && ctx.testing.sameAsBaseHook(owner.fn, stmt)) return;
-      // the value the settings give it anyway: nothing changes (`settings.X = False` where X is False)
-      if (stmt.type === 'assignment' && !setting.nested && setting.name) {
+      // the value the settings give it anyway: nothing changes (`settings.X = False` where X is False,
+      // `settings.X["k"] = {}` where the settings' X has `"k": {}`)
+      if (stmt.type === 'assignment' && setting.name) {
         const value = stmt.childForFieldName('right');
-        const given = TEST_ENVIRONMENT.get(setting.name) ?? ctx.project?.settings.constants.get(setting.name);
-        if (value && given !== undefined && isConstant(value) && constantText(value) === given) return;
+        const path = settingPath(setting, stmt.childForFieldName('left'));
+        const given = path && (TEST_ENVIRONMENT.get(path) ?? ctx.project?.settings.constants.get(path));
+        if (value && given != null && isConstant(value) && constantText(value) === given) return;
       }
       // an autouse fixture opens an override around every test (it writes a setting through pytest-django's
       // `settings`): a write straight to the settings goes into it, and is dropped with it at teardown.
@@ -250,6 +252,15 @@ function throughFixture(
   // the module's own fixture named `settings` replaces pytest-django's (awx builds a LazySettings per test)
   if (ctx.defs.functionsNamed('settings').some(f => ctx.testing.isFixture(f))) return null;
   return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
+}
+
+/** The setting a write replaces, as the settings' constants name it: `X`, or `X["k"]` for one item of a dict. */
+function settingPath(setting: Setting, target: Node | null): string | null {
+  if (!setting.nested) return setting.name;
+  if (target?.type !== 'subscript' || target.childForFieldName('value')?.id !== setting.node.id) return null;
+  const subscript = target.childForFieldName('subscript');
+  const key = subscript && stringValue(subscript);
+  return key === null ? null : `${setting.name}[${JSON.stringify(key)}]`;
 }
 
 /** `X[...][k] = v` or `del X[...][k]`: the container, the key and the value. */
