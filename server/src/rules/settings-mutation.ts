@@ -61,7 +61,12 @@ export default createRule({
       '`json.loads(os.getenv("STATES", \'[...]\'))`, `ast.literal_eval(os.getenv("USE_S3", "False"))`), or ' +
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
-      '`super().setUpClass()`): nothing changes. In tearDown, `setattr(settings, "X", ...)` and ' +
+      '`super().setUpClass()`), or an item of a dict setting the value the settings give that item ' +
+      '(`settings.INDIGO["PROPERTIES"] = {}` where it is `{}`): nothing changes. Nor a location the test made ' +
+      'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
+      '`tmp_path`): what stays is a directory no other test knows, and a test that writes to the setting ' +
+      'without setting it gets a folder of its own. A value saved first and put back later in the same test ' +
+      'is a put-back (`rate = settings.X["k"]` ... `settings.X["k"] = rate`). In tearDown, `setattr(settings, "X", ...)` and ' +
       '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do. Nor an in-place ' +
       'change the same test takes back (`X.remove(a)` and `X.append(a)`, `X[k] = v` and `del X[k]`): ' +
       'neither of the pair is reported. Nor a write inside an override: `with override_settings(...)` or ' +
@@ -149,6 +154,15 @@ export default createRule({
         stmt.type === 'assignment' &&
         (ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right')) ||
           (!setting.nested && ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
+      )
+        return;
+      // a directory the test made for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`):
+      // what stays is a location no other test knows; one that writes there without setting it gets a
+      // directory of its own, as storages make the folders they write into (pontoon)
+      if (
+        stmt.type === 'assignment' &&
+        !setting.nested &&
+        ownTemporaryDirectory(ctx, owner.fn, stmt.childForFieldName('right'))
       )
         return;
       // the value a base class's hook has just given it (`super().setUpClass()` first): nothing changes
@@ -252,6 +266,38 @@ function throughFixture(
   // the module's own fixture named `settings` replaces pytest-django's (awx builds a LazySettings per test)
   if (ctx.defs.functionsNamed('settings').some(f => ctx.testing.isFixture(f))) return null;
   return { name: field(top, 'attribute').text, node: top, receiver: node, nested: true, fixture: true };
+}
+
+/** what makes a temporary directory: tempfile's, or pytest's per-test one */
+const TEMPORARY_DIRECTORY = /\b(?:mkdtemp|TemporaryDirectory)\s*\(|\b(?:tmp_path|tmpdir|tmp_path_factory)\b/;
+
+/**
+ * Whether `value` is a temporary directory the test made: `mkdtemp()`, `str(tmp_path)`, `tmp.name`,
+ * or a name (`self.x` too, from a setup hook of the class) that `fn` binds to one, with `with
+ * TemporaryDirectory() as x` or `x = mkdtemp()`.
+ */
+function ownTemporaryDirectory(ctx: RuleContext, fn: Node, value: Node | null): boolean {
+  if (!value) return false;
+  if (TEMPORARY_DIRECTORY.test(value.text) && !/\bgettempdir\b/.test(value.text)) return true;
+  let name = value;
+  // `x.name` of a TemporaryDirectory, `str(x)`, `os.fspath(x)`, `Path(x)`
+  if (name.type === 'attribute' && name.childForFieldName('attribute')?.text === 'name') name = field(name, 'object');
+  if (
+    name.type === 'call' &&
+    /^(str|os\.fspath|Path|pathlib\.Path)$/.test(name.childForFieldName('function')?.text ?? '')
+  ) {
+    const args = name.childForFieldName('arguments')?.namedChildren ?? [];
+    if (args.length !== 1 || !args[0]) return false;
+    name = args[0];
+  }
+  if (name.type !== 'identifier' && name.type !== 'attribute') return false;
+  const n = escapeRegExp(name.text);
+  const made = new RegExp(
+    `(?:TemporaryDirectory\\([^()]*\\)\\s+as\\s+${n}\\b)|(?:^|[^\\w.])${n}\\s*=(?!=)[^\\n]*(?:mkdtemp|TemporaryDirectory)\\s*\\(`,
+  );
+  if (made.test(fn.text)) return true;
+  const cls = name.text.startsWith('self.') || name.text.startsWith('cls.') ? ctx.defs.methodClass(fn) : null;
+  return !!cls && ctx.testing.setupHooksOf(cls).some(hook => made.test(hook.text));
 }
 
 /** The setting a write replaces, as the settings' constants name it: `X`, or `X["k"]` for one item of a dict. */
