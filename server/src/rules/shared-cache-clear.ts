@@ -1,6 +1,8 @@
 import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
 import { everyWorker } from './lib/process';
-import { createRule } from '../engine/rule';
+import { createRule, type RuleContext } from '../engine/rule';
+import type { Node } from '../syntax/parser';
+import { bodyStatements, definitionOf, defName } from '../syntax/nodes';
 
 export default createRule({
   id: 'XT002',
@@ -19,11 +21,18 @@ export default createRule({
       'whose cache is not isolated. Not where the cache is one each process has of its own (LocMemCache, a ' +
       "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
       'project whose test settings Crosstalk cannot find, or whose backend it cannot read (a class of the ' +
-      "project's own, a value computed at run time): there nothing says the cache is shared.",
+      "project's own, a value computed at run time): there nothing says the cache is shared. And Redis " +
+      "emptied itself: `flushall()` or `flushdb()` on a Redis client (django-redis's " +
+      "`get_redis_connection()`, an RQ queue's `.connection`, `redis.Redis(...)`) in a test, hook or fixture, " +
+      "or in a method of the test's class one of them calls (a mixin's `clear_queues()`); not on fakeredis (the " +
+      'module, or a conftest.py, uses it), on a name that says it is a fake or a mock, nor `flushdb()` in a ' +
+      "module that picks a database by the xdist worker's name.",
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
       'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that ' +
-      'write the same key at the same time. It only hides order dependence inside one process.',
+      'write the same key at the same time. It only hides order dependence inside one process. ' +
+      '`FLUSHALL` goes further: it empties every database of the server, the RQ queues and the cache of ' +
+      'every worker alike.',
     incident:
       'treeherder: `test_login_logout_relogin` failed intermittently with a 400 or a `KeyError`. Sessions ' +
       'live in the cache, one Redis served every xdist worker, and conftest.py cleared the cache (a Redis ' +
@@ -45,11 +54,14 @@ export default createRule({
       'The same fix as XT001, on the Django test case or test function that owns the call (safe on ' +
       'Django test cases, unsafe on imported bases Crosstalk cannot see, and unsafe where the test calls ' +
       "django-redis's own API, itself or through project code one import away). No fix in fixtures: give the " +
-      'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead.',
+      'fixture the pytest-django `settings` fixture and set `settings.CACHES` instead. No fix for ' +
+      "`flushall()` / `flushdb()`: a Redis database of each worker's own (its number from the worker's " +
+      "name) is a decision about the whole suite's settings.",
   },
   create(ctx) {
     return {
       call(call) {
+        if (/flush(?:all|db)\s*\(/.test(call.text)) flushesRedis(ctx, call);
         if (!/clear\s*\(/.test(call.text)) return; // read from the text: most calls clear nothing
         const fn = call.childForFieldName('function');
         if (fn?.type !== 'attribute' || !/^a?clear$/.test(fn.childForFieldName('attribute')?.text ?? '')) return;
@@ -93,3 +105,46 @@ export default createRule({
     };
   },
 });
+
+const FAKE_REDIS = /\bfakeredis\b|FakeRedis|FakeStrictRedis/;
+/** the module names the xdist worker (or Django's parallel process): a database of each one's own */
+const WORKER_NAME = /\b(?:worker_id|workerinput|PYTEST_XDIST_WORKER|TEST_RUNNER_WORKER)\b/;
+
+/**
+ * `flushall()` / `flushdb()` on a Redis client (`get_redis_connection()`, an RQ queue's `.connection`,
+ * `redis.Redis(...)`) in a test, a setup hook, a fixture, or a method of the test's class one of them
+ * calls (netbox's `RQQueueTestMixin.clear_rq_queues`): Redis is a server, and every worker talks to the
+ * same one. Not on fakeredis, a mock, or where the module picks a database for each xdist worker.
+ */
+function flushesRedis(ctx: RuleContext, call: Node): void {
+  const fn = call.childForFieldName('function');
+  const command = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : null;
+  if (command !== 'flushall' && command !== 'flushdb') return;
+  if (/fake|mock/i.test(fn?.childForFieldName('object')?.text ?? '')) return;
+  if (ctx.project?.fakeRedis || ctx.file.mentions(FAKE_REDIS)) return;
+  if (command === 'flushdb' && ctx.file.mentions(WORKER_NAME)) return;
+  const method = ctx.defs.enclosingFunction(call);
+  if (!method || !(ctx.testing.owner(call) || calledByTestsOfItsClass(ctx, method))) return;
+  const what = command === 'flushall' ? 'every database of the Redis server' : 'the Redis database';
+  ctx.report({
+    node: call,
+    message: `${fn?.text}() empties ${what} ${everyWorker(ctx)} talks to, mid-test: the keys, queues and cached values of the tests running beside this one go with it`,
+    fix: null,
+  });
+}
+
+/** A method a test or setup hook of the same class calls (`self.clear_queues()`, `cls.clear_queues()`). */
+function calledByTestsOfItsClass(ctx: RuleContext, method: Node): boolean {
+  const cls = ctx.defs.methodClass(method);
+  if (!cls) return false;
+  const call = new RegExp(`\\b(?:self|cls)\\.${defName(method)}\\s*\\(`);
+  return bodyStatements(cls)
+    .map(definitionOf)
+    .some(
+      d =>
+        d.type === 'function_definition' &&
+        d.id !== method.id &&
+        (ctx.testing.isTestFunction(d) || ctx.testing.isSetupHook(d)) &&
+        call.test(d.text),
+    );
+}
