@@ -39,3 +39,8 @@ export function cacheScope(backend: string | null): Backend {
 /** calls that only django-redis's cache has, which a LocMemCache would not answer */
 export const REDIS_ONLY =
   /\.(?:delete_pattern|iter_keys|ttl|pttl|persist|expire_at|pexpire)\(|\b(?:\w*cache\w*|caches\[[^\]]*\])\.(?:lock|keys|expire)\(|get_redis_connection/;
+
+/** A function's text that returns a Django cache: `return caches[alias]`, `return cache`. */
+export function returnsCache(text: string): boolean {
+  return /\breturn\s+(?:[\w.]+\.)?(?:caches\s*\[|cache\s*$)/m.test(text);
+}

@@ -133,6 +133,8 @@ export interface ProjectView {
   reexported(qualified: string): string;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
+  functionReturnsCache(qualified: string): boolean;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
@@ -173,6 +175,8 @@ export interface ProjectView {
   readonly autouseRestoresCwd: boolean;
   /** an autouse fixture of a conftest.py above sets the language back around each test */
   readonly autouseRestoresLanguage: boolean;
+  /** an autouse fixture of a conftest.py above sets the time zone back around each test */
+  readonly autouseRestoresZone: boolean;
   /** where a conftest.py above the file prefixes the cache's keys with the xdist worker's name */
   readonly workerKeyPrefix: WorkerPrefix | null;
   /** where a conftest.py above puts the cache on fakeredis (a server inside each process) */

@@ -2,7 +2,7 @@
 // which classes are Django test cases, and which scopes have an isolated cache. Computed lazily,
 // once per file and definition.
 import type { Definitions } from './defs';
-import { DJANGO_TEST_CASES, ROLLBACK_TEST_CASES } from './django';
+import { DJANGO_TEST_CASES, returnsCache, ROLLBACK_TEST_CASES } from './django';
 import type { Names } from './names';
 import type { Located, ProjectView, SetupWrites } from './projectView';
 import type { Node } from '../syntax/parser';
@@ -124,6 +124,8 @@ export class Testing {
     private readonly project?: ProjectView,
     /** the module's text (its helpers' callers are found in it) */
     private readonly text?: string,
+    /** whether a project function returns a Django cache, where there is no view of the project */
+    private readonly returnsCache?: (qualified: string) => boolean,
   ) {}
 
   /** A function named as a test; a fixture named so (`@pytest_asyncio.fixture def test_x`) is not collected as one. */
@@ -788,13 +790,23 @@ export class Testing {
    * `reset_language`: `activate("en")`, `yield`, `deactivate()`).
    */
   autouseRestoresLanguage(): boolean {
+    return this.autouseCalls(/\b(?<!timezone\.)(?:translation\.)?(?:activate|deactivate|deactivate_all|override)\s*\(/);
+  }
+
+  /** The same for the current time zone: `timezone.activate`, `deactivate` or `override` (pretalx). */
+  autouseRestoresZone(): boolean {
+    return this.autouseCalls(/\btimezone\.(?:activate|deactivate|override)\s*\(/);
+  }
+
+  /** Whether a per-test autouse fixture of this module calls what `pattern` matches. */
+  private autouseCalls(pattern: RegExp): boolean {
     return this.moduleFixtures.some(s => {
       const def = definitionOf(s);
       return (
         def.type === 'function_definition' &&
         this.isAutouseFixture(def) &&
         !this.isWideFixture(def) &&
-        /\b(?:translation\.)?(?:activate|deactivate|deactivate_all|override)\s*\(/.test(def.text)
+        pattern.test(def.text)
       );
     });
   }
@@ -961,6 +973,7 @@ export class Testing {
         if (!receiver) return true;
         const isCache =
           this.isCacheObject(receiver) ||
+          this.isCacheGetter(receiver) ||
           (receiver.type === 'identifier' && (loopVars.has(receiver.text) || aliases.has(receiver.text)));
         if (isCache) found = node;
         return !found;
@@ -968,6 +981,16 @@ export class Testing {
       CALLS,
     );
     return found;
+  }
+
+  /** `get_cache()`: a call of a function, of this module or the project, that returns a Django cache. */
+  private isCacheGetter(node: Node): boolean {
+    const callee = node.type === 'call' ? node.childForFieldName('function') : null;
+    if (callee?.type !== 'identifier' && callee?.type !== 'attribute') return false;
+    const local = callee.type === 'identifier' ? this.defs.functionsNamed(callee.text).at(-1) : undefined;
+    if (local) return returnsCache(local.text);
+    const q = this.names.resolve(callee);
+    return !!q && !!(this.project?.functionReturnsCache(q) ?? this.returnsCache?.(q));
   }
 
   /** `cache` or `caches[...]` of django.core.cache. */

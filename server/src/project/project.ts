@@ -6,7 +6,7 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { DJANGO_TEST_CASES, REDIS_ONLY, ROLLBACK_TEST_CASES } from '../analysis/django';
+import { DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
 import { Testing } from '../analysis/testing';
@@ -308,7 +308,7 @@ export class Project {
         if (def?.type === 'class_definition') classes.set(field(def, 'name').text, def);
         if (def?.type === 'function_definition') functions.set(field(def, 'name').text, def);
       }
-      entry = { name, file, root, classes, functions, ...analysisOf(root, name) };
+      entry = { name, file, root, classes, functions, ...analysisOf(root, name, [], this.cacheGetter) };
     }
     this.modules.set(name, entry);
     return entry;
@@ -398,6 +398,25 @@ export class Project {
     const uses = !!module && !!fn && /cache/.test(fn.text) && module.testing.callsCache(fn);
     this.cacheHelpers.set(qualified, uses);
     return uses;
+  }
+
+  /**
+   * Whether a function of the project's modules returns a Django cache: `return caches[alias]`
+   * (django-axes's `get_cache()`), so `get_cache().clear()` empties it.
+   */
+  /** the same, for the project's own analysis of its modules (which has no view of the project) */
+  private readonly cacheGetter = (qualified: string): boolean => this.functionReturnsCache(qualified);
+
+  functionReturnsCache(qualified: string): boolean {
+    const key = `return:${qualified}`;
+    const known = this.cacheHelpers.get(key);
+    if (known !== undefined) return known;
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const fn = module?.functions.get(qualified.slice(dot + 1));
+    const returns = !!fn && returnsCache(fn.text) && /\bdjango\.core\.cache\b/.test(module?.root.text ?? '');
+    this.cacheHelpers.set(key, returns);
+    return returns;
   }
 
   /**
@@ -526,12 +545,13 @@ export class Project {
         restoresApps: false,
         restoresCwd: false,
         restoresLanguage: false,
+        restoresZone: false,
         workerKeyPrefix: null,
         fakeRedis: null,
       };
       if (root) {
         // the same judgement as for a fixture in the test module itself
-        const { testing } = analysisOf(root, module, moduleLevelStatements(root));
+        const { testing } = analysisOf(root, module, moduleLevelStatements(root), this.cacheGetter);
         const reset = testing.fileCacheReset();
         const fake = fakeRedisIn(root);
         facts = {
@@ -542,6 +562,7 @@ export class Project {
           restoresApps: testing.autouseRestoresApps(),
           restoresCwd: testing.autouseRestoresCwd(),
           restoresLanguage: testing.autouseRestoresLanguage(),
+          restoresZone: testing.autouseRestoresZone(),
           cacheResetFixtures: resettingFixtures(root, testing),
           workerKeyPrefix: this.workerPrefixIn(file, root),
           fakeRedis: fake ? this.located(file, fake) : null,
@@ -591,6 +612,11 @@ export class Project {
   /** Whether an autouse fixture above `file` (or a plugin's) sets the language back around each test. */
   autouseRestoresLanguage(file: string): boolean {
     return this.conftestsAbove(file).some(c => c.restoresLanguage);
+  }
+
+  /** Whether an autouse fixture above `file` (or a plugin's) sets the time zone back around each test. */
+  autouseRestoresZone(file: string): boolean {
+    return this.conftestsAbove(file).some(c => c.restoresZone);
   }
 
   autouseRestoresCwd(file: string): boolean {
@@ -687,6 +713,7 @@ export class Project {
         root,
         path.basename(file, '.py'),
         root.namedChildren.filter((c): c is Node => c !== null),
+        this.cacheGetter,
       );
       for (const stmt of root.namedChildren) {
         const def = stmt && definitionOf(stmt);
@@ -803,6 +830,8 @@ interface ConftestFacts {
   restoresCwd: boolean;
   /** an autouse fixture sets the language back around each test */
   restoresLanguage: boolean;
+  /** an autouse fixture sets the time zone back around each test */
+  restoresZone: boolean;
   /** where it gives the cache's keys a prefix of each xdist worker's own */
   workerKeyPrefix: WorkerPrefix | null;
   /** where it puts the cache on fakeredis (a server inside each process) */
@@ -925,10 +954,15 @@ interface ModuleEntry {
 }
 
 /** What a module's names mean and what its tests, hooks and fixtures do, as for a test module. */
-function analysisOf(root: Node, module: string, fixtures: Node[] = []): { names: Names; testing: Testing } {
+function analysisOf(
+  root: Node,
+  module: string,
+  fixtures: Node[] = [],
+  returnsCache?: (qualified: string) => boolean,
+): { names: Names; testing: Testing } {
   const defs = new Definitions(root.tree);
   const names = new Names(root, defs, module);
-  return { names, testing: new Testing(fixtures, names, defs) };
+  return { names, testing: new Testing(fixtures, names, defs, undefined, undefined, returnsCache) };
 }
 
 /** The fixtures of a conftest.py that empty the cache, themselves or through another of its fixtures they request. */
@@ -974,6 +1008,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let settingsItems: ReadonlySet<string> | undefined;
   let opensOverride: boolean | undefined;
   let restoresLanguage: boolean | undefined;
+  let restoresZone: boolean | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
@@ -993,6 +1028,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     classInfo: q => project.classInfo(q),
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    functionReturnsCache: q => project.functionReturnsCache(q),
     attributeDefault: q => project.attributeDefault(q),
     definedInTests: q => project.definedInTests(q),
     get unreached() {
@@ -1030,6 +1066,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get autouseRestoresLanguage() {
       return (restoresLanguage ??= project.autouseRestoresLanguage(file));
+    },
+    get autouseRestoresZone() {
+      return (restoresZone ??= project.autouseRestoresZone(file));
     },
     get autouseRestoresCwd() {
       return (restoresCwd ??= project.autouseRestoresCwd(file));

@@ -299,7 +299,8 @@ export default createRule({
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
       'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
       '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test; one that ' +
-      'activates, overrides or deactivates a language sets the language afresh around every test.',
+      'activates, overrides or deactivates a language sets the language afresh around every test, and one ' +
+      'that calls `timezone.activate`, `override` or `deactivate` the time zone.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging or the other working directory, and ' +
@@ -371,6 +372,11 @@ export default createRule({
         if (
           q === 'django.utils.translation.activate' &&
           (ctx.testing.autouseRestoresLanguage() || ctx.project?.autouseRestoresLanguage)
+        )
+          return;
+        if (
+          q === 'django.utils.timezone.activate' &&
+          (ctx.testing.autouseRestoresZone() || ctx.project?.autouseRestoresZone)
         )
           return;
         if (!changes(ctx, q, node)) return;
