@@ -1,7 +1,7 @@
 import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { createRule } from '../engine/rule';
+import { createRule, type RuleContext } from '../engine/rule';
 import { assignedValues, field, isConstant, walk } from '../syntax/nodes';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
@@ -27,7 +27,9 @@ export default createRule({
   docs: {
     what:
       'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, ' +
-      '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`.',
+      '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`. And a date moved to a year that is ' +
+      'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
+      '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants).',
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
@@ -58,6 +60,7 @@ export default createRule({
         const kwargs =
           call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => a?.type === 'keyword_argument') ??
           [];
+        if (shortMonthOrYear(ctx, call, receiver, kwargs)) return;
         for (const kw of kwargs) {
           const fieldName = field(kw, 'name').text;
           const value = kw.childForFieldName('value');
@@ -99,6 +102,49 @@ export default createRule({
     };
   },
 });
+
+/**
+ * `.replace(year=2010)` (not a leap year) or `.replace(month=2)` (a month with fewer than 31 days) on a
+ * date the test does not fix, with no `day=`: a date of today moved there does not exist on 29 February
+ * (the 29th to the 31st): Misago's `user.joined_on.replace(year=2010)`. Reported, and true, when found.
+ */
+function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: Node[]): boolean {
+  const given = new Map(kwargs.map(kw => [field(kw, 'name').text, kw.childForFieldName('value')] as const));
+  if (given.has('day')) return false;
+  const year = given.get('year');
+  const month = given.get('month');
+  const literal = (v: Node | null | undefined) => (v?.type === 'integer' ? Number(v.text) : null);
+  const y = literal(year);
+  const m = literal(month);
+  let when: string | null = null;
+  if (m !== null && SHORT_MONTHS[m] && (year === undefined || y !== null))
+    when = `is ${SHORT_MONTHS[m]}: month ${m} has no such day`;
+  else if (y !== null && month === undefined && !leapYear(y)) when = `is 29 February: ${y} has no such day`;
+  if (!when) return false;
+  if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || built(receiver)) return false;
+  const args = (call.childForFieldName('arguments')?.text ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/\( | \)/g, m => m.trim());
+  ctx.report({
+    node: call,
+    message: `${receiver.text}.replace${args} fails with ValueError when ${receiver.text} ${when}: the test fails only on those dates`,
+    fix: null,
+  });
+  return true;
+}
+
+/** The days a month lacks, for the months shorter than 31 days. */
+const SHORT_MONTHS: Record<number, string | undefined> = {
+  2: 'the 29th to the 31st',
+  4: 'the 31st',
+  6: 'the 31st',
+  9: 'the 31st',
+  11: 'the 31st',
+};
+
+function leapYear(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
 
 /** Calls that build a date or time from their arguments alone: `date(2025, 1, 1)`, `datetime.strptime(s, f)`. */
 const BUILDERS = new Set(['date', 'datetime', 'time', 'strptime', 'fromisoformat', 'parse_date', 'parse_datetime']);
