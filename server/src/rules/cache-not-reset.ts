@@ -4,6 +4,9 @@ import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
+import { assignedValues, field, stringValue, walk } from '../syntax/nodes';
+import { escapeRegExp } from '../syntax/text';
+import { thisProcess } from './lib/process';
 
 const FIXTURE_NAME = '_crosstalk_isolated_cache';
 
@@ -44,7 +47,10 @@ export default createRule({
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
       'no other test can be seen to have (as in XT001). Nor, on a cache each process has of its own, an ' +
       "authenticated request under the settings' DRF throttling in a test that neither names a throttle nor " +
-      'expects a 429: its history counts toward a limit no test is seen to reach.',
+      'expects a 429: its history counts toward a limit no test is seen to reach. And a test that requests a ' +
+      'view (`reverse("name")`, or a URL literal) which another test of the module requests only after ' +
+      'emptying the cache: the view keeps what it answers there, and this test gets what an earlier test ' +
+      'left (not a request turned away, a redirect or a 403, which never reaches it).',
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
@@ -73,23 +79,24 @@ export default createRule({
     const project = ctx.project;
     // a project-level finding needs a recognisable project: pytest configured, or the settings found
     if (!project || project.autouseCacheIsolation || (!project.usesPytest && !project.settings.file)) return {};
-    const check = (def: Node) => {
+    /** reports the module's cache use by `def`, if it is one: whether it did */
+    const check = (def: Node): boolean => {
       const use = sharedUse(ctx, def);
-      if (!use || ctx.testing.cacheIsolated(def)) return;
+      if (!use || ctx.testing.cacheIsolated(def)) return false;
       const exposed = exposure(ctx, use.aliases);
       // nothing kept, or emptied before each test within a process that alone uses it
-      if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return;
-      if (use.clearOnly && exposed?.kind !== 'cross-process') return;
+      if (exposed?.kind === 'none' || (exposed?.inTestDatabase && ctx.testing.rollsBack(def))) return false;
+      if (use.clearOnly && exposed?.kind !== 'cross-process') return false;
       // emptied before (or after) each test where no other process reads or writes these keys
       const ownKeys = exposed?.kind !== 'cross-process' || !!exposed.keysPerWorker;
-      if (settingsKnown(exposed) && ownKeys && ctx.testing.cacheReset(def)) return;
+      if (settingsKnown(exposed) && ownKeys && ctx.testing.cacheReset(def)) return false;
       // within one process (or where nothing says the cache is any wider), what one test leaves matters
       // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
       if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.kind === 'cache' && !sharedKey(ctx, def))
-        return;
+        return false;
       // nor, within one process, does an authenticated request under the settings' throttling (no throttle,
       // no 429 in the test): its history counts toward a limit no test of the module is seen to reach
-      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.throttling) return;
+      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.throttling) return false;
       ctx.report({
         node: use.node,
         // (Django's runner knows no conftest.py: there, the tests' common base class is the one place)
@@ -98,18 +105,16 @@ export default createRule({
           : "The suite uses the Django cache and nothing gives each test its own: the tests' common base class can isolate every test at once",
         fix: project.usesPytest ? conftestFix(project, ctx.file.eol) : baseClassFix(ctx, def, project),
       });
+      return true;
     };
     return {
       class_definition(cls) {
         if (mayUseCache(ctx, cls) && ctx.testing.classKind(cls) !== 'other' && ctx.testing.isTestClass(cls)) check(cls);
       },
       function_definition(fn) {
-        if (
-          mayUseCache(ctx, fn) &&
-          ctx.testing.isTestFunction(fn) &&
-          (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn))
-        )
-          check(fn);
+        if (!ctx.testing.isTestFunction(fn)) return;
+        if (mayUseCache(ctx, fn) && (ctx.defs.isModuleLevel(fn) || ctx.testing.takesFixtures(fn)) && check(fn)) return;
+        if (ctx.file.mentions(CLEAR)) requestsWhatOthersClearFor(ctx, fn);
       },
     };
   },
@@ -176,4 +181,66 @@ function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | 
     return Fix.unsafe(`Isolate the cache for every test of every subclass of ${q}`, edits);
   }
   return null;
+}
+
+const CLEAR = /\bcaches?\b(?:\[[^\]\n]*\])?\.clear\(\)/;
+/** one RegExp object per question: the engine remembers file-wide answers by pattern */
+const clearsBefore = new Map<string, RegExp>();
+
+/**
+ * A test that requests a view (`reverse("name")`, or a URL literal) which another test of the module
+ * requests only after emptying the cache (pontoon: `test_view_microsoft_translator_cache` clears, then
+ * asks twice and expects one upstream call): that view keeps what it answers in the cache, and this test
+ * gets whatever an earlier test of the process left there. The module need not name the cache otherwise:
+ * the view does the caching.
+ */
+function requestsWhatOthersClearFor(ctx: RuleContext, fn: Node): void {
+  if (CLEAR.test(fn.text) || ctx.testing.cacheIsolated(fn) || ctx.testing.cacheReset(fn)) return;
+  // a request turned away (a redirect to the login page, a 403) never reaches what the view caches
+  if (TURNED_AWAY.test(fn.text)) return;
+  const exposed = exposure(ctx, ['default']);
+  if (!exposed || exposed.kind === 'none' || exposed.kind === 'unknown') return;
+  for (const { target, node } of requestedViews(fn)) {
+    const t = escapeRegExp(target);
+    // in one test, before the next definition: the cache emptied, then the same view requested
+    const source = `\\bdef\\s+test\\w*\\((?:(?!\\n[ \\t]*(?:async\\s+)?def\\s)[\\s\\S])*?${CLEAR.source}(?:(?!\\n[ \\t]*(?:async\\s+)?def\\s)[\\s\\S])*?["']${t}["']`;
+    let pattern = clearsBefore.get(source);
+    if (!pattern) clearsBefore.set(source, (pattern = new RegExp(source)));
+    if (!ctx.file.anyUnit(pattern)) continue;
+    ctx.report({
+      node,
+      message: `Another test of this module empties the cache before it requests ${target}: what that view answers is cached, and this test gets whatever an earlier test of ${thisProcess(ctx)} left there`,
+      fix: null,
+    });
+    return;
+  }
+}
+
+/** The views a test requests through a test client: `reverse("name")` (itself or by a local name), a URL literal. */
+function requestedViews(fn: Node): { target: string; node: Node }[] {
+  const out: { target: string; node: Node }[] = [];
+  walk(fn, node => {
+    if (node.type !== 'call') return true;
+    const callee = node.childForFieldName('function');
+    if (callee?.type !== 'attribute' || !REQUEST_METHOD.test(field(callee, 'attribute').text)) return true;
+    if (!/client/i.test(field(callee, 'object').text)) return true;
+    const first = node.childForFieldName('arguments')?.namedChildren[0];
+    const values = first?.type === 'identifier' ? assignedValues(fn, first.text, node) : first ? [first] : [];
+    for (const v of values) {
+      const target = v.type === 'string' ? stringValue(v) : viewName(v);
+      if (target && target.length > 1) out.push({ target, node });
+    }
+    return true;
+  });
+  return out;
+}
+const TURNED_AWAY =
+  /status_code\s*==\s*(?:30[12]|40[1345])\b|assertRedirects|HTTP_(?:30[12]|40[1345])_|assertEqual\(\s*\w+\.status_code\s*,\s*(?:30[12]|40[1345])\b/;
+const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options)$/;
+
+/** `reverse("name", ...)` (or `reverse_lazy`, `resolve_url`): the view's name. */
+function viewName(v: Node): string | null {
+  if (v.type !== 'call' || !/(^|\.)(reverse|reverse_lazy|resolve_url)$/.test(field(v, 'function').text)) return null;
+  const name = v.childForFieldName('arguments')?.namedChildren[0];
+  return name ? stringValue(name) : null;
 }
