@@ -97,6 +97,10 @@ test('the built-in patterns read the path from the root: a checkout under a test
   assert.ok(r.isTestFile('/home/me/tests/shop/test/factories.py'));
   assert.ok(r.isTestFile('/home/me/tests/shop/shop/test_cart.py'));
   assert.ok(r.isTestFile('/home/me/tests/shop/conftest.py'));
+  // test support a package keeps apart (netbox's utilities/testing/mixins.py, a testcases.py)
+  assert.ok(r.isTestFile('/home/me/tests/shop/utilities/testing/mixins.py'));
+  assert.ok(r.isTestFile('/home/me/tests/shop/shop/testcases.py'));
+  assert.ok(!r.isTestFile('/home/me/tests/shop/shop/testing_tools/models.py'));
 });
 
 async function cli(cwd: string, ...args: string[]) {

@@ -9,8 +9,9 @@ export function isTestFile(file: string, root: string): boolean {
   const parts = path.relative(root, file).split(/[\\/]/);
   const base = parts[parts.length - 1] ?? '';
   if (!base.endsWith('.py')) return false;
-  if (/^test_.*\.py$|_tests?\.py$|^tests\.py$|^conftest\.py$/.test(base)) return true;
-  return parts.slice(0, -1).some(p => p === 'tests' || p === 'test');
+  if (/^test_.*\.py$|_tests?\.py$|^tests\.py$|^conftest\.py$|^(testing|testcases|testutils)\.py$/.test(base))
+    return true;
+  return parts.slice(0, -1).some(p => p === 'tests' || p === 'test' || p === 'testing');
 }
 
 /** Dotted module name for a file relative to `root`: `app/tests/test_api.py` → `app.tests.test_api`. */
