@@ -94,6 +94,9 @@ const SESSION_HOOKS = /^pytest_(configure|sessionstart|sessionfinish|unconfigure
 const CLEARING_HELPER = /^_?(?:clear|reset|invalidate|flush|purge)_(?:\w+_)?caches?$/;
 
 /** `settings.X[k]` as the item it names, whatever the spacing: `X[k]`. */
+/** a literal that makes a new dict, list or set */
+const NEW_CONTAINER = /^(dictionary|list|set|dictionary_comprehension|list_comprehension)$/;
+
 export const settingsItem = (target: string): string => target.replace(/\s+/g, '').replace(/^settings\./, '');
 
 const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
@@ -744,6 +747,15 @@ export class Testing {
         node => {
           const left = node.childForFieldName('left');
           if (left?.type === 'subscript' && /^settings\.\w+\[/.test(left.text)) out.add(settingsItem(left.text));
+          // the whole setting given a new container (`settings.CACHES = {...}`): each test has its own to change
+          const right = node.childForFieldName('right');
+          if (
+            left?.type === 'attribute' &&
+            /^settings\.\w+$/.test(left.text) &&
+            right &&
+            NEW_CONTAINER.test(right.type)
+          )
+            out.add(settingsItem(left.text));
           return true;
         },
         ASSIGNMENTS,

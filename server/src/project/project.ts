@@ -521,7 +521,13 @@ export class Project {
     const rootdir = this.runConfig().rootdir;
     const top = this.root.startsWith(rootdir + path.sep) ? rootdir : this.root;
     for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      out.push(this.fixturesOf(path.join(dir, 'conftest.py'), 'conftest'));
+      const conftest = path.join(dir, 'conftest.py');
+      out.push(this.fixturesOf(conftest, 'conftest'));
+      // and the fixtures it takes from another module of the project (`from common.tests.conftest import *`)
+      for (const module of this.starImports(conftest)) {
+        const imported = this.moduleFile(module);
+        if (imported) out.push(this.fixturesOf(imported, module));
+      }
       if (dir === top || !dir.startsWith(top) || path.dirname(dir) === dir) break;
     }
     // pytest plugins the root conftest.py loads (`pytest_plugins = [...]`) apply to every test
@@ -530,6 +536,13 @@ export class Project {
       if (pluginFile) out.push(this.fixturesOf(pluginFile, plugin));
     }
     return out;
+  }
+
+  /** The modules a file star-imports by absolute name (`from common.tests.conftest import *`). */
+  private starImports(file: string): string[] {
+    const text = this.read(file);
+    if (!text?.includes('import *')) return [];
+    return [...text.matchAll(/^from\s+([A-Za-z_][\w.]*)\s+import\s+\*/gm)].flatMap(m => (m[1] ? [m[1]] : []));
   }
 
   private fixturesOf(file: string, module: string): ConftestFacts {

@@ -297,7 +297,7 @@ export default createRule({
       'so does a test connecting again what it took off by the same `dispatch_uid`), ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
       "the `activate()` (Django's `setting_changed` receiver forgets the active language). An autouse " +
-      'fixture (of the module or a conftest.py above it) that changes back to a saved directory after its ' +
+      'fixture (of the module, a conftest.py above it, or a module such a conftest.py star-imports) that changes back to a saved directory after its ' +
       '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test; one that ' +
       'activates, overrides or deactivates a language sets the language afresh around every test, and one ' +
       'that calls `timezone.activate`, `override` or `deactivate` the time zone.',

@@ -54,7 +54,8 @@ export default createRule({
       "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged (not where ' +
       "the module defines a fixture named `settings` of its own, which replaces pytest-django's), except " +
-      'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, and ' +
+      'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, or ' +
+      'a setting it gives a new dict or list before every test (`settings.CACHES = {...}`), and ' +
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
       'constants too, also one the settings read from the environment with a default, ' +
@@ -149,6 +150,13 @@ export default createRule({
         if (value && isConstant(value) && ctx.testing.isAutouseFixture(owner.fn)) return;
         const item = settingsItem(stmt.childForFieldName('left')?.text ?? '');
         if (ctx.testing.autouseSettingsItems().has(item) || ctx.project?.autouseSettingsItems.has(item)) return;
+      }
+      // ... or gives the whole setting a new container before every test: a change inside it is that test's own
+      // (not in setUpClass, which runs before it)
+      const perTest = owner.role !== 'hook' || PER_TEST_HOOK.test(defName(owner.fn));
+      if (setting.nested && perTest) {
+        const fresh = ctx.testing.autouseSettingsItems().has(setting.name);
+        if (fresh || ctx.project?.autouseSettingsItems.has(setting.name)) return;
       }
       if (
         stmt.type === 'assignment' &&
