@@ -135,6 +135,8 @@ export interface ProjectView {
   functionUsesCache(qualified: string): boolean;
   /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
   functionReturnsCache(qualified: string): boolean;
+  /** where a project function opens a file under its parameter number `index`, with a name it does not make unique */
+  parameterOpened(qualified: string, index: number): Located | null;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */

@@ -401,6 +401,23 @@ export class Project {
   }
 
   /**
+   * Where a function of the project's modules opens a file under its parameter number `index`
+   * (`open(Path(directory) / name, "wb")`, `os.path.join(directory, ...)` opened or removed), with a
+   * name it does not make unique: the line, or null. tamato's `dit_file_generator("/tmp", 230001)`.
+   */
+  parameterOpened(qualified: string, index: number): Located | null {
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const fn = module?.functions.get(qualified.slice(dot + 1));
+    const name = fn ? parameterNames(fn)[index] : undefined;
+    if (!module || !fn || !name || !/^\w+$/.test(name) || UNIQUE_FILE.test(fn.text)) return null;
+    const opened = new RegExp(
+      `\\b(?:open|remove|unlink|rmtree|listdir|makedirs|ZipFile|write_text|write_bytes)\\s*\\(\\s*(?:(?:pathlib\\.)?Path\\s*\\(\\s*|os\\.path\\.join\\s*\\(\\s*)?${name}\\b`,
+    ).exec(fn.text);
+    return opened ? this.located(module.file, fn, fn.startIndex + opened.index) : null;
+  }
+
+  /**
    * Whether a function of the project's modules returns a Django cache: `return caches[alias]`
    * (django-axes's `get_cache()`), so `get_cache().clear()` empties it.
    */
@@ -899,6 +916,9 @@ function fakeRedisIn(root: Node): Node | null {
 const ASSIGNMENT_NODES = new Set(['assignment']);
 
 /** what names the xdist worker a process runs as */
+/** what makes a file name a function writes one of its own */
+const UNIQUE_FILE =
+  /\b(?:uuid\w*|mkdtemp|mkstemp|NamedTemporaryFile|TemporaryDirectory|getpid|token_hex|token_urlsafe|random)\b/;
 const WORKER_ID = /PYTEST_XDIST_WORKER\b|\bworker_?id\b|\bworkerinput\b|\bslaveinput\b/;
 
 /** a cache's LOCATION as an assignment's target: `new_caches["default"]["LOCATION"]` */
@@ -1042,6 +1062,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
+    parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     definedInTests: q => project.definedInTests(q),
     get unreached() {

@@ -5,6 +5,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import {
   assignedValues,
+  isConstant,
   bodyStatements,
   defName,
   field,
@@ -125,7 +126,10 @@ export default createRule({
       'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an ' +
       'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, ' +
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
-      'or inside a shell command run by `os.system` or `subprocess`. Building a `Path` alone (say, as the ' +
+      'or inside a shell command run by `os.system` or `subprocess`. Also `/tmp` passed to a function of the ' +
+      'project that opens a file of a name it does not make unique in the directory it is given ' +
+      '(`dit_file_generator("/tmp", 230001)` opening `/tmp/DIT230001.xml`), where the same call, with the same ' +
+      'constants, is made elsewhere in the project too. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
       '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob) that ' +
@@ -174,6 +178,7 @@ export default createRule({
     const fixes = new Map<number, Fix | null>(); // one per test: it moves all its /tmp paths at once
     return {
       call(call) {
+        passedToWriter(ctx, call);
         for (const { str, shell } of tmpStrings(ctx, call)) {
           if (reported.has(str.id)) continue;
           reported.add(str.id);
@@ -473,4 +478,37 @@ function underDirectory(str: Node, shell: boolean, dir: OwnDirectory): string {
   }
   const escaped = open.length === 2 ? content : content.replace(/[{}]/g, c => c + c);
   return `f${quote}${escaped.replace(/(^|[\s'"=:;(])\/tmp(?=\/|$|[\s'";)])/g, `$1{${dir.name}}`)}${quote}`;
+}
+
+/**
+ * `/tmp` (or a directory under it) passed to a function of the project that opens a file of a name it
+ * does not make unique in the directory it is given (tamato: `dit_file_generator("/tmp", 230001)` opens
+ * `/tmp/DIT230001.xml`), from a test, where another place in the project passes it the same: one level
+ * into the project's own code, as a test calls it.
+ */
+function passedToWriter(ctx: RuleContext, call: Node): void {
+  const callee = call.childForFieldName('function');
+  if (callee?.type !== 'identifier' && callee?.type !== 'attribute') return;
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const index = args.findIndex(a => a?.type === 'string' && TMP_PATH.test(stringValue(a) ?? ''));
+  const str = args[index];
+  if (!str || index < 0 || args.slice(0, index).some(a => a?.type !== 'string' && a?.type !== 'identifier')) return;
+  const fn = ctx.defs.enclosingFunction(call);
+  if (!fn || !ctx.testing.owner(call)) return;
+  const q = ctx.names.resolve(callee);
+  const opened = q && ctx.project?.parameterOpened(q, index);
+  if (!opened) return;
+  // the same call, with the same directory and the same constants after it (they may name the file),
+  // somewhere else too: another test (or module) writes the same file
+  let last = index;
+  for (let next = args[last + 1]; next && isConstant(next); next = args[last + 1]) last++;
+  const shown = args.slice(0, last + 1).map(a => a?.text);
+  const written = `${callee.text.slice(callee.text.lastIndexOf('.') + 1)}(${shown.join(', ')}`;
+  if ((ctx.project?.occurrences(written) ?? 0) < 2) return;
+  ctx.report({
+    node: str,
+    message: `${str.text} is one directory for every xdist worker and every concurrent run: ${callee.text}() opens a file of a fixed name in it, and other tests call it with the same`,
+    related: [{ at: opened, message: `${callee.text}() opens the file here` }],
+    fix: null,
+  });
 }
