@@ -135,6 +135,8 @@ export interface ProjectView {
   functionUsesCache(qualified: string): boolean;
   /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
   functionReturnsCache(qualified: string): boolean;
+  /** whether a project module connects its own `receiver` to `signal` at import, with no sender or dispatch_uid */
+  moduleConnects(module: string, signal: string, receiver: string): boolean;
   /** where a project function opens a file under its parameter number `index`, with a name it does not make unique */
   parameterOpened(qualified: string, index: number): Located | null;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */

@@ -418,6 +418,23 @@ export class Project {
   }
 
   /**
+   * Whether the project module `module` connects its own `receiver` to `signal` at import, with neither
+   * sender nor `dispatch_uid` (`update_signal.connect(update_receiver)`, or `@receiver(update_signal)` on
+   * the function): a test connecting that same object again adds nothing, as Django keys a receiver by
+   * itself and its sender (amy's 34 `test_receiver_connected_to_signal`).
+   */
+  moduleConnects(module: string, signal: string, receiver: string): boolean {
+    const file = this.moduleFile(module);
+    const text = file ? this.read(file) : null;
+    if (!text?.includes(receiver)) return false;
+    const [s, r] = [escapeRegExp(signal), escapeRegExp(receiver)];
+    return new RegExp(
+      `^[\\w.]*\\b${s}\\.connect\\(\\s*${r}\\s*(?:,\\s*weak\\s*=\\s*\\w+\\s*)?,?\\s*\\)|^@(?:\\w+\\.)?receiver\\(\\s*[\\w.]*\\b${s}\\s*\\)\\s*\\n(?:async\\s+)?def\\s+${r}\\b`,
+      'm',
+    ).test(text);
+  }
+
+  /**
    * Whether a function of the project's modules returns a Django cache: `return caches[alias]`
    * (django-axes's `get_cache()`), so `get_cache().clear()` empties it.
    */
@@ -1062,6 +1079,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
+    moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     definedInTests: q => project.definedInTests(q),

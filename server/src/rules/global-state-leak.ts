@@ -300,7 +300,10 @@ export default createRule({
       'fixture (of the module, a conftest.py above it, or a module such a conftest.py star-imports) that changes back to a saved directory after its ' +
       '`yield`, or uses `monkeypatch.chdir`, restores the working directory after every test; one that ' +
       'activates, overrides or deactivates a language sets the language afresh around every test, and one ' +
-      'that calls `timezone.activate`, `override` or `deactivate` the time zone.',
+      'that calls `timezone.activate`, `override` or `deactivate` the time zone. Connecting a receiver that ' +
+      'a project module connects to the same signal at import (`signal.connect(receiver)` or ' +
+      '`@receiver(signal)` there), with no `sender` or `dispatch_uid`, adds nothing: Django keys a receiver ' +
+      'by itself and its sender.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging or the other working directory, and ' +
@@ -350,6 +353,7 @@ export default createRule({
             const receiverArg = positionalArguments(node)[0];
             if (receiverArg && receiverDiesWithTheTest(ctx, node, receiverArg)) return;
             if (receiverArg && receiverManaged(ctx, node, signal.text, receiverArg.text)) return;
+            if (receiverArg && connectedAtImport(ctx, node, sq, receiverArg)) return;
             const argumentList = field(node, 'arguments').namedChildren;
             const kwargs = ['sender', 'dispatch_uid']
               .map(k =>
@@ -561,4 +565,19 @@ function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null 
   return (sw.unsafe ? Fix.unsafe : Fix.safe)(`Restore with ${holder.split('.').pop()}`, [
     sw.before ? insertBefore(ctx, stmt, line) : insertAfter(ctx, stmt, line),
   ]);
+}
+
+/**
+ * `signal.connect(receiver)` where the receiver is an object of a project module that connects it to
+ * that signal itself at import, with no `sender` or `dispatch_uid` here or there: Django keys a receiver
+ * by its identity and sender, so connecting it again changes nothing (amy).
+ */
+function connectedAtImport(ctx: RuleContext, call: Node, signal: string, receiver: Node): boolean {
+  const keywords = field(call, 'arguments').namedChildren.filter(a => a?.type === 'keyword_argument');
+  if (keywords.some(k => k?.childForFieldName('name')?.text !== 'weak')) return false;
+  const q = ctx.names.resolve(receiver);
+  const dot = q?.lastIndexOf('.') ?? -1;
+  if (!q || dot <= 0) return false;
+  const name = q.slice(dot + 1);
+  return !!ctx.project?.moduleConnects(q.slice(0, dot), signal.slice(signal.lastIndexOf('.') + 1), name);
 }

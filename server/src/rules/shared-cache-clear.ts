@@ -25,7 +25,9 @@ export default createRule({
       "emptied itself: `flushall()` or `flushdb()` on a Redis client (django-redis's " +
       "`get_redis_connection()`, an RQ queue's `.connection`, `redis.Redis(...)`) in a test, hook or fixture, " +
       "or in a method of the test's class one of them calls (a mixin's `clear_queues()`); not on fakeredis (the " +
-      'module, or a conftest.py, uses it), on a name that says it is a fake or a mock, nor `flushdb()` in a ' +
+      'module, or a conftest.py, uses it), on a name that says it is a fake or a mock, on a client whose ' +
+      'connection the test patched (`mock.patch("redis.Redis.__init__")`) or whose commands it replaced with ' +
+      'mocks, nor `flushdb()` in a ' +
       "module that picks a database by the xdist worker's name.",
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
@@ -106,6 +108,7 @@ export default createRule({
   },
 });
 
+const PATCHED_REDIS = /\bpatch(?:\.object)?\(\s*(?:["'][\w.]*\b[Rr]edis|[\w.]*Redis\w*\s*,)/;
 const FAKE_REDIS = /\bfakeredis\b|FakeRedis|FakeStrictRedis/;
 /** the module names the xdist worker (or Django's parallel process): a database of each one's own */
 const WORKER_NAME = /\b(?:worker_id|workerinput|PYTEST_XDIST_WORKER|TEST_RUNNER_WORKER)\b/;
@@ -125,6 +128,16 @@ function flushesRedis(ctx: RuleContext, call: Node): void {
   if (command === 'flushdb' && ctx.file.mentions(WORKER_NAME)) return;
   const method = ctx.defs.enclosingFunction(call);
   if (!method || !(ctx.testing.owner(call) || calledByTestsOfItsClass(ctx, method))) return;
+  // a client whose connection the test patched away (`mock.patch("redis.Redis.__init__")`), or whose
+  // commands it replaced with mocks (`client.keys = MagicMock(...)`): nothing reaches a server
+  const receiver = fn?.childForFieldName('object')?.text ?? '';
+  const test = ctx.defs.statement(method).text;
+  if (PATCHED_REDIS.test(test)) return;
+  if (
+    /^\w+$/.test(receiver) &&
+    new RegExp(`\\b${receiver}\\.\\w+\\s*=\\s*(?:mock\\.)?(?:Magic|Async)?Mock\\(`).test(test)
+  )
+    return;
   const what = command === 'flushall' ? 'every database of the Redis server' : 'the Redis database';
   ctx.report({
     node: call,
