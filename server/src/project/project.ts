@@ -388,14 +388,20 @@ export class Project {
     return this.evaluator?.unreached.get(file) ?? [];
   }
 
+  /** A top-level function of the project's modules, `module.function`, with its module; or null. */
+  private functionOf(qualified: string): { module: ModuleEntry; fn: Node } | null {
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const fn = module?.functions.get(qualified.slice(dot + 1));
+    return module && fn ? { module, fn } : null;
+  }
+
   /** Whether a function of the project's modules calls the Django cache itself. */
   functionUsesCache(qualified: string): boolean {
     const known = this.cacheHelpers.get(qualified);
     if (known !== undefined) return known;
-    const dot = qualified.lastIndexOf('.');
-    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
-    const fn = module?.functions.get(qualified.slice(dot + 1));
-    const uses = !!module && !!fn && /cache/.test(fn.text) && module.testing.callsCache(fn);
+    const found = this.functionOf(qualified);
+    const uses = !!found && /cache/.test(found.fn.text) && found.module.testing.callsCache(found.fn);
     this.cacheHelpers.set(qualified, uses);
     return uses;
   }
@@ -406,9 +412,7 @@ export class Project {
    * name it does not make unique: the line, or null. tamato's `dit_file_generator("/tmp", 230001)`.
    */
   parameterOpened(qualified: string, index: number): Located | null {
-    const dot = qualified.lastIndexOf('.');
-    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
-    const fn = module?.functions.get(qualified.slice(dot + 1));
+    const { module, fn } = this.functionOf(qualified) ?? {};
     const name = fn ? parameterNames(fn)[index] : undefined;
     if (!module || !fn || !name || !/^\w+$/.test(name) || UNIQUE_FILE.test(fn.text)) return null;
     const opened = new RegExp(
@@ -434,21 +438,19 @@ export class Project {
     ).test(text);
   }
 
+  /** functionReturnsCache, for the project's own analysis of its modules (which has no view of the project) */
+  private readonly cacheGetter = (qualified: string): boolean => this.functionReturnsCache(qualified);
+
   /**
    * Whether a function of the project's modules returns a Django cache: `return caches[alias]`
    * (django-axes's `get_cache()`), so `get_cache().clear()` empties it.
    */
-  /** the same, for the project's own analysis of its modules (which has no view of the project) */
-  private readonly cacheGetter = (qualified: string): boolean => this.functionReturnsCache(qualified);
-
   functionReturnsCache(qualified: string): boolean {
     const key = `return:${qualified}`;
     const known = this.cacheHelpers.get(key);
     if (known !== undefined) return known;
-    const dot = qualified.lastIndexOf('.');
-    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
-    const fn = module?.functions.get(qualified.slice(dot + 1));
-    const returns = !!fn && returnsCache(fn.text) && /\bdjango\.core\.cache\b/.test(module?.root.text ?? '');
+    const found = this.functionOf(qualified);
+    const returns = !!found && returnsCache(found.fn.text) && /\bdjango\.core\.cache\b/.test(found.module.root.text);
     this.cacheHelpers.set(key, returns);
     return returns;
   }
