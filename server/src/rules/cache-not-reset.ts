@@ -195,12 +195,14 @@ const clearsBefore = new Map<string, RegExp>();
  * the view does the caching.
  */
 function requestsWhatOthersClearFor(ctx: RuleContext, fn: Node): void {
-  if (CLEAR.test(fn.text) || ctx.testing.cacheIsolated(fn) || ctx.testing.cacheReset(fn)) return;
   // a request turned away (a redirect to the login page, a 403) never reaches what the view caches
-  if (TURNED_AWAY.test(fn.text)) return;
+  const text = fn.text;
+  if (CLEAR.test(text) || TURNED_AWAY.test(text)) return;
+  const views = requestedViews(fn);
+  if (!views.length || ctx.testing.cacheIsolated(fn) || ctx.testing.cacheReset(fn)) return;
   const exposed = exposure(ctx, ['default']);
   if (!exposed || exposed.kind === 'none' || exposed.kind === 'unknown') return;
-  for (const { target, node } of requestedViews(fn)) {
+  for (const { target, node } of views) {
     const t = escapeRegExp(target);
     // in one test, before the next definition: the cache emptied, then the same view requested
     const source = `\\bdef\\s+test\\w*\\((?:(?!\\n[ \\t]*(?:async\\s+)?def\\s)[\\s\\S])*?${CLEAR.source}(?:(?!\\n[ \\t]*(?:async\\s+)?def\\s)[\\s\\S])*?["']${t}["']`;

@@ -190,7 +190,7 @@ export default createRule({
       if (
         !setting.nested &&
         !setting.fixture &&
-        (owner.role !== 'hook' || PER_TEST_HOOK.test(defName(owner.fn))) &&
+        perTest &&
         (ctx.testing.autouseOpensSettingsOverride() ||
           (ctx.project?.usesPytest && ctx.project.autouseOpensSettingsOverride))
       )

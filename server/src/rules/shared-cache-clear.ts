@@ -12,7 +12,7 @@ export default createRule({
   summary: '`cache.clear()` in a test, setUp or fixture whose cache is shared',
   table: {
     finds:
-      "`cache.clear()` in a test, setUp or fixture whose cache is shared: on Redis or Memcached it wipes every other worker's keys",
+      "`cache.clear()` in a test, setUp or fixture whose cache is shared: on Redis or Memcached it wipes every other worker's keys; Redis's own `flushall()` / `flushdb()` too",
     fix: 'Safe: the same isolation as XT001 (none in fixtures)',
   },
   docs: {
@@ -63,8 +63,9 @@ export default createRule({
   create(ctx) {
     return {
       call(call) {
-        if (/flush(?:all|db)\s*\(/.test(call.text)) flushesRedis(ctx, call);
-        if (!/clear\s*\(/.test(call.text)) return; // read from the text: most calls clear nothing
+        const text = call.text; // read from the text: most calls clear nothing
+        if (/flush(?:all|db)\s*\(/.test(text)) flushesRedis(ctx, call);
+        if (!/clear\s*\(/.test(text)) return;
         const fn = call.childForFieldName('function');
         if (fn?.type !== 'attribute' || !/^a?clear$/.test(fn.childForFieldName('attribute')?.text ?? '')) return;
         const receiver = fn.childForFieldName('object');

@@ -493,8 +493,7 @@ function passedToWriter(ctx: RuleContext, call: Node): void {
   const index = args.findIndex(a => a?.type === 'string' && TMP_PATH.test(stringValue(a) ?? ''));
   const str = args[index];
   if (!str || index < 0 || args.slice(0, index).some(a => a?.type !== 'string' && a?.type !== 'identifier')) return;
-  const fn = ctx.defs.enclosingFunction(call);
-  if (!fn || !ctx.testing.owner(call)) return;
+  if (!ctx.testing.owner(call)) return;
   const q = ctx.names.resolve(callee);
   const opened = q && ctx.project?.parameterOpened(q, index);
   if (!opened) return;

@@ -21,7 +21,7 @@ export default createRule({
   summary: 'Date arithmetic on a single field (`now.replace(second=now.second + 1)`) overflows at the wrong moment',
   table: {
     finds:
-      'Field arithmetic in `.replace(second=x.second + 1)`: overflows at the edge of the range, so the test fails at certain times',
+      'Field arithmetic in `.replace(second=x.second + 1)`, or today moved to a year with no 29 February (`.replace(year=2010)`): fails at certain times',
     fix: 'Safe: `x + timedelta(seconds=1)`',
   },
   docs: {
