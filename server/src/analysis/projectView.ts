@@ -170,6 +170,11 @@ export interface ProjectView {
   occurrencesInTests(text: string): number | null;
   /** Whether a project file other than this one holds `text` (as saved); null when the files cannot be listed. */
   mentionedElsewhere(text: string): boolean | null;
+  /**
+   * The other project files holding `text` (as saved), each with its dotted module name from the root and
+   * its text; null when the files cannot be listed.
+   */
+  elsewhere(text: string): readonly { module: string; text: string }[] | null;
   readonly autouseCacheIsolation: boolean;
   /** where an autouse fixture (a conftest.py from the file's directory up, or a pytest plugin) empties the cache */
   readonly autouseCacheReset: Located | null;

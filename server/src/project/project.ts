@@ -27,7 +27,7 @@ import {
 import { parse, type Node } from '../syntax/parser';
 import { escapeRegExp } from '../syntax/text';
 import { Evaluator } from './evaluate';
-import { isTestFile } from './files';
+import { isTestFile, moduleName } from './files';
 import { readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
@@ -1097,6 +1097,11 @@ export function viewFor(project: Project, file: string): ProjectView {
       const files = project.filesMentioning(text);
       return files && files.some(f => f !== file);
     },
+    elsewhere: text =>
+      project
+        .filesMentioning(text)
+        ?.filter(f => f !== file)
+        .map(f => ({ module: moduleName(f, project.root), text: project.readText(f) ?? '' })) ?? null,
     get autouseCacheIsolation() {
       return (isolation ??= project.autouseCacheIsolation(file));
     },

@@ -16,7 +16,7 @@ import {
 } from '../syntax/nodes';
 
 const ISOLATE_APPS = 'django.test.utils.isolate_apps';
-const UNREGISTER_TYPES = new Set(['delete_statement', 'call']);
+const UNREGISTER_TYPES = new Set(['delete_statement', 'call', 'assignment']);
 /** statements that can hold a class definition (where a `with` may wrap it) */
 export default createRule({
   id: 'XT010',
@@ -36,12 +36,13 @@ export default createRule({
       'or its class. Quiet when its literal `Meta.app_label` is the label of no installed app and the ' +
       "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
       '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
-      'module, or a conftest.py above it) that puts `apps.all_models` back after each test. And quiet when ' +
+      'module, or a conftest.py above it) that puts `apps.all_models` back after each test, or where the ' +
+      "test's class or fixture takes its models out of `apps.all_models` or puts a new one in. And quiet when " +
       'nothing can see the model: it is registered once, or defined again only with Django\'s "Model was ' +
       'already registered" warning in a run where warnings are not errors (a parametrised test, fixture, ' +
       "per-test hook, helper or loop runs its definition again: reported where pytest's `filterwarnings`, " +
       '`-W` in addopts or `PYTHONWARNINGS` makes that warning an error; another test of the module defining a model ' +
-      'of that name is the same warning; one in another module always is reported, a conflict Django ' +
+      'of that name is the same warning; one in another module of the same app always is reported, a conflict Django ' +
       'refuses), it relates to ' +
       "no model but those the same test defines (no concrete parent, no foreign key to the project's models: " +
       'their deletes would cascade to its missing table; a plain mixin base is no parent), ' +
@@ -248,12 +249,40 @@ function registryObserved(ctx: RuleContext, cls: Node, fns: Node[]): boolean {
   // from this one, the same "already registered" warning as a definition run twice
   const definition = `class ${defName(cls)}(`;
   const here = ctx.file.text.split(definition).length - 1;
-  const everywhere = project.occurrences(definition) ?? 2;
-  if (everywhere > here || (here > 1 && project.warningsAreErrors)) return true;
+  if (conflictElsewhere(ctx, cls, definition) || (here > 1 && project.warningsAreErrors)) return true;
   // read in the test process: by a test (a migration test, makemigrations through call_command, get_models);
   // the project's own get_models() runs at start-up or in commands, and CI's `makemigrations --check` in
   // a process of its own
   return (registryReaders(ctx, true) ?? 1) > 0;
+}
+
+/**
+ * Whether a model of the same name defined in another module of the project lands in the same app: Django
+ * refuses the second ("Conflicting models in application"). Models of one name in different apps live
+ * side by side (graphene-django's `tests.Event` and the filter tests' `graphene_django.Event`). Unknown
+ * (the files cannot be listed, an app that cannot be told, another file naming its own `app_label`): a conflict.
+ */
+function conflictElsewhere(ctx: RuleContext, cls: Node, definition: string): boolean {
+  const others = ctx.project?.elsewhere(definition);
+  if (!others) return others === null;
+  if (others.length === 0) return false;
+  const settings = ctx.project?.settings;
+  const literal = metaValue(cls, 'app_label');
+  const label = literal ? stringValue(literal) : settings && containingApp(settings.appNames, ctx.file.moduleName);
+  if (!label || !settings?.appsComplete) return true;
+  return others.some(o => {
+    const theirs = containingApp(settings.appNames, o.module);
+    return theirs === null || theirs === label || /\bapp_label\b/.test(o.text);
+  });
+}
+
+/** The label of the installed app whose package holds `module` (the longest name that prefixes it). */
+function containingApp(apps: ReadonlyMap<string, string>, module: string): string | null {
+  let best: [string, string] | null = null;
+  for (const [label, name] of apps)
+    if ((module === name || module.startsWith(name + '.')) && (!best || name.length > best[1].length))
+      best = [label, name];
+  return best?.[0] ?? null;
 }
 
 /** The names of the classes `fn` defines (at any depth): the models a test makes for itself. */
@@ -355,7 +384,7 @@ function isIsolated(ctx: RuleContext, cls: Node): boolean {
   if (ctx.testing.autouseRestoresApps() || ctx.project?.autouseRestoresApps) return true;
   for (const d of ctx.defs.around(cls)) {
     if (classOrBasesIsolated(ctx, d.node, new Set())) return true;
-    if (d.type === 'class_definition' && unregistersModels(d.node)) return true;
+    if (unregistersModels(d.node)) return true;
   }
   // `with isolate_apps(...):` around the class, inside the function that defines it
   const fn = ctx.defs.enclosingFunction(cls);
@@ -379,17 +408,21 @@ function isIsolated(ctx: RuleContext, cls: Node): boolean {
   return isolatedByWith;
 }
 
-/** A test class that deletes its models from `apps.all_models` (in tearDown, say) restores the registry itself. */
-function unregistersModels(cls: Node): boolean {
+/**
+ * A test class that deletes its models from `apps.all_models` (in tearDown, say), or a fixture that puts a
+ * new `all_models` in after its test (graphene-django's `PetModel`), restores the registry itself.
+ */
+function unregistersModels(def: Node): boolean {
   let found = false;
   walk(
-    cls,
+    def,
     n => {
       if (found) return false;
       if (
         n.text.includes('all_models') &&
         (n.type === 'delete_statement' ||
-          (n.type === 'call' && /\.pop$/.test(n.childForFieldName('function')?.text ?? '')))
+          (n.type === 'call' && /\.pop$/.test(n.childForFieldName('function')?.text ?? '')) ||
+          (n.type === 'assignment' && /\ball_models$/.test(n.childForFieldName('left')?.text ?? '')))
       )
         found = true;
       return !found;
