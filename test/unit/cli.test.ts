@@ -236,6 +236,14 @@ test('fixes name what Django needs: every cache alias the settings define, the I
     resets.map(f => f.fix.applicability),
     ['unsafe', 'unsafe', 'unsafe'],
   );
+  // the project's own wrapper in place of Django's settings (awx): an override would bypass it
+  const wrapped = (await findings('settings-wrapper')).filter(f => f.code === 'XT040') as (Finding & {
+    fix: { applicability: string };
+  })[];
+  assert.deepEqual(
+    wrapped.map(f => f.fix.applicability),
+    ['unsafe'],
+  );
   // two AppConfigs in apps.py make Django refuse the module name: the entry as INSTALLED_APPS has it
   const models = (await findings('app-labels')).filter(f => f.code === 'XT010').map(f => f.fix.message);
   assert.ok(

@@ -115,7 +115,9 @@ export default createRule({
       'Safe. In a pytest function or function-scoped fixture the `settings` fixture is requested, which ' +
       "shadows the import and restores every change (unsafe where the project's own code writes the " +
       "setting too: the test's write may be the reset of what that code left, and the fixture restores the " +
-      'value it found). In a Django test case, an assignment of a constant as a ' +
+      "value it found). Every fix is unsafe where the project's own code replaces Django's settings object " +
+      "(`settings._wrapped = ...`: awx's wrapper stores some settings in the database), since a write there may " +
+      'do more than set a value. In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
       'when it is in setUp, unless a test of the class changes or deletes the setting: setUp gave each test ' +
       'the value afresh, one override for the class does not), when nothing but other such assignments comes ' +
@@ -202,7 +204,7 @@ export default createRule({
         message: setting.fixture
           ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
           : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
-        fix: fixFor(ctx, owner.fn, stmt, setting, kind),
+        fix: throughWrapper(ctx, fixFor(ctx, owner.fn, stmt, setting, kind)),
       });
     };
     return {
@@ -388,6 +390,18 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
   return found;
 }
 const CHANGES = new Set(['call', 'assignment', 'delete_statement']);
+
+/**
+ * A fix is unsafe where the project's own code puts a wrapper of its own in place of Django's settings
+ * (`settings._wrapped = SettingsWrapper(...)`: awx keeps registered settings in database rows): a write
+ * may do more there than set a value, and an override or the settings fixture bypasses it.
+ */
+function throughWrapper(ctx: RuleContext, fix: Fix | null): Fix | null {
+  if (!fix || fix.applicability === 'unsafe') return fix;
+  const wraps = (ctx.project?.occurrences(WRAPS) ?? 0) > (ctx.project?.occurrencesInTests(WRAPS) ?? 0);
+  return wraps ? Fix.unsafe(fix.title, fix.edits) : fix;
+}
+const WRAPS = 'settings._wrapped = ';
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // a name `settings` bound in the body (`from django.conf import settings` there) would win over a
