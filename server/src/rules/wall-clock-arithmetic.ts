@@ -29,7 +29,9 @@ export default createRule({
       'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, ' +
       '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`. And a date moved to a year that is ' +
       'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
-      '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants).',
+      '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants, nor under a ' +
+      'clock frozen at a literal date: `@freeze_time("2022-05-13")`). Rounding down (`m.replace(minute=m.minute - ' +
+      '(m.minute % 5))`) stays in range and is not reported.',
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
@@ -73,11 +75,13 @@ export default createRule({
             left.childForFieldName('attribute')?.text !== fieldName
           )
             continue;
+          // `m - (m % 5)` rounds down to a multiple: it stays in the field's range (chiefonboarding)
+          if (op === '-' && roundsDown(right, left)) continue;
           // a whole number of leap cycles from a year lands on a 29 February too (until 2100)
           const years = fieldName === 'year' && right?.type === 'integer' ? Number(right.text) : null;
           if (years !== null && years % 4 === 0) continue;
           // a date the test builds from constants is the same at every run: no wall clock in it
-          if (fixedDate(receiver, ctx.defs.enclosingFunction(call))) return;
+          if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || frozenClock(ctx, call)) return;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -121,7 +125,7 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
     when = `is ${SHORT_MONTHS[m]}: month ${m} has no such day`;
   else if (y !== null && month === undefined && !leapYear(y)) when = `is 29 February: ${y} has no such day`;
   if (!when) return false;
-  if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || built(receiver)) return false;
+  if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || built(receiver) || frozenClock(ctx, call)) return false;
   const args = (call.childForFieldName('arguments')?.text ?? '')
     .replace(/\s+/g, ' ')
     .replace(/\( | \)/g, m => m.trim());
@@ -192,6 +196,39 @@ function fixedArgument(arg: Node): boolean {
     value.type === 'attribute' ? field(value, 'attribute').text : value.type === 'identifier' ? value.text : '';
   return /^[A-Z][A-Z0-9_]*$/.test(last);
 }
+
+/** `(x.minute % 5)` for `x.minute`: what `x.minute - (x.minute % 5)` takes away to round down. */
+function roundsDown(right: Node | null, left: Node): boolean {
+  let r = right;
+  while (r?.type === 'parenthesized_expression') r = r.namedChildren[0] ?? null;
+  return (
+    r?.type === 'binary_operator' &&
+    r.childForFieldName('operator')?.text === '%' &&
+    r.childForFieldName('left')?.text === left.text
+  );
+}
+
+/**
+ * The clock stands still at a date the code gives: `@freeze_time("2022-05-13")` (freezegun) or
+ * `@time_machine.travel(...)` with a literal, without `tick=True`, on the test or its class. `now()` is
+ * then the same at every run.
+ */
+function frozenClock(ctx: RuleContext, call: Node): boolean {
+  return [...ctx.defs.around(call)].some(d =>
+    ctx.defs.decorators(d.node).some(dec => {
+      if (dec.type !== 'call' || !FREEZERS.test(field(dec, 'function').text)) return false;
+      const args = dec.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
+      const first = args[0];
+      return (
+        !!first &&
+        first.type !== 'keyword_argument' &&
+        isConstant(first) &&
+        !args.some(a => a.type === 'keyword_argument' && /^tick\s*=\s*True$/.test(a.text))
+      );
+    }),
+  );
+}
+const FREEZERS = /(^|\.)(freeze_time|travel)$/;
 
 /** When the change leaves the field's range, field by field: that is when the test fails. */
 function edgeMessage(
