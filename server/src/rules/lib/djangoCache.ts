@@ -316,7 +316,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   };
   // a 429 the test expects; not django-axes' lockout, counted in database rows
   const expects429 = (node: Node) => {
-    if (inAssertion(node) && !axesLockout(ctx)) consider(node, 'throttle', 'an assertion on status 429');
+    if (inAssertion(node) && !axesLockout(ctx) && limitsRates(ctx))
+      consider(node, 'throttle', 'an assertion on status 429');
   };
   // integers and identifiers count only with these words in the text: leave them unmaterialised
   const text = ctx.defs.statement(def).text;
@@ -427,7 +428,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   const found =
     throttled ??
     best.cache ??
-    (sendsRequests && usesDrf && throttlesAnywhere(ctx) && !ownThrottleKeys ? best['throttle-name'] : undefined);
+    (sendsRequests && usesDrf && limitsRates(ctx) && !ownThrottleKeys ? best['throttle-name'] : undefined);
   if (found) return found;
   const cleared = clears as Node | null; // assigned in the walk's callback
   if (cleared) return { node: cleared, kind: 'cache', label: `${cleared.text}()`, aliases, clearOnly: true };
@@ -733,18 +734,22 @@ export function clearInSetUp(
 }
 
 /**
- * Whether the project throttles anything a name could be about: DRF throttling on in its settings, a
- * throttle class or `throttle_classes`, a `ratelimit(...)` decorator in its code. A test named after a
- * rate limit in a project with none (pydis-site's mocked GitHub 429) is about something else. Unknown
- * (no project, files not listed): yes.
+ * Whether anything in the project limits rates, so that a 429 a test expects, or a throttle-ish name it
+ * uses, may be a limit's history: DRF throttling on in the settings, a throttle class (`Throttle`, not
+ * the `Throttled` exception a test view raises: open-klant's `ThrottledView`), `throttle_classes`,
+ * throttle rates, a rate-limit package or decorator. A 429 in a project with none is something else's
+ * (enterprise-subsidy's ledger lock, a mock raising it; pydis-site's mocked GitHub 429). Unknown (no
+ * project, files not listed): yes.
  */
-function throttlesAnywhere(ctx: RuleContext): boolean {
-  return ctx.file.memo(throttlesAnywhere, () => {
+function limitsRates(ctx: RuleContext): boolean {
+  return ctx.file.memo(limitsRates, () => {
     const project = ctx.project;
-    if (!project || project.settings.throttling?.on !== false) return true;
-    return ['Throttle', 'throttle_classes', 'ratelimit('].some(t => (project.occurrences(t) ?? 1) > 0);
+    if (!project || project.settings.throttling?.on) return true;
+    const n = (t: string) => project.occurrences(t) ?? 1;
+    return n('Throttle') > n('Throttled') || RATE_LIMIT_WORDS.some(t => n(t) > 0);
   });
 }
+const RATE_LIMIT_WORDS = ['throttle_classes', 'THROTTLE', 'ratelimit', 'rate_limit', 'RateLimit', 'Ratelimit'];
 
 /**
  * The module tests django-axes' lockout (it imports axes or sets `AXES_*`), whose 429 counts login
