@@ -1072,14 +1072,17 @@ export class Testing {
 
   /**
    * What empties or isolates the cache before every test of class `cls`: a per-test hook (setUp,
-   * tearDown, _pre_setup, _post_teardown) of the class or of a base class, in this file or another.
+   * tearDown, _pre_setup, _post_teardown) or an autouse fixture of the class or of a base class, in this
+   * file or another.
    */
   classCacheReset(cls: Node, seen = new Set<number>()): Reset | null {
     if (seen.has(cls.id)) return null;
     seen.add(cls.id);
     for (const stmt of bodyStatements(cls)) {
       const def = definitionOf(stmt);
-      if (def.type !== 'function_definition' || !PER_TEST_HOOKS.test(defName(def))) continue;
+      // a per-test hook, or an autouse fixture of the class (it runs around each of its tests: nest)
+      if (def.type !== 'function_definition' || !(PER_TEST_HOOKS.test(defName(def)) || this.isAutouseFixture(def)))
+        continue;
       const call = this.clearsCache(def);
       if (call) return { by: 'base-class', node: call };
     }

@@ -110,7 +110,8 @@ export function tomlLine(text: string, table: string, key: string, containing?: 
   const rows = text.split(/\r\n|\r|\n/);
   let inTable = false;
   let fallback = 0;
-  const keyRe = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
+  // a dotted key names the table's subtable (`ini_options.addopts = ...` under [tool.pytest])
+  const keyRe = new RegExp(`^\\s*(?:[\\w-]+\\.)*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] ?? '';
     const header = /^\s*\[+([^\]]+)\]+/.exec(row);

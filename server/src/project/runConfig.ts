@@ -350,13 +350,15 @@ export function readRunConfig(
   override: string | null,
   overrideFile: string | null,
 ): RunConfig {
-  const ini = findPytestIni(start, ceiling, files.read);
+  const conftestAbove = findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
+  // nothing at the root or above: the Django project in one folder below it (nest's backend/, h2o's web/),
+  // where pytest runs with that folder's configuration
+  const below = conftestAbove ? null : soleTestProject(start, files);
+  const ini = findPytestIni(start, ceiling, files.read) ?? (below ? findPytestIni(below, below, files.read) : null);
   const djangoRoot = findUp(start, ceiling, d =>
     ['manage.py', 'runtests.py'].some(f => files.read(path.join(d, f)) !== null),
   );
-  const conftestRoot = ini
-    ? path.dirname(ini.file)
-    : findUp(start, ceiling, d => files.read(path.join(d, 'conftest.py')) !== null);
+  const conftestRoot = ini ? path.dirname(ini.file) : conftestAbove;
   // pytest runs the suite when it is configured: an ini file, a conftest.py, pytest-env's table
   const pytestSigns =
     !!ini ||
