@@ -2,7 +2,7 @@
 // and parametrize order kept; CRLF and tabs kept; fix-all converges.
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixText, syntaxErrors } from './helpers';
+import { fixText, lintText, syntaxErrors } from './helpers';
 
 const SOURCE = `import pytest
 from django.conf import settings
@@ -96,4 +96,30 @@ test('XT020 in unittest methods: a directory per test, tempfile and shutil impor
       '',
     ].join('\n'),
   );
+});
+
+test("XT040's override is unsafe where another test of the module names the setting with no value of its own", async () => {
+  const source = (other: string) =>
+    [
+      'import os',
+      'from django.conf import settings',
+      'from django.test import TestCase',
+      '',
+      '',
+      'class UploadTests(TestCase):',
+      '    def test_deleted_user(self):',
+      '        settings.SERVER_ENVIRONMENT = "production"',
+      '',
+      '    def test_valid_payload(self):',
+      `        ${other}`,
+      '',
+    ].join('\n');
+  const applicability = async (other: string) =>
+    (await lintText(source(other), { moduleName: 'tests' })).find(f => f.rule.id === 'XT040')?.fix?.applicability;
+  // UK-Polling-Stations: the other test sets an environment variable the settings never read, and passed only
+  // on the value the first one leaked
+  assert.equal(await applicability('os.environ["SERVER_ENVIRONMENT"] = "production"'), 'unsafe');
+  // one that gives the setting its own value does not rely on the leak; one that never names it neither
+  assert.equal(await applicability('settings.SERVER_ENVIRONMENT = "staging"'), 'safe');
+  assert.equal(await applicability('assert True'), 'safe');
 });

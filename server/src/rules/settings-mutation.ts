@@ -4,7 +4,17 @@ import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
+import {
+  bodyStatements,
+  constantText,
+  defName,
+  definitionOf,
+  field,
+  isConstant,
+  parameterNames,
+  stringValue,
+  walk,
+} from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
@@ -117,7 +127,8 @@ export default createRule({
       "setting too: the test's write may be the reset of what that code left, and the fixture restores the " +
       "value it found). Every fix is unsafe where the project's own code replaces Django's settings object " +
       "(`settings._wrapped = ...`: awx's wrapper stores some settings in the database), since a write there may " +
-      'do more than set a value. In a Django test case, an assignment of a constant as a ' +
+      'do more than set a value, and where another test of the module names the setting without giving it a ' +
+      'value of its own (it may pass only on the value this test leaks). In a Django test case, an assignment of a constant as a ' +
       'top-level statement of a test method becomes `@override_settings(X=...)` on the method (on the class ' +
       'when it is in setUp, unless a test of the class changes or deletes the setting: setUp gave each test ' +
       'the value afresh, one override for the class does not), when nothing but other such assignments comes ' +
@@ -204,7 +215,7 @@ export default createRule({
         message: setting.fixture
           ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
           : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
-        fix: throughWrapper(ctx, fixFor(ctx, owner.fn, stmt, setting, kind)),
+        fix: unsafeWhereRelied(ctx, owner.fn, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
       });
     };
     return {
@@ -396,12 +407,32 @@ const CHANGES = new Set(['call', 'assignment', 'delete_statement']);
  * (`settings._wrapped = SettingsWrapper(...)`: awx keeps registered settings in database rows): a write
  * may do more there than set a value, and an override or the settings fixture bypasses it.
  */
-function throughWrapper(ctx: RuleContext, fix: Fix | null): Fix | null {
+function unsafeWhereRelied(ctx: RuleContext, fn: Node, name: string, fix: Fix | null): Fix | null {
   if (!fix || fix.applicability === 'unsafe') return fix;
   const wraps = (ctx.project?.occurrences(WRAPS) ?? 0) > (ctx.project?.occurrencesInTests(WRAPS) ?? 0);
-  return wraps ? Fix.unsafe(fix.title, fix.edits) : fix;
+  return wraps || othersMention(ctx, fn, name) ? Fix.unsafe(fix.title, fix.edits) : fix;
 }
 const WRAPS = 'settings._wrapped = ';
+
+/**
+ * Another test of the module names the setting without giving it a value of its own (UK-Polling-Stations'
+ * tests set `os.environ["SERVER_ENVIRONMENT"]`, which the settings never read, and passed only on the
+ * value an earlier test leaked): it may rely on the leak, and the fix would take that away.
+ */
+function othersMention(ctx: RuleContext, fn: Node, name: string): boolean {
+  const word = new RegExp(`\\b${name}\\b`);
+  // a value of its own: `settings.X = v`, `X=v` in an override, the settings fixture's `settings.X += v`
+  const own = new RegExp(`\\b${name}\\s*[-+|]?=(?!=)`);
+  const tests = ctx.file.memo(othersMention, () =>
+    ctx.file.topLevel
+      .flatMap(({ node }) => {
+        const def = definitionOf(node);
+        return def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [def];
+      })
+      .filter(def => def.type === 'function_definition' && ctx.testing.isTestFunction(def)),
+  );
+  return tests.some(t => t.id !== fn.id && word.test(t.text) && !own.test(t.text));
+}
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // a name `settings` bound in the body (`from django.conf import settings` there) would win over a
