@@ -127,6 +127,15 @@ test('text format: path:line:col: CODE [*] message, and a summary', async () => 
   assert.equal(lines[2], 'Found 2 hazards in 1 file (2 fixable with --fix).');
 });
 
+test('a throttle test alone in a folder: the settings are not found, so DRF throttling may be on in them', async () => {
+  // (in this repository, the fixtures around it name throttle classes; alone, nothing does)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosstalk-kpi-'));
+  fs.copyFileSync(`${INCIDENTS}/kpi/before/test_throttling.py`, path.join(dir, 'test_throttling.py'));
+  const r = await run('check', dir, '--select', 'XT001');
+  fs.rmSync(dir, { recursive: true });
+  assert.match(r.out, /test_throttling\.py:8:7: XT001 \[\*\] SubmissionThrottlingTests exercises DRF throttling/);
+});
+
 test('github format: a workflow command per finding, with the level, position and title', async () => {
   const { code, out } = await run('check', `${INCIDENTS}/kpi/before`, '--format', 'github');
   assert.equal(code, 1);
