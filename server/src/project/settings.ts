@@ -205,7 +205,24 @@ function readCaches(
       ...where(backend),
     });
   }
+  // djblets' ForwardingCacheBackend hands every call to the cache its LOCATION names (reviewboard's
+  // `forwarded_backend`): it is shared as far as that one is
+  for (const [alias, conf] of value.entries) {
+    const cache = facts.caches.get(alias);
+    if (cache?.backend !== FORWARDING_BACKEND || conf.kind !== 'dict') continue;
+    const location = conf.entries.get('LOCATION');
+    const target = facts.caches.get(location?.kind === 'str' ? location.value : 'forwarded_backend');
+    if (!target || target.backend === FORWARDING_BACKEND) continue;
+    facts.caches.set(alias, {
+      ...cache,
+      kind: target.kind,
+      reason: target.reason,
+      via: `forwarding to CACHES["${target.alias}"], ${target.backend ?? 'unknown'}`,
+      ...(target.database ? { database: true } : {}),
+    });
+  }
 }
+const FORWARDING_BACKEND = 'djblets.cache.forwarding_backend.ForwardingCacheBackend';
 
 /** Whether a cache's OPTIONS name fakeredis anywhere (a class, or a dotted path to one). */
 function mentionsFakeRedis(v: Value | undefined, depth = 0): boolean {
