@@ -203,8 +203,12 @@ export class Project {
     const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
     const node = module?.classes.get(qualified.slice(dot + 1));
     if (!module || !node) {
-      this.classFacts.set(qualified, null);
-      return undefined;
+      // a name the module imports from another (a package's `__init__.py` re-exporting its TestCase,
+      // reviewboard's behind `if TYPE_CHECKING:` and a module `__getattr__`): the class it names
+      const target = module ? this.reexported(qualified) : qualified;
+      const info = target !== qualified ? this.classInfo(target, seen) : undefined;
+      this.classFacts.set(qualified, info ?? null);
+      return info;
     }
     // the same judgement as for a class in the test module itself
     let isolatesCache = module.testing.decoratedWithCaches(node);
