@@ -122,4 +122,23 @@ test("XT040's override is unsafe where another test of the module names the sett
   // one that gives the setting its own value does not rely on the leak; one that never names it neither
   assert.equal(await applicability('settings.SERVER_ENVIRONMENT = "staging"'), 'safe');
   assert.equal(await applicability('assert True'), 'safe');
+  // pytest functions: another test of the module that names it with no value of its own, the same
+  const functions = (other: string) =>
+    [
+      'import os',
+      'from django.conf import settings',
+      '',
+      '',
+      'def test_deleted_user():',
+      '    settings.SERVER_ENVIRONMENT = "production"',
+      '',
+      '',
+      'def test_valid_payload():',
+      `    ${other}`,
+      '',
+    ].join('\n');
+  const ofFunction = async (other: string) =>
+    (await lintText(functions(other), { moduleName: 'tests' })).find(f => f.rule.id === 'XT040')?.fix?.applicability;
+  assert.equal(await ofFunction('os.environ["SERVER_ENVIRONMENT"] = "production"'), 'unsafe');
+  assert.equal(await ofFunction('assert True'), 'safe');
 });

@@ -403,9 +403,10 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
 const CHANGES = new Set(['call', 'assignment', 'delete_statement']);
 
 /**
- * A fix is unsafe where the project's own code puts a wrapper of its own in place of Django's settings
- * (`settings._wrapped = SettingsWrapper(...)`: awx keeps registered settings in database rows): a write
- * may do more there than set a value, and an override or the settings fixture bypasses it.
+ * A fix that may change more than the leak is unsafe: where the project's own code puts a wrapper of its
+ * own in place of Django's settings (`settings._wrapped = SettingsWrapper(...)`: awx keeps registered
+ * settings in database rows), a write may do more than set a value, and an override or the settings
+ * fixture bypasses it; and where another test may pass only on the value this one leaks (othersMention).
  */
 function unsafeWhereRelied(ctx: RuleContext, fn: Node, name: string, fix: Fix | null): Fix | null {
   if (!fix || fix.applicability === 'unsafe') return fix;
@@ -415,24 +416,45 @@ function unsafeWhereRelied(ctx: RuleContext, fn: Node, name: string, fix: Fix | 
 const WRAPS = 'settings._wrapped = ';
 
 /**
- * Another test of the module names the setting without giving it a value of its own (UK-Polling-Stations'
- * tests set `os.environ["SERVER_ENVIRONMENT"]`, which the settings never read, and passed only on the
- * value an earlier test leaked): it may rely on the leak, and the fix would take that away.
+ * Another test names the setting without giving it a value of its own (UK-Polling-Stations' tests set
+ * `os.environ["SERVER_ENVIRONMENT"]`, which the settings never read, and passed only on the value an
+ * earlier test leaked): it may rely on the leak, and the fix would take that away. A test of the same
+ * class, read here; or another top-level definition of the module that names it and never writes it,
+ * asked of the file (so that an edit there is seen).
  */
 function othersMention(ctx: RuleContext, fn: Node, name: string): boolean {
-  const word = new RegExp(`\\b${name}\\b`);
-  // a value of its own: `settings.X = v`, `X=v` in an override, the settings fixture's `settings.X += v`
-  const own = new RegExp(`\\b${name}\\s*[-+|]?=(?!=)`);
-  const tests = ctx.file.memo(othersMention, () =>
-    ctx.file.topLevel
-      .flatMap(({ node }) => {
-        const def = definitionOf(node);
-        return def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [def];
-      })
-      .filter(def => def.type === 'function_definition' && ctx.testing.isTestFunction(def)),
-  );
-  return tests.some(t => t.id !== fn.id && word.test(t.text) && !own.test(t.text));
+  const [mentions, writes] = settingPatterns(name);
+  const cls = ctx.defs.methodClass(fn);
+  const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
+  if (
+    siblings.some(
+      t =>
+        t.id !== fn.id &&
+        t.type === 'function_definition' &&
+        ctx.testing.isTestFunction(t) &&
+        mentions.test(t.text) &&
+        !writes.test(t.text),
+    )
+  )
+    return true;
+  return ctx.file.anyUnit(reliantUnit(name));
 }
+
+/** The name as a word, and a value of its own for it: `settings.X = v`, `X=v` in an override, `settings.X += v`. */
+function settingPatterns(name: string): [RegExp, RegExp] {
+  return [new RegExp(`\\b${name}\\b`), new RegExp(`\\b${name}\\s*[-+|]?=(?!=)`)];
+}
+
+/** A top-level definition that names the setting and never gives it a value: one RegExp per name (anyUnit's key). */
+function reliantUnit(name: string): RegExp {
+  let pattern = RELIANT.get(name);
+  if (!pattern) {
+    pattern = new RegExp(`^(?![\\s\\S]*\\b${name}\\s*[-+|]?=(?!=))[\\s\\S]*\\b${name}\\b`);
+    RELIANT.set(name, pattern);
+  }
+  return pattern;
+}
+const RELIANT = new Map<string, RegExp>();
 
 function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 'assign' | 'del' | 'call'): Fix | null {
   // a name `settings` bound in the body (`from django.conf import settings` there) would win over a
