@@ -423,29 +423,18 @@ const WRAPS = 'settings._wrapped = ';
  * asked of the file (so that an edit there is seen).
  */
 function othersMention(ctx: RuleContext, fn: Node, name: string): boolean {
-  const [mentions, writes] = settingPatterns(name);
+  const reliant = reliantUnit(name);
   const cls = ctx.defs.methodClass(fn);
   const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
-  if (
-    siblings.some(
-      t =>
-        t.id !== fn.id &&
-        t.type === 'function_definition' &&
-        ctx.testing.isTestFunction(t) &&
-        mentions.test(t.text) &&
-        !writes.test(t.text),
-    )
-  )
-    return true;
-  return ctx.file.anyUnit(reliantUnit(name));
+  const sibling = (t: Node) =>
+    t.id !== fn.id && t.type === 'function_definition' && ctx.testing.isTestFunction(t) && reliant.test(t.text);
+  return siblings.some(sibling) || ctx.file.anyUnit(reliant);
 }
 
-/** The name as a word, and a value of its own for it: `settings.X = v`, `X=v` in an override, `settings.X += v`. */
-function settingPatterns(name: string): [RegExp, RegExp] {
-  return [new RegExp(`\\b${name}\\b`), new RegExp(`\\b${name}\\s*[-+|]?=(?!=)`)];
-}
-
-/** A top-level definition that names the setting and never gives it a value: one RegExp per name (anyUnit's key). */
+/**
+ * Code that names the setting and never gives it a value of its own (`settings.X = v`, `X=v` in an
+ * override, `settings.X += v`): one RegExp per name, the key of the file's `anyUnit` question.
+ */
 function reliantUnit(name: string): RegExp {
   let pattern = RELIANT.get(name);
   if (!pattern) {
