@@ -400,6 +400,13 @@ export class Testing {
       .filter(d => d.type === 'function_definition' && SETUP_HOOKS.has(defName(d)));
   }
 
+  /** The methods of a class that run around each of its tests: setUp, tearDown, setup_method, ... */
+  perTestHooksOf(cls: Node): Node[] {
+    return bodyStatements(cls)
+      .map(definitionOf)
+      .filter(d => d.type === 'function_definition' && PER_TEST_HOOKS.test(defName(d)));
+  }
+
   /** A fixture with a wider scope than one test: it sets up the run on purpose, and is undone with it. */
   isWideFixture(fn: Node): boolean {
     const scope = this.defs

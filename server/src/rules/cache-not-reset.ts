@@ -45,7 +45,9 @@ export default createRule({
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
-      'no other test can be seen to have (as in XT001). Nor, on a cache each process has of its own, an ' +
+      'no other test can be seen to have (as in XT001). Within one process, deleting a key is no use of it, and ' +
+      "a key deleted around each test (the class's setUp or tearDown) or by the test before it uses it is " +
+      'reset for that test. Nor, on a cache each process has of its own, an ' +
       "authenticated request under the settings' DRF throttling in a test that neither names a throttle nor " +
       'expects a 429: its history counts toward a limit no test is seen to reach. And a test that requests a ' +
       'view (`reverse("name")`, or a URL literal) which another test of the module requests only after ' +
@@ -92,13 +94,15 @@ export default createRule({
       if (settingsKnown(exposed) && ownKeys && ctx.testing.cacheReset(def)) return false;
       // within one process (or where nothing says the cache is any wider), what one test leaves matters
       // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
-      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.kind === 'cache' && !sharedKey(ctx, def))
-        return false;
+      const inProcess = !!exposed && exposed.kind !== 'cross-process' && !exposed.lone;
+      const key = inProcess && use.kind === 'cache' ? sharedKey(ctx, def) : null;
+      if (inProcess && use.kind === 'cache' && !key) return false;
       // nor, within one process, does an authenticated request under the settings' throttling (no throttle,
       // no 429 in the test): its history counts toward a limit no test of the module is seen to reach
-      if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && use.throttling) return false;
+      if (inProcess && use.throttling) return false;
       ctx.report({
-        node: use.node,
+        // within one process, where the key another test finds is used
+        node: key?.node ?? use.node,
         // (Django's runner knows no conftest.py: there, the tests' common base class is the one place)
         message: project.usesPytest
           ? 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once'

@@ -310,6 +310,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   let authenticates: Node | null = null,
     clears: Node | null = null,
     sharedCall: Node | null = null,
+    sharedDelete: Node | null = null,
     viaHelper = false;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
@@ -349,7 +350,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             if (method === 'clear' || method === 'aclear') clears ??= fn;
             else if (!isWaitingLock(node)) {
               consider(fn, 'cache', `${fn.text}()`);
-              if (!sharedCall && keyOf(ctx, node, def) === 'shared') sharedCall = fn;
+              // (deleting a key empties it, and says less than finding what another test left there)
+              if (DELETE.test(method)) {
+                if (!sharedDelete && keyOf(ctx, node, def) === 'shared') sharedDelete = fn;
+              } else if (!sharedCall && keyOf(ctx, node, def) === 'shared') sharedCall = fn;
             }
           } else if (method === 'allow_request') {
             callsAllowRequest = true;
@@ -420,7 +424,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   if (repeatsRequests && named) consider(named, 'throttle-name', `\`${named.text}\``);
   // the call whose key other tests have too, else a sign that none has (see CacheUse.privateKeys)
   const direct = best.cache && !viaHelper ? best.cache : undefined;
-  const shared = sharedCall as Node | null; // assigned in the walk's callback
+  const shared = (sharedCall ?? sharedDelete) as Node | null; // assigned in the walk's callback
   if (direct)
     best.cache = shared
       ? { ...direct, node: shared, label: `${shared.text}()` }
@@ -827,17 +831,24 @@ function qualifiedDefName(ctx: RuleContext, def: Node): string {
  * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
  * same in every test that calls it, or in the class's setUp), or one written the same way in two tests
  * of class `def` (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
- * made by a helper: nothing shows that what one test leaves another finds.
+ * made by a helper: nothing shows that what one test leaves another finds. Deleting a key is no use of
+ * it; a key deleted around each test (the class's setUp or tearDown: tastypie's `cache.delete('foo')`),
+ * or by the test itself before it uses it (vulnerablecode's `cache.delete("package_types")`), is reset
+ * for that test.
  */
 export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
   const hooks = def.type === 'class_definition' ? ctx.testing.setupHooksOf(def) : [];
   const tests = [...hooks, ...ctx.testing.testsOf(def)];
-  const firstUse = new Map<string, number>();
+  const firstUse = new Map<string, { test: number; key: Node }>();
   let found: { node: Node; why: string } | null = null;
   // keys built from primary keys differ from test to test of one process where the database's
   // sequences are not rolled back with the test
   const pksNew = pksMoveOn(ctx);
+  const cls = def.type === 'class_definition' ? def : ctx.defs.methodClass(def);
+  const aroundEach = new Set<string>();
+  for (const hook of cls ? ctx.testing.perTestHooksOf(cls) : []) keysDeleted(ctx, hook, key => aroundEach.add(key));
   for (const test of tests) {
+    const deleted = new Set(aroundEach);
     walk(
       test,
       node => {
@@ -845,13 +856,16 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         const callee = node.childForFieldName('function');
         if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
         const key = positionalArguments(node)[0];
-        if (!key || /clear$|_many$/.test(field(callee, 'attribute').text) || /uuid/i.test(key.text)) return true;
+        const method = field(callee, 'attribute').text;
+        if (!key || /clear$|_many$/.test(method) || /uuid/i.test(key.text)) return true;
+        const text = key.text.replace(/\s+/g, '');
+        if (DELETE.test(method)) deleted.add(text);
+        if (deleted.has(text)) return true;
         if (pksNew && builtFromPk(key, [test, ...hooks])) return true;
         if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
-        const text = key.text.replace(/\s+/g, '');
         const first = firstUse.get(text);
-        if (first === undefined) firstUse.set(text, test.id);
-        else if (first !== test.id) found ??= { node: key, why: `two of its tests use the key ${key.text}` };
+        if (first === undefined) firstUse.set(text, { test: test.id, key });
+        else if (first.test !== test.id) found ??= { node: first.key, why: `two of its tests use the key ${key.text}` };
         return !found;
       },
       KEY_CALLS,
@@ -859,6 +873,23 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
     if (found) return found;
   }
   return null;
+}
+
+const DELETE = /^a?delete$/;
+
+/** The keys `def` deletes from the Django cache (`cache.delete("k")`), as written (spaces dropped). */
+function keysDeleted(ctx: RuleContext, def: Node, add: (key: string) => void): void {
+  walk(
+    def,
+    node => {
+      const callee = node.childForFieldName('function');
+      if (callee?.type !== 'attribute' || !DELETE.test(field(callee, 'attribute').text)) return true;
+      const key = positionalArguments(node)[0];
+      if (key && isDjangoCache(ctx, field(callee, 'object'))) add(key.text.replace(/\s+/g, ''));
+      return true;
+    },
+    KEY_CALLS,
+  );
 }
 
 const KEY_CALLS = new Set(['call']);
