@@ -189,6 +189,28 @@ function settingsLevel(ctx: RuleContext): string | null {
   return null;
 }
 
+/**
+ * Whether some test of the project reads what logging emits: `assertLogs`/`assertNoLogs`, pytest's
+ * `caplog` (or the output through `capsys`/`capfd`), a handler it adds, testfixtures' `LogCapture`,
+ * structlog's `capture_logs`. Where none does, logging left disabled changes no test's outcome
+ * (prj.app's 29 `logging.disable(logging.CRITICAL)` in setUp). True when the project cannot be read.
+ */
+function logsReadByTests(ctx: RuleContext): boolean {
+  const project = ctx.project;
+  if (!project) return true;
+  return LOG_READERS.some(word => project.occurrencesInTests(word) !== 0);
+}
+const LOG_READERS = [
+  'assertLogs',
+  'assertNoLogs',
+  'caplog',
+  'capsys',
+  'capfd',
+  'addHandler',
+  'LogCapture',
+  'capture_logs',
+];
+
 /** `if "test" in sys.argv:`, `if len(sys.argv) > 1 and sys.argv[1] == "test":` */
 const TEST_RUN_CONDITION =
   /^if\s+(?:len\(sys\.argv\)\s*>\s*1\s+and\s+)?(?:sys\.argv\[1\]\s*==\s*["']test["']|["']test["']\s+in\s+sys\.argv)\s*:/;
@@ -280,7 +302,9 @@ export default createRule({
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
       'which is `NOTSET`, or the level the settings module itself disables logging at, where every test ' +
-      'starts; `setlocale` with a ' +
+      'starts; and disabled logging matters only in a project where some test reads what logging emits: ' +
+      '`assertLogs`, `caplog`, `capsys`/`capfd`, a handler of its own, `LogCapture`, `capture_logs`; ' +
+      '`setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
@@ -384,6 +408,8 @@ export default createRule({
         )
           return;
         if (!changes(ctx, q, node)) return;
+        // disabled logging is seen only by a test that reads what logging emits
+        if (q === 'logging.disable' && !logsReadByTests(ctx)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
         const undo = sw.undo;
