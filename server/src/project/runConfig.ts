@@ -424,9 +424,14 @@ export function readRunConfig(
     const ds = addopts ? fromAddopts(addopts.value, '--ds') : null;
     const fromEnv = config.env.get('DJANGO_SETTINGS_MODULE');
     const key = ini?.options.get('django_settings_module');
+    // what the CI job that runs the tests sets (`env: DJANGO_SETTINGS_MODULE: x`, `pytest --ds=x`) is the
+    // environment or the command line there: it wins over the ini key (le-marche's pyproject names a
+    // module the project does not have; its workflow, the one it runs)
+    const ci = ini && key ? ciSettings(rootdir, ceiling, files, config.paths, true) : null;
     if (ini && addopts && ds) choose(ds, { file: ini.file, line: addopts.line, how: '--ds in addopts' });
     else if (fromEnv && tox.get('DJANGO_SETTINGS_MODULE') !== fromEnv)
       choose(fromEnv.value, envSource(fromEnv, 'DJANGO_SETTINGS_MODULE'));
+    else if (ci && ci.module !== key?.value.trim()) choose(ci.module, ci.source);
     else if (ini && key)
       choose(key.value.trim(), { file: ini.file, line: key.line, how: 'DJANGO_SETTINGS_MODULE ini key' });
   }
