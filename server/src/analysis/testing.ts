@@ -34,6 +34,8 @@ const CLEANUP = /(^|\.)add(Class)?Cleanup$/;
 /** the hooks that run around every single test (setUpClass and friends run once per class) */
 const PER_TEST_HOOKS =
   /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
+/** the hooks that run after every single test */
+const AFTER_EACH_HOOKS = /^(tearDown|_post_teardown|asyncTearDown|teardown_method)$/;
 /** pytest hooks a conftest.py or plugin runs around every test */
 const RUNTEST_HOOKS = /^pytest_runtest_(setup|call|teardown)$/;
 const CALLS = new Set(['call']);
@@ -400,11 +402,11 @@ export class Testing {
       .filter(d => d.type === 'function_definition' && SETUP_HOOKS.has(defName(d)));
   }
 
-  /** The methods of a class that run around each of its tests: setUp, tearDown, setup_method, ... */
-  perTestHooksOf(cls: Node): Node[] {
+  /** The methods of a class that run after each of its tests: tearDown, teardown_method, ... */
+  afterEachHooksOf(cls: Node): Node[] {
     return bodyStatements(cls)
       .map(definitionOf)
-      .filter(d => d.type === 'function_definition' && PER_TEST_HOOKS.test(defName(d)));
+      .filter(d => d.type === 'function_definition' && AFTER_EACH_HOOKS.test(defName(d)));
   }
 
   /** A fixture with a wider scope than one test: it sets up the run on purpose, and is undone with it. */

@@ -45,9 +45,9 @@ export default createRule({
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
-      'no other test can be seen to have (as in XT001). Within one process, deleting a key is no use of it, and ' +
-      "a key deleted around each test (the class's setUp or tearDown) or by the test before it uses it is " +
-      'reset for that test. Nor, on a cache each process has of its own, an ' +
+      "no other test can be seen to have (as in XT001). Within one process, a key the class's tearDown " +
+      'deletes after each test leaves nothing for the next (one deleted before, in setUp, is a key the code ' +
+      'under test fills, and what it fills stays for later tests). Nor, on a cache each process has of its own, an ' +
       "authenticated request under the settings' DRF throttling in a test that neither names a throttle nor " +
       'expects a 429: its history counts toward a limit no test is seen to reach. And a test that requests a ' +
       'view (`reverse("name")`, or a URL literal) which another test of the module requests only after ' +

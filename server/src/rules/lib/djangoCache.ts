@@ -831,10 +831,10 @@ function qualifiedDefName(ctx: RuleContext, def: Node): string {
  * A key that more than one test can be seen to use, within one process: a literal one (`"spam"`, the
  * same in every test that calls it, or in the class's setUp), or one written the same way in two tests
  * of class `def` (`self.cart_key`). Null when the keys are computed and used by one test, made unique (`uuid`), or
- * made by a helper: nothing shows that what one test leaves another finds. Deleting a key is no use of
- * it; a key deleted around each test (the class's setUp or tearDown: tastypie's `cache.delete('foo')`),
- * or by the test itself before it uses it (vulnerablecode's `cache.delete("package_types")`), is reset
- * for that test.
+ * made by a helper: nothing shows that what one test leaves another finds. A key the class's tearDown
+ * deletes after each test leaves nothing for the next (tastypie's `cache.delete('foo')`). One deleted
+ * before (in setUp, or first thing in the test) is a key the code under test fills, and what it fills
+ * stays for later tests (wagtail's `wagtail_site_root_paths`): a use.
  */
 export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: string } | null {
   const hooks = def.type === 'class_definition' ? ctx.testing.setupHooksOf(def) : [];
@@ -845,10 +845,9 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
   // sequences are not rolled back with the test
   const pksNew = pksMoveOn(ctx);
   const cls = def.type === 'class_definition' ? def : ctx.defs.methodClass(def);
-  const aroundEach = new Set<string>();
-  for (const hook of cls ? ctx.testing.perTestHooksOf(cls) : []) keysDeleted(ctx, hook, key => aroundEach.add(key));
+  const afterEach = new Set<string>();
+  for (const hook of cls ? ctx.testing.afterEachHooksOf(cls) : []) keysDeleted(ctx, hook, key => afterEach.add(key));
   for (const test of tests) {
-    const deleted = new Set(aroundEach);
     walk(
       test,
       node => {
@@ -859,8 +858,7 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         const method = field(callee, 'attribute').text;
         if (!key || /clear$|_many$/.test(method) || /uuid/i.test(key.text)) return true;
         const text = key.text.replace(/\s+/g, '');
-        if (DELETE.test(method)) deleted.add(text);
-        if (deleted.has(text)) return true;
+        if (afterEach.has(text)) return true;
         if (pksNew && builtFromPk(key, [test, ...hooks])) return true;
         if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
         const first = firstUse.get(text);
