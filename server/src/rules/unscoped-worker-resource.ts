@@ -27,14 +27,17 @@ export default createRule({
   summary: 'A test database, Redis URL or cache KEY_PREFIX in test configuration does not include the xdist worker',
   table: {
     finds:
-      'In conftest or test settings: a Redis URL, cache `KEY_PREFIX` or `django_db_setup` database name with no xdist worker in it',
-    fix: 'Unsafe: append the worker id',
+      "In conftest or test settings: a Redis URL, cache `KEY_PREFIX` or `django_db_setup` database name with no xdist worker in it, or pytest-django's per-worker database suffix dropped",
+    fix: 'Unsafe: append the worker id (or request the suffix fixture again)',
   },
   docs: {
     what:
       'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name ' +
       'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, ' +
-      '`PYTEST_XDIST_WORKER`), in a file that never mentions the worker. The settings module the test run ' +
+      "`PYTEST_XDIST_WORKER`); and a conftest.py's own `django_db_modify_db_settings` that leaves out " +
+      "pytest-django's per-worker suffix (neither requests `django_db_modify_db_settings_parallel_suffix` nor " +
+      'names the worker: every worker then shares one test database); each in a file that never mentions the ' +
+      'worker. The settings module the test run ' +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
       '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). A `KEY_PREFIX` of a LocMemCache, a ' +
@@ -62,7 +65,9 @@ export default createRule({
     fixSafety:
       'Unsafe: a `KEY_PREFIX` gets the worker appended (from `PYTEST_XDIST_WORKER`), and a database name in ' +
       '`django_db_setup` gets `_{worker_id}` (the fixture is requested); tools that expect the old names will not ' +
-      'find them. A Redis URL gets no automatic fix: give each worker a key prefix or its own database number. ' +
+      'find them; a `django_db_modify_db_settings` of its own gets the suffix fixture requested again (before ' +
+      'pytest-django 4 it was `django_db_modify_db_settings_xdist_suffix`). ' +
+      'A Redis URL gets no automatic fix: give each worker a key prefix or its own database number. ' +
       'The settings fixes are for pytest-xdist workers, which load the settings each in its own process: under ' +
       "`manage.py test --parallel` Django's runner forks its workers after loading the settings once, so " +
       '`PYTEST_XDIST_WORKER` is unset and every worker gets the same prefix (`_main`); isolate those workers in ' +
@@ -70,8 +75,15 @@ export default createRule({
   },
   create(ctx): Listeners {
     // fakeredis gives each test an in-process server: nothing is shared
-    if (!isTestConfiguration(ctx.file.moduleName) || ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
-      return {};
+    if (!isTestConfiguration(ctx.file.moduleName)) return {};
+    // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
+    // autouse fixture's docstring, still shares one test database)
+    if (ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
+      return {
+        function_definition(fn) {
+          if (fn.childForFieldName('name')?.text === 'django_db_modify_db_settings') modifiesWithoutSuffix(ctx, fn);
+        },
+      };
     // a module named like settings that holds tests (test_settings.py testing the settings code) is
     // no configuration: its URLs are the inputs of its tests
     if (!ctx.file.moduleName.endsWith('conftest') && ctx.file.mentions(/^\s*(def test|class Test)/m)) return {};
@@ -128,6 +140,7 @@ export default createRule({
         }
       },
       function_definition(fn) {
+        if (fn.childForFieldName('name')?.text === 'django_db_modify_db_settings') modifiesWithoutSuffix(ctx, fn);
         if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
         walk(
           fn,
@@ -166,6 +179,27 @@ export default createRule({
   },
 });
 const DB_TYPES = new Set(['assignment', 'pair']);
+
+/**
+ * A conftest.py's own `django_db_modify_db_settings`, the fixture pytest-django gives each xdist worker's
+ * test database its suffix in (`test_app_gw0`), that neither requests the suffix fixtures nor says the
+ * worker (berth-reservations': `pass`): every worker then creates, uses and destroys one test database.
+ */
+function modifiesWithoutSuffix(ctx: RuleContext, fn: Node): void {
+  if (!ctx.file.moduleName.endsWith('conftest') || !ctx.testing.isFixture(fn)) return;
+  if (/_suffix\b|worker|xdist/i.test(fn.text)) return;
+  const name = fn.childForFieldName('name');
+  if (!name) return;
+  ctx.report({
+    node: name,
+    message:
+      "django_db_modify_db_settings is replaced without pytest-django's per-worker suffix: every xdist worker creates, uses and destroys the same test database",
+    fix: Fix.unsafe(
+      "Request pytest-django's suffix fixture again",
+      addParameter(ctx, fn, 'django_db_modify_db_settings_parallel_suffix'),
+    ),
+  });
+}
 
 /**
  * Whether `node` configures the run: at module level, or in a fixture or pytest hook, and not the
