@@ -133,6 +133,8 @@ export interface ProjectView {
   reexported(qualified: string): string;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** whether `module.function` is a top-level function of one of the project's own modules */
+  definesFunction(qualified: string): boolean;
   /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
   functionReturnsCache(qualified: string): boolean;
   /** whether a project module connects its own `receiver` to `signal` at import, with no sender or dispatch_uid */

@@ -400,6 +400,11 @@ export class Project {
     return module && fn ? { module, fn } : null;
   }
 
+  /** Whether `module.function` is a top-level function of one of the project's own modules. */
+  definesFunction(qualified: string): boolean {
+    return this.functionOf(qualified) !== null;
+  }
+
   /** Whether a function of the project's modules calls the Django cache itself. */
   functionUsesCache(qualified: string): boolean {
     const known = this.cacheHelpers.get(qualified);
@@ -1084,6 +1089,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     classInfo: q => project.classInfo(q),
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    definesFunction: q => project.definesFunction(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
     moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
     parameterOpened: (q, index) => project.parameterOpened(q, index),

@@ -31,7 +31,9 @@ export default createRule({
       'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
       '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants, nor under a ' +
       'clock frozen at a literal date: `@freeze_time("2022-05-13")`). Rounding down (`m.replace(minute=m.minute - ' +
-      '(m.minute % 5))`) stays in range and is not reported.',
+      '(m.minute % 5))`) stays in range and is not reported, nor is a date that a function of the ' +
+      "project's own modules handed back (`start = calculate_season_start_date()`): which days it can be is " +
+      "that function's business, which Crosstalk does not follow.",
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
@@ -82,6 +84,8 @@ export default createRule({
           if (years !== null && years % 4 === 0) continue;
           // a date the test builds from constants is the same at every run: no wall clock in it
           if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || frozenClock(ctx, call)) return;
+          // a date the project's own function hands back is that function's choice (a season's start)
+          if (projectDate(ctx, receiver, ctx.defs.enclosingFunction(call), call)) return;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -125,7 +129,9 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
     when = `is ${SHORT_MONTHS[m]}: month ${m} has no such day`;
   else if (y !== null && month === undefined && !leapYear(y)) when = `is 29 February: ${y} has no such day`;
   if (!when) return false;
-  if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || built(receiver) || frozenClock(ctx, call)) return false;
+  const fn = ctx.defs.enclosingFunction(call);
+  if (fixedDate(receiver, fn) || built(receiver) || frozenClock(ctx, call) || projectDate(ctx, receiver, fn, call))
+    return false;
   const args = (call.childForFieldName('arguments')?.text ?? '')
     .replace(/\s+/g, ' ')
     .replace(/\( | \)/g, m => m.trim());
@@ -177,6 +183,28 @@ function fixedDate(receiver: Node, fn: Node | null): boolean {
   return !bound && values.length > 0 && values.every(built);
 }
 const BINDERS = new Set(['for_statement', 'as_pattern', 'parameters', 'function_definition', 'lambda']);
+
+/**
+ * `receiver` holds what a function of the project's own modules returned, every time it is assigned
+ * (`start_date = calculate_berth_lease_start_date()`): which dates that can be is the function's
+ * business (berth-reservations' season starts, between June and September), not the wall clock's, as
+ * far as Crosstalk can see. Quiet rather than a guess.
+ */
+function projectDate(ctx: RuleContext, receiver: Node, fn: Node | null, at: Node): boolean {
+  const project = ctx.project;
+  if (receiver.type !== 'identifier' || !fn || !project) return false;
+  // what it holds where the date is moved: the last value assigned before
+  const values = assignedValues(fn, receiver.text, at)
+    .filter(v => v.endIndex <= at.startIndex)
+    .slice(-1);
+  return (
+    values.length > 0 &&
+    values.every(v => {
+      const q = v.type === 'call' ? ctx.names.resolve(field(v, 'function')) : null;
+      return !!q && project.definesFunction(q);
+    })
+  );
+}
 
 function built(expr: Node): boolean {
   if (expr.type !== 'call') return false;
