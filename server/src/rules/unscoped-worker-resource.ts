@@ -34,10 +34,10 @@ export default createRule({
     what:
       'In conftest.py and test settings modules: a Redis URL, a cache `KEY_PREFIX`, or a database name ' +
       'set by a custom `django_db_setup`, that does not include the xdist worker (`worker_id`, ' +
-      "`PYTEST_XDIST_WORKER`); and a conftest.py's own `django_db_modify_db_settings` that leaves out " +
-      "pytest-django's per-worker suffix (neither requests `django_db_modify_db_settings_parallel_suffix` nor " +
-      'names the worker: every worker then shares one test database); each in a file that never mentions the ' +
-      'worker. The settings module the test run ' +
+      "`PYTEST_XDIST_WORKER`), in a file that never mentions the worker; and a conftest.py's own " +
+      "`django_db_modify_db_settings` that leaves out pytest-django's per-worker suffix (the fixture itself " +
+      'neither requests `django_db_modify_db_settings_parallel_suffix` nor names the worker: every worker then ' +
+      'shares one test database). The settings module the test run ' +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
       '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). A `KEY_PREFIX` of a LocMemCache, a ' +
