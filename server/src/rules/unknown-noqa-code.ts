@@ -107,5 +107,7 @@ function removal(
     (from > commentStart || directive.start === commentStart)
   )
     from--;
-  return Fix.safe(`Remove the noqa comment naming ${codes[i].code}`, [Edit.replace(from, commentEnd, '')]);
+  // in a CRLF file the comment runs to the \r: that stays with the line's end
+  const to = text[commentEnd - 1] === '\r' ? commentEnd - 1 : commentEnd;
+  return Fix.safe(`Remove the noqa comment naming ${codes[i].code}`, [Edit.replace(from, to, '')]);
 }
