@@ -99,46 +99,39 @@ test('XT020 in unittest methods: a directory per test, tempfile and shutil impor
 });
 
 test("XT040's override is unsafe where another test of the module names the setting with no value of its own", async () => {
-  const source = (other: string) =>
-    [
-      'import os',
-      'from django.conf import settings',
-      'from django.test import TestCase',
-      '',
-      '',
-      'class UploadTests(TestCase):',
-      '    def test_deleted_user(self):',
-      '        settings.SERVER_ENVIRONMENT = "production"',
-      '',
-      '    def test_valid_payload(self):',
-      `        ${other}`,
-      '',
-    ].join('\n');
-  const applicability = async (other: string) =>
-    (await lintText(source(other), { moduleName: 'tests' })).find(f => f.rule.id === 'XT040')?.fix?.applicability;
+  // the leak in one test, and `other` in a second: methods of one TestCase, or pytest functions
+  const inClass = (other: string) => [
+    'from django.test import TestCase',
+    '',
+    '',
+    'class UploadTests(TestCase):',
+    '    def test_deleted_user(self):',
+    '        settings.SERVER_ENVIRONMENT = "production"',
+    '',
+    '    def test_valid_payload(self):',
+    `        ${other}`,
+  ];
+  const asFunctions = (other: string) => [
+    '',
+    '',
+    'def test_deleted_user():',
+    '    settings.SERVER_ENVIRONMENT = "production"',
+    '',
+    '',
+    'def test_valid_payload():',
+    `    ${other}`,
+  ];
+  const applicability = async (body: string[]) =>
+    (
+      await lintText(['import os', 'from django.conf import settings', ...body, ''].join('\n'), { moduleName: 'tests' })
+    ).find(f => f.rule.id === 'XT040')?.fix?.applicability;
   // UK-Polling-Stations: the other test sets an environment variable the settings never read, and passed only
   // on the value the first one leaked
-  assert.equal(await applicability('os.environ["SERVER_ENVIRONMENT"] = "production"'), 'unsafe');
+  assert.equal(await applicability(inClass('os.environ["SERVER_ENVIRONMENT"] = "production"')), 'unsafe');
   // one that gives the setting its own value does not rely on the leak; one that never names it neither
-  assert.equal(await applicability('settings.SERVER_ENVIRONMENT = "staging"'), 'safe');
-  assert.equal(await applicability('assert True'), 'safe');
+  assert.equal(await applicability(inClass('settings.SERVER_ENVIRONMENT = "staging"')), 'safe');
+  assert.equal(await applicability(inClass('assert True')), 'safe');
   // pytest functions: another test of the module that names it with no value of its own, the same
-  const functions = (other: string) =>
-    [
-      'import os',
-      'from django.conf import settings',
-      '',
-      '',
-      'def test_deleted_user():',
-      '    settings.SERVER_ENVIRONMENT = "production"',
-      '',
-      '',
-      'def test_valid_payload():',
-      `    ${other}`,
-      '',
-    ].join('\n');
-  const ofFunction = async (other: string) =>
-    (await lintText(functions(other), { moduleName: 'tests' })).find(f => f.rule.id === 'XT040')?.fix?.applicability;
-  assert.equal(await ofFunction('os.environ["SERVER_ENVIRONMENT"] = "production"'), 'unsafe');
-  assert.equal(await ofFunction('assert True'), 'safe');
+  assert.equal(await applicability(asFunctions('os.environ["SERVER_ENVIRONMENT"] = "production"')), 'unsafe');
+  assert.equal(await applicability(asFunctions('assert True')), 'safe');
 });

@@ -79,11 +79,7 @@ export default createRule({
     // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
     // autouse fixture's docstring, still shares one test database)
     if (ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
-      return {
-        function_definition(fn) {
-          if (fn.childForFieldName('name')?.text === 'django_db_modify_db_settings') modifiesWithoutSuffix(ctx, fn);
-        },
-      };
+      return { function_definition: fn => modifiesWithoutSuffix(ctx, fn) };
     // a module named like settings that holds tests (test_settings.py testing the settings code) is
     // no configuration: its URLs are the inputs of its tests
     if (!ctx.file.moduleName.endsWith('conftest') && ctx.file.mentions(/^\s*(def test|class Test)/m)) return {};
@@ -140,7 +136,7 @@ export default createRule({
         }
       },
       function_definition(fn) {
-        if (fn.childForFieldName('name')?.text === 'django_db_modify_db_settings') modifiesWithoutSuffix(ctx, fn);
+        modifiesWithoutSuffix(ctx, fn);
         if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
         walk(
           fn,
@@ -186,10 +182,9 @@ const DB_TYPES = new Set(['assignment', 'pair']);
  * worker (berth-reservations': `pass`): every worker then creates, uses and destroys one test database.
  */
 function modifiesWithoutSuffix(ctx: RuleContext, fn: Node): void {
-  if (!ctx.file.moduleName.endsWith('conftest') || !ctx.testing.isFixture(fn)) return;
-  if (/_suffix\b|worker|xdist/i.test(fn.text)) return;
   const name = fn.childForFieldName('name');
-  if (!name) return;
+  if (name?.text !== 'django_db_modify_db_settings' || !ctx.file.moduleName.endsWith('conftest')) return;
+  if (!ctx.testing.isFixture(fn) || /_suffix\b|worker|xdist/i.test(fn.text)) return;
   ctx.report({
     node: name,
     message:

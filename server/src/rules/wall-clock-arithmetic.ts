@@ -185,7 +185,7 @@ function fixedDate(receiver: Node, fn: Node | null): boolean {
 const BINDERS = new Set(['for_statement', 'as_pattern', 'parameters', 'function_definition', 'lambda']);
 
 /**
- * `receiver` holds what a function of the project's own modules returned, every time it is assigned
+ * `receiver` holds, where the date is moved, what a function of the project's own modules returned
  * (`start_date = calculate_berth_lease_start_date()`): which dates that can be is the function's
  * business (berth-reservations' season starts, between June and September), not the wall clock's, as
  * far as Crosstalk can see. Quiet rather than a guess.
@@ -193,17 +193,12 @@ const BINDERS = new Set(['for_statement', 'as_pattern', 'parameters', 'function_
 function projectDate(ctx: RuleContext, receiver: Node, fn: Node | null, at: Node): boolean {
   const project = ctx.project;
   if (receiver.type !== 'identifier' || !fn || !project) return false;
-  // what it holds where the date is moved: the last value assigned before
-  const values = assignedValues(fn, receiver.text, at)
+  // the last value assigned before the move (not the assignment that holds it)
+  const last = assignedValues(fn, receiver.text, at)
     .filter(v => v.endIndex <= at.startIndex)
-    .slice(-1);
-  return (
-    values.length > 0 &&
-    values.every(v => {
-      const q = v.type === 'call' ? ctx.names.resolve(field(v, 'function')) : null;
-      return !!q && project.definesFunction(q);
-    })
-  );
+    .at(-1);
+  const q = last?.type === 'call' ? ctx.names.resolve(field(last, 'function')) : null;
+  return !!q && project.definesFunction(q);
 }
 
 function built(expr: Node): boolean {

@@ -857,7 +857,7 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         const key = positionalArguments(node)[0];
         const method = field(callee, 'attribute').text;
         if (!key || /clear$|_many$/.test(method) || /uuid/i.test(key.text)) return true;
-        const text = key.text.replace(/\s+/g, '');
+        const text = keyText(key);
         if (afterEach.has(text)) return true;
         if (pksNew && builtFromPk(key, [test, ...hooks])) return true;
         if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
@@ -875,6 +875,11 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
 
 const DELETE = /^a?delete$/;
 
+/** A key as written, spaces dropped: `self.key` and `self .key` are one key. */
+function keyText(key: Node): string {
+  return key.text.replace(/\s+/g, '');
+}
+
 /** The keys `def` deletes from the Django cache (`cache.delete("k")`), as written (spaces dropped). */
 function keysDeleted(ctx: RuleContext, def: Node, add: (key: string) => void): void {
   walk(
@@ -883,7 +888,7 @@ function keysDeleted(ctx: RuleContext, def: Node, add: (key: string) => void): v
       const callee = node.childForFieldName('function');
       if (callee?.type !== 'attribute' || !DELETE.test(field(callee, 'attribute').text)) return true;
       const key = positionalArguments(node)[0];
-      if (key && isDjangoCache(ctx, field(callee, 'object'))) add(key.text.replace(/\s+/g, ''));
+      if (key && isDjangoCache(ctx, field(callee, 'object'))) add(keyText(key));
       return true;
     },
     KEY_CALLS,
