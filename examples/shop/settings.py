@@ -1,5 +1,6 @@
 SECRET_KEY = "example-not-secret"
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "shop"]
+CURRENCY = "USD"
 DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
 
 # One Redis for the whole machine: every xdist worker of every test run shares it.

@@ -118,6 +118,26 @@ export interface SetupWrites {
   attributes: Map<string, string>;
 }
 
+/** What the project's files say about one setting (ProjectView.settingUse). */
+export interface SettingUse {
+  /** the project's own code names it in a function body: it is read while tests run */
+  readAtRuntime: boolean;
+  /** the project's own code names it only at import (a module's or class's top level, a default argument) */
+  readAtImport: boolean;
+  /** a module of the project that is not a test defines it at its top level (the settings) */
+  defined: boolean;
+  /**
+   * some function of the project reading it is named by no test, or other code of the project names it:
+   * tests reach it through code not followed (URLs, signals, callers)
+   */
+  hiddenReaders: boolean;
+  /**
+   * tests that name it, or name a function or class of the project reading it, without setting it first:
+   * `module::Class.test`
+   */
+  unsetReaders: string[];
+}
+
 /** What the rules see of the project for one file. Everything is computed on first use. */
 export interface ProjectView {
   readonly root: string;
@@ -145,6 +165,11 @@ export interface ProjectView {
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
   attributeDefault(qualified: string): string | null;
+  /**
+   * Whether an app of the project could be labelled `label` (a package of that name with models.py or
+   * apps.py, an AppConfig declaring it); null when the files cannot be listed
+   */
+  appCouldHaveLabel(label: string): boolean | null;
   /** whether `module.Name...` is defined in one of the project's test modules (a test double) */
   definedInTests(qualified: string): boolean;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
@@ -154,6 +179,12 @@ export interface ProjectView {
    * (not at import), other than a function that sets it itself. Null when the files cannot be listed.
    */
   readsEnviron(name: string): boolean | null;
+  /**
+   * Who reads the setting `name` while tests run: the project's code (in functions, or only at import),
+   * and the tests that read it, or name a function or class of the project reading it, without setting
+   * it first (`module::Class.test`). Null when the files cannot be listed.
+   */
+  settingUse(name: string): SettingUse | null;
   /** Whether any file of the project names the fixture `name` besides its definition; null when unknown. */
   requestsFixture(name: string): boolean | null;
   /**
@@ -192,6 +223,11 @@ export interface ProjectView {
   readonly workerKeyPrefix: WorkerPrefix | null;
   /** where a conftest.py above puts the cache on fakeredis (a server inside each process) */
   readonly fakeRedis: Located | null;
+  /**
+   * fixtures of conftest.py files above the file that give a setting a whole new value through pytest-django's
+   * `settings`, themselves or through one they request: fixture name to the settings
+   */
+  readonly settingReplacers: ReadonlyMap<string, ReadonlySet<string>>;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */

@@ -99,6 +99,11 @@ const CLEARING_HELPER = /^_?(?:clear|reset|invalidate|flush|purge)_(?:\w+_)?cach
 /** a literal that makes a new dict, list or set */
 const NEW_CONTAINER = /^(dictionary|list|set|dictionary_comprehension|list_comprehension)$/;
 
+/** The settings `settings.X = ...` gives a whole new value in `text` (not `settings.X[...] = ...`). */
+export function replacedSettings(text: string): string[] {
+  return [...text.matchAll(/^[ \t]*settings\.(\w+)\s*=(?!=)/gm)].flatMap(m => (m[1] ? [m[1]] : []));
+}
+
 export const settingsItem = (target: string): string => target.replace(/\s+/g, '').replace(/^settings\./, '');
 
 const isClear = (call: Node) => /\.a?clear$/.test(call.childForFieldName('function')?.text ?? '');
@@ -1216,6 +1221,20 @@ export class Testing {
       if (reset) return reset;
     }
     return null;
+  }
+
+  /**
+   * Whether the fixture `name` gives `setting` a whole new value through pytest-django's `settings`
+   * (`settings.APPLICATION = deepcopy(...)`), itself or through a fixture it requests: this module's, or
+   * a conftest.py's above it.
+   */
+  fixtureReplacesSetting(name: string, setting: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
+    if (!local) return this.project?.settingReplacers.get(name)?.has(setting) ?? false;
+    if (parameterNames(local).includes('settings') && replacedSettings(local.text).includes(setting)) return true;
+    return parameterNames(local).some(p => this.fixtureReplacesSetting(p, setting, seen));
   }
 
   isAutouseFixture(def: Node): boolean {

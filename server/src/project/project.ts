@@ -9,7 +9,7 @@ import { Definitions } from '../analysis/defs';
 import { DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
-import { Testing } from '../analysis/testing';
+import { replacedSettings, Testing } from '../analysis/testing';
 import {
   bodyStatements,
   constantText,
@@ -31,6 +31,7 @@ import { isTestFile, moduleName } from './files';
 import { readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
+import { calledElsewhere, projectReaders, subclassNames, unsetReaders, type SettingUse } from './settingUse';
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
@@ -97,6 +98,7 @@ export class Project {
   private readonly cacheHelpers = new Map<string, boolean>();
   private pythonFiles: string[] | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
+  private readonly settingUses = new Map<string, SettingUse | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
   private readonly occurringInTests = new Map<string, number | null>();
@@ -136,6 +138,7 @@ export class Project {
     this.cacheHelpers.clear();
     this.pythonFiles = undefined;
     this.environReads.clear();
+    this.settingUses.clear();
     this.fixtureUses.clear();
     this.occurring.clear();
     this.occurringInTests.clear();
@@ -375,6 +378,25 @@ export class Project {
   }
 
   /**
+   * Whether some app of the project could carry the label `label`: a package of that name with a
+   * models.py or an apps.py (an app's default label is its package's last name), or an AppConfig declaring
+   * `label = "<label>"`. Null when the files cannot be listed. What INSTALLED_APPS adds from the
+   * environment or from plugin folders is one of these, or a library's.
+   */
+  appCouldHaveLabel(label: string): boolean | null {
+    if (!this.canSearch()) return null;
+    const tail = new RegExp(`(^|[\\\\/])${escapeRegExp(label)}[\\\\/](apps|models)(\\.py|[\\\\/]__init__\\.py)$`);
+    if ((this.pythonFiles ?? []).some(f => tail.test(f))) return true;
+    const declared = new RegExp(`^\\s+label\\s*=\\s*["']${escapeRegExp(label)}["']`, 'm');
+    for (const _ of this.filesHolding(
+      t => declared.test(t),
+      f => /(^|[\\/])apps\.py$/.test(f),
+    ))
+      return true;
+    return false;
+  }
+
+  /**
    * What the Django runner's script puts in sys.argv: `manage.py test`, or a runtests.py of its own,
    * unless that script inserts "test" as the command (`sys.argv.insert(1, "test")`, then
    * execute_from_command_line): then settings see `sys.argv[1] == "test"` too.
@@ -524,6 +546,82 @@ export class Project {
     });
   }
 
+  /**
+   * Who reads the setting `name` while tests run (settingUse.ts says what counts): the project's own code,
+   * in functions or at import, and the tests that read it (or name a function or class of the project
+   * reading it) without setting it first; null when the project's files cannot be listed.
+   */
+  settingUse(name: string): SettingUse | null {
+    return this.searched(this.settingUses, name, () => {
+      const word = new RegExp(`\\b${escapeRegExp(name)}\\b`);
+      const parsed = (files: Iterable<{ file: string; text: string }>) =>
+        [...files].map(f => ({ ...f, tree: parse(this.parser, f.text) }));
+      const code = parsed(
+        this.filesHolding(
+          t => word.test(t),
+          f => !isTestFile(f, this.root),
+        ),
+      );
+      let found;
+      try {
+        found = projectReaders(
+          code.map(f => ({ file: f.file, root: f.tree.rootNode })),
+          name,
+        );
+      } finally {
+        for (const f of code) f.tree.delete();
+      }
+      // each function or class reading it, with the classes deriving from it (a test names those), and
+      // whether other code of the project calls it (then tests reach it without naming it)
+      const entries = new Map<string, Set<string>>();
+      let called = false;
+      if (found.runtime.size > 0) {
+        const any = new RegExp(`\\b(?:${[...found.runtime.keys()].map(escapeRegExp).join('|')})\\b`);
+        const holders = [
+          ...this.filesHolding(
+            t => any.test(t),
+            f => !isTestFile(f, this.root),
+          ),
+        ];
+        const texts = holders.map(f => f.text);
+        for (const [entry, defs] of found.runtime) {
+          entries.set(entry, subclassNames(texts, new Set([entry])));
+          called ||= calledElsewhere(holders, entry, defs);
+        }
+      }
+      const all = new Set([...entries].flatMap(([e, subs]) => [e, ...subs]));
+      const named = new RegExp(`\\b(?:${[name, ...all].map(escapeRegExp).join('|')})\\b`);
+      const tests = parsed(
+        this.filesHolding(
+          t => named.test(t),
+          f => isTestFile(f, this.root),
+        ),
+      );
+      try {
+        const { readers, unnamed } = unsetReaders(
+          tests.map(f => ({
+            file: f.file,
+            text: f.text,
+            module: moduleName(f.file, this.root),
+            root: f.tree.rootNode,
+          })),
+          name,
+          all,
+        );
+        return {
+          readAtRuntime: found.runtime.size > 0,
+          readAtImport: found.atImport,
+          defined: found.defined,
+          hiddenReaders:
+            called || [...entries].some(([e, subs]) => unnamed.has(e) && [...subs].every(s => unnamed.has(s))),
+          unsetReaders: readers,
+        };
+      } finally {
+        for (const f of tests) f.tree.delete();
+      }
+    });
+  }
+
   /** Whether any file of the project names the fixture `name` other than where it is defined; null when unknown. */
   requestsFixture(name: string): boolean | null {
     return this.searched(this.fixtureUses, name, () => {
@@ -600,6 +698,7 @@ export class Project {
         settingsItems: new Set(),
         overridesSettings: false,
         cacheResetFixtures: new Set(),
+        settingReplacers: new Map(),
         restoresApps: false,
         restoresCwd: false,
         restoresLanguage: false,
@@ -622,6 +721,7 @@ export class Project {
           restoresLanguage: testing.autouseRestoresLanguage(),
           restoresZone: testing.autouseRestoresZone(),
           cacheResetFixtures: resettingFixtures(root, testing),
+          settingReplacers: replacingFixtures(root, testing),
           workerKeyPrefix: this.workerPrefixIn(file, root),
           fakeRedis: fake ? this.located(file, fake) : null,
         };
@@ -682,6 +782,13 @@ export class Project {
   }
 
   /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
+  settingReplacers(file: string): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    // the nearest conftest.py's fixture of a name wins, as pytest's does
+    for (const c of this.conftestsAbove(file)) for (const [k, v] of c.settingReplacers) if (!out.has(k)) out.set(k, v);
+    return out;
+  }
+
   cacheResetFixtures(file: string): Set<string> {
     return new Set(this.conftestsAbove(file).flatMap(c => [...c.cacheResetFixtures]));
   }
@@ -882,6 +989,11 @@ interface ConftestFacts {
   overridesSettings: boolean;
   /** fixtures (autouse or not) that empty the cache, by name */
   cacheResetFixtures: Set<string>;
+  /**
+   * fixtures that give a setting a new value through pytest-django's `settings` (or request one that does):
+   * fixture to settings
+   */
+  settingReplacers: Map<string, Set<string>>;
   /** an autouse fixture puts the app registry back after each test */
   restoresApps: boolean;
   /** an autouse fixture puts the working directory back after each test */
@@ -1043,6 +1155,35 @@ function resettingFixtures(root: Node, testing: Testing): Set<string> {
   return resetting;
 }
 
+/**
+ * The fixtures of a conftest.py that give a setting a whole new value through pytest-django's `settings`
+ * (`settings.APPLICATION = deepcopy(...)`), themselves or through a fixture of the file they request: a
+ * test requesting one changes, inside that setting, an object of its own, put back with it.
+ */
+function replacingFixtures(root: Node, testing: Testing): Map<string, Set<string>> {
+  const fixtures = root.namedChildren
+    .map(c => (c ? definitionOf(c) : null))
+    .filter((d): d is Node => d?.type === 'function_definition' && testing.isFixture(d));
+  const out = new Map<string, Set<string>>();
+  for (const f of fixtures) {
+    const own = parameterNames(f).includes('settings') ? replacedSettings(f.text) : [];
+    if (own.length > 0) out.set(defName(f), new Set(own));
+  }
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const f of fixtures) {
+      const mine = out.get(defName(f)) ?? new Set<string>();
+      const before = mine.size;
+      for (const p of parameterNames(f)) for (const x of out.get(p) ?? []) mine.add(x);
+      if (mine.size > before) {
+        out.set(defName(f), mine);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
 /** Django's own abstract models a project's models derive from (`AbstractUser`, `AbstractBaseUser`, ...) */
 const DJANGO_ABSTRACT_MODEL = /^django\.contrib\.[\w.]+\.models\.(Abstract\w+|PermissionsMixin)$/;
 
@@ -1071,6 +1212,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let restoresLanguage: boolean | undefined;
   let restoresZone: boolean | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
+  let replacers: ReadonlyMap<string, ReadonlySet<string>> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
   let workerPrefix: WorkerPrefix | null | undefined;
@@ -1095,11 +1237,13 @@ export function viewFor(project: Project, file: string): ProjectView {
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     definedInTests: q => project.definedInTests(q),
+    appCouldHaveLabel: label => project.appCouldHaveLabel(label),
     get unreached() {
       return project.unreachedIn(file);
     },
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
     readsEnviron: name => project.readsEnviron(name),
+    settingUse: name => project.settingUse(name),
     requestsFixture: name => project.requestsFixture(name),
     occurrences: text => project.occurrences(text),
     occurrencesInTests: text => project.occurrencesInTests(text),
@@ -1141,6 +1285,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get autouseRestoresCwd() {
       return (restoresCwd ??= project.autouseRestoresCwd(file));
+    },
+    get settingReplacers() {
+      return (replacers ??= project.settingReplacers(file));
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));

@@ -34,7 +34,9 @@ export default createRule({
       "A class deriving from Django's `Model` (through any import form, or from another model class in the " +
       'file) defined inside a function or method of a test module, without `@isolate_apps` on the function ' +
       'or its class. Quiet when its literal `Meta.app_label` is the label of no installed app and the ' +
-      "settings' INSTALLED_APPS were read in full: such a model is kept in `apps.all_models` only, which " +
+      "settings' INSTALLED_APPS were read in full, or, where they cannot be (apps named in the environment: " +
+      "baserow's `ADDITIONAL_APPS`), a label no app of the project could have (no package of that name with a " +
+      '`models.py` or `apps.py`, no AppConfig declaring it): such a model is kept in `apps.all_models` only, which ' +
       '`get_models()`, migrations and makemigrations never read. Quiet too under an autouse fixture (of the ' +
       'module, or a conftest.py above it) that puts `apps.all_models` back after each test, or where the ' +
       "test's class or fixture takes its models out of `apps.all_models` or puts a new one in. And quiet when " +
@@ -97,7 +99,12 @@ export default createRule({
         const label = metaValue(cls, 'app_label');
         const literal = label ? stringValue(label) : null;
         const settings = ctx.project?.settings;
-        if (literal !== null && settings?.appsComplete && !settings.appNames.has(literal)) return;
+        if (literal !== null && settings && !settings.appNames.has(literal)) {
+          // INSTALLED_APPS read in full; or partly (names from the environment, plugin folders), where no
+          // app of the project could have the label
+          if (settings.appsComplete || (settings.file !== null && ctx.project?.appCouldHaveLabel(literal) === false))
+            return;
+        }
         const test = fns[fns.length - 1]; // the outermost function: the test (or hook) that runs the code
         // a model registered once, in a suite where nothing reads the registry afterwards, changes nothing
         if (!registryObserved(ctx, cls, fns)) return;

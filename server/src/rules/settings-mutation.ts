@@ -2,7 +2,7 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { setupWriteReachesReaders } from './lib/readers';
+import { leakObserved, setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import {
   bodyStatements,
@@ -64,8 +64,10 @@ export default createRule({
       "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged (not where ' +
       "the module defines a fixture named `settings` of its own, which replaces pytest-django's), except " +
-      'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test, or ' +
-      'a setting it gives a new dict or list before every test (`settings.CACHES = {...}`), and ' +
+      'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test (or an ' +
+      'item inside one it gives a new dict), or a setting it gives a new dict or list before every test ' +
+      '(`settings.CACHES = {...}`), or a setting a fixture the test requests (itself, or through a fixture it ' +
+      'requests) gives a new value (`settings.APPLICATION = deepcopy(...)`), and ' +
       "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
       'constants too, also one the settings read from the environment with a default, ' +
@@ -93,7 +95,16 @@ export default createRule({
       'an override is open around every test: a write straight to the settings in the test, its setUp or a ' +
       'fixture goes into it and is dropped with it at teardown (Django puts back the settings it replaced), ' +
       'so it is not reported; a write in setUpClass or at module level (before the override opens) and a ' +
-      'change inside a setting (the same object is behind the override) are.',
+      'change inside a setting (the same object is behind the override) are. Last, a leak is reported only ' +
+      "where a later test can see it, read from the project's files: a test that reads the setting, or names a " +
+      'function or class of the project reading it (or a class deriving from one), without setting it first ' +
+      "(in its body or decorators, its class's decorators or setup hooks, a fixture it requests); a function " +
+      'of the project reading it that no test names, or that other code of the project names (a view reached ' +
+      'through the URLconf, a helper the views call); or, where no code of the project reads it while tests ' +
+      'run, a setting Django reads, or one the settings define (a library may read it). Not where every test ' +
+      "reaching a reader sets it first (nest's Slack commands, each test setting `SLACK_COMMANDS_ENABLED` before " +
+      "calling the handler), where the project reads it only at import (Archery's `PASSWORD_MIXIN_PATH`, read " +
+      'once when its models are imported), or where nothing defines or reads it.',
     why:
       '`django.conf.settings` is one object per process. A value set by one test stays for every test that ' +
       'runs after it in that process (that xdist worker), so later tests pass or fail depending on which tests ' +
@@ -154,6 +165,12 @@ export default createRule({
       if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
+      // ... or a fixture it requests did (`application_settings` giving settings.APPLICATION a deep copy)
+      if (
+        setting.nested &&
+        [...ctx.testing.requestedFixtures(owner.fn)].some(f => ctx.testing.fixtureReplacesSetting(f, setting.name))
+      )
+        return;
       // changed and changed back in the same test: `X.remove(a)` ... `X.append(a)`, `X[k] = v` ... `del X[k]`
       if (setting.nested && pairedWithInverse(owner.fn, stmt)) return;
       // an item an autouse fixture sets before every test (this module's, a conftest's): each test
@@ -162,7 +179,10 @@ export default createRule({
         const value = stmt.childForFieldName('right');
         if (value && isConstant(value) && ctx.testing.isAutouseFixture(owner.fn)) return;
         const item = settingsItem(stmt.childForFieldName('left')?.text ?? '');
-        if (ctx.testing.autouseSettingsItems().has(item) || ctx.project?.autouseSettingsItems.has(item)) return;
+        // the item, or one holding it (`STORAGES["default"]` given a new dict: `["default"]["BACKEND"]` is in it)
+        const set = (items: ReadonlySet<string> | undefined) =>
+          !!items && (items.has(item) || [...items].some(i => item.startsWith(`${i}[`)));
+        if (set(ctx.testing.autouseSettingsItems()) || set(ctx.project?.autouseSettingsItems)) return;
       }
       // ... or gives the whole setting a new container before every test: a change inside it is that test's own
       // (not in setUpClass, which runs before it)
@@ -210,6 +230,8 @@ export default createRule({
         return;
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
       if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
+      // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
+      if (!leakObserved(ctx, owner.fn, setting.name)) return;
       ctx.report({
         node: stmt,
         message: setting.fixture

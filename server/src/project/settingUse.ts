@@ -1,0 +1,231 @@
+// Who reads a setting while the tests run, and whether any test does so without giving it a value first:
+// the later test a leaked setting would change. A text search picks the files; the syntax tree decides.
+import * as path from 'path';
+import { escapeRegExp } from '../syntax/text';
+import { defName, parameterNames, stringValue, walk } from '../syntax/nodes';
+import type { Node } from '../syntax/parser';
+import type { SettingUse } from '../analysis/projectView';
+
+export type { SettingUse };
+
+export interface SourceFile {
+  file: string;
+  root: Node;
+}
+
+/** Where the project's own code names `name`: at runtime, by which top-level definitions, or at import. */
+export function projectReaders(
+  files: readonly SourceFile[],
+  name: string,
+): { runtime: Map<string, Definition[]>; atImport: boolean; defined: boolean } {
+  const runtime = new Map<string, Definition[]>();
+  let atImport = false;
+  let defined = false;
+  for (const { file, root } of files) {
+    let defines = false;
+    let imports = false;
+    walk(
+      root,
+      node => {
+        if (!names(node, name)) return;
+        if (isTopLevelDefinition(node, root)) defines = true;
+        else {
+          const entry = runtimeEntry(node, root);
+          if (entry) {
+            const at = { file, start: entry.startIndex, end: entry.endIndex };
+            const known = runtime.get(defName(entry)) ?? [];
+            if (!known.some(d => d.file === file && d.start === at.start)) runtime.set(defName(entry), [...known, at]);
+          } else imports = true;
+        }
+        return false;
+      },
+      NAMING,
+    );
+    defined ||= defines;
+    // the settings module's own top level (`X = env("X")`) computes the value, it does not read the setting
+    atImport ||= imports && !defines;
+  }
+  return { runtime, atImport, defined };
+}
+const NAMING = new Set(['attribute', 'string', 'identifier', 'keyword_argument']);
+
+/** `x.NAME`, `"NAME"` (getattr, a dict key), `NAME` itself; not `NAME=` as a keyword (that sets it) */
+function names(node: Node, name: string): boolean {
+  if (node.type === 'attribute') return node.childForFieldName('attribute')?.text === name;
+  if (node.type === 'string') return stringValue(node) === name;
+  if (node.type === 'identifier') return node.text === name && node.parent?.type !== 'attribute';
+  return false;
+}
+
+/**
+ * `NAME = ...` at a module's or a class's top level: the settings giving it a value (django-configurations'
+ * classes too)
+ */
+function isTopLevelDefinition(node: Node, root: Node): boolean {
+  const assignment = node.parent;
+  const statement = assignment?.parent;
+  const scope = statement?.parent;
+  return (
+    node.type === 'identifier' &&
+    assignment?.type === 'assignment' &&
+    assignment.childForFieldName('left')?.id === node.id &&
+    statement?.type === 'expression_statement' &&
+    (scope?.id === root.id || (scope?.type === 'block' && scope.parent?.type === 'class_definition'))
+  );
+}
+
+/**
+ * The top-level function or class whose function body holds `node` (it runs when called), or null when
+ * `node` runs at import: the module's or a class's top level, a decorator, a default argument.
+ */
+function runtimeEntry(node: Node, root: Node): Node | null {
+  let inBody = false;
+  let entry: Node | null = null;
+  for (let n: Node | null = node; n && n.id !== root.id; n = n.parent) {
+    const parent = n.parent;
+    if (parent?.type === 'function_definition' && parent.childForFieldName('body')?.id === n.id) inBody = true;
+    if (parent?.id === root.id || (parent?.type === 'decorated_definition' && parent.parent?.id === root.id))
+      entry = n.type === 'decorated_definition' ? n.childForFieldName('definition') : n;
+  }
+  if (!inBody || !entry) return null;
+  return entry.type === 'function_definition' || entry.type === 'class_definition' ? entry : null;
+}
+
+/** Where a top-level function or class is defined: its file and offsets. */
+export interface Definition {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Whether code of the project other than `name`'s own definitions names it, besides imports and class
+ * bases: another function calls it (`getPermissions` from the views), so tests reach it without naming it.
+ */
+export function calledElsewhere(
+  files: readonly { file: string; text: string }[],
+  name: string,
+  defs: readonly Definition[],
+): boolean {
+  const word = new RegExp(`\\b${escapeRegExp(name)}\\b`, 'g');
+  for (const { file, text } of files) {
+    let rest = text;
+    // its own definitions (a recursive call is not another caller), blanked to keep offsets
+    for (const d of defs)
+      if (d.file === file) rest = rest.slice(0, d.start) + ' '.repeat(d.end - d.start) + rest.slice(d.end);
+    rest = rest.replace(IMPORTS, m => ' '.repeat(m.length)).replace(CLASS_LINES, m => ' '.repeat(m.length));
+    word.lastIndex = 0;
+    if (word.test(rest)) return true;
+  }
+  return false;
+}
+const IMPORTS = /^[ \t]*(?:from\s+[\w.]+\s+import\s*\([^)]*\)|from\s+[\w.]+\s+import\b[^\n]*|import\b[^\n]*)/gm;
+const CLASS_LINES = /^[ \t]*class\s+\w+\s*\([^)]*\)\s*:/gm;
+
+/**
+ * The classes of the project deriving from one of `classes` (one level: `class Board(CommandBase)`), by
+ * name: a test that names the subclass reaches the base's methods.
+ */
+export function subclassNames(texts: readonly string[], classes: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  if (classes.size === 0) return out;
+  const bases = [...classes].map(escapeRegExp).join('|');
+  const pattern = new RegExp(`^[ \\t]*class\\s+(\\w+)\\s*\\([^)]*\\b(?:${bases})\\b`, 'gm');
+  for (const text of texts) for (const m of text.matchAll(pattern)) if (m[1]) out.add(m[1]);
+  return out;
+}
+
+/** A test module or conftest.py, parsed, with its path. */
+export interface TestSource extends SourceFile {
+  text: string;
+  /** its dotted module name, which names its tests in unsetReaders */
+  module: string;
+}
+
+/**
+ * The tests that read `name`, or name one of `entries` (the project's functions and classes reading it),
+ * without setting it first; and the entries no test names.
+ */
+export function unsetReaders(
+  tests: readonly TestSource[],
+  name: string,
+  entries: ReadonlySet<string>,
+): { readers: string[]; unnamed: Set<string> } {
+  const n = escapeRegExp(name);
+  const sets = new RegExp(`\\b${n}\\b\\s*(?:\\[[^\\]\\n]*\\]\\s*)*[-+|]?=(?!=)|["']${n}["']`);
+  const words = [name, ...entries].map(escapeRegExp).join('|');
+  const reads = new RegExp(`\\b(?:${words})\\b`, 'g');
+  // fixtures that set it (by name), and autouse ones (by the directory or file they cover)
+  const setters = new Set<string>();
+  const autouse: string[] = [];
+  for (const t of tests)
+    for (const fn of functions(t.root)) {
+      const whole = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+      if (!/\bfixture\b/.test(decorators(whole)) || !sets.test(fn.text)) continue;
+      setters.add(defName(fn));
+      if (/\bautouse\s*=\s*True\b/.test(decorators(whole)))
+        autouse.push(path.basename(t.file) === 'conftest.py' ? path.dirname(t.file) + path.sep : t.file);
+    }
+  const readers: string[] = [];
+  const unnamed = new Set(entries);
+  for (const t of tests) {
+    if (autouse.some(a => t.file === a || t.file.startsWith(a))) {
+      for (const m of t.text.matchAll(reads)) unnamed.delete(m[0]);
+      continue;
+    }
+    for (const fn of functions(t.root)) {
+      if (!defName(fn).startsWith('test')) continue;
+      const named = [...fn.text.matchAll(reads)].map(m => m[0]);
+      if (named.length === 0) continue;
+      for (const w of named) unnamed.delete(w);
+      if (!settingItFirst(fn, sets, setters)) readers.push(`${t.module}::${qualifiedName(fn)}`);
+    }
+  }
+  return { readers, unnamed };
+}
+
+function functions(root: Node): Node[] {
+  const out: Node[] = [];
+  walk(
+    root,
+    n => {
+      if (n.type === 'function_definition') out.push(n);
+    },
+    DEFS,
+  );
+  return out;
+}
+const DEFS = new Set(['function_definition']);
+
+function decorators(whole: Node): string {
+  return whole.type === 'decorated_definition'
+    ? whole.namedChildren
+        .filter(c => c?.type === 'decorator')
+        .map(c => c?.text)
+        .join('\n')
+    : '';
+}
+
+/**
+ * Whether the test gives the setting a value before anything in it runs: in its body or decorators, its
+ * class's decorators or setup hooks, or a fixture it requests.
+ */
+function settingItFirst(fn: Node, sets: RegExp, setters: ReadonlySet<string>): boolean {
+  const whole = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+  if (sets.test(whole.text)) return true;
+  const uses = parameterNames(fn).concat([...decorators(whole).matchAll(/["'](\w+)["']/g)].map(m => m[1] ?? ''));
+  if (uses.some(u => setters.has(u))) return true;
+  const cls = fn.parent?.parent?.type === 'class_definition' ? fn.parent.parent : fn.parent?.parent?.parent;
+  if (cls?.type !== 'class_definition') return false;
+  const clsWhole = cls.parent?.type === 'decorated_definition' ? cls.parent : cls;
+  if (sets.test(decorators(clsWhole))) return true;
+  return functions(cls).some(
+    m => /^(setUp|setUpClass|setUpTestData|setup_method|setup_class|setup)$/.test(defName(m)) && sets.test(m.text),
+  );
+}
+
+/** `Class.test_x` for a method, `test_x` for a function */
+function qualifiedName(fn: Node): string {
+  const cls = fn.parent?.parent?.type === 'class_definition' ? fn.parent.parent : fn.parent?.parent?.parent;
+  return cls?.type === 'class_definition' ? `${defName(cls)}.${defName(fn)}` : defName(fn);
+}
