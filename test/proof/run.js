@@ -66,9 +66,9 @@ const PROJECTS = {
 // offer (`fix`, matched against the fix's message), and `right` (what the right fix does, printed when it
 // fails). `also`: other top-level functions or classes whose findings belong to it (fixtures). `guard`:
 // nothing fails before; the fixes must leave it passing.
-// XT021, XT041, XT050, XT060 and XT071 are off by default: the proof selects them beside every other rule,
+// XT010, XT021, XT041, XT050, XT060 and XT071 are off by default: the proof selects them beside every other rule,
 // so their findings and fixes are proven too
-const SELECT = ['--select', 'XT,XT021,XT041,XT050,XT060,XT071'];
+const SELECT = ['--select', 'XT,XT010,XT021,XT041,XT050,XT060,XT071'];
 
 const HAZARDS = [
   // --- parallel: two workers, one Redis, one /tmp, one working directory, one machine's ports

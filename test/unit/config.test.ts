@@ -33,7 +33,6 @@ test('a valid [tool.crosstalk] table', () => {
     'XT001',
     'XT002',
     'XT003',
-    'XT010',
     'XT020',
     'XT030',
     'XT031',
