@@ -92,7 +92,7 @@ export default createRule({
         if (exposed?.kind === 'unknown' && !exposed.lone) return;
         const settings = ctx.project?.settings;
         const sessions =
-          /sessions\.backends\.cache/.test(settings?.sessionEngine ?? '') &&
+          /sessions\.backends\.cache$/.test(settings?.sessionEngine ?? '') &&
           settings?.sessionCacheAlias === (cacheAlias(ctx, receiver) ?? 'default');
         const message =
           !exposed || exposed.kind === 'unknown'
