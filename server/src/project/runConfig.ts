@@ -381,7 +381,9 @@ export function readRunConfig(
     warningsAreErrors: false,
   };
 
-  // the environment: tox's (the outer one, in CI), then pytest-env over it
+  // the environment: the CI service's own variables where its job runs the tests (`CIRCLECI`, `CI`), then
+  // tox's (the outer one, in CI), then pytest-env over it
+  for (const [k, v] of ciProviderEnv(rootdir, ceiling, files)) config.env.set(k, v);
   const { env: tox, paths: toxPaths } = toxEnv(rootdir, ceiling, files.read);
   for (const [k, v] of tox) config.env.set(k, v);
   const envHow = runner === 'pytest' ? pytestEnv(ini, rootdir, ceiling, files.read, config.env) : '';
@@ -641,6 +643,40 @@ function ciSettings(
       };
     }
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+  }
+}
+
+/** The variables each CI service sets in every job it runs, by the file that configures it. */
+const CI_PROVIDERS: [string, string[]][] = [
+  ['.github/workflows', ['CI', 'GITHUB_ACTIONS']],
+  ['.gitlab-ci.yml', ['CI', 'GITLAB_CI']],
+  ['.circleci/config.yml', ['CI', 'CIRCLECI']],
+  ['.travis.yml', ['CI', 'TRAVIS']],
+];
+
+/**
+ * The variables the CI service sets ("true") in the job that runs the tests: the first service, from the
+ * rootdir up to the ceiling, whose configuration runs them (a test command in it). Settings that switch
+ * on them (`if os.environ.get("CIRCLECI"): CACHES = {...LocMemCache}`: trade-remedies-api) are read as
+ * that job runs them, as the rest of the run configuration is.
+ */
+function ciProviderEnv(rootdir: string, ceiling: string, files: ConfigFiles): Map<string, EnvVar> {
+  const env = new Map<string, EnvVar>();
+  for (let dir = rootdir; ; dir = path.dirname(dir)) {
+    for (const [where, names] of CI_PROVIDERS) {
+      const full = path.join(dir, where);
+      const configs = where.endsWith('workflows')
+        ? (files.list?.(full) ?? [])
+            .filter(f => /\.ya?ml$/.test(f))
+            .sort()
+            .map(f => path.join(full, f))
+        : [full];
+      const file = configs.find(f => TEST_COMMAND.test(files.read(f) ?? ''));
+      if (!file) continue;
+      for (const name of names) env.set(name, { value: 'true', at: { file, line: 0, character: 0 } });
+      return env;
+    }
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return env;
   }
 }
 
