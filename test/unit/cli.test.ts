@@ -53,13 +53,9 @@ const SELECT: Record<string, string[]> = { flagsmith: ['--select', 'XT,XT010'] }
 
 for (const [incident, files] of Object.entries(EXPECTED)) {
   test(`${incident}: SARIF flags the hazard with the right rules; the maintainers' fix is quiet`, async () => {
-    const before = await run(
-      'check',
-      `${INCIDENTS}/${incident}/before`,
-      '--format',
-      'sarif',
-      ...(SELECT[incident] ?? []),
-    );
+    const sarifOf = (side: 'before' | 'after') =>
+      run('check', `${INCIDENTS}/${incident}/${side}`, '--format', 'sarif', ...(SELECT[incident] ?? []));
+    const before = await sarifOf('before');
     assert.equal(before.code, 1);
     const log = JSON.parse(before.out) as sarif.Log;
     assert.equal(log.version, '2.1.0');
@@ -75,13 +71,7 @@ for (const [incident, files] of Object.entries(EXPECTED)) {
     );
     assert.equal(log.runs[0]!.tool.driver.rules![result.ruleIndex!]!.id, result.ruleId);
 
-    const after = await run(
-      'check',
-      `${INCIDENTS}/${incident}/after`,
-      '--format',
-      'sarif',
-      ...(SELECT[incident] ?? []),
-    );
+    const after = await sarifOf('after');
     const left = Object.fromEntries(
       Object.entries(LEFT_AFTER[incident] ?? {}).map(([f, ids]) => [`${INCIDENTS}/${incident}/after/${f}`, ids]),
     );
