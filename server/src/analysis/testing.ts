@@ -99,6 +99,22 @@ const CLEARING_HELPER = /^_?(?:clear|reset|invalidate|flush|purge)_(?:\w+_)?cach
 /** a literal that makes a new dict, list or set */
 const NEW_CONTAINER = /^(dictionary|list|set|dictionary_comprehension|list_comprehension)$/;
 
+/**
+ * Code that gives the setting (or a name) `name` a value: an assignment, also of an item (`X = v`,
+ * `X["k"] = v`), a keyword such as `override_settings(X=...)`, or the name as a string (`setattr`, a dict
+ * key). Not `X += v`, which reads the value it changes. One RegExp per name.
+ */
+export function settingWrite(name: string): RegExp {
+  let pattern = SETTING_WRITES.get(name);
+  if (!pattern) {
+    const n = escapeRegExp(name);
+    pattern = new RegExp(`\\b${n}\\b\\s*(?:\\[[^\\]\\n]*\\]\\s*)*=(?!=)|["']${n}["']`);
+    SETTING_WRITES.set(name, pattern);
+  }
+  return pattern;
+}
+const SETTING_WRITES = new Map<string, RegExp>();
+
 /** The settings `settings.X = ...` gives a whole new value in `text` (not `settings.X[...] = ...`). */
 export function replacedSettings(text: string): string[] {
   return [...text.matchAll(/^[ \t]*settings\.(\w+)\s*=(?!=)/gm)].flatMap(m => (m[1] ? [m[1]] : []));
@@ -1210,17 +1226,15 @@ export class Testing {
    * requesting `limit_test_data`, which clears it): this module's, or a conftest.py's above it.
    */
   private fixtureResetsCache(name: string, seen: Set<string>): Reset | null {
-    if (seen.has(name)) return null;
-    seen.add(name);
-    const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
-    if (!local) return this.project?.cacheResetFixtures.has(name) ? { by: 'fixture' } : null;
-    const call = this.clearsCache(local);
-    if (call) return { by: 'fixture', node: call };
-    for (const requested of parameterNames(local)) {
-      const reset = this.fixtureResetsCache(requested, seen);
-      if (reset) return reset;
-    }
-    return null;
+    return this.inFixtureChain(
+      name,
+      seen,
+      local => {
+        const call = this.clearsCache(local);
+        return call ? { by: 'fixture', node: call } : null;
+      },
+      other => (this.project?.cacheResetFixtures.has(other) ? { by: 'fixture' } : null),
+    );
   }
 
   /**
@@ -1228,13 +1242,36 @@ export class Testing {
    * (`settings.APPLICATION = deepcopy(...)`), itself or through a fixture it requests: this module's, or
    * a conftest.py's above it.
    */
-  fixtureReplacesSetting(name: string, setting: string, seen = new Set<string>()): boolean {
-    if (seen.has(name)) return false;
+  fixtureReplacesSetting(name: string, setting: string): boolean {
+    return !!this.inFixtureChain(
+      name,
+      new Set(),
+      local => (parameterNames(local).includes('settings') && replacedSettings(local.text).includes(setting)) || null,
+      other => this.project?.settingReplacers.get(other)?.has(setting) || null,
+    );
+  }
+
+  /**
+   * What `own` finds in the fixture `name` of this module, or in a fixture it requests in turn; for a
+   * fixture not defined here (a conftest.py's), what `above` says of it.
+   */
+  private inFixtureChain<T>(
+    name: string,
+    seen: Set<string>,
+    own: (fixture: Node) => T | null,
+    above: (name: string) => T | null,
+  ): T | null {
+    if (seen.has(name)) return null;
     seen.add(name);
     const local = this.defs.functionsNamed(name).find(f => this.isFixture(f));
-    if (!local) return this.project?.settingReplacers.get(name)?.has(setting) ?? false;
-    if (parameterNames(local).includes('settings') && replacedSettings(local.text).includes(setting)) return true;
-    return parameterNames(local).some(p => this.fixtureReplacesSetting(p, setting, seen));
+    if (!local) return above(name);
+    const found = own(local);
+    if (found) return found;
+    for (const requested of parameterNames(local)) {
+      const deeper = this.inFixtureChain(requested, seen, own, above);
+      if (deeper) return deeper;
+    }
+    return null;
   }
 
   isAutouseFixture(def: Node): boolean {

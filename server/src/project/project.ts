@@ -99,6 +99,7 @@ export class Project {
   private pythonFiles: string[] | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
+  private readonly labelHolders = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
   private readonly occurringInTests = new Map<string, number | null>();
@@ -139,6 +140,7 @@ export class Project {
     this.pythonFiles = undefined;
     this.environReads.clear();
     this.settingUses.clear();
+    this.labelHolders.clear();
     this.fixtureUses.clear();
     this.occurring.clear();
     this.occurringInTests.clear();
@@ -384,7 +386,10 @@ export class Project {
    * environment or from plugin folders is one of these, or a library's.
    */
   appCouldHaveLabel(label: string): boolean | null {
-    if (!this.canSearch()) return null;
+    return this.searched(this.labelHolders, label, () => this.findsAppLabelled(label));
+  }
+
+  private findsAppLabelled(label: string): boolean {
     const tail = new RegExp(`(^|[\\\\/])${escapeRegExp(label)}[\\\\/](apps|models)(\\.py|[\\\\/]__init__\\.py)$`);
     if ((this.pythonFiles ?? []).some(f => tail.test(f))) return true;
     const declared = new RegExp(`^\\s+label\\s*=\\s*["']${escapeRegExp(label)}["']`, 'm');
@@ -781,7 +786,7 @@ export class Project {
     return this.conftestsAbove(file).some(c => c.restoresCwd);
   }
 
-  /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
+  /** The fixtures of conftest.py files above `file` that give a setting a new value, by name. */
   settingReplacers(file: string): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
     // the nearest conftest.py's fixture of a name wins, as pytest's does
@@ -789,6 +794,7 @@ export class Project {
     return out;
   }
 
+  /** The fixtures of conftest.py files above `file` (or plugins) that empty the cache, by name. */
   cacheResetFixtures(file: string): Set<string> {
     return new Set(this.conftestsAbove(file).flatMap(c => [...c.cacheResetFixtures]));
   }
@@ -1138,11 +1144,16 @@ function analysisOf(
   return { names, testing: new Testing(fixtures, names, defs, undefined, undefined, returnsCache) };
 }
 
-/** The fixtures of a conftest.py that empty the cache, themselves or through another of its fixtures they request. */
-function resettingFixtures(root: Node, testing: Testing): Set<string> {
-  const fixtures = root.namedChildren
+/** The fixtures a module defines at its top level. */
+function topLevelFixtures(root: Node, testing: Testing): Node[] {
+  return root.namedChildren
     .map(c => (c ? definitionOf(c) : null))
     .filter((d): d is Node => d?.type === 'function_definition' && testing.isFixture(d));
+}
+
+/** The fixtures of a conftest.py that empty the cache, themselves or through another of its fixtures they request. */
+function resettingFixtures(root: Node, testing: Testing): Set<string> {
+  const fixtures = topLevelFixtures(root, testing);
   const resetting = new Set(fixtures.filter(f => testing.clearsCache(f)).map(defName));
   for (let grew = true; grew;) {
     grew = false;
@@ -1161,9 +1172,7 @@ function resettingFixtures(root: Node, testing: Testing): Set<string> {
  * test requesting one changes, inside that setting, an object of its own, put back with it.
  */
 function replacingFixtures(root: Node, testing: Testing): Map<string, Set<string>> {
-  const fixtures = root.namedChildren
-    .map(c => (c ? definitionOf(c) : null))
-    .filter((d): d is Node => d?.type === 'function_definition' && testing.isFixture(d));
+  const fixtures = topLevelFixtures(root, testing);
   const out = new Map<string, Set<string>>();
   for (const f of fixtures) {
     const own = parameterNames(f).includes('settings') ? replacedSettings(f.text) : [];

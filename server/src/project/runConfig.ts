@@ -619,14 +619,7 @@ function ciSettings(
       ),
     );
   for (let dir = rootdir; ; dir = path.dirname(dir)) {
-    const workflows = path.join(dir, '.github', 'workflows');
-    const candidates = [
-      ...(files.list?.(workflows) ?? [])
-        .filter(f => /\.ya?ml$/.test(f))
-        .sort()
-        .map(f => path.join(workflows, f)),
-      ...CI_FILES.map(f => path.join(dir, f)),
-    ];
+    const candidates = [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))];
     for (const file of candidates) {
       const text = files.read(file);
       if (!text) continue;
@@ -644,6 +637,15 @@ function ciSettings(
     }
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
   }
+}
+
+/** The GitHub workflows in `dir`'s `.github/workflows`, in name order. */
+function workflowFiles(dir: string, files: ConfigFiles): string[] {
+  const workflows = path.join(dir, '.github', 'workflows');
+  return (files.list?.(workflows) ?? [])
+    .filter(f => /\.ya?ml$/.test(f))
+    .sort()
+    .map(f => path.join(workflows, f));
 }
 
 /** The variables each CI service sets in every job it runs, by the file that configures it. */
@@ -664,13 +666,7 @@ function ciProviderEnv(rootdir: string, ceiling: string, files: ConfigFiles): Ma
   const env = new Map<string, EnvVar>();
   for (let dir = rootdir; ; dir = path.dirname(dir)) {
     for (const [where, names] of CI_PROVIDERS) {
-      const full = path.join(dir, where);
-      const configs = where.endsWith('workflows')
-        ? (files.list?.(full) ?? [])
-            .filter(f => /\.ya?ml$/.test(f))
-            .sort()
-            .map(f => path.join(full, f))
-        : [full];
+      const configs = where.endsWith('workflows') ? workflowFiles(dir, files) : [path.join(dir, where)];
       const file = configs.find(f => TEST_COMMAND.test(files.read(f) ?? ''));
       if (!file) continue;
       for (const name of names) env.set(name, { value: 'true', at: { file, line: 0, character: 0 } });

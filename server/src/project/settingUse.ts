@@ -3,7 +3,8 @@
 import * as path from 'path';
 import { escapeRegExp } from '../syntax/text';
 import { defName, parameterNames, stringValue, walk } from '../syntax/nodes';
-import type { Node } from '../syntax/parser';
+import { nodesOfTypes, type Node } from '../syntax/parser';
+import { settingWrite } from '../analysis/testing';
 import type { SettingUse } from '../analysis/projectView';
 
 export type { SettingUse };
@@ -151,19 +152,18 @@ export function unsetReaders(
   name: string,
   entries: ReadonlySet<string>,
 ): { readers: string[]; unnamed: Set<string> } {
-  const n = escapeRegExp(name);
-  const sets = new RegExp(`\\b${n}\\b\\s*(?:\\[[^\\]\\n]*\\]\\s*)*[-+|]?=(?!=)|["']${n}["']`);
+  const sets = settingWrite(name);
   const words = [name, ...entries].map(escapeRegExp).join('|');
   const reads = new RegExp(`\\b(?:${words})\\b`, 'g');
   // fixtures that set it (by name), and autouse ones (by the directory or file they cover)
   const setters = new Set<string>();
   const autouse: string[] = [];
   for (const t of tests)
-    for (const fn of functions(t.root)) {
-      const whole = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
-      if (!/\bfixture\b/.test(decorators(whole)) || !sets.test(fn.text)) continue;
+    for (const fn of nodesOfTypes(t.root, DEFS)) {
+      const marks = decorators(fn);
+      if (!/\bfixture\b/.test(marks) || !sets.test(fn.text)) continue;
       setters.add(defName(fn));
-      if (/\bautouse\s*=\s*True\b/.test(decorators(whole)))
+      if (/\bautouse\s*=\s*True\b/.test(marks))
         autouse.push(path.basename(t.file) === 'conftest.py' ? path.dirname(t.file) + path.sep : t.file);
     }
   const readers: string[] = [];
@@ -173,7 +173,7 @@ export function unsetReaders(
       for (const m of t.text.matchAll(reads)) unnamed.delete(m[0]);
       continue;
     }
-    for (const fn of functions(t.root)) {
+    for (const fn of nodesOfTypes(t.root, DEFS)) {
       if (!defName(fn).startsWith('test')) continue;
       const named = [...fn.text.matchAll(reads)].map(m => m[0]);
       if (named.length === 0) continue;
@@ -184,26 +184,28 @@ export function unsetReaders(
   return { readers, unnamed };
 }
 
-function functions(root: Node): Node[] {
-  const out: Node[] = [];
-  walk(
-    root,
-    n => {
-      if (n.type === 'function_definition') out.push(n);
-    },
-    DEFS,
-  );
-  return out;
-}
-const DEFS = new Set(['function_definition']);
+const DEFS = ['function_definition'];
 
-function decorators(whole: Node): string {
-  return whole.type === 'decorated_definition'
-    ? whole.namedChildren
+/** A definition with its decorators: the `decorated_definition` around it, when there is one. */
+function withDecorators(def: Node): Node {
+  return def.parent?.type === 'decorated_definition' ? def.parent : def;
+}
+
+/** The text of a definition's decorators, one per line ('' without any). */
+function decorators(def: Node): string {
+  const whole = withDecorators(def);
+  return whole === def
+    ? ''
+    : whole.namedChildren
         .filter(c => c?.type === 'decorator')
         .map(c => c?.text)
-        .join('\n')
-    : '';
+        .join('\n');
+}
+
+/** The class a method is defined in (through its decorators), or null for a function. */
+function enclosingClass(fn: Node): Node | null {
+  const cls = withDecorators(fn).parent?.parent;
+  return cls?.type === 'class_definition' ? cls : null;
 }
 
 /**
@@ -211,21 +213,19 @@ function decorators(whole: Node): string {
  * class's decorators or setup hooks, or a fixture it requests.
  */
 function settingItFirst(fn: Node, sets: RegExp, setters: ReadonlySet<string>): boolean {
-  const whole = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
-  if (sets.test(whole.text)) return true;
-  const uses = parameterNames(fn).concat([...decorators(whole).matchAll(/["'](\w+)["']/g)].map(m => m[1] ?? ''));
+  if (sets.test(withDecorators(fn).text)) return true;
+  const uses = parameterNames(fn).concat([...decorators(fn).matchAll(/["'](\w+)["']/g)].map(m => m[1] ?? ''));
   if (uses.some(u => setters.has(u))) return true;
-  const cls = fn.parent?.parent?.type === 'class_definition' ? fn.parent.parent : fn.parent?.parent?.parent;
-  if (cls?.type !== 'class_definition') return false;
-  const clsWhole = cls.parent?.type === 'decorated_definition' ? cls.parent : cls;
-  if (sets.test(decorators(clsWhole))) return true;
-  return functions(cls).some(
+  const cls = enclosingClass(fn);
+  if (!cls) return false;
+  if (sets.test(decorators(cls))) return true;
+  return nodesOfTypes(cls, DEFS).some(
     m => /^(setUp|setUpClass|setUpTestData|setup_method|setup_class|setup)$/.test(defName(m)) && sets.test(m.text),
   );
 }
 
 /** `Class.test_x` for a method, `test_x` for a function */
 function qualifiedName(fn: Node): string {
-  const cls = fn.parent?.parent?.type === 'class_definition' ? fn.parent.parent : fn.parent?.parent?.parent;
-  return cls?.type === 'class_definition' ? `${defName(cls)}.${defName(fn)}` : defName(fn);
+  const cls = enclosingClass(fn);
+  return cls ? `${defName(cls)}.${defName(fn)}` : defName(fn);
 }

@@ -2,6 +2,7 @@
 import type { Node } from '../../syntax/parser';
 import type { RuleContext } from '../../engine/rule';
 import { defName } from '../../syntax/nodes';
+import { settingWrite } from '../../analysis/testing';
 import { escapeRegExp } from '../../syntax/text';
 
 /** one RegExp object per question: the engine remembers file-wide answers by pattern */
@@ -29,7 +30,7 @@ export function setupWriteReachesReaders(ctx: RuleContext, hook: Node, name: str
   if (ctx.testing.testsOf(cls).length === 0) return true;
   const n = escapeRegExp(name);
   const read = holder && /^\w+$/.test(holder) ? `(?:${n}|${escapeRegExp(holder)})` : n;
-  const sets = `\\b${n}\\b\\s*(?:\\[[^\\]\\n]*\\]\\s*)*=(?!=)|["']${n}["']`;
+  const sets = settingWrite(name).source;
   const subclass = `(?:@.*\\n)*class\\s+\\w+\\s*\\([^)]*\\b${escapeRegExp(defName(cls))}\\b`;
   const source = `^(?!${subclass})(?![\\s\\S]*(?:${sets}))(?=[\\s\\S]*\\b${read}\\b)[\\s\\S]*\\bdef\\s+test`;
   let pattern = patterns.get(source);
