@@ -132,14 +132,17 @@ export default createRule({
       'constants, is made elsewhere in the project too. Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
-      '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob) that ' +
-      "only one test names in the whole project, or under Django's runner, which gives each worker whole " +
+      '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob; ' +
+      'in `os.path.join("/tmp", name)`, the name) that only one test names in the whole project, or ' +
+      "under Django's runner, which gives each worker whole " +
       'test classes, only one class: no test running beside it meets it, only another run of the same ' +
       'suite at the same moment; nor `"/tmp/" + fake.md5()` (a name ' +
       'a call computes, also inside a shell command built with `+`), nor a file only written ' +
       '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
       'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
-      'names: making it races with nothing, and what the file does with it is flagged where it does it.',
+      'deletes or lists by name: making it races with nothing, and what the file does with it is flagged where ' +
+      'it does it; nor `/tmp` given to a function whose value is then used ' +
+      '(`os.path.exists(write_rows(rows, "/tmp"))`): the path is what the function made of it.',
     why:
       '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and ' +
       'every developer run. A fixed name there is written, listed and deleted by several tests at once: ' +
@@ -185,8 +188,9 @@ export default createRule({
           // a dump nothing reads (`open("/tmp/debug.html", "w")`): overwriting it changes no result
           if (!shell && writtenOnly(ctx, str, writesContent(ctx, call))) continue;
           // a directory made if missing (`exist_ok=True`) races with nothing by itself; it matters where
-          // something deletes, lists or fills it, which a use elsewhere in the project would be
-          if (!shell && madeIfMissing(call) && ctx.project?.mentionedElsewhere(leadingText(str)) === false) continue;
+          // another file deletes or lists it (another that only makes it too, tomorrownow's collector, races
+          // with nothing either)
+          if (!shell && madeIfMissing(call) && !emptiedElsewhere(ctx, leadingText(str))) continue;
           const fn = ctx.defs.enclosingFunction(str);
           if (!shell && fn && ownedBy(ctx, str, fn)) continue;
           if (fn && !fixes.has(fn.id)) fixes.set(fn.id, tmpFix(ctx, fn));
@@ -225,7 +229,8 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text) && !nameComputed(str) && !uniqueByName(ctx, str))
       found.push({ str, shell });
   };
-  walk(
+  walkPath(
+    ctx,
     args,
     n => {
       // "/tmp" "/x": one path, which only its first piece starts (a shell command: any piece)
@@ -246,11 +251,68 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
   return found;
 }
 
+/** Calls whose value is a path built from their arguments (or receiver): `os.path.join`, `str`, `"…".format`. */
+const PATH_BUILDERS = new Set([
+  'os.path.join',
+  'os.path.abspath',
+  'os.path.normpath',
+  'os.path.realpath',
+  'os.path.expanduser',
+  'os.path.expandvars',
+  'os.fspath',
+  'pathlib.Path',
+  'pathlib.PosixPath',
+  'pathlib.PurePath',
+]);
+const BUILDING_METHODS = new Set(['join', 'joinpath', 'format', 'resolve', 'absolute', 'with_name', 'with_suffix']);
+
+/**
+ * Walks the path expression `root` as `walk` does, into the arguments of calls that build a path from
+ * theirs and not into other calls' arguments: `os.path.exists(write_plumber_data(rows, "/tmp"))` looks at
+ * what the function returns (tomorrownow's: a `uuid4` name in it), not at `/tmp`.
+ */
+function walkPath(ctx: RuleContext, root: Node, enter: (n: Node) => boolean | void, only: ReadonlySet<string>) {
+  const types = new Set([...only, 'call']);
+  const visit = (from: Node) =>
+    walk(
+      from,
+      n => {
+        if (n.type !== 'call') return enter(n);
+        const fn = n.childForFieldName('function');
+        if (fn && buildsPath(ctx, fn)) return true;
+        if (fn) visit(fn); // `"/tmp/{}".format(x)`'s receiver is still the path
+        return false;
+      },
+      types,
+    );
+  visit(root);
+}
+
+function buildsPath(ctx: RuleContext, fn: Node): boolean {
+  if (fn.type === 'attribute' && BUILDING_METHODS.has(field(fn, 'attribute').text)) return true;
+  if (ctx.names.isBuiltin(fn, 'str')) return true;
+  const q = ctx.names.resolve(fn);
+  return q !== undefined && PATH_BUILDERS.has(q);
+}
+
 /** `os.makedirs(p, exist_ok=True)`, `Path(p).mkdir(parents=True, exist_ok=True)`: idempotent, no race of its own. */
 function madeIfMissing(call: Node): boolean {
   return (
     /(^|\.)(makedirs|mkdir)$/.test(field(call, 'function').text) && keywordArgument(call, 'exist_ok')?.text === 'True'
   );
+}
+
+/** A line naming `path` that deletes or lists it. */
+const EMPTIES = /\b(rmtree|remove|unlink|rmdir|removedirs|listdir|scandir|walk|i?glob|iterdir|rm)\b/;
+
+/**
+ * Whether another file of the project deletes or lists `path` on a line naming it; also when that cannot
+ * be told (no project, files not listed).
+ */
+function emptiedElsewhere(ctx: RuleContext, path: string): boolean {
+  const others = ctx.project?.elsewhere(path);
+  if (!others) return true;
+  return others.some(({ text }) => text.split('\n').some(line => line.includes(path) && EMPTIES.test(line)));
 }
 
 /**
@@ -299,14 +361,32 @@ function nameComputed(str: Node): boolean {
  */
 function ownedBy(ctx: RuleContext, str: Node, fn: Node): boolean {
   const lead = leadingText(str);
+  // `os.path.join("/tmp", "plumber_test.R")`: the name joined to it is the one to look for
+  const joined = /^\/tmp\/?$/.test(lead) ? joinedName(ctx, str) : undefined;
   // `f"/tmp/{NAME}.zip"`: the literal as written is the name to look for
-  const path = /^\/tmp\/?$/.test(lead) && str.text.includes('{') ? str.text.replace(/^[a-zA-Z]+/, '') : lead;
-  if (!/^["']?\/tmp\/[\w.{-]{2,}/.test(path) || path.includes('*')) return false;
+  const path =
+    joined ?? (/^\/tmp\/?$/.test(lead) && str.text.includes('{') ? str.text.replace(/^[a-zA-Z]+/, '') : lead);
+  if (!(joined || /^["']?\/tmp\/[\w.{-]{2,}/.test(path)) || path.includes('*')) return false;
   const cls = ctx.defs.methodClass(fn);
   const owner = cls && ctx.project?.settings.runner === 'django' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
   const everywhere = owner ? ctx.project?.occurrences(path) : null;
   if (!owner || everywhere === null || everywhere === undefined) return false;
   return everywhere <= owner.text.split(path).length - 1;
+}
+
+/** `"plumber_test.R"` for the `"/tmp"` of `os.path.join("/tmp", "plumber_test.R")`: a name of 2 characters or more */
+function joinedName(ctx: RuleContext, str: Node): string | undefined {
+  const args = str.parent;
+  const call = args?.type === 'argument_list' ? args.parent : null;
+  if (
+    !call ||
+    args?.namedChildren[0]?.id !== str.id ||
+    !ctx.names.is(call.childForFieldName('function'), 'os.path.join')
+  )
+    return undefined;
+  const second = args.namedChildren[1];
+  const name = second && stringValue(second);
+  return name && /^[\w.-]{2,}$/.test(name) ? name : undefined;
 }
 
 function leadingText(str: Node): string {
@@ -324,7 +404,8 @@ function assignedStrings(ctx: RuleContext, id: Node): Node[] {
       if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== id.text) continue;
       const right = assign.childForFieldName('right');
       if (right)
-        walk(
+        walkPath(
+          ctx,
           right,
           n => {
             found.push(n);
