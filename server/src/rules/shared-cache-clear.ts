@@ -1,4 +1,4 @@
-import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache } from './lib/djangoCache';
+import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache, limitsRates } from './lib/djangoCache';
 import { everyWorker } from './lib/process';
 import { createRule, type RuleContext } from '../engine/rule';
 import type { Node } from '../syntax/parser';
@@ -21,7 +21,10 @@ export default createRule({
       'whose cache is not isolated. Not where the cache is one each process has of its own (LocMemCache, a ' +
       "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
       'project whose test settings Crosstalk cannot find, or whose backend it cannot read (a class of the ' +
-      "project's own, a value computed at run time): there nothing says the cache is shared. And Redis " +
+      "project's own, a value computed at run time): there nothing says the cache is shared. Nor where no " +
+      'test beside it needs a key to survive: one does where sessions live in that cache, in a project that ' +
+      'limits rates (DRF throttling, a ratelimit package), or where another test reads the cache back ' +
+      "(`cache.get(`, `cache.has_key(`; under Django's runner, a test of another class). And Redis " +
       "emptied itself: `flushall()` or `flushdb()` on a Redis client (django-redis's " +
       "`get_redis_connection()`, an RQ queue's `.connection`, `redis.Redis(...)`) in a test, hook or fixture, " +
       "or in a method of the test's class one of them calls (a mixin's `clear_queues()`); not on fakeredis (the " +
@@ -94,6 +97,10 @@ export default createRule({
         const sessions =
           /sessions\.backends\.cache$/.test(settings?.sessionEngine ?? '') &&
           settings?.sessionCacheAlias === (cacheAlias(ctx, receiver) ?? 'default');
+        // wiping keys is a hazard to a test beside this one that needs a key to survive: a logged-in test
+        // where sessions live in this cache, a throttled one (its counters), or another test reading the
+        // cache back. directory-api's tests clear a Redis no other test reads back: nothing to lose
+        if (!sessions && !limitsRates(ctx) && !readBackBeside(ctx, owner)) return;
         const message =
           !exposed || exposed.kind === 'unknown'
             ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes the keys of ${everyWorker(ctx)} mid-test, and it isolates nothing between them${exposed ? ` (${exposed.describe})` : ''}`
@@ -108,6 +115,22 @@ export default createRule({
     };
   },
 });
+
+/** A test reading the cache back (`cache.get(`, `cache.has_key(`): a key it needs kept until then. */
+const READS_BACK = ['cache.get(', 'cache.get_many(', 'cache.has_key(', 'cache.ttl(', 'in cache'];
+
+/**
+ * Whether a test other than those of `scope` (the clearing test, fixture or hook; under Django's runner,
+ * its class, whose tests one process runs one after another) reads the cache back; also when that
+ * cannot be told (no project, files not listed).
+ */
+function readBackBeside(ctx: RuleContext, scope: Node): boolean {
+  const own = ctx.project?.settings.runner === 'django' ? (ctx.defs.methodClass(scope) ?? scope) : scope;
+  return READS_BACK.some(text => {
+    const everywhere = ctx.project ? ctx.project.occurrencesInTests(text) : null;
+    return everywhere === null || everywhere > own.text.split(text).length - 1;
+  });
+}
 
 const PATCHED_REDIS = /\bpatch(?:\.object)?\(\s*(?:["'][\w.]*\b[Rr]edis|[\w.]*Redis\w*\s*,)/;
 const FAKE_REDIS = /\bfakeredis\b|FakeRedis|FakeStrictRedis/;

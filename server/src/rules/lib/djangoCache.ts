@@ -745,7 +745,7 @@ export function clearInSetUp(
  * (enterprise-subsidy's ledger lock, a mock raising it; pydis-site's mocked GitHub 429). Unknown (no
  * project, no settings found, files not listed): yes.
  */
-function limitsRates(ctx: RuleContext): boolean {
+export function limitsRates(ctx: RuleContext): boolean {
   return ctx.file.memo(limitsRates, () => {
     const project = ctx.project;
     // settings not found: DRF throttling may be on in them (kpi's test file on its own)
