@@ -135,3 +135,26 @@ test("XT040's override is unsafe where another test of the module names the sett
   assert.equal(await applicability(asFunctions('os.environ["SERVER_ENVIRONMENT"] = "production"')), 'unsafe');
   assert.equal(await applicability(asFunctions('assert True')), 'safe');
 });
+
+test("XT050's monkeypatch is unsafe where another test of the module changes the environment without this variable", async () => {
+  const module = (other: string) =>
+    [
+      'import os',
+      '',
+      '',
+      'def test_paas(monkeypatch):',
+      '    os.environ["APP_ENVIRONMENT"] = "local"',
+      '',
+      '',
+      'def test_ci():',
+      `    ${other}`,
+      '',
+    ].join('\n');
+  const applicability = async (other: string) =>
+    (await lintText(module(other), { moduleName: 'tests' })).find(f => f.rule.id === 'XT050')?.fix?.applicability;
+  // directory-api: the other test sets variables of its own and passed on the APP_ENVIRONMENT leaked before it
+  assert.equal(await applicability('os.environ["DATABASE_URL"] = "postgres://"'), 'unsafe');
+  // one that sets this variable too does not rely on the leak; one that changes no variable neither
+  assert.equal(await applicability('os.environ["APP_ENVIRONMENT"] = "ci"'), 'safe');
+  assert.equal(await applicability('assert os.environ.get("HOME")'), 'safe');
+});

@@ -102,10 +102,12 @@ export default createRule({
       '    monkeypatch.setattr(payments, "GATEWAY_URL", "https://sandbox.example")',
     ].join('\n'),
     fixSafety:
-      'In pytest tests `monkeypatch.setattr` / `monkeypatch.setitem` replace the write (safe: monkeypatch ' +
-      'restores exactly what was there, or removes what was not). In unittest classes an ' +
+      'In pytest tests `monkeypatch.setattr(..., raising=False)` / `monkeypatch.setitem` replace the write ' +
+      '(safe: monkeypatch restores exactly what was there, or removes what was not; `raising=False` lets it ' +
+      'create an attribute the object does not have yet, as the assignment did). In unittest classes an ' +
       '`addCleanup(setattr, obj, "name", obj.name)` goes before the write (unsafe: the attribute may not have ' +
-      'existed). Otherwise no fix.',
+      'existed). No fix for a write in a function nested in the test (a callback), which runs when something ' +
+      'calls it. Otherwise no fix.',
   },
   create(ctx) {
     return {
@@ -152,16 +154,21 @@ export default createRule({
           return;
         const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
         let fix: Fix | null = null;
-        if (stmt && value && ctx.testing.takesFixtures(owner.fn)) {
+        // a write in a function nested in the test (a callback baserow's fixture hands `on_commit`) runs
+        // when something calls it, not under the test's monkeypatch
+        const direct = ctx.defs.enclosingFunction(node)?.id === owner.fn.id;
+        if (stmt && value && direct && ctx.testing.takesFixtures(owner.fn)) {
+          // raising=False: like the assignment, it also creates an attribute that is not there yet
+          // (baserow's throttle `rate`, set per instance by DRF), and removes it again afterwards
           fix = Fix.safe(`Use monkeypatch.setattr (it restores ${left.text})`, [
             ...addParameter(ctx, owner.fn, 'monkeypatch'),
             Edit.replace(
               stmt.startIndex,
               stmt.endIndex,
-              `monkeypatch.setattr(${object.text}, ${JSON.stringify(attr)}, ${value.text})`,
+              `monkeypatch.setattr(${object.text}, ${JSON.stringify(attr)}, ${value.text}, raising=False)`,
             ),
           ]);
-        } else if (stmt && ctx.testing.cleanupHolder(owner.fn)) {
+        } else if (stmt && direct && ctx.testing.cleanupHolder(owner.fn)) {
           fix = Fix.unsafe(`Restore ${left.text} with addCleanup`, [
             insertBefore(
               ctx,

@@ -64,7 +64,9 @@ export default createRule({
       '(`setenv`, `delenv`), which undoes it. In unittest test methods, a constant assignment as a top-level ' +
       'statement becomes `@mock.patch.dict(os.environ, {...})` on the method; when the test reads the variable ' +
       'before setting it, or the value is computed, `with mock.patch.dict(os.environ, {...}):` over the rest of ' +
-      'the test instead, so the change starts where it did. Other shapes get no automatic fix.',
+      'the test instead, so the change starts where it did. Unsafe where another test of the module changes ' +
+      'the environment and does not set this variable: it may pass only on the value this one leaks. Other ' +
+      'shapes get no automatic fix.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('environ') && !ctx.file.mentions('putenv') && !ctx.file.mentions('unsetenv')) return {};
@@ -89,7 +91,7 @@ export default createRule({
       ctx.report({
         node,
         message: `os.environ${key ? `[${key.text}]` : ''} is changed for the rest of this process: every later test in ${thisProcess(ctx)} (and every subprocess it starts) sees it`,
-        fix: fixFor(ctx, owner.fn, node, environ, key, kind, value),
+        fix: unsafeWhereRelied(ctx, owner.fn, key, fixFor(ctx, owner.fn, node, environ, key, kind, value)),
       });
     };
     const isEnviron = (n: Node | null) => !!n && ctx.names.is(n, 'os.environ');
@@ -201,6 +203,25 @@ function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
   );
   return inside;
 }
+/**
+ * A fix is unsafe where another test of the module changes the environment too and does not set this
+ * variable (directory-api's `test_ci_environment` sets three others, reloads the reader, and passed on
+ * the `APP_ENVIRONMENT` the tests before it leaked): the module's tests hand each other their
+ * environment, and undoing one leak may take a value another relies on.
+ */
+function unsafeWhereRelied(ctx: RuleContext, fn: Node, key: Node | null, fix: Fix | null): Fix | null {
+  if (!fix || fix.applicability === 'unsafe' || !key) return fix;
+  const name = escapeRegExp(stringValue(key) ?? key.text);
+  const reliant = new RegExp(`^(?![\\s\\S]*\\b${name}\\b)[\\s\\S]*${ENVIRON_WRITE.source}`);
+  const cls = ctx.defs.methodClass(fn);
+  const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
+  const sibling = (t: Node) =>
+    t.id !== fn.id && t.type === 'function_definition' && ctx.testing.isTestFunction(t) && reliant.test(t.text);
+  return siblings.some(sibling) || ctx.file.anyUnit(reliant) ? Fix.unsafe(fix.title, fix.edits) : fix;
+}
+/** a write to the environment: `os.environ[k] = v`, `os.environ.update(`, `putenv(` */
+const ENVIRON_WRITE = /environ\s*\[[^\]]+\]\s*=(?!=)|environ\.(?:update|setdefault)\(|putenv\(/;
+
 function fixFor(
   ctx: RuleContext,
   fn: Node,
