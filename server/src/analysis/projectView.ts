@@ -228,6 +228,8 @@ export interface ProjectView {
    * `settings`, themselves or through one they request: fixture name to the settings
    */
   readonly settingReplacers: ReadonlyMap<string, ReadonlySet<string>>;
+  /** fixtures of conftest.py files above the file by name (the nearest wins): whether each returns a fixed date */
+  readonly fixedDateFixtures: ReadonlyMap<string, boolean>;
   /** fixtures of conftest.py files above the file that empty the cache, by name (requested or autouse) */
   readonly cacheResetFixtures: ReadonlySet<string>;
   /** settings items (`FEATURES[flags.X]`) an autouse fixture above the file sets before every test */

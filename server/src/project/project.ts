@@ -10,6 +10,7 @@ import { DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
 import { replacedSettings, Testing } from '../analysis/testing';
+import { returnsFixedDate } from '../analysis/dates';
 import {
   bodyStatements,
   constantText,
@@ -704,6 +705,7 @@ export class Project {
         overridesSettings: false,
         cacheResetFixtures: new Set(),
         settingReplacers: new Map(),
+        fixedDateFixtures: new Map(),
         restoresApps: false,
         restoresCwd: false,
         restoresLanguage: false,
@@ -727,6 +729,7 @@ export class Project {
           restoresZone: testing.autouseRestoresZone(),
           cacheResetFixtures: resettingFixtures(root, testing),
           settingReplacers: replacingFixtures(root, testing),
+          fixedDateFixtures: new Map(topLevelFixtures(root, testing).map(f => [defName(f), returnsFixedDate(f)])),
           workerKeyPrefix: this.workerPrefixIn(file, root),
           fakeRedis: fake ? this.located(file, fake) : null,
         };
@@ -791,6 +794,13 @@ export class Project {
     const out = new Map<string, Set<string>>();
     // the nearest conftest.py's fixture of a name wins, as pytest's does
     for (const c of this.conftestsAbove(file)) for (const [k, v] of c.settingReplacers) if (!out.has(k)) out.set(k, v);
+    return out;
+  }
+
+  /** The fixtures of conftest.py files above `file` by name (the nearest wins): whether each returns a fixed date. */
+  fixedDateFixtures(file: string): Map<string, boolean> {
+    const out = new Map<string, boolean>();
+    for (const c of this.conftestsAbove(file)) for (const [k, v] of c.fixedDateFixtures) if (!out.has(k)) out.set(k, v);
     return out;
   }
 
@@ -1000,6 +1010,8 @@ interface ConftestFacts {
    * fixture to settings
    */
   settingReplacers: Map<string, Set<string>>;
+  /** fixtures by name: whether each returns a fixed date (`return date(2022, 12, 31)`) */
+  fixedDateFixtures: Map<string, boolean>;
   /** an autouse fixture puts the app registry back after each test */
   restoresApps: boolean;
   /** an autouse fixture puts the working directory back after each test */
@@ -1222,6 +1234,7 @@ export function viewFor(project: Project, file: string): ProjectView {
   let restoresZone: boolean | undefined;
   let resetFixtures: ReadonlySet<string> | undefined;
   let replacers: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+  let dateFixtures: ReadonlyMap<string, boolean> | undefined;
   let restoresApps: boolean | undefined;
   let restoresCwd: boolean | undefined;
   let workerPrefix: WorkerPrefix | null | undefined;
@@ -1297,6 +1310,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get settingReplacers() {
       return (replacers ??= project.settingReplacers(file));
+    },
+    get fixedDateFixtures() {
+      return (dateFixtures ??= project.fixedDateFixtures(file));
     },
     get cacheResetFixtures() {
       return (resetFixtures ??= project.cacheResetFixtures(file));

@@ -2,7 +2,8 @@ import { Edit, Fix } from '../engine/fix';
 import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { assignedValues, field, isConstant, walk } from '../syntax/nodes';
+import { fixedDateExpression, returnsFixedDate } from '../analysis/dates';
+import { assignedValues, defName, definitionOf, field, isConstant, parameterNames, walk } from '../syntax/nodes';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
 const TIMEDELTA_UNIT: Record<string, string> = {
@@ -29,7 +30,8 @@ export default createRule({
       'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, ' +
       '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`. And a date moved to a year that is ' +
       'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
-      '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants, nor under a ' +
+      '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants or a fixture ' +
+      'it requests hands it so, `return date(2022, 12, 31)`, nor under a ' +
       'clock frozen at a literal date: `@freeze_time("2022-05-13")`). Rounding down (`m.replace(minute=m.minute - ' +
       '(m.minute % 5))`) stays in range and is not reported, nor is a date that a function of the ' +
       "project's own modules handed back (`start = calculate_season_start_date()`): which days it can be is " +
@@ -83,9 +85,10 @@ export default createRule({
           const years = fieldName === 'year' && right?.type === 'integer' ? Number(right.text) : null;
           if (years !== null && years % 4 === 0) continue;
           // a date the test builds from constants is the same at every run: no wall clock in it
-          if (fixedDate(receiver, ctx.defs.enclosingFunction(call)) || frozenClock(ctx, call)) return;
+          const fn = ctx.defs.enclosingFunction(call);
+          if (fixedDate(receiver, fn) || fixtureDate(ctx, receiver, fn) || frozenClock(ctx, call)) return;
           // a date the project's own function hands back is that function's choice (a season's start)
-          if (projectDate(ctx, receiver, ctx.defs.enclosingFunction(call), call)) return;
+          if (projectDate(ctx, receiver, fn, call)) return;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -130,7 +133,12 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
   else if (y !== null && month === undefined && !leapYear(y)) when = `is 29 February: ${y} has no such day`;
   if (!when) return false;
   const fn = ctx.defs.enclosingFunction(call);
-  if (fixedDate(receiver, fn) || built(receiver) || frozenClock(ctx, call) || projectDate(ctx, receiver, fn, call))
+  if (
+    fixedDate(receiver, fn) ||
+    fixedDateExpression(receiver) ||
+    frozenClock(ctx, call) ||
+    projectDate(ctx, receiver, fn, call)
+  )
     return false;
   const args = (call.childForFieldName('arguments')?.text ?? '')
     .replace(/\s+/g, ' ')
@@ -157,10 +165,6 @@ function leapYear(y: number): boolean {
 }
 
 /** Calls that build a date or time from their arguments alone: `date(2025, 1, 1)`, `datetime.strptime(s, f)`. */
-const BUILDERS = new Set(['date', 'datetime', 'time', 'strptime', 'fromisoformat', 'parse_date', 'parse_datetime']);
-/** Methods of a date that keep it fixed. */
-const KEEPS = new Set(['date', 'replace']);
-
 /**
  * `receiver` is a date its function fixes: a local name every assignment of which builds the date from
  * constants (tapir: `d = datetime.strptime(self.DAY_TO_CANCEL, "%d-%m-%y").date()`).
@@ -180,9 +184,32 @@ function fixedDate(receiver: Node, fn: Node | null): boolean {
     },
     BINDERS,
   );
-  return !bound && values.length > 0 && values.every(built);
+  return !bound && values.length > 0 && values.every(fixedDateExpression);
 }
 const BINDERS = new Set(['for_statement', 'as_pattern', 'parameters', 'function_definition', 'lambda']);
+
+/**
+ * `receiver` is a fixture the test requests that hands it a fixed date (portail-rse's
+ * `date_cloture_dernier_exercice`, `return date(2022, 12, 31)`), from the module or a conftest.py above,
+ * and the test neither parametrizes nor reassigns it.
+ */
+function fixtureDate(ctx: RuleContext, receiver: Node, fn: Node | null): boolean {
+  if (receiver.type !== 'identifier' || !fn || !ctx.testing.isTestFunction(fn)) return false;
+  const name = receiver.text;
+  if (!parameterNames(fn).includes(name) || assignedValues(fn, name).length > 0) return false;
+  if (
+    ctx.defs
+      .statement(fn)
+      .text.slice(0, fn.startIndex - ctx.defs.statement(fn).startIndex)
+      .includes(name)
+  )
+    return false; // a decorator names it: `@pytest.mark.parametrize("name", ...)`
+  const own = ctx.file.topLevel
+    .map(u => definitionOf(u.node))
+    .find(d => d.type === 'function_definition' && defName(d) === name && ctx.testing.isFixture(d));
+  if (own) return returnsFixedDate(own);
+  return ctx.project?.fixedDateFixtures.get(name) === true;
+}
 
 /**
  * `receiver` holds, where the date is moved, what a function of the project's own modules returned
@@ -199,25 +226,6 @@ function projectDate(ctx: RuleContext, receiver: Node, fn: Node | null, at: Node
     .at(-1);
   const q = last?.type === 'call' ? ctx.names.resolve(field(last, 'function')) : null;
   return !!q && project.definesFunction(q);
-}
-
-function built(expr: Node): boolean {
-  if (expr.type !== 'call') return false;
-  const fn = field(expr, 'function');
-  const name = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
-  const args = expr.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
-  if (fn.type === 'attribute' && KEEPS.has(name) && built(field(fn, 'object'))) return args.every(fixedArgument);
-  return BUILDERS.has(name) && args.length > 0 && args.every(fixedArgument);
-}
-
-/** A literal, or a constant by name (`DAY`, `self.DAY`, `Cls.DAY`), keyword values alike. */
-function fixedArgument(arg: Node): boolean {
-  const value = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
-  if (!value) return false;
-  if (isConstant(value)) return true;
-  const last =
-    value.type === 'attribute' ? field(value, 'attribute').text : value.type === 'identifier' ? value.text : '';
-  return /^[A-Z][A-Z0-9_]*$/.test(last);
 }
 
 /** `(x.minute % 5)` for `x.minute`: what `x.minute - (x.minute % 5)` takes away to round down. */
