@@ -901,6 +901,15 @@ export class Evaluator {
         if (found === null) return unknown(node.text.slice(0, 60), at);
         return { kind: 'bool', value: op === 'in' ? found : !found, at };
       }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        if (a.kind !== 'num' || b.kind !== 'num') return unknown(node.text.slice(0, 60), at);
+        const [x, y] = [a.value, b.value];
+        const value = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+        return { kind: 'bool', value, at };
+      }
       case 'is':
         return { kind: 'bool', value: a.kind === 'none' && b.kind === 'none', at };
       case 'is not':
@@ -1053,6 +1062,19 @@ export class Evaluator {
           : v.kind === 'list'
             ? { ...v, at }
             : unknown(`${fn.text}(...)`, at);
+      }
+      case 'builtins.len': {
+        // `len(sys.argv) > 1 and sys.argv[1] == "test"` (glitchtip)
+        const v = arg(0);
+        const n =
+          v?.kind === 'list'
+            ? v.items.length
+            : v?.kind === 'str'
+              ? v.value.length
+              : v?.kind === 'dict'
+                ? v.entries.size
+                : null;
+        return n === null ? unknown('len(...)', at) : { kind: 'num', value: n, at };
       }
       case 'builtins.bool': {
         const v = arg(0);

@@ -575,14 +575,20 @@ const CI_SETTINGS =
   /(?:--ds|--settings)[= ]+([A-Za-z_][\w.]*)|\bDJANGO_SETTINGS_MODULE\s*[:=]\s*["']?([A-Za-z_][\w.]*)/;
 const CI_CONFIGURATION = /\bDJANGO_CONFIGURATION\s*[:=]\s*["']?([A-Za-z_]\w*)/;
 
+/**
+ * a list item of nothing but variables, an environment every job gets (Travis' `env:` list,
+ * `- DJANGO_SETTINGS_MODULE="tracpro.settings.tests"`), not a command run with them
+ */
+const ENVIRONMENT_ENTRY = /^\s*-\s*(?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\S*)\s*)+$/;
+
 /** a command that runs the tests */
 const TEST_COMMAND = /\bmanage\.py\s+test\b|\bpy\.?test\b|\brun_?tests\b/;
 
 /**
  * Where a CI file names a settings module, in order (same groups as CI_SETTINGS); with `testsOnly`, only
  * those the tests run with: `--settings x` / `--ds=x` on a line that runs the tests, or a
- * `DJANGO_SETTINGS_MODULE: x` environment key (an inline `X=y` only before a test command:
- * pythondotorg's names the settings of its collectstatic step).
+ * `DJANGO_SETTINGS_MODULE: x` environment key or a list item of variables alone (an inline `X=y` only
+ * before a test command: pythondotorg's names the settings of its collectstatic step).
  */
 function* ciMentions(text: string, testsOnly: boolean): Generator<RegExpExecArray> {
   const pattern = new RegExp(CI_SETTINGS.source, 'g');
@@ -590,7 +596,12 @@ function* ciMentions(text: string, testsOnly: boolean): Generator<RegExpExecArra
     const start = text.lastIndexOf('\n', m.index) + 1;
     const end = text.indexOf('\n', m.index);
     const line = text.slice(start, end < 0 ? undefined : end);
-    if (!testsOnly || TEST_COMMAND.test(line) || (m[2] && /DJANGO_SETTINGS_MODULE\s*:/.test(m[0]))) yield m;
+    if (
+      !testsOnly ||
+      TEST_COMMAND.test(line) ||
+      (m[2] && (/DJANGO_SETTINGS_MODULE\s*:/.test(m[0]) || ENVIRONMENT_ENTRY.test(line)))
+    )
+      yield m;
   }
 }
 

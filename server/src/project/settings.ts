@@ -195,12 +195,19 @@ function readCaches(
     // a Redis client on fakeredis (`OPTIONS: {"connection_class": FakeConnection}`, django-redis'
     // `REDIS_CLIENT_CLASS: "fakeredis.FakeStrictRedis"`): its server lives inside each process
     const fake = scope.kind === 'cross-process' && mentionsFakeRedis(conf.entries.get('OPTIONS'));
+    // a KEY_FUNCTION drawing its keys from a value made when each process loads the settings
+    // (etools-datamart's `SEED = random.random()`): no two processes share a key
+    const ownKeys = scope.kind === 'cross-process' && keysOfEachProcess(conf.entries.get('KEY_FUNCTION'));
     facts.caches.set(alias, {
       alias,
       backend: backend.value,
-      kind: fake ? 'per-process' : scope.kind,
+      kind: fake || ownKeys ? 'per-process' : scope.kind,
       reason: scope.reason,
-      via: fake ? 'on fakeredis, a server inside each process' : backend.via,
+      via: fake
+        ? 'on fakeredis, a server inside each process'
+        : ownKeys
+          ? "its KEY_FUNCTION keys each process's own, drawn at random when the settings load"
+          : backend.via,
       ...(scope.database ? { database: true } : {}),
       ...where(backend),
     });
@@ -400,4 +407,21 @@ function constantOf(v: Value): string | null {
     default:
       return null;
   }
+}
+
+/** What makes a value one process's own: a random draw, a uuid, the process id. */
+const PROCESS_UNIQUE = /\b(?:uuid\d?|random|randint|getpid|token_hex|token_urlsafe|urandom)\b/;
+
+/**
+ * A KEY_FUNCTION of the settings that builds keys from a value of each process's own: one it draws
+ * itself, or a module constant drawn when the settings load (`SEED = random.random()`).
+ */
+function keysOfEachProcess(value: Value | undefined): boolean {
+  if (value?.kind !== 'function') return false;
+  const body = value.node.childForFieldName('body')?.text ?? '';
+  if (PROCESS_UNIQUE.test(body)) return true;
+  const module = value.node.tree.rootNode.text;
+  return [...new Set(body.match(/\b[A-Z][A-Z0-9_]*\b/g) ?? [])].some(name =>
+    new RegExp(`^${name}\\s*=[^=\\n][^\\n]*${PROCESS_UNIQUE.source}`, 'm').test(module),
+  );
 }
