@@ -41,7 +41,8 @@ export default createRule({
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
       '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). A `KEY_PREFIX` of a LocMemCache, a ' +
-      'DummyCache or a DatabaseCache is not: nothing there is shared between workers.',
+      'DummyCache or a DatabaseCache is not: nothing there is shared between workers; nor a Celery broker or ' +
+      'result backend in settings that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`).',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -127,7 +128,8 @@ export default createRule({
           value?.type === 'string' &&
           REDIS_URL.test(leading(value)) &&
           configures(ctx, node) &&
-          /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '')
+          /REDIS|BROKER|CACHE|LOCATION|CELERY/i.test(node.childForFieldName('left')?.text ?? '') &&
+          !unusedBroker(ctx, node)
         ) {
           ctx.report({
             node: value,
@@ -238,3 +240,16 @@ function prefixFix(ctx: RuleContext, value: Node): Fix | null {
     ),
   ]);
 }
+
+/**
+ * A Celery broker or result backend (`BROKER_URL = CELERY_RESULT_BACKEND = "redis://..."`) in settings
+ * that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`, tracpro): no test reaches it.
+ */
+function unusedBroker(ctx: RuleContext, assign: Node): boolean {
+  // `A = B = value`: the assignment to B inside the one to A
+  const names: string[] = [];
+  for (let a: Node | null = assign; a?.type === 'assignment'; a = a.parent)
+    names.push(a.childForFieldName('left')?.text ?? '');
+  return names.every(n => /BROKER|RESULT_BACKEND/i.test(n)) && ctx.file.mentions(EAGER);
+}
+const EAGER = /\b(?:CELERY_)?(?:TASK_)?ALWAYS_EAGER\s*=\s*True\b/i;
