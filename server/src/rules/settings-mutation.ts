@@ -191,10 +191,14 @@ export default createRule({
         const fresh = ctx.testing.autouseSettingsItems().has(setting.name);
         if (fresh || ctx.project?.autouseSettingsItems.has(setting.name)) return;
       }
+      // written before in the test, and now (for an item inside a setting) given a constant: the test puts
+      // back what it takes the value to have been (hawc's `FAKE_IMPORTS = True` ... `FAKE_IMPORTS = False`)
+      const value = stmt.type === 'assignment' ? stmt.childForFieldName('right') : null;
       if (
         stmt.type === 'assignment' &&
-        (ctx.testing.isPutBack(owner.fn, setting.node.text, stmt.childForFieldName('right')) ||
-          (!setting.nested && ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
+        (ctx.testing.isPutBack(owner.fn, setting.node.text, value) ||
+          ((!setting.nested || (!!value && isConstant(value))) &&
+            ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
       )
         return;
       // a directory the test made for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`):
