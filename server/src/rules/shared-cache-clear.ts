@@ -18,7 +18,8 @@ export default createRule({
   docs: {
     what:
       '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture ' +
-      'whose cache is not isolated. Not where the cache is one each process has of its own (LocMemCache, a ' +
+      'whose cache is not isolated (`for name in caches: caches[name].clear()` empties every alias the ' +
+      'settings define). Not where the cache is one each process has of its own (LocMemCache, a ' +
       "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
       'project whose test settings Crosstalk cannot find, or whose backend it cannot read (a class of the ' +
       "project's own, a value computed at run time): there nothing says the cache is shared. Nor where no " +
@@ -85,7 +86,7 @@ export default createRule({
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
         const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(ctx, receiver) ?? 'default']) : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
-        const exposed = exposure(ctx, [cacheAlias(ctx, receiver) ?? 'default']);
+        const exposed = exposure(ctx, everyAlias(ctx, receiver) ?? [cacheAlias(ctx, receiver) ?? 'default']);
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
@@ -115,6 +116,22 @@ export default createRule({
     };
   },
 });
+
+/**
+ * Every alias the settings define, where `receiver` is `caches[name]` inside `for name in caches:` (or
+ * `settings.CACHES`): bk-user's autouse fixtures empty each one, its Redis alias too.
+ */
+function everyAlias(ctx: RuleContext, receiver: Node): string[] | null {
+  const key = receiver.type === 'subscript' ? receiver.childForFieldName('subscript') : null;
+  if (key?.type !== 'identifier') return null;
+  for (let n = receiver.parent; n && n.type !== 'function_definition'; n = n.parent) {
+    if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== key.text) continue;
+    const over = n.childForFieldName('right');
+    const all = !!over && (ctx.names.is(over, 'django.core.cache.caches') || /\bCACHES$/.test(over.text));
+    return all && ctx.project ? [...ctx.project.settings.caches.keys()] : null;
+  }
+  return null;
+}
 
 /** A test reading the cache back (`cache.get(`, `cache.has_key(`): a key it needs kept until then. */
 const READS_BACK = ['cache.get(', 'cache.get_many(', 'cache.has_key(', 'cache.ttl(', 'in cache'];
