@@ -6,6 +6,7 @@ import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { BLOCK_TYPES, bodyStatements, definitionOf, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 import { thisProcess } from './lib/process';
+import { anotherTestMatches } from './lib/readers';
 
 const MUTATORS = new Set(['update', 'pop', 'setdefault', 'clear', 'popitem', '__setitem__', '__delitem__']);
 const PATCH_DICT = /(^|\.)patch\.dict$/;
@@ -211,14 +212,21 @@ function patchedAround(ctx: RuleContext, node: Node, fn: Node): boolean {
  */
 function unsafeWhereRelied(ctx: RuleContext, fn: Node, key: Node | null, fix: Fix | null): Fix | null {
   if (!fix || fix.applicability === 'unsafe' || !key) return fix;
-  const name = escapeRegExp(stringValue(key) ?? key.text);
-  const reliant = new RegExp(`^(?![\\s\\S]*\\b${name}\\b)[\\s\\S]*${ENVIRON_WRITE.source}`);
-  const cls = ctx.defs.methodClass(fn);
-  const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
-  const sibling = (t: Node) =>
-    t.id !== fn.id && t.type === 'function_definition' && ctx.testing.isTestFunction(t) && reliant.test(t.text);
-  return siblings.some(sibling) || ctx.file.anyUnit(reliant) ? Fix.unsafe(fix.title, fix.edits) : fix;
+  return anotherTestMatches(ctx, fn, reliantUnit(stringValue(key) ?? key.text))
+    ? Fix.unsafe(fix.title, fix.edits)
+    : fix;
 }
+
+/** Code that changes the environment and never names `name`: one RegExp per name (the file's `anyUnit` key). */
+function reliantUnit(name: string): RegExp {
+  let pattern = RELIANT.get(name);
+  if (!pattern) {
+    pattern = new RegExp(`^(?![\\s\\S]*\\b${escapeRegExp(name)}\\b)[\\s\\S]*${ENVIRON_WRITE.source}`);
+    RELIANT.set(name, pattern);
+  }
+  return pattern;
+}
+const RELIANT = new Map<string, RegExp>();
 /** a write to the environment: `os.environ[k] = v`, `os.environ.update(`, `putenv(` */
 const ENVIRON_WRITE = /environ\s*\[[^\]]+\]\s*=(?!=)|environ\.(?:update|setdefault)\(|putenv\(/;
 

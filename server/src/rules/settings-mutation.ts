@@ -2,19 +2,9 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { leakObserved, setupWriteReachesReaders } from './lib/readers';
+import { anotherTestMatches, leakObserved, setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import {
-  bodyStatements,
-  constantText,
-  defName,
-  definitionOf,
-  field,
-  isConstant,
-  parameterNames,
-  stringValue,
-  walk,
-} from '../syntax/nodes';
+import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
@@ -449,12 +439,7 @@ const WRAPS = 'settings._wrapped = ';
  * asked of the file (so that an edit there is seen).
  */
 function othersMention(ctx: RuleContext, fn: Node, name: string): boolean {
-  const reliant = reliantUnit(name);
-  const cls = ctx.defs.methodClass(fn);
-  const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
-  const sibling = (t: Node) =>
-    t.id !== fn.id && t.type === 'function_definition' && ctx.testing.isTestFunction(t) && reliant.test(t.text);
-  return siblings.some(sibling) || ctx.file.anyUnit(reliant);
+  return anotherTestMatches(ctx, fn, reliantUnit(name));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Who visibly reads what a setup hook leaves behind: the later test a leak is reported for.
 import type { Node } from '../../syntax/parser';
 import type { RuleContext } from '../../engine/rule';
-import { defName } from '../../syntax/nodes';
+import { bodyStatements, definitionOf, defName } from '../../syntax/nodes';
 import { settingWrite } from '../../analysis/testing';
 import { escapeRegExp } from '../../syntax/text';
 
@@ -94,4 +94,17 @@ export function leakObserved(ctx: RuleContext, fn: Node, name: string): boolean 
   if (use.readAtRuntime) return use.hiddenReaders;
   if (DJANGO_SETTINGS.has(name)) return true;
   return use.defined && !use.readAtImport;
+}
+
+/**
+ * Whether another test of `fn`'s module matches `pattern`: a test of the same class, read here; or a
+ * top-level definition of the module, asked of the file (so that an edit there is seen). `pattern` must
+ * be one object per question: the engine remembers file-wide answers by pattern.
+ */
+export function anotherTestMatches(ctx: RuleContext, fn: Node, pattern: RegExp): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  const siblings = cls ? bodyStatements(cls).map(definitionOf) : [];
+  const sibling = (t: Node) =>
+    t.id !== fn.id && t.type === 'function_definition' && ctx.testing.isTestFunction(t) && pattern.test(t.text);
+  return siblings.some(sibling) || ctx.file.anyUnit(pattern);
 }
