@@ -106,6 +106,11 @@ export interface ClassFacts {
   model: { abstract: boolean; uuidPk: boolean } | null;
   /** a plain class: no base but `object` and other plain classes of the project (a mixin, never a model) */
   plain: boolean;
+  /**
+   * a record of values: a pydantic model, a dataclass, an attrs class, a NamedTuple or TypedDict (or
+   * derives from one); what its constructor is given is data, not something it opens
+   */
+  data: boolean;
   /** what the class's setup hooks (or a base's) assign, and its class attributes: Testing.setupWrites */
   setup: SetupWrites;
 }

@@ -32,10 +32,12 @@ export function lintOptions(
   project: Project | null,
   over: Overrides,
 ): LintOptions {
+  // a test module the suite's runner never collects (pytest's `python_files`): no test there runs with the others
+  const collected = !project || over.settingsModule || project.collectsTests(file);
   return {
     rules: config
       .rulesFor(file, { select: over.select ?? [], ignore: over.ignore ?? [] })
-      .filter(r => !over.settingsModule || r.settingsModule),
+      .filter(r => collected && (!over.settingsModule || r.settingsModule)),
     severity: { ...config.config.severity, ...over.severity },
     moduleName: moduleName(file, project?.root ?? over.root ?? path.dirname(file)),
     budgetMs: over.budgetMs,

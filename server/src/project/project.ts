@@ -29,7 +29,7 @@ import { parse, type Node } from '../syntax/parser';
 import { escapeRegExp } from '../syntax/text';
 import { Evaluator } from './evaluate';
 import { isTestFile, moduleName } from './files';
-import { readRunConfig, type RunConfig } from './runConfig';
+import { collectedByPytest, readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
 import { calledElsewhere, projectReaders, subclassNames, unsetReaders, type SettingUse } from './settingUse';
@@ -151,6 +151,15 @@ export class Project {
   // ---- the run and its settings ----
 
   /** How the tests are run: runner, settings module and where it was chosen, the environment. */
+  /**
+   * The suite's runner collects `file` when it is named as a test module: pytest's `python_files`, where
+   * the ini sets them, leaves out a `test_x.py` none matches (the CI run never sees its tests). Helper
+   * modules and conftest.py files are imported, not collected: true for them.
+   */
+  collectsTests(file: string): boolean {
+    return !TEST_MODULE_NAME.test(path.basename(file)) || collectedByPytest(this.runConfig(), file);
+  }
+
   runConfig(): RunConfig {
     this.run ??= readRunConfig(
       this.root,
@@ -226,6 +235,7 @@ export class Project {
     let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
     let plain = true;
+    let data = isDataClass(node, module.names);
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
         ? `${module.name}.${base.text}`
@@ -235,7 +245,9 @@ export class Project {
       if (q === 'django.db.models.Model' || DJANGO_ABSTRACT_MODEL.test(q)) model ??= { abstract: false, uuidPk: false };
       const info = this.classInfo(q, seen);
       if (q !== 'object' && !info?.plain) plain = false;
+      if (DATA_BASES.has(q)) data = true;
       if (info) {
+        data ||= info.data;
         isolatesCache ||= info.isolatesCache;
         djangoTestCase ||= info.djangoTestCase;
         rollsBack ||= info.rollsBack;
@@ -261,6 +273,7 @@ export class Project {
       overridesSettings,
       model,
       plain: plain && !model,
+      data,
       setup: module.testing.setupWrites(node),
     };
     this.classFacts.set(qualified, facts);
@@ -318,7 +331,9 @@ export class Project {
         if (def?.type === 'class_definition') classes.set(field(def, 'name').text, def);
         if (def?.type === 'function_definition') functions.set(field(def, 'name').text, def);
       }
-      entry = { name, file, root, classes, functions, ...analysisOf(root, name, [], this.cacheGetter) };
+      // a package's `__init__.py` imports `.probes` from the package itself, not from its parent
+      const relativeTo = path.basename(file) === '__init__.py' ? `${name}.__init__` : name;
+      entry = { name, file, root, classes, functions, ...analysisOf(root, relativeTo, [], this.cacheGetter) };
     }
     this.modules.set(name, entry);
     return entry;
@@ -1205,6 +1220,9 @@ function replacingFixtures(root: Node, testing: Testing): Map<string, Set<string
   return out;
 }
 
+/** a module named as a test module by pytest's and Django's defaults (conftest.py and helpers are not) */
+const TEST_MODULE_NAME = /^test_.*\.py$|_tests?\.py$|^tests\.py$/;
+
 /** Django's own abstract models a project's models derive from (`AbstractUser`, `AbstractBaseUser`, ...) */
 const DJANGO_ABSTRACT_MODEL = /^django\.contrib\.[\w.]+\.models\.(Abstract\w+|PermissionsMixin)$/;
 
@@ -1214,6 +1232,26 @@ function declaresUuidPk(cls: Node): boolean {
     const value = stmt.type === 'expression_statement' ? stmt.firstNamedChild?.childForFieldName('right') : null;
     if (value?.type !== 'call' || !/(^|\.)UUIDField$/.test(field(value, 'function').text)) return false;
     return keywordArgument(value, 'primary_key')?.text === 'True';
+  });
+}
+
+/** Bases that make a class a record of values (what its constructor is given is data). */
+const DATA_BASES = new Set([
+  'pydantic.BaseModel',
+  'pydantic.main.BaseModel',
+  'typing.NamedTuple',
+  'typing.TypedDict',
+  'typing_extensions.TypedDict',
+]);
+/** `@dataclass`, `@dataclasses.dataclass(frozen=True)`, attrs' `@define`/`@attr.s`, pydantic's dataclass */
+const DATA_DECORATORS = /^(dataclasses|pydantic\.dataclasses|attrs?)\.(dataclass|define|frozen|mutable|s|attrs)$/;
+
+function isDataClass(cls: Node, names: Names): boolean {
+  const decorated = cls.parent?.type === 'decorated_definition' ? cls.parent : null;
+  return (decorated?.namedChildren ?? []).some(d => {
+    if (d?.type !== 'decorator') return false;
+    const target = d.firstNamedChild?.type === 'call' ? field(d.firstNamedChild, 'function') : d.firstNamedChild;
+    return !!target && DATA_DECORATORS.test(names.resolve(target) ?? '');
   });
 }
 

@@ -35,6 +35,8 @@ export interface RunConfig {
   paths: string[];
   /** warnings raise in the test run (pytest's `filterwarnings = error`, `-W error`, PYTHONWARNINGS=error) */
   warningsAreErrors: boolean;
+  /** pytest's `python_files`, where the ini file sets it: the patterns of the modules it collects */
+  pythonFiles: string[] | null;
 }
 
 export interface ConfigFiles {
@@ -379,6 +381,7 @@ export function readRunConfig(
     plugins: [],
     paths: [],
     warningsAreErrors: false,
+    pythonFiles: null,
   };
 
   // the environment: the CI service's own variables where its job runs the tests (`CIRCLECI`, `CI`), then
@@ -405,6 +408,8 @@ export function readRunConfig(
     config.settingsModule = module;
     config.source = source;
   };
+  const pythonFiles = runner === 'pytest' ? ini?.options.get('python_files')?.value : undefined;
+  if (pythonFiles?.trim()) config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
   const addopts = ini?.options.get('addopts');
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
@@ -712,4 +717,34 @@ function findUp(start: string, ceiling: string, has: (dir: string) => boolean): 
     if (has(dir)) return dir;
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
   }
+}
+
+/**
+ * pytest collects `file` as a test module by its `python_files` patterns (fnmatch, as pytest's
+ * `fnmatch_ex` applies them): a pattern without a slash is matched against the file's name, one with a
+ * slash against the tail of its path; `*` crosses directories. True when the ini sets no patterns.
+ */
+export function collectedByPytest(config: RunConfig, file: string): boolean {
+  if (!config.pythonFiles) return true;
+  const posix = file.split(path.sep).join('/');
+  return config.pythonFiles.some(pattern =>
+    pattern.includes('/') ? fnmatch(`*/${pattern}`, posix) : fnmatch(pattern, path.basename(file)),
+  );
+}
+
+/** Python's fnmatch.fnmatchcase: `*` any run of characters, `?` one, `[...]` a set. */
+function fnmatch(pattern: string, name: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    const close = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (close > 0) {
+      const set = pattern.slice(i + 1, close);
+      re += `[${set.startsWith('!') ? `^${set.slice(1)}` : set.replace(/\\/g, '\\\\')}]`;
+      i = close;
+    } else re += c.replace(/[.+^${}()|\\\][]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's').test(name);
 }

@@ -29,7 +29,8 @@ export default createRule({
       'start or bind a server (1024 and up: a test cannot bind a lower one, so `port=443` names a server ' +
       "elsewhere). Not what a mock is asserted to have been called with, nor a `port=` that is a model's field: " +
       '`Server.objects.create(port=80)`, a ' +
-      "factory's, or an instance of one of the project's models (`Server(host=..., port=5432)`).",
+      "factory's, or an instance of one of the project's models (`Server(host=..., port=5432)`) or of its " +
+      "records of values: a pydantic model, a dataclass, an attrs class (`TCPSocketAction(port=8080)`, a probe's spec).",
     why:
       'A port is machine-wide. Two xdist workers (or two CI jobs on one runner) starting a server on 8000 ' +
       'collide: one fails with "Address already in use", or worse, talks to the other worker\'s server.',
@@ -104,9 +105,11 @@ export default createRule({
         const port = keywordArgument(call, 'port');
         // `VirtualServer.objects.create(port=80)`: a model's field, data in the test database, no socket
         if (ORM_CALL.test(fn.text)) return;
-        // `Server(host=..., port=5432)`: an instance of one of the project's models, a row's data
+        // `Server(host=..., port=5432)`: an instance of one of the project's models, a row's data; or of
+        // one of its records of values (`TCPSocketAction(port=8080)`, a pydantic model of a probe's spec)
         const q = ctx.names.resolve(fn);
-        if (q && ctx.project?.classInfo(q)?.model) return;
+        const cls = q ? ctx.project?.classInfo(q) : undefined;
+        if (cls?.model || cls?.data) return;
         // a privileged port (`port=443`) is a server elsewhere the call reaches: tests cannot bind one
         if (port && isPort(port) && Number(port.text) >= 1024 && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
       },
