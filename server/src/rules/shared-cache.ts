@@ -28,7 +28,9 @@ export default createRule({
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
-      'parameter or `usefixtures`, or through a fixture it requests) is reset within the process. On a cache each ' +
+      'parameter or `usefixtures`, or through a fixture it requests) is reset within the process; a pytest ' +
+      "class's `setup_method` emptying it speaks for the class, not for a test of it that never touches the " +
+      'cache. On a cache each ' +
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database, " +
       'Redis on fakeredis, in the settings or put there by a conftest.py), ' +
       'or where Crosstalk cannot read the backend or find the test settings, nothing is reported: keys ' +
@@ -120,6 +122,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (exposed?.kind === 'none') return; // DummyCache keeps nothing
   // emptying a cache of the process's own (or one that cannot be told) is a reset, not a use
   if (use.clearOnly && exposed?.kind !== 'cross-process') return;
+  // a pytest test whose only tie to the cache is its class's setup hook emptying it: the hook speaks for
+  // the class, not for this test, which may never touch the cache (commcare-connect's ORM-only flag test)
+  if (use.clearOnly && def.type === 'function_definition' && !within(use.node, def)) return;
   // a DatabaseCache's rows go with the test's rolled-back transaction
   if (exposed?.inTestDatabase && ctx.testing.rollsBack(def)) return;
   // a cache of each process's own, or one whose backend cannot be read (or no settings were found):
@@ -161,4 +166,9 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
+}
+
+function within(node: Node, def: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) if (n.equals(def)) return true;
+  return false;
 }
