@@ -408,8 +408,11 @@ export function readRunConfig(
     config.settingsModule = module;
     config.source = source;
   };
+  // (where CI also runs Django's runner, it collects what pytest leaves: open-archiefbeheer's pytest
+  // takes only its cassette tests, `manage.py test` the rest)
   const pythonFiles = runner === 'pytest' ? ini?.options.get('python_files')?.value : undefined;
-  if (pythonFiles?.trim()) config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
+  if (pythonFiles?.trim() && !ciRunsDjangoRunner(rootdir, ceiling, files))
+    config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
   const addopts = ini?.options.get('addopts');
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
@@ -654,6 +657,24 @@ function ciSettings(
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
   }
 }
+
+/** A CI file or tox, from the rootdir up to the ceiling, runs tests with Django's runner. */
+function ciRunsDjangoRunner(rootdir: string, ceiling: string, files: ConfigFiles): boolean {
+  for (let dir = rootdir; ; dir = path.dirname(dir)) {
+    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))]) {
+      const text = files.read(file) ?? '';
+      if (DJANGO_TEST_COMMAND.test(text)) return true;
+      // and the project's own scripts a step runs (hydroshare's `docker exec hydroshare ./run-tests-jenkins`)
+      for (const m of text.matchAll(SCRIPT_RUN)) {
+        const script = files.read(path.join(dir, m[1] ?? ''));
+        if (script && DJANGO_TEST_COMMAND.test(script)) return true;
+      }
+    }
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return false;
+  }
+}
+const SCRIPT_RUN = /(?:^|[\s;&|])(?:\.\/|(?:ba)?sh\s+)([\w][\w./-]*)/gm;
+const DJANGO_TEST_COMMAND = /\b(?:manage\.py|django-admin(?:\.py)?)\s+test\b|\brun_?tests\.py\b/;
 
 /** The GitHub workflows in `dir`'s `.github/workflows`, in name order. */
 function workflowFiles(dir: string, files: ConfigFiles): string[] {
