@@ -9,6 +9,9 @@ import type { Located } from '../analysis/projectView';
 import { definitionOf, stringValue } from '../syntax/nodes';
 import type { Node } from '../syntax/parser';
 
+/** a write to the module's names through globals(): `globals()[name] = v`, `globals().update(...)` */
+const GLOBALS_WRITE = /\bglobals\(\)\s*(?:\[[^\]]*\]\s*=[^=]|\.update\s*\(|\.setdefault\s*\()/;
+
 export type Value =
   /** `via`: where an environment lookup took it from (the variable as the run sets it, or its default) */
   | { kind: 'str'; value: string; at?: Located; via?: string }
@@ -342,6 +345,11 @@ export class Evaluator {
       case 'expression_statement': {
         const e = stmt.firstNamedChild;
         if (!e) return;
+        // names set through globals() (`globals()[name] = ...`, `globals().update(...)`, or by a function of
+        // the module that does: bk-audit's `load_settings(module_path)` copying a module's names in): any
+        // setting may come from there
+        if (!s.ns.has('__star__') && (GLOBALS_WRITE.test(e.text) || this.writesGlobals(e, s)))
+          s.ns.set('__star__', unknown(`names set through globals() (${e.text.slice(0, 60)})`, this.at(e, s)));
         if (e.type === 'assignment') this.assign(e, s);
         else if (e.type === 'augmented_assignment') this.augment(e, s);
         else if (e.type === 'call') this.call(e, s, true);
@@ -399,6 +407,13 @@ export class Evaluator {
       default:
         return;
     }
+  }
+
+  /** `e` calls a function of the module that writes the module's names through globals(). */
+  private writesGlobals(e: Node, s: Scope): boolean {
+    const callee = e.type === 'call' ? e.childForFieldName('function') : null;
+    const fn = callee?.type === 'identifier' ? s.ns.get(callee.text) : undefined;
+    return fn?.kind === 'function' && GLOBALS_WRITE.test(fn.node.text);
   }
 
   /** A settings helper's return value: its body run with its arguments, in a scope of its own. */
