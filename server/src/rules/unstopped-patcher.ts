@@ -2,7 +2,7 @@ import { insertAfter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { bodyStatements, field, walk } from '../syntax/nodes';
+import { bodyStatements, definitionOf, field, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
@@ -29,7 +29,8 @@ export default createRule({
       '`p = patch(...)` (also `patch.object`, `patch.dict`, `patch.multiple`, from `unittest.mock` or `mock`) ' +
       'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, ' +
       "`patch.stopall()`, stop after a fixture's `yield`, or a loop that stops every patcher of a list it was " +
-      'put in (`self.patchers = [p, q]` ... `for p in self.patchers: p.stop()`).',
+      'put in (`self.patchers = [p, q]` ... `for p in self.patchers: p.stop()`), in the class or in a base ' +
+      "class or mixin of the project (a mixin's tearDown that stops `self.p`).",
     why:
       'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every ' +
       'later test in the process: they call a mock instead of the real function, and pass or fail depending on ' +
@@ -115,6 +116,14 @@ function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
   if (!name) return false;
   const scope = ctx.defs.methodClass(fn) ?? fn;
   if (scope.text.includes(`${name}.stop`)) return true;
+  // a base class or mixin that stops it in its tearDown (image-injecttool's `BatchDeleteMixin`): stopping
+  // it again after that raises before Python 3.8
+  if (
+    scope.type === 'class_definition' &&
+    name.startsWith('self.') &&
+    baseTexts(ctx, scope).some(t => t.includes(`${name}.stop`))
+  )
+    return true;
   const n = escapeRegExp(name);
   const lists = [
     ...scope.text.matchAll(new RegExp(`([\\w.]+)\\s*=\\s*[\\[(][^\\])]*(?<![\\w.])${n}(?![\\w.])`, 'g')),
@@ -148,4 +157,30 @@ function stopFix(ctx: RuleContext, fn: Node, call: Node, name: string): Fix | nu
   if (body.some(s => /\breturn\b/.test(s.text))) return null;
   const indent = indentOf(ctx.file.text, last.startIndex);
   return Fix.safe(`Yield, then stop ${name}`, [insertAfter(ctx, last, `yield${ctx.file.eol}${indent}${name}.stop()`)]);
+}
+
+/** The text of each base class of `cls` that the project defines, in this module or another, bases of bases too. */
+function baseTexts(ctx: RuleContext, cls: Node, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const base of ctx.testing.baseExpressions(cls)) {
+    if (seen.has(base.text)) continue;
+    seen.add(base.text);
+    const local = ctx.file.topLevel
+      .map(({ node }) => definitionOf(node))
+      .find(d => d.type === 'class_definition' && field(d, 'name').text === base.text);
+    if (local) {
+      out.push(local.text, ...baseTexts(ctx, local, seen));
+      continue;
+    }
+    const q = ctx.names.resolve(base);
+    const info = q ? ctx.project?.classInfo(q) : undefined;
+    const text = info ? ctx.project?.readText(info.file) : null;
+    if (!info || !text) continue;
+    // the class's lines: from its `class` line to the next statement at the module's level
+    const lines = text.split('\n');
+    let end = info.line + 1;
+    while (end < lines.length && !/^[A-Za-z_@]/.test(lines[end] ?? '')) end++;
+    out.push(lines.slice(info.line, end).join('\n'));
+  }
+  return out;
 }
