@@ -65,7 +65,8 @@ export default createRule({
       "that Django's test environment gives it for the whole run (`EMAIL_BACKEND` the locmem backend, " +
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`), or an item of a dict setting the value the settings give that item ' +
-      '(`settings.INDIGO["PROPERTIES"] = {}` where it is `{}`): nothing changes. Nor a location the test made ' +
+      '(`settings.INDIGO["PROPERTIES"] = {}` where it is `{}`), or another setting the settings give the same ' +
+      'constant (`settings.MODE = settings.MODE_GENERAL` where `MODE = MODE_GENERAL`): nothing changes. Nor a location the test made ' +
       'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
       '`tmp_path`): what stays is a directory no other test knows, and a test that writes to the setting ' +
       'without setting it gets a folder of its own. A value saved first and put back later in the same test ' +
@@ -207,8 +208,20 @@ export default createRule({
       if (stmt.type === 'assignment' && setting.name) {
         const value = stmt.childForFieldName('right');
         const path = settingPath(setting, stmt.childForFieldName('left'));
-        const given = path && (TEST_ENVIRONMENT.get(path) ?? ctx.project?.settings.constants.get(path));
+        const constants = ctx.project?.settings.constants;
+        const given = path && (TEST_ENVIRONMENT.get(path) ?? constants?.get(path));
         if (value && given != null && isConstant(value) && constantText(value) === given) return;
+        // `settings.X = settings.Y` where the settings give Y the value they give X (escrutinio-social's
+        // `settings.MODO_ELECCION = settings.ME_OPCION_GEN`, its default)
+        const left = stmt.childForFieldName('left');
+        if (
+          value?.type === 'attribute' &&
+          left?.type === 'attribute' &&
+          field(value, 'object').text === field(left, 'object').text &&
+          given != null &&
+          constants?.get(field(value, 'attribute').text) === given
+        )
+          return;
       }
       // an autouse fixture opens an override around every test (it writes a setting through pytest-django's
       // `settings`): a write straight to the settings goes into it, and is dropped with it at teardown.
