@@ -133,7 +133,8 @@ export default createRule({
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
       '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob; ' +
-      'in `os.path.join("/tmp", name)`, the name) that only one test names in the whole project, or ' +
+      'in `os.path.join("/tmp", name)`, and in `"x.pdf" in os.listdir("/tmp")` or `assertIn("x.pdf", ' +
+      'os.listdir("/tmp"))`, the name) that only one test names in the whole project, or ' +
       "under Django's runner, which gives each worker whole " +
       'test classes, only one class: no test running beside it meets it, only another run of the same ' +
       'suite at the same moment; nor `"/tmp/" + fake.md5()` (a name ' +
@@ -362,7 +363,8 @@ function nameComputed(str: Node): boolean {
 function ownedBy(ctx: RuleContext, str: Node, fn: Node): boolean {
   const lead = leadingText(str);
   // `os.path.join("/tmp", "plumber_test.R")`: the name joined to it is the one to look for
-  const joined = /^\/tmp\/?$/.test(lead) ? joinedName(ctx, str) : undefined;
+  // `"x.pdf" in os.listdir("/tmp")`, `assertIn("x.pdf", os.listdir("/tmp"))`: the name looked for
+  const joined = /^\/tmp\/?$/.test(lead) ? (joinedName(ctx, str) ?? listedName(ctx, str)) : undefined;
   // `f"/tmp/{NAME}.zip"`: the literal as written is the name to look for
   const path =
     joined ?? (/^\/tmp\/?$/.test(lead) && str.text.includes('{') ? str.text.replace(/^[a-zA-Z]+/, '') : lead);
@@ -387,6 +389,35 @@ function joinedName(ctx: RuleContext, str: Node): string | undefined {
   const second = args.namedChildren[1];
   const name = second && stringValue(second);
   return name && /^[\w.-]{2,}$/.test(name) ? name : undefined;
+}
+
+/**
+ * `"x.pdf"` for the `"/tmp"` of `os.listdir("/tmp")` where the listing only asks whether that name is in it
+ * (`"x.pdf" in os.listdir("/tmp")`, `self.assertIn("x.pdf", os.listdir("/tmp"))`): as `os.path.exists` of
+ * that one path would
+ */
+function listedName(ctx: RuleContext, str: Node): string | undefined {
+  const args = str.parent;
+  const listing = args?.type === 'argument_list' && args.namedChildCount === 1 ? args.parent : null;
+  if (!listing || !ctx.names.is(listing.childForFieldName('function'), 'os.listdir')) return undefined;
+  const around = listing.parent;
+  let name: Node | null | undefined;
+  if (
+    around?.type === 'comparison_operator' &&
+    around.namedChildCount === 2 &&
+    around.namedChildren[1]?.id === listing.id
+  ) {
+    const left = around.namedChildren[0];
+    const operator = left
+      ? around.text.slice(left.endIndex - around.startIndex, listing.startIndex - around.startIndex)
+      : '';
+    if (/^\s*(not\s+)?in\s*$/.test(operator)) name = left;
+  } else if (around?.type === 'argument_list' && around.namedChildren[1]?.id === listing.id) {
+    const assertion = around.parent?.childForFieldName('function');
+    if (assertion && /\.assert(Not)?In$/.test(assertion.text)) name = around.namedChildren[0];
+  }
+  const value = name ? stringValue(name) : null;
+  return value && /^[\w.-]{2,}$/.test(value) ? value : undefined;
 }
 
 function leadingText(str: Node): string {
