@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { MAX_FILE_CHARS, ParseError } from '../../server/src/syntax/parser';
-import { fixText, lintText, ROOT } from './helpers';
+import { MAX_FILE_CHARS, parse, ParseError } from '../../server/src/syntax/parser';
+import { fixText, lintText, parser, ROOT } from './helpers';
 
 const KPI = fs.readFileSync(path.join(ROOT, 'test/fixtures/incidents/kpi/before/test_throttling.py'), 'utf8');
 
@@ -66,4 +66,21 @@ test('the time budget makes the engine give up with a one-line reason', async ()
     lintText(big, { budgetMs: 1 }),
     (e: Error) => e instanceof ParseError && e.message === 'analysis gave up after 1 ms',
   );
+});
+
+test('a parse that runs out of time leaves the parser fresh: the next text is parsed from its start', async () => {
+  const p = await parser();
+  const big = Array.from({ length: 4000 }, (_, i) => KPI.replace(/SubmissionThrottlingTests/g, `T${i}`)).join('\n');
+  assert.throws(
+    () => parse(p, big, null, undefined, 0),
+    (e: Error) => e instanceof ParseError,
+  );
+  // without a reset the parser would resume the cancelled parse of `big` and hand back its tree
+  const tree = parse(p, KPI);
+  try {
+    assert.equal(tree.rootNode.text, KPI);
+    assert.equal(tree.rootNode.hasError, false);
+  } finally {
+    tree.delete();
+  }
 });

@@ -79,6 +79,7 @@ export function parse(
   text: string | LiveText,
   oldTree?: Tree | null,
   includedRanges?: TS.Range[],
+  timeoutMs = PARSE_TIMEOUT_MS,
 ): Tree {
   const length = typeof text === 'string' ? text.length : text.text.length;
   if (length > MAX_FILE_CHARS) {
@@ -90,7 +91,7 @@ export function parse(
     includedRanges ? includedRanges.map(r => whole.slice(r.startIndex, r.endIndex)).join('\n') : whole,
   );
   if (refused) throw new ParseError(refused);
-  const deadline = Date.now() + PARSE_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let tree: Tree | null;
   try {
     // a lone \r ends a line for Python (and for the editor's line numbers) but not for the grammar: it
@@ -110,6 +111,10 @@ export function parse(
     renewParser(parser);
     throw new ParseError(`the Python parser failed on this input (${(e as Error).message})`);
   }
-  if (!tree) throw new ParseError(`parse gave up after ${PARSE_TIMEOUT_MS} ms`);
+  if (!tree) {
+    // a cancelled parse is resumed by the parser's next call, whatever text that is given: start afresh
+    parser.reset();
+    throw new ParseError(`parse gave up after ${timeoutMs} ms`);
+  }
   return tree;
 }
