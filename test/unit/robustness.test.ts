@@ -83,3 +83,25 @@ test('a parse that runs out of time leaves the parser fresh: the next text is pa
     tree.delete();
   }
 });
+
+test('in a file whose lines end in a lone CR, a new setUp goes into the class, before its first test', async () => {
+  const lines = [
+    'from rest_framework.test import APITestCase',
+    '',
+    '',
+    'class PingThrottleTests(APITestCase):',
+    '    def test_a_five_allowed(self):',
+    '        codes = [self.client.get("/api/ping/").status_code for _ in range(5)]',
+    '        self.assertEqual(codes, [200] * 5)',
+    '',
+    '    def test_b_sixth_throttled(self):',
+    '        codes = [self.client.get("/api/ping/").status_code for _ in range(6)]',
+    '        self.assertEqual(codes, [200] * 5 + [429])',
+    '',
+  ];
+  const { text } = await fixText(lines.join('\r'));
+  const fixed = text.split('\r');
+  const setUp = fixed.indexOf('    def setUp(self):');
+  assert.ok(setUp > 0 && setUp < fixed.indexOf('    def test_a_five_allowed(self):'), text);
+  assert.equal(fixed[setUp - 1]?.trimStart().startsWith('class PingThrottleTests'), true, text);
+});

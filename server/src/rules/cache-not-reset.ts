@@ -5,7 +5,7 @@ import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 import { assignedValues, field, stringValue, walk } from '../syntax/nodes';
-import { escapeRegExp } from '../syntax/text';
+import { eolOf, escapeRegExp, splitLines } from '../syntax/text';
 import { thisProcess } from './lib/process';
 
 const FIXTURE_NAME = '_crosstalk_isolated_cache';
@@ -159,10 +159,10 @@ function baseClassFix(ctx: RuleContext, def: Node, project: ProjectView): Fix | 
     const info = q ? project.classInfo(q) : undefined;
     const text = info ? project.readText(info.file) : null;
     if (!info || text === null || !info.djangoTestCase) continue;
-    const fileEol = text.includes('\r\n') ? '\r\n' : '\n';
-    const lines = text.split('\n');
-    let at = 0;
-    for (let i = 0; i < info.line; i++) at += lines[i].length + 1;
+    const fileEol = eolOf(text);
+    // by Python's line breaks (a lone \r too), as the tree's rows count them
+    const { lines, starts } = splitLines(text);
+    let at = starts[info.line] ?? text.length;
     const indent = /^[ \t]*/.exec(lines[info.line] ?? '')?.[0] ?? '';
     at += indent.length;
     // the `class` line: below any decorators it already has

@@ -38,6 +38,21 @@ export function ownsLine(text: string, start: number, end: number): boolean {
   );
 }
 
+/** The text's lines (without their breaks) and where each starts, broken as Python breaks them. */
+export function splitLines(text: string): { lines: string[]; starts: number[] } {
+  const lines: string[] = [];
+  const starts: number[] = [];
+  let start = 0;
+  for (const m of text.matchAll(/\r\n|\r|\n/g)) {
+    starts.push(start);
+    lines.push(text.slice(start, m.index));
+    start = m.index + m[0].length;
+  }
+  starts.push(start);
+  lines.push(text.slice(start));
+  return { lines, starts };
+}
+
 /** The file's line break: that of its first line. */
 export function eolOf(text: string): string {
   return /\r\n|\r|\n/.exec(text)?.[0] ?? '\n';

@@ -21,7 +21,7 @@ import {
   stringValue,
   walk,
 } from '../../syntax/nodes';
-import { escapeRegExp } from '../../syntax/text';
+import { escapeRegExp, splitLines } from '../../syntax/text';
 import { isWaitingLock } from '../../analysis/testing';
 import { importOverrideSettings } from './overrideSettings';
 
@@ -705,9 +705,8 @@ export function clearInSetUp(
   eol: string,
   clear: string,
 ): { at: number; text: string }[] | null {
-  const lines = text.split('\n');
-  const offsets: number[] = [];
-  for (let i = 0, at = 0; i < lines.length; at += lines[i].length + 1, i++) offsets.push(at);
+  // by Python's line breaks (a lone \r too), as the tree's rows count them
+  const { lines, starts: offsets } = splitLines(text);
   const indent = (l: string) => /^[ \t]*/.exec(l)?.[0] ?? '';
   const blank = (l: string | undefined) => l === undefined || /^\s*(#.*)?\r?$/.test(l);
   const endsHeader = (l: string) => /:\s*(#.*)?\r?$/.test(l);
