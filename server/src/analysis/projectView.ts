@@ -94,6 +94,8 @@ export interface ClassFacts {
   resetsCache: Located | null;
   /** a tearDown of the class (or a base) activates or deactivates a language: none outlives a test */
   restoresLanguage: boolean;
+  /** the patchers (`self.x`) the class or a base stops: Testing.patchersStopped */
+  patchersStopped: ReadonlySet<string>;
   /**
    * decorated with `@override_settings`/`@modify_settings` (or a base is): its tests, setUp and
    * setUpTestData run inside that override, and a setting written there goes when the class ends

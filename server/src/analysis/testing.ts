@@ -416,6 +416,24 @@ export class Testing {
     });
   }
 
+  /**
+   * The patchers (`self.x`) a class or one of its bases stops anywhere in its body (a mixin's tearDown,
+   * an `addCleanup(self.x.stop)`), in this file or through the project: XT060 does not ask for another stop.
+   */
+  patchersStopped(cls: Node, seen = new Set<number>()): Set<string> {
+    const out = new Set<string>();
+    if (seen.has(cls.id)) return out;
+    seen.add(cls.id);
+    for (const m of cls.text.matchAll(/\b(self\.\w+)\.stop\b/g)) if (m[1]) out.add(m[1]);
+    for (const base of this.baseExpressions(cls)) {
+      const local = this.inFileClass(base);
+      const q = local ? undefined : this.names.resolve(base);
+      const names = local ? this.patchersStopped(local, seen) : q ? this.project?.classInfo(q)?.patchersStopped : null;
+      for (const n of names ?? []) out.add(n);
+    }
+    return out;
+  }
+
   /** The setUp / setUpTestData / setUpClass methods of a class. */
   setupHooksOf(cls: Node): Node[] {
     return bodyStatements(cls)

@@ -232,6 +232,7 @@ export class Project {
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
     let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
+    const patchersStopped = new Set(module.testing.patchersStopped(node));
     let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
     let plain = true;
@@ -253,6 +254,7 @@ export class Project {
         rollsBack ||= info.rollsBack;
         resetsCache ??= info.resetsCache;
         restoresLanguage ||= info.restoresLanguage;
+        for (const p of info.patchersStopped) patchersStopped.add(p);
         overridesSettings ||= info.overridesSettings;
         if (info.model) model = { abstract: false, uuidPk: (model?.uuidPk ?? false) || info.model.uuidPk };
       }
@@ -270,6 +272,7 @@ export class Project {
       rollsBack,
       resetsCache,
       restoresLanguage,
+      patchersStopped,
       overridesSettings,
       model,
       plain: plain && !model,

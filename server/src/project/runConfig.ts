@@ -755,6 +755,14 @@ export function collectedByPytest(config: RunConfig, file: string): boolean {
 
 /** Python's fnmatch.fnmatchcase: `*` any run of characters, `?` one, `[...]` a set. */
 function fnmatch(pattern: string, name: string): boolean {
+  let compiled = FNMATCH.get(pattern);
+  if (!compiled) FNMATCH.set(pattern, (compiled = fnmatchPattern(pattern)));
+  return compiled.test(name);
+}
+/** asked once per test module of a scan: each pattern is compiled once */
+const FNMATCH = new Map<string, RegExp>();
+
+function fnmatchPattern(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -767,5 +775,5 @@ function fnmatch(pattern: string, name: string): boolean {
       i = close;
     } else re += c.replace(/[.+^${}()|\\\][]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, 's').test(name);
+  return new RegExp(`^${re}$`, 's');
 }

@@ -2,7 +2,7 @@ import { insertAfter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
-import { bodyStatements, definitionOf, field, walk } from '../syntax/nodes';
+import { bodyStatements, field, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 
 const PATCHERS = new Set(['patch', 'patch.object', 'patch.dict', 'patch.multiple']);
@@ -118,12 +118,7 @@ function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
   if (scope.text.includes(`${name}.stop`)) return true;
   // a base class or mixin that stops it in its tearDown (image-injecttool's `BatchDeleteMixin`): stopping
   // it again after that raises before Python 3.8
-  if (
-    scope.type === 'class_definition' &&
-    name.startsWith('self.') &&
-    baseTexts(ctx, scope).some(t => t.includes(`${name}.stop`))
-  )
-    return true;
+  if (scope.type === 'class_definition' && ctx.testing.patchersStopped(scope).has(name)) return true;
   const n = escapeRegExp(name);
   const lists = [
     ...scope.text.matchAll(new RegExp(`([\\w.]+)\\s*=\\s*[\\[(][^\\])]*(?<![\\w.])${n}(?![\\w.])`, 'g')),
@@ -157,30 +152,4 @@ function stopFix(ctx: RuleContext, fn: Node, call: Node, name: string): Fix | nu
   if (body.some(s => /\breturn\b/.test(s.text))) return null;
   const indent = indentOf(ctx.file.text, last.startIndex);
   return Fix.safe(`Yield, then stop ${name}`, [insertAfter(ctx, last, `yield${ctx.file.eol}${indent}${name}.stop()`)]);
-}
-
-/** The text of each base class of `cls` that the project defines, in this module or another, bases of bases too. */
-function baseTexts(ctx: RuleContext, cls: Node, seen = new Set<string>()): string[] {
-  const out: string[] = [];
-  for (const base of ctx.testing.baseExpressions(cls)) {
-    if (seen.has(base.text)) continue;
-    seen.add(base.text);
-    const local = ctx.file.topLevel
-      .map(({ node }) => definitionOf(node))
-      .find(d => d.type === 'class_definition' && field(d, 'name').text === base.text);
-    if (local) {
-      out.push(local.text, ...baseTexts(ctx, local, seen));
-      continue;
-    }
-    const q = ctx.names.resolve(base);
-    const info = q ? ctx.project?.classInfo(q) : undefined;
-    const text = info ? ctx.project?.readText(info.file) : null;
-    if (!info || !text) continue;
-    // the class's lines: from its `class` line to the next statement at the module's level
-    const lines = text.split('\n');
-    let end = info.line + 1;
-    while (end < lines.length && !/^[A-Za-z_@]/.test(lines[end] ?? '')) end++;
-    out.push(lines.slice(info.line, end).join('\n'));
-  }
-  return out;
 }
