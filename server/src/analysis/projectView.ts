@@ -1,6 +1,7 @@
 // What the analysis needs to know of the project around a file, as the project model (project/)
 // provides it: settings facts, classes in other modules, conftest fixtures. Declared here, below
 // both, so the analysis depends on the shape and not on how the facts are read.
+import type { MarkMatcher } from './marks';
 
 /** How far a cache's keys are shared: every process, each process alone, nobody, or cannot be told. */
 export type Backend = 'cross-process' | 'per-process' | 'none' | 'unknown';
@@ -254,6 +255,8 @@ export interface ProjectView {
   readonly usesPytest: boolean;
   /** warnings raise in the test run (`filterwarnings = error`, `-W error`, PYTHONWARNINGS=error) */
   readonly warningsAreErrors: boolean;
+  /** the tests the run selects by their marks (pytest's `-m` in addopts); null when it takes every test */
+  readonly selectsMarks: MarkMatcher | null;
   readText(file: string): string | null;
 }
 

@@ -20,6 +20,7 @@ import {
   walk,
 } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
+import { marksIn } from './marks';
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
@@ -187,6 +188,7 @@ export class Testing {
     if (!fn || this.defs.replacedInClass(fn)) return null; // a method the class body defines again never runs
     const role = this.roleOf(fn);
     if (role === 'fixture' && this.neverRequested(fn)) return null;
+    if (role && this.deselected(fn, role)) return null;
     if (role) return { fn, role };
     // a module-level helper that a test, hook or fixture of this module calls runs as part of it
     return this.isHelper(fn) ? { fn, role: 'helper' } : null;
@@ -202,6 +204,49 @@ export class Testing {
       name = stringValue(keywordArgument(d, 'name') ?? d) ?? name;
     }
     return this.project.requestsFixture(name) === false;
+  }
+
+  /**
+   * Code the run never reaches because pytest's `-m` (addopts) deselects the tests it serves: a test
+   * whose marks (its own, its class's, the module's `pytestmark`) the expression rejects; a setup hook
+   * of a class whose every test is so; a fixture of this module (visible to it alone) that only such
+   * tests request.
+   */
+  private deselected(fn: Node, role: 'test' | 'hook' | 'fixture'): boolean {
+    const selects = this.project?.selectsMarks;
+    if (!selects) return false;
+    const cls = this.defs.methodClass(fn);
+    if (role === 'test') return !selects(this.marksOf(fn));
+    if (role === 'hook') {
+      const tests = cls ? this.testsOf(cls) : [];
+      return tests.length > 0 && tests.every(t => !selects(this.marksOf(t)));
+    }
+    // (a conftest.py's fixture serves other modules' tests: none here requests it)
+    if (cls || !this.text || this.isAutouseFixture(fn)) return false;
+    const name = escapeRegExp(defName(fn));
+    // named as a string (`usefixtures("x")`, `request.getfixturevalue("x")`) or requested by another
+    // fixture: not followed, taken as run
+    if (new RegExp(`["']${name}["']`).test(this.text)) return false;
+    const requesters = [...this.text.matchAll(new RegExp(`\\bdef\\s+(\\w+)\\s*\\([^)]*\\b${name}\\b`, 'g'))]
+      .flatMap(m => this.defs.functionsNamed(m[1] ?? ''))
+      .filter(d => d.id !== fn.id);
+    return requesters.length > 0 && requesters.every(d => this.isTestFunction(d) && !selects(this.marksOf(d)));
+  }
+
+  /** The marks a test carries: its decorators', its class's (and the class's `pytestmark`), the module's. */
+  private marksOf(test: Node): Set<string> {
+    const marks = new Set<string>();
+    const add = (text: string) => {
+      for (const m of marksIn(text)) marks.add(m);
+    };
+    for (const d of this.defs.decorators(test)) add(d.text);
+    const cls = this.defs.methodClass(test);
+    if (cls) {
+      for (const d of this.defs.decorators(cls)) add(d.text);
+      for (const stmt of bodyStatements(cls)) if (/^pytestmark\s*=/.test(stmt.text)) add(stmt.text);
+    }
+    for (const m of (this.text ?? '').matchAll(/^pytestmark\s*=\s*(\[[^\]]*\]|.*)/gm)) add(m[1] ?? '');
+    return marks;
   }
 
   private roleOf(fn: Node): 'test' | 'hook' | 'fixture' | null {

@@ -15,7 +15,10 @@ export interface UnitInfo {
   facts: ModuleFacts;
   /** every identifier-like word of the text: the classes a unit may name */
   readonly words: Set<string>;
-  /** an autouse fixture can isolate every test of the module: part of the module digest in full */
+  /**
+   * an autouse fixture can isolate every test of the module, a module's `pytestmark` deselect them: part
+   * of the module digest in full
+   */
   autouse: boolean;
   text: string;
   /** answers to `FileFacts.mentions` for this text */
@@ -93,7 +96,7 @@ function describe(nodes: Node[], text: string, moduleName: string): UnitInfo {
   return {
     kind,
     facts: moduleFactsOf(nodes, moduleName),
-    autouse: /\bautouse\b/.test(text),
+    autouse: /\bautouse\b|^pytestmark\b/m.test(text),
     text,
     mentions: new Map(),
     get words() {

@@ -31,6 +31,7 @@ import { Evaluator } from './evaluate';
 import { isTestFile, moduleName } from './files';
 import { collectedByPytest, readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
+import { markMatcher, type MarkMatcher } from '../analysis/marks';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
 import { calledElsewhere, projectReaders, subclassNames, unsetReaders, type SettingUse } from './settingUse';
 
@@ -98,6 +99,7 @@ export class Project {
   private runnerReset: { perWorker: boolean; at: Located } | null | undefined;
   private readonly cacheHelpers = new Map<string, boolean>();
   private pythonFiles: string[] | null | undefined;
+  private marks: MarkMatcher | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
   private readonly labelHolders = new Map<string, boolean | null>();
@@ -139,6 +141,7 @@ export class Project {
     this.runnerReset = undefined;
     this.cacheHelpers.clear();
     this.pythonFiles = undefined;
+    this.marks = undefined;
     this.environReads.clear();
     this.settingUses.clear();
     this.labelHolders.clear();
@@ -970,6 +973,15 @@ export class Project {
     return module ? this.moduleFile(module) : null;
   }
 
+  /** The tests the run selects by their marks (pytest's `-m` in addopts); null when it takes every test. */
+  selectsMarks(): MarkMatcher | null {
+    if (this.marks === undefined) {
+      const expression = this.runConfig().markExpression;
+      this.marks = expression ? markMatcher(expression) : null;
+    }
+    return this.marks;
+  }
+
   usesPytest(): boolean {
     return this.runConfig().runner === 'pytest';
   }
@@ -1376,6 +1388,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get warningsAreErrors() {
       return project.runConfig().warningsAreErrors;
+    },
+    get selectsMarks() {
+      return project.selectsMarks();
     },
     readText: f => project.readText(f),
   };

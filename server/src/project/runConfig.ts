@@ -37,6 +37,8 @@ export interface RunConfig {
   warningsAreErrors: boolean;
   /** pytest's `python_files`, where the ini file sets it: the patterns of the modules it collects */
   pythonFiles: string[] | null;
+  /** pytest's `-m` in addopts, where CI passes none of its own: a test whose marks it rejects never runs */
+  markExpression: string | null;
 }
 
 export interface ConfigFiles {
@@ -382,6 +384,7 @@ export function readRunConfig(
     paths: [],
     warningsAreErrors: false,
     pythonFiles: null,
+    markExpression: null,
   };
 
   // the environment: the CI service's own variables where its job runs the tests (`CIRCLECI`, `CI`), then
@@ -414,6 +417,18 @@ export function readRunConfig(
   if (pythonFiles?.trim() && !ciRunsDjangoRunner(rootdir, ceiling, files))
     config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
   const addopts = ini?.options.get('addopts');
+  // `-m "not selenium"`: the tests it deselects never run, where every run takes it from the ini
+  // (fragdenstaat-de's stripe tests); not where Django's runner runs the suite too, or CI passes `-m` itself
+  if (runner === 'pytest' && addopts) {
+    const args =
+      ini?.file.endsWith('.toml') && addopts.items.length > 1
+        ? addopts.items.map(i => i.value)
+        : shellWords(addopts.value.replace(/\n/g, ' '));
+    const at = args.findIndex(a => a === '-m' || a.startsWith('-m'));
+    const expression = at < 0 ? null : args[at] === '-m' ? args[at + 1] : args[at]?.slice(2);
+    if (expression && !ciRunsDjangoRunner(rootdir, ceiling, files) && !ciPassesMarks(rootdir, ceiling, files))
+      config.markExpression = expression;
+  }
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
   const errorFilter = /^error(::(Runtime)?Warning)?$/;
@@ -673,6 +688,16 @@ function ciRunsDjangoRunner(rootdir: string, ceiling: string, files: ConfigFiles
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return false;
   }
 }
+/** Whether a CI configuration (or tox, a Makefile) runs pytest with a `-m` of its own, which replaces the ini's. */
+function ciPassesMarks(rootdir: string, ceiling: string, files: ConfigFiles): boolean {
+  for (let dir = rootdir; ; dir = path.dirname(dir)) {
+    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))])
+      if (PYTEST_MARKS.test(files.read(file) ?? '')) return true;
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return false;
+  }
+}
+const PYTEST_MARKS = /\bpy\.?test\b[^\n]*\s-m(?:\s|=|["'])/;
+
 const SCRIPT_RUN = /(?:^|[\s;&|])(?:\.\/|(?:ba)?sh\s+)([\w][\w./-]*)/gm;
 const DJANGO_TEST_COMMAND = /\b(?:manage\.py|django-admin(?:\.py)?)\s+test\b|\brun_?tests\.py\b/;
 
