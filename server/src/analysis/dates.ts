@@ -5,7 +5,9 @@ import { field, isConstant } from '../syntax/nodes';
 /** Calls that build a date, a time or a datetime from their arguments. */
 const BUILDERS = new Set(['date', 'datetime', 'time', 'strptime', 'fromisoformat', 'parse_date', 'parse_datetime']);
 /** Methods of a date that keep it fixed. */
-const KEEPS = new Set(['date', 'replace']);
+const KEEPS = new Set(['date', 'replace', 'astimezone']);
+/** Calls that give their first argument, a date, a time zone: `make_aware(d, tz)`, `tz.localize(d)`. */
+const ZONES = new Set(['make_aware', 'localize']);
 
 /** `date(2022, 12, 31)`, `datetime.strptime(DAY, "%d-%m-%y").date()`: a date built from constants. */
 export function fixedDateExpression(expr: Node): boolean {
@@ -15,6 +17,7 @@ export function fixedDateExpression(expr: Node): boolean {
   const args = expr.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
   if (fn.type === 'attribute' && KEEPS.has(name) && fixedDateExpression(field(fn, 'object')))
     return args.every(fixedArgument);
+  if (ZONES.has(name)) return !!args[0] && fixedDateExpression(args[0]);
   return BUILDERS.has(name) && args.length > 0 && args.every(fixedArgument);
 }
 

@@ -3,7 +3,16 @@ import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import { fixedDateExpression, returnsFixedDate } from '../analysis/dates';
-import { assignedValues, defName, definitionOf, field, isConstant, parameterNames, walk } from '../syntax/nodes';
+import {
+  assignedValues,
+  bodyStatements,
+  defName,
+  definitionOf,
+  field,
+  isConstant,
+  parameterNames,
+  walk,
+} from '../syntax/nodes';
 
 const FIELDS = new Set(['microsecond', 'second', 'minute', 'hour', 'day', 'month', 'year']);
 const TIMEDELTA_UNIT: Record<string, string> = {
@@ -22,13 +31,15 @@ export default createRule({
   summary: 'Date arithmetic on a single field (`now.replace(second=now.second + 1)`) overflows at the wrong moment',
   table: {
     finds:
-      'Field arithmetic in `.replace(second=x.second + 1)`, or today moved to a year with no 29 February (`.replace(year=2010)`): fails at certain times',
+      'Field arithmetic in `.replace(second=x.second + 1)` or `date(d.year, d.month + 1, 1)`, or today moved to a year with no 29 February (`.replace(year=2010)`): fails at certain times',
     fix: 'Safe: `x + timedelta(seconds=1)`',
   },
   docs: {
     what:
       'Arithmetic on one field of a date or time inside `.replace(...)`: `t.replace(second=t.second + 1)`, ' +
-      '`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`. And a date moved to a year that is ' +
+      "`d.replace(day=d.day - 1)`, `now.replace(minute=now.minute + 5)`; and a date built from another's fields with " +
+      'one moved: `date(today.year, today.month + 1, 1)`, `datetime(now.year, now.month, now.day - 1)`, ' +
+      '`month=(now.month - 1) % 12` (0 in January). And a date moved to a year that is ' +
       'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
       '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants or a fixture ' +
       'it requests hands it so, `return date(2022, 12, 31)`, nor under a ' +
@@ -55,12 +66,17 @@ export default createRule({
     ].join('\n'),
     fixSafety:
       'Safe for microseconds, seconds, minutes, hours and days: `x + timedelta(...)` carries over into the ' +
-      'next field as intended. No fix for months and years (they have no fixed length).',
+      'next field as intended. No fix for months and years (they have no fixed length), nor for a date a ' +
+      'constructor builds from fields (what the test means by the moved field is its own choice).',
   },
   create(ctx) {
     return {
       call(call) {
         const fn = call.childForFieldName('function');
+        if (fn && CONSTRUCTORS.has(ctx.names.resolve(fn) ?? '')) {
+          constructed(ctx, call);
+          return;
+        }
         if (fn?.type !== 'attribute' || field(fn, 'attribute').text !== 'replace') return;
         const receiver = field(fn, 'object');
         const kwargs =
@@ -113,6 +129,69 @@ export default createRule({
     };
   },
 });
+
+/** The classes whose constructor takes a date's fields: `datetime(year, month, day, hour, ...)`. */
+const CONSTRUCTORS = new Set(['datetime.datetime', 'datetime.date', 'django.utils.timezone.datetime']);
+const POSITIONAL = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'];
+
+/**
+ * A date built from another's fields with one of them moved: `date(today.year, today.month + 1, 1)`,
+ * `datetime(now.year, now.month, now.day - 1)`, `month=(now.month - 1) % 12` (0 in January). The field
+ * leaves its range at the edge (December, the 1st, midnight) and the constructor raises ValueError.
+ */
+function constructed(ctx: RuleContext, call: Node): void {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
+  args.forEach((arg, i) => {
+    const keyword = arg.type === 'keyword_argument';
+    const fieldName = keyword ? field(arg, 'name').text : POSITIONAL[i];
+    if (!fieldName || fieldName === 'year' || !FIELDS.has(fieldName)) return;
+    let value = keyword ? arg.childForFieldName('value') : arg;
+    // `(now.month - 1) % 12`: still 0 (or 13 % 12) at one end of the year
+    const modulo = value?.type === 'binary_operator' && value.childForFieldName('operator')?.text === '%';
+    if (modulo) value = value?.childForFieldName('left') ?? null;
+    while (value?.type === 'parenthesized_expression') value = value.namedChildren[0] ?? null;
+    if (value?.type !== 'binary_operator') return;
+    const [left, right] = [value.childForFieldName('left'), value.childForFieldName('right')];
+    const op = value.childForFieldName('operator')?.text;
+    if ((op !== '+' && op !== '-') || left?.type !== 'attribute' || field(left, 'attribute').text !== fieldName) return;
+    if (right?.type !== 'integer' || Number(right.text) === 0) return;
+    if (op === '-' && roundsDown(right, left)) return;
+    const receiver = field(left, 'object');
+    const fn = ctx.defs.enclosingFunction(call);
+    if (fixedDate(receiver, fn) || fixtureDate(ctx, receiver, fn) || frozenClock(ctx, call)) return;
+    if (fixedDateExpression(receiver) || classDate(ctx, receiver, call) || projectDate(ctx, receiver, fn, call)) return;
+    const when =
+      fieldName === 'month'
+        ? `${left.text} is ${op === '+' ? (modulo ? 'November' : 'December') : 'January'}`
+        : fieldName === 'day'
+          ? `${left.text} is ${op === '+' ? 'the last day of its month' : 'the 1st'}`
+          : `${left.text} is at the edge of its range`;
+    ctx.report({
+      node: call,
+      message: `${field(call, 'function').text}(..., ${arg.text}, ...) fails with ValueError when ${when}: the test fails only at those moments`,
+      fix: null,
+    });
+  });
+}
+
+/**
+ * `self.MOCK_DATE` where the class gives MOCK_DATE a date built from constants (graphite-web's
+ * `MOCK_DATE = zone.localize(datetime(2015, 1, 1, 11, 00))`): the same at every run.
+ */
+function classDate(ctx: RuleContext, receiver: Node, at: Node): boolean {
+  if (receiver.type !== 'attribute' || !/^(self|cls)$/.test(field(receiver, 'object').text)) return false;
+  const name = field(receiver, 'attribute').text;
+  const cls = [...ctx.defs.around(at)].find(d => d.type === 'class_definition')?.node;
+  const values = cls
+    ? bodyStatements(cls).flatMap(stmt => {
+        const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+        return assign?.type === 'assignment' && assign.childForFieldName('left')?.text === name
+          ? [assign.childForFieldName('right')]
+          : [];
+      })
+    : [];
+  return values.length > 0 && values.every(v => !!v && fixedDateExpression(v));
+}
 
 /**
  * `.replace(year=2010)` (not a leap year) or `.replace(month=2)` (a month with fewer than 31 days) on a
