@@ -5,8 +5,12 @@ import { bodyStatements, field, keywordArgument, positionalArguments, stringValu
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
-const PORT_WORDS = /bind|connect|listen|runserver|port/;
+const PORT_WORDS = /bind|connect|listen|runserver|port|serve|run_simple|TCPSite/i;
 const SERVER_CALL = /serve|server|listen|bind|run_app|runserver|start|socket|uvicorn|make_server/i;
+/** callees that start a server on the host and port they are given, one after the other or as an address tuple */
+const SERVER_START = /(?:server|^serve\w*|^run_simple|^TCPSite)$/i;
+/** the hosts a test's own server listens on */
+const LOCAL_HOSTS = new Set(['', 'localhost', '127.0.0.1', '0.0.0.0', '::', '::1']);
 /** calls that make or change rows (their `port=` is a field), not servers */
 const ORM_CALL =
   /\.objects\.|\bFactory\b|Factory(\.\w+)?$|\b(baker|mommy|mixer)\.|\.(create|get_or_create|update_or_create|update|filter|get)$/;
@@ -25,6 +29,9 @@ export default createRule({
   docs: {
     what:
       'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
+      'server started on a local host and a port (`asyncio.start_server(cb, "localhost", 8888)`, ' +
+      '`make_server("", 8000, app)`, `HTTPServer(("", 8000), Handler)`, a starter handed to a runner: curio\'s ' +
+      '`spawn(tcp_server, "", 25000, handler)`), a ' +
       '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that ' +
       'start or bind a server (1024 and up: a test cannot bind a lower one, so `port=443` names a server ' +
       "elsewhere). Not what a mock is asserted to have been called with, nor a `port=` that is a model's field: " +
@@ -110,6 +117,23 @@ export default createRule({
         const q = ctx.names.resolve(fn);
         const cls = q ? ctx.project?.classInfo(q) : undefined;
         if (cls?.model || cls?.data) return;
+        // a server started on a local host and a port (`asyncio.start_server(cb, "localhost", 8888)`,
+        // `make_server("", 8000, app)`, `HTTPServer(("", 8000), Handler)`), or a starter handed to a
+        // call that runs it (curio's `spawn(tcp_server, "", 25000, handler)`). No fix: the clients of
+        // such a server are told the literal too
+        const started = SERVER_START.test(method)
+          ? args
+          : args[0] && /^[\w.]+$/.test(args[0].text) && SERVER_START.test(args[0].text.replace(/^.*\./, ''))
+            ? args.slice(1)
+            : [];
+        for (const [i, a] of started.entries()) {
+          const [host, on] =
+            a.type === 'tuple' ? a.namedChildren.filter(c => c?.type !== 'comment') : [a, started[i + 1]];
+          if (host && on && LOCAL_HOSTS.has(stringValue(host) ?? '-') && isPort(on) && Number(on.text) >= 1024) {
+            report(on, 'Serves on', false);
+            return;
+          }
+        }
         // a privileged port (`port=443`) is a server elsewhere the call reaches: tests cannot bind one
         if (port && isPort(port) && Number(port.text) >= 1024 && SERVER_CALL.test(fn.text)) report(port, 'Serves on');
       },
