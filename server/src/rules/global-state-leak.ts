@@ -220,7 +220,17 @@ function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
   if (!arg) return false;
   if (ctx.names.is(arg, 'django.conf.settings.LANGUAGE_CODE')) return true;
   const code = ctx.project?.settings.languageCode;
-  return !!code && stringValue(arg)?.toLowerCase() === code.toLowerCase();
+  const value = stringValue(arg);
+  return !!code && value !== null && sameLanguage(value, code);
+}
+
+/**
+ * `value` is the language `code` (LANGUAGE_CODE) is, or its base language: `activate("fr")` under
+ * `"fr-fr"` reads the same catalogue Django falls back to for the default (euphrosyne, joplin's "en").
+ */
+function sameLanguage(value: string, code: string): boolean {
+  const [v, c] = [value.toLowerCase().replace('_', '-'), code.toLowerCase().replace('_', '-')];
+  return v === c || v === c.split('-')[0];
 }
 
 /**
@@ -244,7 +254,7 @@ function defaultTimeZone(ctx: RuleContext, arg: Node | undefined): boolean {
 function otherLanguage(ctx: RuleContext, arg: Node): boolean {
   const code = ctx.project?.settings.languageCode;
   const value = stringValue(arg);
-  return !!code && value !== null && value.toLowerCase() !== code.toLowerCase();
+  return !!code && value !== null && !sameLanguage(value, code);
 }
 
 /** Whether `step` undoes the switch: a call `undo` names, with arguments it accepts, or a write to its target. */
@@ -307,6 +317,7 @@ export default createRule({
       '`setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
+      'nor of its base language (`activate("fr")` under `"fr-fr"`: the catalogue Django falls back to), ' +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
       'functions for the whole process), ' +
       'nor `timezone.activate()` of their `TIME_ZONE`, nor an `activate()` of what `get_language()` or ' +
