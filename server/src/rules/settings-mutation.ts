@@ -2,11 +2,11 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { anotherTestMatches, leakObserved, setupWriteReachesReaders } from './lib/readers';
+import { anotherTestMatches, leakObserved, readByDjango, setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
-import { settingsItem } from '../analysis/testing';
+import { settingsItem, settingWrite } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
 import { djangoRunner, thisProcess } from './lib/process';
 
@@ -237,6 +237,19 @@ export default createRule({
         return;
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
       if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
+      // ... and so is what a test of the class leaves where its setUp gives the setting a value before every
+      // test: the next test of the class starts from the setUp's, and after the class stays what the setUp's
+      // own write would leave (synnefo's HelpdeskTests: setUp sets HELPDESK_ENABLED = True, a test clears it).
+      // Not a setting Django reads (EMAIL_BACKEND: any later test sending mail), nor a delete
+      if (owner.role === 'test' && !setting.nested && kind === 'assign' && !readByDjango(setting.name)) {
+        const cls = ctx.defs.methodClass(owner.fn);
+        const setUp = cls
+          ? ctx.testing
+              .setupHooksOf(cls)
+              .find(h => /^(setUp|setup_method)$/.test(defName(h)) && settingWrite(setting.name).test(h.text))
+          : undefined;
+        if (setUp && !setupWriteReachesReaders(ctx, setUp, setting.name)) return;
+      }
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
       if (!leakObserved(ctx, owner.fn, setting.name)) return;
       ctx.report({
@@ -390,8 +403,8 @@ const INVERSE: Record<string, string[]> = {
 };
 
 /**
- * `stmt`, an in-place change of a setting (`S.remove(a)`, `S[k] = v`, `del S[k]`), and another
- * statement of `fn` that takes it back, before or after it (`S.append(a)`, `del S[k]`, `S[k] = v`):
+ * `stmt`, an in-place change of a setting (`S.remove(a)`, `S[k] = v`, `del S[k]`, `S.pop(k)`), and another
+ * statement of `fn` that takes it back, before or after it (`S.append(a)`, `del S[k]` or `S.pop(k)`, `S[k] = v`):
  * the pair leaves the setting as it was. Matched on the receiver's and the item's text.
  */
 function pairedWithInverse(fn: Node, stmt: Node): boolean {
@@ -400,8 +413,11 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
       const f = n.childForFieldName('function');
       const args = n.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
       const op = f?.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '';
+      // `S.pop(k)` takes an item out as `del S[k]` does
+      if (op === 'pop' && args[0] && args[0].type !== 'keyword_argument')
+        return { receiver: field(f as Node, 'object').text, op: 'delitem', item: key(args[0]) };
       const item = args.at(-1);
-      return op in INVERSE && item ? { receiver: field(f as Node, 'object').text, op, item: item.text } : null;
+      return op in INVERSE && item ? { receiver: field(f as Node, 'object').text, op, item: key(item) } : null;
     }
     const target =
       n.type === 'assignment' ? n.childForFieldName('left') : n.type === 'delete_statement' ? n.namedChildren[0] : null;
@@ -409,8 +425,13 @@ function pairedWithInverse(fn: Node, stmt: Node): boolean {
     return {
       receiver: field(target, 'value').text,
       op: n.type === 'assignment' ? 'setitem' : 'delitem',
-      item: target.childForFieldName('subscript')?.text ?? '',
+      item: key(target.childForFieldName('subscript')),
     };
+  };
+  // `"k"` and `'k'` are one key
+  const key = (n: Node | null) => {
+    const v = n && stringValue(n);
+    return v !== null && v !== undefined ? JSON.stringify(v) : (n?.text ?? '');
   };
   const mine = shape(stmt);
   if (!mine) return false;

@@ -41,8 +41,10 @@ export function setupWriteReachesReaders(ctx: RuleContext, hook: Node, name: str
 }
 
 /**
- * The settings Django itself reads (django/conf/global_settings.py's names, with the few later versions
- * added): a leak of one is read by the framework, whatever the project's code does.
+ * The settings Django itself reads while tests run (django/conf/global_settings.py's names, with the few
+ * later versions added): a leak of one is read by the framework, whatever the project's code does. Not
+ * INSTALLED_APPS: Django reads it once, when the app registry is populated (and again only when an
+ * override changes it), so a later change in place is seen by code reading the setting itself.
  */
 const DJANGO_SETTINGS = new Set(
   `ABSOLUTE_URL_OVERRIDES ADMINS ALLOWED_HOSTS APPEND_SLASH AUTHENTICATION_BACKENDS AUTH_PASSWORD_VALIDATORS
@@ -58,7 +60,7 @@ EMAIL_HOST_PASSWORD EMAIL_HOST_USER EMAIL_PORT EMAIL_SSL_CERTFILE EMAIL_SSL_KEYF
 EMAIL_TIMEOUT EMAIL_USE_LOCALTIME EMAIL_USE_SSL EMAIL_USE_TLS FILE_UPLOAD_DIRECTORY_PERMISSIONS
 FILE_UPLOAD_HANDLERS FILE_UPLOAD_MAX_MEMORY_SIZE FILE_UPLOAD_PERMISSIONS FILE_UPLOAD_TEMP_DIR
 FIRST_DAY_OF_WEEK FIXTURE_DIRS FORCE_SCRIPT_NAME FORMAT_MODULE_PATH FORMS_URLFIELD_ASSUME_HTTPS FORM_RENDERER
-IGNORABLE_404_URLS INSTALLED_APPS INTERNAL_IPS LANGUAGES LANGUAGES_BIDI LANGUAGE_CODE LANGUAGE_COOKIE_AGE
+IGNORABLE_404_URLS INTERNAL_IPS LANGUAGES LANGUAGES_BIDI LANGUAGE_CODE LANGUAGE_COOKIE_AGE
 LANGUAGE_COOKIE_DOMAIN LANGUAGE_COOKIE_HTTPONLY LANGUAGE_COOKIE_NAME LANGUAGE_COOKIE_PATH
 LANGUAGE_COOKIE_SAMESITE LANGUAGE_COOKIE_SECURE LOCALE_PATHS LOGGING LOGGING_CONFIG LOGIN_REDIRECT_URL
 LOGIN_URL LOGOUT_REDIRECT_URL MANAGERS MEDIA_ROOT MEDIA_URL MESSAGE_STORAGE MIDDLEWARE MIGRATION_MODULES
@@ -75,6 +77,11 @@ TEST_RUNNER THOUSAND_SEPARATOR TIME_FORMAT TIME_INPUT_FORMATS TIME_ZONE USE_I18N
 USE_THOUSAND_SEPARATOR USE_TZ USE_X_FORWARDED_HOST USE_X_FORWARDED_PORT WSGI_APPLICATION X_FRAME_OPTIONS
 YEAR_MONTH_FORMAT`.split(/\s+/),
 );
+
+/** Whether Django itself reads the setting `name` while tests run (DJANGO_SETTINGS). */
+export function readByDjango(name: string): boolean {
+  return DJANGO_SETTINGS.has(name);
+}
 
 /**
  * Whether a later test can see the value a test leaves in `name`: some test reads the setting, or names a
