@@ -106,7 +106,15 @@ export interface ClassFacts {
    * a Django model (it derives from django.db.models.Model), whether abstract, and whether its primary
    * key is a UUID field (its own, or a base's: `id = models.UUIDField(primary_key=True, default=uuid4)`)
    */
-  model: { abstract: boolean; uuidPk: boolean } | null;
+  model: {
+    abstract: boolean;
+    uuidPk: boolean;
+    /**
+     * its querysets may come back in an order: `Meta.ordering` (its own or a base's), a manager of its
+     * own (`objects = ...`), or a base Crosstalk cannot read (a library's: treebeard's nodes, MPTT's)
+     */
+    ordered: boolean;
+  } | null;
   /** a plain class: no base but `object` and other plain classes of the project (a mixin, never a model) */
   plain: boolean;
   /**

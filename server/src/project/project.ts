@@ -240,14 +240,19 @@ export class Project {
     let model: ClassFacts['model'] = null;
     let plain = true;
     let data = isDataClass(node, module.names);
+    let unreadBase = false;
     for (const base of module.testing.baseExpressions(node)) {
       const q = module.classes.has(base.text)
         ? `${module.name}.${base.text}`
         : (module.names.resolve(base) ?? base.text);
       if (DJANGO_TEST_CASES.has(q)) djangoTestCase = true;
       if (ROLLBACK_TEST_CASES.has(q)) rollsBack = true;
-      if (q === 'django.db.models.Model' || DJANGO_ABSTRACT_MODEL.test(q)) model ??= { abstract: false, uuidPk: false };
+      if (q === 'django.db.models.Model' || DJANGO_ABSTRACT_MODEL.test(q))
+        model ??= { abstract: false, uuidPk: false, ordered: false };
       const info = this.classInfo(q, seen);
+      // a base that is neither Django's model nor read here (a library's) may bring an order
+      if (!info && q !== 'object' && q !== 'django.db.models.Model' && !DJANGO_ABSTRACT_MODEL.test(q))
+        unreadBase = true;
       if (q !== 'object' && !info?.plain) plain = false;
       if (DATA_BASES.has(q)) data = true;
       if (info) {
@@ -259,14 +264,26 @@ export class Project {
         restoresLanguage ||= info.restoresLanguage;
         for (const p of info.patchersStopped) patchersStopped.add(p);
         overridesSettings ||= info.overridesSettings;
-        if (info.model) model = { abstract: false, uuidPk: (model?.uuidPk ?? false) || info.model.uuidPk };
+        if (info.model)
+          model = {
+            abstract: false,
+            uuidPk: (model?.uuidPk ?? false) || info.model.uuidPk,
+            ordered: (model?.ordered ?? false) || info.model.ordered,
+          };
       }
     }
-    if (model)
+    if (model) {
+      const meta = innerClass(node, 'Meta')?.text ?? '';
       model = {
-        abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? ''),
+        abstract: /^\s*abstract\s*=\s*True\b/m.test(meta),
         uuidPk: model.uuidPk || declaresUuidPk(node),
+        ordered:
+          model.ordered ||
+          unreadBase ||
+          /^\s*ordering\s*=/m.test(meta) ||
+          bodyStatements(node).some(st => /^objects\s*=/.test(st.text)),
       };
+    }
     const facts: ClassFacts = {
       file: module.file,
       line: node.startPosition.row,

@@ -35,8 +35,10 @@ export default createRule({
     what:
       'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or ' +
       'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, ' +
-      'on a model defined in the same file without `Meta.ordering` or a custom manager (models defined elsewhere ' +
-      'may be ordered by their Meta, which one file cannot see).',
+      "on a model without `Meta.ordering` (its own or a base's) or a custom manager: one defined in the same " +
+      "file, or a model of another module of the project read so (not one deriving from a library's model, " +
+      "which may bring an order: treebeard's and MPTT's nodes come back in tree order; nor one Crosstalk " +
+      'cannot find).',
     why:
       'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle ' +
       'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across ' +
@@ -117,8 +119,9 @@ function isMultiList(node: Node): boolean {
 
 /**
  * `list(<qs>)` or `<qs>` where qs is `Model.objects...` with no ordering in the chain, on a model this
- * file defines without `Meta.ordering` or a custom `objects` manager. A model defined elsewhere may be
- * ordered by its Meta or its manager, which one file cannot see (wagtail's Site, netbox's Group).
+ * file defines without `Meta.ordering` or a custom `objects` manager, or a model of the project that the
+ * project model read so. A model Crosstalk cannot read may be ordered by its Meta or its manager
+ * (wagtail's Site, netbox's Group).
  */
 function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const inner =
@@ -129,10 +132,29 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   if (ORDERING.test(inner.text)) return null;
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
   const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;
-  if (!cls) return null;
+  // a model of another module of the project: what the project model read of its Meta and managers
+  if (!cls) return model && !projectModelOrdered(ctx, inner, model) ? inner : null;
   const body = bodyStatements(cls);
   const meta = body.find(st => st.type === 'class_definition' && defName(st) === 'Meta');
   if (meta && /\bordering\s*=/.test(meta.text)) return null;
   if (body.some(st => /^objects\s*=/.test(st.text))) return null;
   return inner;
+}
+
+/**
+ * Whether `model` (the name before `.objects` in `chain`) is a model of the project whose querysets may
+ * come back in an order (ClassFacts.model.ordered); true (quiet) when it is none Crosstalk can read.
+ */
+function projectModelOrdered(ctx: RuleContext, chain: Node, model: string): boolean {
+  let n: Node | null = chain;
+  while (n && !(n.type === 'identifier' && n.text === model))
+    n =
+      n.type === 'call'
+        ? n.childForFieldName('function')
+        : n.type === 'attribute'
+          ? n.childForFieldName('object')
+          : null;
+  const q = n ? ctx.names.resolve(n) : undefined;
+  const facts = q ? ctx.project?.classInfo(q)?.model : null;
+  return !facts || facts.ordered;
 }
