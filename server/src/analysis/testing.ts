@@ -256,15 +256,26 @@ export class Testing {
     return null;
   }
 
-  /** A module-level function (not itself a test) called from a test, hook or fixture of this module. */
+  /**
+   * A module-level function (not itself a test) called from a test, hook or fixture of this module; or a
+   * method of a test class that its tests reach: one a test, hook or helper method of the module calls
+   * (`self._go_to_path(path)`), or any method of a base class with no tests of its own, whose methods are
+   * there for the tests of the classes deriving from it (codeforlife's `BaseTest.go_to_homepage`).
+   */
   private isHelper(fn: Node): boolean {
-    if (!this.defs.isModuleLevel(fn)) return false;
+    const cls = this.defs.methodClass(fn);
+    if (!cls && !this.defs.isModuleLevel(fn)) return false;
+    if (cls && (/^__\w+__$/.test(defName(fn)) || !this.isTestClass(cls))) return false;
     const known = this.helpers.get(fn.id);
     if (known !== undefined) return known;
     this.helpers.set(fn.id, false);
     let helper = false;
-    for (const { caller } of this.callSites(fn, `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(`)) {
-      if (caller && caller.id !== fn.id && this.roleOf(caller)) {
+    if (cls && this.testsOf(cls).length === 0) helper = true;
+    const call = cls
+      ? `\\b(?:self|cls)\\.${escapeRegExp(defName(fn))}\\s*\\(`
+      : `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(`;
+    for (const { caller } of helper ? [] : this.callSites(fn, call)) {
+      if (caller && caller.id !== fn.id && (this.roleOf(caller) || (cls && this.isHelper(caller)))) {
         helper = true;
         break;
       }
