@@ -84,6 +84,8 @@ const RUNNER_HOOKS =
 /** a statement that changes the cache: a new CACHES (override_settings, an assignment), or a clear() */
 const CACHE_WRITE =
   /override_settings\(\s*CACHES\s*=|settings\.CACHES\s*(?:\[[^\]]*\]\s*)*=(?!=)|\bcaches?\b[^\n]*\.clear\(\)/;
+/** a worker's cache pointed at a server or Redis database of its own: `caches["default"]._server = ...` */
+const PER_WORKER_CONNECTION = /\bcaches\[[^\]]*\]\._server\s*=(?!=)|\bconnection_kwargs\[\s*["']db["']\s*\]\s*=(?!=)/;
 const PER_TEST_HOOKS =
   /^(setUp|tearDown|_pre_setup|_post_teardown|asyncSetUp|asyncTearDown|setup_method|teardown_method)$/;
 
@@ -875,9 +877,12 @@ export class Project {
       const cls = module?.classes.get(qualified.slice(dot + 1));
       if (!module || !cls) return;
       const inspect = (fn: Node): boolean => {
-        const m = CACHE_WRITE.exec(fn.text);
+        // each worker pointed at a Redis database of its own (syncano's init_worker: the cache's server,
+        // and its connection pool's `db`, set to the worker's number)
+        const own = PER_WORKER_CONNECTION.exec(fn.text);
+        const m = own ?? CACHE_WRITE.exec(fn.text);
         if (!m) return false;
-        const perWorker = /CACHES/.test(m[0]) && /worker/i.test(fn.text);
+        const perWorker = !!own || (/CACHES/.test(m[0]) && /worker/i.test(fn.text));
         this.runnerReset = { perWorker, at: this.located(module.file, fn, fn.startIndex + m.index) };
         return true;
       };

@@ -622,7 +622,9 @@ function* ciMentions(text: string, testsOnly: boolean): Generator<RegExpExecArra
     if (
       !testsOnly ||
       TEST_COMMAND.test(line) ||
-      (m[2] && (/DJANGO_SETTINGS_MODULE\s*:/.test(m[0]) || ENVIRONMENT_ENTRY.test(line)))
+      (m[2] && (/DJANGO_SETTINGS_MODULE\s*:/.test(m[0]) || ENVIRONMENT_ENTRY.test(line))) ||
+      // a script's `export DJANGO_SETTINGS_MODULE=x`, in a script that runs the tests (syncano's test.sh)
+      (m[2] && /^\s*export\s+DJANGO_SETTINGS_MODULE\s*=/.test(line) && TEST_COMMAND.test(text))
     )
       yield m;
   }
@@ -652,49 +654,53 @@ function ciSettings(
         f => files.read(path.join(p, f)) !== null,
       ),
     );
+  for (const { file, text } of ciTexts(rootdir, ceiling, files)) {
+    // the first mention of a module found on the import paths (a step may name one that is not)
+    const m = [...ciMentions(text, testsOnly)].find(x => found(x[1] ?? x[2] ?? ''));
+    if (!m) continue;
+    const at = (index: number) => ({ file, line: text.slice(0, index).split('\n').length, how: 'named in CI' });
+    const dc = CI_CONFIGURATION.exec(text);
+    return {
+      module: m[1] ?? m[2] ?? '',
+      configuration: dc?.[1] ? { name: dc[1], source: at(dc.index) } : null,
+      source: at(m.index),
+      command: !!m[1],
+    };
+  }
+  return null;
+}
+
+/**
+ * The CI files (workflows, CI_FILES), from the rootdir up to the ceiling, each followed by the project's
+ * own scripts it runs (hydroshare's `docker exec hydroshare ./run-tests-jenkins`, syncano's Makefile
+ * running `./test.sh`): their texts, in that order.
+ */
+function* ciTexts(rootdir: string, ceiling: string, files: ConfigFiles): Generator<{ file: string; text: string }> {
   for (let dir = rootdir; ; dir = path.dirname(dir)) {
-    const candidates = [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))];
-    for (const file of candidates) {
+    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))]) {
       const text = files.read(file);
-      if (!text) continue;
-      // the first mention of a module found on the import paths (a step may name one that is not)
-      const m = [...ciMentions(text, testsOnly)].find(x => found(x[1] ?? x[2] ?? ''));
-      if (!m) continue;
-      const at = (index: number) => ({ file, line: text.slice(0, index).split('\n').length, how: 'named in CI' });
-      const dc = CI_CONFIGURATION.exec(text);
-      return {
-        module: m[1] ?? m[2] ?? '',
-        configuration: dc?.[1] ? { name: dc[1], source: at(dc.index) } : null,
-        source: at(m.index),
-        command: !!m[1],
-      };
+      if (text === null) continue;
+      yield { file, text };
+      for (const m of text.matchAll(SCRIPT_RUN)) {
+        const script = path.join(dir, m[1] ?? '');
+        const body = script !== file ? files.read(script) : null;
+        if (body !== null) yield { file: script, text: body };
+      }
     }
-    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return null;
+    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return;
   }
 }
 
-/** A CI file or tox, from the rootdir up to the ceiling, runs tests with Django's runner. */
+/** A CI file or tox (or a script one runs), from the rootdir up to the ceiling, runs tests with Django's runner. */
 function ciRunsDjangoRunner(rootdir: string, ceiling: string, files: ConfigFiles): boolean {
-  for (let dir = rootdir; ; dir = path.dirname(dir)) {
-    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))]) {
-      const text = files.read(file) ?? '';
-      if (DJANGO_TEST_COMMAND.test(text)) return true;
-      // and the project's own scripts a step runs (hydroshare's `docker exec hydroshare ./run-tests-jenkins`)
-      for (const m of text.matchAll(SCRIPT_RUN)) {
-        const script = files.read(path.join(dir, m[1] ?? ''));
-        if (script && DJANGO_TEST_COMMAND.test(script)) return true;
-      }
-    }
-    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return false;
-  }
+  for (const { text } of ciTexts(rootdir, ceiling, files)) if (DJANGO_TEST_COMMAND.test(text)) return true;
+  return false;
 }
+
 /** Whether a CI configuration (or tox, a Makefile) runs pytest with a `-m` of its own, which replaces the ini's. */
 function ciPassesMarks(rootdir: string, ceiling: string, files: ConfigFiles): boolean {
-  for (let dir = rootdir; ; dir = path.dirname(dir)) {
-    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))])
-      if (PYTEST_MARKS.test(files.read(file) ?? '')) return true;
-    if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return false;
-  }
+  for (const { text } of ciTexts(rootdir, ceiling, files)) if (PYTEST_MARKS.test(text)) return true;
+  return false;
 }
 const PYTEST_MARKS = /\bpy\.?test\b[^\n]*\s-m(?:\s|=|["'])/;
 

@@ -31,7 +31,7 @@ export default createRule({
       "or in a method of the test's class one of them calls (a mixin's `clear_queues()`); not on fakeredis (the " +
       'module, or a conftest.py, uses it), on a name that says it is a fake or a mock, on a client whose ' +
       'connection the test patched (`mock.patch("redis.Redis.__init__")`) or whose commands it replaced with ' +
-      'mocks, nor `flushdb()` in a ' +
+      'mocks, nor `flushdb()` where the test runner gives each parallel worker a Redis database of its own, nor in a ' +
       "module that picks a database by the xdist worker's name.",
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
@@ -167,6 +167,8 @@ function flushesRedis(ctx: RuleContext, call: Node): void {
   if (/fake|mock/i.test(fn?.childForFieldName('object')?.text ?? '')) return;
   if (ctx.project?.fakeRedis || ctx.file.mentions(FAKE_REDIS)) return;
   if (command === 'flushdb' && ctx.file.mentions(WORKER_NAME)) return;
+  // ... or where the test runner points each parallel worker at a Redis database of its own (syncano)
+  if (command === 'flushdb' && ctx.project?.runnerCache?.perWorker) return;
   const method = ctx.defs.enclosingFunction(call);
   if (!method || !(ctx.testing.owner(call) || calledByTestsOfItsClass(ctx, method))) return;
   // a client whose connection the test patched away (`mock.patch("redis.Redis.__init__")`), or whose
