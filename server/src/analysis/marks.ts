@@ -20,25 +20,14 @@ export function markMatcher(expression: string): MarkMatcher | null {
   let at = 0;
   const peek = () => tokens[at];
   type Test = (marks: ReadonlySet<string>) => boolean;
-  const expr = (): Test | null => {
-    let left = andExpr();
-    while (left && peek() === 'or') {
+  // `operand (word operand)*`, joined left to right
+  const chain = (word: string, operand: () => Test | null, join: (l: Test, r: Test) => Test) => (): Test | null => {
+    let left = operand();
+    while (left && peek() === word) {
       at++;
-      const right = andExpr();
+      const right = operand();
       if (!right) return null;
-      const l = left;
-      left = m => l(m) || right(m);
-    }
-    return left;
-  };
-  const andExpr = (): Test | null => {
-    let left = notExpr();
-    while (left && peek() === 'and') {
-      at++;
-      const right = notExpr();
-      if (!right) return null;
-      const l = left;
-      left = m => l(m) && right(m);
+      left = join(left, right);
     }
     return left;
   };
@@ -58,6 +47,8 @@ export function markMatcher(expression: string): MarkMatcher | null {
     }
     return m => m.has(t);
   };
+  const andExpr = chain('and', notExpr, (l, r) => m => l(m) && r(m));
+  const expr: () => Test | null = chain('or', andExpr, (l, r) => m => l(m) || r(m));
   if (tokens.length === 0) return null;
   const whole = expr();
   return whole && at === tokens.length ? whole : null;
