@@ -2,11 +2,11 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { anotherTestMatches, leakObserved, readByDjango, setupWriteReachesReaders } from './lib/readers';
+import { anotherTestMatches, leakObserved, setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
-import { settingsItem, settingWrite } from '../analysis/testing';
+import { settingsItem } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
 import { djangoRunner, thisProcess } from './lib/process';
 
@@ -237,19 +237,6 @@ export default createRule({
         return;
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
       if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
-      // ... and so is what a test of the class leaves where its setUp gives the setting a value before every
-      // test: the next test of the class starts from the setUp's, and after the class stays what the setUp's
-      // own write would leave (synnefo's HelpdeskTests: setUp sets HELPDESK_ENABLED = True, a test clears it).
-      // Not a setting Django reads (EMAIL_BACKEND: any later test sending mail), nor a delete
-      if (owner.role === 'test' && !setting.nested && kind === 'assign' && !readByDjango(setting.name)) {
-        const cls = ctx.defs.methodClass(owner.fn);
-        const setUp = cls
-          ? ctx.testing
-              .setupHooksOf(cls)
-              .find(h => /^(setUp|setup_method)$/.test(defName(h)) && settingWrite(setting.name).test(h.text))
-          : undefined;
-        if (setUp && !setupWriteReachesReaders(ctx, setUp, setting.name)) return;
-      }
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
       if (!leakObserved(ctx, owner.fn, setting.name)) return;
       ctx.report({

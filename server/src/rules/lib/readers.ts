@@ -78,11 +78,6 @@ USE_THOUSAND_SEPARATOR USE_TZ USE_X_FORWARDED_HOST USE_X_FORWARDED_PORT WSGI_APP
 YEAR_MONTH_FORMAT`.split(/\s+/),
 );
 
-/** Whether Django itself reads the setting `name` while tests run (DJANGO_SETTINGS). */
-export function readByDjango(name: string): boolean {
-  return DJANGO_SETTINGS.has(name);
-}
-
 /**
  * Whether a later test can see the value a test leaves in `name`: some test reads the setting, or names a
  * function or class of the project that reads it, without setting it first (settingUse); a function of
