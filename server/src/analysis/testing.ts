@@ -190,7 +190,7 @@ export class Testing {
     if (role === 'fixture' && this.neverRequested(fn)) return null;
     if (role && this.deselected(fn, role)) return null;
     if (role) return { fn, role };
-    // a module-level helper that a test, hook or fixture of this module calls runs as part of it
+    // a helper a test, hook or fixture calls (a module's function, a test class's method) runs as part of it
     return this.isHelper(fn) ? { fn, role: 'helper' } : null;
   }
 
