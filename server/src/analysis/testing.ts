@@ -263,12 +263,12 @@ export class Testing {
    * there for the tests of the classes deriving from it (codeforlife's `BaseTest.go_to_homepage`).
    */
   private isHelper(fn: Node): boolean {
-    const cls = this.defs.methodClass(fn);
-    if (!cls && !this.defs.isModuleLevel(fn)) return false;
-    if (cls && (/^__\w+__$/.test(defName(fn)) || !this.isTestClass(cls))) return false;
     const known = this.helpers.get(fn.id);
     if (known !== undefined) return known;
     this.helpers.set(fn.id, false);
+    const cls = this.defs.methodClass(fn);
+    if (!cls && !this.defs.isModuleLevel(fn)) return false;
+    if (cls && (/^__\w+__$/.test(defName(fn)) || !this.isTestClass(cls))) return false;
     let helper = false;
     if (cls && this.testsOf(cls).length === 0) helper = true;
     const call = cls

@@ -5,7 +5,7 @@ import { bodyStatements, field, keywordArgument, positionalArguments, stringValu
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
-const PORT_WORDS = /bind|connect|listen|runserver|port|serve|run_simple|TCPSite/i;
+const PORT_WORDS = /bind|connect|listen|runserver|port|[sS]erve|run_simple|TCPSite/;
 const SERVER_CALL = /serve|server|listen|bind|run_app|runserver|start|socket|uvicorn|make_server/i;
 /** callees that start a server on the host and port they are given, one after the other or as an address tuple */
 const SERVER_START = /(?:server|^serve\w*|^run_simple|^TCPSite)$/i;

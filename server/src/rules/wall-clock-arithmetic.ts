@@ -73,7 +73,9 @@ export default createRule({
     return {
       call(call) {
         const fn = call.childForFieldName('function');
-        if (fn && CONSTRUCTORS.has(ctx.names.resolve(fn) ?? '')) {
+        // (the callee's last name first: most calls build no date)
+        const last = fn?.type === 'attribute' ? field(fn, 'attribute').text : fn?.text;
+        if (fn && (last === 'date' || last === 'datetime') && CONSTRUCTORS.has(ctx.names.resolve(fn) ?? '')) {
           constructed(ctx, call);
           return;
         }
