@@ -1,6 +1,8 @@
 // What Django, DRF and pytest-django are, as far as the analysis needs to know: the test-case classes,
 // and how far a cache backend's keys are shared.
 import type { Backend } from './projectView';
+import type { Node } from '../syntax/parser';
+import { bodyStatements, defName, definitionOf } from '../syntax/nodes';
 
 /** The test-case classes of Django and DRF, by canonical qualified name. */
 export const DJANGO_TEST_CASES: ReadonlySet<string> = new Set([
@@ -43,4 +45,16 @@ export const REDIS_ONLY =
 /** A function's text that returns a Django cache: `return caches[alias]`, `return cache`. */
 export function returnsCache(text: string): boolean {
   return /\breturn\s+(?:[\w.]+\.)?(?:caches\s*\[|cache\s*$)/m.test(text);
+}
+
+/**
+ * Whether a model class itself gives its querysets an order: `ordering` in its `Meta`, or a manager of
+ * its own (`objects = ...`, which may order them). What its bases give is the caller's to add.
+ */
+export function declaresOrder(cls: Node): boolean {
+  return bodyStatements(cls).some(stmt => {
+    const def = definitionOf(stmt);
+    if (def.type === 'class_definition') return defName(def) === 'Meta' && /\bordering\s*=(?!=)/.test(def.text);
+    return /^objects\s*=/.test(stmt.text);
+  });
 }

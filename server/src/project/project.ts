@@ -6,7 +6,7 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from '../analysis/django';
+import { declaresOrder, DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from '../analysis/django';
 import { Names } from '../analysis/names';
 import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
 import { replacedSettings, Testing } from '../analysis/testing';
@@ -274,18 +274,12 @@ export class Project {
           };
       }
     }
-    if (model) {
-      const meta = innerClass(node, 'Meta')?.text ?? '';
+    if (model)
       model = {
-        abstract: /^\s*abstract\s*=\s*True\b/m.test(meta),
+        abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? ''),
         uuidPk: model.uuidPk || declaresUuidPk(node),
-        ordered:
-          model.ordered ||
-          unreadBase ||
-          /^\s*ordering\s*=/m.test(meta) ||
-          bodyStatements(node).some(st => /^objects\s*=/.test(st.text)),
+        ordered: model.ordered || unreadBase || declaresOrder(node),
       };
-    }
     const facts: ClassFacts = {
       file: module.file,
       line: node.startPosition.row,

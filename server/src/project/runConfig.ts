@@ -417,22 +417,20 @@ export function readRunConfig(
   if (pythonFiles?.trim() && !ciRunsDjangoRunner(rootdir, ceiling, files))
     config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
   const addopts = ini?.options.get('addopts');
+  // its arguments: a TOML list's items as they are, an ini string split as a shell splits it
+  const opts =
+    ini?.file.endsWith('.toml') && addopts && addopts.items.length > 1
+      ? addopts.items.map(i => i.value)
+      : shellWords(addopts?.value.replace(/\n/g, ' ') ?? '');
   // `-m "not selenium"`: the tests it deselects never run, where every run takes it from the ini
   // (fragdenstaat-de's stripe tests); not where Django's runner runs the suite too, or CI passes `-m` itself
-  if (runner === 'pytest' && addopts) {
-    const args =
-      ini?.file.endsWith('.toml') && addopts.items.length > 1
-        ? addopts.items.map(i => i.value)
-        : shellWords(addopts.value.replace(/\n/g, ' '));
-    const at = args.findIndex(a => a === '-m' || a.startsWith('-m'));
-    const expression = at < 0 ? null : args[at] === '-m' ? args[at + 1] : args[at]?.slice(2);
-    if (expression && !ciRunsDjangoRunner(rootdir, ceiling, files) && !ciPassesMarks(rootdir, ceiling, files))
-      config.markExpression = expression;
-  }
+  const at = runner === 'pytest' ? opts.findIndex(a => a.startsWith('-m')) : -1;
+  const expression = at < 0 ? null : opts[at] === '-m' ? opts[at + 1] : opts[at]?.slice(2);
+  if (expression && !ciRunsDjangoRunner(rootdir, ceiling, files) && !ciPassesMarks(rootdir, ceiling, files))
+    config.markExpression = expression;
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
   const errorFilter = /^error(::(Runtime)?Warning)?$/;
-  const opts = shellWords(addopts?.value.replace(/\n/g, ' ') ?? '');
   config.warningsAreErrors =
     (ini?.options.get('filterwarnings')?.items ?? []).some(i => errorFilter.test(i.value.trim())) ||
     opts.some((w, i) => errorFilter.test(w === '-W' ? (opts[i + 1] ?? '') : w.startsWith('-W') ? w.slice(2) : '')) ||

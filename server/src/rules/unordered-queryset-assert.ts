@@ -1,7 +1,8 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
+import { declaresOrder } from '../analysis/django';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { bodyStatements, defName, field, positionalArguments } from '../syntax/nodes';
+import { field, positionalArguments } from '../syntax/nodes';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */
@@ -134,10 +135,7 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;
   // a model of another module of the project: what the project model read of its Meta and managers
   if (!cls) return model && !projectModelOrdered(ctx, inner, model) ? inner : null;
-  const body = bodyStatements(cls);
-  const meta = body.find(st => st.type === 'class_definition' && defName(st) === 'Meta');
-  if (meta && /\bordering\s*=/.test(meta.text)) return null;
-  if (body.some(st => /^objects\s*=/.test(st.text))) return null;
+  if (declaresOrder(cls)) return null;
   return inner;
 }
 
