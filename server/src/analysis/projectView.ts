@@ -34,7 +34,18 @@ export interface ThrottleFacts extends Located {
   users: boolean;
   classes: string[];
   rates: Record<string, string | null>;
+  /** every rate of DEFAULT_THROTTLE_RATES could be read */
+  ratesKnown?: boolean;
   reason?: string;
+}
+
+/** A view's own DRF throttles, reached by a request (see ProjectView.requestThrottling). */
+export interface RequestThrottling {
+  view: string;
+  throttles: { throttle: string; rate: string | null | undefined; anonymousOnly: boolean }[];
+  /** where the view (or a base) sets `throttle_classes` */
+  at: Located | null;
+  route: { file: string; line: number };
 }
 
 /** Where something was decided: a file, its 1-based line, and how. */
@@ -181,6 +192,12 @@ export interface ProjectView {
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
   attributeDefault(qualified: string): string | null;
+  /**
+   * The DRF throttles of the view a request reaches, by its path (`"/api/feedback/?x=1"`) or by the route
+   * name `reverse()` is given, where the view sets `throttle_classes` of its own; null when unknown or
+   * where the settings' defaults apply
+   */
+  requestThrottling(target: { path: string } | { name: string }): RequestThrottling | null;
   /**
    * Whether an app of the project could be labelled `label` (a package of that name with models.py or
    * apps.py, an AppConfig declaring it); null when the files cannot be listed

@@ -31,6 +31,8 @@ import { Evaluator } from './evaluate';
 import { isTestFile, moduleName } from './files';
 import { collectedByPytest, readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
+import { viewThrottling, type ViewThrottling } from './throttles';
+import { readRoutes, routeNamed, routeOfPath, type Route } from './urls';
 import { markMatcher, type MarkMatcher } from '../analysis/marks';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
 import { calledElsewhere, projectReaders, subclassNames, unsetReaders, type SettingUse } from './settingUse';
@@ -110,6 +112,8 @@ export class Project {
   private readonly occurringInTests = new Map<string, number | null>();
   private userUuid: boolean | null | undefined;
   private readonly holders = new Map<string, string[] | null>();
+  private urlRoutes: Route[] | undefined;
+  private readonly throttlings = new Map<string, ViewThrottling | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -151,6 +155,8 @@ export class Project {
     this.occurring.clear();
     this.occurringInTests.clear();
     this.userUuid = undefined;
+    this.urlRoutes = undefined;
+    this.throttlings.clear();
   }
 
   // ---- the run and its settings ----
@@ -297,6 +303,58 @@ export class Project {
     };
     this.classFacts.set(qualified, facts);
     return facts;
+  }
+
+  // ---- URLs and views ----
+
+  /** The routes of the settings' ROOT_URLCONF, in the order Django tries them (none where it cannot be read). */
+  routes(): readonly Route[] {
+    if (this.urlRoutes) return this.urlRoutes;
+    const setting = this.settingsFacts().constants.get('ROOT_URLCONF');
+    const urlconf = setting?.startsWith('"') ? (JSON.parse(setting) as string) : null;
+    this.urlRoutes = urlconf ? readRoutes(urlconf, m => this.moduleOf(m)) : [];
+    return this.urlRoutes;
+  }
+
+  /**
+   * The throttles of the view a request reaches (by its path, or by the route name `reverse` is given),
+   * where the view sets `throttle_classes` of its own; null where the route or view cannot be told, or the
+   * settings' defaults apply.
+   */
+  requestThrottling(target: { path: string } | { name: string }): (ViewThrottling & { route: Route }) | null {
+    const routes = this.routes();
+    const route = 'path' in target ? routeOfPath(routes, target.path) : routeNamed(routes, target.name);
+    const view = route?.view && this.viewClass(route.view);
+    if (!route || !view) return null;
+    let throttling = this.throttlings.get(view);
+    if (throttling === undefined) {
+      throttling = viewThrottling(this.evaluate(), view, this.settingsFacts().throttling);
+      this.throttlings.set(view, throttling);
+    }
+    return throttling && { ...throttling, route };
+  }
+
+  /** The class a route's view is: itself, or the class whose `as_view()` a module-level name holds. */
+  private viewClass(qualified: string): string | null {
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const name = qualified.slice(dot + 1);
+    if (!module) return null;
+    if (module.classes.has(name)) return qualified;
+    // `hawc_obtain_auth_token = HawcObtainAuthToken.as_view()`
+    for (const stmt of module.root.namedChildren) {
+      const a = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : null;
+      if (a?.type !== 'assignment' || a.childForFieldName('left')?.text !== name) continue;
+      const fn = a.childForFieldName('right')?.childForFieldName('function');
+      const cls =
+        fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'as_view'
+          ? fn.childForFieldName('object')
+          : null;
+      if (!cls) return null;
+      if (cls.type === 'identifier' && module.classes.has(cls.text)) return `${module.name}.${cls.text}`;
+      return module.names.resolve(cls) ?? null;
+    }
+    return this.reexported(qualified) !== qualified ? this.viewClass(this.reexported(qualified)) : null;
   }
 
   /** AUTH_USER_MODEL's class has a UUID primary key; null when unknown (see ProjectView.userPkIsUuid). */
@@ -1327,6 +1385,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
+    requestThrottling: target => project.requestThrottling(target),
     definedInTests: q => project.definedInTests(q),
     appCouldHaveLabel: label => project.appCouldHaveLabel(label),
     get unreached() {

@@ -88,7 +88,8 @@ export function readSettingsFacts(
           on: false,
           users: false,
           classes: [],
-          rates: {},
+          rates: { user: null, anon: null },
+          ratesKnown: true,
           ...(apps?.at ?? { file: facts.file ?? '', line: 0, character: 0 }),
         }
       : null);
@@ -285,21 +286,18 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
   if (value === undefined) return null;
   const at = value.at ?? { file: '', line: 0, character: 0 };
   if (value.kind !== 'dict')
-    return { on: null, users: false, classes: [], rates: {}, reason: reasonOf(value, 'REST_FRAMEWORK'), ...at };
-  const classesValue = value.entries.get('DEFAULT_THROTTLE_CLASSES');
-  const ratesValue = value.entries.get('DEFAULT_THROTTLE_RATES');
-  const place = classesValue?.at ?? at;
-  if (classesValue === undefined) return { on: false, users: false, classes: [], rates: {}, ...place };
-  if (classesValue.kind !== 'list')
     return {
       on: null,
       users: false,
       classes: [],
       rates: {},
-      reason: reasonOf(classesValue, 'DEFAULT_THROTTLE_CLASSES'),
-      ...place,
+      ratesKnown: false,
+      reason: reasonOf(value, 'REST_FRAMEWORK'),
+      ...at,
     };
-  const classes = classesValue.items.flatMap(c => (c.kind === 'str' ? [c.value] : []));
+  const classesValue = value.entries.get('DEFAULT_THROTTLE_CLASSES');
+  const ratesValue = value.entries.get('DEFAULT_THROTTLE_RATES');
+  // the rates are read whatever the default classes: a view's own throttle classes read them too
   const rates: Record<string, string | null> = {};
   let ratesKnown = true;
   if (ratesValue === undefined) Object.assign(rates, { user: null, anon: null });
@@ -310,6 +308,19 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
       else ratesKnown = false;
     }
   } else ratesKnown = false;
+  const place = classesValue?.at ?? at;
+  if (classesValue === undefined) return { on: false, users: false, classes: [], rates, ratesKnown, ...place };
+  if (classesValue.kind !== 'list')
+    return {
+      on: null,
+      users: false,
+      classes: [],
+      rates,
+      ratesKnown,
+      reason: reasonOf(classesValue, 'DEFAULT_THROTTLE_CLASSES'),
+      ...place,
+    };
+  const classes = classesValue.items.flatMap(c => (c.kind === 'str' ? [c.value] : []));
   const anyRate = Object.values(rates).some(r => r !== null);
   let on: boolean | null = false;
   let users = false;
@@ -341,11 +352,11 @@ function readThrottling(value: Value | undefined, evaluator: Evaluator): Throttl
   }
   if (classesValue.items.length !== classes.length && on !== true) on = null;
   if (!ratesKnown && on === false) on = null;
-  return { on, users, classes, rates, ...place };
+  return { on, users, classes, rates, ratesKnown, ...place };
 }
 
 /** Whether a project class derives (through project classes) from `base`. */
-function derivesFrom(evaluator: Evaluator, cls: string, base: string, seen = new Set<string>()): boolean {
+export function derivesFrom(evaluator: Evaluator, cls: string, base: string, seen = new Set<string>()): boolean {
   if (seen.has(cls)) return false;
   seen.add(cls);
   return (evaluator.classBases(cls) ?? []).some(b => b === base || derivesFrom(evaluator, b, base, seen));

@@ -1,7 +1,7 @@
-import { cacheIsolationFix, exposure, mayUseCache, sharedUse } from './lib/djangoCache';
+import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, sharedUse, type CacheUse } from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
-import { defName } from '../syntax/nodes';
+import { defName, walk } from '../syntax/nodes';
 import { everyWorker } from './lib/process';
 
 export default createRule({
@@ -24,7 +24,10 @@ export default createRule({
       "factory's or a model's; the test's own name only where it sends requests in a loop; a 429 only in a " +
       'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache, and not in ' +
       "a module that tests django-axes' lockout, which counts failed logins in database rows unless its " +
-      'handler is the cache one) ' +
+      'handler is the cache one; a request, by its path or `reverse("ns:name")` followed through the ' +
+      "project's URLconf, to a view whose own `throttle_classes` limit at a rate a suite reaches: at most 10 " +
+      "requests a minute, or any where the project's tests look for a 429; an anonymous-only throttle does " +
+      "not count a logged-in client's requests) " +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
@@ -34,7 +37,10 @@ export default createRule({
       "process has of its own (LocMemCache, a DatabaseCache whose table is in each worker's test database, " +
       'Redis on fakeredis, in the settings or put there by a conftest.py), ' +
       'or where Crosstalk cannot read the backend or find the test settings, nothing is reported: keys ' +
-      'collide there only where two tests use the same one, which the code under test decides. Nor where a ' +
+      'collide there only where two tests use the same one, which the code under test decides. Except ' +
+      "anonymous throttling: its key is the client's address, 127.0.0.1 in every test, so where two tests of " +
+      'a module reach the same view throttles and one takes them to their limit (requests in a loop, a 429 ' +
+      'looked for), both are reported on any cache. Nor where a ' +
       "conftest.py gives the cache's keys a prefix named after the xdist worker " +
       '(`caches["default"].key_prefix = f"test_{worker_id}"`, a `KEY_PREFIX` built from ' +
       '`PYTEST_XDIST_WORKER`): the workers share the server, not keys; nor where it gives each worker a ' +
@@ -130,25 +136,30 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // a cache of each process's own, or one whose backend cannot be read (or no settings were found):
   // keys collide only where two tests use the same one, which the code under test decides, so
   // Crosstalk says nothing rather than guess (on reviewed suites such guesses were never right)
-  if (exposed && exposed.kind !== 'cross-process' && !exposed.lone) return;
+  if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && !limitSharedInProcess(ctx, use)) return;
   // each worker's keys have a prefix of its own (a conftest.py says so): no key is shared across workers
   if (exposed?.keysPerWorker) return;
   // emptied before each test: that does not separate workers, and the message says so
   const reset = ctx.testing.cacheReset(def);
   const name = defName(def);
+  const anonymous = use.kind === 'throttle' && !!use.viewThrottling?.anonymousOnly;
   const what = use.clearOnly
     ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
     : use.kind === 'cache'
       ? `${name} uses the Django cache (${use.label}) with no cache of its own`
-      : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as throttle_<scope>_<user pk or IP>`;
+      : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as ${anonymous ? 'throttle_<scope>_<client address>, and the address is 127.0.0.1 in every test' : 'throttle_<scope>_<user pk or IP>'}`;
   const general =
     use.kind === 'cache'
       ? 'its keys are shared with every other test in the process and, on Redis or Memcached, with every xdist worker'
-      : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
+      : anonymous
+        ? 'a test of this module takes that limit to its end, and what it leaves the next test in the process counts against the same limit'
+        : "every xdist worker's first user has pk=1, so on a shared cache workers exhaust each other's rate limits";
   const acrossWorkers =
     use.kind === 'cache'
       ? 'their keys collide'
-      : "every worker's first user has pk=1, so they exhaust each other's rate limits";
+      : anonymous
+        ? "every worker's requests come from the same address, so they exhaust each other's rate limits"
+        : "every worker's first user has pk=1, so they exhaust each other's rate limits";
   const shared =
     exposed?.kind === 'cross-process'
       ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
@@ -160,6 +171,11 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   if (reset?.at) related.push({ at: reset.at, message: 'the cache is emptied before each test here' });
   if (use.throttling)
     related.push({ at: use.throttling, message: `DEFAULT_THROTTLE_CLASSES: ${use.throttling.classes.join(', ')}` });
+  if (use.viewThrottling?.at)
+    related.push({
+      at: use.viewThrottling.at,
+      message: `the view's own throttle_classes (${use.viewThrottling.view})`,
+    });
   ctx.report({
     node: def.childForFieldName('name') ?? def,
     message: `${what}: ${shared}`,
@@ -167,6 +183,45 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
   });
 }
+
+/**
+ * An anonymous request's throttle history is keyed by the client's address, the same in every test:
+ * where two tests of this module reach the same view's anonymous throttles and one takes them to their
+ * limit (requests in a loop, a 429 looked for), what it leaves the other counts, in a cache of the
+ * process's own too (hawc's token view: 5 a minute).
+ */
+function limitSharedInProcess(ctx: RuleContext, use: CacheUse): boolean {
+  if (!use.viewThrottling?.anonymousOnly) return false;
+  const keyOf = (u: CacheUse) => u.viewThrottling?.throttles.map(t => t.throttle).join(' ') ?? '';
+  const tests = ctx.file.memo(limitSharedInProcess, () => {
+    // the answer reads every test of the module, whichever unit changes: asking whether the file is
+    // still this text has any edit analyse the whole file again (rare: anonymous view throttles only)
+    ctx.file.mentions(ctx.file.text);
+    const out = new Map<string, { reach: number; drive: number }>();
+    for (const { node, kind } of ctx.file.topLevel) {
+      if (kind !== 'def') continue;
+      walk(
+        node,
+        fn => {
+          if (fn.type !== 'function_definition' || !ctx.testing.isTestFunction(fn)) return true;
+          const u = findCacheUse(ctx, fn);
+          if (u?.viewThrottling?.anonymousOnly) {
+            const counts = out.get(keyOf(u)) ?? { reach: 0, drive: 0 };
+            counts.reach++;
+            if (u.drivesLimit) counts.drive++;
+            out.set(keyOf(u), counts);
+          }
+          return false;
+        },
+        DEFINITIONS,
+      );
+    }
+    return out;
+  });
+  const counts = tests.get(keyOf(use));
+  return !!counts && counts.reach >= 2 && counts.drive >= 1;
+}
+const DEFINITIONS = new Set(['function_definition']);
 
 function within(node: Node, def: Node): boolean {
   for (let n: Node | null = node; n; n = n.parent) if (n.equals(def)) return true;

@@ -5,7 +5,8 @@ import { addDecorator, insertBefore } from '../../engine/edits';
 import { Edit, Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
-import type { Backend, Located, ThrottleFacts } from '../../analysis/projectView';
+import type { Backend, Located, RequestThrottling, ThrottleFacts } from '../../analysis/projectView';
+import { requestTarget } from './requests';
 import type { Related } from '../../engine/rule';
 import { builtFromPk, pksMoveOn } from './primaryKeys';
 import type { RuleContext } from '../../engine/rule';
@@ -36,6 +37,9 @@ const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request
 const PATCHED_LIMITER =
   /\bpatch(?:\.object)?\(\s*(?:["'][\w.]*(?:ratelimit|rate_limit|throttl)[\w.]*["']|[\w.]*(?:Throttle|RateLimit)\w*\s*,)/i;
 const NOT_THROTTLING = /disabl|no_?throttl|not_?throttl|without_?throttl|mock|fake/i;
+
+/** A view with throttles of its own a request reaches; `anonymousOnly`: every one counts only anonymous requests. */
+export type ViewReached = RequestThrottling & { anonymousOnly: boolean };
 
 /** `cache` or `caches[...]` from django.core.cache, as the receiver of a method call. */
 export function isDjangoCache(ctx: RuleContext, node: Node | null): boolean {
@@ -80,6 +84,10 @@ export interface CacheUse {
   aliases: Set<string>;
   /** set when the evidence is the project's DEFAULT_THROTTLE_CLASSES */
   throttling?: ThrottleFacts;
+  /** set when the test requests a view with throttles of its own (`anonymousOnly`: they count no logged-in request) */
+  viewThrottling?: ViewReached;
+  /** the test sends requests to that view in a loop, or looks for its 429: it takes the limit to its end */
+  drivesLimit?: boolean;
   /**
    * the only evidence is emptying the cache: a reset where the cache is the process's own; where
    * every worker shares it, a sign the code under test keeps state there that the test relies on
@@ -296,7 +304,8 @@ const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 export function mayUseCache(ctx: RuleContext, def: Node): boolean {
   const text = ctx.defs.statement(def).text;
   if (cacheWords(ctx).test(text)) return true;
-  return !!ctx.project?.settings.throttling?.users && /client|factory/i.test(text) && AUTHENTICATE_WORD.test(text);
+  if (!/client|factory/i.test(text)) return false;
+  return (!!ctx.project?.settings.throttling?.users && AUTHENTICATE_WORD.test(text)) || viewsThrottle(ctx);
 }
 
 function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
@@ -312,6 +321,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     sharedCall: Node | null = null,
     sharedDelete: Node | null = null,
     viaHelper = false;
+  let toThrottledView: { node: Node; reached: ViewReached } | null = null;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
   };
@@ -364,6 +374,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
             sendsRequests = true;
             repeatsRequests ||= inLoop(node, def);
+            if (!toThrottledView && viewsThrottle(ctx)) {
+              const reached = throttledView(ctx, node);
+              if (reached) toThrottledView = { node: fn, reached };
+            }
           } else if (AUTHENTICATE.test(method)) {
             authenticates ??= fn;
           }
@@ -419,6 +433,22 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // DRF keys an authenticated user's throttle history by the user's pk (its anonymous throttle skips
   // them): where the user model's pk is a UUID, no other test and no other worker has that key
   const ownThrottleKeys = !!authenticates && ctx.project?.userPkIsUuid === true;
+  // a request to a view with throttles of its own, whose rate a suite reaches: DRF keeps that history
+  // in the cache (an anonymous-only throttle counts no logged-in request)
+  const viewThrottle = toThrottledView as { node: Node; reached: ViewReached } | null; // set in the walk's callback
+  if (viewThrottle && !(viewThrottle.reached.anonymousOnly && authenticates) && !ownThrottleKeys) {
+    const { reached } = viewThrottle;
+    const throttles = reached.throttles.map(t => `${t.throttle.slice(t.throttle.lastIndexOf('.') + 1)} ${t.rate}`);
+    const view = reached.view.slice(reached.view.lastIndexOf('.') + 1);
+    const evidence: CacheUse = best.throttle ?? {
+      node: viewThrottle.node,
+      kind: 'throttle',
+      label: `a request to ${view}, which throttles it: ${throttles.join(', ')}`,
+      aliases,
+    };
+    // requests sent in a loop, or a 429 looked for: the test takes the limit to its end
+    best.throttle = { ...evidence, viewThrottling: reached, drivesLimit: repeatsRequests || !!best.throttle };
+  }
   const throttled =
     best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys && limitsInCache(ctx)
       ? best.throttle
@@ -787,20 +817,48 @@ function axesLockout(ctx: RuleContext): boolean {
  */
 function throttleReachable(ctx: RuleContext): boolean {
   return ctx.file.memo(throttleReachable, () => {
-    const project = ctx.project;
-    const rates = Object.values(project?.settings.throttling?.rates ?? {});
-    if (!project || rates.length === 0) return true;
-    const looked = ['429', 'TOO_MANY_REQUESTS', 'Throttled'].map(t => project.occurrencesInTests(t));
-    if (looked.some(n => n === null || n > 0)) return true;
-    return rates.some(rate => {
-      if (rate === null) return false;
-      // DRF reads "<count>/<period>" by the period's first letter: s, m, h, d
-      const [, count, unit] = /^\s*(\d+)\s*\/\s*([smhd])/.exec(rate) ?? [];
-      const seconds = { s: 1, m: 60, h: 3600, d: 86400 }[unit as 's' | 'm' | 'h' | 'd'];
-      return !count || !seconds || (Number(count) * 60) / seconds <= FEW_PER_MINUTE;
-    });
+    const rates = Object.values(ctx.project?.settings.throttling?.rates ?? {});
+    if (!ctx.project || rates.length === 0 || testsLookForThrottling(ctx)) return true;
+    return rates.some(rate => rate !== null && rateReached(rate) !== false);
   });
 }
+
+/** Some test of the project looks for a throttled response (429, `TOO_MANY_REQUESTS`, `Throttled`); unknown: yes. */
+function testsLookForThrottling(ctx: RuleContext): boolean {
+  return ctx.file.memo(testsLookForThrottling, () => {
+    const project = ctx.project;
+    return !project || ['429', 'TOO_MANY_REQUESTS', 'Throttled'].some(t => (project.occurrencesInTests(t) ?? 1) > 0);
+  });
+}
+
+/** Whether a suite reaches DRF rate `rate` (`<count>/<period>`, by the period's first letter); null: unreadable. */
+function rateReached(rate: string): boolean | null {
+  const [, count, unit] = /^\s*(\d+)\s*\/\s*([smhd])/.exec(rate) ?? [];
+  const seconds = { s: 1, m: 60, h: 3600, d: 86400 }[unit as 's' | 'm' | 'h' | 'd'];
+  return !count || !seconds ? null : (Number(count) * 60) / seconds <= FEW_PER_MINUTE;
+}
+
+/** Some view of the project sets throttle classes of its own (a cheap word count first). */
+function viewsThrottle(ctx: RuleContext): boolean {
+  return ctx.file.memo(viewsThrottle, () => (ctx.project?.occurrences('throttle_classes') ?? 0) > 0);
+}
+
+/**
+ * The view with throttles of its own that test-client call `call` reaches (by its path or route name),
+ * where one of them limits at a rate a suite reaches (or the project's tests look for a throttled
+ * response); `anonymousOnly` when every such throttle counts only anonymous requests.
+ */
+function throttledView(ctx: RuleContext, call: Node): ViewReached | null {
+  const target = requestTarget(ctx, call);
+  const reached = target && ctx.project?.requestThrottling(target);
+  if (!reached) return null;
+  const limiting = reached.throttles.filter(
+    t => typeof t.rate === 'string' && (rateReached(t.rate) || testsLookForThrottling(ctx)),
+  );
+  if (limiting.length === 0) return null;
+  return { ...reached, throttles: limiting, anonymousOnly: limiting.every(t => t.anonymousOnly) };
+}
+
 /** a rate a suite's requests reach: at most this many a minute on average (`100/hour`, not `120/min`) */
 const FEW_PER_MINUTE = 10;
 

@@ -1,0 +1,120 @@
+// Where a test's request goes, read the way people write it: a path literal, an f-string whose holes
+// are constants or ids, a sum of strings, `reverse("ns:name")`, a local or a class attribute set to one.
+import type { RuleContext } from '../../engine/rule';
+import type { Node } from '../../syntax/parser';
+import { assignedValues, keywordArgument, positionalArguments, stringValue } from '../../syntax/nodes';
+
+export type RequestTarget = { path: string } | { name: string };
+
+/** functions that turn a route's name into its path */
+const REVERSE = new Set([
+  'django.urls.reverse',
+  'django.urls.reverse_lazy',
+  'django.core.urlresolvers.reverse',
+  'rest_framework.reverse.reverse',
+  'django.shortcuts.resolve_url',
+]);
+/** how deep a value is followed through names */
+const MOST_STEPS = 4;
+/** what stands for a hole of an f-string that is not a constant: an id matches `<int:pk>` and `<str:x>` alike */
+const HOLE = '1';
+
+/** The path test-client call `call` requests, or the route name it reverses; null when it cannot be read. */
+export function requestTarget(ctx: RuleContext, call: Node): RequestTarget | null {
+  const arg = positionalArguments(call)[0] ?? keywordArgument(call, 'path');
+  return arg ? targetOf(ctx, arg, call, 0) : null;
+}
+
+function targetOf(ctx: RuleContext, node: Node, at: Node, steps: number): RequestTarget | null {
+  if (steps > MOST_STEPS) return null;
+  switch (node.type) {
+    case 'parenthesized_expression': {
+      const inner = node.namedChildren[0];
+      return inner ? targetOf(ctx, inner, at, steps) : null;
+    }
+    case 'string': {
+      const plain = stringValue(node);
+      if (plain !== null) return { path: plain };
+      if (/^[a-z]*b/i.test(node.text)) return null;
+      let path = '';
+      for (const part of node.namedChildren) {
+        if (!part) continue;
+        if (part.type === 'string_content' || part.type === 'escape_sequence') path += part.text;
+        else if (part.type === 'interpolation') {
+          const hole = part.namedChildren[0];
+          const value = hole ? targetOf(ctx, hole, at, steps + 1) : null;
+          path += value && 'path' in value ? value.path : HOLE;
+        }
+      }
+      return { path };
+    }
+    case 'concatenated_string':
+    case 'binary_operator': {
+      if (node.type === 'binary_operator' && node.childForFieldName('operator')?.text !== '+') return null;
+      let path = '';
+      for (const part of node.namedChildren) {
+        const value = part && targetOf(ctx, part, at, steps + 1);
+        if (!value || !('path' in value)) return null;
+        path += value.path;
+      }
+      return { path };
+    }
+    case 'call': {
+      const fn = node.childForFieldName('function');
+      const q = fn && ctx.names.resolve(fn);
+      if (!q || !REVERSE.has(q)) return null;
+      const name = positionalArguments(node)[0] ?? keywordArgument(node, 'viewname');
+      const value = name && stringValue(name);
+      return value ? { name: value } : null;
+    }
+    case 'identifier': {
+      // the value the test gave the name before the request, or the module's constant
+      const fn = ctx.defs.enclosingFunction(at);
+      const local = fn ? assignedValues(fn, node.text, at) : [];
+      const value = local.at(-1) ?? moduleValue(node.tree.rootNode, node.text);
+      return value ? targetOf(ctx, value, value, steps + 1) : null;
+    }
+    case 'attribute': {
+      // `self.url`: the class body's `url = ...`, or the one `self.url = ...` in the class's methods
+      const object = node.childForFieldName('object')?.text;
+      const attr = node.childForFieldName('attribute')?.text ?? '';
+      const fn = ctx.defs.enclosingFunction(at);
+      const cls = fn && ctx.defs.methodClass(fn);
+      if (!cls || (object !== 'self' && object !== 'cls')) return null;
+      const values = classValues(cls, attr);
+      return values.length === 1 && values[0] ? targetOf(ctx, values[0], values[0], steps + 1) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The one value a module's top level gives `name`, or null (none, or more than one). */
+function moduleValue(root: Node, name: string): Node | null {
+  let found: Node | null = null;
+  for (const stmt of root.namedChildren) {
+    const a = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : null;
+    if (a?.type !== 'assignment' || a.childForFieldName('left')?.text !== name) continue;
+    if (found) return null;
+    found = a.childForFieldName('right');
+  }
+  return found;
+}
+
+/** The values class `cls` gives attribute `attr`: in its body, or through `self.attr =`/`cls.attr =` in its methods. */
+function classValues(cls: Node, attr: string): Node[] {
+  const out: Node[] = [];
+  const body = cls.childForFieldName('body');
+  for (const stmt of body?.namedChildren ?? []) {
+    if (!stmt) continue;
+    const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : null;
+    if (a?.type === 'assignment' && a.childForFieldName('left')?.text === attr) {
+      const right = a.childForFieldName('right');
+      if (right) out.push(right);
+    }
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type !== 'function_definition') continue;
+    for (const target of [`self.${attr}`, `cls.${attr}`]) out.push(...assignedValues(def, target));
+  }
+  return out;
+}
