@@ -736,10 +736,48 @@ function ciProviderEnv(rootdir: string, ceiling: string, files: ConfigFiles): Ma
       const file = configs.find(f => TEST_COMMAND.test(files.read(f) ?? ''));
       if (!file) continue;
       for (const name of names) env.set(name, { value: 'true', at: { file, line: 0, character: 0 } });
+      for (const [k, v] of ciFileEnv(files.read(file) ?? '', file)) env.set(k, v);
       return env;
     }
     if (dir === ceiling || !dir.startsWith(ceiling) || path.dirname(dir) === dir) return env;
   }
+}
+
+/**
+ * The variables a CI file sets for its jobs: the `KEY: value` entries of its `env:` (GitHub),
+ * `variables:` (GitLab) and `environment:` (CircleCI) mappings, as plain values (hawc's workflow sets
+ * `DJANGO_CACHE_LOCATION: redis://localhost:6379/0`, which its settings read). A value the service fills
+ * in (`${{ secrets.X }}`, `$VAR`), or one two mappings give differently (two jobs), is left unset. The
+ * settings module is not among them: where CI names it is read as the rest of the run configuration.
+ */
+export function ciFileEnv(text: string, file: string): Map<string, EnvVar> {
+  const env = new Map<string, EnvVar>();
+  const conflicting = new Set<string>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    const block = /^(\s*)(?:-\s+)?(?:env|variables|environment):\s*(?:#.*)?$/.exec(line);
+    if (!block) return;
+    const outer = (block[1] ?? '').length;
+    let inner: number | null = null;
+    for (let j = i + 1; j < lines.length; j++) {
+      const entry = lines[j] ?? '';
+      if (/^\s*(#.*)?$/.test(entry)) continue;
+      const indent = /^\s*/.exec(entry)?.[0].length ?? 0;
+      if (indent <= outer) break;
+      inner ??= indent;
+      if (indent !== inner) continue;
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*(?:\s#.*)?$/.exec(entry);
+      if (!m?.[1] || /^DJANGO_(SETTINGS_MODULE|CONFIGURATION)$/.test(m[1])) continue;
+      const value = (m[2] ?? '').replace(/^(["'])(.*)\1$/, '$2');
+      if (!value || /[$]|^[|>[{]/.test(value) || conflicting.has(m[1])) continue;
+      const known = env.get(m[1]);
+      if (known && known.value !== value) {
+        env.delete(m[1]);
+        conflicting.add(m[1]);
+      } else if (!known) env.set(m[1], { value, at: { file, line: j, character: 0 } });
+    }
+  });
+  return env;
 }
 
 /** The project's own modules a script imports from (`from scancodeio import command_line`), as files. */
