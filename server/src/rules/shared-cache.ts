@@ -25,9 +25,8 @@ export default createRule({
       'project that can keep limits in the cache: one using DRF, a ratelimit package or the cache, and not in ' +
       "a module that tests django-axes' lockout, which counts failed logins in database rows unless its " +
       'handler is the cache one; a request, by its path or `reverse("ns:name")` followed through the ' +
-      "project's URLconf, to a view whose own `throttle_classes` limit at a rate a suite reaches: at most 10 " +
-      "requests a minute, or any where the project's tests look for a 429; an anonymous-only throttle does " +
-      "not count a logged-in client's requests) " +
+      "project's URLconf, to a view whose own `throttle_classes` limit at a rate a suite reaches, at most 10 " +
+      "requests a minute; an anonymous-only throttle does not count a logged-in client's requests) " +
       'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +

@@ -845,16 +845,16 @@ function viewsThrottle(ctx: RuleContext): boolean {
 
 /**
  * The view with throttles of its own that test-client call `call` reaches (by its path or route name),
- * where one of them limits at a rate a suite reaches (or the project's tests look for a throttled
- * response); `anonymousOnly` when every such throttle counts only anonymous requests.
+ * where one of them limits at a rate a suite reaches (at most a few requests a minute); `anonymousOnly`
+ * when every such throttle counts only anonymous requests.
  */
 function throttledView(ctx: RuleContext, call: Node): ViewReached | null {
   const target = requestTarget(ctx, call);
   const reached = target && ctx.project?.requestThrottling(target);
   if (!reached) return null;
-  const limiting = reached.throttles.filter(
-    t => typeof t.rate === 'string' && (rateReached(t.rate) || testsLookForThrottling(ctx)),
-  );
+  // (a 429 looked for elsewhere does not say this view's limit is met: purldb's throttling test lowers
+  // the rates it asserts on, while its other tests loop over data well below 3600 an hour)
+  const limiting = reached.throttles.filter(t => typeof t.rate === 'string' && rateReached(t.rate) === true);
   if (limiting.length === 0) return null;
   return { ...reached, throttles: limiting, anonymousOnly: limiting.every(t => t.anonymousOnly) };
 }
