@@ -376,7 +376,12 @@ async function settingsModulesOf(walked: { dir: string; tests: string[] }[], opt
         ),
       );
       for (const project of projects) {
-        const file = settingsModuleToCheck(project, dir, f => config.isTestFile(f));
+        let file: string | null;
+        try {
+          file = settingsModuleToCheck(project, dir, f => config.isTestFile(f));
+        } catch {
+          continue; // a project Crosstalk cannot read: each of its files says why, one line each
+        }
         if (file && config.rulesFor(file, { select: opts.select, ignore: opts.ignore }).some(r => r.settingsModule))
           found.add(file);
       }

@@ -90,6 +90,11 @@ function findPytestIni(start: string, ceiling: string, read: ConfigFiles['read']
   }
 }
 
+/** A TOML value pytest reads as an ini value's text: a string, number, boolean or date. */
+function isScalar(v: unknown): boolean {
+  return v === null || typeof v !== 'object' || v instanceof Date;
+}
+
 function pytestOptions(name: string, text: string, file: string): PytestIni | null {
   const options = new Map<string, Option>();
   if (name.endsWith('.toml')) {
@@ -105,6 +110,8 @@ function pytestOptions(name: string, text: string, file: string): PytestIni | nu
     ] as const) {
       for (const [k, v] of Object.entries(values ?? {})) {
         if (k === 'ini_options' && table === 'tool.pytest') continue;
+        // a table under the options (lacommunaute's `[tool.pytest.ini_options.markers]`) is no ini value
+        if (!isScalar(v) && !(Array.isArray(v) && v.every(isScalar))) continue;
         const line = tomlLine(text, table, k);
         const items = (Array.isArray(v) ? v.map(String) : [String(v)]).map(item => ({
           value: item,
