@@ -59,7 +59,9 @@ export default createRule({
       'reported (a test that also empties the cache is, for that). ' +
       'A lock taken in a `with` that waits for it (`with cache.lock("k"):`, no `blocking_timeout`, not ' +
       '`blocking=False`), by the test or by project code it calls, is no use: two processes taking it only ' +
-      'wait for each other, and it keeps nothing.',
+      'wait for each other, and it keeps nothing. Throttling with the limiter patched, by the test or its ' +
+      'class\'s setUp (`patch("rest_framework.throttling.AnonRateThrottle.allow_request", return_value=True)`), ' +
+      'keeps no history: not reported.',
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +

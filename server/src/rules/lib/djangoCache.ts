@@ -425,8 +425,10 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // (healthchecks and saleor limit rates in their own ways).
   const usesDrf = ctx.file.mentions('rest_framework');
   // the rate limiter patched (`patch("app.utils.is_ratelimited", return_value=True)`, `patch.object(
-  // UserRateThrottle, "allow_request", ...)`): the 429 is the mock's, and no history is kept
-  if (PATCHED_LIMITER.test(text)) {
+  // UserRateThrottle, "allow_request", ...)`), by the test or its class's setUp (vulnerablecode's patcher
+  // started there): the 429 is the mock's, and no history is kept
+  const patchedLimiter = PATCHED_LIMITER.test(text) || PATCHED_LIMITER.test(setUpText(ctx, def));
+  if (patchedLimiter) {
     delete best.throttle;
     delete best['throttle-name'];
   }
@@ -436,7 +438,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // a request to a view with throttles of its own, whose rate a suite reaches: DRF keeps that history
   // in the cache (an anonymous-only throttle counts no logged-in request)
   const viewThrottle = toThrottledView as { node: Node; reached: ViewReached } | null; // set in the walk's callback
-  if (viewThrottle && !(viewThrottle.reached.anonymousOnly && authenticates) && !ownThrottleKeys) {
+  if (viewThrottle && !(viewThrottle.reached.anonymousOnly && authenticates) && !ownThrottleKeys && !patchedLimiter) {
     const { reached } = viewThrottle;
     const throttles = reached.throttles.map(t => `${t.throttle.slice(t.throttle.lastIndexOf('.') + 1)} ${t.rate}`);
     const view = reached.view.slice(reached.view.lastIndexOf('.') + 1);
@@ -488,6 +490,18 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
       }
     : null;
 }
+
+/** The text of the setUp hooks of the class test method `def` belongs to (none for a class or a function). */
+function setUpText(ctx: RuleContext, def: Node): string {
+  const cls = def.type === 'function_definition' ? ctx.defs.methodClass(def) : null;
+  const body = cls?.childForFieldName('body')?.namedChildren ?? [];
+  return body
+    .map(stmt => (stmt ? definitionOf(stmt) : null))
+    .filter(fn => fn?.type === 'function_definition' && SETUP_HOOK.test(defName(fn)))
+    .map(fn => fn?.text ?? '')
+    .join('\n');
+}
+const SETUP_HOOK = /^(setUp|setUpClass|setUpTestData|setup_method|setup_class|asyncSetUp)$/;
 
 /** what a random per-test value looks like in a key's text: `uuid4()`, `secrets.token_hex()`, `get_random_string(8)` */
 const RANDOM = /uuid|token_(?:hex|urlsafe|bytes)|random/i;
