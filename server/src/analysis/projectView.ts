@@ -198,6 +198,8 @@ export interface ProjectView {
    * where the settings' defaults apply
    */
   requestThrottling(target: { path: string } | { name: string }): RequestThrottling | null;
+  /** the newest major version of a package the project's requirements allow, where they cap it (`==1.22.2`: 1) */
+  cappedMajor(name: string): number | null;
   /**
    * Whether an app of the project could be labelled `label` (a package of that name with models.py or
    * apps.py, an AppConfig declaring it); null when the files cannot be listed

@@ -1041,6 +1041,39 @@ export class Project {
     return this.read(file);
   }
 
+  /**
+   * The newest major version of package `name` the project's requirements allow, where they cap it
+   * (`pytest-xdist==1.22.2`, `pytest-xdist<2`, `~=1.34`): read from requirements files (the root's and a
+   * `requirements/` folder's), Pipfile, pyproject.toml, setup.cfg and setup.py. Null where nothing caps it.
+   */
+  cappedMajor(name: string): number | null {
+    const files = [
+      ...(this.files.list?.(this.root) ?? []).filter(f => /^requirements.*\.(txt|in)$/i.test(f)),
+      ...(this.files.list?.(path.join(this.root, 'requirements')) ?? [])
+        .filter(f => /\.(txt|in)$/i.test(f))
+        .map(f => path.join('requirements', f)),
+      'Pipfile',
+      'pyproject.toml',
+      'setup.cfg',
+      'setup.py',
+    ];
+    const spec = new RegExp(
+      `(?:^|[\\s"',\\[])${escapeRegExp(name)}\\s*(?:\\[[^\\]]*\\])?\\s*(?:=\\s*(?=["']))?["']?([^"'\\n#;]*)`,
+      'gim',
+    );
+    let capped: number | null = null;
+    for (const f of files) {
+      const text = this.read(path.join(this.root, f));
+      if (!text) continue;
+      for (const m of text.matchAll(spec)) {
+        const major = capOf(m[1] ?? '');
+        if (major === null) return null; // a requirement that allows any version
+        capped = Math.max(capped ?? 0, major);
+      }
+    }
+    return capped;
+  }
+
   /** The file of the settings module the test run loads, or null (none named, or not found in the project). */
   settingsFile(): string | null {
     const module = this.runConfig().settingsModule;
@@ -1386,6 +1419,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     requestThrottling: target => project.requestThrottling(target),
+    cappedMajor: name => project.cappedMajor(name),
     definedInTests: q => project.definedInTests(q),
     appCouldHaveLabel: label => project.appCouldHaveLabel(label),
     get unreached() {
@@ -1505,4 +1539,22 @@ function instanceClass(classes: ReadonlyMap<string, Node>, topLevel: readonly No
     return value?.type === 'call' ? classes.get(field(value, 'function').text) : undefined;
   }
   return undefined;
+}
+
+/**
+ * The newest major version a requirement's version specifier allows (`==1.22.2`: 1, `<2`: 1, `<2.0`: 1,
+ * `<=1.34`: 1, `~=1.34`: 1), or null where it allows any (no specifier, `>=1.0`, `*`).
+ */
+export function capOf(specifier: string): number | null {
+  let cap: number | null = null;
+  for (const clause of specifier.split(',')) {
+    const m = /^\s*(==|~=|<=|<|===)\s*(\d+)(?:\.(\d+))?/.exec(clause);
+    if (!m) continue;
+    const major = Number(m[2]);
+    const minor = Number(m[3] ?? 0);
+    // `<2` and `<2.0` allow 1.x at most; `<2.1` allows 2.0
+    const allowed = m[1] === '<' && minor === 0 ? major - 1 : major;
+    cap = cap === null ? allowed : Math.min(cap, allowed);
+  }
+  return cap;
 }

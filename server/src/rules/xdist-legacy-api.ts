@@ -26,7 +26,9 @@ export default createRule({
   docs: {
     what:
       '`slaveinput`, `slaveid`, `slaveoutput` (attributes of the pytest config or node, or keys of their ' +
-      'dicts) and the `slave_id` fixture, all removed in pytest-xdist 2.0.',
+      "dicts) and the `slave_id` fixture, all removed in pytest-xdist 2.0. Not where the project's " +
+      'requirements keep pytest-xdist below 2.0 (`pytest-xdist==1.22.2`, `<2` in a requirements file, ' +
+      'Pipfile, pyproject.toml, setup.cfg or setup.py): 1.x still answers to the old names.',
     why:
       'Code like `if hasattr(config, "slaveinput")` is how a conftest gives each worker its own database ' +
       'name, Redis DB or directory. Since xdist 2.0 the attribute no longer exists, the check is silently ' +
@@ -52,6 +54,9 @@ export default createRule({
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('slave')) return {}; // every old name it knows has it
+    // requirements that keep pytest-xdist below 2.0 (qcat pins 1.22.2): the old names still work there
+    const major = ctx.project?.cappedMajor('pytest-xdist');
+    if (major !== null && major !== undefined && major < 2) return {};
     const report = (node: Node, old: string, fix: Fix) =>
       ctx.report({
         node,
