@@ -145,7 +145,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const name = defName(def);
   const anonymous = use.kind === 'throttle' && !!use.viewThrottling?.anonymousOnly;
   const what = use.clearOnly
-    ? `${name} empties the Django cache (${use.label}), so what it tests keeps state there, and has no cache of its own`
+    ? `${name} empties the Django cache (${use.label}), so what it tests may keep state there, and has no cache of its own`
     : use.kind === 'cache'
       ? `${name} uses the Django cache (${use.label}) with no cache of its own`
       : `${name} exercises DRF throttling (${use.label}): throttle history lives in the Django cache as ${anonymous ? 'throttle_<scope>_<client address>, and the address is 127.0.0.1 in every test' : 'throttle_<scope>_<user pk or IP>'}`;
@@ -161,10 +161,14 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
       : anonymous
         ? "every worker's requests come from the same address, so they exhaust each other's rate limits"
         : "every worker's first user has pk=1, so they exhaust each other's rate limits";
+  // emptying a cache every worker shares: first of all, it wipes the keys of the tests running beside it
+  // (gigamaps' classes that store nothing there but clear it in setUp)
   const shared =
-    exposed?.kind === 'cross-process'
-      ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
-      : `${general}${exposed ? ` (${exposed.describe})` : ''}`;
+    exposed?.kind === 'cross-process' && use.clearOnly
+      ? `${exposed.describe}, shared by ${everyWorker(ctx)}: each clear wipes the keys of the tests running beside it`
+      : exposed?.kind === 'cross-process'
+        ? `${exposed.describe}, shared by ${everyWorker(ctx)}: ${acrossWorkers}${reset ? " (emptying it before each test does not stop that: it wipes the other workers' keys too)" : ''}`
+        : `${general}${exposed ? ` (${exposed.describe})` : ''}`;
   const related: Related[] = [
     { node: use.node, message: use.kind === 'cache' ? 'cache used here' : 'throttling here' },
     ...(exposed?.related ?? []),
