@@ -682,7 +682,11 @@ function ciSettings(
  */
 function* ciTexts(rootdir: string, ceiling: string, files: ConfigFiles): Generator<{ file: string; text: string }> {
   for (let dir = rootdir; ; dir = path.dirname(dir)) {
-    for (const file of [...workflowFiles(dir, files), ...CI_FILES.map(f => path.join(dir, f))]) {
+    for (const file of [
+      ...workflowFiles(dir, files),
+      ...CI_FILES.map(f => path.join(dir, f)),
+      ...namedCiFiles(dir, files),
+    ]) {
       const text = files.read(file);
       if (text === null) continue;
       yield { file, text };
@@ -711,6 +715,17 @@ const PYTEST_MARKS = /\bpy\.?test\b[^\n]*\s-m(?:\s|=|["'])/;
 
 const SCRIPT_RUN = /(?:^|[\s;&|])(?:\.\/|(?:ba)?sh\s+)([\w][\w./-]*)/gm;
 const DJANGO_TEST_COMMAND = /\b(?:manage\.py|django-admin(?:\.py)?)\s+test\b|\brun_?tests\.py\b/;
+
+/**
+ * The CI files of services named in their file names, in `dir`: Azure Pipelines (gigamaps'
+ * `azure-pipeline-dev.yml` runs `./scripts/runtests.sh`), Bitbucket Pipelines, Drone, Jenkins.
+ */
+function namedCiFiles(dir: string, files: ConfigFiles): string[] {
+  return (files.list?.(dir) ?? [])
+    .filter(f => /^(?:azure-pipelines?[\w.-]*\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|Jenkinsfile)$/.test(f))
+    .sort()
+    .map(f => path.join(dir, f));
+}
 
 /** The GitHub workflows in `dir`'s `.github/workflows`, in name order. */
 function workflowFiles(dir: string, files: ConfigFiles): string[] {
