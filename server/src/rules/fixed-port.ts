@@ -1,7 +1,16 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { createRule } from '../engine/rule';
-import { bodyStatements, field, keywordArgument, positionalArguments, stringValue } from '../syntax/nodes';
+import {
+  assignedValues,
+  bodyStatements,
+  defName,
+  definitionOf,
+  field,
+  keywordArgument,
+  positionalArguments,
+  stringValue,
+} from '../syntax/nodes';
 
 const LIVE_SERVERS = /LiveServerTestCase$/;
 /** callees that start or bind a server (a `port=` there claims the port) */
@@ -32,7 +41,7 @@ export default createRule({
       'server started on a local host and a port (`asyncio.start_server(cb, "localhost", 8888)`, ' +
       '`make_server("", 8000, app)`, `HTTPServer(("", 8000), Handler)`, a starter handed to a runner: curio\'s ' +
       '`spawn(tcp_server, "", 25000, handler)`), a ' +
-      '`port = 8081` class attribute on a LiveServerTestCase, and `port=8000` keyword arguments to calls that ' +
+      '`port = 8081` class attribute on a LiveServerTestCase (or `cls.port = 8081` in its setUpClass), and `port=8000` keyword arguments to calls that ' +
       'start or bind a server (1024 and up: a test cannot bind a lower one, so `port=443` names a server ' +
       "elsewhere). Not what a mock is asserted to have been called with, nor a `port=` that is a model's field: " +
       '`Server.objects.create(port=80)`, a ' +
@@ -146,6 +155,11 @@ export default createRule({
               ? assign.childForFieldName('right')
               : null;
           if (value && isPort(value)) report(value, 'The live server uses');
+          // `cls.port = 8001` in setUpClass, before the server starts (emstrack's MQTT test case)
+          const hook = definitionOf(stmt);
+          if (hook.type !== 'function_definition' || defName(hook) !== 'setUpClass') continue;
+          for (const value of assignedValues(hook, 'cls.port'))
+            if (isPort(value)) report(value, 'The live server uses');
         }
       },
     };
