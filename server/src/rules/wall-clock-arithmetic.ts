@@ -41,6 +41,7 @@ export default createRule({
       'one moved: `date(today.year, today.month + 1, 1)`, `datetime(now.year, now.month, now.day - 1)`, ' +
       '`month=(now.month - 1) % 12` (0 in January). And a date moved to a year that is ' +
       'not a leap year, or to a month shorter than 31 days, keeping its day: `joined.replace(year=2010)`, ' +
+      '`now().replace(year=year)` in a loop over `[2017, 2019, 2020]`, ' +
       '`now.replace(month=2)` (not with `day=`, nor on a date the test builds from constants or a fixture ' +
       'it requests hands it so, `return date(2022, 12, 31)`, nor under a ' +
       'clock frozen at a literal date: `@freeze_time("2022-05-13")`). Rounding down (`m.replace(minute=m.minute - ' +
@@ -205,9 +206,14 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
   if (given.has('day')) return false;
   const year = given.get('year');
   const month = given.get('month');
-  const literal = (v: Node | null | undefined) => (v?.type === 'integer' ? Number(v.text) : null);
-  const y = literal(year);
-  const m = literal(month);
+  // a literal, or the loop variable of a `for` over literals (rangeland's `for year in [2017, 2019, 2020]`):
+  // the first value that has no such day
+  const literal = (v: Node | null | undefined, lacks: (n: number) => boolean) => {
+    const values = v?.type === 'integer' ? [Number(v.text)] : v?.type === 'identifier' ? loopValues(v) : [];
+    return values.find(lacks) ?? (values.length === 1 ? (values[0] ?? null) : null);
+  };
+  const y = literal(year, n => !leapYear(n));
+  const m = literal(month, n => !!SHORT_MONTHS[n]);
   let when: string | null = null;
   if (m !== null && SHORT_MONTHS[m] && (year === undefined || y !== null))
     when = `is ${SHORT_MONTHS[m]}: month ${m} has no such day`;
@@ -230,6 +236,29 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
     fix: null,
   });
   return true;
+}
+
+/**
+ * The integers a loop variable takes: `name` bound by an enclosing `for name in [2017, 2019]:` (or a
+ * comprehension's `for` clause) over a list or tuple of integer literals; none otherwise.
+ */
+function loopValues(name: Node): number[] {
+  for (let n = name.parent; n && n.type !== 'function_definition'; n = n.parent) {
+    const loops =
+      n.type === 'for_statement'
+        ? [n]
+        : /comprehension|generator_expression/.test(n.type)
+          ? n.namedChildren.filter(c => c?.type === 'for_in_clause')
+          : [];
+    for (const loop of loops) {
+      if (loop?.childForFieldName('left')?.text !== name.text) continue;
+      const items = loop.childForFieldName('right');
+      if (items?.type !== 'list' && items?.type !== 'tuple') return [];
+      const values = items.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+      return values.every(c => c.type === 'integer') ? values.map(c => Number(c.text)) : [];
+    }
+  }
+  return [];
 }
 
 /** The days a month lacks, for the months shorter than 31 days. */
