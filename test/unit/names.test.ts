@@ -33,6 +33,7 @@ from django.test.utils import override_settings
 import django.test
 import django.db.models as m
 from django.db.models.base import Model
+from django.contrib.gis.db import models as geomodels
 probe(c)
 probe(caches)
 probe(os_)
@@ -40,6 +41,7 @@ probe(override_settings)
 probe(django.test.override_settings)
 probe(m.Model)
 probe(Model)
+probe(geomodels.Model)
 probe(undefined_name)
 `),
     [
@@ -48,6 +50,7 @@ probe(undefined_name)
       'django.test.override_settings',
       'django.test.override_settings',
       'django.test.override_settings',
+      'django.db.models.Model',
       'django.db.models.Model',
       'django.db.models.Model',
       undefined,

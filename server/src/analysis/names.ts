@@ -9,6 +9,8 @@ const CANONICAL: ReadonlyArray<[string, string]> = [
   ['django.test.utils.override_settings', 'django.test.override_settings'],
   ['django.test.utils.modify_settings', 'django.test.modify_settings'],
   ['django.db.models.base.Model', 'django.db.models.Model'],
+  // GeoDjango's models module re-exports Django's (`from django.db.models import *`)
+  ['django.contrib.gis.db.models.Model', 'django.db.models.Model'],
   ['django.test.testcases', 'django.test'],
 ];
 
