@@ -2,6 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
+import { everyWorker } from './lib/process';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 import { field, stringContentText, stringValue, walk } from '../syntax/nodes';
 
@@ -106,7 +107,7 @@ export default createRule({
         } else if (REDIS_URL.test(leading(value)) && !hasWorkerPrefix(pair)) {
           ctx.report({
             node: value,
-            message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+            message: `${value.text} is one Redis database for ${everyWorker(ctx)}: their keys, locks and queues collide`,
           });
         }
       },
@@ -119,7 +120,7 @@ export default createRule({
           return;
         ctx.report({
           node: value,
-          message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+          message: `${value.text} is one Redis database for ${everyWorker(ctx)}: their keys, locks and queues collide`,
         });
       },
       assignment(node) {
@@ -133,7 +134,7 @@ export default createRule({
         ) {
           ctx.report({
             node: value,
-            message: `${value.text} is one Redis database for every xdist worker: their keys, locks and queues collide`,
+            message: `${value.text} is one Redis database for ${everyWorker(ctx)}: their keys, locks and queues collide`,
           });
         }
       },
