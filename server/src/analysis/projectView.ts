@@ -182,6 +182,8 @@ export interface ProjectView {
   functionUsesCache(qualified: string): boolean;
   /** whether `module.function` is a top-level function of one of the project's own modules */
   definesFunction(qualified: string): boolean;
+  /** whether `module.function` of the project does nothing (a body of `pass`, `...` and a docstring) */
+  functionDoesNothing(qualified: string): boolean;
   /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
   functionReturnsCache(qualified: string): boolean;
   /** whether a project module connects its own `receiver` to `signal` at import, with no sender or dispatch_uid */

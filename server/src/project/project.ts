@@ -525,6 +525,24 @@ export class Project {
     return this.functionOf(qualified) !== null;
   }
 
+  /**
+   * Whether `module.function` of the project does nothing: its body is only `pass`, `...` and a
+   * docstring (askanna's receiver whose work is commented out). Not found: false.
+   */
+  functionDoesNothing(qualified: string): boolean {
+    const body = this.functionOf(qualified)?.fn.childForFieldName('body');
+    return (
+      !!body &&
+      body.namedChildren.every(
+        stmt =>
+          !stmt ||
+          stmt.type === 'comment' ||
+          stmt.type === 'pass_statement' ||
+          (stmt.type === 'expression_statement' && /^(string|ellipsis)$/.test(stmt.namedChildren[0]?.type ?? '')),
+      )
+    );
+  }
+
   /** Whether a function of the project's modules calls the Django cache itself. */
   functionUsesCache(qualified: string): boolean {
     const known = this.cacheHelpers.get(qualified);
@@ -1414,6 +1432,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     definesFunction: q => project.definesFunction(q),
+    functionDoesNothing: q => project.functionDoesNothing(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
     moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
     parameterOpened: (q, index) => project.parameterOpened(q, index),

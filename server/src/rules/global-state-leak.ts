@@ -307,7 +307,7 @@ export default createRule({
       'Process-wide state changed in a test, setUp hook or fixture without being restored: ' +
       '`translation.activate` (no `deactivate`), `timezone.activate`, a signal `.connect` without ' +
       "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code) never connected " +
-      'again, `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
+      'again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`. (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
@@ -472,6 +472,8 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
     receiver?.type === 'identifier' || receiver?.type === 'attribute' ? ctx.names.resolve(receiver) : undefined;
   // a receiver of the test's own (defined in this file, a mock, a local): not one the project relies on
   if (!receiver || !rq || rq.startsWith(`${ctx.file.moduleName}.`) || !rq.includes('.')) return null;
+  // a receiver that does nothing (its body commented out): no test can tell it is gone
+  if (ctx.project?.functionDoesNothing(rq)) return null;
   const fn = ctx.defs.enclosingFunction(call);
   const before = fn ? fn.text.slice(0, call.startIndex - fn.startIndex) : '';
   const connect = `${escapeRegExp(signal.text)}\\.connect\\(${RECEIVER_ARG}${escapeRegExp(receiver.text)}\\b`;
