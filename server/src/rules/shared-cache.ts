@@ -137,7 +137,15 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   // a cache of each process's own, or one whose backend cannot be read (or no settings were found):
   // keys collide only where two tests use the same one, which the code under test decides, so
   // Crosstalk says nothing rather than guess (on reviewed suites such guesses were never right)
-  if (exposed && exposed.kind !== 'cross-process' && !exposed.lone && !limitSharedInProcess(ctx, use)) return;
+  // (an anonymous throttle's history two tests of the module share, unless the cache is emptied before
+  // or after each test: then nothing is left for the next one)
+  if (
+    exposed &&
+    exposed.kind !== 'cross-process' &&
+    !exposed.lone &&
+    (!limitSharedInProcess(ctx, use) || ctx.testing.cacheReset(def))
+  )
+    return;
   // each worker's keys have a prefix of its own (a conftest.py says so): no key is shared across workers
   if (exposed?.keysPerWorker) return;
   // emptied before each test: that does not separate workers, and the message says so
