@@ -1,3 +1,4 @@
+import { constantString } from './lib/requests';
 import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
@@ -215,12 +216,12 @@ const LOG_READERS = [
 const TEST_RUN_CONDITION =
   /^if\s+(?:len\(sys\.argv\)\s*>\s*1\s+and\s+)?(?:sys\.argv\[1\]\s*==\s*["']test["']|["']test["']\s+in\s+sys\.argv)\s*:/;
 
-/** `settings.LANGUAGE_CODE`, or a literal equal to it (when the settings tell it). */
+/** `settings.LANGUAGE_CODE`, or a string equal to it (when the settings tell it): a literal, `self.lang` set once. */
 function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
   if (!arg) return false;
   if (ctx.names.is(arg, 'django.conf.settings.LANGUAGE_CODE')) return true;
   const code = ctx.project?.settings.languageCode;
-  const value = stringValue(arg);
+  const value = stringValue(arg) ?? constantString(ctx, arg);
   return !!code && value !== null && sameLanguage(value, code);
 }
 
@@ -253,7 +254,7 @@ function defaultTimeZone(ctx: RuleContext, arg: Node | undefined): boolean {
 /** A literal language that is not the default one; unknown (false) when the settings do not tell the default. */
 function otherLanguage(ctx: RuleContext, arg: Node): boolean {
   const code = ctx.project?.settings.languageCode;
-  const value = stringValue(arg);
+  const value = stringValue(arg) ?? constantString(ctx, arg);
   return !!code && value !== null && !sameLanguage(value, code);
 }
 
