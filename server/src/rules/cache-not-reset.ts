@@ -202,6 +202,8 @@ function requestsWhatOthersClearFor(ctx: RuleContext, fn: Node): void {
   // a request turned away (a redirect to the login page, a 403) never reaches what the view caches
   const text = fn.text;
   if (CLEAR.test(text) || TURNED_AWAY.test(text)) return;
+  // the cache emptied must be Django's: a Flask app's `app.jinja_env.cache.clear()` is its templates'
+  if (ctx.names.moduleNamesReaching('django.core.cache').length === 0) return;
   const views = requestedViews(fn);
   if (!views.length || ctx.testing.cacheIsolated(fn) || ctx.testing.cacheReset(fn)) return;
   const exposed = exposure(ctx, ['default']);
