@@ -51,6 +51,9 @@ export interface Sources {
 }
 
 const unknown = (reason: string, at?: Located): Value => ({ kind: 'unknown', reason, at });
+
+/** pathlib methods that give the same path back, absolute (a path is held as its text) */
+const PATH_METHODS = new Set(['resolve', 'absolute', 'expanduser']);
 const NOWHERE: Located = { file: '', line: 0, character: 0 };
 
 /**
@@ -824,6 +827,8 @@ export class Evaluator {
     if (base.kind === 'ref') return { kind: 'ref', name: `${base.name}.${attr}`, at };
     if (base.kind === 'env') return { kind: 'ref', name: `environ.Env().${attr}`, at };
     if (base.kind === 'class') return this.classAttributes(base).get(attr) ?? unknown(`${node.text} is not set`, at);
+    // a pathlib path's parent (`Path(__file__).resolve().parent.parent`); no string has one
+    if (base.kind === 'str' && attr === 'parent') return { kind: 'str', value: path.dirname(base.value), at };
     return unknown(`computed (${node.text.slice(0, 40)})`, at);
   }
 
@@ -848,6 +853,9 @@ export class Evaluator {
     const a = this.expr(l, s);
     const b = this.expr(r, s);
     if (op === '+' && a.kind === 'str' && b.kind === 'str') return { kind: 'str', value: a.value + b.value, at };
+    // a pathlib path, held as its text (`BASE_DIR / "apps"`): `/` of two strings is no other Python
+    if (op === '/' && a.kind === 'str' && b.kind === 'str')
+      return { kind: 'str', value: path.join(a.value, b.value), at };
     if (op === '+' && a.kind === 'list' && b.kind === 'list')
       return { kind: 'list', items: [...a.items, ...b.items], at };
     if (op === '|' && a.kind === 'dict' && b.kind === 'dict')
@@ -983,6 +991,9 @@ export class Evaluator {
       }
       if (object.kind === 'env') return this.envMethod(object, method, arg, at);
       if (object.kind === 'str') {
+        // a pathlib path's own methods, which no string has: the path itself, made absolute already
+        if (PATH_METHODS.has(method) && path.isAbsolute(object.value))
+          return { kind: 'str', value: path.normalize(object.value), at };
         if (method === 'lower') return { kind: 'str', value: object.value.toLowerCase(), at };
         if (method === 'upper') return { kind: 'str', value: object.value.toUpperCase(), at };
         if (method === 'strip') return { kind: 'str', value: object.value.trim(), at };
@@ -1053,6 +1064,14 @@ export class Evaluator {
         const v = arg(0);
         if (v?.kind !== 'str') return unknown(`${fn.text}(...)`, at);
         return { kind: 'str', value: name === 'os.path.dirname' ? path.dirname(v.value) : path.normalize(v.value), at };
+      }
+      case 'pathlib.Path':
+      case 'pathlib.PurePath':
+      case 'pathlib.PosixPath': {
+        // a path held as its text: `Path(__file__)`, `Path(BASE_DIR, "apps")`
+        const parts = positional.map(p => this.expr(p, s));
+        if (!parts.length || parts.some(p => p.kind !== 'str')) return unknown(`${fn.text}(...)`, at);
+        return { kind: 'str', value: path.join(...parts.map(p => (p.kind === 'str' ? p.value : ''))), at };
       }
       case 'os.path.join': {
         const parts = positional.map(p => this.expr(p, s));
