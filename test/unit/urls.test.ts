@@ -99,7 +99,7 @@ urlpatterns = [path("orders/", views.Orders.as_view(), name="orders")] + router.
   assert.equal(project.requestThrottling({ path: '/nowhere/' }), null);
 });
 
-test('URL routes: none without a readable ROOT_URLCONF, and a cycle of includes ends', async () => {
+test('URL routes: none without a readable ROOT_URLCONF; a cycle of includes ends; no pattern that can backtrack for ever', async () => {
   const none = await projectOf({ 'site/__init__.py': '', 'site/settings.py': 'ROOT_URLCONF = URLS\n' });
   assert.deepEqual(none.routes(), []);
   const cycle = await projectOf({
@@ -109,6 +109,7 @@ test('URL routes: none without a readable ROOT_URLCONF, and a cycle of includes 
 urlpatterns = [
     path("again/", include("site.urls")),
     re_path(r"^bad(?<x", include("site.urls")),
+    re_path(r"^(a+)+b$", views.slow),
     path("v/", views.missing),
 ]
 `,

@@ -35,6 +35,8 @@ const CONVERTERS: Record<string, string> = {
   uuid: '[0-9a-fA-F-]+',
   path: '.+',
 };
+/** a quantified group whose body is quantified too: `(a+)+`, `(\\w*)*`, `(?:x+){2,}` */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
 /** so many routes at most: a generated URLconf is not read to the end */
 const MOST_ROUTES = 5000;
 /** `include()` followed so deep at most */
@@ -136,6 +138,9 @@ export function readRoutes(urlconf: string, load: (module: string) => UrlModule 
   };
 
   const add = (source: string, name: RegExp | null, view: string | null, mod: UrlModule, at: Node) => {
+    // a group repeated that repeats inside (`(a+)+`) can take exponential time on a path that almost
+    // matches: such a route is left out rather than risk the analysis hanging
+    if (NESTED_QUANTIFIER.test(source)) return;
     let pattern: RegExp;
     try {
       pattern = new RegExp(`^(?:${source})$`);
