@@ -20,6 +20,7 @@ import {
   field,
   isConstant,
   keywordArgument,
+  moduleLevelStatements,
   parameterNames,
   positionalArguments,
   stringValue,
@@ -114,6 +115,7 @@ export class Project {
   private readonly holders = new Map<string, string[] | null>();
   private urlRoutes: Route[] | undefined;
   private readonly throttlings = new Map<string, ViewThrottling | null>();
+  private readonly requests = new Map<string, (ViewThrottling & { route: Route }) | null>();
 
   /** every file read once per project: the hosts rebuild the project when watched files change */
   private readonly texts = new Map<string, string | null>();
@@ -157,6 +159,7 @@ export class Project {
     this.userUuid = undefined;
     this.urlRoutes = undefined;
     this.throttlings.clear();
+    this.requests.clear();
   }
 
   // ---- the run and its settings ----
@@ -322,6 +325,16 @@ export class Project {
    * settings' defaults apply.
    */
   requestThrottling(target: { path: string } | { name: string }): (ViewThrottling & { route: Route }) | null {
+    // every test of a module asks for the same few paths: each is matched against the routes once
+    const key = 'path' in target ? `path:${target.path}` : `name:${target.name}`;
+    const known = this.requests.get(key);
+    if (known !== undefined) return known;
+    const reached = this.reachThrottling(target);
+    this.requests.set(key, reached);
+    return reached;
+  }
+
+  private reachThrottling(target: { path: string } | { name: string }): (ViewThrottling & { route: Route }) | null {
     const routes = this.routes();
     const route = 'path' in target ? routeOfPath(routes, target.path) : routeNamed(routes, target.name);
     const view = route?.view && this.viewClass(route.view);
@@ -1179,29 +1192,6 @@ interface ConftestFacts {
   workerKeyPrefix: WorkerPrefix | null;
   /** where it puts the cache on fakeredis (a server inside each process) */
   fakeRedis: Located | null;
-}
-
-/**
- * The statements that run at a module's level: its top-level ones, and those inside top-level `if`,
- * `try` and `with` blocks (fuzzmanager's conftest.py defines its autouse fixture under
- * `with contextlib.suppress(ImportError):`), not inside functions or classes.
- */
-function moduleLevelStatements(root: Node): Node[] {
-  const out: Node[] = [];
-  const visit = (n: Node) => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (
-        /^(if_statement|try_statement|with_statement|block|else_clause|elif_clause|except_clause|finally_clause)$/.test(
-          c.type,
-        )
-      )
-        visit(c);
-      else out.push(c);
-    }
-  };
-  visit(root);
-  return out;
 }
 
 /**

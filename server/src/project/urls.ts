@@ -4,7 +4,7 @@
 // can be followed to the view that answers it (and the throttles that view applies).
 import type { Names } from '../analysis/names';
 import type { Node } from '../syntax/parser';
-import { keywordArgument, positionalArguments, stringValue } from '../syntax/nodes';
+import { keywordArgument, moduleLevelStatements, positionalArguments, stringValue } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
 
 export interface UrlModule {
@@ -191,7 +191,7 @@ function readModule(mod: UrlModule): ModuleUrls {
     items.push(...patternItems(value, facts));
     facts.lists.set(name, items);
   };
-  for (const stmt of moduleStatements(mod.root)) {
+  for (const stmt of moduleLevelStatements(mod.root)) {
     const expr = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : null;
     if (!expr) continue;
     if (expr.type === 'assignment') {
@@ -269,21 +269,6 @@ function viewOf(mod: UrlModule, node: Node): string | null {
   if (target.type === 'identifier' && (mod.classes.has(target.text) || mod.functions.has(target.text)))
     return `${mod.name}.${target.text}`;
   return mod.names.resolve(target) ?? null;
-}
-
-/** The statements a module runs at its level, those in top-level `if`/`try` blocks included. */
-function moduleStatements(root: Node): Node[] {
-  const out: Node[] = [];
-  const visit = (n: Node) => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (/^(if_statement|try_statement|block|else_clause|elif_clause|except_clause|finally_clause)$/.test(c.type))
-        visit(c);
-      else out.push(c);
-    }
-  };
-  visit(root);
-  return out;
 }
 
 /** A string literal's value, implicit concatenation included (`r"^api/" "v1/"`). */

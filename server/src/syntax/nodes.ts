@@ -211,3 +211,26 @@ export function field(node: Node, name: string): Node {
   if (!child) throw new Error(`a ${node.type} node without its ${name} field`);
   return child;
 }
+
+/**
+ * The statements that run at a module's level: its top-level ones, and those inside top-level `if`,
+ * `try` and `with` blocks (fuzzmanager's conftest.py defines its autouse fixture under
+ * `with contextlib.suppress(ImportError):`), not inside functions or classes.
+ */
+export function moduleLevelStatements(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node) => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (
+        /^(if_statement|try_statement|with_statement|block|else_clause|elif_clause|except_clause|finally_clause)$/.test(
+          c.type,
+        )
+      )
+        visit(c);
+      else out.push(c);
+    }
+  };
+  visit(root);
+  return out;
+}

@@ -494,14 +494,13 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
 /** The text of the setUp hooks of the class test method `def` belongs to (none for a class or a function). */
 function setUpText(ctx: RuleContext, def: Node): string {
   const cls = def.type === 'function_definition' ? ctx.defs.methodClass(def) : null;
-  const body = cls?.childForFieldName('body')?.namedChildren ?? [];
-  return body
-    .map(stmt => (stmt ? definitionOf(stmt) : null))
-    .filter(fn => fn?.type === 'function_definition' && SETUP_HOOK.test(defName(fn)))
-    .map(fn => fn?.text ?? '')
-    .join('\n');
+  return cls
+    ? ctx.testing
+        .setupHooksOf(cls)
+        .map(fn => fn.text)
+        .join('\n')
+    : '';
 }
-const SETUP_HOOK = /^(setUp|setUpClass|setUpTestData|setup_method|setup_class|asyncSetUp)$/;
 
 /** what a random per-test value looks like in a key's text: `uuid4()`, `secrets.token_hex()`, `get_random_string(8)` */
 const RANDOM = /uuid|token_(?:hex|urlsafe|bytes)|random/i;
@@ -831,17 +830,11 @@ function axesLockout(ctx: RuleContext): boolean {
  */
 function throttleReachable(ctx: RuleContext): boolean {
   return ctx.file.memo(throttleReachable, () => {
-    const rates = Object.values(ctx.project?.settings.throttling?.rates ?? {});
-    if (!ctx.project || rates.length === 0 || testsLookForThrottling(ctx)) return true;
-    return rates.some(rate => rate !== null && rateReached(rate) !== false);
-  });
-}
-
-/** Some test of the project looks for a throttled response (429, `TOO_MANY_REQUESTS`, `Throttled`); unknown: yes. */
-function testsLookForThrottling(ctx: RuleContext): boolean {
-  return ctx.file.memo(testsLookForThrottling, () => {
     const project = ctx.project;
-    return !project || ['429', 'TOO_MANY_REQUESTS', 'Throttled'].some(t => (project.occurrencesInTests(t) ?? 1) > 0);
+    const rates = Object.values(project?.settings.throttling?.rates ?? {});
+    if (!project || rates.length === 0) return true;
+    if (['429', 'TOO_MANY_REQUESTS', 'Throttled'].some(t => (project.occurrencesInTests(t) ?? 1) > 0)) return true;
+    return rates.some(rate => rate !== null && rateReached(rate) !== false);
   });
 }
 

@@ -3,7 +3,15 @@
 // and, read the same ways, the string a test's argument surely is.
 import type { RuleContext } from '../../engine/rule';
 import type { Node } from '../../syntax/parser';
-import { assignedValues, keywordArgument, positionalArguments, stringValue } from '../../syntax/nodes';
+import {
+  assignedValues,
+  bodyStatements,
+  definitionOf,
+  keywordArgument,
+  moduleLevelStatements,
+  positionalArguments,
+  stringValue,
+} from '../../syntax/nodes';
 
 export type RequestTarget = { path: string } | { name: string };
 
@@ -102,32 +110,24 @@ function targetOf(ctx: RuleContext, node: Node, at: Node, steps: number, holes: 
   }
 }
 
-/** The one value a module's top level gives `name`, or null (none, or more than one). */
+/** The value `node` assigns to the plain name or attribute `target`, if it is that assignment statement. */
+function assignedBy(node: Node, target: string): Node | null {
+  const a = node.type === 'expression_statement' ? node.namedChildren[0] : null;
+  return a?.type === 'assignment' && a.childForFieldName('left')?.text === target ? a.childForFieldName('right') : null;
+}
+
+/** The one value a module's level gives `name` (in a class or function body is no module value), or null. */
 function moduleValue(root: Node, name: string): Node | null {
-  let found: Node | null = null;
-  for (const stmt of root.namedChildren) {
-    const a = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : null;
-    if (a?.type !== 'assignment' || a.childForFieldName('left')?.text !== name) continue;
-    if (found) return null;
-    found = a.childForFieldName('right');
-  }
-  return found;
+  const values = moduleLevelStatements(root).flatMap(stmt => assignedBy(stmt, name) ?? []);
+  return values.length === 1 ? (values[0] ?? null) : null;
 }
 
 /** The values class `cls` gives attribute `attr`: in its body, or through `self.attr =`/`cls.attr =` in its methods. */
 function classValues(cls: Node, attr: string): Node[] {
-  const out: Node[] = [];
-  const body = cls.childForFieldName('body');
-  for (const stmt of body?.namedChildren ?? []) {
-    if (!stmt) continue;
-    const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : null;
-    if (a?.type === 'assignment' && a.childForFieldName('left')?.text === attr) {
-      const right = a.childForFieldName('right');
-      if (right) out.push(right);
-    }
-    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (def?.type !== 'function_definition') continue;
-    for (const target of [`self.${attr}`, `cls.${attr}`]) out.push(...assignedValues(def, target));
-  }
-  return out;
+  const body = bodyStatements(cls);
+  const methods = body.map(definitionOf).filter(def => def.type === 'function_definition');
+  return [
+    ...body.flatMap(stmt => assignedBy(stmt, attr) ?? []),
+    ...methods.flatMap(def => [...assignedValues(def, `self.${attr}`), ...assignedValues(def, `cls.${attr}`)]),
+  ];
 }
