@@ -13,6 +13,7 @@ import { LintMemo } from '../../server/src/engine/units';
 import { random, testModule } from '../bench/generate';
 import { parser, ROOT } from './helpers';
 import { rules } from '../../server/src/rules';
+import { Project, viewFor } from '../../server/src/project/project';
 
 /** CROSSTALK_EDIT_SCALE=10 for a longer run */
 const SCALE = Number(process.env.CROSSTALK_EDIT_SCALE ?? 1);
@@ -228,6 +229,45 @@ test("a module's setup hook is analysed again when its teardown hook changes", a
     try {
       assert.deepEqual(
         lint(tree, text, { rules, memo }).map(f => f.rule.id),
+        expected,
+      );
+    } finally {
+      tree.delete();
+    }
+  }
+});
+
+test('a finding that reads every test of the module is analysed again after an edit to another test', async () => {
+  const p = await parser();
+  const root = path.join(ROOT, 'test/fixtures/projects/drf-anon-throttle-locmem');
+  const file = path.join(root, 'tests', 'test_token_auth.py');
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const walk = (dir: string) =>
+    (fs.readdirSync(dir, { recursive: true }) as string[]).filter(f => f.endsWith('.py')).map(f => path.join(dir, f));
+  const project = viewFor(new Project(root, p, read, null, { walk }), file);
+  const options = { rules: rules.filter(r => r.id === 'XT001'), moduleName: 'tests.test_token_auth', project };
+  const driven = fs.readFileSync(file, 'utf8');
+  // the driving test no longer takes the throttle to its limit: test_login, untouched, is no longer reported
+  const calm = driven
+    .replace(' for _ in range(7)]', ']')
+    .replace('    assert codes[-1] == 429', '    assert codes[-1] == 400');
+  assert.notEqual(calm, driven);
+  const memo = new LintMemo();
+  for (const [text, expected] of [
+    [driven, ['XT001:6', 'XT001:14']],
+    [calm, []],
+    [driven, ['XT001:6', 'XT001:14']],
+  ] as const) {
+    const tree = parse(p, text);
+    try {
+      assert.deepEqual(
+        lint(tree, text, { ...options, memo }).map(f => `${f.rule.id}:${f.startPos.line}`),
         expected,
       );
     } finally {

@@ -87,7 +87,11 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
   // edit added and removed: no unit an edit left alone is asked again.
   const counts = new Map<string | RegExp, number>();
   const memos = new Map<object, unknown>();
+  let readEveryUnit = false;
   const file: FileFacts = {
+    readsEveryUnit() {
+      readEveryUnit = true;
+    },
     memo<T>(key: object, compute: () => T): T {
       if (!memos.has(key)) memos.set(key, compute());
       return memos.get(key) as T;
@@ -127,7 +131,11 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
 
   // Which units to analyse: all of them, or (same digest, same file-wide facts) those an edit touched.
   const reused: (CachedUnit | null)[] = units.map(() => null);
-  const incremental = !!memo && memo.key === key && [...memo.mentions].every(([p, was]) => file.mentions(p) === was);
+  const incremental =
+    !!memo &&
+    memo.key === key &&
+    !memo.readEveryUnit &&
+    [...memo.mentions].every(([p, was]) => file.mentions(p) === was);
   if (memo && incremental) {
     for (const [i, u] of units.entries()) {
       const list = memo.units.get(u.text);
@@ -291,6 +299,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
     // cached findings still rest on the file-wide facts earlier analyses read
     memo.mentions = new Map([...(incremental ? memo.mentions : []), ...mentions]);
     memo.mentionCounts = counts;
+    memo.readEveryUnit = readEveryUnit;
     memo.lastInfos = units.map(u => u.info);
     memo.imports = imports;
     memo.key = key;

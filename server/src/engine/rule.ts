@@ -66,6 +66,11 @@ export interface FileFacts {
    * asker's, say): several rules asking the same question of the same file share one answer.
    */
   memo<T>(key: object, compute: () => T): T;
+  /**
+   * Says that an answer read every unit of the module (two tests anywhere in it sharing something): an
+   * edit anywhere may change it, so the next analysis after an edit runs on the whole file.
+   */
+  readsEveryUnit(): void;
 }
 
 export interface RuleContext {

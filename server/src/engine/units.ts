@@ -168,6 +168,8 @@ export class LintMemo {
   mentions = new Map<string | RegExp, boolean>();
   /** per file-wide text test, how many units of the last analysis have it */
   mentionCounts = new Map<string | RegExp, number>();
+  /** a rule read every unit of the last analysis at once (FileFacts.readsEveryUnit): the next is whole */
+  readEveryUnit = false;
   /** the units of the last analysis, in order */
   lastInfos: UnitInfo[] = [];
   /** and what their names import (see importsDigest) */

@@ -207,9 +207,8 @@ function limitSharedInProcess(ctx: RuleContext, use: CacheUse): boolean {
   if (!use.viewThrottling?.anonymousOnly) return false;
   const keyOf = (u: CacheUse) => u.viewThrottling?.throttles.map(t => t.throttle).join(' ') ?? '';
   const tests = ctx.file.memo(limitSharedInProcess, () => {
-    // the answer reads every test of the module, whichever unit changes: asking whether the file is
-    // still this text has any edit analyse the whole file again (rare: anonymous view throttles only)
-    ctx.file.mentions(ctx.file.text);
+    // the answer reads every test of the module: an edit to any of them may change it
+    ctx.file.readsEveryUnit();
     const out = new Map<string, { reach: number; drive: number }>();
     for (const { node, kind } of ctx.file.topLevel) {
       if (kind !== 'def') continue;
