@@ -155,7 +155,8 @@ function runCli(cli, tree, files, select) {
   if (present.length === 0) return { findings: [], missing: files, error: null };
   const r = run(
     process.execPath,
-    [cli, 'check', ...present, ...(select ? ['--select', select] : []), '--format', 'json'],
+    // each hazard's own finding (as the editor shows it), not one told for many at their common cause
+    [cli, 'check', ...present, '--no-group', ...(select ? ['--select', select] : []), '--format', 'json'],
     { cwd: tree },
   );
   // The CLI exits 0 (no findings) or 1 (findings) and always prints a JSON array; anything

@@ -864,6 +864,7 @@ function cleanTmp(project) {
             project,
             'check',
             '.',
+            '--no-group', // each hazard's own finding, as the editor shows it
             ...SELECT,
             ...(spec.xt003 ? [] : ['--ignore', 'XT003']),
             '--format',
@@ -900,7 +901,7 @@ function cleanTmp(project) {
       const remaining = new Map(
         (
           await pool(
-            rules.map(r => () => crosstalk(project, 'check', '.', '--select', r, '--format', 'json')),
+            rules.map(r => () => crosstalk(project, 'check', '.', '--no-group', '--select', r, '--format', 'json')),
             2,
           )
         ).map((r, i) => [rules[i], JSON.parse(r.stdout)]),

@@ -18,22 +18,24 @@ interface JsonFinding {
   severity: string;
   message: string;
   fix: { applicability: string; message: string } | null;
+  related: { filename: string; location: { row: number; column: number }; message: string }[];
 }
 
-async function check(project: string, format: 'json' | 'sarif') {
+/** `crosstalk check .` in a workspace; each test's own finding unless `group` (the CLI's default) */
+async function check(project: string, format: 'json' | 'sarif' | 'text', group = false) {
   const out: string[] = [];
   const before = process.cwd();
   process.chdir(path.join(PROJECTS, project));
   try {
     await main(
-      ['check', '.', '--format', format],
+      ['check', '.', '--format', format, ...(group ? [] : ['--no-group'])],
       s => out.push(s),
       () => undefined,
     );
   } finally {
     process.chdir(before);
   }
-  return JSON.parse(out.join('\n'));
+  return format === 'text' ? out.join('\n') : JSON.parse(out.join('\n'));
 }
 
 function pyFiles(dir: string): string[] {
@@ -82,6 +84,36 @@ test('redis: a cross-process backend is named, with related information on the C
     'pytest.ini:2 settings module shop.settings.test, which the test run loads (DJANGO_SETTINGS_MODULE ini key)',
     'shop/settings/base.py:3 DEFAULT_THROTTLE_CLASSES: rest_framework.throttling.UserRateThrottle',
   ]);
+});
+
+test('redis: findings that rest on the shared cache of the test settings are told once, by XT031 at its CACHES entry', async () => {
+  const each = (await check('redis', 'json')) as JsonFinding[];
+  const grouped = (await check('redis', 'json', true)) as JsonFinding[];
+  const cause = grouped.filter(f => f.filename === 'shop/settings/test.py');
+  assert.equal(cause.length, 1);
+  // XT031's finding on the LOCATION, a line below the BACKEND the others name, tells them all
+  assert.equal(`${cause[0]!.code}:${cause[0]!.location.row}`, 'XT031:6');
+  const place = (f: { filename: string; location: { row: number } }) => `${f.filename}:${f.location.row}`;
+  const members = cause[0]!.related.map(place);
+  const resting = each.filter(f => members.includes(place(f)));
+  assert.deepEqual(resting.map(place), members, 'each finding it stands for, in order');
+  assert.deepEqual([...new Set(resting.map(f => f.code))].sort(), ['XT001', 'XT002', 'XT003']);
+  assert.ok(resting.every(f => /cache/i.test(f.message)));
+  assert.match(
+    cause[0]!.message,
+    new RegExp(
+      `\\. The default cache is django_redis\\.cache\\.RedisCache, shared by every xdist worker: ` +
+        `${resting.length} findings in 3 test files rest on it \\(XT001 \\d+, XT002 \\d+, XT003 \\d+\\)`,
+    ),
+  );
+  assert.deepEqual(
+    grouped.filter(f => f !== cause[0]).map(f => `${f.code} ${place(f)}`),
+    each.filter(f => !resting.includes(f) && f.code !== 'XT031').map(f => `${f.code} ${place(f)}`),
+    'the others stay as they are',
+  );
+  const text = (await check('redis', 'text', true)) as string;
+  assert.match(text, /^shop\/settings\/test\.py:6:\d+: XT031 .*\. The default cache/m);
+  assert.match(text, /^ {4}shop\/tests\/test_cart\.py:\d+:\d+: XT001 CartTests /m, 'the members are listed under it');
 });
 
 test("redis-api-in-code: the project's code calls delete_pattern(), so the fix keeps django-redis and gives the test a KEY_PREFIX", async () => {

@@ -7,6 +7,7 @@ import type { Edit } from '../engine/fix';
 import type { Finding } from '../engine/finding';
 import type { Rule, Severity } from '../engine/rule';
 import { renderRuleDoc } from '../engine/ruleDocs';
+import { isCauseFinding } from './causes';
 
 export interface FileResult {
   /** relative to the working directory */
@@ -39,6 +40,12 @@ export function formatText(
       lines.push(
         `${file}:${f.startPos.line + 1}:${f.startPos.character + 1}: ${f.rule.id}${safe ? ' [*]' : ''} ${f.message}`,
       );
+      // a finding told once for the many that rest on its cause lists them
+      if (isCauseFinding(f))
+        for (const r of f.related)
+          lines.push(
+            `    ${r.file ? relative(process.cwd(), r.file) : file}:${r.startPos.line + 1}:${r.startPos.character + 1}: ${r.message}`,
+          );
     }
   }
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -90,6 +97,11 @@ export function formatJson(results: FileResult[]): string {
         end_location: { row: f.endPos.line + 1, column: f.endPos.character + 1 },
         fix: f.fix ? { message: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits } : null,
         docs: f.rule.docsPath,
+        related: f.related.map(r => ({
+          filename: r.file ? relative(process.cwd(), r.file) : file,
+          location: { row: r.startPos.line + 1, column: r.startPos.character + 1 },
+          message: r.message,
+        })),
       })),
     ),
     null,

@@ -13,6 +13,7 @@ import { defaultConfig, formatProblem, parseConfig, ResolvedConfig } from '../pr
 import { rules as allRules } from '../rules';
 import { getParser } from '../syntax/parser';
 import { formatProjectText } from '../host/projectModel';
+import { groupByCause } from './causes';
 import { unifiedDiff } from './diff';
 import {
   formatGithub,
@@ -42,6 +43,9 @@ Options:
                              nearest pyproject.toml with [tool.crosstalk], from here upward
   --test-files-only          check a file named here only if it is a test module (for
                              pre-commit, which names every staged Python file)
+  --no-group                 report each test's finding even where many rest on one cause
+                             elsewhere (by default told once, at the cause: the test
+                             settings' cache every worker shares)
   --jobs N                   analyse in N threads (default: one per CPU core)
   --fix                      apply safe fixes in place, then report what remains
   --unsafe-fixes             with --fix or --diff, apply unsafe fixes too
@@ -90,6 +94,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
         'output-file': { type: 'string' },
         jobs: { type: 'string' },
         'test-files-only': { type: 'boolean', default: false },
+        'no-group': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -166,6 +171,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       statistics: values.statistics,
       unsafe: values['unsafe-fixes'],
       testFilesOnly: values['test-files-only'],
+      group: !values['no-group'],
       jobs,
       out: s => report.push(s),
       err,
@@ -222,6 +228,8 @@ interface CheckOptions {
   statistics: boolean;
   unsafe: boolean;
   testFilesOnly: boolean;
+  /** findings that rest on one place elsewhere told once, there (not --no-group) */
+  group: boolean;
   jobs: number;
   out: (s: string) => void;
   err: (s: string) => void;
@@ -246,6 +254,8 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
     opts.diff ? Object.fromEntries(projectWide) : undefined,
   );
   let code = problems.length || results.some(r => r.findings.length) ? 1 : 0;
+  // the findings that rest on one place elsewhere (the test settings' shared cache) are told once, there
+  const shown = opts.group ? groupByCause(results, cwd) : results;
   let report: string;
   if (opts.diff) {
     const changed = diffTargets(results, projectWide, cwd);
@@ -256,20 +266,20 @@ async function check(paths: string[], opts: CheckOptions): Promise<number> {
         `Would fix ${would} hazard${would === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}.`,
       );
     code = changed.length || problems.length ? 1 : 0;
-  } else if (opts.statistics) report = formatStatistics(results, opts.format === 'json' ? 'json' : 'text');
-  else if (opts.format === 'json') report = formatJson(results);
+  } else if (opts.statistics) report = formatStatistics(shown, opts.format === 'json' ? 'json' : 'text');
+  else if (opts.format === 'json') report = formatJson(shown);
   else if (opts.format === 'sarif') {
     const { version, repository } = packageInfo();
-    report = formatSarif(results, allRules, {
+    report = formatSarif(shown, allRules, {
       version,
       repository,
       problems,
       exitCode: code,
       read: f => nodeFiles.readText(f),
     });
-  } else if (opts.format === 'github') report = formatGithub(results, problems);
+  } else if (opts.format === 'github') report = formatGithub(shown, problems);
   else
-    report = formatText(results, {
+    report = formatText(shown, {
       fixed: fixed + projectWide.size,
       fixMode: opts.fix,
       unsafe: opts.unsafe,

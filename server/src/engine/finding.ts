@@ -23,4 +23,6 @@ export interface Finding extends Span {
   noqa?: Edit;
   /** related places; `file` is set when the place is in another file */
   related: (Span & { message: string; file?: string })[];
+  /** the root cause in another file this finding shares with others (Report.cause), if it names one */
+  cause?: Span & { file: string; describe: string };
 }

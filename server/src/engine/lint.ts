@@ -278,6 +278,9 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
             ? { ...span(r.node), message: r.message }
             : { ...elsewhere(r.at), message: r.message, file: r.at.file },
         ),
+        ...(report.cause && {
+          cause: { ...elsewhere(report.cause.at), file: report.cause.at.file, describe: report.cause.describe },
+        }),
       },
     });
   }

@@ -37,6 +37,18 @@ export interface Report {
   severity?: Severity;
   /** a part of `node`'s first line (offsets) to flag instead of the whole node: one code in a comment */
   part?: { start: number; end: number };
+  /**
+   * The one place, in another file, whose change would remove this hazard and every other that names it:
+   * the test settings' CACHES entry for a cache every worker shares. The CLI reports the findings that
+   * share a cause once, there.
+   */
+  cause?: Cause;
+}
+
+/** A root cause many findings can share: where it is, and what it is (a sentence's subject). */
+export interface Cause {
+  at: Located;
+  describe: string;
 }
 
 export interface FileFacts {

@@ -1,5 +1,13 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import { clearInSetUp, exposure, mayUseCache, settingsKnown, sharedKey, sharedUse } from './lib/djangoCache';
+import {
+  clearInSetUp,
+  exposure,
+  mayUseCache,
+  settingsKnown,
+  sharedCause,
+  sharedKey,
+  sharedUse,
+} from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -108,6 +116,7 @@ export default createRule({
           ? 'The suite uses the Django cache and nothing gives each test its own: one autouse fixture in conftest.py isolates every test at once'
           : "The suite uses the Django cache and nothing gives each test its own: the tests' common base class can isolate every test at once",
         fix: project.usesPytest ? conftestFix(project, ctx.file.eol) : baseClassFix(ctx, def, project),
+        cause: sharedCause(ctx, exposed),
       });
       return true;
     };

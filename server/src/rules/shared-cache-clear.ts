@@ -1,4 +1,12 @@
-import { cacheAlias, cacheIsolationFix, exposure, findCacheUse, isDjangoCache, limitsRates } from './lib/djangoCache';
+import {
+  cacheAlias,
+  cacheIsolationFix,
+  exposure,
+  findCacheUse,
+  isDjangoCache,
+  limitsRates,
+  sharedCause,
+} from './lib/djangoCache';
 import { everyWorker } from './lib/process';
 import { createRule, type RuleContext } from '../engine/rule';
 import type { Node } from '../syntax/parser';
@@ -111,6 +119,7 @@ export default createRule({
           message,
           related: exposed?.related ?? [],
           fix: target ? cacheIsolationFix(ctx, target, aliases, safe, true) : null,
+          cause: sharedCause(ctx, exposed),
         });
       },
     };

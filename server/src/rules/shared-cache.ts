@@ -1,4 +1,12 @@
-import { cacheIsolationFix, exposure, findCacheUse, mayUseCache, sharedUse, type CacheUse } from './lib/djangoCache';
+import {
+  cacheIsolationFix,
+  exposure,
+  findCacheUse,
+  mayUseCache,
+  sharedCause,
+  sharedUse,
+  type CacheUse,
+} from './lib/djangoCache';
 import type { Node } from '../syntax/parser';
 import { createRule, type Related, type RuleContext } from '../engine/rule';
 import { defName, walk } from '../syntax/nodes';
@@ -194,6 +202,7 @@ function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
     message: `${what}: ${shared}`,
     related,
     fix: cacheIsolationFix(ctx, def, use.aliases, safeFix),
+    cause: sharedCause(ctx, exposed),
   });
 }
 

@@ -7,7 +7,8 @@ import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
 import type { Backend, Located, RequestThrottling, ThrottleFacts } from '../../analysis/projectView';
 import { requestTarget } from './requests';
-import type { Related } from '../../engine/rule';
+import type { Cause, Related } from '../../engine/rule';
+import { everyWorker } from './process';
 import { builtFromPk, pksMoveOn } from './primaryKeys';
 import type { RuleContext } from '../../engine/rule';
 import {
@@ -138,6 +139,15 @@ export interface Exposure {
    * not keys. A `clear()` still empties the whole server.
    */
   keysPerWorker?: Located;
+}
+
+/**
+ * The settings' CACHES entry, where it puts the cache on a server every worker shares with the same keys:
+ * the one change that removes every finding resting on it (giga-maps-backend's Redis, 46 findings).
+ */
+export function sharedCause(ctx: RuleContext, exposed: Exposure | null): Cause | undefined {
+  if (exposed?.kind !== 'cross-process' || exposed.keysPerWorker || !exposed.at) return undefined;
+  return { at: exposed.at, describe: `${exposed.describe}, shared by ${everyWorker(ctx)}` };
 }
 
 /** The backend is known, or at least the settings were read and say it cannot be told. */
