@@ -28,30 +28,30 @@ export function groupByCause<R extends { file: string; text: string; findings: F
   results: R[],
   cwd: string,
 ): R[] {
-  const groups = new Map<string, { file: string; finding: Finding }[]>();
+  const groups = new Map<string, Group>();
   for (const { file, findings } of results)
     for (const f of findings) {
       if (!f.cause) continue;
       const key = `${path.resolve(cwd, f.cause.file)}:${f.cause.startPos.line}:${f.cause.startPos.character}`;
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = []));
-      group.push({ file, finding: f });
+      if (!group) groups.set(key, (group = { cause: f.cause, members: [] }));
+      group.members.push({ file, finding: f });
     }
   const grouped = new Set<Finding>();
   const heads = new Map<Finding, CauseFinding>();
   const added = new Map<string, Finding[]>();
-  for (const members of groups.values()) {
+  for (const group of groups.values()) {
+    const { cause, members } = group;
     if (members.length < MIN_FINDINGS || new Set(members.map(m => m.file)).size < 2) continue;
     for (const m of members) grouped.add(m.finding);
-    const cause = members[0]!.finding.cause!;
     const file = path.relative(cwd, cause.file) || cause.file;
     // a finding at the cause itself (XT031 on the cache's LOCATION, a line below its BACKEND) is the one
     // to tell the others with
     const near = results
       .find(r => r.file === file)
       ?.findings.find(f => !f.cause && Math.abs(f.startPos.line - cause.startPos.line) <= NEAR_LINES);
-    if (near) heads.set(near, causeFinding(members, cwd, near));
-    else added.set(file, [...(added.get(file) ?? []), causeFinding(members, cwd)]);
+    if (near) heads.set(near, causeFinding(group, cwd, near));
+    else added.set(file, [...(added.get(file) ?? []), causeFinding(group, cwd)]);
   }
   if (!grouped.size) return results;
   const out = results.map(r => {
@@ -69,9 +69,12 @@ export function groupByCause<R extends { file: string; text: string; findings: F
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-function causeFinding(members: { file: string; finding: Finding }[], cwd: string, head?: Finding): CauseFinding {
-  const first = members[0]!.finding;
-  const cause = first.cause!;
+interface Group {
+  cause: NonNullable<Finding['cause']>;
+  members: { file: string; finding: Finding }[];
+}
+
+function causeFinding({ cause, members }: Group, cwd: string, head?: Finding): CauseFinding {
   const byRule = new Map<string, { finding: Finding; count: number }>();
   for (const { finding } of members) {
     const entry = byRule.get(finding.rule.id) ?? { finding, count: 0 };
@@ -79,8 +82,13 @@ function causeFinding(members: { file: string; finding: Finding }[], cwd: string
     byRule.set(finding.rule.id, entry);
   }
   const rules = [...byRule].sort(([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : 1));
+  const top = rules[0];
+  if (!top) throw new Error('a cause with no findings resting on it');
+  const most = top[1];
   const files = new Set(members.map(m => m.file)).size;
-  const severity = members.map(m => m.finding.severity).reduce((a, b) => (RANK[b] > RANK[a] ? b : a), first.severity);
+  const severity = members
+    .map(m => m.finding.severity)
+    .reduce((a, b) => (RANK[b] > RANK[a] ? b : a), most.finding.severity);
   const describe = cause.describe.charAt(0).toUpperCase() + cause.describe.slice(1);
   const resting =
     `${members.length} findings in ${files} test files rest on it ` +
@@ -94,7 +102,7 @@ function causeFinding(members: { file: string; finding: Finding }[], cwd: string
       end: 0,
       startPos: cause.startPos,
       endPos: cause.endPos,
-      rule: rules[0]![1].finding.rule,
+      rule: most.finding.rule,
       fix: undefined,
       noqa: undefined,
     }),
