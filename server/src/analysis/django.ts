@@ -1,8 +1,8 @@
 // What Django, DRF and pytest-django are, as far as the analysis needs to know: the test-case classes,
 // and how far a cache backend's keys are shared.
-import type { Backend } from './projectView';
+import type { Backend, ClassLookup } from './projectView';
 import type { Node } from '../syntax/parser';
-import { bodyStatements, defName, definitionOf } from '../syntax/nodes';
+import { bodyStatements, defName, definitionOf, field, positionalArguments } from '../syntax/nodes';
 
 /** The test-case classes of Django and DRF, by canonical qualified name. */
 export const DJANGO_TEST_CASES: ReadonlySet<string> = new Set([
@@ -47,14 +47,49 @@ export function returnsCache(text: string): boolean {
   return /\breturn\s+(?:[\w.]+\.)?(?:caches\s*\[|cache\s*$)/m.test(text);
 }
 
+/** Django's own managers and querysets (GeoDjango's too): they give a queryset no order of their own. */
+const DJANGO_MANAGER =
+  /^django\.(?:contrib\.gis\.)?db\.models\.(?:manager\.|query\.)?(?:BaseManager|Manager|GeoManager|QuerySet)$/;
+export const isDjangoManager = (qualified: string): boolean => DJANGO_MANAGER.test(qualified);
+
 /**
  * Whether a model class itself gives its querysets an order: `ordering` in its `Meta`, or a manager of
- * its own (`objects = ...`, which may order them). What its bases give is the caller's to add.
+ * its own (`objects = ...`) that may order them. With `lookup`, a manager read to its classes orders
+ * only where one of them (or a base) says `order_by` or `ordering`, or cannot be read; without it, any
+ * manager of its own may. What the model's bases give is the caller's to add.
  */
-export function declaresOrder(cls: Node): boolean {
+export function declaresOrder(cls: Node, lookup?: ClassLookup): boolean {
   return bodyStatements(cls).some(stmt => {
     const def = definitionOf(stmt);
     if (def.type === 'class_definition') return defName(def) === 'Meta' && /\bordering\s*=(?!=)/.test(def.text);
-    return /^objects\s*=/.test(stmt.text);
+    if (!/^objects\s*=/.test(stmt.text)) return false;
+    const value = stmt.firstNamedChild?.childForFieldName('right');
+    if (!lookup || !value) return true;
+    const names = managerClassNames(value);
+    return !names.length || names.some(name => classMayOrder(lookup(name)));
   });
+}
+
+/** The classes `objects = ...` names: `Manager()`, `QS.as_manager()`, `M.from_queryset(QS)()`. */
+function managerClassNames(value: Node): Node[] {
+  const out: Node[] = [];
+  let n: Node | null = value;
+  while (n?.type === 'call') {
+    const fn: Node | null = n.childForFieldName('function');
+    const method: string = fn?.type === 'attribute' ? field(fn, 'attribute').text : '';
+    if (method === 'from_queryset') out.push(...positionalArguments(n));
+    n = method === 'as_manager' || method === 'from_queryset' ? (fn?.childForFieldName('object') ?? null) : fn;
+  }
+  if (n?.type === 'identifier' || n?.type === 'attribute') out.push(n);
+  return out;
+}
+
+/** A manager or queryset class may order: it names an order, or a base of it cannot be read. */
+function classMayOrder(found: ReturnType<ClassLookup>, depth = 0): boolean {
+  if (found === 'django') return false;
+  if (!found || depth > 8) return true;
+  if (/\border_by\s*\(|\bordering\b/.test(found.node.text)) return true;
+  const sup = found.node.childForFieldName('superclasses');
+  const bases = sup?.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument') ?? [];
+  return bases.some(b => b.type !== 'comment' && classMayOrder(found.lookup(b), depth + 1));
 }

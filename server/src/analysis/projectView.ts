@@ -2,6 +2,13 @@
 // provides it: settings facts, classes in other modules, conftest fixtures. Declared here, below
 // both, so the analysis depends on the shape and not on how the facts are read.
 import type { MarkMatcher } from './marks';
+import type { Node } from '../syntax/parser';
+
+/**
+ * The class a name in some module stands for: its node and the lookup of the names its own module uses;
+ * 'django' for Django's own manager or queryset; null where it cannot be read (a library's).
+ */
+export type ClassLookup = (name: Node) => { node: Node; lookup: ClassLookup } | 'django' | null;
 
 /** How far a cache's keys are shared: every process, each process alone, nobody, or cannot be told. */
 export type Backend = 'cross-process' | 'per-process' | 'none' | 'unknown';
@@ -172,6 +179,8 @@ export interface ProjectView {
   readonly recognised: boolean;
   readonly settings: SettingsFacts;
   classInfo(qualified: string): ClassFacts | undefined;
+  /** A class by its qualified name, to read it: Django's own manager or queryset, or one of the project's. */
+  classNamed(qualified: string): ReturnType<ClassLookup>;
   /**
    * What a name imported from one of the project's modules really is, when that module imports it in
    * turn (`from compressor.conf import settings`, where conf.py has `from django.conf import settings`):

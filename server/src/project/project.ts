@@ -6,9 +6,23 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { Definitions } from '../analysis/defs';
-import { declaresOrder, DJANGO_TEST_CASES, REDIS_ONLY, returnsCache, ROLLBACK_TEST_CASES } from '../analysis/django';
+import {
+  declaresOrder,
+  DJANGO_TEST_CASES,
+  isDjangoManager,
+  REDIS_ONLY,
+  returnsCache,
+  ROLLBACK_TEST_CASES,
+} from '../analysis/django';
 import { Names } from '../analysis/names';
-import type { ClassFacts, Located, ProjectView, SettingsFacts, WorkerPrefix } from '../analysis/projectView';
+import type {
+  ClassFacts,
+  ClassLookup,
+  Located,
+  ProjectView,
+  SettingsFacts,
+  WorkerPrefix,
+} from '../analysis/projectView';
 import { replacedSettings, Testing } from '../analysis/testing';
 import { returnsFixedDate } from '../analysis/dates';
 import {
@@ -287,7 +301,7 @@ export class Project {
       model = {
         abstract: /^\s*abstract\s*=\s*True\b/m.test(innerClass(node, 'Meta')?.text ?? ''),
         uuidPk: model.uuidPk || declaresUuidPk(node),
-        ordered: model.ordered || unreadBase || declaresOrder(node),
+        ordered: model.ordered || unreadBase || declaresOrder(node, this.lookupIn(module)),
       };
     const facts: ClassFacts = {
       file: module.file,
@@ -345,6 +359,26 @@ export class Project {
       this.throttlings.set(view, throttling);
     }
     return throttling && { ...throttling, route };
+  }
+
+  /** The class a name in `module` stands for, as the project reads it (ClassLookup). */
+  private lookupIn(module: ModuleEntry): ClassLookup {
+    return name => {
+      if (name.type === 'identifier' && module.classes.has(name.text))
+        return { node: module.classes.get(name.text) as Node, lookup: this.lookupIn(module) };
+      return this.classNamed(module.names.resolve(name) ?? name.text);
+    };
+  }
+
+  /** A class by its qualified name (ClassLookup): Django's own manager or queryset, or one of the project's. */
+  classNamed(qualified: string): ReturnType<ClassLookup> {
+    if (isDjangoManager(qualified)) return 'django';
+    const dot = qualified.lastIndexOf('.');
+    const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
+    const node = module?.classes.get(qualified.slice(dot + 1));
+    if (module && node) return { node, lookup: this.lookupIn(module) };
+    const target = module ? this.reexported(qualified) : qualified;
+    return target !== qualified ? this.classNamed(target) : null;
   }
 
   /** The class a route's view is: itself, or the class whose `as_view()` a module-level name holds. */
@@ -1419,6 +1453,7 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.settingsFacts();
     },
     classInfo: q => project.classInfo(q),
+    classNamed: q => project.classNamed(q),
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
     definesFunction: q => project.definesFunction(q),

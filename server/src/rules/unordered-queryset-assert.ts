@@ -1,6 +1,7 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import { declaresOrder } from '../analysis/django';
+import { declaresOrder, isDjangoManager } from '../analysis/django';
+import type { ClassLookup } from '../analysis/projectView';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { field, positionalArguments } from '../syntax/nodes';
 
@@ -36,10 +37,13 @@ export default createRule({
     what:
       'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or ' +
       'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, ' +
-      "on a model without `Meta.ordering` (its own or a base's) or a custom manager: one defined in the same " +
-      "file, or a model of another module of the project read so (not one deriving from a library's model, " +
-      "which may bring an order: treebeard's and MPTT's nodes come back in tree order; nor one Crosstalk " +
-      'cannot find).',
+      "on a model without `Meta.ordering` (its own or a base's): one defined in the same file, or a model of " +
+      "another module of the project read so (not one deriving from a library's model, which may bring an " +
+      "order: treebeard's and MPTT's nodes come back in tree order; nor one Crosstalk cannot find). A " +
+      'manager of its own (`objects = ShelfManager()`, `LoanQuerySet.as_manager()`, ' +
+      '`M.from_queryset(QS)()`) keeps the model unordered only where Crosstalk reads every class it names ' +
+      "(Django's `Manager` and `QuerySet`, the project's own classes and their bases) and none says " +
+      "`order_by` or `ordering`; a library's manager may order.",
     why:
       'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle ' +
       'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across ' +
@@ -135,8 +139,20 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;
   // a model of another module of the project: what the project model read of its Meta and managers
   if (!cls) return model && !projectModelOrdered(ctx, inner, model) ? inner : null;
-  if (declaresOrder(cls)) return null;
+  if (declaresOrder(cls, lookupNear(ctx))) return null;
   return inner;
+}
+
+/** What a name in the test module stands for: a class of the module, Django's manager, a project class. */
+function lookupNear(ctx: RuleContext): ClassLookup {
+  const lookup: ClassLookup = name => {
+    const local = name.type === 'identifier' ? ctx.defs.classesNamed(name.text, name)[0] : undefined;
+    if (local) return { node: local, lookup };
+    const q = ctx.names.resolve(name);
+    if (!q) return null;
+    return ctx.project ? ctx.project.classNamed(q) : isDjangoManager(q) ? 'django' : null;
+  };
+  return lookup;
 }
 
 /**
