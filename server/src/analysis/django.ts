@@ -70,6 +70,73 @@ export function declaresOrder(cls: Node, lookup?: ClassLookup): boolean {
   });
 }
 
+/**
+ * Whether `method` of the model's own manager (`objects = ...`, its classes and their bases, as `lookup`
+ * reads them) hands back a queryset with no order of its own: every `return` of it is a chain on `self`
+ * or `super()` ending in a queryset method (`self.filter(...)`, `self.get_queryset().exclude(...)`) with
+ * no `order_by` (euphrosyne's `Run.objects.for_project(p)`).
+ */
+export function managerMethodUnordered(model: Node, lookup: ClassLookup, method: string): boolean {
+  const stmt = bodyStatements(model).find(s => /^objects\s*=/.test(s.text));
+  const value = stmt?.firstNamedChild?.childForFieldName('right');
+  if (!value) return false;
+  for (const name of managerClassNames(value)) {
+    const def = methodOf(lookup(name), method);
+    if (def) return returnsUnorderedQueryset(def);
+  }
+  return false;
+}
+
+/** `method` as the class (or a base) defines it. */
+function methodOf(found: ReturnType<ClassLookup>, method: string, depth = 0): Node | null {
+  if (!found || found === 'django' || depth > 8) return null;
+  for (const stmt of bodyStatements(found.node)) {
+    const def = definitionOf(stmt);
+    if (def.type === 'function_definition' && defName(def) === method) return def;
+  }
+  for (const base of basesOf(found.node)) {
+    const def = methodOf(found.lookup(base), method, depth + 1);
+    if (def) return def;
+  }
+  return null;
+}
+
+/** the methods that end a chain in a queryset of the same rows, in no particular order */
+const QUERYSET_ENDS =
+  /\.(?:all|filter|exclude|values|values_list|select_related|prefetch_related|distinct|only|defer|annotate|using|get_queryset)$/;
+const ORDERS = /\.(?:order_by|reverse|latest|earliest|first|last)\s*\(/;
+
+function returnsUnorderedQueryset(def: Node): boolean {
+  const body = def.childForFieldName('body');
+  if (!body) return false;
+  const returns: Node[] = [];
+  const visit = (n: Node) => {
+    for (const c of n.namedChildren) {
+      if (!c || c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'lambda') continue;
+      if (c.type === 'return_statement') returns.push(c);
+      else visit(c);
+    }
+  };
+  visit(body);
+  return (
+    returns.length > 0 &&
+    returns.every(r => {
+      const value = r.firstNamedChild;
+      const fn = value?.type === 'call' ? value.childForFieldName('function') : null;
+      return (
+        !!fn && /^(?:self|super\(\))\./.test(fn.text) && QUERYSET_ENDS.test(fn.text) && !ORDERS.test(value?.text ?? '')
+      );
+    })
+  );
+}
+
+function basesOf(cls: Node): Node[] {
+  const sup = cls.childForFieldName('superclasses');
+  return (
+    sup?.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument' && c.type !== 'comment') ?? []
+  );
+}
+
 /** The classes `objects = ...` names: `Manager()`, `QS.as_manager()`, `M.from_queryset(QS)()`. */
 function managerClassNames(value: Node): Node[] {
   const out: Node[] = [];
@@ -84,12 +151,14 @@ function managerClassNames(value: Node): Node[] {
   return out;
 }
 
-/** A manager or queryset class may order: it names an order, or a base of it cannot be read. */
+/**
+ * A manager or queryset class may order: its `get_queryset` (or a base's) says `order_by`, or a base of it
+ * cannot be read. Its other methods order only what they return.
+ */
 function classMayOrder(found: ReturnType<ClassLookup>, depth = 0): boolean {
   if (found === 'django') return false;
   if (!found || depth > 8) return true;
-  if (/\border_by\s*\(|\bordering\b/.test(found.node.text)) return true;
-  const sup = found.node.childForFieldName('superclasses');
-  const bases = sup?.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument') ?? [];
-  return bases.some(b => b.type !== 'comment' && classMayOrder(found.lookup(b), depth + 1));
+  const own = methodOf({ node: found.node, lookup: () => null }, 'get_queryset');
+  if (own) return /\border_by\s*\(/.test(own.text);
+  return basesOf(found.node).some(b => classMayOrder(found.lookup(b), depth + 1));
 }

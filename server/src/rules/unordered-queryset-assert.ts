@@ -1,6 +1,6 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import { declaresOrder, isDjangoManager } from '../analysis/django';
+import { declaresOrder, isDjangoManager, managerMethodUnordered } from '../analysis/django';
 import type { ClassLookup } from '../analysis/projectView';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { field, positionalArguments } from '../syntax/nodes';
@@ -43,7 +43,9 @@ export default createRule({
       'manager of its own (`objects = ShelfManager()`, `LoanQuerySet.as_manager()`, ' +
       '`M.from_queryset(QS)()`) keeps the model unordered only where Crosstalk reads every class it names ' +
       "(Django's `Manager` and `QuerySet`, the project's own classes and their bases) and none says " +
-      "`order_by` or `ordering`; a library's manager may order.",
+      "`order_by` in its `get_queryset`; a library's manager may order. A method of that manager " +
+      '(`Run.objects.for_project(p)`) counts as a queryset where each of its `return`s is a chain on `self` ' +
+      'ending in `filter`, `all`, `exclude` and the like, with no `order_by`.',
     why:
       'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle ' +
       'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across ' +
@@ -133,14 +135,48 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
     node.type === 'call' && node.childForFieldName('function')?.text === 'list' ? positionalArguments(node)[0] : node;
   if (inner?.type !== 'call') return null;
   const fn = inner.childForFieldName('function');
-  if (fn?.type !== 'attribute' || !QUERYSET_METHODS.has(field(fn, 'attribute').text)) return null;
-  if (ORDERING.test(inner.text)) return null;
+  if (fn?.type !== 'attribute' || ORDERING.test(inner.text)) return null;
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
-  const cls = model ? ctx.defs.classesNamed(model, node)[0] : undefined;
+  if (!model) return null;
+  const cls = ctx.defs.classesNamed(model, node)[0];
+  const method = field(fn, 'attribute').text;
+  // a method of the model's own manager that hands back an unordered queryset (`Run.objects.for_project(p)`)
+  if (!QUERYSET_METHODS.has(method)) {
+    const found = cls ? { node: cls, lookup: lookupNear(ctx) } : projectClass(ctx, inner, model);
+    if (!found || found === 'django' || !managerMethodUnordered(found.node, found.lookup, method)) return null;
+  }
   // a model of another module of the project: what the project model read of its Meta and managers
-  if (!cls) return model && !projectModelOrdered(ctx, inner, model) ? inner : null;
+  if (!cls) return !projectModelOrdered(ctx, inner, model) ? inner : null;
   if (declaresOrder(cls, lookupNear(ctx))) return null;
   return inner;
+}
+
+/**
+ * Whether `model` (the name before `.objects` in `chain`) is a model of the project whose querysets may
+ * come back in an order (ClassFacts.model.ordered); true (quiet) when it is none Crosstalk can read.
+ */
+function projectModelOrdered(ctx: RuleContext, chain: Node, model: string): boolean {
+  const q = qualifiedModel(ctx, chain, model);
+  const facts = q ? ctx.project?.classInfo(q)?.model : null;
+  return !facts || facts.ordered;
+}
+
+/** The project's class `model` (the name before `.objects` in `chain`) names, to read it. */
+function projectClass(ctx: RuleContext, chain: Node, model: string): ReturnType<ClassLookup> {
+  const q = qualifiedModel(ctx, chain, model);
+  return q && ctx.project ? ctx.project.classNamed(q) : null;
+}
+
+function qualifiedModel(ctx: RuleContext, chain: Node, model: string): string | undefined {
+  let n: Node | null = chain;
+  while (n && !(n.type === 'identifier' && n.text === model))
+    n =
+      n.type === 'call'
+        ? n.childForFieldName('function')
+        : n.type === 'attribute'
+          ? n.childForFieldName('object')
+          : null;
+  return n ? ctx.names.resolve(n) : undefined;
 }
 
 /** What a name in the test module stands for: a class of the module, Django's manager, a project class. */
@@ -153,22 +189,4 @@ function lookupNear(ctx: RuleContext): ClassLookup {
     return ctx.project ? ctx.project.classNamed(q) : isDjangoManager(q) ? 'django' : null;
   };
   return lookup;
-}
-
-/**
- * Whether `model` (the name before `.objects` in `chain`) is a model of the project whose querysets may
- * come back in an order (ClassFacts.model.ordered); true (quiet) when it is none Crosstalk can read.
- */
-function projectModelOrdered(ctx: RuleContext, chain: Node, model: string): boolean {
-  let n: Node | null = chain;
-  while (n && !(n.type === 'identifier' && n.text === model))
-    n =
-      n.type === 'call'
-        ? n.childForFieldName('function')
-        : n.type === 'attribute'
-          ? n.childForFieldName('object')
-          : null;
-  const q = n ? ctx.names.resolve(n) : undefined;
-  const facts = q ? ctx.project?.classInfo(q)?.model : null;
-  return !facts || facts.ordered;
 }
