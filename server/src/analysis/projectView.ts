@@ -189,6 +189,8 @@ export interface ProjectView {
   reexported(qualified: string): string;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** the methods of the project's class that use the Django cache themselves (its own body) */
+  methodsUsingCache(qualified: string): string[];
   /** whether `module.function` is a top-level function of one of the project's own modules */
   definesFunction(qualified: string): boolean;
   /** whether `module.function` of the project does nothing (a body of `pass`, `...` and a docstring) */

@@ -373,12 +373,18 @@ export class Project {
   /** A class by its qualified name (ClassLookup): Django's own manager or queryset, or one of the project's. */
   classNamed(qualified: string): ReturnType<ClassLookup> {
     if (isDjangoManager(qualified)) return 'django';
+    const found = this.classEntry(qualified);
+    return found && { node: found.node, lookup: this.lookupIn(found.module) };
+  }
+
+  /** The project's class `qualified` and the module that defines it (through a re-export). */
+  private classEntry(qualified: string): { module: ModuleEntry; node: Node } | null {
     const dot = qualified.lastIndexOf('.');
     const module = dot > 0 ? this.moduleOf(qualified.slice(0, dot)) : null;
     const node = module?.classes.get(qualified.slice(dot + 1));
-    if (module && node) return { node, lookup: this.lookupIn(module) };
+    if (module && node) return { module, node };
     const target = module ? this.reexported(qualified) : qualified;
-    return target !== qualified ? this.classNamed(target) : null;
+    return target !== qualified ? this.classEntry(target) : null;
   }
 
   /** The class a route's view is: itself, or the class whose `as_view()` a module-level name holds. */
@@ -598,6 +604,20 @@ export class Project {
     const uses = !!found && /cache/.test(found.fn.text) && found.module.testing.callsCache(found.fn);
     this.cacheHelpers.set(qualified, uses);
     return uses;
+  }
+
+  /**
+   * The methods of the project's class `qualified` (its own body) that use the Django cache themselves:
+   * a test calling one (`LmsUserApiClient().best_effort_user_data(12345)`) uses the cache.
+   */
+  methodsUsingCache(qualified: string): string[] {
+    const found = this.classEntry(qualified);
+    if (!found || !/cache/.test(found.node.text)) return [];
+    const { module, node } = found;
+    return bodyStatements(node)
+      .map(definitionOf)
+      .filter(def => def.type === 'function_definition' && /cache/.test(def.text) && module.testing.callsCache(def))
+      .map(defName);
   }
 
   /**
@@ -1456,6 +1476,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     classNamed: q => project.classNamed(q),
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    methodsUsingCache: q => project.methodsUsingCache(q),
     definesFunction: q => project.definesFunction(q),
     functionDoesNothing: q => project.functionDoesNothing(q),
     functionReturnsCache: q => project.functionReturnsCache(q),

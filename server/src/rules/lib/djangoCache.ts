@@ -263,7 +263,9 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
 function cacheWords(ctx: RuleContext): RegExp {
   return ctx.file.memo(cacheWords, () => {
     const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
-    const helpers = [...cacheHelpers(ctx).keys()].map(h => `\\b${escapeRegExp(h)}\\s*\\(`);
+    const helpers = [...cacheHelpers(ctx).keys(), ...[...cacheMethods(ctx).values()].flatMap(m => [...m])].map(
+      h => `\\b${escapeRegExp(h)}\\s*\\(`,
+    );
     return new RegExp(
       ['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases, ...helpers].join('|'),
       'i',
@@ -308,6 +310,32 @@ function cacheHelpers(ctx: RuleContext): Map<string, string> {
     return out;
   });
 }
+/**
+ * The project's classes this module imports whose methods use the Django cache themselves, by the name
+ * the module calls them, with those methods: `LmsUserApiClient().best_effort_user_data(12345)` uses it.
+ */
+function cacheMethods(ctx: RuleContext): Map<string, Set<string>> {
+  return ctx.file.memo(cacheMethods, () => {
+    const out = new Map<string, Set<string>>();
+    if (!ctx.project) return out;
+    for (const [name, q] of ctx.names.moduleImports()) {
+      const last = q.slice(q.lastIndexOf('.') + 1);
+      if (!/^[A-Z]/.test(last) || /^(django|rest_framework|pytest|unittest)\b/.test(q)) continue;
+      const methods = ctx.project.methodsUsingCache(q);
+      if (methods.length) out.set(name, new Set(methods));
+    }
+    return out;
+  });
+}
+
+/** `Client().method(...)` or `Client.method(...)` where that method of the project's class uses the cache. */
+function cacheMethodCall(ctx: RuleContext, fn: Node): boolean {
+  const receiver = field(fn, 'object');
+  const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
+  if (cls?.type !== 'identifier') return false;
+  return !!cacheMethods(ctx).get(cls.text)?.has(field(fn, 'attribute').text);
+}
+
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 
 /** Whether `def` has the words a cache use needs: when not, `findCacheUse` finds none (cheap: text only). */
@@ -367,6 +395,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (fn?.type !== 'attribute') return true;
           const receiver = field(fn, 'object');
           const method = fn.childForFieldName('attribute')?.text ?? '';
+          if (cacheMethodCall(ctx, fn)) {
+            consider(fn, 'cache', `${fn.text}(), which uses it`);
+            viaHelper = true;
+            return true;
+          }
           if (isDjangoCache(ctx, receiver)) {
             const alias = cacheAlias(ctx, receiver);
             if (alias) aliases.add(alias);
