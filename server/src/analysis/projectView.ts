@@ -173,6 +173,12 @@ export interface SettingUse {
 }
 
 /** What the rules see of the project for one file. Everything is computed on first use. */
+/** What a helper empties of the Django cache: every alias (a loop over `caches.all()`), or `alias`. */
+export interface CacheCleared {
+  every: boolean;
+  alias: string;
+}
+
 export interface ProjectView {
   readonly root: string;
   /** the root holds a project's marks (manage.py, pytest or tox configuration, a conftest.py), not a lone file */
@@ -189,6 +195,8 @@ export interface ProjectView {
   reexported(qualified: string): string;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
+  /** what a top-level function of the project empties of the Django cache itself (`clear_caches()`), or null */
+  functionClearsCache(qualified: string): CacheCleared | null;
   /** the methods of the project's class that use the Django cache themselves (its own body) */
   methodsUsingCache(qualified: string): string[];
   /** whether `module.function` is a top-level function of one of the project's own modules */

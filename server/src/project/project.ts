@@ -17,6 +17,7 @@ import {
 import { Names } from '../analysis/names';
 import type {
   ClassFacts,
+  CacheCleared,
   ClassLookup,
   Located,
   ProjectView,
@@ -604,6 +605,27 @@ export class Project {
     const uses = !!found && /cache/.test(found.fn.text) && found.module.testing.callsCache(found.fn);
     this.cacheHelpers.set(qualified, uses);
     return uses;
+  }
+
+  /**
+   * What a top-level function of the project's modules empties of the Django cache itself
+   * (open-forms' `clear_caches()`, a loop over `caches.all()` that tests register with `addCleanup`):
+   * every alias, or one; null when it empties none.
+   */
+  functionClearsCache(qualified: string): CacheCleared | null {
+    const found = this.functionOf(qualified);
+    if (!found || !/clear/.test(found.fn.text) || !/\bdjango\.core\.cache\b/.test(found.module.root.text)) return null;
+    const call = found.module.testing.clearsCache(found.fn);
+    const receiver = call?.childForFieldName('function')?.childForFieldName('object');
+    if (!receiver) return null;
+    if (
+      receiver.type === 'identifier' &&
+      new RegExp(`for\\s+${receiver.text}\\s+in\\s+[\\w.]*caches\\b`).test(found.fn.text)
+    )
+      return { every: true, alias: 'default' };
+    const key = receiver.type === 'subscript' ? receiver.childForFieldName('subscript') : null;
+    const alias = key ? stringValue(key) : 'default';
+    return alias === null ? null : { every: false, alias };
   }
 
   /**
@@ -1476,6 +1498,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     classNamed: q => project.classNamed(q),
     reexported: q => project.reexported(q),
     functionUsesCache: q => project.functionUsesCache(q),
+    functionClearsCache: q => project.functionClearsCache(q),
     methodsUsingCache: q => project.methodsUsingCache(q),
     definesFunction: q => project.definesFunction(q),
     functionDoesNothing: q => project.functionDoesNothing(q),

@@ -10,7 +10,7 @@ import {
 import { everyWorker } from './lib/process';
 import { createRule, type RuleContext } from '../engine/rule';
 import type { Node } from '../syntax/parser';
-import { bodyStatements, definitionOf, defName } from '../syntax/nodes';
+import { bodyStatements, callArguments, definitionOf, defName, field } from '../syntax/nodes';
 
 export default createRule({
   id: 'XT002',
@@ -26,8 +26,9 @@ export default createRule({
   docs: {
     what:
       '`cache.clear()` or `caches[...].clear()` in a test, a setUp/tearDown hook or a pytest fixture ' +
-      'whose cache is not isolated (`for name in caches: caches[name].clear()` empties every alias the ' +
-      'settings define). Not where the cache is one each process has of its own (LocMemCache, a ' +
+      'whose cache is not isolated (`for name in caches: caches[name].clear()` and `for c in caches.all(): ' +
+      'c.clear()` empty every alias the settings define), or a call of a function of the project that ' +
+      'empties it itself, or that function registered as a cleanup (`self.addCleanup(clear_caches)`). Not where the cache is one each process has of its own (LocMemCache, a ' +
       "DatabaseCache, whose table is in each worker's test database): there clearing is a reset; nor in a " +
       'project whose test settings Crosstalk cannot find, or whose backend it cannot read (a class of the ' +
       "project's own, a value computed at run time): there nothing says the cache is shared. Nor where no " +
@@ -77,11 +78,10 @@ export default createRule({
       call(call) {
         const text = call.text; // read from the text: most calls clear nothing
         if (/flush(?:all|db)\s*\(/.test(text)) flushesRedis(ctx, call);
-        if (!/clear\s*\(/.test(text)) return;
-        const fn = call.childForFieldName('function');
-        if (fn?.type !== 'attribute' || !/^a?clear$/.test(fn.childForFieldName('attribute')?.text ?? '')) return;
-        const receiver = fn.childForFieldName('object');
-        if (!receiver || !isDjangoCache(ctx, receiver)) return;
+        if (!/clear|addCleanup|addfinalizer/.test(text)) return;
+        const cleared = clearedBy(ctx, call);
+        if (!cleared) return;
+        const { label, alias, every } = cleared;
         const owner = ctx.defs.enclosingFunction(call);
         if (!owner) return;
         const cls = ctx.defs.methodClass(owner);
@@ -92,9 +92,10 @@ export default createRule({
         const djangoClass = cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
         const target = djangoClass ?? (isFixture || ctx.testing.isSetupHook(owner) ? null : owner);
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
-        const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? [cacheAlias(ctx, receiver) ?? 'default']) : [];
+        const emptied = every && ctx.project ? [...ctx.project.settings.caches.keys()] : [alias];
+        const aliases = target ? (findCacheUse(ctx, target)?.aliases ?? emptied) : [];
         const safe = !djangoClass || ctx.testing.classKind(djangoClass) === 'django';
-        const exposed = exposure(ctx, everyAlias(ctx, receiver) ?? [cacheAlias(ctx, receiver) ?? 'default']);
+        const exposed = exposure(ctx, emptied);
         // DummyCache keeps nothing; a cache of this process alone is only this process's to clear: then
         // clearing is a reset, not a hazard (the tests that use the cache unisolated are XT001's)
         if (exposed?.kind === 'none' || exposed?.kind === 'per-process') return;
@@ -105,15 +106,15 @@ export default createRule({
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache$/.test(settings?.sessionEngine ?? '') &&
-          settings?.sessionCacheAlias === (cacheAlias(ctx, receiver) ?? 'default');
+          (every || settings?.sessionCacheAlias === alias);
         // wiping keys is a hazard to a test beside this one that needs a key to survive: a logged-in test
         // where sessions live in this cache, a throttled one (its counters), or another test reading the
         // cache back. directory-api's tests clear a Redis no other test reads back: nothing to lose
         if (!sessions && !limitsRates(ctx) && !readBackBeside(ctx, owner)) return;
         const message =
           !exposed || exposed.kind === 'unknown'
-            ? `${fn.text}() on a shared cache: on Redis or Memcached it wipes the keys of ${everyWorker(ctx)} mid-test, and it isolates nothing between them${exposed ? ` (${exposed.describe})` : ''}`
-            : `${fn.text}() wipes the keys of ${everyWorker(ctx)} mid-test: ${exposed.describe}, shared by all of them${sessions ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`;
+            ? `${label} on a shared cache: on Redis or Memcached it wipes the keys of ${everyWorker(ctx)} mid-test, and it isolates nothing between them${exposed ? ` (${exposed.describe})` : ''}`
+            : `${label} wipes the keys of ${everyWorker(ctx)} mid-test: ${exposed.describe}, shared by all of them${sessions ? ', and SESSION_ENGINE keeps sessions there, so it logs their test users out too' : ''}`;
         ctx.report({
           node: call,
           message,
@@ -126,20 +127,65 @@ export default createRule({
   },
 });
 
+/** What a call empties of the Django cache, named for the message; null when it empties none. */
+interface Cleared {
+  label: string;
+  alias: string;
+  /** every alias the settings define */
+  every: boolean;
+}
+
 /**
- * Every alias the settings define, where `receiver` is `caches[name]` inside `for name in caches:` (or
- * `settings.CACHES`): bk-user's autouse fixtures empty each one, its Redis alias too.
+ * The cache `call` empties: `cache.clear()`, `caches["x"].clear()`, `caches[name].clear()` in
+ * `for name in caches:` (bk-user) or `c.clear()` in `for c in caches.all():`; or a call of the project's
+ * own helper that does so, or its registration as a cleanup (open-forms' `self.addCleanup(clear_caches)`).
  */
-function everyAlias(ctx: RuleContext, receiver: Node): string[] | null {
-  const key = receiver.type === 'subscript' ? receiver.childForFieldName('subscript') : null;
-  if (key?.type !== 'identifier') return null;
+function clearedBy(ctx: RuleContext, call: Node): Cleared | null {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'attribute') return fn?.type === 'identifier' ? clearingHelper(ctx, fn, `${fn.text}()`) : null;
+  const method = field(fn, 'attribute').text;
+  if (/^(addCleanup|addClassCleanup|addfinalizer)$/.test(method)) {
+    const [registered] = callArguments(call);
+    return registered ? clearingHelper(ctx, registered, `${fn.text}(${registered.text})`) : null;
+  }
+  if (!/^a?clear$/.test(method)) return clearingHelper(ctx, fn, `${fn.text}()`);
+  const receiver = field(fn, 'object');
+  const label = `${fn.text}()`;
+  const loop = loopOverCaches(ctx, receiver);
+  if (loop) return { label, alias: 'default', every: true };
+  if (!isDjangoCache(ctx, receiver)) return null;
+  return { label, alias: cacheAlias(ctx, receiver) ?? 'default', every: false };
+}
+
+/** A name for a function of the project's modules that empties the cache itself, as `label` says. */
+function clearingHelper(ctx: RuleContext, name: Node, label: string): Cleared | null {
+  if (!/clear|flush|reset/i.test(name.text) || !ctx.project) return null;
+  const q = ctx.names.resolve(name);
+  const cleared = q ? ctx.project.functionClearsCache(q) : null;
+  return cleared ? { label, ...cleared } : null;
+}
+
+/**
+ * Whether `receiver` names each alias in turn: `caches[name]` in `for name in caches:` (or
+ * `settings.CACHES`), or `c` in `for c in caches.all():`.
+ */
+function loopOverCaches(ctx: RuleContext, receiver: Node): boolean {
+  const key = receiver.type === 'subscript' ? receiver.childForFieldName('subscript') : receiver;
+  if (key?.type !== 'identifier') return false;
   for (let n = receiver.parent; n && n.type !== 'function_definition'; n = n.parent) {
     if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== key.text) continue;
     const over = n.childForFieldName('right');
-    const all = !!over && (ctx.names.is(over, 'django.core.cache.caches') || /\bCACHES$/.test(over.text));
-    return all && ctx.project ? [...ctx.project.settings.caches.keys()] : null;
+    if (!over) return false;
+    if (receiver.type === 'subscript')
+      return ctx.names.is(over, 'django.core.cache.caches') || /\bCACHES$/.test(over.text);
+    const all = over.type === 'call' ? over.childForFieldName('function') : null;
+    return (
+      all?.type === 'attribute' &&
+      field(all, 'attribute').text === 'all' &&
+      ctx.names.is(field(all, 'object'), 'django.core.cache.caches')
+    );
   }
-  return null;
+  return false;
 }
 
 /** A test reading the cache back (`cache.get(`, `cache.has_key(`): a key it needs kept until then. */
