@@ -91,6 +91,7 @@ const SETUP_HOOKS = new Set([
 export type ClassKind = 'django' | 'presumed' | 'other';
 
 const ASSIGNMENTS = new Set(['assignment']);
+const ASSIGNMENTS_AND_CALLS = new Set(['assignment', 'call']);
 /** pytest hooks that run once for the whole run */
 const SESSION_HOOKS = /^pytest_(configure|sessionstart|sessionfinish|unconfigure)$/;
 /** a function named for emptying a cache: `clear_config_cache`, `reset_cache`, `invalidate_menu_cache` */
@@ -831,7 +832,50 @@ export class Testing {
 
   /** An autouse fixture at the top of this module isolates the cache (a conftest.py's, for every test below it). */
   hasFileCacheIsolation(): boolean {
-    return this.hasIsolatingAutouseFixture(this.moduleFixtures.filter(c => c.type === 'decorated_definition'));
+    return (
+      this.hasIsolatingAutouseFixture(this.moduleFixtures.filter(c => c.type === 'decorated_definition')) ||
+      this.moduleFixtures.some(s => {
+        const def = definitionOf(s);
+        return (
+          def.type === 'function_definition' &&
+          (RUNTEST_HOOKS.test(defName(def)) || this.isAutouseFixture(def)) &&
+          this.prefixesKeysPerTest(def)
+        );
+      })
+    );
+  }
+
+  /**
+   * Whether `fn`, or a function of this module it calls, gives the cache's keys a prefix computed
+   * afresh (`cache.key_prefix = "t{0}".format(counter)`, treeherder's counter bumped before every test):
+   * run before each test, each has keys of its own.
+   */
+  private prefixesKeysPerTest(fn: Node, depth = 0): boolean {
+    if (!fn.text.includes('key_prefix') && depth > 0) return false;
+    let found = false;
+    walk(
+      fn,
+      node => {
+        if (found) return false;
+        if (node.type === 'assignment') {
+          const left = node.childForFieldName('left');
+          const right = node.childForFieldName('right');
+          found =
+            left?.type === 'attribute' &&
+            field(left, 'attribute').text === 'key_prefix' &&
+            this.isCacheObject(field(left, 'object')) &&
+            !!right &&
+            stringValue(right) === null;
+        } else if (depth === 0 && node.type === 'call') {
+          const callee = node.childForFieldName('function');
+          const local = callee?.type === 'identifier' ? this.defs.functionsNamed(callee.text).at(-1) : undefined;
+          found = !!local && local.id !== fn.id && this.prefixesKeysPerTest(local, depth + 1);
+        }
+        return !found;
+      },
+      ASSIGNMENTS_AND_CALLS,
+    );
+    return found;
   }
 
   /**

@@ -48,7 +48,8 @@ export default createRule({
   docs: {
     what:
       'A test module that uses the Django cache (as XT001 defines it) in a project where nothing gives every ' +
-      'test its own cache: no autouse fixture in a conftest.py, no isolating base class. Reported once per ' +
+      'test its own cache: no autouse fixture in a conftest.py, no isolating base class, no hook that gives ' +
+      'the keys a fresh prefix before each test (`cache.key_prefix = ...` in `pytest_runtest_setup`). Reported once per ' +
       'module, at its first unisolated use. Not where the cache is emptied before or after each of its ' +
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +

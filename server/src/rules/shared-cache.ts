@@ -52,7 +52,9 @@ export default createRule({
       '(`caches["default"].key_prefix = f"test_{worker_id}"`, a `KEY_PREFIX` built from ' +
       '`PYTEST_XDIST_WORKER`): the workers share the server, not keys; nor where it gives each worker a ' +
       'cache `LOCATION` of its own (a Redis database per worker, built from `workerinput`): each has a cache of ' +
-      'its own. Nor the throttling of a test that ' +
+      'its own; nor where a hook run before every test (`pytest_runtest_setup`, an autouse fixture) gives the ' +
+      'keys a prefix computed afresh (`cache.key_prefix = "t{0}".format(counter)`): each test has keys of its own. ' +
+      'Nor the throttling of a test that ' +
       "authenticates, where the user model's primary key is a UUID (`AUTH_USER_MODEL`'s class, or a base, " +
       'declares `UUIDField(primary_key=True)`): DRF keys that history `throttle_<scope>_<user pk>`, which no ' +
       'other test or worker shares (anonymous requests are keyed by the address every test shares: reported). ' +
