@@ -32,6 +32,8 @@ export interface CacheFacts extends Located {
   database?: boolean;
   /** where the backend came from when not written as such: a cache URL in an environment variable or its default */
   via?: string;
+  /** where its LOCATION's value is written (a URL literal, an environment variable's default), when known */
+  location?: Located;
 }
 
 export interface ThrottleFacts extends Located {

@@ -249,6 +249,22 @@ export class Evaluator {
     return ns;
   }
 
+  /**
+   * A configuration class's settings: its attributes (its bases' first), with each setting it computes
+   * in a property (`@classmethod @property def CACHES(cls): return {...}`, env_config) read as the
+   * property returns it for this class.
+   */
+  configurationSettings(cls: Value & { kind: 'class' }): Namespace {
+    const ns = this.classAttributes(cls);
+    for (const [name, value] of ns) {
+      if (value.kind !== 'function' || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+      const decorated = value.node.parent?.type === 'decorated_definition' ? value.node.parent : null;
+      if (!decorated || !/^\s*@(?:\w+\.)?(?:cached_)?property\b/m.test(decorated.text)) continue;
+      ns.set(name, this.callFunction(value, [cls], new Map(), value.at ?? NOWHERE));
+    }
+    return ns;
+  }
+
   /** `settings.configure(CACHES=..., ...)`: its keyword arguments are the settings. */
   configureArguments(call: Node, file: string): Namespace {
     const ns: Namespace = new Map();
@@ -1170,7 +1186,7 @@ export class Evaluator {
         return v?.kind === 'str' ? { kind: 'str', value: `optional:${v.value}`, at } : unknown('optional(...)', at);
       }
       default:
-        if (/^configurations\.values\.\w+$/.test(name))
+        if (/^(?:configurations|env_config)\.values\.\w+$/.test(name))
           return this.configurationsValue(name, positional, keywords, s, at);
         return unknown(`computed by ${fn.text}(...)`, at);
     }
@@ -1291,7 +1307,8 @@ export class Evaluator {
       valueClass: name.slice(name.lastIndexOf('.') + 1),
       fallback: read(keywords.get('default') ?? positional[0]),
       environName: environName?.kind === 'str' ? environName.value : undefined,
-      prefix: prefix?.kind === 'str' ? prefix.value : 'DJANGO',
+      // env_config reads the attribute's own name; django-configurations prefixes it with DJANGO_
+      prefix: prefix?.kind === 'str' ? prefix.value : name.startsWith('env_config.') ? '' : 'DJANGO',
       at,
     };
   }

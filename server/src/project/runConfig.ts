@@ -566,17 +566,20 @@ export function readRunConfig(
 
   // django-configurations: the class, from --dc, the environment, or the ini key
   const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
-  const dcEnv = config.env.get('DJANGO_CONFIGURATION');
-  const dcKey = ini?.options.get('django_configuration');
+  // django-environment-config (env_config) names its class DJANGO_SETTINGS_ENVIRONMENT
+  const dcEnv = config.env.get('DJANGO_CONFIGURATION') ?? config.env.get('DJANGO_SETTINGS_ENVIRONMENT');
+  const dcKey = ini?.options.get('django_configuration') ?? ini?.options.get('django_settings_environment');
   if (ini && addopts && dc) {
     config.configuration = dc;
     config.configurationSource = { file: ini.file, line: addopts.line, how: '--dc in addopts' };
   } else if (dcEnv) {
     config.configuration = dcEnv.value;
-    config.configurationSource = envSource(dcEnv, 'DJANGO_CONFIGURATION');
+    const variable = config.env.has('DJANGO_CONFIGURATION') ? 'DJANGO_CONFIGURATION' : 'DJANGO_SETTINGS_ENVIRONMENT';
+    config.configurationSource = envSource(dcEnv, variable);
   } else if (ini && dcKey) {
     config.configuration = dcKey.value.trim();
-    config.configurationSource = { file: ini.file, line: dcKey.line, how: 'ini key' };
+    const key = ini.options.has('django_configuration') ? 'ini key' : '(DJANGO_SETTINGS_ENVIRONMENT) ini key';
+    config.configurationSource = { file: ini.file, line: dcKey.line, how: key };
   } else if (ci?.configuration) {
     config.configuration = ci.configuration.name;
     config.configurationSource = ci.configuration.source;

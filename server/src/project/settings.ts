@@ -53,7 +53,7 @@ export function readSettingsFacts(
       ns = evaluator.module(run.settingsModule);
       if (ns && run.configuration) {
         const cls = ns.get(run.configuration);
-        if (cls?.kind === 'class') ns = new Map([...ns, ...evaluator.classAttributes(cls)]);
+        if (cls?.kind === 'class') ns = new Map([...ns, ...evaluator.configurationSettings(cls)]);
         else facts.unknown = `configuration class ${run.configuration} is not in ${run.settingsModule}`;
       }
     }
@@ -210,6 +210,7 @@ function readCaches(
           ? "its KEY_FUNCTION keys each process's own, drawn at random when the settings load"
           : backend.via,
       ...(scope.database ? { database: true } : {}),
+      ...locationOf(conf.entries.get('LOCATION')),
       ...where(backend),
     });
   }
@@ -231,6 +232,11 @@ function readCaches(
   }
 }
 const FORWARDING_BACKEND = 'djblets.cache.forwarding_backend.ForwardingCacheBackend';
+
+/** Where a cache's LOCATION is written, when it is a string read from somewhere known. */
+function locationOf(v: Value | undefined): { location?: Located } {
+  return v?.kind === 'str' && v.at ? { location: { file: v.at.file, line: v.at.line, character: v.at.character } } : {};
+}
 
 /** Whether a cache's OPTIONS name fakeredis anywhere (a class, or a dotted path to one). */
 function mentionsFakeRedis(v: Value | undefined, depth = 0): boolean {

@@ -3,6 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { everyWorker } from './lib/process';
+import { exposure } from './lib/djangoCache';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 import { field, stringContentText, stringValue, walk } from '../syntax/nodes';
 
@@ -41,7 +42,11 @@ export default createRule({
       'shares one test database). The settings module the test run ' +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
-      '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). A `KEY_PREFIX` of a LocMemCache, a ' +
+      '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). Where that module is named like any ' +
+      "settings (`project/settings.py`), only the cache the project model reads there is: a Redis cache's " +
+      "LOCATION (a URL, or the default of the environment variable it comes from, a configuration class's " +
+      "property too) that no key prefix or database of each worker's own scopes, in a project whose tests " +
+      'neither put the cache on fakeredis, name the worker, nor replace `settings.CACHES`. A `KEY_PREFIX` of a LocMemCache, a ' +
       'DummyCache or a DatabaseCache is not: nothing there is shared between workers; nor a Celery broker or ' +
       'result backend in settings that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`).',
     why:
@@ -77,7 +82,7 @@ export default createRule({
   },
   create(ctx): Listeners {
     // fakeredis gives each test an in-process server: nothing is shared
-    if (!isTestConfiguration(ctx.file.moduleName)) return {};
+    if (!isTestConfiguration(ctx.file.moduleName)) return sharedRedisInLoadedSettings(ctx);
     // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
     // autouse fixture's docstring, still shares one test database)
     if (ctx.file.mentions(WORKER) || ctx.file.mentions('fakeredis'))
@@ -178,6 +183,49 @@ export default createRule({
   },
 });
 const DB_TYPES = new Set(['assignment', 'pair']);
+
+/**
+ * The settings module the test run loads, named like any settings (`tilavarauspalvelu/settings.py`):
+ * where the project model reads a Redis cache every worker shares with no key prefix or database of
+ * each one's own, its LOCATION's literal (a URL, an environment variable's default) is flagged there.
+ */
+const TESTS_SCOPE_CACHE = [
+  'fakeredis',
+  'FakeRedis',
+  'worker_id',
+  'PYTEST_XDIST_WORKER',
+  'workerinput',
+  'settings.CACHES',
+];
+
+function sharedRedisInLoadedSettings(ctx: RuleContext): Listeners {
+  const settings = ctx.project?.settings;
+  const loaded = settings?.module;
+  if (!settings || !loaded || !settings.file || ctx.file.mentions(WORKER)) return {};
+  if (ctx.file.moduleName !== loaded && !ctx.file.moduleName.endsWith(`.${loaded}`)) return {};
+  // what the tests do to the cache is read from their own conftest.py files, which need not be above the
+  // settings: one that puts the cache on fakeredis, names the worker, or replaces CACHES keeps this quiet
+  if (TESTS_SCOPE_CACHE.some(text => (ctx.project?.occurrencesInTests(text) ?? 1) > 0)) return {};
+  const places = new Map<string, string>();
+  for (const [alias, cache] of settings.caches) {
+    const where = cache.location;
+    if (!where || where.file !== settings.file || !/redis/i.test(cache.backend ?? '')) continue;
+    const exposed = exposure(ctx, [alias]);
+    if (exposed?.kind !== 'cross-process' || exposed.keysPerWorker) continue;
+    places.set(`${where.line}:${where.character}`, alias);
+  }
+  if (places.size === 0) return {};
+  return {
+    string(node) {
+      const alias = places.get(`${node.startPosition.row}:${node.startPosition.column}`);
+      if (alias === undefined || !REDIS_URL.test(leading(node)) || unreached(ctx, node)) return;
+      ctx.report({
+        node,
+        message: `${node.text} is the ${alias} cache's one Redis database for ${everyWorker(ctx)} (the settings the test run loads): their keys, locks and sessions collide`,
+      });
+    },
+  };
+}
 
 /**
  * A conftest.py's own `django_db_modify_db_settings`, the fixture pytest-django gives each xdist worker's
