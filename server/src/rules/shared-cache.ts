@@ -71,7 +71,9 @@ export default createRule({
       '`blocking=False`), by the test or by project code it calls, is no use: two processes taking it only ' +
       'wait for each other, and it keeps nothing. Throttling with the limiter patched, by the test or its ' +
       'class\'s setUp (`patch("rest_framework.throttling.AnonRateThrottle.allow_request", return_value=True)`), ' +
-      'keeps no history: not reported.',
+      "keeps no history: not reported; nor with its rate raised out of any suite's reach or switched off there " +
+      '(`ApplicationsPerDayThrottle.rate = "1000/min"`, `= None`), nor a request made with a `RequestFactory` ' +
+      "and handed to a throttle's own methods (`throttle.get_cache_key(request, view)`), which throttles nothing.",
     why:
       'The cache outlives the test. With Redis or Memcached it is shared by every pytest-xdist worker and ' +
       'every `manage.py test --parallel` process; keys built from primary keys collide because every ' +

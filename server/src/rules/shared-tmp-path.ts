@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../syntax/text';
 import { Edit, Fix } from '../engine/fix';
 import { addParameter, insertBefore } from '../engine/edits';
 import { importModule, type Imported } from '../engine/imports';
@@ -133,7 +134,8 @@ export default createRule({
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
       '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob; ' +
-      'in `os.path.join("/tmp", name)`, and in `"x.pdf" in os.listdir("/tmp")` or `assertIn("x.pdf", ' +
+      'in `os.path.join("/tmp", name)`, the name joined to `/tmp`, not the same word elsewhere, and in ' +
+      '`"x.pdf" in os.listdir("/tmp")` or `assertIn("x.pdf", ' +
       'os.listdir("/tmp"))`, the name) that only one test names in the whole project, or ' +
       "under Django's runner, which gives each worker whole " +
       'test classes, only one class: no test running beside it meets it, only another run of the same ' +
@@ -371,11 +373,37 @@ function ownedBy(ctx: RuleContext, str: Node, fn: Node): boolean {
   if (!(joined || /^["']?\/tmp\/[\w.{-]{2,}/.test(path)) || path.includes('*')) return false;
   const cls = ctx.defs.methodClass(fn);
   const owner = cls && ctx.project?.settings.runner === 'django' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
-  const everywhere = owner ? ctx.project?.occurrences(path) : null;
-  if (!owner || everywhere === null || everywhere === undefined) return false;
+  if (!owner) return false;
+  if (joined) return joinedOnlyIn(ctx, joined, owner);
+  const everywhere = ctx.project?.occurrences(path);
+  if (everywhere === null || everywhere === undefined) return false;
   return everywhere <= owner.text.split(path).length - 1;
 }
 
+/**
+ * Whether `/tmp/<name>` is named only inside `owner`: no line elsewhere in the project, nor in this file
+ * outside `owner`, joins the name to `/tmp` (or `gettempdir()`) or writes the path out. The name alone
+ * says nothing: OnlineJudge's `"test_case"` is also its settings' data folder and a dict key.
+ */
+function joinedOnlyIn(ctx: RuleContext, name: string, owner: Node): boolean {
+  const n = escapeRegExp(name);
+  const tmp = String.raw`(?:/tmp\b|gettempdir)`;
+  const quoted = `["']${n}["']`;
+  const line = String.raw`(?:/tmp/${n}\b|[^\n]*${quoted}[^\n]*${tmp}|[^\n]*${tmp}[^\n]*${quoted})`;
+  const others = ctx.project?.elsewhere(name);
+  if (!others || others.some(({ text }) => new RegExp(line).test(text))) return false;
+  // in this file, a top-level unit other than the one holding `owner` (asked of the units, so an edit to
+  // one of them is seen)
+  let top = owner;
+  while (top.parent && top.parent.type !== 'module') top = top.parent;
+  const head = escapeRegExp(top.text.split('\n')[0] ?? '');
+  const source = `^(?!${head})[\\s\\S]*?${line}`;
+  // one RegExp per question: the engine remembers each pattern's answer between edits by its identity
+  let pattern = UNIT_PATTERNS.get(source);
+  if (!pattern) UNIT_PATTERNS.set(source, (pattern = new RegExp(source)));
+  return !ctx.file.anyUnit(pattern);
+}
+const UNIT_PATTERNS = new Map<string, RegExp>();
 /** `"plumber_test.R"` for the `"/tmp"` of `os.path.join("/tmp", "plumber_test.R")`: a name of 2 characters or more */
 function joinedName(ctx: RuleContext, str: Node): string | undefined {
   const args = str.parent;

@@ -37,6 +37,8 @@ const REQUEST_METHOD = /^(get|post|put|patch|delete|head|options|generic|request
 /** a patch of a rate limiter or a throttle: by target string, or `patch.object(SomeThrottle, ...)` */
 const PATCHED_LIMITER =
   /\bpatch(?:\.object)?\(\s*(?:["'][\w.]*(?:ratelimit|rate_limit|throttl)[\w.]*["']|[\w.]*(?:Throttle|RateLimit)\w*\s*,)/i;
+/** a throttle's own methods, called by a test of the throttle itself */
+const THROTTLE_INTERNALS = /\.(?:get_cache_key|parse_rate|get_ident|get_rate)\s*\(/;
 const NOT_THROTTLING = /disabl|no_?throttl|not_?throttl|without_?throttl|mock|fake/i;
 
 /** A view with throttles of its own a request reaches; `anonymousOnly`: every one counts only anonymous requests. */
@@ -350,7 +352,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   if (!mayUseCache(ctx, def)) return null;
   const aliases = new Set<string>(['default']);
   const best: Partial<Record<CacheUse['kind'], CacheUse>> = {};
-  let sendsRequests = false,
+  let clientRequests = false,
+    sendsRequests = false,
     repeatsRequests = false,
     callsAllowRequest = false;
   let definedAs: Node | null = null;
@@ -416,6 +419,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             consider(fn, 'throttle', `${fn.text}()`);
           } else if (REQUEST_METHOD.test(method) && /client|factory/i.test(receiver.text)) {
             sendsRequests = true;
+            clientRequests ||= /client/i.test(receiver.text);
             repeatsRequests ||= inLoop(node, def);
             if (!toThrottledView && viewsThrottle(ctx)) {
               const reached = throttledView(ctx, node);
@@ -470,7 +474,11 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // the rate limiter patched (`patch("app.utils.is_ratelimited", return_value=True)`, `patch.object(
   // UserRateThrottle, "allow_request", ...)`), by the test or its class's setUp (vulnerablecode's patcher
   // started there): the 429 is the mock's, and no history is kept
-  const patchedLimiter = PATCHED_LIMITER.test(text) || PATCHED_LIMITER.test(setUpText(ctx, def));
+  // ... or its rate raised out of a suite's reach, or switched off (karrot's setUps:
+  // `ApplicationsPerDayThrottle.rate = "1000/min"  # effectively disable throttling`)
+  const setUp = setUpText(ctx, def);
+  const patchedLimiter =
+    PATCHED_LIMITER.test(text) || PATCHED_LIMITER.test(setUp) || raisesRate(text) || raisesRate(setUp);
   if (patchedLimiter) {
     delete best.throttle;
     delete best['throttle-name'];
@@ -494,6 +502,9 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     // requests sent in a loop, or a 429 looked for: the test takes the limit to its end
     best.throttle = { ...evidence, viewThrottling: reached, drivesLimit: repeatsRequests || !!best.throttle };
   }
+  // a RequestFactory's request handed to a throttle's own methods (`throttle.get_cache_key(request, view)`,
+  // openverse's tests of its key format) goes through no throttling: only a view or allow_request counts
+  if (sendsRequests && !clientRequests && THROTTLE_INTERNALS.test(text)) sendsRequests = false;
   const throttled =
     best.throttle && (sendsRequests || callsAllowRequest) && !ownThrottleKeys && limitsInCache(ctx)
       ? best.throttle
@@ -879,6 +890,14 @@ function throttleReachable(ctx: RuleContext): boolean {
     if (['429', 'TOO_MANY_REQUESTS', 'Throttled'].some(t => (project.occurrencesInTests(t) ?? 1) > 0)) return true;
     return rates.some(rate => rate !== null && rateReached(rate) !== false);
   });
+}
+
+/** A throttle class's rate set where no suite reaches it, or to None: `XThrottle.rate = "1000/min"`. */
+function raisesRate(text: string): boolean {
+  if (!text.includes('.rate')) return false;
+  for (const [, value] of text.matchAll(/\b\w*Throttle\w*\.rate\s*=\s*(None\b|["'][^"'\n]*["'])/g))
+    if (value === 'None' || rateReached(value?.slice(1, -1) ?? '') === false) return true;
+  return false;
 }
 
 /** Whether a suite reaches DRF rate `rate` (`<count>/<period>`, by the period's first letter); null: unreadable. */
