@@ -636,10 +636,19 @@ export class Project {
     const found = this.classEntry(qualified);
     if (!found || !/cache/.test(found.node.text)) return [];
     const { module, node } = found;
-    return bodyStatements(node)
+    const methods = bodyStatements(node)
       .map(definitionOf)
-      .filter(def => def.type === 'function_definition' && /cache/.test(def.text) && module.testing.callsCache(def))
-      .map(defName);
+      .filter(def => def.type === 'function_definition');
+    const direct = new Set(
+      methods.filter(def => /cache/.test(def.text) && module.testing.callsCache(def)).map(defName),
+    );
+    // and those calling one of them on self, one level (edx-analytics-dashboard's
+    // `get_course_summaries()` reads the cache through `self._get_summaries()`)
+    const calls = [...direct].map(name => `self.${name}(`);
+    return [
+      ...direct,
+      ...methods.filter(def => !direct.has(defName(def)) && calls.some(c => def.text.includes(c))).map(defName),
+    ];
   }
 
   /**

@@ -330,12 +330,23 @@ function cacheMethods(ctx: RuleContext): Map<string, Set<string>> {
   });
 }
 
-/** `Client().method(...)` or `Client.method(...)` where that method of the project's class uses the cache. */
+/**
+ * `Client().method(...)`, `Client.method(...)`, or `client.method(...)` after `client = Client(...)` in the
+ * same function, where that method of the project's class uses the cache.
+ */
 function cacheMethodCall(ctx: RuleContext, fn: Node): boolean {
   const receiver = field(fn, 'object');
+  const methods = cacheMethods(ctx);
+  if (methods.size === 0) return false;
   const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
   if (cls?.type !== 'identifier') return false;
-  return !!cacheMethods(ctx).get(cls.text)?.has(field(fn, 'attribute').text);
+  if (!methods.has(cls.text)) {
+    const owner = ctx.defs.enclosingFunction(fn);
+    const made = owner && new RegExp(`\\b${cls.text}\\s*=\\s*([A-Z]\\w*)\\(`).exec(owner.text);
+    if (!made?.[1]) return false;
+    return !!methods.get(made[1])?.has(field(fn, 'attribute').text);
+  }
+  return !!methods.get(cls.text)?.has(field(fn, 'attribute').text);
 }
 
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
