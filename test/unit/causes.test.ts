@@ -31,6 +31,7 @@ function finding(id: string, line: number, opts: { cause?: boolean; severity?: S
         endPos: { line: 4, character: 19 },
         file: SETTINGS,
         describe: 'the default cache is django_redis.cache.RedisCache, shared by every xdist worker',
+        remedy: 'one change here removes them all: a LocMemCache in the test settings',
       },
     }),
   };
@@ -55,6 +56,7 @@ test('three findings in two files that share a cause become one, at the cause, i
     cause.message,
     /^The default cache is .*: 4 findings in 2 test files rest on it \(XT001 2, XT002 1, XT003 1\)\. /,
   );
+  assert.match(cause.message, /\. One change here removes them all: a LocMemCache in the test settings$/, 'its remedy');
   assert.deepEqual(
     cause.related.map(r => `${path.relative(CWD, r.file!)}:${r.startPos.line} ${r.message}`),
     [

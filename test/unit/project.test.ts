@@ -86,6 +86,22 @@ test('redis: a cross-process backend is named, with related information on the C
   ]);
 });
 
+test('language-leaks: tests that leave the language changed are told once, at LANGUAGE_CODE, with the one reset that removes them', async () => {
+  const each = (await check('language-leaks', 'json')) as JsonFinding[];
+  const grouped = (await check('language-leaks', 'json', true)) as JsonFinding[];
+  assert.equal(each.length, 3);
+  assert.ok(each.every(f => f.code === 'XT070' && f.filename.startsWith('site/tests/')));
+  assert.equal(grouped.length, 1);
+  const [cause] = grouped;
+  assert.equal(`${cause!.code} ${cause!.filename}:${cause!.location.row}`, 'XT070 site/settings.py:4');
+  assert.match(
+    cause!.message,
+    /^The active language \(LANGUAGE_CODE, "en"\), which nothing puts back between tests: 3 findings in 2 test files rest on it \(XT070 3\)\. One change removes them all: an autouse fixture in the root conftest\.py/,
+  );
+  const place = (f: { filename: string; location: { row: number } }) => `${f.filename}:${f.location.row}`;
+  assert.deepEqual(cause!.related.map(place), each.map(place));
+});
+
 test('redis: findings that rest on the shared cache of the test settings are told once, by XT031 at its CACHES entry', async () => {
   const each = (await check('redis', 'json')) as JsonFinding[];
   const grouped = (await check('redis', 'json', true)) as JsonFinding[];

@@ -93,9 +93,7 @@ function causeFinding({ cause, members }: Group, cwd: string, head?: Finding): C
   const resting =
     `${members.length} findings in ${files} test files rest on it ` +
     `(${rules.map(([id, { count }]) => `${id} ${count}`).join(', ')})`;
-  const remedy =
-    "one change here removes them all: a cache of each process's own for the test run " +
-    '(a LocMemCache in the test settings, or a KEY_PREFIX or Redis database named after the xdist worker)';
+  const remedy = cause.remedy;
   return {
     ...(head ?? {
       start: 0,

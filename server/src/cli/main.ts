@@ -45,7 +45,8 @@ Options:
                              pre-commit, which names every staged Python file)
   --no-group                 report each test's finding even where many rest on one cause
                              elsewhere (by default told once, at the cause: the test
-                             settings' cache every worker shares)
+                             settings' cache every worker shares, the language tests
+                             leave changed)
   --jobs N                   analyse in N threads (default: one per CPU core)
   --fix                      apply safe fixes in place, then report what remains
   --unsafe-fixes             with --fix or --diff, apply unsafe fixes too

@@ -24,5 +24,5 @@ export interface Finding extends Span {
   /** related places; `file` is set when the place is in another file */
   related: (Span & { message: string; file?: string })[];
   /** the root cause in another file this finding shares with others (Report.cause), if it names one */
-  cause?: Span & { file: string; describe: string };
+  cause?: Span & { file: string; describe: string; remedy: string };
 }

@@ -279,7 +279,12 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
             : { ...elsewhere(r.at), message: r.message, file: r.at.file },
         ),
         ...(report.cause && {
-          cause: { ...elsewhere(report.cause.at), file: report.cause.at.file, describe: report.cause.describe },
+          cause: {
+            ...elsewhere(report.cause.at),
+            file: report.cause.at.file,
+            describe: report.cause.describe,
+            remedy: report.cause.remedy,
+          },
         }),
       },
     });

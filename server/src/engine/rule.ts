@@ -49,6 +49,8 @@ export interface Report {
 export interface Cause {
   at: Located;
   describe: string;
+  /** the one change at `at`, or for the whole suite, that removes every finding resting on it */
+  remedy: string;
 }
 
 export interface FileFacts {

@@ -447,6 +447,7 @@ export class Evaluator {
     const ns: Namespace = new Map(this.live.get(fn.module) ?? this.module(fn.module) ?? []);
     const scope: Scope = { file: fn.file, module: fn.module, ns, ret: { value: undefined } };
     let i = 0;
+    const named = new Set<string>();
     for (const p of fn.node.childForFieldName('parameters')?.namedChildren ?? []) {
       if (!p) continue;
       const name = (
@@ -455,6 +456,13 @@ export class Evaluator {
           : (p.childForFieldName('name') ?? p.namedChildren.find(c => c?.type === 'identifier'))
       )?.text;
       if (!name) continue;
+      named.add(name);
+      // `**overrides`: the keywords no other parameter took (openverse's `_make_cache_config(0)`)
+      if (p.type === 'dictionary_splat_pattern') {
+        const rest = [...keywords].filter(([k]) => !named.has(k));
+        ns.set(name, { kind: 'dict', entries: new Map(rest), at });
+        continue;
+      }
       const given = keywords.get(name) ?? (p.type.includes('splat') ? undefined : args[i++]);
       const fallback = p.childForFieldName('value');
       ns.set(name, given ?? (fallback ? this.expr(fallback, scope) : unknown(`argument ${name}`)));

@@ -98,6 +98,8 @@ export function readSettingsFacts(
   const language = ns.get('LANGUAGE_CODE');
   // unset in settings read in full: Django's global default
   facts.languageCode = language?.kind === 'str' ? language.value : !language && !partial ? 'en-us' : null;
+  const languageAt = language?.at ?? (facts.file ? { file: facts.file, line: 0, character: 0 } : undefined);
+  if (languageAt) facts.languageAt = { file: languageAt.file, line: languageAt.line, character: languageAt.character };
   // (a star import or include that cannot be read may set any of them again)
   for (const [name, v] of partial ? [] : ns) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) continue;

@@ -2,7 +2,7 @@ import { constantString } from './lib/requests';
 import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import { createRule, type RuleContext } from '../engine/rule';
+import { createRule, type Cause, type RuleContext } from '../engine/rule';
 import {
   assignedValues,
   callArguments,
@@ -16,7 +16,7 @@ import {
 } from '../syntax/nodes';
 import type { Step } from '../analysis/testing';
 import { escapeRegExp } from '../syntax/text';
-import { thisProcess } from './lib/process';
+import { djangoRunner, thisProcess } from './lib/process';
 
 /** A process-wide switch: what it is, what undoes it, and the cleanup that restores it. */
 interface Switch {
@@ -454,6 +454,7 @@ export default createRule({
               ? `${fn.text}() takes ${(positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in ${thisProcess(ctx)} runs without it`
               : `${fn.text}() changes ${what} for the whole process: every later test in ${thisProcess(ctx)} inherits it`,
           fix: fixFor(ctx, owner.fn, call, sw),
+          cause: q === 'django.utils.translation.activate' ? languageCause(ctx) : undefined,
         });
       },
     };
@@ -620,4 +621,22 @@ function connectedAtImport(ctx: RuleContext, call: Node, signal: string, receive
   if (!q || dot <= 0) return false;
   const name = q.slice(dot + 1);
   return !!ctx.project?.moduleConnects(q.slice(0, dot), signal.slice(signal.lastIndexOf('.') + 1), name);
+}
+
+/**
+ * The active language is one per process, and nothing of Django's puts it back between tests: where many
+ * tests leave it changed, one reset for every test (an autouse fixture, a common base class) removes them
+ * all (foundation.mozilla.org's 41 `activate("fr")`). Told at LANGUAGE_CODE, the language it goes back to.
+ */
+function languageCause(ctx: RuleContext): Cause | undefined {
+  const settings = ctx.project?.settings;
+  if (!settings?.languageAt) return undefined;
+  const code = settings.languageCode ? ` (LANGUAGE_CODE, ${JSON.stringify(settings.languageCode)})` : '';
+  return {
+    at: settings.languageAt,
+    describe: `the active language${code}, which nothing puts back between tests`,
+    remedy: djangoRunner(ctx)
+      ? "one change removes them all: a tearDown in the tests' common base class that activates LANGUAGE_CODE again after every test"
+      : 'one change removes them all: an autouse fixture in the root conftest.py that activates LANGUAGE_CODE again after every test',
+  };
 }

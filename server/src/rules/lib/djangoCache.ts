@@ -149,7 +149,13 @@ export interface Exposure {
  */
 export function sharedCause(ctx: RuleContext, exposed: Exposure | null): Cause | undefined {
   if (exposed?.kind !== 'cross-process' || exposed.keysPerWorker || !exposed.at) return undefined;
-  return { at: exposed.at, describe: `${exposed.describe}, shared by ${everyWorker(ctx)}` };
+  return {
+    at: exposed.at,
+    describe: `${exposed.describe}, shared by ${everyWorker(ctx)}`,
+    remedy:
+      "one change here removes them all: a cache of each process's own for the test run " +
+      '(a LocMemCache in the test settings, or a KEY_PREFIX or Redis database named after the xdist worker)',
+  };
 }
 
 /** The backend is known, or at least the settings were read and say it cannot be told. */
