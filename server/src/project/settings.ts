@@ -235,9 +235,9 @@ function readCaches(
 }
 const FORWARDING_BACKEND = 'djblets.cache.forwarding_backend.ForwardingCacheBackend';
 
-/** Where a cache's LOCATION is written, when it is a string read from somewhere known. */
+/** Where a cache's LOCATION is written (a URL, or one built from values not all known), when that is known. */
 function locationOf(v: Value | undefined): { location?: Located } {
-  return v?.kind === 'str' && v.at ? { location: { file: v.at.file, line: v.at.line, character: v.at.character } } : {};
+  return v?.at ? { location: { file: v.at.file, line: v.at.line, character: v.at.character } } : {};
 }
 
 /** Whether a cache's OPTIONS name fakeredis anywhere (a class, or a dotted path to one). */
