@@ -220,6 +220,9 @@ const TEST_RUN_CONDITION =
 function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
   if (!arg) return false;
   if (ctx.names.is(arg, 'django.conf.settings.LANGUAGE_CODE')) return true;
+  // wagtail's default locale, the one LANGUAGE_CODE names: `Locale.get_default().language_code`, or
+  // the attribute a test keeps it in (`self.default_locale.language_code`, foundation.mozilla.org)
+  if (/^(?:[\w.]*\bdefault_locale|Locale\.get_default\(\))\.language_code$/.test(arg.text)) return true;
   const code = ctx.project?.settings.languageCode;
   const value = stringValue(arg) ?? constantString(ctx, arg);
   return !!code && value !== null && sameLanguage(value, code);
@@ -318,6 +321,7 @@ export default createRule({
       '`setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
+      "nor of wagtail's default locale (`Locale.get_default().language_code`, `self.default_locale.language_code`), " +
       'nor of its base language (`activate("fr")` under `"fr-fr"`: the catalogue Django falls back to), ' +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
       'functions for the whole process), ' +
