@@ -3,7 +3,7 @@ import type { Node } from '../syntax/parser';
 import { declaresOrder, isDjangoManager, managerMethodUnordered } from '../analysis/django';
 import type { ClassLookup } from '../analysis/projectView';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { field, positionalArguments } from '../syntax/nodes';
+import { assignedValues, field, positionalArguments } from '../syntax/nodes';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */
@@ -36,7 +36,9 @@ export default createRule({
   docs: {
     what:
       'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or ' +
-      'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`) with no `order_by` in the chain, ' +
+      'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`, or a comprehension over such ' +
+      "a list or over a factory's batch of two or more: `[b.id for b in BasketFactory.create_batch(3)]`, the " +
+      'batch bound to a name first too) with no `order_by` in the chain, ' +
       "on a model without `Meta.ordering` (its own or a base's): one defined in the same file, or a model of " +
       "another module of the project read so (not one deriving from a library's model, which may bring an " +
       "order: treebeard's and MPTT's nodes come back in tree order; nor one Crosstalk cannot find). A " +
@@ -82,7 +84,7 @@ export default createRule({
         const [a, b] = positionalArguments(call);
         if (!a || !b) return;
         const qs = unorderedQueryset(ctx, a) ?? unorderedQueryset(ctx, b);
-        const list = isMultiList(a) ? a : isMultiList(b) ? b : null;
+        const list = isMultiList(ctx, a) ? a : isMultiList(ctx, b) ? b : null;
         if (!qs || !list) return;
         report(
           call,
@@ -97,7 +99,7 @@ export default createRule({
         if (operands.length !== 2 || !cmp.children.some(c => c?.type === '==')) return;
         const [a, b] = operands as [Node, Node];
         const [qsSide, qs] = [a, b].map(side => [side, unorderedQueryset(ctx, side)] as const).find(([, q]) => q) ?? [];
-        const listSide = isMultiList(a) ? a : isMultiList(b) ? b : null;
+        const listSide = isMultiList(ctx, a) ? a : isMultiList(ctx, b) ? b : null;
         if (!qsSide || !qs || !listSide) return;
         const asSet =
           qsSide.type === 'call' && qsSide.childForFieldName('function')?.text === 'list'
@@ -116,12 +118,33 @@ export default createRule({
   },
 });
 
-function isMultiList(node: Node): boolean {
+/**
+ * A list of two items or more, in order: a literal, or a comprehension over one, or over a name the
+ * test bound to one or to a factory's batch (`[b.id for b in baskets]` after
+ * `baskets = BasketFactory.create_batch(3)`, mitxpro).
+ */
+function isMultiList(ctx: RuleContext, node: Node): boolean {
+  if (node.type === 'list_comprehension') {
+    const over = node.namedChildren.find(c => c?.type === 'for_in_clause')?.childForFieldName('right');
+    if (!over) return false;
+    if (over.type !== 'identifier') return isMultiList(ctx, over);
+    const fn = ctx.defs.enclosingFunction(node);
+    const bound = fn ? assignedValues(fn, over.text) : [];
+    return bound.length === 1 && bound.every(v => isMultiList(ctx, v) || batchOfSeveral(v));
+  }
   return (
     (node.type === 'list' || node.type === 'tuple') &&
     node.namedChildren.filter(c => c?.type !== 'comment').length >= 2 &&
     !node.namedChildren.some(c => c?.type === 'list_splat')
   );
+}
+
+/** `XFactory.create_batch(3)` (factory_boy): a list of that many rows, in the order made. */
+function batchOfSeveral(node: Node): boolean {
+  const fn = node.type === 'call' ? node.childForFieldName('function') : null;
+  if (fn?.type !== 'attribute' || !/^(create|build)_batch$/.test(field(fn, 'attribute').text)) return false;
+  const [size] = positionalArguments(node);
+  return !!size && /^\d+$/.test(size.text) && Number(size.text) >= 2;
 }
 
 /**
