@@ -203,6 +203,8 @@ export interface ProjectView {
   functionClearsCache(qualified: string): CacheCleared | null;
   /** the methods of the project's class that use the Django cache themselves (its own body) */
   methodsUsingCache(qualified: string): string[];
+  /** the one constant key a method of the project's class gives the cache (itself or one call deep), or null */
+  methodCacheKey(qualified: string, method: string): string | null;
   /** whether `module.function` is a top-level function of one of the project's own modules */
   definesFunction(qualified: string): boolean;
   /** whether `module.function` of the project does nothing (a body of `pass`, `...` and a docstring) */

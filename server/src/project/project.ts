@@ -650,6 +650,34 @@ export class Project {
       ...methods.filter(def => !direct.has(defName(def)) && calls.some(c => def.text.includes(c))).map(defName),
     ];
   }
+  /**
+   * The one key a method of the project's class `qualified` gives the cache, where it is a constant: a
+   * literal, or a class attribute holding one (`cache.get(self.CACHE_KEY)`), itself or through the method
+   * of its own it calls (edx-analytics-dashboard's presenter); null otherwise.
+   */
+  methodCacheKey(qualified: string, method: string): string | null {
+    const found = this.classEntry(qualified);
+    if (!found) return null;
+    const defs = bodyStatements(found.node).map(definitionOf);
+    const body = (name: string) => defs.find(d => d.type === 'function_definition' && defName(d) === name)?.text ?? '';
+    const constant = (name: string) => {
+      const m = new RegExp(`^\\s*${name}\\s*=\\s*(["'])([^"'\\n]+)\\1\\s*$`, 'm').exec(found.node.text);
+      return m?.[2] ?? null;
+    };
+    const keyIn = (text: string): string | null => {
+      const keys = new Set<string>();
+      for (const m of text.matchAll(/\bcache\.\w+\(\s*(?:self\.([A-Z][A-Z0-9_]*)|(["'])([^"'\n]+)\2)\s*[,)]/g)) {
+        const key = m[1] ? constant(m[1]) : (m[3] ?? null);
+        if (key === null) return null;
+        keys.add(key);
+      }
+      return keys.size === 1 ? ([...keys][0] ?? null) : null;
+    };
+    const own = body(method);
+    if (/\bcache\./.test(own)) return keyIn(own);
+    const called = [...own.matchAll(/\bself\.(\w+)\(/g)].map(m => m[1] ?? '').filter(n => /\bcache\./.test(body(n)));
+    return called.length === 1 && called[0] ? keyIn(body(called[0])) : null;
+  }
 
   /**
    * Where a function of the project's modules opens a file under its parameter number `index`
@@ -1509,6 +1537,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     functionUsesCache: q => project.functionUsesCache(q),
     functionClearsCache: q => project.functionClearsCache(q),
     methodsUsingCache: q => project.methodsUsingCache(q),
+    methodCacheKey: (q, method) => project.methodCacheKey(q, method),
     definesFunction: q => project.definesFunction(q),
     functionDoesNothing: q => project.functionDoesNothing(q),
     functionReturnsCache: q => project.functionReturnsCache(q),

@@ -56,7 +56,9 @@ export default createRule({
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
       "no other test can be seen to have (as in XT001). Within one process, a key the class's tearDown " +
       'deletes after each test leaves nothing for the next (one deleted before, in setUp, is a key the code ' +
-      'under test fills, and what it fills stays for later tests). Nor, on a cache each process has of its own, an ' +
+      "under test fills, and what it fills stays for later tests). Within one process, a constant key the project's " +
+      'own class gives the cache (`self.CACHE_KEY`), reached by two tests through its methods, is a key they share. ' +
+      'Nor, on a cache each process has of its own, an ' +
       "authenticated request under the settings' DRF throttling in a test that neither names a throttle nor " +
       'expects a 429: its history counts toward a limit no test is seen to reach. And a test that requests a ' +
       'view (`reverse("name")`, or a URL literal) which another test of the module requests only after ' +

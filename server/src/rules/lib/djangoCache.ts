@@ -271,7 +271,7 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
 function cacheWords(ctx: RuleContext): RegExp {
   return ctx.file.memo(cacheWords, () => {
     const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
-    const helpers = [...cacheHelpers(ctx).keys(), ...[...cacheMethods(ctx).values()].flatMap(m => [...m])].map(
+    const helpers = [...cacheHelpers(ctx).keys(), ...[...cacheMethods(ctx).values()].flatMap(m => [...m.methods])].map(
       h => `\\b${escapeRegExp(h)}\\s*\\(`,
     );
     return new RegExp(
@@ -322,15 +322,15 @@ function cacheHelpers(ctx: RuleContext): Map<string, string> {
  * The project's classes this module imports whose methods use the Django cache themselves, by the name
  * the module calls them, with those methods: `LmsUserApiClient().best_effort_user_data(12345)` uses it.
  */
-function cacheMethods(ctx: RuleContext): Map<string, Set<string>> {
+function cacheMethods(ctx: RuleContext): Map<string, { q: string; methods: Set<string> }> {
   return ctx.file.memo(cacheMethods, () => {
-    const out = new Map<string, Set<string>>();
+    const out = new Map<string, { q: string; methods: Set<string> }>();
     if (!ctx.project) return out;
     for (const [name, q] of ctx.names.moduleImports()) {
       const last = q.slice(q.lastIndexOf('.') + 1);
       if (!/^[A-Z]/.test(last) || /^(django|rest_framework|pytest|unittest)\b/.test(q)) continue;
       const methods = ctx.project.methodsUsingCache(q);
-      if (methods.length) out.set(name, new Set(methods));
+      if (methods.length) out.set(name, { q, methods: new Set(methods) });
     }
     return out;
   });
@@ -338,21 +338,28 @@ function cacheMethods(ctx: RuleContext): Map<string, Set<string>> {
 
 /**
  * `Client().method(...)`, `Client.method(...)`, or `client.method(...)` after `client = Client(...)` in the
- * same function, where that method of the project's class uses the cache.
+ * same function, where that method of the project's class uses the cache: the class and the method.
  */
-function cacheMethodCall(ctx: RuleContext, fn: Node): boolean {
+function cacheMethodTarget(ctx: RuleContext, fn: Node): { q: string; method: string } | null {
   const receiver = field(fn, 'object');
   const methods = cacheMethods(ctx);
-  if (methods.size === 0) return false;
+  if (methods.size === 0) return null;
   const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
-  if (cls?.type !== 'identifier') return false;
-  if (!methods.has(cls.text)) {
+  if (cls?.type !== 'identifier') return null;
+  let name = cls.text;
+  if (!methods.has(name)) {
     const owner = ctx.defs.enclosingFunction(fn);
-    const made = owner && new RegExp(`\\b${cls.text}\\s*=\\s*([A-Z]\\w*)\\(`).exec(owner.text);
-    if (!made?.[1]) return false;
-    return !!methods.get(made[1])?.has(field(fn, 'attribute').text);
+    const made = owner && new RegExp(`\\b${name}\\s*=\\s*([A-Z]\\w*)\\(`).exec(owner.text);
+    if (!made?.[1]) return null;
+    name = made[1];
   }
-  return !!methods.get(cls.text)?.has(field(fn, 'attribute').text);
+  const target = methods.get(name);
+  const method = field(fn, 'attribute').text;
+  return target?.methods.has(method) ? { q: target.q, method } : null;
+}
+
+function cacheMethodCall(ctx: RuleContext, fn: Node): boolean {
+  return cacheMethodTarget(ctx, fn) !== null;
 }
 
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
@@ -1009,7 +1016,19 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
       node => {
         if (found) return false;
         const callee = node.childForFieldName('function');
-        if (callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return true;
+        if (callee?.type !== 'attribute') return true;
+        if (!isDjangoCache(ctx, field(callee, 'object'))) {
+          // a method of the project's class that gives the cache one constant key: every test calling it
+          // has that key (edx-analytics-dashboard's presenter, `self.CACHE_KEY`)
+          const target = cacheMethodTarget(ctx, callee);
+          const constant = target && ctx.project?.methodCacheKey(target.q, target.method);
+          if (!constant) return true;
+          const first = firstUse.get(constant);
+          if (first === undefined) firstUse.set(constant, { test: test.id, key: callee });
+          else if (first.test !== test.id)
+            found ??= { node: first.key, why: `two of its tests use the key "${constant}" through ${callee.text}()` };
+          return !found;
+        }
         const key = positionalArguments(node)[0];
         const method = field(callee, 'attribute').text;
         if (!key || /clear$|_many$/.test(method) || /uuid/i.test(key.text)) return true;
