@@ -1205,11 +1205,40 @@ export class Testing {
    * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it
    * that uses the cache does so.
    */
+  /**
+   * Whether `test` calls a method of one of the project's classes that uses the cache: `Cls().m()`,
+   * `Cls.m()`, or `obj.m()` after `obj = Cls(...)` in the test.
+   */
+  private usesCacheThroughProjectClass(test: Node): boolean {
+    if (!this.project) return false;
+    let found = false;
+    walk(
+      test,
+      node => {
+        if (found) return false;
+        const callee = node.childForFieldName('function');
+        if (callee?.type !== 'attribute') return true;
+        const receiver = field(callee, 'object');
+        const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
+        if (cls?.type !== 'identifier') return true;
+        const made = new RegExp(`\\b${cls.text}\\s*=\\s*([A-Z]\\w*)\\(`).exec(test.text)?.[1];
+        const name = made ?? cls.text;
+        const q = /^[A-Z]/.test(name) ? this.names.moduleImports().find(([local]) => local === name)?.[1] : undefined;
+        found = !!q && !!this.project?.methodsUsingCache(q).includes(field(callee, 'attribute').text);
+        return !found;
+      },
+      CALLS,
+    );
+    return found;
+  }
+
   private ownCacheReset(def: Node): Reset | null {
     const tests = this.testsOf(def);
     let found: Reset | null = null;
     for (const test of tests) {
       const calls = this.cacheCalls(test);
+      // a test that reaches the cache only through a method of the project's own class clears nothing
+      if (calls.length === 0 && this.usesCacheThroughProjectClass(test)) return null;
       if (calls.length === 0) continue;
       const clear = [calls[0], calls[calls.length - 1]].find(c => c && isClear(c));
       if (!clear) return null;

@@ -675,7 +675,9 @@ export class Project {
     };
     const own = body(method);
     if (/\bcache\./.test(own)) return keyIn(own);
-    const called = [...own.matchAll(/\bself\.(\w+)\(/g)].map(m => m[1] ?? '').filter(n => /\bcache\./.test(body(n)));
+    const called = [...new Set([...own.matchAll(/\bself\.(\w+)\(/g)].map(m => m[1] ?? ''))].filter(n =>
+      /\bcache\./.test(body(n)),
+    );
     return called.length === 1 && called[0] ? keyIn(body(called[0])) : null;
   }
 
