@@ -142,6 +142,7 @@ export class Testing {
   private fileIsolation: boolean | undefined;
   private fileReset: Reset | null | undefined;
   private settingsItems: Set<string> | undefined;
+  private cacheClasses: Map<string, { q: string; methods: Set<string> }> | undefined;
   private readonly helpers = new Map<number, boolean>();
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
@@ -1201,30 +1202,49 @@ export class Testing {
   }
 
   /**
-   * A test that empties the cache itself before it first uses it, or after it last does: it starts
-   * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it
-   * that uses the cache does so.
+   * The project's classes this module imports whose methods use the Django cache themselves, by the name
+   * the module calls them, with those methods: `LmsUserApiClient().best_effort_user_data(12345)` uses it.
    */
+  projectCacheClasses(): Map<string, { q: string; methods: Set<string> }> {
+    if (this.cacheClasses) return this.cacheClasses;
+    const out = (this.cacheClasses = new Map<string, { q: string; methods: Set<string> }>());
+    if (!this.project) return out;
+    for (const [name, q] of this.names.moduleImports()) {
+      const last = q.slice(q.lastIndexOf('.') + 1);
+      if (!/^[A-Z]/.test(last) || /^(django|rest_framework|pytest|unittest)\b/.test(q)) continue;
+      const methods = this.project.methodsUsingCache(q);
+      if (methods.length) out.set(name, { q, methods: new Set(methods) });
+    }
+    return out;
+  }
+
   /**
-   * Whether `test` calls a method of one of the project's classes that uses the cache: `Cls().m()`,
-   * `Cls.m()`, or `obj.m()` after `obj = Cls(...)` in the test.
+   * The project's class and method a call's `callee` reaches, where that method uses the cache:
+   * `Client().m()`, `Client.m()`, or `client.m()` after `client = Client(...)` in `scope`.
    */
-  private usesCacheThroughProjectClass(test: Node): boolean {
-    if (!this.project) return false;
+  projectCacheMethod(callee: Node, scope: Node): { q: string; method: string } | null {
+    const classes = this.projectCacheClasses();
+    if (classes.size === 0 || callee.type !== 'attribute') return null;
+    const receiver = field(callee, 'object');
+    const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
+    if (cls?.type !== 'identifier') return null;
+    const name = classes.has(cls.text)
+      ? cls.text
+      : new RegExp(`\\b${cls.text}\\s*=\\s*([A-Z]\\w*)\\(`).exec(scope.text)?.[1];
+    const target = name ? classes.get(name) : undefined;
+    const method = field(callee, 'attribute').text;
+    return target?.methods.has(method) ? { q: target.q, method } : null;
+  }
+
+  /** Whether `fn` calls a method of one of the project's classes that uses the cache (`projectCacheMethod`). */
+  private callsProjectCacheMethod(fn: Node): boolean {
+    if (this.projectCacheClasses().size === 0) return false;
     let found = false;
     walk(
-      test,
+      fn,
       node => {
-        if (found) return false;
         const callee = node.childForFieldName('function');
-        if (callee?.type !== 'attribute') return true;
-        const receiver = field(callee, 'object');
-        const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
-        if (cls?.type !== 'identifier') return true;
-        const made = new RegExp(`\\b${cls.text}\\s*=\\s*([A-Z]\\w*)\\(`).exec(test.text)?.[1];
-        const name = made ?? cls.text;
-        const q = /^[A-Z]/.test(name) ? this.names.moduleImports().find(([local]) => local === name)?.[1] : undefined;
-        found = !!q && !!this.project?.methodsUsingCache(q).includes(field(callee, 'attribute').text);
+        found ||= !!callee && this.projectCacheMethod(callee, fn) !== null;
         return !found;
       },
       CALLS,
@@ -1232,13 +1252,18 @@ export class Testing {
     return found;
   }
 
+  /**
+   * A test that empties the cache itself before it first uses it, or after it last does: it starts
+   * from an empty cache, or leaves nothing behind (within its process). For a class, every test of it
+   * that uses the cache does so.
+   */
   private ownCacheReset(def: Node): Reset | null {
     const tests = this.testsOf(def);
     let found: Reset | null = null;
     for (const test of tests) {
       const calls = this.cacheCalls(test);
       // a test that reaches the cache only through a method of the project's own class clears nothing
-      if (calls.length === 0 && this.usesCacheThroughProjectClass(test)) return null;
+      if (calls.length === 0 && this.callsProjectCacheMethod(test)) return null;
       if (calls.length === 0) continue;
       const clear = [calls[0], calls[calls.length - 1]].find(c => c && isClear(c));
       if (!clear) return null;

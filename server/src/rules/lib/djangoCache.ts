@@ -271,9 +271,10 @@ export function findCacheUse(ctx: RuleContext, def: Node): CacheUse | null {
 function cacheWords(ctx: RuleContext): RegExp {
   return ctx.file.memo(cacheWords, () => {
     const aliases = ctx.names.moduleNamesReaching('django.core.cache').map(escapeRegExp);
-    const helpers = [...cacheHelpers(ctx).keys(), ...[...cacheMethods(ctx).values()].flatMap(m => [...m.methods])].map(
-      h => `\\b${escapeRegExp(h)}\\s*\\(`,
-    );
+    const helpers = [
+      ...cacheHelpers(ctx).keys(),
+      ...[...ctx.testing.projectCacheClasses().values()].flatMap(m => [...m.methods]),
+    ].map(h => `\\b${escapeRegExp(h)}\\s*\\(`);
     return new RegExp(
       ['cache', 'throttl', 'rate_?limit', '429', 'allow_request', ...aliases, ...helpers].join('|'),
       'i',
@@ -318,50 +319,6 @@ function cacheHelpers(ctx: RuleContext): Map<string, string> {
     return out;
   });
 }
-/**
- * The project's classes this module imports whose methods use the Django cache themselves, by the name
- * the module calls them, with those methods: `LmsUserApiClient().best_effort_user_data(12345)` uses it.
- */
-function cacheMethods(ctx: RuleContext): Map<string, { q: string; methods: Set<string> }> {
-  return ctx.file.memo(cacheMethods, () => {
-    const out = new Map<string, { q: string; methods: Set<string> }>();
-    if (!ctx.project) return out;
-    for (const [name, q] of ctx.names.moduleImports()) {
-      const last = q.slice(q.lastIndexOf('.') + 1);
-      if (!/^[A-Z]/.test(last) || /^(django|rest_framework|pytest|unittest)\b/.test(q)) continue;
-      const methods = ctx.project.methodsUsingCache(q);
-      if (methods.length) out.set(name, { q, methods: new Set(methods) });
-    }
-    return out;
-  });
-}
-
-/**
- * `Client().method(...)`, `Client.method(...)`, or `client.method(...)` after `client = Client(...)` in the
- * same function, where that method of the project's class uses the cache: the class and the method.
- */
-function cacheMethodTarget(ctx: RuleContext, fn: Node): { q: string; method: string } | null {
-  const receiver = field(fn, 'object');
-  const methods = cacheMethods(ctx);
-  if (methods.size === 0) return null;
-  const cls = receiver.type === 'call' ? receiver.childForFieldName('function') : receiver;
-  if (cls?.type !== 'identifier') return null;
-  let name = cls.text;
-  if (!methods.has(name)) {
-    const owner = ctx.defs.enclosingFunction(fn);
-    const made = owner && new RegExp(`\\b${name}\\s*=\\s*([A-Z]\\w*)\\(`).exec(owner.text);
-    if (!made?.[1]) return null;
-    name = made[1];
-  }
-  const target = methods.get(name);
-  const method = field(fn, 'attribute').text;
-  return target?.methods.has(method) ? { q: target.q, method } : null;
-}
-
-function cacheMethodCall(ctx: RuleContext, fn: Node): boolean {
-  return cacheMethodTarget(ctx, fn) !== null;
-}
-
 const AUTHENTICATE_WORD = /force_authenticate|force_login|login|credentials/;
 
 /** Whether `def` has the words a cache use needs: when not, `findCacheUse` finds none (cheap: text only). */
@@ -422,7 +379,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           if (fn?.type !== 'attribute') return true;
           const receiver = field(fn, 'object');
           const method = fn.childForFieldName('attribute')?.text ?? '';
-          if (cacheMethodCall(ctx, fn)) {
+          if (ctx.testing.projectCacheMethod(fn, ctx.defs.enclosingFunction(fn) ?? def)) {
             consider(fn, 'cache', `${fn.text}(), which uses it`);
             viaHelper = true;
             return true;
@@ -1020,7 +977,7 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         if (!isDjangoCache(ctx, field(callee, 'object'))) {
           // a method of the project's class that gives the cache one constant key: every test calling it
           // has that key (edx-analytics-dashboard's presenter, `self.CACHE_KEY`)
-          const target = cacheMethodTarget(ctx, callee);
+          const target = ctx.testing.projectCacheMethod(callee, ctx.defs.enclosingFunction(callee) ?? test);
           const constant = target && ctx.project?.methodCacheKey(target.q, target.method);
           if (!constant) return true;
           const first = firstUse.get(constant);
