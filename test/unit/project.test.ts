@@ -86,6 +86,14 @@ test('redis: a cross-process backend is named, with related information on the C
   ]);
 });
 
+test('clear-every-alias: emptying every alias logs no one out where the sessions live in a cache of the process', async () => {
+  const findings = (await check('clear-every-alias', 'json')) as JsonFinding[];
+  const clears = findings.filter(f => f.code === 'XT002');
+  assert.equal(clears.length, 1);
+  assert.match(clears[0]!.message, /the redis cache is django_redis\.cache\.RedisCache/);
+  assert.doesNotMatch(clears[0]!.message, /SESSION_ENGINE/, 'the sessions are in the LocMem default');
+});
+
 test('language-leaks: tests that leave the language changed are told once, at LANGUAGE_CODE, with the one reset that removes them', async () => {
   const each = (await check('language-leaks', 'json')) as JsonFinding[];
   const grouped = (await check('language-leaks', 'json', true)) as JsonFinding[];

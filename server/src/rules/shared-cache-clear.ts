@@ -106,7 +106,10 @@ export default createRule({
         const settings = ctx.project?.settings;
         const sessions =
           /sessions\.backends\.cache$/.test(settings?.sessionEngine ?? '') &&
-          (every || settings?.sessionCacheAlias === alias);
+          // (every alias emptied: the sessions' own among them, where that one is shared too)
+          (every
+            ? exposure(ctx, [settings?.sessionCacheAlias ?? 'default'])?.kind === 'cross-process'
+            : settings?.sessionCacheAlias === alias);
         // wiping keys is a hazard to a test beside this one that needs a key to survive: a logged-in test
         // where sessions live in this cache, a throttled one (its counters), or another test reading the
         // cache back. directory-api's tests clear a Redis no other test reads back: nothing to lose
