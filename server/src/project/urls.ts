@@ -48,14 +48,32 @@ export function readRoutes(urlconf: string, load: (module: string) => UrlModule 
   const visiting = new Set<string>();
 
   // `named`: the include gave a namespace, which stands for the module's `app_name`
-  const visitModule = (name: string, prefix: string, namespace: string[], depth: number, named = false) => {
-    const mod = depth <= MOST_DEPTH && !visiting.has(name) ? load(name) : null;
-    if (!mod) return;
-    visiting.add(name);
+  // `list`: the module's list of patterns to read, `urlpatterns` unless an import named another
+  const visitModule = (
+    name: string,
+    prefix: string,
+    namespace: string[],
+    depth: number,
+    named = false,
+    list = 'urlpatterns',
+  ) => {
+    const key = `${name}:${list}`;
+    const mod = depth <= MOST_DEPTH && !visiting.has(key) ? load(name) : null;
+    if (!mod) return false;
+    visiting.add(key);
     const facts = readModule(mod);
     const ns = depth > 0 && facts.appName && !named ? [...namespace, facts.appName] : namespace;
-    for (const el of facts.lists.get('urlpatterns') ?? []) entry(mod, facts, el, prefix, ns, depth);
-    visiting.delete(name);
+    for (const el of facts.lists.get(list) ?? []) entry(mod, facts, el, prefix, ns, depth);
+    visiting.delete(key);
+    return true;
+  };
+
+  // a list of patterns imported from another module (`from app.urls import urlpatterns as app_patterns`)
+  const visitImportedList = (mod: UrlModule, node: Node, prefix: string, ns: string[], depth: number) => {
+    const qualified = mod.names.resolve(node);
+    const dot = qualified?.lastIndexOf('.') ?? -1;
+    if (!qualified || dot < 0) return false;
+    return visitModule(qualified.slice(0, dot), prefix, ns, depth + 1, true, qualified.slice(dot + 1));
   };
 
   const entry = (mod: UrlModule, facts: ModuleUrls, el: Node, prefix: string, ns: string[], depth: number) => {
@@ -71,6 +89,10 @@ export function readRoutes(urlconf: string, load: (module: string) => UrlModule 
     }
     if (el.type === 'identifier' && facts.lists.has(el.text)) {
       for (const inner of facts.lists.get(el.text) ?? []) entry(mod, facts, inner, prefix, ns, depth);
+      return;
+    }
+    if (el.type === 'identifier') {
+      visitImportedList(mod, el, prefix, ns, depth);
       return;
     }
     if (el.type !== 'call') return;
@@ -123,9 +145,10 @@ export function readRoutes(urlconf: string, load: (module: string) => UrlModule 
       for (const el of target.namedChildren) if (el) entry(mod, facts, el, prefix, inner, depth);
       return;
     }
-    // `from app import urls as app_urls; include(app_urls)`
+    // `from app import urls as app_urls; include(app_urls)`, or a list imported from it
     const module = mod.names.resolve(target);
-    if (module) visitModule(module, prefix, inner, depth + 1, !!given);
+    if (module && !visitModule(module, prefix, inner, depth + 1, !!given))
+      visitImportedList(mod, target, prefix, inner, depth);
   };
 
   const routerRoutes = (mod: UrlModule, facts: ModuleUrls, router: string, prefix: string, ns: string[]) => {

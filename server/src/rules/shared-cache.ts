@@ -35,7 +35,9 @@ export default createRule({
       'handler is the cache one; a request, by its path or `reverse("ns:name")` followed through the ' +
       "project's URLconf, to a view whose own `throttle_classes` limit at a rate a suite reaches, at most 10 " +
       "requests a minute; an anonymous-only throttle does not count a logged-in client's requests) " +
-      'with no per-test cache isolation on the function, its class or an in-file base class. A cache emptied ' +
+      'with no per-test cache isolation on the function, its class or an in-file base class. A fixture of the ' +
+      'module that its tests request (function-scoped) is reported as a test is: what it sends runs for each of them. ' +
+      'A cache emptied ' +
       "(`cache.clear()`, or the project's own function named for it that uses the cache, `clear_config_cache()`) " +
       'before or after each test (a base class, an autouse fixture, or a fixture the test requests by ' +
       'parameter or `usefixtures`, or through a fixture it requests) is reset within the process; a pytest ' +
@@ -105,7 +107,9 @@ export default createRule({
       'override gives every alias the settings define a LocMemCache of its own, not only those the test names: ' +
       'code under test reaches the others (sessions kept in a cache of their own). ' +
       'A pytest test that takes the pytest-django `settings` fixture gets `settings.CACHES = {...}` as its ' +
-      "first statement instead: a decorator beside the fixture would race the fixture's teardown (XT041). " +
+      "first statement instead: a decorator beside the fixture would race the fixture's teardown (XT041); so " +
+      'does a fixture the tests request, with `settings` added to its parameters (a decorator on it would end ' +
+      "with the fixture's own call, before the test runs). " +
       "A test that calls django-redis's own API (`delete_pattern`, `lock`, `ttl`, `get_redis_connection`), or " +
       'calls project code that does (one import away), on a django-redis cache, would break ' +
       'on a LocMemCache: there the fix keeps the backend and gives the test a `KEY_PREFIX` of its own ' +
@@ -120,6 +124,12 @@ export default createRule({
         check(ctx, cls, kind === 'django');
       },
       function_definition(fn) {
+        // a fixture of this module that tests request runs for each of them: its requests and cache
+        // calls are theirs (openverse's registration fixture, posting to a view throttled at 10 a day)
+        if (requestedFixture(ctx, fn)) {
+          if (mayUseCache(ctx, fn)) check(ctx, fn, true);
+          return;
+        }
         if (!ctx.testing.isTestFunction(fn) || !mayUseCache(ctx, fn)) return;
         const cls = ctx.defs.methodClass(fn);
         // A Django test case is checked (and fixed) as a whole; a pytest function or a method of a
@@ -133,6 +143,17 @@ export default createRule({
     };
   },
 });
+
+/**
+ * A function-scoped fixture at the top of this module that some test or fixture here requests by name
+ * (the module's fixtures serve only its own tests).
+ */
+function requestedFixture(ctx: RuleContext, fn: Node): boolean {
+  if (!ctx.defs.isModuleLevel(fn) || !ctx.testing.isFixture(fn) || !ctx.testing.takesFixtures(fn)) return false;
+  const name = defName(fn);
+  const uses = ctx.file.text.match(new RegExp(`\\b${name}\\b`, 'g'))?.length ?? 0;
+  return uses > 1;
+}
 
 function check(ctx: RuleContext, def: Node, safeFix: boolean): void {
   const use = sharedUse(ctx, def);

@@ -1,7 +1,7 @@
 // How a test touches the Django cache, directly or through DRF throttling, and the fix that gives it
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
 import { LOCMEM_BACKEND, REDIS_ONLY } from '../../analysis/django';
-import { addDecorator, insertBefore } from '../../engine/edits';
+import { addDecorator, addParameter, insertBefore } from '../../engine/edits';
 import { Edit, Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
@@ -699,7 +699,9 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
   return `CACHES={${entries.join(', ')}}`;
 }
 
-/** The isolation fix for a Django test class or a test function. */
+const BINDS_SETTINGS = /\bimport\s+settings\b|\bas\s+settings\b|^\s*settings\s*=/m;
+
+/** The isolation fix for a Django test class, a test function or a fixture the module's tests request. */
 export function cacheIsolationFix(
   ctx: RuleContext,
   def: Node,
@@ -744,14 +746,20 @@ export function cacheIsolationFix(
   const first = bodyStatements(def).find(
     st => st.type !== 'expression_statement' || st.firstNamedChild?.type !== 'string',
   );
+  // ... and so does a fixture: a decorator there would end with the fixture's own call, before the test
+  const fixture = def.type === 'function_definition' && ctx.testing.isFixture(def);
+  // (a body that binds `settings` itself would hide the fixture's)
+  if (fixture && !parameterNames(def).includes('settings') && BINDS_SETTINGS.test(ctx.defs.statement(def).text))
+    safe = false;
   if (
     def.type === 'function_definition' &&
     first &&
-    parameterNames(def).includes('settings') &&
+    (parameterNames(def).includes('settings') || fixture) &&
     ctx.testing.takesFixtures(def)
   ) {
     const caches = isolatedCaches(location, aliases).replace(/^CACHES=/, 'settings.CACHES = ');
     return (safe ? Fix.safe : Fix.unsafe)(`Give ${defName(def)} its own LocMem cache through the settings fixture`, [
+      ...addParameter(ctx, def, 'settings'),
       insertBefore(ctx, first, caches),
     ]);
   }
