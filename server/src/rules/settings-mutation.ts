@@ -66,7 +66,9 @@ export default createRule({
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`), or an item of a dict setting the value the settings give that item ' +
       '(`settings.INDIGO["PROPERTIES"] = {}` where it is `{}`), or another setting the settings give the same ' +
-      'constant (`settings.MODE = settings.MODE_GENERAL` where `MODE = MODE_GENERAL`): nothing changes. Nor a location the test made ' +
+      'constant (`settings.MODE = settings.MODE_GENERAL` where `MODE = MODE_GENERAL`): nothing changes; nor a false ' +
+      'constant where the settings give another (`None` where they give `""`): code asking whether the setting is ' +
+      'set sees no change. Nor a location the test made ' +
       'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
       '`tmp_path`): what stays is a directory no other test knows, and a test that writes to the setting ' +
       'without setting it gets a folder of its own. A value saved first and put back later in the same test ' +
@@ -211,6 +213,9 @@ export default createRule({
         const constants = ctx.project?.settings.constants;
         const given = path && (TEST_ENVIRONMENT.get(path) ?? constants?.get(path));
         if (value && given != null && isConstant(value) && constantText(value) === given) return;
+        // a false value where the settings give another (`None` where they give `""`): code that asks
+        // whether the setting is set, as settings are read, sees no change (foundation's Apple Pay keys)
+        if (value && given != null && isConstant(value) && FALSY.test(constantText(value)) && FALSY.test(given)) return;
         // `settings.X = settings.Y` where the settings give Y the value they give X (escrutinio-social's
         // `settings.MODO_ELECCION = settings.ME_OPCION_GEN`, its default)
         const left = stmt.childForFieldName('left');
@@ -266,6 +271,9 @@ export default createRule({
     };
   },
 });
+
+/** a constant Python takes as false, as `constantText` writes it */
+const FALSY = /^(?:None|False|0|""|\[\]|\{\}|\(\))$/;
 
 /** setup hooks that run inside each test, under its function-scoped fixtures */
 const PER_TEST_HOOK = /^(setUp|tearDown|setup_method|teardown_method|setup_function|teardown_function)$/;
