@@ -220,6 +220,12 @@ export interface ProjectView {
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */
   attributeDefault(qualified: string): string | null;
   /**
+   * What the project's classes deriving from a class named `name` (at any depth, by name) give
+   * `attr`, one entry per class that assigns it; null when the files cannot be listed or the answer
+   * is not a short one.
+   */
+  subclassValues(name: string, attr: string): readonly SubclassValue[] | null;
+  /**
    * The DRF throttles of the view a request reaches, by its path (`"/api/feedback/?x=1"`) or by the route
    * name `reverse()` is given, where the view sets `throttle_classes` of its own; null when unknown or
    * where the settings' defaults apply
@@ -312,6 +318,16 @@ export interface ProjectView {
   /** the tests the run selects by their marks (pytest's `-m` in addopts); null when it takes every test */
   readonly selectsMarks: MarkMatcher | null;
   readText(file: string): string | null;
+}
+
+/** What one of the project's classes gives an attribute its base class reads (`self.language = "en"`). */
+export interface SubclassValue {
+  /** a string constant (a literal, or a constant of the subclass's module), `None`, or null: anything else */
+  value: string | null;
+  /** the value is `None` */
+  none: boolean;
+  /** the settings its `override_settings` class decorators change, and those of its bases in between */
+  overrides: ReadonlySet<string>;
 }
 
 /** A conftest.py's line that gives one cache alias's keys a prefix of each xdist worker's own. */

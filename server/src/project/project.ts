@@ -22,12 +22,14 @@ import type {
   Located,
   ProjectView,
   SettingsFacts,
+  SubclassValue,
   WorkerPrefix,
 } from '../analysis/projectView';
 import { replacedSettings, Testing } from '../analysis/testing';
 import { returnsFixedDate } from '../analysis/dates';
 import {
   bodyStatements,
+  classValues,
   constantText,
   defName,
   emptyContainerText,
@@ -36,6 +38,7 @@ import {
   isConstant,
   keywordArgument,
   moduleLevelStatements,
+  moduleValue,
   parameterNames,
   positionalArguments,
   stringValue,
@@ -121,6 +124,7 @@ export class Project {
   private pythonFiles: string[] | null | undefined;
   private marks: MarkMatcher | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
+  private readonly subclassAttributes = new Map<string, SubclassValue[] | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
   private readonly labelHolders = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
@@ -511,6 +515,46 @@ export class Project {
       if (value !== undefined) return value;
     }
     return null;
+  }
+
+  /**
+   * What the project's classes deriving from a class named `name` give `attr` (ProjectView says more):
+   * matched by the last name of a base, as `class LessonTest(BaseTestWithDB)` names the one it
+   * imports, and followed down to subclasses of subclasses. A subclass that assigns nothing inherits
+   * what a class above it gives. Null when the files cannot be listed, or past MOST_SUBCLASSES.
+   */
+  subclassValues(name: string, attr: string): SubclassValue[] | null {
+    return this.searched(this.subclassAttributes, `${name}.${attr}`, () => {
+      const out: SubclassValue[] = [];
+      const seen = new Set<string>([name]);
+      const queue: { name: string; overrides: ReadonlySet<string> }[] = [{ name, overrides: new Set() }];
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const base = new RegExp(`^[ \\t]*class\\s+\\w+\\s*\\([^)]*\\b${escapeRegExp(next.name)}\\b`, 'm');
+        for (const { text } of this.filesHolding(t => base.test(t))) {
+          const tree = parse(this.parser, text);
+          try {
+            for (const stmt of moduleLevelStatements(tree.rootNode)) {
+              const cls = definitionOf(stmt);
+              if (cls.type !== 'class_definition' || !derivesFrom(cls, next.name)) continue;
+              const sub = defName(cls);
+              const overrides = new Set([...next.overrides, ...settingsOverridden(stmt)]);
+              for (const value of classValues(cls, attr)) {
+                const named = value.type === 'identifier' ? moduleValue(tree.rootNode, value.text) : null;
+                const constant = stringValue(named ?? value);
+                out.push({ value: constant, none: value.type === 'none', overrides });
+              }
+              if (seen.has(sub)) continue;
+              seen.add(sub);
+              queue.push({ name: sub, overrides });
+            }
+          } finally {
+            tree.delete();
+          }
+          if (seen.size > MOST_SUBCLASSES) return null;
+        }
+      }
+      return out;
+    });
   }
 
   /**
@@ -1546,6 +1590,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
+    subclassValues: (name, attr) => project.subclassValues(name, attr),
     requestThrottling: target => project.requestThrottling(target),
     cappedMajor: name => project.cappedMajor(name),
     definedInTests: q => project.definedInTests(q),
@@ -1656,6 +1701,27 @@ function constantAssigned(statements: readonly Node[], target: string): string |
     return value && isConstant(value) ? constantText(value) : null;
   }
   return undefined;
+}
+
+/** past this many subclasses, subclassValues gives no answer (a base every test of a big suite derives from) */
+const MOST_SUBCLASSES = 500;
+
+/** `class Sub(Base)`, `class Sub(mixins.Base, Other)`: one of its bases is named `name` (its last name). */
+function derivesFrom(cls: Node, name: string): boolean {
+  const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+  return bases.some(b => b?.type !== 'keyword_argument' && b?.text.split('.').at(-1) === name);
+}
+
+/** The names of the settings a class's `@override_settings(...)` decorators change (`stmt` holds the class). */
+function settingsOverridden(stmt: Node): string[] {
+  if (stmt.type !== 'decorated_definition') return [];
+  return stmt.namedChildren.flatMap(d => {
+    const call = d?.type === 'decorator' ? d.namedChildren[0] : null;
+    if (call?.type !== 'call' || !/(^|\.)override_settings$/.test(field(call, 'function').text)) return [];
+    return field(call, 'arguments')
+      .namedChildren.filter(a => a?.type === 'keyword_argument')
+      .map(a => a?.childForFieldName('name')?.text ?? '');
+  });
 }
 
 /** The class of `NAME = Klass(...)` at module level, when `Klass` is one of the module's classes. */

@@ -6,6 +6,8 @@ import { createRule, type Cause, type RuleContext } from '../engine/rule';
 import {
   assignedValues,
   callArguments,
+  classValues,
+  defName,
   field,
   isConstant,
   keywordArgument,
@@ -133,7 +135,11 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
   // the language or zone saved before (`tz = timezone.get_current_timezone_name()`): put back, not changed
   if (q && q in CURRENT && savedCurrent(ctx, call, CURRENT[q] ?? [])) return false;
   // the language get_language() gives anyway when nothing is active: settings.LANGUAGE_CODE
-  if (q === 'django.utils.translation.activate') return !defaultLanguage(ctx, callArguments(call)[0]);
+  if (q === 'django.utils.translation.activate') {
+    const language = callArguments(call)[0];
+    const given = classesGiveLanguage(ctx, call, language);
+    return given === null ? !defaultLanguage(ctx, language) : !given;
+  }
   // the zone the current time zone is anyway when none is active: settings.TIME_ZONE
   if (q === 'django.utils.timezone.activate') return !defaultTimeZone(ctx, callArguments(call)[0]);
   // NOTSET is 0: `logging.disable(0)` enables logging again; the level the settings disable logging at
@@ -226,6 +232,40 @@ function defaultLanguage(ctx: RuleContext, arg: Node | undefined): boolean {
   const code = ctx.project?.settings.languageCode;
   const value = stringValue(arg) ?? constantString(ctx, arg);
   return !!code && value !== null && sameLanguage(value, code);
+}
+
+/**
+ * `activate(self.language)`, where the class and its subclasses give `language`: true where it changes
+ * nothing, every value they give being `None` (activate() does nothing with it), the default language,
+ * or one given under an `override_settings` of LANGUAGES (at its end Django forgets the active
+ * language): cs-field-guide's base test classes, whose 36 subclasses all give "en". False where a
+ * subclass gives another; null where the argument is no attribute of the class, or the project cannot
+ * be searched.
+ */
+function classesGiveLanguage(ctx: RuleContext, call: Node, language: Node | undefined): boolean | null {
+  const object = language?.type === 'attribute' ? language.childForFieldName('object')?.text : null;
+  const attr = language?.childForFieldName('attribute')?.text;
+  const fn = ctx.defs.enclosingFunction(call);
+  const cls = fn && ctx.defs.methodClass(fn);
+  const code = ctx.project?.settings.languageCode;
+  if ((object !== 'self' && object !== 'cls') || !attr || !cls || !code) return null;
+  const subclasses = ctx.project?.subclassValues(defName(cls), attr);
+  if (!subclasses) return null;
+  const own = classValues(cls, attr).map(value => ({
+    value: stringValue(value) ?? constantString(ctx, value),
+    none: value.type === 'none',
+    overrides: new Set<string>(),
+  }));
+  const values = [...own, ...subclasses];
+  return (
+    values.length > 0 &&
+    values.every(
+      v =>
+        v.none ||
+        (v.value !== null && sameLanguage(v.value, code)) ||
+        LANGUAGE_SETTINGS.some(name => v.overrides.has(name)),
+    )
+  );
 }
 
 /**
@@ -323,6 +363,9 @@ export default createRule({
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       "nor of wagtail's default locale (`Locale.get_default().language_code`, `self.default_locale.language_code`), " +
       'nor of its base language (`activate("fr")` under `"fr-fr"`: the catalogue Django falls back to), ' +
+      "nor `activate(self.language)` in a base class where it and every subclass of the project give one of those, " +
+      '`None` (activate() does nothing with it) or a language under their own `override_settings(LANGUAGES=...)` ' +
+      '(at its end Django forgets the active language), ' +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
       'functions for the whole process), ' +
       'nor `timezone.activate()` of their `TIME_ZONE`, nor an `activate()` of what `get_language()` or ' +

@@ -234,3 +234,25 @@ export function moduleLevelStatements(root: Node): Node[] {
   visit(root);
   return out;
 }
+
+/** The value `node` assigns to the plain name or attribute `target`, if it is that assignment statement. */
+function assignedBy(node: Node, target: string): Node | null {
+  const a = node.type === 'expression_statement' ? node.namedChildren[0] : null;
+  return a?.type === 'assignment' && a.childForFieldName('left')?.text === target ? a.childForFieldName('right') : null;
+}
+
+/** The one value a module's level gives `name` (in a class or function body is no module value), or null. */
+export function moduleValue(root: Node, name: string): Node | null {
+  const values = moduleLevelStatements(root).flatMap(stmt => assignedBy(stmt, name) ?? []);
+  return values.length === 1 ? (values[0] ?? null) : null;
+}
+
+/** The values class `cls` gives attribute `attr`: in its body, or through `self.attr =`/`cls.attr =` in its methods. */
+export function classValues(cls: Node, attr: string): Node[] {
+  const body = bodyStatements(cls);
+  const methods = body.map(definitionOf).filter(def => def.type === 'function_definition');
+  return [
+    ...body.flatMap(stmt => assignedBy(stmt, attr) ?? []),
+    ...methods.flatMap(def => [...assignedValues(def, `self.${attr}`), ...assignedValues(def, `cls.${attr}`)]),
+  ];
+}
