@@ -226,6 +226,11 @@ export interface ProjectView {
    */
   subclassValues(name: string, attr: string): readonly SubclassValue[] | null;
   /**
+   * Whether the project has test files outside this file's folder (where a conftest.py there does not
+   * run); null when the files cannot be listed.
+   */
+  readonly testsOutsideFolder: boolean | null;
+  /**
    * The DRF throttles of the view a request reaches, by its path (`"/api/feedback/?x=1"`) or by the route
    * name `reverse()` is given, where the view sets `throttle_classes` of its own; null when unknown or
    * where the settings' defaults apply

@@ -125,6 +125,7 @@ export class Project {
   private marks: MarkMatcher | null | undefined;
   private readonly environReads = new Map<string, boolean | null>();
   private readonly subclassAttributes = new Map<string, SubclassValue[] | null>();
+  private readonly testsOutside = new Map<string, boolean | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
   private readonly labelHolders = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
@@ -555,6 +556,13 @@ export class Project {
       }
       return out;
     });
+  }
+
+  /** Whether some test file of the project lies outside `folder`; null when the files cannot be listed. */
+  testsOutsideFolder(folder: string): boolean | null {
+    return this.searched(this.testsOutside, folder, () =>
+      (this.pythonFiles ?? []).some(f => isTestFile(f, this.root) && path.relative(folder, f).startsWith('..')),
+    );
   }
 
   /**
@@ -1591,6 +1599,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     subclassValues: (name, attr) => project.subclassValues(name, attr),
+    get testsOutsideFolder() {
+      return project.testsOutsideFolder(path.dirname(file));
+    },
     requestThrottling: target => project.requestThrottling(target),
     cappedMajor: name => project.cappedMajor(name),
     definedInTests: q => project.definedInTests(q),

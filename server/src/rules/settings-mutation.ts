@@ -58,7 +58,10 @@ export default createRule({
       'item inside one it gives a new dict), or a setting it gives a new dict or list before every test ' +
       '(`settings.CACHES = {...}`), or a setting a fixture the test requests (itself, or through a fixture it ' +
       'requests) gives a new value (`settings.APPLICATION = deepcopy(...)`), and ' +
-      "that fixture's own write of a constant: each test starts from it. Nor the assignment of the constant " +
+      "that fixture's own write of a constant: each test starts from it; nor an entry an autouse fixture of a " +
+      'conftest.py whose folder holds every test of the project takes out (`settings.MIDDLEWARE.remove("x")`, ' +
+      '`pop`, `discard`, `del` of a constant entry): every test starts without it, whatever ran before. ' +
+      'Nor the assignment of the constant ' +
       'the settings module itself gives the setting (`settings.RESTRICT = False` where it is `False`; a list of ' +
       'constants too, also one the settings read from the environment with a default, ' +
       '`json.loads(os.getenv("STATES", \'[...]\'))`, `ast.literal_eval(os.getenv("USE_S3", "False"))`), or ' +
@@ -177,6 +180,16 @@ export default createRule({
           !!items && (items.has(item) || [...items].some(i => item.startsWith(`${i}[`)));
         if (set(ctx.testing.autouseSettingsItems()) || set(ctx.project?.autouseSettingsItems)) return;
       }
+      // an entry an autouse fixture of a conftest.py above every test takes out (`X.remove(a)`, `del X[k]`,
+      // `X.pop(k, None)`): each test starts without it, whatever ran before (dso-api's middleware)
+      if (
+        setting.nested &&
+        ctx.testing.isAutouseFixture(owner.fn) &&
+        takesOut(stmt) &&
+        /(^|\.)conftest$/.test(ctx.file.moduleName) &&
+        ctx.project?.testsOutsideFolder === false
+      )
+        return;
       // ... or gives the whole setting a new container before every test: a change inside it is that test's own
       // (not in setUpClass, which runs before it)
       const perTest = owner.role !== 'hook' || PER_TEST_HOOK.test(defName(owner.fn));
@@ -271,6 +284,17 @@ export default createRule({
     };
   },
 });
+
+/** `X.remove(a)`, `X.discard(a)`, `X.pop(k, None)`, `del X[k]` with constant entries: the same, done twice */
+function takesOut(stmt: Node): boolean {
+  if (stmt.type === 'delete_statement')
+    return stmt.namedChildren.every(t => t?.type === 'subscript' && isConstant(field(t, 'subscript')));
+  const method = stmt.type === 'call' ? field(stmt, 'function') : null;
+  if (method?.type !== 'attribute' || !TAKE_OUT.has(field(method, 'attribute').text)) return false;
+  const args = field(stmt, 'arguments').namedChildren;
+  return args.length > 0 && args.every(a => !!a && isConstant(a));
+}
+const TAKE_OUT = new Set(['remove', 'discard', 'pop']);
 
 /** a constant Python takes as false, as `constantText` writes it */
 const FALSY = /^(?:None|False|0|""|\[\]|\{\}|\(\))$/;
