@@ -363,7 +363,7 @@ export default createRule({
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       "nor of wagtail's default locale (`Locale.get_default().language_code`, `self.default_locale.language_code`), " +
       'nor of its base language (`activate("fr")` under `"fr-fr"`: the catalogue Django falls back to), ' +
-      "nor `activate(self.language)` in a base class where it and every subclass of the project give one of those, " +
+      'nor `activate(self.language)` in a base class where it and every subclass of the project give one of those, ' +
       '`None` (activate() does nothing with it) or a language under their own `override_settings(LANGUAGES=...)` ' +
       '(at its end Django forgets the active language), ' +
       'nor any `activate()` where the settings say `USE_I18N = False` (Django then serves no-op translation ' +
