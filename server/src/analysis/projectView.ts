@@ -213,6 +213,8 @@ export interface ProjectView {
   functionReturnsCache(qualified: string): boolean;
   /** whether a project module connects its own `receiver` to `signal` at import, with no sender or dispatch_uid */
   moduleConnects(module: string, signal: string, receiver: string): boolean;
+  /** where the project's own code connects a receiver to `signal` under the string dispatch_uid `uid`, or null */
+  receiverConnectedUnder(signal: string, uid: string): Located | null;
   /** where a project function opens a file under its parameter number `index`, with a name it does not make unique */
   parameterOpened(qualified: string, index: number): Located | null;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */

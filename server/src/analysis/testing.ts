@@ -377,16 +377,17 @@ export class Testing {
     let found = false;
     for (const region of this.undoRegions(fn)) {
       const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
-      let afterYield = false;
+      // where the fixture's first `yield` ends: its own value (`yield signal.disconnect(...)`) is set up
+      let yieldEnd = Infinity;
       walk(
         region,
         n => {
           if (found) return false;
-          if (n.type === 'yield') afterYield = true;
+          if (n.type === 'yield' && n.isNamed) yieldEnd = Math.min(yieldEnd, n.endIndex);
           // later in the same test counts too, when it writes: the change is undone before the test ends
           const counts =
             wholeRegion ||
-            afterYield ||
+            n.startIndex >= yieldEnd ||
             n.type === 'finally_clause' ||
             (!!after && n.startIndex >= after.endIndex && writes(n)) ||
             (n.type === 'call' && CLEANUP.test(n.childForFieldName('function')?.text ?? ''));
@@ -632,7 +633,8 @@ export class Testing {
       fn,
       n => {
         if (undoing || n.startIndex > node.startIndex) return false;
-        if (n.type === 'yield' && n.endIndex <= node.startIndex) undoing = true;
+        // the `yield` expression, not its keyword (a node of the same type): its value is set up, not undoing
+        if (n.type === 'yield' && n.isNamed && n.endIndex <= node.startIndex) undoing = true;
         if (n.type === 'finally_clause' && n.endIndex >= node.endIndex) undoing = true;
         return !undoing;
       },

@@ -126,6 +126,7 @@ export class Project {
   private readonly environReads = new Map<string, boolean | null>();
   private readonly subclassAttributes = new Map<string, SubclassValue[] | null>();
   private readonly testsOutside = new Map<string, boolean | null>();
+  private readonly uidReceivers = new Map<string, Located | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
   private readonly labelHolders = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
@@ -765,6 +766,31 @@ export class Project {
     ).test(text);
   }
 
+  /**
+   * Where the project's own code (not its tests) connects a receiver to `signal` under the string
+   * `dispatch_uid` `uid`: `@receiver(post_save, sender=SetupEvent, dispatch_uid="setup_event")` or
+   * `post_save.connect(f, dispatch_uid="setup_event")`; null when none does or the files cannot be
+   * listed. A test's `post_save.disconnect(dispatch_uid="setup_event")` takes that receiver off (Core-Portal).
+   */
+  receiverConnectedUnder(signal: string, uid: string): Located | null {
+    return (
+      this.searched(this.uidReceivers, `${signal}\0${uid}`, () => {
+        const [s, u] = [escapeRegExp(signal), escapeRegExp(uid)];
+        const connects = new RegExp(
+          `(?:@(?:\\w+\\.)?receiver\\(\\s*[\\w.]*\\b${s}\\b|\\b${s}\\.connect\\()[^)]*?\\bdispatch_uid\\s*=\\s*(['"])${u}\\1`,
+        );
+        for (const { file, text } of this.filesHolding(
+          t => t.includes(uid),
+          f => !isTestFile(f, this.root),
+        )) {
+          const m = connects.exec(text);
+          if (m) return this.locatedAt(file, text, m.index);
+        }
+        return null;
+      }) ?? null
+    );
+  }
+
   /** functionReturnsCache, for the project's own analysis of its modules (which has no view of the project) */
   private readonly cacheGetter = (qualified: string): boolean => this.functionReturnsCache(qualified);
 
@@ -1312,7 +1338,11 @@ export class Project {
   /** The file's line and column of `node` (or of `offset` within it). */
   private located(file: string, node: Node, offset?: number): Located {
     if (offset === undefined) return { file, line: node.startPosition.row, character: node.startPosition.column };
-    const text = this.read(file) ?? '';
+    return this.locatedAt(file, this.read(file) ?? '', offset);
+  }
+
+  /** The line and column of `offset` in `text`, the file's text. */
+  private locatedAt(file: string, text: string, offset: number): Located {
     const before = text.slice(0, offset);
     const line = before.split(/\r\n|\r|\n/).length - 1;
     return { file, line, character: offset - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) - 1 };
@@ -1596,6 +1626,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     functionDoesNothing: q => project.functionDoesNothing(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
     moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
+    receiverConnectedUnder: (signal, uid) => project.receiverConnectedUnder(signal, uid),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),
     subclassValues: (name, attr) => project.subclassValues(name, attr),

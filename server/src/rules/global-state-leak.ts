@@ -38,6 +38,8 @@ interface Switch {
   monkeypatch?: (call: Call) => string | null;
   /** the cleanup may not restore exactly what was there (a receiver connected with options not seen here) */
   unsafe?: boolean;
+  /** for a disconnect, the receiver it takes off as the message names it */
+  taken?: string;
 }
 interface Undo {
   calls: string[];
@@ -350,8 +352,9 @@ export default createRule({
     what:
       'Process-wide state changed in a test, setUp hook or fixture without being restored: ' +
       '`translation.activate` (no `deactivate`), `timezone.activate`, a signal `.connect` without ' +
-      "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code) never connected " +
-      'again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
+      "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code, or named by the " +
+      "string `dispatch_uid` the project's code connects it under: `post_save.disconnect(sender=Event, " +
+      'dispatch_uid="setup_event")`) never connected again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`. (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
@@ -498,7 +501,7 @@ export default createRule({
           node,
           message:
             fn.childForFieldName('attribute')?.text === 'disconnect'
-              ? `${fn.text}() takes ${(positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in ${thisProcess(ctx)} runs without it`
+              ? `${fn.text}() takes ${sw.taken ?? (positionalArguments(node)[0] ?? keywordArgument(node, 'receiver'))?.text} off ${what} for the whole process: every later test in ${thisProcess(ctx)} runs without it`
               : `${fn.text}() changes ${what} for the whole process: every later test in ${thisProcess(ctx)} inherits it`,
           fix: fixFor(ctx, owner.fn, call, sw),
           cause: q === 'django.utils.translation.activate' ? languageCause(ctx) : undefined,
@@ -517,6 +520,7 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
   const sq = ctx.names.resolve(signal);
   if (!sq || !(SIGNALS.test(sq) || /\.signals\./.test(sq))) return null;
   const receiver = positionalArguments(call)[0] ?? keywordArgument(call, 'receiver');
+  if (!receiver) return disconnectByUid(ctx, call, signal, sq);
   const rq =
     receiver?.type === 'identifier' || receiver?.type === 'attribute' ? ctx.names.resolve(receiver) : undefined;
   // a receiver of the test's own (defined in this file, a mock, a local): not one the project relies on
@@ -536,6 +540,42 @@ function disconnectSwitch(ctx: RuleContext, call: Node, signal: Node): Switch | 
     what: `the ${signal.text} signal's receivers`,
     undo: { calls: [`${sq}.connect`], args: a => receiverIn(a)?.text === receiver.text },
     cleanup: () => `${signal.text}.connect, ${receiver.text}${kwargs}`,
+    unsafe: true,
+  };
+}
+
+/**
+ * `signal.disconnect(sender=SetupEvent, dispatch_uid="setup_event")`, no receiver named: takes off the
+ * receiver the project's own code connects to that signal under that uid (Core-Portal's autouse
+ * fixtures), for every later test, unless the test or its class's tearDown connects one under it again.
+ */
+function disconnectByUid(ctx: RuleContext, call: Node, signal: Node, sq: string): Switch | null {
+  const uidArg = keywordArgument(call, 'dispatch_uid');
+  const uid = uidArg ? stringValue(uidArg) : null;
+  if (!uid) return null;
+  if (!ctx.project?.receiverConnectedUnder(sq.slice(sq.lastIndexOf('.') + 1), uid)) return null;
+  const fn = ctx.defs.enclosingFunction(call);
+  const again = new RegExp(
+    `${escapeRegExp(signal.text)}\\.connect\\([^)]*dispatch_uid\\s*=\\s*(['"])${escapeRegExp(uid)}\\1`,
+  );
+  // connected under it earlier in the test (this is the undo), or again by the class's tearDown
+  if (fn && again.test(fn.text.slice(0, call.startIndex - fn.startIndex))) return null;
+  const cls = fn ? ctx.defs.methodClass(fn) : null;
+  if (cls && ctx.testing.setupHooksOf(cls).some(h => /tearDown|teardown/i.test(defName(h)) && again.test(h.text)))
+    return null;
+  return {
+    what: `the ${signal.text} signal's receivers`,
+    undo: {
+      calls: [`${sq}.connect`],
+      args: a =>
+        a.some(
+          k =>
+            k.type === 'keyword_argument' &&
+            k.childForFieldName('name')?.text === 'dispatch_uid' &&
+            stringValue(field(k, 'value')) === uid,
+        ),
+    },
+    taken: `the project's receiver under dispatch_uid ${JSON.stringify(uid)}`,
     unsafe: true,
   };
 }
