@@ -502,6 +502,13 @@ const HAZARDS = [
   },
   {
     rule: 'XT100',
+    kind: 'ordered=False for assertQuerysetEqual',
+    what: 'rows of a unique index compared in insertion order',
+    tests: ['tests/test_xt100_order.py::TagLookupTests::test_tags_by_name_as_a_queryset'],
+    fix: /ordered=False/,
+  },
+  {
+    rule: 'XT100',
     kind: 'set() comparison for a bare assert (unsafe)',
     what: 'rows of a unique index compared in insertion order',
     tests: ['tests/test_xt100_order.py::test_tags_by_name_in_a_function'],

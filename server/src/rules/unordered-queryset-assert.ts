@@ -3,9 +3,11 @@ import type { Node } from '../syntax/parser';
 import { declaresOrder, isDjangoManager, managerMethodUnordered } from '../analysis/django';
 import type { ClassLookup } from '../analysis/projectView';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { assignedValues, field, positionalArguments } from '../syntax/nodes';
+import { assignedValues, field, keywordArgument, positionalArguments } from '../syntax/nodes';
 
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
+/** Django's: in order unless `ordered=False`; it raises on an unordered queryset, but cannot tell `list(qs)` is one */
+const QUERYSET_ASSERTS = new Set(['assertQuerysetEqual', 'assertQuerySetEqual']);
 /** the last call of a chain that makes it a queryset (on a manager or related manager) */
 const QUERYSET_METHODS = new Set([
   'all',
@@ -31,12 +33,14 @@ export default createRule({
   summary: 'A queryset without order_by is compared with an ordered list',
   table: {
     finds: 'A queryset without `order_by` compared with an ordered list of two or more items',
-    fix: 'Safe: `assertCountEqual`; unsafe: set comparison for `assert ==`',
+    fix: 'Safe: `assertCountEqual` or `ordered=False`; unsafe: set comparison for `assert ==`',
   },
   docs: {
     what:
       'A queryset (`Model.objects.all()`, `.filter()`, `.values_list()`) compared as an ordered list with two or ' +
-      'more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`, or a comprehension over such ' +
+      "more items (`assertEqual(list(qs), [a, b])`, `assert list(qs) == [a, b]`, Django's " +
+      '`assertQuerysetEqual(list(qs), [a, b])` without `ordered=False` (on the queryset itself Django raises ' +
+      'for an unordered one; on a list it cannot tell), the queryset bound to a name first too, or a comprehension over such ' +
       "a list or over a factory's batch of two or more: `[b.id for b in BasketFactory.create_batch(3)]`, the " +
       'batch bound to a name first too) with no `order_by` in the chain, ' +
       "on a model without `Meta.ordering` (its own or a base's): one defined in the same file, or a model of " +
@@ -64,7 +68,8 @@ export default createRule({
       'self.assertCountEqual(list(book.tags.all()), [python, django])',
     ].join('\n'),
     fixSafety:
-      '`assertEqual` → `assertCountEqual` is safe (same elements, any order). For a bare `assert ... == [...]` ' +
+      '`assertEqual` → `assertCountEqual` is safe (same elements, any order), and so is `ordered=False` added to ' +
+      '`assertQuerysetEqual`. For a bare `assert ... == [...]` ' +
       'the comparison becomes a set comparison, which is unsafe when rows can repeat (`values_list` without ' +
       '`distinct`).',
   },
@@ -80,9 +85,24 @@ export default createRule({
       call(call) {
         const fn = call.childForFieldName('function');
         const name = fn?.type === 'attribute' ? field(fn, 'attribute') : null;
-        if (!name || !ORDERED_ASSERTS.has(name.text)) return;
+        if (!name) return;
         const [a, b] = positionalArguments(call);
         if (!a || !b) return;
+        if (QUERYSET_ASSERTS.has(name.text)) {
+          const qs = isList(a) ? unorderedQueryset(ctx, a) : null;
+          const args = field(call, 'arguments');
+          if (!qs || !isMultiList(ctx, b) || keywordArgument(call, 'ordered') || positionalArguments(call).length > 3)
+            return;
+          // after the last argument, before any trailing comma
+          const last = args.namedChildren.filter(c => c?.type !== 'comment').at(-1) ?? b;
+          report(
+            call,
+            qs,
+            Fix.safe('Compare in any order with ordered=False', [Edit.insert(last.endIndex, ', ordered=False')]),
+          );
+          return;
+        }
+        if (!ORDERED_ASSERTS.has(name.text)) return;
         const qs = unorderedQueryset(ctx, a) ?? unorderedQueryset(ctx, b);
         const list = isMultiList(ctx, a) ? a : isMultiList(ctx, b) ? b : null;
         if (!qs || !list) return;
@@ -117,6 +137,11 @@ export default createRule({
     };
   },
 });
+
+/** `list(...)` */
+function isList(node: Node): boolean {
+  return node.type === 'call' && node.childForFieldName('function')?.text === 'list';
+}
 
 /**
  * A list of two items or more, in order: a literal, or a comprehension over one, or over a name the
@@ -154,8 +179,12 @@ function batchOfSeveral(node: Node): boolean {
  * (wagtail's Site, netbox's Group).
  */
 function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
-  const inner =
-    node.type === 'call' && node.childForFieldName('function')?.text === 'list' ? positionalArguments(node)[0] : node;
+  let inner: Node | undefined = isList(node) ? positionalArguments(node)[0] : node;
+  // a name the test bound to a queryset (`cr_objects = ClassroomResource.objects.all()`), the last time before
+  if (inner?.type === 'identifier') {
+    const fn = ctx.defs.enclosingFunction(node);
+    inner = fn ? assignedValues(fn, inner.text, node).at(-1) : undefined;
+  }
   if (inner?.type !== 'call') return null;
   const fn = inner.childForFieldName('function');
   if (fn?.type !== 'attribute' || ORDERING.test(inner.text)) return null;

@@ -17,6 +17,11 @@ class TagLookupTests(TestCase):
         alpha = Tag.objects.create(name="alpha")
         self.assertEqual(list(Tag.objects.filter(name__in=["zeta", "alpha"])), [zeta, alpha])
 
+    def test_tags_by_name_as_a_queryset(self):
+        kappa = Tag.objects.create(name="kappa")
+        delta = Tag.objects.create(name="delta")
+        self.assertQuerysetEqual(list(Tag.objects.filter(name__in=["kappa", "delta"])), [kappa, delta])
+
 
 def test_tags_by_name_in_a_function(db):
     omega = Tag.objects.create(name="omega")
