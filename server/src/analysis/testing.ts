@@ -273,9 +273,10 @@ export class Testing {
     if (cls && (/^__\w+__$/.test(defName(fn)) || !this.isTestClass(cls))) return false;
     let helper = false;
     if (cls && this.testsOf(cls).length === 0) helper = true;
+    // called, or (a module's function) handed to a thread or process as its `target=`
     const call = cls
       ? `\\b(?:self|cls)\\.${escapeRegExp(defName(fn))}\\s*\\(`
-      : `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(`;
+      : `(?<![\\w.])${escapeRegExp(defName(fn))}\\s*\\(|\\btarget\\s*=\\s*${escapeRegExp(defName(fn))}\\b(?!\\s*[.(])`;
     for (const { caller } of helper ? [] : this.callSites(fn, call)) {
       if (caller && caller.id !== fn.id && (this.roleOf(caller) || (cls && this.isHelper(caller)))) {
         helper = true;

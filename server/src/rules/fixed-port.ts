@@ -40,7 +40,8 @@ export default createRule({
       'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
       'server started on a local host and a port (`asyncio.start_server(cb, "localhost", 8888)`, ' +
       '`make_server("", 8000, app)`, `HTTPServer(("", 8000), Handler)`, a starter handed to a runner: curio\'s ' +
-      '`spawn(tcp_server, "", 25000, handler)`), a ' +
+      '`spawn(tcp_server, "", 25000, handler)`; in the tests\' code and in a function of the module a test or ' +
+      'setup hook calls or hands to a thread or process as its `target=`), a ' +
       '`port = 8081` class attribute on a LiveServerTestCase (or `cls.port = 8081` in its setUpClass), and `port=8000` keyword arguments to calls that ' +
       'start or bind a server (1024 and up: a test cannot bind a lower one, so `port=443` names a server ' +
       "elsewhere). Not what a mock is asserted to have been called with, nor a `port=` that is a model's field: " +
