@@ -117,6 +117,8 @@ export interface ClassFacts {
   resetsCache: Located | null;
   /** a tearDown of the class (or a base) activates or deactivates a language: none outlives a test */
   restoresLanguage: boolean;
+  /** the class (or a base) loads Django fixture files into the database (`fixtures = [...]`) */
+  loadsFixtures: boolean;
   /** the patchers (`self.x`) the class or a base stops: Testing.patchersStopped */
   patchersStopped: ReadonlySet<string>;
   /**
@@ -211,8 +213,11 @@ export interface ProjectView {
   functionDoesNothing(qualified: string): boolean;
   /** whether a function of the project's modules returns a Django cache (`return caches[alias]`) */
   functionReturnsCache(qualified: string): boolean;
-  /** whether a project module connects its own `receiver` to `signal` at import, with no sender or dispatch_uid */
-  moduleConnects(module: string, signal: string, receiver: string): boolean;
+  /**
+   * whether a project module connects its own `receiver` to `signal` at import, with no dispatch_uid, and
+   * with the sender named `sender` (its last name: `sender=WebsiteContent`), or none when not given
+   */
+  moduleConnects(module: string, signal: string, receiver: string, sender?: string): boolean;
   /** where the project's own code connects a receiver to `signal` under the string dispatch_uid `uid`, or null */
   receiverConnectedUnder(signal: string, uid: string): Located | null;
   /** where a project function opens a file under its parameter number `index`, with a name it does not make unique */

@@ -117,6 +117,14 @@ export function settingWrite(name: string): RegExp {
 }
 const SETTING_WRITES = new Map<string, RegExp>();
 
+/** A class whose body names Django fixture files to load (`fixtures = ["data.json"]`). */
+export function declaresFixtures(cls: Node): boolean {
+  return bodyStatements(cls).some(s => {
+    const a = s.type === 'expression_statement' ? s.firstNamedChild : null;
+    return a?.type === 'assignment' && a.childForFieldName('left')?.text === 'fixtures';
+  });
+}
+
 /** The settings `settings.X = ...` gives a whole new value in `text` (not `settings.X[...] = ...`). */
 export function replacedSettings(text: string): string[] {
   return [...text.matchAll(/^[ \t]*settings\.(\w+)\s*=(?!=)/gm)].flatMap(m => (m[1] ? [m[1]] : []));
@@ -476,6 +484,19 @@ export class Testing {
     });
   }
 
+  /** `cls` or a base (in this file, or through the project) loads Django fixture files: `fixtures = [...]`. */
+  loadsFixtures(cls: Node, seen = new Set<number>()): boolean {
+    if (seen.has(cls.id)) return false;
+    seen.add(cls.id);
+    if (declaresFixtures(cls)) return true;
+    return this.baseExpressions(cls).some(base => {
+      const local = this.inFileClass(base);
+      if (local) return this.loadsFixtures(local, seen);
+      const q = this.names.resolve(base);
+      return !!q && !!this.project?.classInfo(q)?.loadsFixtures;
+    });
+  }
+
   /**
    * The patchers (`self.x`) a class or one of its bases stops anywhere in its body (a mixin's tearDown,
    * an `addCleanup(self.x.stop)`), in this file or through the project: XT060 does not ask for another stop.
@@ -540,6 +561,26 @@ export class Testing {
     if (saved.test(fn.text.slice(0, value.startIndex - fn.startIndex))) return true;
     const cls = value.text.startsWith('self.') || value.text.startsWith('cls.') ? this.defs.methodClass(fn) : null;
     return !!cls && this.setupHooksOf(cls).some(hook => hook.id !== fn.id && saved.test(hook.text));
+  }
+
+  /**
+   * `del target` on one branch of an `if` whose other branch puts a saved value back (`if old: X = old`
+   * / `else: del X`, mezzanine's SITE_ID): the target had no value when it was saved, and deleting it
+   * is that branch's way of putting it back.
+   */
+  deletesWhatWasUnset(fn: Node, target: string, del: Node): boolean {
+    for (let n = del.parent; n && n.id !== fn.id; n = n.parent) {
+      if (n.type !== 'if_statement') continue;
+      let putBack = false;
+      walk(n, m => {
+        if (putBack) return false;
+        if (m.type === 'assignment' && m.childForFieldName('left')?.text === target)
+          putBack = this.isPutBack(fn, target, m.childForFieldName('right'));
+        return !putBack;
+      });
+      return putBack;
+    }
+    return false;
   }
 
   /**

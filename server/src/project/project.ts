@@ -25,7 +25,7 @@ import type {
   SubclassValue,
   WorkerPrefix,
 } from '../analysis/projectView';
-import { replacedSettings, Testing } from '../analysis/testing';
+import { declaresFixtures, replacedSettings, Testing } from '../analysis/testing';
 import { returnsFixedDate } from '../analysis/dates';
 import {
   bodyStatements,
@@ -267,6 +267,7 @@ export class Project {
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
     let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
+    let loadsFixtures = declaresFixtures(node);
     const patchersStopped = new Set(module.testing.patchersStopped(node));
     let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
@@ -294,6 +295,7 @@ export class Project {
         rollsBack ||= info.rollsBack;
         resetsCache ??= info.resetsCache;
         restoresLanguage ||= info.restoresLanguage;
+        loadsFixtures ||= info.loadsFixtures;
         for (const p of info.patchersStopped) patchersStopped.add(p);
         overridesSettings ||= info.overridesSettings;
         if (info.model)
@@ -318,6 +320,7 @@ export class Project {
       rollsBack,
       resetsCache,
       restoresLanguage,
+      loadsFixtures,
       patchersStopped,
       overridesSettings,
       model,
@@ -755,13 +758,16 @@ export class Project {
    * the function): a test connecting that same object again adds nothing, as Django keys a receiver by
    * itself and its sender (amy's 34 `test_receiver_connected_to_signal`).
    */
-  moduleConnects(module: string, signal: string, receiver: string): boolean {
+  moduleConnects(module: string, signal: string, receiver: string, sender?: string): boolean {
     const file = this.moduleFile(module);
     const text = file ? this.read(file) : null;
-    if (!text?.includes(receiver)) return false;
+    if (!text?.includes(receiver) || (sender && !text.includes(sender))) return false;
     const [s, r] = [escapeRegExp(signal), escapeRegExp(receiver)];
+    const weak = '(?:,\\s*weak\\s*=\\s*\\w+\\s*)?';
+    // the same sender, by its last name (`sender=models.WebsiteContent` too)
+    const by = sender ? `,\\s*sender\\s*=\\s*(?:[\\w.]*\\.)?${escapeRegExp(sender)}\\s*` : '';
     return new RegExp(
-      `^[\\w.]*\\b${s}\\.connect\\(\\s*${r}\\s*(?:,\\s*weak\\s*=\\s*\\w+\\s*)?,?\\s*\\)|^@(?:\\w+\\.)?receiver\\(\\s*[\\w.]*\\b${s}\\s*\\)\\s*\\n(?:async\\s+)?def\\s+${r}\\b`,
+      `^[\\w.]*\\b${s}\\.connect\\(\\s*${r}\\s*${weak}${by}${weak},?\\s*\\)|^@(?:\\w+\\.)?receiver\\(\\s*[\\w.]*\\b${s}\\s*${by},?\\s*\\)\\s*\\n(?:async\\s+)?def\\s+${r}\\b`,
       'm',
     ).test(text);
   }
@@ -1625,7 +1631,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     definesFunction: q => project.definesFunction(q),
     functionDoesNothing: q => project.functionDoesNothing(q),
     functionReturnsCache: q => project.functionReturnsCache(q),
-    moduleConnects: (module, signal, receiver) => project.moduleConnects(module, signal, receiver),
+    moduleConnects: (module, signal, receiver, sender) => project.moduleConnects(module, signal, receiver, sender),
     receiverConnectedUnder: (signal, uid) => project.receiverConnectedUnder(signal, uid),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
     attributeDefault: q => project.attributeDefault(q),

@@ -388,8 +388,9 @@ export default createRule({
       'activates, overrides or deactivates a language sets the language afresh around every test, and one ' +
       'that calls `timezone.activate`, `override` or `deactivate` the time zone. Connecting a receiver that ' +
       'a project module connects to the same signal at import (`signal.connect(receiver)` or ' +
-      '`@receiver(signal)` there), with no `sender` or `dispatch_uid`, adds nothing: Django keys a receiver ' +
-      'by itself and its sender.',
+      '`@receiver(signal, sender=S)` there), with the same sender or none and no `dispatch_uid`, adds nothing: ' +
+      'Django keys a receiver by itself and its sender. A receiver an autouse fixture of a conftest.py above ' +
+      'every test of the project takes off is taken off before every test: each starts without it, whatever ran before.',
     why:
       'All of these live in the process, not the test. The next test in the same xdist worker runs with the ' +
       'other language, the extra signal receiver, the disabled logging or the other working directory, and ' +
@@ -474,6 +475,16 @@ export default createRule({
         if (q === 'logging.disable' && !logsReadByTests(ctx)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+        // taken off by an autouse fixture of a conftest.py above every test: before every test, so each
+        // starts without it whatever ran before (ocw-studio's navigation-menu receiver)
+        if (
+          fn.type === 'attribute' &&
+          fn.childForFieldName('attribute')?.text === 'disconnect' &&
+          ctx.testing.isAutouseFixture(owner.fn) &&
+          /(^|\.)conftest$/.test(ctx.file.moduleName) &&
+          ctx.project?.testsOutsideFolder === false
+        )
+          return;
         const undo = sw.undo;
         if (ctx.testing.undone(owner.fn, step => undoes(ctx, undo, step), node)) return;
         // a tearDown of the class or a base class puts a language back after every test
@@ -697,17 +708,22 @@ function fixFor(ctx: RuleContext, fn: Node, call: Call, sw: Switch): Fix | null 
 
 /**
  * `signal.connect(receiver)` where the receiver is an object of a project module that connects it to
- * that signal itself at import, with no `sender` or `dispatch_uid` here or there: Django keys a receiver
- * by its identity and sender, so connecting it again changes nothing (amy).
+ * that signal itself at import, with the same sender (or none, here and there) and no `dispatch_uid`:
+ * Django keys a receiver by its identity and sender, so connecting it again changes nothing (amy;
+ * ocw-studio's `sender=WebsiteContent`, put back after its conftest.py's disconnect).
  */
 function connectedAtImport(ctx: RuleContext, call: Node, signal: string, receiver: Node): boolean {
   const keywords = field(call, 'arguments').namedChildren.filter(a => a?.type === 'keyword_argument');
-  if (keywords.some(k => k?.childForFieldName('name')?.text !== 'weak')) return false;
+  if (keywords.some(k => !['weak', 'sender'].includes(k?.childForFieldName('name')?.text ?? ''))) return false;
+  // the sender by its last name, as the project's module names it (`sender=WebsiteContent`)
+  const senderArg = keywordArgument(call, 'sender');
+  const sender = senderArg ? /(?:^|\.)(\w+)$/.exec(senderArg.text)?.[1] : undefined;
+  if (senderArg && !sender) return false;
   const q = ctx.names.resolve(receiver);
   const dot = q?.lastIndexOf('.') ?? -1;
   if (!q || dot <= 0) return false;
   const name = q.slice(dot + 1);
-  return !!ctx.project?.moduleConnects(q.slice(0, dot), signal.slice(signal.lastIndexOf('.') + 1), name);
+  return !!ctx.project?.moduleConnects(q.slice(0, dot), signal.slice(signal.lastIndexOf('.') + 1), name, sender);
 }
 
 /**

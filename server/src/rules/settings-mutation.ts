@@ -75,7 +75,8 @@ export default createRule({
       'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
       '`tmp_path`): what stays is a directory no other test knows, and a test that writes to the setting ' +
       'without setting it gets a folder of its own. A value saved first and put back later in the same test ' +
-      'is a put-back (`rate = settings.X["k"]` ... `settings.X["k"] = rate`). In tearDown, `setattr(settings, "X", ...)` and ' +
+      'is a put-back (`rate = settings.X["k"]` ... `settings.X["k"] = rate`), and so is `del settings.X` on the ' +
+      'other branch of the `if` that puts the saved value back (`if old: settings.X = old` / `else: del settings.X`). In tearDown, `setattr(settings, "X", ...)` and ' +
       '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do. Nor an in-place ' +
       'change the same test takes back (`X.remove(a)` and `X.append(a)`, `X[k] = v` and `del X[k]`): ' +
       'neither of the pair is reported. Nor a write inside an override: `with override_settings(...)` or ' +
@@ -206,6 +207,8 @@ export default createRule({
           ((!setting.nested || (!!value && isConstant(value))) &&
             ctx.testing.writtenBefore(owner.fn, stmt.childForFieldName('left')?.text ?? '', stmt)))
       )
+        return;
+      if (stmt.type === 'delete_statement' && ctx.testing.deletesWhatWasUnset(owner.fn, setting.node.text, stmt))
         return;
       // a directory the test made for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`):
       // what stays is a location no other test knows; one that writes there without setting it gets a

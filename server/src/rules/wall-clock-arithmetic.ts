@@ -3,6 +3,7 @@ import { importName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import { fixedDateExpression, returnsFixedDate } from '../analysis/dates';
+import { escapeRegExp } from '../syntax/text';
 import {
   assignedValues,
   bodyStatements,
@@ -47,7 +48,9 @@ export default createRule({
       'clock frozen at a literal date: `@freeze_time("2022-05-13")`). Rounding down (`m.replace(minute=m.minute - ' +
       '(m.minute % 5))`) stays in range and is not reported, nor is a date that a function of the ' +
       "project's own modules handed back (`start = calculate_season_start_date()`): which days it can be is " +
-      "that function's business, which Crosstalk does not follow.",
+      "that function's business, which Crosstalk does not follow. Nor a date of a row a Django fixture file " +
+      'loads: a field of an object the test fetches (`Event.objects.get(...)`) in a class with `fixtures = [...]` ' +
+      "(its own or a base's), which neither the test before the move nor setUp gives a value.",
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
@@ -107,7 +110,7 @@ export default createRule({
           const fn = ctx.defs.enclosingFunction(call);
           if (fixedDate(receiver, fn) || fixtureDate(ctx, receiver, fn) || frozenClock(ctx, call)) return;
           // a date the project's own function hands back is that function's choice (a season's start)
-          if (projectDate(ctx, receiver, fn, call)) return;
+          if (projectDate(ctx, receiver, fn, call) || fixtureFileDate(ctx, receiver, fn, call)) return;
           const unit = TIMEDELTA_UNIT[fieldName];
           const integer =
             unit && kwargs.length === 1 && field(left, 'object').text === receiver.text && right?.type === 'integer'
@@ -224,7 +227,8 @@ function shortMonthOrYear(ctx: RuleContext, call: Node, receiver: Node, kwargs: 
     fixedDate(receiver, fn) ||
     fixedDateExpression(receiver) ||
     frozenClock(ctx, call) ||
-    projectDate(ctx, receiver, fn, call)
+    projectDate(ctx, receiver, fn, call) ||
+    fixtureFileDate(ctx, receiver, fn, call)
   )
     return false;
   const args = (call.childForFieldName('arguments')?.text ?? '')
@@ -336,6 +340,44 @@ function projectDate(ctx: RuleContext, receiver: Node, fn: Node | null, at: Node
     .at(-1);
   const q = last?.type === 'call' ? ctx.names.resolve(field(last, 'function')) : null;
   return !!q && project.definesFunction(q);
+}
+
+/**
+ * `receiver` is a date of a row a Django fixture file put in the database: followed back through the
+ * test's assignments (`start_time = start_time.replace(...)`, `start_time = event.start_time`) to a field
+ * of an object the test fetched (`event = Event.objects.get(title="Test event")`), in a class that loads
+ * `fixtures = [...]`, where neither the test before the move nor the class's setUp gives that field a
+ * value (airmozilla's `start_time.replace(year=2014)` on 21 June 2012). The same date at every run.
+ */
+function fixtureFileDate(ctx: RuleContext, receiver: Node, fn: Node | null, at: Node): boolean {
+  const cls = fn ? ctx.defs.methodClass(fn) : null;
+  if (!fn || !cls || !ctx.testing.loadsFixtures(cls)) return false;
+  const before = (name: string, where: Node) =>
+    assignedValues(fn, name, where)
+      .filter(v => v.endIndex <= where.startIndex)
+      .at(-1);
+  let value: Node | null | undefined = receiver;
+  for (let step = 0; value && step < 8; step++) {
+    // `x.replace(...)`: the date it moves
+    if (value.type === 'call' && /\.replace$/.test(field(value, 'function').text))
+      value = field(field(value, 'function'), 'object');
+    else if (value.type === 'identifier') value = before(value.text, value);
+    else break;
+  }
+  if (value?.type !== 'attribute') return false;
+  const object = field(value, 'object');
+  const name = field(value, 'attribute').text;
+  if (object.type !== 'identifier') return false;
+  const fetched = before(object.text, value);
+  if (
+    fetched?.type !== 'call' ||
+    !/\.objects\.(?:[\s\S]*\.)?(?:get|first|last|latest|earliest)$/.test(field(fetched, 'function').text)
+  )
+    return false;
+  // the field given a value of the test's own (or by setUp, to every test): not the file's
+  const written = new RegExp(`\\.${escapeRegExp(name)}\\s*=(?!=)`);
+  if (written.test(fn.text.slice(0, at.startIndex - fn.startIndex))) return false;
+  return !ctx.testing.setupHooksOf(cls).some(hook => written.test(hook.text));
 }
 
 /** `(x.minute % 5)` for `x.minute`: what `x.minute - (x.minute % 5)` takes away to round down. */
