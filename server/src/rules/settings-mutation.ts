@@ -35,6 +35,12 @@ const TEST_ENVIRONMENT = new Map([
   ['DEBUG', 'False'],
 ]);
 
+/**
+ * Settings Django reads in nearly every test: whenever a date is made or stored (`timezone.now()`, a
+ * DateTimeField) or a page is rendered. A setup hook that leaves one changed changes every later test of
+ * the process (gettogether's `settings.USE_TZ = False` in a setUp with no tearDown).
+ */
+const READ_BY_EVERY_TEST = new Set(['USE_TZ', 'TIME_ZONE', 'USE_I18N', 'USE_L10N', 'LANGUAGE_CODE']);
 export default createRule({
   id: 'XT040',
   name: 'settings-mutation',
@@ -86,7 +92,9 @@ export default createRule({
       "`setup_method`) is its class's configuration, given again before each of its tests: it is reported " +
       'only where a test of another class of the same module (or a module-level test) reads the setting ' +
       'and never sets it, or where the class has no tests of its own (a base class: it configures every class ' +
-      'deriving from it, in other modules too). A reader in another module, or one that reaches the setting through the code ' +
+      'deriving from it, in other modules too), or where the setting is one Django reads in every test that ' +
+      'makes a date or renders a page (`USE_TZ`, `TIME_ZONE`, `USE_I18N`, `USE_L10N`, `LANGUAGE_CODE`): every ' +
+      'later test of the process reads it. Another reader in another module, or one that reaches the setting through the code ' +
       'under test, cannot be seen from the file: then nothing is said. Under pytest, where an autouse ' +
       "fixture (of the module, or a conftest.py above it) writes a setting through pytest-django's `settings`, " +
       'an override is open around every test: a write straight to the settings in the test, its setUp or a ' +
@@ -257,7 +265,12 @@ export default createRule({
       )
         return;
       // a setup hook's write is its class's configuration: reported where a test of another class reads it unset
-      if (owner.role === 'hook' && !setupWriteReachesReaders(ctx, owner.fn, setting.name)) return;
+      if (
+        owner.role === 'hook' &&
+        !(!setting.nested && READ_BY_EVERY_TEST.has(setting.name)) &&
+        !setupWriteReachesReaders(ctx, owner.fn, setting.name)
+      )
+        return;
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
       if (!leakObserved(ctx, owner.fn, setting.name)) return;
       ctx.report({
