@@ -176,6 +176,11 @@ export interface SettingUse {
    * `module::Class.test`
    */
   unsetReaders: string[];
+  /**
+   * a function or class reading it is named by its dotted path in a string of the project's code (a
+   * context processor in TEMPLATES, a middleware in MIDDLEWARE): Django calls it on every request or render
+   */
+  readOnEveryRequest: boolean;
 }
 
 /** What the rules see of the project for one file. Everything is computed on first use. */

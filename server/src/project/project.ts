@@ -943,11 +943,28 @@ export class Project {
           hiddenReaders:
             called || [...entries].some(([e, subs]) => unnamed.has(e) && [...subs].every(s => unnamed.has(s))),
           unsetReaders: readers,
+          readOnEveryRequest: this.namedByPath(found.runtime),
         };
       } finally {
         for (const f of tests) f.tree.delete();
       }
     });
+  }
+
+  /**
+   * Whether one of `readers` (top-level definitions by name, with where they are) is named by its dotted
+   * path in a string of the project's code, as TEMPLATES' context processors and MIDDLEWARE name theirs.
+   */
+  private namedByPath(readers: ReadonlyMap<string, readonly { file: string }[]>): boolean {
+    const paths = [...readers].flatMap(([entry, defs]) => defs.map(d => `${moduleName(d.file, this.root)}.${entry}`));
+    if (!paths.length) return false;
+    const quoted = new RegExp(`["'](?:${paths.map(escapeRegExp).join('|')})["']`);
+    for (const f of this.filesHolding(
+      t => quoted.test(t),
+      f => !isTestFile(f, this.root),
+    ))
+      if (f) return true;
+    return false;
   }
 
   /** Whether any file of the project names the fixture `name` other than where it is defined; null when unknown. */

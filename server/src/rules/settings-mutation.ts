@@ -38,7 +38,9 @@ const TEST_ENVIRONMENT = new Map([
 /**
  * Settings Django reads in nearly every test: whenever a date is made or stored (`timezone.now()`, a
  * DateTimeField) or a page is rendered. A setup hook that leaves one changed changes every later test of
- * the process (gettogether's `settings.USE_TZ = False` in a setUp with no tearDown).
+ * the process (gettogether's `settings.USE_TZ = False` in a setUp with no tearDown). Likewise a setting a
+ * context processor or middleware of the project reads (SettingUse.readOnEveryRequest: airmozilla's
+ * `AUTOCOMPETER_KEY`), for every later test that renders a page.
  */
 const READ_BY_EVERY_TEST = new Set(['USE_TZ', 'TIME_ZONE', 'USE_I18N', 'USE_L10N', 'LANGUAGE_CODE']);
 export default createRule({
@@ -94,7 +96,9 @@ export default createRule({
       'and never sets it, or where the class has no tests of its own (a base class: it configures every class ' +
       'deriving from it, in other modules too), or where the setting is one Django reads in every test that ' +
       'makes a date or renders a page (`USE_TZ`, `TIME_ZONE`, `USE_I18N`, `USE_L10N`, `LANGUAGE_CODE`): every ' +
-      'later test of the process reads it. Another reader in another module, or one that reaches the setting through the code ' +
+      'later test of the process reads it; so does every test that renders a page where a context processor ' +
+      'or middleware of the project reads it (its dotted path a string of the settings, as TEMPLATES and MIDDLEWARE ' +
+      'name them). Another reader in another module, or one that reaches the setting through the code ' +
       'under test, cannot be seen from the file: then nothing is said. Under pytest, where an autouse ' +
       "fixture (of the module, or a conftest.py above it) writes a setting through pytest-django's `settings`, " +
       'an override is open around every test: a write straight to the settings in the test, its setUp or a ' +
@@ -268,6 +272,7 @@ export default createRule({
       if (
         owner.role === 'hook' &&
         !(!setting.nested && READ_BY_EVERY_TEST.has(setting.name)) &&
+        !ctx.project?.settingUse(setting.name)?.readOnEveryRequest &&
         !setupWriteReachesReaders(ctx, owner.fn, setting.name)
       )
         return;
