@@ -95,7 +95,7 @@ const SHELL_CALLS = new Set([
 /** `/tmp` or a path under it, at the start of a path argument */
 /** the last names of every call it looks into (`rmtree` for shutil.rmtree) and of Path's methods */
 const CALLEES = new Set(
-  [...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', ...PATH_METHODS),
+  [...PATH_CALLS, ...SHELL_CALLS].map(q => q.slice(q.lastIndexOf('.') + 1)).concat('open', 'file', ...PATH_METHODS),
 );
 const TMP_PATH = /^\/tmp(\/|$)/;
 /** what makes a value one of its own: `uuid.uuid4()`, `os.getpid()`, `worker_id`, `mkdtemp()` */
@@ -125,7 +125,7 @@ export default createRule({
   docs: {
     what:
       'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an ' +
-      'f-string or a variable assigned in the file) to `open`, `os.remove`, `shutil.rmtree`, `os.listdir`, ' +
+      "f-string or a variable assigned in the file) to `open` (Python 2's `file` too), `os.remove`, `shutil.rmtree`, `os.listdir`, " +
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Also `/tmp` passed to a function of the ' +
       'project that opens a file of a name it does not make unique in the directory it is given ' +
@@ -138,7 +138,8 @@ export default createRule({
       '`"x.pdf" in os.listdir("/tmp")` or `assertIn("x.pdf", ' +
       'os.listdir("/tmp"))`, the name) that only one test names in the whole project, or ' +
       "under Django's runner, which gives each worker whole " +
-      'test classes, only one class: no test running beside it meets it, only another run of the same ' +
+      'test classes, only one class (not a base class others derive from: its methods run in each of them): ' +
+      'no test running beside it meets it, only another run of the same ' +
       'suite at the same moment; nor `"/tmp/" + fake.md5()` (a name ' +
       'a call computes, also inside a shell command built with `+`), nor a file only written ' +
       '(`open("/tmp/x.html", "w")`) whose name appears nowhere else in the project, a dump nothing reads, nor ' +
@@ -220,7 +221,12 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     receiver.type === 'call' &&
     PATH_METHODS.has(field(fn, 'attribute').text) &&
     ctx.names.is(receiver.childForFieldName('function'), ...PATH_CLASSES);
-  const q = viaPath ? 'pathlib.Path' : ctx.names.isBuiltin(fn, 'open') ? 'io.open' : ctx.names.resolve(fn);
+  // Python 2's `file(name, mode)` builtin opens as `open` does (zeus)
+  const q = viaPath
+    ? 'pathlib.Path'
+    : ctx.names.isBuiltin(fn, 'open') || ctx.names.isBuiltin(fn, 'file')
+      ? 'io.open'
+      : ctx.names.resolve(fn);
   if (q === undefined) return [];
   const shell = SHELL_CALLS.has(q);
   if (!shell && !PATH_CALLS.has(q) && !viaPath) return [];
@@ -374,10 +380,22 @@ function ownedBy(ctx: RuleContext, str: Node, fn: Node): boolean {
   const cls = ctx.defs.methodClass(fn);
   const owner = cls && ctx.project?.settings.runner === 'django' ? cls : ctx.testing.isTestFunction(fn) ? fn : null;
   if (!owner) return false;
+  // a base class's method runs in every class deriving from it, each a worker's whole class (zeus'
+  // ElectionBase.get_voters_file): not one class's path
+  if (owner.type === 'class_definition' && derivedFrom(ctx, owner)) return false;
   if (joined) return joinedOnlyIn(ctx, joined, owner);
   const everywhere = ctx.project?.occurrences(path);
   if (everywhere === null || everywhere === undefined) return false;
   return everywhere <= owner.text.split(path).length - 1;
+}
+
+/** Whether another class derives from `cls`: in this file, or (its name named there) in another of the project. */
+function derivedFrom(ctx: RuleContext, cls: Node): boolean {
+  const name = defName(cls);
+  const source = String.raw`(?:^|\n)[ \t]*class\s+\w+\s*\([^)]*\b${escapeRegExp(name)}\b`;
+  let pattern = UNIT_PATTERNS.get(source);
+  if (!pattern) UNIT_PATTERNS.set(source, (pattern = new RegExp(source)));
+  return ctx.file.anyUnit(pattern) || !!ctx.project?.mentionedElsewhere(name);
 }
 
 /**
@@ -452,16 +470,23 @@ function leadingText(str: Node): string {
   return stringValue(str) ?? stringContentText(str).split('{')[0];
 }
 
-/** String literals assigned to `name`'s identifier in its function, else at module level. */
+/**
+ * String literals assigned to `name`'s identifier in its function (in a loop or branch too: zeus'
+ * `fname = '/tmp/random_voters%s.csv' % counter` in a `for`), else at module level.
+ */
 function assignedStrings(ctx: RuleContext, id: Node): Node[] {
   const fn = ctx.defs.enclosingFunction(id);
   const moduleStatements = ctx.file.topLevel.filter(c => c.kind === 'other' && c.node.isNamed).map(c => c.node);
-  for (const statements of fn ? [bodyStatements(fn), moduleStatements] : [moduleStatements]) {
-    const found: Node[] = [];
-    for (const stmt of statements) {
+  const moduleValues = () =>
+    moduleStatements.flatMap(stmt => {
       const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-      if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.text !== id.text) continue;
-      const right = assign.childForFieldName('right');
+      return assign?.type === 'assignment' && assign.childForFieldName('left')?.text === id.text
+        ? [assign.childForFieldName('right')]
+        : [];
+    });
+  for (const values of fn ? [assignedValues(fn, id.text), moduleValues()] : [moduleValues()]) {
+    const found: Node[] = [];
+    for (const right of values) {
       if (right)
         walkPath(
           ctx,
