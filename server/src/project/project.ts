@@ -959,11 +959,11 @@ export class Project {
     const paths = [...readers].flatMap(([entry, defs]) => defs.map(d => `${moduleName(d.file, this.root)}.${entry}`));
     if (!paths.length) return false;
     const quoted = new RegExp(`["'](?:${paths.map(escapeRegExp).join('|')})["']`);
-    for (const f of this.filesHolding(
+    for (const _ of this.filesHolding(
       t => quoted.test(t),
       f => !isTestFile(f, this.root),
     ))
-      if (f) return true;
+      return true;
     return false;
   }
 

@@ -569,11 +569,8 @@ function disconnectByUid(ctx: RuleContext, call: Node, signal: Node, sq: string)
   const again = new RegExp(
     `${escapeRegExp(signal.text)}\\.connect\\([^)]*dispatch_uid\\s*=\\s*(['"])${escapeRegExp(uid)}\\1`,
   );
-  // connected under it earlier in the test (this is the undo), or again by the class's tearDown
+  // connected under it earlier in the test: this is the undo (a tearDown's connect is found by `undone`)
   if (fn && again.test(fn.text.slice(0, call.startIndex - fn.startIndex))) return null;
-  const cls = fn ? ctx.defs.methodClass(fn) : null;
-  if (cls && ctx.testing.setupHooksOf(cls).some(h => /tearDown|teardown/i.test(defName(h)) && again.test(h.text)))
-    return null;
   return {
     what: `the ${signal.text} signal's receivers`,
     undo: {

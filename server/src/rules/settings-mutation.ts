@@ -272,8 +272,9 @@ export default createRule({
       if (
         owner.role === 'hook' &&
         !(!setting.nested && READ_BY_EVERY_TEST.has(setting.name)) &&
-        !ctx.project?.settingUse(setting.name)?.readOnEveryRequest &&
-        !setupWriteReachesReaders(ctx, owner.fn, setting.name)
+        !setupWriteReachesReaders(ctx, owner.fn, setting.name) &&
+        // (asked last: it reads the project's files)
+        !ctx.project?.settingUse(setting.name)?.readOnEveryRequest
       )
         return;
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
