@@ -13,7 +13,8 @@
 //       Joins REVIEW/verdicts*.tsv (`F<id><TAB>REAL|FP|UNCLEAR<TAB>reason`) with the sample:
 //       per rule and per suite, read and weighted by stratum.
 //   node scripts/validate.js recall HUNT OUT
-//       HUNT/hunt*.tsv (`suite<TAB>file<TAB>line<TAB>XTnnn<TAB>what`): a hazard is found when a
+//       HUNT/hunt*.tsv (`suite<TAB>file<TAB>line<TAB>XTnnn<TAB>what`; `NONE` for a suite read with
+//       nothing found, not counted): a hazard is found when a
 //       finding, or a member listed under a grouped finding, is in that file within 12 lines.
 //
 // Development script, not shipped; the suites stay out of the repository.
@@ -229,16 +230,24 @@ function recall(hunt, out) {
   let listed = 0;
   let hit = 0;
   const missed = [];
+  const byRule = new Map();
   for (const file of fs.readdirSync(hunt).filter(f => /^hunt.*\.tsv$/.test(f))) {
     for (const [suite, filename, line, rule, what] of readTsv(path.join(hunt, file))) {
-      if (!/^\d+$/.test(line ?? '')) continue;
+      // `suite - 0 NONE what was checked`: a suite read with nothing found
+      if (!/^\d+$/.test(line ?? '') || !/^XT\d{3}$/.test(rule ?? '')) continue;
       listed++;
+      const counts = byRule.get(rule) ?? { listed: 0, hit: 0 };
+      byRule.set(rule, counts);
+      counts.listed++;
       const rows = found.get(`${suite}\t${filename.replace(/^\.\//, '')}`) ?? [];
-      if (rows.some(row => Math.abs(row - Number(line)) <= NEAR_LINES)) hit++;
-      else missed.push(`${suite} ${filename}:${line} ${rule} ${what ?? ''}`);
+      if (rows.some(row => Math.abs(row - Number(line)) <= NEAR_LINES)) {
+        hit++;
+        counts.hit++;
+      } else missed.push(`${suite} ${filename}:${line} ${rule} ${what ?? ''}`);
     }
   }
   console.log(`hazards listed ${listed}, found ${hit} (${listed ? Math.round((100 * hit) / listed) : 0}%)`);
+  for (const [rule, c] of [...byRule].sort()) console.log(`  ${rule} ${c.hit} of ${c.listed}`);
   for (const m of missed) console.log(`missed: ${m}`);
 }
 

@@ -130,7 +130,11 @@ export default createRule({
       'or inside a shell command run by `os.system` or `subprocess`. Also `/tmp` passed to a function of the ' +
       'project that opens a file of a name it does not make unique in the directory it is given ' +
       '(`dit_file_generator("/tmp", 230001)` opening `/tmp/DIT230001.xml`), where the same call, with the same ' +
-      'constants, is made elsewhere in the project too. Building a `Path` alone (say, as the ' +
+      'constants, is made elsewhere in the project too. `tempfile.gettempdir()` is the same `/tmp` for every ' +
+      'worker: a fixed name joined to it (`os.path.join(tempfile.gettempdir(), "x")`; the name may be a ' +
+      'setting the settings give a string, `settings.SCREENCAPS_DIR_NAME`, named wherever the project names the ' +
+      'setting) counts as `/tmp/x` does, and `gettempdir()` by itself where it is listed or deleted ' +
+      '(`os.listdir(tempfile.gettempdir())`). Building a `Path` alone (say, as the ' +
       'expected argument of a mock) is not flagged, nor an f-string made unique by what it interpolates ' +
       '(`f"/tmp/{uuid.uuid4()}.json"`, `{os.getpid()}`, `{worker_id}`, or a name the function made so first: ' +
       '`tag = str(uuid4())[:8]`, `f"/tmp/ee_{tag}"`), nor a named path (not `/tmp` itself, not a glob; ' +
@@ -146,7 +150,9 @@ export default createRule({
       'a directory made if missing (`os.makedirs("/tmp/x", exist_ok=True)`) that no other file of the project ' +
       'deletes or lists by name: making it races with nothing, and what the file does with it is flagged where ' +
       'it does it; nor `/tmp` given to a function whose value is then used ' +
-      '(`os.path.exists(write_rows(rows, "/tmp"))`): the path is what the function made of it.',
+      '(`os.path.exists(write_rows(rows, "/tmp"))`): the path is what the function made of it; nor ' +
+      '`os.path.join("/tmp", name)` where the name is not one fixed name (made unique, computed by a call, ' +
+      'handed to the function): nothing says two tests get the same path.',
     why:
       '`/tmp` is one directory for every pytest-xdist worker, every parallel CI job on the machine and ' +
       'every developer run. A fixed name there is written, listed and deleted by several tests at once: ' +
@@ -180,7 +186,8 @@ export default createRule({
       'worker shares.',
   },
   create(ctx): Listeners {
-    if (!ctx.file.mentions('/tmp')) return {}; // every path it reports starts with /tmp
+    // every path it reports starts with /tmp, as a literal or as `tempfile.gettempdir()`
+    if (!ctx.file.mentions('/tmp') && !ctx.file.mentions('gettempdir')) return {};
     const reported = new Set<number>();
     const fixes = new Map<number, Fix | null>(); // one per test: it moves all its /tmp paths at once
     return {
@@ -201,7 +208,7 @@ export default createRule({
           const callName = call.childForFieldName('function')?.text ?? 'this call';
           ctx.report({
             node: str,
-            message: `${str.text} is one path for every xdist worker and every concurrent run: ${shell ? 'the shell command in ' : ''}${callName}() here races with other tests using it`,
+            message: `${shownPath(str)} is one path for every xdist worker and every concurrent run: ${shell ? 'the shell command in ' : ''}${callName}() here races with other tests using it`,
             fix: fn ? fixes.get(fn.id) : null,
           });
         }
@@ -235,8 +242,13 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
   const pattern = shell ? TMP_IN_SHELL : TMP_PATH;
   const found: { str: Node; shell: boolean }[] = [];
   const add = (str: Node) => {
-    if (pattern.test(leadingText(str)) && !UNIQUE_PART.test(str.text) && !nameComputed(str) && !uniqueByName(ctx, str))
-      found.push({ str, shell });
+    if (!pattern.test(leadingText(str)) || UNIQUE_PART.test(str.text) || nameComputed(str) || uniqueByName(ctx, str))
+      return;
+    const joined = joinedFixed(ctx, str);
+    if (joined === false) return; // os.path.join("/tmp", name): the name is not one fixed name
+    // `gettempdir()` by itself is only a hazard listed or deleted (`os.listdir(tempfile.gettempdir())`)
+    if (str.type === 'call' && joined === undefined && !(str.parent?.id === args.id && WHOLE_DIRECTORY.has(q))) return;
+    found.push({ str, shell });
   };
   walkPath(
     ctx,
@@ -248,7 +260,7 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
         if (first?.type === 'string') add(first);
         return false;
       }
-      if (n.type === 'string') {
+      if (n.type === 'string' || n.type === 'call') {
         add(n);
         return false;
       }
@@ -258,6 +270,49 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     ARGUMENT_TYPES,
   );
   return found;
+}
+
+/** What lists or deletes a whole directory: `/tmp` itself is a hazard there */
+const WHOLE_DIRECTORY = new Set(['os.listdir', 'os.scandir', 'os.walk', 'shutil.rmtree']);
+
+/**
+ * For the first argument of `os.path.join`: whether every other piece is one fixed name (a literal, a
+ * constant, a setting the settings give a string, a name assigned only such values, not a unique one).
+ * Not a join's first argument: undefined.
+ */
+function joinedFixed(ctx: RuleContext, str: Node): boolean | undefined {
+  const args = str.parent;
+  const call = args?.type === 'argument_list' ? args.parent : null;
+  if (
+    !call ||
+    args?.namedChildren[0]?.id !== str.id ||
+    !ctx.names.is(call.childForFieldName('function'), 'os.path.join')
+  )
+    return undefined;
+  const fn = ctx.defs.enclosingFunction(str);
+  return args.namedChildren.slice(1).every(piece => !!piece && fixedPiece(ctx, piece, fn));
+}
+
+function fixedPiece(ctx: RuleContext, piece: Node, fn: Node | null): boolean {
+  if (piece.type === 'string') return !UNIQUE_PART.test(piece.text) && !uniqueByName(ctx, piece);
+  if (isConstant(piece)) return true;
+  if (piece.type === 'attribute') return settingConstant(ctx, piece) !== undefined;
+  if (piece.type !== 'identifier') return false;
+  // a name assigned in the function, else at module level (a constant), and only fixed values
+  const values = (fn ? assignedValues(fn, piece.text) : []).filter(v => v.id !== piece.id);
+  const found = values.length ? values : moduleValues(ctx, piece.text);
+  return found.length > 0 && found.every(v => !UNIQUE_VALUE.test(v.text) && (isConstant(v) || v.type === 'string'));
+}
+
+/** The values module-level assignments give `name`. */
+function moduleValues(ctx: RuleContext, name: string): Node[] {
+  return ctx.file.topLevel
+    .filter(c => c.kind === 'other' && c.node.isNamed)
+    .flatMap(c => {
+      const assign = c.node.type === 'expression_statement' ? c.node.firstNamedChild : null;
+      const right = assign?.type === 'assignment' ? assign.childForFieldName('right') : null;
+      return right && assign?.childForFieldName('left')?.text === name ? [right] : [];
+    });
 }
 
 /** Calls whose value is a path built from their arguments (or receiver): `os.path.join`, `str`, `"…".format`. */
@@ -288,6 +343,7 @@ function walkPath(ctx: RuleContext, root: Node, enter: (n: Node) => boolean | vo
       n => {
         if (n.type !== 'call') return enter(n);
         const fn = n.childForFieldName('function');
+        if (isTempDir(ctx, n)) return enter(n);
         if (fn && buildsPath(ctx, fn)) return true;
         if (fn) visit(fn); // `"/tmp/{}".format(x)`'s receiver is still the path
         return false;
@@ -407,7 +463,9 @@ function joinedOnlyIn(ctx: RuleContext, name: string, owner: Node): boolean {
   const n = escapeRegExp(name);
   const tmp = String.raw`(?:/tmp\b|gettempdir)`;
   const quoted = `["']${n}["']`;
-  const line = String.raw`(?:/tmp/${n}\b|[^\n]*${quoted}[^\n]*${tmp}|[^\n]*${tmp}[^\n]*${quoted})`;
+  // or the setting that gives the name (`settings.SCREENCAPTURES_TEMP_DIRECTORY_NAME`), named anywhere:
+  // the project's own code makes the folder there too
+  const line = String.raw`(?:/tmp/${n}\b|settings\.${n}\b|[^\n]*${quoted}[^\n]*${tmp}|[^\n]*${tmp}[^\n]*${quoted})`;
   const others = ctx.project?.elsewhere(name);
   if (!others || others.some(({ text }) => new RegExp(line).test(text))) return false;
   // in this file, a top-level unit other than the one holding `owner` (asked of the units, so an edit to
@@ -433,8 +491,20 @@ function joinedName(ctx: RuleContext, str: Node): string | undefined {
   )
     return undefined;
   const second = args.namedChildren[1];
-  const name = second && stringValue(second);
+  const name = second && (stringValue(second) ?? settingConstant(ctx, second));
   return name && /^[\w.-]{2,}$/.test(name) ? name : undefined;
+}
+
+/**
+ * The string the settings the test run loads give `settings.X` (django.conf's), for a name joined to
+ * `/tmp`: a fixed name, as a literal would be. Searched for in the project by its setting's name.
+ */
+function settingConstant(ctx: RuleContext, node: Node): string | undefined {
+  if (node.type !== 'attribute') return undefined;
+  const q = ctx.names.resolve(node);
+  const setting = q?.startsWith('django.conf.settings.') ? q.slice('django.conf.settings.'.length) : undefined;
+  const value = setting && ctx.project?.settings.constants.get(setting);
+  return value && /^["'][\w.-]{2,}["']$/.test(value) ? setting : undefined;
 }
 
 /**
@@ -467,7 +537,32 @@ function listedName(ctx: RuleContext, str: Node): string | undefined {
 }
 
 function leadingText(str: Node): string {
+  if (str.type === 'call') return '/tmp'; // tempfile.gettempdir(), as isTempDir saw
   return stringValue(str) ?? stringContentText(str).split('{')[0];
+}
+
+/**
+ * `tempfile.gettempdir()`: the same `/tmp` for every process of the machine (no `TMPDIR` is set per
+ * worker), reported as the literal is, in the paths it builds (airmozilla's screencaps folder,
+ * `os.path.join(tempfile.gettempdir(), settings.SCREENCAPTURES_TEMP_DIRECTORY_NAME)`).
+ */
+function isTempDir(ctx: RuleContext, call: Node): boolean {
+  return (
+    call.childForFieldName('arguments')?.namedChildCount === 0 &&
+    ctx.names.is(call.childForFieldName('function'), 'tempfile.gettempdir')
+  );
+}
+
+/** The path as the message shows it: the literal, or the join a `gettempdir()` is the start of. */
+function shownPath(str: Node): string {
+  if (str.type !== 'call') return str.text;
+  const join = str.parent?.type === 'argument_list' ? str.parent.parent : null;
+  if (join?.type !== 'call') return str.text;
+  const text = join.text
+    .replace(/\(\s+/g, '(')
+    .replace(/,?\s+\)/g, ')')
+    .replace(/\s+/g, ' ');
+  return text.length <= 120 ? text : str.text;
 }
 
 /**
@@ -476,15 +571,8 @@ function leadingText(str: Node): string {
  */
 function assignedStrings(ctx: RuleContext, id: Node): Node[] {
   const fn = ctx.defs.enclosingFunction(id);
-  const moduleStatements = ctx.file.topLevel.filter(c => c.kind === 'other' && c.node.isNamed).map(c => c.node);
-  const moduleValues = () =>
-    moduleStatements.flatMap(stmt => {
-      const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-      return assign?.type === 'assignment' && assign.childForFieldName('left')?.text === id.text
-        ? [assign.childForFieldName('right')]
-        : [];
-    });
-  for (const values of fn ? [assignedValues(fn, id.text), moduleValues()] : [moduleValues()]) {
+  const atModule = () => moduleValues(ctx, id.text);
+  for (const values of fn ? [assignedValues(fn, id.text), atModule()] : [atModule()]) {
     const found: Node[] = [];
     for (const right of values) {
       if (right)
@@ -529,8 +617,10 @@ function tmpFix(ctx: RuleContext, fn: Node): Fix | null {
   if (!dir) return null;
   const flagged: { str: Node; shell: boolean }[] = [];
   walk(fn, call => void flagged.push(...tmpStrings(ctx, call)), CALL);
-  // a path assigned outside the test (a module constant) stays in /tmp for the other tests using it
-  if (flagged.some(({ str }) => str.startIndex < fn.startIndex || str.endIndex > fn.endIndex)) return null;
+  // a path assigned outside the test (a module constant) stays in /tmp for the other tests using it;
+  // `gettempdir()` is no literal to rewrite: left to a person
+  if (flagged.some(({ str }) => str.type !== 'string' || str.startIndex < fn.startIndex || str.endIndex > fn.endIndex))
+    return null;
   // a /tmp path setUp prepares for the test would no longer be where the test looks
   const cls = ctx.defs.methodClass(fn);
   const setups = cls ? ctx.testing.setupHooksOf(cls).filter(h => !/tear/i.test(defName(h))) : [];
