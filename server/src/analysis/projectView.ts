@@ -204,6 +204,12 @@ export interface ProjectView {
    * the qualified name it re-exports, else `qualified` itself.
    */
   reexported(qualified: string): string;
+  /**
+   * Whether every many-to-many field of the project named `field` (`tags = models.ManyToManyField(Tag)`)
+   * leads to a model of the project that declares no order, so `case.tags.all()` comes back in the
+   * database's order; false when none is found or one leads to a model that may be ordered or is unread
+   */
+  relatedUnordered(field: string): boolean;
   /** whether `module.function` of the project calls the Django cache itself (a helper tests call) */
   functionUsesCache(qualified: string): boolean;
   /** what a top-level function of the project empties of the Django cache itself (`clear_caches()`), or null */

@@ -128,6 +128,7 @@ export class Project {
   private readonly testsOutside = new Map<string, boolean | null>();
   private readonly uidReceivers = new Map<string, Located | null>();
   private readonly settingUses = new Map<string, SettingUse | null>();
+  private readonly relatedOrders = new Map<string, boolean>();
   private readonly labelHolders = new Map<string, boolean | null>();
   private readonly fixtureUses = new Map<string, boolean | null>();
   private readonly occurring = new Map<string, number | null>();
@@ -651,6 +652,50 @@ export class Project {
           (stmt.type === 'expression_statement' && /^(string|ellipsis)$/.test(stmt.namedChildren[0]?.type ?? '')),
       )
     );
+  }
+
+  /** See ProjectView.relatedUnordered. */
+  relatedUnordered(field: string): boolean {
+    const known = this.relatedOrders.get(field);
+    if (known !== undefined) return known;
+    const declared = new RegExp(String.raw`^[ \t]+${escapeRegExp(field)}\s*=\s*(?:[\w.]+\.)?ManyToManyField\(`, 'm');
+    let found = 0;
+    let unordered = true;
+    for (const file of this.filesMentioning('ManyToManyField') ?? []) {
+      if (!unordered) break;
+      if (!declared.test(this.readText(file) ?? '')) continue;
+      const module = this.moduleOf(moduleName(file, this.root));
+      if (!module) {
+        unordered = false;
+        break;
+      }
+      for (const [name, cls] of module.classes) {
+        for (const stmt of bodyStatements(cls)) {
+          const assign = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+          const call = assign?.type === 'assignment' ? assign.childForFieldName('right') : null;
+          if (assign?.childForFieldName('left')?.text !== field || call?.type !== 'call') continue;
+          if (!/(^|\.)ManyToManyField$/.test(call.childForFieldName('function')?.text ?? '')) continue;
+          found++;
+          const target = positionalArguments(call)[0] ?? keywordArgument(call, 'to');
+          const q = target ? this.relatedModel(module, name, target) : undefined;
+          const model = q ? this.classInfo(q)?.model : undefined;
+          if (!model || model.ordered) unordered = false;
+        }
+      }
+    }
+    const answer = found > 0 && unordered;
+    this.relatedOrders.set(field, answer);
+    return answer;
+  }
+
+  /** The model a relation field of class `owner` of `module` leads to: `Tag`, `"Tag"`, `"self"`, an import. */
+  private relatedModel(module: ModuleEntry, owner: string, target: Node): string | undefined {
+    const text = target.type === 'string' ? stringValue(target) : target.type === 'identifier' ? target.text : null;
+    if (!text) return undefined;
+    if (text === 'self') return `${module.name}.${owner}`;
+    if (module.classes.has(text)) return `${module.name}.${text}`;
+    // `"app_label.Model"` names an app by its label: not followed
+    return target.type === 'identifier' ? module.names.resolve(target) : undefined;
   }
 
   /** Whether a function of the project's modules calls the Django cache itself. */
@@ -1641,6 +1686,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     classInfo: q => project.classInfo(q),
     classNamed: q => project.classNamed(q),
     reexported: q => project.reexported(q),
+    relatedUnordered: f => project.relatedUnordered(f),
     functionUsesCache: q => project.functionUsesCache(q),
     functionClearsCache: q => project.functionClearsCache(q),
     methodsUsingCache: q => project.methodsUsingCache(q),

@@ -51,7 +51,10 @@ export default createRule({
       "(Django's `Manager` and `QuerySet`, the project's own classes and their bases) and none says " +
       "`order_by` in its `get_queryset`; a library's manager may order. A method of that manager " +
       '(`Run.objects.for_project(p)`) counts as a queryset where each of its `return`s is a chain on `self` ' +
-      'ending in `filter`, `all`, `exclude` and the like, with no `order_by`.',
+      "ending in `filter`, `all`, `exclude` and the like, with no `order_by`. So does an instance's " +
+      'many-to-many field (`list(case.tags.all()) == [t1, t2]`) where every `ManyToManyField` of that name in ' +
+      'the project leads to a model of the project read as unordered (`Tag`, `"Tag"`, `"self"`; not one named ' +
+      "by its app label, and not a library's relation such as `user.groups`).",
     why:
       'Without ORDER BY the database returns rows in whatever order is convenient: insertion order on an idle ' +
       'SQLite, something else on PostgreSQL after updates, vacuum or a different plan, and differently across ' +
@@ -74,7 +77,8 @@ export default createRule({
       '`distinct`).',
   },
   create(ctx): Listeners {
-    if (!ctx.file.mentions('.objects')) return {}; // a queryset here is Model.objects...
+    // a queryset here is Model.objects..., or a many-to-many field's (`case.tags.all()`)
+    if (!ctx.file.mentions('.objects') && !ctx.file.mentions('.all()')) return {};
     const report = (node: Node, qs: Node, fix: Fix) =>
       ctx.report({
         node,
@@ -189,7 +193,7 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const fn = inner.childForFieldName('function');
   if (fn?.type !== 'attribute' || ORDERING.test(inner.text)) return null;
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
-  if (!model) return null;
+  if (!model) return relatedUnordered(ctx, inner) ? inner : null;
   const cls = ctx.defs.classesNamed(model, node)[0];
   const method = field(fn, 'attribute').text;
   // a method of the model's own manager that hands back an unordered queryset (`Run.objects.for_project(p)`)
@@ -201,6 +205,22 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   if (!cls) return !projectModelOrdered(ctx, inner, model) ? inner : null;
   if (declaresOrder(cls, lookupNear(ctx))) return null;
   return inner;
+}
+
+/**
+ * `case.tags.all()` (or `.filter(...)`): the rows a many-to-many field of an instance leads to, where
+ * every such field of the project leads to a model without an order (moztrap's tags).
+ */
+function relatedUnordered(ctx: RuleContext, chain: Node): boolean {
+  const fn = field(chain, 'function');
+  const manager = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (manager?.type !== 'attribute' || !QUERYSET_METHODS.has(field(fn, 'attribute').text)) return false;
+  // an instance's field (`case.tags`), not a module's or a class's attribute
+  const owner = field(manager, 'object');
+  if (owner.type !== 'identifier' && owner.type !== 'attribute') return false;
+  const name = field(manager, 'attribute').text;
+  if (/^[A-Z]/.test(owner.text.split('.').pop() ?? '') || name === 'objects') return false;
+  return ctx.project?.relatedUnordered(name) ?? false;
 }
 
 /**
