@@ -65,7 +65,7 @@ export default createRule({
       'allows more than 10 requests a minute on average (`120/min`, `600/min`): no suite reaches the limit. ' +
       'A cache call counts where its key is one another test can have: a literal or a constant, a key built ' +
       'from those and primary keys (`f"cart:{user.pk}"`: every worker\'s first user has pk=1), one two tests of ' +
-      "a class write the same way, or the project's own helper that uses the cache (a function it imports, or a method of a class it imports that uses the cache itself or through another method of its own, `PriceClient().price_of(sku)`, or on an instance the test made first: `client = PriceClient()`, `client.total_of(skus)`). A key made unique in the " +
+      "a class write the same way, or the project's own helper that uses the cache (a function it imports, or calls through its module, `cart.remember(user)`, or a method of a class it imports that uses the cache itself or through another method of its own, `PriceClient().price_of(sku)`, or on an instance the test made first: `client = PriceClient()`, `client.total_of(skus)`). A key made unique in the " +
       'test (`uuid4()`, `secrets.token_hex()`, `get_random_string()`), or built from what the code under test ' +
       'hands back (`f"sid_{session_id}"`, a mock, a parameter), shows no state another test finds: not ' +
       'reported (a test that also empties the cache is, for that). ' +

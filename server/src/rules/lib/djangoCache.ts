@@ -308,12 +308,18 @@ function cacheHelpers(ctx: RuleContext): Map<string, string> {
     if (ctx.project) {
       for (const [name, q] of ctx.names.moduleImports()) {
         const last = q.slice(q.lastIndexOf('.') + 1);
-        if (
-          /^[a-z_]/.test(last) &&
-          !/^(django|rest_framework|pytest|unittest)\b/.test(q) &&
-          ctx.project.functionUsesCache(q)
-        )
+        if (!/^[a-z_]/.test(last) || /^(django|rest_framework|pytest|unittest)\b/.test(q)) continue;
+        if (ctx.project.functionUsesCache(q)) {
           out.set(name, q);
+          continue;
+        }
+        // a module of the project, its functions called through it (`from submissions import api as
+        // sub_api`, then `sub_api.get_submission_and_student(uuid)`: edx-submissions)
+        const called = new RegExp(String.raw`\b${escapeRegExp(name)}\.([a-z_]\w*)\s*\(`, 'g');
+        for (const [, fn] of ctx.file.text.matchAll(called)) {
+          if (fn && !out.has(`${name}.${fn}`) && ctx.project.functionUsesCache(`${q}.${fn}`))
+            out.set(`${name}.${fn}`, `${q}.${fn}`);
+        }
       }
     }
     return out;
@@ -371,7 +377,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
           return node.startIndex === def.startIndex || !ctx.testing.cacheIsolated(node);
         case 'call': {
           const fn = node.childForFieldName('function');
-          if (fn?.type === 'identifier' && cacheHelpers(ctx).has(fn.text)) {
+          if ((fn?.type === 'identifier' || fn?.type === 'attribute') && cacheHelpers(ctx).has(fn.text)) {
             consider(fn, 'cache', `${fn.text}(), which uses it`);
             viaHelper = true;
             return true;
