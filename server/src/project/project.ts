@@ -48,7 +48,7 @@ import { parse, type Node } from '../syntax/parser';
 import { escapeRegExp } from '../syntax/text';
 import { Evaluator } from './evaluate';
 import { isTestFile, moduleName } from './files';
-import { collectedByPytest, readRunConfig, type RunConfig } from './runConfig';
+import { collectedByPytest, namedForPytest, readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
 import { viewThrottling, type ViewThrottling } from './throttles';
 import { readRoutes, routeNamed, routeOfPath, type Route } from './urls';
@@ -189,11 +189,16 @@ export class Project {
   /** How the tests are run: runner, settings module and where it was chosen, the environment. */
   /**
    * The suite's runner collects `file` when it is named as a test module: pytest's `python_files`, where
-   * the ini sets them, leaves out a `test_x.py` none matches (the CI run never sees its tests). Helper
-   * modules and conftest.py files are imported, not collected: true for them.
+   * the ini sets them, leaves out a `test_x.py` none matches (the CI run never sees its tests), and
+   * `norecursedirs` (or pytest's defaults) a test module in a directory pytest never enters (fjord's
+   * vendored packages). Helper modules and conftest.py files are imported, not collected: true for them.
    */
   collectsTests(file: string): boolean {
-    return !TEST_MODULE_NAME.test(path.basename(file)) || collectedByPytest(this.runConfig(), file);
+    const config = this.runConfig();
+    // a module named as the ini file names test modules (`testhelpers.py` under `test*.py`) is one too
+    const testModule =
+      TEST_MODULE_NAME.test(path.basename(file)) || (!!config.pythonFiles && namedForPytest(config, file));
+    return !testModule || collectedByPytest(config, file);
   }
 
   runConfig(): RunConfig {

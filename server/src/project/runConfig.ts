@@ -37,6 +37,11 @@ export interface RunConfig {
   warningsAreErrors: boolean;
   /** pytest's `python_files`, where the ini file sets it: the patterns of the modules it collects */
   pythonFiles: string[] | null;
+  /**
+   * pytest's `norecursedirs` (its defaults where the ini file does not set it): directories it never
+   * looks into for tests (fjord's `vendor`); null under Django's runner
+   */
+  noRecurse: string[] | null;
   /** pytest's `-m` in addopts, where CI passes none of its own: a test whose marks it rejects never runs */
   markExpression: string | null;
 }
@@ -391,6 +396,7 @@ export function readRunConfig(
     paths: [],
     warningsAreErrors: false,
     pythonFiles: null,
+    noRecurse: null,
     markExpression: null,
   };
 
@@ -421,8 +427,10 @@ export function readRunConfig(
   // (where CI also runs Django's runner, it collects what pytest leaves: open-archiefbeheer's pytest
   // takes only its cassette tests, `manage.py test` the rest)
   const pythonFiles = runner === 'pytest' ? ini?.options.get('python_files')?.value : undefined;
-  if (pythonFiles?.trim() && !ciRunsDjangoRunner(rootdir, ceiling, files))
-    config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
+  const pytestCollects = runner === 'pytest' && !ciRunsDjangoRunner(rootdir, ceiling, files);
+  if (pythonFiles?.trim() && pytestCollects) config.pythonFiles = shellWords(pythonFiles.replace(/\n/g, ' '));
+  const noRecurse = ini?.options.get('norecursedirs')?.value;
+  if (pytestCollects) config.noRecurse = noRecurse?.trim() ? shellWords(noRecurse.replace(/\n/g, ' ')) : NO_RECURSE;
   const addopts = ini?.options.get('addopts');
   // its arguments: a TOML list's items as they are, an ini string split as a shell splits it
   const opts =
@@ -838,12 +846,27 @@ function findUp(start: string, ceiling: string, has: (dir: string) => boolean): 
  * slash against the tail of its path; `*` crosses directories. True when the ini sets no patterns.
  */
 export function collectedByPytest(config: RunConfig, file: string): boolean {
+  return !underNoRecurse(config, file) && namedForPytest(config, file);
+}
+
+/** Whether a directory between the rootdir and `file` is one pytest does not enter (`norecursedirs`). */
+export function underNoRecurse(config: RunConfig, file: string): boolean {
+  if (!config.noRecurse?.length) return false;
+  const dirs = path.relative(config.rootdir, path.dirname(file)).split(path.sep);
+  return !dirs[0]?.startsWith('..') && dirs.some(d => d && config.noRecurse?.some(p => fnmatch(p, d)));
+}
+
+/** Whether `file`'s name matches pytest's `python_files` (true where the ini file sets none). */
+export function namedForPytest(config: RunConfig, file: string): boolean {
   if (!config.pythonFiles) return true;
   const posix = file.split(path.sep).join('/');
   return config.pythonFiles.some(pattern =>
     pattern.includes('/') ? fnmatch(`*/${pattern}`, posix) : fnmatch(pattern, path.basename(file)),
   );
 }
+
+/** pytest's default `norecursedirs` */
+const NO_RECURSE = ['*.egg', '.*', '_darcs', 'build', 'CVS', 'dist', 'node_modules', 'venv', '{arch}'];
 
 /** Python's fnmatch.fnmatchcase: `*` any run of characters, `?` one, `[...]` a set. */
 function fnmatch(pattern: string, name: string): boolean {
