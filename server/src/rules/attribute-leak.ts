@@ -107,7 +107,8 @@ export default createRule({
       'create an attribute the object does not have yet, as the assignment did). In unittest classes an ' +
       '`addCleanup(setattr, obj, "name", obj.name)` goes before the write (unsafe: the attribute may not have ' +
       'existed). No fix for a write in a function nested in the test (a callback), which runs when something ' +
-      'calls it. Otherwise no fix.',
+      "calls it, nor for an item of Django's `caches`, `connections` or `storages`, which have no `.get` for " +
+      'monkeypatch to save the old item with. Otherwise no fix.',
   },
   create(ctx) {
     return {
@@ -240,8 +241,10 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   const scopes = [owner.fn, ...(cls ? ctx.testing.setupHooksOf(cls) : [])];
   if (pksMoveOn(ctx) && builtFromPk(key, scopes)) return;
   const stmt = node.parent?.type === 'expression_statement' ? node.parent : null;
+  // monkeypatch.setitem reads the old item with `.get`, which Django's connection handlers lack
+  // (`caches["x"] = mock`: cas-registration), so no fix there
   const fix =
-    stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn)
+    stmt && !sawAttribute && ctx.testing.takesFixtures(owner.fn) && !NOT_DICTS.has(containerName ?? '')
       ? Fix.safe(`Use monkeypatch.setitem (it restores ${container.text}[${key.text}])`, [
           ...addParameter(ctx, owner.fn, 'monkeypatch'),
           Edit.replace(
@@ -257,6 +260,9 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
     fix,
   });
 }
+
+/** Django's handlers indexed by alias: `[...]` works on them, `.get` does not */
+const NOT_DICTS = new Set(['django.core.cache.caches', 'django.db.connections', 'django.core.files.storage.storages']);
 
 /** Whether `fn`, before `node`, saved `name = container.pop(key...)` or `.get(key...)` (spacing aside). */
 function savedFromContainer(fn: Node, node: Node, name: string, container: Node, key: Node): boolean {
