@@ -158,3 +158,49 @@ test("XT050's monkeypatch is unsafe where another test of the module changes the
   assert.equal(await applicability('os.environ["APP_ENVIRONMENT"] = "ci"'), 'safe');
   assert.equal(await applicability('assert os.environ.get("HOME")'), 'safe');
 });
+
+test('Python 2 code gets what Python 2 has: assertItemsEqual, and no unittest.mock to import', async () => {
+  const unordered = (extra: string) =>
+    [
+      'from django.db import models',
+      'from django.test import TestCase',
+      '',
+      '',
+      'class Book(models.Model):',
+      '    title = models.CharField(max_length=10)',
+      '',
+      '',
+      'class BookTests(TestCase):',
+      '    def test_titles(self):',
+      `        ${extra}`,
+      '        self.assertEqual(list(Book.objects.all()), [self.a, self.b])',
+      '',
+    ].join('\n');
+  // moztrap: `unicode(...)` is Python 2 code, whose unittest calls it assertItemsEqual
+  assert.match((await fixText(unordered('label = unicode(self.a)'), { moduleName: 'tests' })).text, /assertItemsEqual/);
+  assert.match((await fixText(unordered('label = str(self.a)'), { moduleName: 'tests' })).text, /assertCountEqual/);
+  // a module that defines `unicode` itself may be Python 3
+  const shim = `unicode = str\n${unordered('label = unicode(self.a)')}`;
+  assert.match((await fixText(shim, { moduleName: 'tests' })).text, /assertCountEqual/);
+
+  const environ = (imports: string, extra: string) =>
+    [
+      imports,
+      'import os',
+      '',
+      '',
+      'class ProxyTests(unittest.TestCase):',
+      '    def test_no_proxy(self):',
+      '        os.environ["no_proxy"] = "example.com"',
+      `        ${extra}`,
+      '',
+    ].join('\n');
+  const fixed = async (imports: string, extra = 'pass') =>
+    (await fixText(environ(imports, extra), { moduleName: 'tests' })).text;
+  // fjord's vendored requests: `import unittest` does not load unittest.mock
+  assert.match(await fixed('import unittest'), /^from unittest import mock$/m);
+  assert.match(await fixed('import unittest\nimport unittest.mock'), /@unittest\.mock\.patch\.dict\(os\.environ/);
+  // Python 2: no unittest.mock; its own `mock` package only where the module imports it
+  assert.doesNotMatch(await fixed('import unittest', 'print "x"'), /mock/);
+  assert.match(await fixed('import unittest\nimport mock', 'print "x"'), /@mock\.patch\.dict\(os\.environ/);
+});

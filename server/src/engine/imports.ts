@@ -4,7 +4,7 @@
 import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
-import { afterLineBreak, lineEndOf } from '../syntax/text';
+import { afterLineBreak, escapeRegExp, lineEndOf } from '../syntax/text';
 
 export interface Imported {
   expr: string;
@@ -17,9 +17,36 @@ interface ImportSites {
   newLineAt: { at: number; before: string };
 }
 
+/** modules fixes import by name from their package (`from unittest import mock`) */
+const SUBMODULES = new Set(['unittest.mock']);
+/** modules their package's own `__init__` imports: `import os` reaches `os.path` */
+const LOADED_BY_PACKAGE = new Set(['os.path']);
+
+/**
+ * The module-level expression through which `qualified`, a name of `module`, is really reachable: a name
+ * bound to it or to `module` (or within it), or a package's name where the file imports `module` itself
+ * (`import django.test`). A plain `import unittest` binds the package, which does not load its `mock`
+ * module: `unittest.mock.patch` is not reached through it (fjord's vendored requests).
+ */
+export function reachedName(ctx: RuleContext, module: string, qualified: string): string | undefined {
+  const existing = ctx.names.moduleNameFor(qualified);
+  if (!existing) return undefined;
+  const head = existing.split('.')[0];
+  const bound = ctx.names.moduleImports().find(([name]) => name === head)?.[1];
+  if (!bound || bound === qualified || bound === module || bound.startsWith(`${module}.`)) return existing;
+  if (LOADED_BY_PACKAGE.has(module) || !module.startsWith(`${bound}.`)) return existing;
+  const imports = new RegExp(
+    String.raw`^[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*${escapeRegExp(module)}\b(?!\.)`,
+    'm',
+  );
+  return ctx.file.mentions(imports) ? existing : undefined;
+}
+
 /** An expression for `module.name` valid at module level, and the edits that make it so. */
 export function importName(ctx: RuleContext, module: string, name: string): Imported {
-  const existing = ctx.names.moduleNameFor(`${module}.${name}`);
+  // a module of the package (`from unittest import mock`) is reached only where it is imported
+  const qualified = `${module}.${name}`;
+  const existing = reachedName(ctx, SUBMODULES.has(qualified) ? qualified : module, qualified);
   if (existing) return { expr: existing, edits: [] };
   const fromStatement = importSites(ctx).fromStatements.get(module);
   if (fromStatement) {
@@ -32,7 +59,7 @@ export function importName(ctx: RuleContext, module: string, name: string): Impo
 
 /** `import module` (for `tempfile.gettempdir()`), reusing an existing plain import. */
 export function importModule(ctx: RuleContext, module: string): Imported {
-  const existing = ctx.names.moduleNameFor(module);
+  const existing = reachedName(ctx, module, module);
   if (existing) return { expr: existing, edits: [] };
   return { expr: module, edits: [newImportLine(ctx, `import ${module}`)] };
 }

@@ -1,7 +1,8 @@
 import { addDecorator, addParameter, removeStatement, withFromHere } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
-import { importName } from '../engine/imports';
+import { importName, reachedName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
+import { isPython2 } from './lib/python2';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { BLOCK_TYPES, bodyStatements, definitionOf, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
@@ -66,8 +67,10 @@ export default createRule({
       'statement becomes `@mock.patch.dict(os.environ, {...})` on the method; when the test reads the variable ' +
       'before setting it, or the value is computed, `with mock.patch.dict(os.environ, {...}):` over the rest of ' +
       'the test instead, so the change starts where it did. Unsafe where another test of the module changes ' +
-      'the environment and does not set this variable: it may pass only on the value this one leaks. Other ' +
-      'shapes get no automatic fix.',
+      'the environment and does not set this variable: it may pass only on the value this one leaks. ' +
+      '`mock` comes from `unittest` (`from unittest import mock`, unless the module already reaches ' +
+      '`unittest.mock`, `import unittest` alone does not); in Python 2 code, which has no `unittest.mock`, ' +
+      'only through a `mock` the module imports. Other shapes get no automatic fix.',
   },
   create(ctx): Listeners {
     if (!ctx.file.mentions('environ') && !ctx.file.mentions('putenv') && !ctx.file.mentions('unsetenv')) return {};
@@ -261,8 +264,13 @@ function fixFor(
   if (kind !== 'set' || !key || !value || !isConstant(key)) return null;
   if (!ctx.testing.unittestClassOf(fn) || !ctx.testing.isTestFunction(fn) || statement.parent?.parent?.id !== fn.id)
     return null;
-  const patch = ctx.names.moduleNameFor('unittest.mock.patch') ?? `${importName(ctx, 'unittest', 'mock').expr}.patch`;
-  const imports = ctx.names.moduleNameFor('unittest.mock.patch') ? [] : importName(ctx, 'unittest', 'mock').edits;
+  const reached =
+    reachedName(ctx, 'unittest.mock', 'unittest.mock.patch') ??
+    (isPython2(ctx) ? reachedName(ctx, 'mock', 'mock.patch') : undefined);
+  // Python 2 has no unittest.mock to import (its `mock` package is a requirement of its own)
+  if (!reached && isPython2(ctx)) return null;
+  const patch = reached ?? `${importName(ctx, 'unittest', 'mock').expr}.patch`;
+  const imports = reached ? [] : importName(ctx, 'unittest', 'mock').edits;
   // the test looks at the variable before setting it, or the value is computed: a decorator would set
   // it from the start, so the patch starts where the assignment was, over the rest of the test
   if (fn.text.slice(0, statement.startIndex - fn.startIndex).includes(key.text) || !isConstant(value)) {

@@ -1,7 +1,7 @@
 import { escapeRegExp } from '../syntax/text';
 import { Edit, Fix } from '../engine/fix';
 import { addParameter, insertBefore } from '../engine/edits';
-import { importModule, type Imported } from '../engine/imports';
+import { importModule, reachedName, type Imported } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import {
@@ -712,7 +712,7 @@ function unittestDirectory(ctx: RuleContext, fn: Node): OwnDirectory | null {
 
 /** `module.name` as the file reaches it, importing the module when it does not. */
 function reach(ctx: RuleContext, module: string, name: string): Imported {
-  const existing = ctx.names.moduleNameFor(`${module}.${name}`);
+  const existing = reachedName(ctx, module, `${module}.${name}`);
   if (existing) return { expr: existing, edits: [] };
   const { expr, edits } = importModule(ctx, module);
   return { expr: `${expr}.${name}`, edits };

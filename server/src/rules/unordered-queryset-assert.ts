@@ -2,6 +2,7 @@ import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import { declaresOrder, isDjangoManager, managerMethodUnordered } from '../analysis/django';
 import type { ClassLookup } from '../analysis/projectView';
+import { isPython2 } from './lib/python2';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { assignedValues, field, keywordArgument, positionalArguments } from '../syntax/nodes';
 
@@ -71,7 +72,9 @@ export default createRule({
       'self.assertCountEqual(list(book.tags.all()), [python, django])',
     ].join('\n'),
     fixSafety:
-      '`assertEqual` → `assertCountEqual` is safe (same elements, any order), and so is `ordered=False` added to ' +
+      '`assertEqual` → `assertCountEqual` is safe (same elements, any order; `assertItemsEqual`, its Python 2 ' +
+      'name, in a module of Python 2 code: a `print` statement, or a call of `unicode`, `xrange` and the ' +
+      'like that the module does not define), and so is `ordered=False` added to ' +
       '`assertQuerysetEqual`. For a bare `assert ... == [...]` ' +
       'the comparison becomes a set comparison, which is unsafe when rows can repeat (`values_list` without ' +
       '`distinct`).',
@@ -110,11 +113,13 @@ export default createRule({
         const qs = unorderedQueryset(ctx, a) ?? unorderedQueryset(ctx, b);
         const list = isMultiList(ctx, a) ? a : isMultiList(ctx, b) ? b : null;
         if (!qs || !list) return;
+        // Python 2's unittest calls it assertItemsEqual (moztrap)
+        const inAnyOrder = isPython2(ctx) ? 'assertItemsEqual' : 'assertCountEqual';
         report(
           call,
           qs,
-          Fix.safe('Compare in any order with assertCountEqual', [
-            Edit.replace(name.startIndex, name.endIndex, 'assertCountEqual'),
+          Fix.safe(`Compare in any order with ${inAnyOrder}`, [
+            Edit.replace(name.startIndex, name.endIndex, inAnyOrder),
           ]),
         );
       },

@@ -1,5 +1,5 @@
 // `override_settings` for a fix, imported the way the project imports it.
-import { importName, type Imported } from '../../engine/imports';
+import { importName, reachedName, type Imported } from '../../engine/imports';
 import type { RuleContext } from '../../engine/rule';
 
 /**
@@ -9,7 +9,7 @@ import type { RuleContext } from '../../engine/rule';
  */
 export function importOverrideSettings(ctx: RuleContext): Imported {
   for (const module of ['django.test', 'django.test.utils']) {
-    const existing = ctx.names.moduleNameFor(`${module}.override_settings`);
+    const existing = reachedName(ctx, module, `${module}.override_settings`);
     if (existing) return { expr: existing, edits: [] };
   }
   const utils = (ctx.project?.occurrences('django.test.utils import override_settings') ?? 0) > 0;
