@@ -59,7 +59,9 @@ export default createRule({
       'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) ' +
       'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the ' +
       'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the ' +
-      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield`. Through " +
+      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield` (a name " +
+      'saved as `before = settings.MIDDLEWARE` is the same list: put back after an `append`, it restores ' +
+      'nothing, and the change is reported). Through ' +
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged (not where ' +
       "the module defines a fixture named `settings` of its own, which replaces pytest-django's), except " +
       'for an item an autouse fixture (of the module, or a conftest.py above it) sets before every test (or an ' +
@@ -170,7 +172,12 @@ export default createRule({
       if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
       // a helper only session fixtures and hooks call configures the run, as they do
       if (owner.role === 'helper' && ctx.testing.onlyWideCallers(owner.fn)) return;
-      if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.restores(owner.fn, setting.node.text, stmt)) return;
+      if (ctx.testing.settingsOverridden(owner.fn)) return;
+      if (
+        ctx.testing.restores(owner.fn, setting.node.text, stmt) &&
+        !(setting.nested && aliasPutBack(owner.fn, setting, stmt))
+      )
+        return;
       if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
@@ -333,6 +340,42 @@ interface Setting {
   /** through the pytest-django `settings` fixture, which restores only the attribute */
   fixture?: boolean;
 }
+
+/**
+ * A change in place "undone" by putting back a name that holds the same object (ol-django's fixture:
+ * `before = settings.MIDDLEWARE`, then `settings.MIDDLEWARE.append(...)`, and after the `yield`
+ * `settings.MIDDLEWARE = before`): the saved name was never a copy, so what goes back is the changed list.
+ * True where every later write of the setting in `fn` assigns such a name and nothing else mentions it.
+ */
+function aliasPutBack(fn: Node, setting: Setting, stmt: Node): boolean {
+  const text = setting.node.text;
+  const aliases = new Set<string>();
+  const writes: Node[] = [];
+  let other = false;
+  walk(
+    fn,
+    n => {
+      if (other) return false;
+      if (n.type === 'function_definition' || n.type === 'lambda') return n.id === fn.id;
+      if (n.type !== 'assignment') return true;
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (n.endIndex <= stmt.startIndex) {
+        // `before = settings.MIDDLEWARE`: the same object, not a copy
+        if (left?.type === 'identifier' && right?.text === text) aliases.add(left.text);
+      } else if (left?.text === text) writes.push(n);
+      return true;
+    },
+    ALIAS_TYPES,
+  );
+  if (!writes.length) return false;
+  // the put-backs all assign a saved alias, and the rest of the function names the setting nowhere else
+  const after = fn.text.slice(stmt.endIndex - fn.startIndex);
+  const mentions = after.split(text).length - 1;
+  other = writes.some(w => !aliases.has(w.childForFieldName('right')?.text ?? ''));
+  return !other && mentions === writes.length;
+}
+const ALIAS_TYPES = new Set(['assignment', 'function_definition', 'lambda']);
 
 /** `settings.X` (or `settings.X[...]`, `settings.X.y`) on django.conf.settings: the setting and its receiver. */
 function settingOf(ctx: RuleContext, target: Node | null, kind: 'assign' | 'del' | 'call'): Setting | null {
