@@ -81,8 +81,9 @@ export function managerMethodUnordered(model: Node, lookup: ClassLookup, method:
   const value = stmt?.firstNamedChild?.childForFieldName('right');
   if (!value) return false;
   for (const name of managerClassNames(value)) {
-    const def = methodOf(lookup(name), method);
-    if (def) return returnsUnorderedQueryset(def);
+    const found = lookup(name);
+    const def = methodOf(found, method);
+    if (def) return returnsUnorderedQueryset(def, found);
   }
   return false;
 }
@@ -106,7 +107,30 @@ const QUERYSET_ENDS =
   /\.(?:all|filter|exclude|values|values_list|select_related|prefetch_related|distinct|only|defer|annotate|using|get_queryset)$/;
 const ORDERS = /\.(?:order_by|reverse|latest|earliest|first|last)\s*\(/;
 
-function returnsUnorderedQueryset(def: Node): boolean {
+/** Django's queryset methods a chain on `self` may start with; any other is the class's own */
+const QUERYSET_METHODS = new Set([
+  'all',
+  'filter',
+  'exclude',
+  'values',
+  'values_list',
+  'select_related',
+  'prefetch_related',
+  'distinct',
+  'only',
+  'defer',
+  'annotate',
+  'using',
+  'get_queryset',
+  'none',
+]);
+
+/**
+ * Whether every `return` of manager method `def` is a chain on `self` ending in a queryset with no
+ * order: a chain that starts with another method of the class (`self.published(at).filter(...)`:
+ * djangoproject.com's releases, whose `published` orders) is unordered only where that method is.
+ */
+function returnsUnorderedQueryset(def: Node, owner: ReturnType<ClassLookup>, depth = 0): boolean {
   const body = def.childForFieldName('body');
   if (!body) return false;
   const returns: Node[] = [];
@@ -123,11 +147,37 @@ function returnsUnorderedQueryset(def: Node): boolean {
     returns.every(r => {
       const value = r.firstNamedChild;
       const fn = value?.type === 'call' ? value.childForFieldName('function') : null;
-      return (
-        !!fn && /^(?:self|super\(\))\./.test(fn.text) && QUERYSET_ENDS.test(fn.text) && !ORDERS.test(value?.text ?? '')
-      );
+      if (
+        !fn ||
+        !/^(?:self|super\(\))\./.test(fn.text) ||
+        !QUERYSET_ENDS.test(fn.text) ||
+        ORDERS.test(value?.text ?? '')
+      )
+        return false;
+      const first = firstMethodOnSelf(value as Node);
+      if (first === null || QUERYSET_METHODS.has(first)) return first !== null;
+      const called = depth < 4 ? methodOf(owner, first) : null;
+      return !!called && called.id !== def.id && returnsUnorderedQueryset(called, owner, depth + 1);
     })
   );
+}
+
+/** `published` for `self.published(at).filter(...)`: the method the chain calls first, on self or super(). */
+function firstMethodOnSelf(chain: Node): string | null {
+  let n: Node | null = chain;
+  let name: string | null = null;
+  while (n) {
+    if (n.type === 'call') n = n.childForFieldName('function');
+    else if (n.type === 'attribute') {
+      const object: Node | null = n.childForFieldName('object');
+      if (object?.type === 'identifier' && object.text === 'self') return field(n, 'attribute').text;
+      if (object?.type === 'call' && object.text === 'super()') return field(n, 'attribute').text;
+      name = field(n, 'attribute').text;
+      n = object;
+    } else if (n.type === 'subscript') n = n.childForFieldName('value');
+    else return null;
+  }
+  return name;
 }
 
 function basesOf(cls: Node): Node[] {

@@ -51,8 +51,10 @@ export default createRule({
       '`M.from_queryset(QS)()`) keeps the model unordered only where Crosstalk reads every class it names ' +
       "(Django's `Manager` and `QuerySet`, the project's own classes and their bases) and none says " +
       "`order_by` in its `get_queryset`; a library's manager may order. A method of that manager " +
-      '(`Run.objects.for_project(p)`) counts as a queryset where each of its `return`s is a chain on `self` ' +
-      "ending in `filter`, `all`, `exclude` and the like, with no `order_by`. So does an instance's " +
+      '(`Run.objects.for_project(p)`, also before `values_list(...)` and the like) counts as a queryset ' +
+      'where each of its `return`s is a chain on `self` ending in `filter`, `all`, `exclude` and the like, ' +
+      'with no `order_by`, and starting with no method of the manager that orders ' +
+      "(`self.published().filter(...)` keeps the order `published` gives). So does an instance's " +
       'many-to-many field (`list(case.tags.all()) == [t1, t2]`) where every `ManyToManyField` of that name in ' +
       'the project leads to a model of the project read as unordered (`Tag`, `"Tag"`, `"self"`; not one named ' +
       "by its app label, and not a library's relation such as `user.groups`).",
@@ -200,16 +202,35 @@ function unorderedQueryset(ctx: RuleContext, node: Node): Node | null {
   const model = /^(\w+)\.objects\./.exec(inner.text)?.[1];
   if (!model) return relatedUnordered(ctx, inner) ? inner : null;
   const cls = ctx.defs.classesNamed(model, node)[0];
-  const method = field(fn, 'attribute').text;
-  // a method of the model's own manager that hands back an unordered queryset (`Run.objects.for_project(p)`)
-  if (!QUERYSET_METHODS.has(method)) {
+  // a method of the model's own manager that hands back an unordered queryset (`Run.objects.for_project(p)`),
+  // wherever it is in the chain (`Release.objects.supported().values_list(...)`: djangoproject.com's
+  // `supported` orders, and so does what it is filtered into)
+  const own = chainMethods(inner).filter(m => !QUERYSET_METHODS.has(m));
+  if (own.length) {
     const found = cls ? { node: cls, lookup: lookupNear(ctx) } : projectClass(ctx, inner, model);
-    if (!found || found === 'django' || !managerMethodUnordered(found.node, found.lookup, method)) return null;
+    if (!found || found === 'django' || !own.every(m => managerMethodUnordered(found.node, found.lookup, m)))
+      return null;
   }
   // a model of another module of the project: what the project model read of its Meta and managers
   if (!cls) return !projectModelOrdered(ctx, inner, model) ? inner : null;
   if (declaresOrder(cls, lookupNear(ctx))) return null;
   return inner;
+}
+
+/** The methods a `Model.objects....` chain calls after `objects`, in order: `["supported", "values_list"]`. */
+function chainMethods(chain: Node): string[] {
+  const out: string[] = [];
+  for (let n: Node | null = chain; n;) {
+    if (n.type === 'call') n = n.childForFieldName('function');
+    else if (n.type === 'attribute') {
+      const name = field(n, 'attribute').text;
+      if (name === 'objects') break;
+      out.unshift(name);
+      n = n.childForFieldName('object');
+    } else if (n.type === 'subscript') n = n.childForFieldName('value');
+    else break;
+  }
+  return out;
 }
 
 /**
