@@ -30,7 +30,8 @@ export default createRule({
       'followed by `p.start()`, or `patch(...).start()`, with no `p.stop()`, `addCleanup(p.stop)`, ' +
       "`patch.stopall()`, stop after a fixture's `yield`, or a loop that stops every patcher of a list it was " +
       'put in (`self.patchers = [p, q]` ... `for p in self.patchers: p.stop()`), in the class or in a base ' +
-      "class or mixin of the project (a mixin's tearDown that stops `self.p`).",
+      "class or mixin of the project (a mixin's tearDown that stops `self.p`), or kept as an attribute of " +
+      'another object and stopped through it (`mocked.patcher = p` ... `self.mocked.patcher.stop()`).',
     why:
       'A started patcher replaces the target until it is stopped. Unstopped, the mock stays in place for every ' +
       'later test in the process: they call a mock instead of the real function, and pass or fail depending on ' +
@@ -120,6 +121,10 @@ function stopped(ctx: RuleContext, fn: Node, name: string | null): boolean {
   // it again after that raises before Python 3.8
   if (scope.type === 'class_definition' && ctx.testing.patchersStopped(scope).has(name)) return true;
   const n = escapeRegExp(name);
+  // kept as an attribute of another object and stopped through it (zamboni: `solsel.patcher = solsel_patcher`,
+  // then `self.solsel.patcher.stop()` in tearDown): a second stop raises before Python 3.8
+  for (const [, attribute] of scope.text.matchAll(new RegExp(`\\.(\\w+)\\s*=\\s*${n}(?![\\w.])`, 'g')))
+    if (attribute && new RegExp(`\\.${attribute}\\.stop\\b`).test(scope.text)) return true;
   const lists = [
     ...scope.text.matchAll(new RegExp(`([\\w.]+)\\s*=\\s*[\\[(][^\\])]*(?<![\\w.])${n}(?![\\w.])`, 'g')),
     ...scope.text.matchAll(
