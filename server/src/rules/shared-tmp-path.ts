@@ -281,6 +281,14 @@ const WHOLE_DIRECTORY = new Set(['os.listdir', 'os.scandir', 'os.walk', 'shutil.
  * Not a join's first argument: undefined.
  */
 function joinedFixed(ctx: RuleContext, str: Node): boolean | undefined {
+  const pieces = joinedPieces(ctx, str);
+  if (!pieces) return undefined;
+  const fn = ctx.defs.enclosingFunction(str);
+  return pieces.every(piece => fixedPiece(ctx, piece, fn));
+}
+
+/** What `os.path.join` joins to `str`, where `str` is its first argument; else null. */
+function joinedPieces(ctx: RuleContext, str: Node): Node[] | null {
   const args = str.parent;
   const call = args?.type === 'argument_list' ? args.parent : null;
   if (
@@ -288,9 +296,8 @@ function joinedFixed(ctx: RuleContext, str: Node): boolean | undefined {
     args?.namedChildren[0]?.id !== str.id ||
     !ctx.names.is(call.childForFieldName('function'), 'os.path.join')
   )
-    return undefined;
-  const fn = ctx.defs.enclosingFunction(str);
-  return args.namedChildren.slice(1).every(piece => !!piece && fixedPiece(ctx, piece, fn));
+    return null;
+  return args.namedChildren.slice(1).filter((c): c is Node => !!c && c.type !== 'comment');
 }
 
 function fixedPiece(ctx: RuleContext, piece: Node, fn: Node | null): boolean {
@@ -482,15 +489,7 @@ function joinedOnlyIn(ctx: RuleContext, name: string, owner: Node): boolean {
 const UNIT_PATTERNS = new Map<string, RegExp>();
 /** `"plumber_test.R"` for the `"/tmp"` of `os.path.join("/tmp", "plumber_test.R")`: a name of 2 characters or more */
 function joinedName(ctx: RuleContext, str: Node): string | undefined {
-  const args = str.parent;
-  const call = args?.type === 'argument_list' ? args.parent : null;
-  if (
-    !call ||
-    args?.namedChildren[0]?.id !== str.id ||
-    !ctx.names.is(call.childForFieldName('function'), 'os.path.join')
-  )
-    return undefined;
-  const second = args.namedChildren[1];
+  const second = joinedPieces(ctx, str)?.[0];
   const name = second && (stringValue(second) ?? settingConstant(ctx, second));
   return name && /^[\w.-]{2,}$/.test(name) ? name : undefined;
 }
