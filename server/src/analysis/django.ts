@@ -102,13 +102,8 @@ function methodOf(found: ReturnType<ClassLookup>, method: string, depth = 0): No
   return null;
 }
 
-/** the methods that end a chain in a queryset of the same rows, in no particular order */
-const QUERYSET_ENDS =
-  /\.(?:all|filter|exclude|values|values_list|select_related|prefetch_related|distinct|only|defer|annotate|using|get_queryset)$/;
-const ORDERS = /\.(?:order_by|reverse|latest|earliest|first|last)\s*\(/;
-
-/** Django's queryset methods a chain on `self` may start with; any other is the class's own */
-const QUERYSET_METHODS = new Set([
+/** Django's queryset methods that give the same rows, in no particular order (a chain's own methods are the class's) */
+export const QUERYSET_METHODS: ReadonlySet<string> = new Set([
   'all',
   'filter',
   'exclude',
@@ -124,6 +119,9 @@ const QUERYSET_METHODS = new Set([
   'get_queryset',
   'none',
 ]);
+/** the methods that end a chain in a queryset of the same rows, in no particular order */
+const QUERYSET_ENDS = new RegExp(`\\.(?:${[...QUERYSET_METHODS].join('|')})$`);
+const ORDERS = /\.(?:order_by|reverse|latest|earliest|first|last)\s*\(/;
 
 /**
  * Whether every `return` of manager method `def` is a chain on `self` ending in a queryset with no

@@ -351,29 +351,27 @@ function aliasPutBack(fn: Node, setting: Setting, stmt: Node): boolean {
   const text = setting.node.text;
   const aliases = new Set<string>();
   const writes: Node[] = [];
-  let other = false;
   walk(
     fn,
     n => {
-      if (other) return false;
       if (n.type === 'function_definition' || n.type === 'lambda') return n.id === fn.id;
-      if (n.type !== 'assignment') return true;
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
+      // `before = settings.MIDDLEWARE` first: the same object, not a copy
       if (n.endIndex <= stmt.startIndex) {
-        // `before = settings.MIDDLEWARE`: the same object, not a copy
         if (left?.type === 'identifier' && right?.text === text) aliases.add(left.text);
       } else if (left?.text === text) writes.push(n);
       return true;
     },
     ALIAS_TYPES,
   );
-  if (!writes.length) return false;
   // the put-backs all assign a saved alias, and the rest of the function names the setting nowhere else
-  const after = fn.text.slice(stmt.endIndex - fn.startIndex);
-  const mentions = after.split(text).length - 1;
-  other = writes.some(w => !aliases.has(w.childForFieldName('right')?.text ?? ''));
-  return !other && mentions === writes.length;
+  const mentions = fn.text.slice(stmt.endIndex - fn.startIndex).split(text).length - 1;
+  return (
+    writes.length > 0 &&
+    mentions === writes.length &&
+    writes.every(w => aliases.has(w.childForFieldName('right')?.text ?? ''))
+  );
 }
 const ALIAS_TYPES = new Set(['assignment', 'function_definition', 'lambda']);
 

@@ -1,6 +1,6 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import { declaresOrder, isDjangoManager, managerMethodUnordered } from '../analysis/django';
+import { declaresOrder, isDjangoManager, managerMethodUnordered, QUERYSET_METHODS } from '../analysis/django';
 import type { ClassLookup } from '../analysis/projectView';
 import { isPython2 } from './lib/python2';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
@@ -9,21 +9,6 @@ import { assignedValues, field, keywordArgument, positionalArguments } from '../
 const ORDERED_ASSERTS = new Set(['assertEqual', 'assertEquals', 'assertListEqual', 'assertSequenceEqual']);
 /** Django's: in order unless `ordered=False`; it raises on an unordered queryset, but cannot tell `list(qs)` is one */
 const QUERYSET_ASSERTS = new Set(['assertQuerysetEqual', 'assertQuerySetEqual']);
-/** the last call of a chain that makes it a queryset (on a manager or related manager) */
-const QUERYSET_METHODS = new Set([
-  'all',
-  'filter',
-  'exclude',
-  'values',
-  'values_list',
-  'select_related',
-  'prefetch_related',
-  'distinct',
-  'only',
-  'defer',
-  'annotate',
-  'using',
-]);
 const ORDERING = /\.(order_by|reverse|latest|earliest|first|last)\(|\bsorted\(/;
 
 export default createRule({
