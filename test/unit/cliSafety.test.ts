@@ -11,7 +11,7 @@ import { main } from '../../server/src/cli/main';
 
 const HAZARD = 'import os\n\n\ndef test_x():\n    os.listdir("/tmp")\n';
 const CACHE =
-  'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass T(TestCase):\n    def test_c(self):\n        cache.set("k", 1)\n        self.assertEqual(cache.get("k"), 1)\n';
+  'from django.core.cache import cache\nfrom django.test import TestCase\n\n\nclass T(TestCase):\n    def test_c(self):\n        cache.set("k", 1)\n        self.assertEqual(cache.get("k"), 1)\n\n    def test_d(self):\n        self.assertIsNone(cache.get("k"))\n';
 let root: string, outside: string;
 
 async function run(...args: string[]) {

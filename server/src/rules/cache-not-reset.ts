@@ -54,7 +54,9 @@ export default createRule({
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
       "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
-      "no other test can be seen to have (as in XT001). Within one process, a key the class's tearDown " +
+      'no other test can be seen to have (as in XT001). Within one process, a literal key no other code of ' +
+      'the project names, which the test writes before it reads it (`cache.set("key", x)`, then ' +
+      '`cache.get("key")`), is the test\'s own; and a key the class\'s tearDown ' +
       'deletes after each test leaves nothing for the next (one deleted before, in setUp, is a key the code ' +
       "under test fills, and what it fills stays for later tests). Within one process, a constant key the project's " +
       'own class gives the cache (`self.CACHE_KEY`), reached by two tests through its methods, is a key they share. ' +

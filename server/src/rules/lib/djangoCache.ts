@@ -1009,6 +1009,7 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
         // what the response handed back (glitchtip's wizard hash) is not
         if (keyKind(ctx, key, scopesOf(test), 0) !== 'shared') return true;
         if (pksNew && builtFromPk(key, [test, ...hooks])) return true;
+        if (ownLiteral(ctx, test, key)) return true;
         if (stringValue(key) !== null) found = { node: key, why: `the key ${key.text} is the same in every test` };
         const first = firstUse.get(text);
         if (first === undefined) firstUse.set(text, { test: test.id, key });
@@ -1023,6 +1024,36 @@ export function sharedKey(ctx: RuleContext, def: Node): { node: Node; why: strin
 }
 
 const DELETE = /^a?delete$/;
+
+/**
+ * A literal key the test writes before it reads it (`cache.set("key", x)`, then `cache.get("key")`) that
+ * no other code of the project names, quoted either way: no other test finds what it leaves, and it reads
+ * only its own (django-model-utils).
+ */
+function ownLiteral(ctx: RuleContext, test: Node, key: Node): boolean {
+  const value = stringValue(key);
+  if (value === null || !/^[\w.:-]+$/.test(value)) return false;
+  const quoted = [`'${value}'`, `"${value}"`];
+  const count = (text: string) => quoted.reduce((n, q) => n + text.split(q).length - 1, 0);
+  const saved = quoted.reduce((n, q) => n + (ctx.project?.occurrences(q) ?? Infinity), 0);
+  if (saved !== count(test.text)) return false;
+  let first: Node | null = null;
+  walk(
+    test,
+    node => {
+      const callee = node.childForFieldName('function');
+      if (first || callee?.type !== 'attribute' || !isDjangoCache(ctx, field(callee, 'object'))) return !first;
+      if (stringValue(positionalArguments(node)[0] ?? null) === value) first = node;
+      return !first;
+    },
+    KEY_CALLS,
+  );
+  const written = first as Node | null;
+  const callee = written?.childForFieldName('function');
+  return (
+    !!written && callee?.type === 'attribute' && field(callee, 'attribute').text === 'set' && count(written.text) === 1
+  );
+}
 
 /** A key as written, spaces dropped: `self.key` and `self .key` are one key. */
 function keyText(key: Node): string {
