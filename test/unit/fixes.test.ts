@@ -2,7 +2,9 @@
 // and parametrize order kept; CRLF and tabs kept; fix-all converges.
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixText, lintText, syntaxErrors } from './helpers';
+import * as path from 'node:path';
+import { main } from '../../server/src/cli/main';
+import { ROOT, fixText, lintText, syntaxErrors } from './helpers';
 
 const SOURCE = `import pytest
 from django.conf import settings
@@ -203,4 +205,48 @@ test('Python 2 code gets what Python 2 has: assertItemsEqual, and no unittest.mo
   // Python 2: no unittest.mock; its own `mock` package only where the module imports it
   assert.doesNotMatch(await fixed('import unittest', 'print "x"'), /mock/);
   assert.match(await fixed('import unittest\nimport mock', 'print "x"'), /@mock\.patch\.dict\(os\.environ/);
+});
+
+test("XT040's override is unsafe on a test whose class's setUp writes the same setting straight into the settings", async () => {
+  // django-taggit: setUp turns the setting on and one test turns it off, which is what put the value back
+  // after the class; an override around that test restores setUp's value instead
+  const module = (setUp: string) =>
+    [
+      'from django.conf import settings',
+      'from django.test import TestCase',
+      '',
+      '',
+      'class DeduplicateTests(TestCase):',
+      '    def setUp(self):',
+      `        ${setUp}`,
+      '',
+      '    def test_not_enabled(self):',
+      '        settings.CASE_INSENSITIVE = "off"',
+      '',
+    ].join('\n');
+  const applicability = async (setUp: string) =>
+    (await lintText(module(setUp), { moduleName: 'tests' })).find(f => f.rule.id === 'XT040' && f.startPos.line === 9)
+      ?.fix?.applicability;
+  assert.equal(await applicability('settings.CASE_INSENSITIVE = "on"'), 'unsafe');
+  assert.equal(await applicability('self.tags = []'), 'safe');
+});
+
+test("XT040's class-wide override is unsafe for a setUp write other test modules make too, with the same value", async () => {
+  // AutSPACEs: `settings.DEBUG = True` in many setUps; other classes may pass only because it stays
+  const dir = path.join(ROOT, 'test', 'fixtures', 'projects', 'setup-writes-elsewhere');
+  const out: string[] = [];
+  await main(
+    ['check', dir, '--format', 'json', '--select', 'XT040'],
+    s => out.push(s),
+    () => {},
+  );
+  const fixes = (
+    JSON.parse(out.join('\n')) as {
+      filename: string;
+      location: { row: number };
+      fix: { applicability: string } | null;
+    }[]
+  ).map(f => `${path.basename(f.filename)}:${f.location.row} ${f.fix?.applicability}`);
+  // USE_TZ = False in the setUps of two modules; TIME_ZONE written once
+  assert.deepEqual(fixes.sort(), ['test_invoices.py:17 safe', 'test_invoices.py:8 unsafe', 'test_orders.py:11 unsafe']);
 });

@@ -167,6 +167,11 @@ export interface SettingUse {
   /** a module of the project that is not a test defines it at its top level (the settings) */
   defined: boolean;
   /**
+   * where nothing defines it, the constant every reading of the project's code falls back on
+   * (`getattr(settings, "NAME", False)`, each reading the same): the value a test sees before any write
+   */
+  defaultWhereUnset: string | null;
+  /**
    * some function of the project reading it is named by no test, or other code of the project names it:
    * tests reach it through code not followed (URLs, signals, callers)
    */
@@ -233,6 +238,8 @@ export interface ProjectView {
   receiverConnectedUnder(signal: string, uid: string): Located | null;
   /** where a project function opens a file under its parameter number `index`, with a name it does not make unique */
   parameterOpened(qualified: string, index: number): Located | null;
+  /** the settings a project function writes on its parameter number `index` (`settings.X = ...`), with where */
+  parameterSettingsWritten(qualified: string, index: number): { names: string[]; at: Located } | null;
   /** in this file, the ranges (offsets) of settings branches the test run does not take (`if not TESTING:`) */
   readonly unreached: readonly (readonly [number, number])[];
   /** the constant a project module defines `module.NAME` or `module.Class.attr` as, its text (constantText) */

@@ -54,7 +54,14 @@ import { viewThrottling, type ViewThrottling } from './throttles';
 import { readRoutes, routeNamed, routeOfPath, type Route } from './urls';
 import { markMatcher, type MarkMatcher } from '../analysis/marks';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
-import { calledElsewhere, projectReaders, subclassNames, unsetReaders, type SettingUse } from './settingUse';
+import {
+  calledElsewhere,
+  projectReaders,
+  sharedNames,
+  subclassNames,
+  unsetReaders,
+  type SettingUse,
+} from './settingUse';
 
 /** Reads files; returns null when missing or unreadable. */
 export type ReadFile = (file: string) => string | null;
@@ -803,6 +810,25 @@ export class Project {
   }
 
   /**
+   * The settings a project function writes on its parameter number `index` (`settings.COUNTDOWN = 30`,
+   * `settings.ALLOWED += [...]`: edX plugins' `plugin_settings(settings)`), in the order written, with where
+   * the first is; null when it writes none or cannot be read.
+   */
+  parameterSettingsWritten(qualified: string, index: number): { names: string[]; at: Located } | null {
+    const { module, fn } = this.functionOf(qualified) ?? {};
+    const name = fn ? parameterNames(fn)[index] : undefined;
+    if (!module || !fn || !name || !/^\w+$/.test(name)) return null;
+    const names: string[] = [];
+    let first: number | null = null;
+    for (const m of fn.text.matchAll(new RegExp(`^[ \\t]*${name}\\.([A-Z][A-Z0-9_]*)\\s*(?:[-+|]?=)(?!=)`, 'gm'))) {
+      if (!m[1] || names.includes(m[1])) continue;
+      names.push(m[1]);
+      first ??= fn.startIndex + m.index + (m[0].length - m[0].trimStart().length);
+    }
+    return first === null ? null : { names, at: this.located(module.file, fn, first) };
+  }
+
+  /**
    * Whether the project module `module` connects its own `receiver` to `signal` at import, with neither
    * sender nor `dispatch_uid` (`update_signal.connect(update_receiver)`, or `@receiver(update_signal)` on
    * the function): a test connecting that same object again adds nothing, as Django keys a receiver by
@@ -952,6 +978,7 @@ export class Project {
       // each function or class reading it, with the classes deriving from it (a test names those), and
       // whether other code of the project calls it (then tests reach it without naming it)
       const entries = new Map<string, Set<string>>();
+      let shared = new Map<string, string[]>();
       let called = false;
       if (found.runtime.size > 0) {
         const any = new RegExp(`\\b(?:${[...found.runtime.keys()].map(escapeRegExp).join('|')})\\b`);
@@ -962,6 +989,7 @@ export class Project {
           ),
         ];
         const texts = holders.map(f => f.text);
+        shared = sharedNames(holders, found.runtime, f => moduleName(f, this.root));
         for (const [entry, defs] of found.runtime) {
           entries.set(entry, subclassNames(texts, new Set([entry])));
           called ||= calledElsewhere(holders, entry, defs);
@@ -985,11 +1013,13 @@ export class Project {
           })),
           name,
           all,
+          shared,
         );
         return {
           readAtRuntime: found.runtime.size > 0,
           readAtImport: found.atImport,
           defined: found.defined,
+          defaultWhereUnset: found.defaultWhereUnset,
           hiddenReaders:
             called || [...entries].some(([e, subs]) => unnamed.has(e) && [...subs].every(s => unnamed.has(s))),
           unsetReaders: readers,
@@ -1025,12 +1055,12 @@ export class Project {
     });
   }
 
-  /** How many times `text` occurs in the project's Python files (as saved); null when the files cannot be listed. */
   /** The project's Python files (as saved) whose text holds `text`; null when the files cannot be listed. */
   filesMentioning(text: string): readonly string[] | null {
     return this.searched(this.holders, text, () => [...this.filesHolding(t => t.includes(text))].map(f => f.file));
   }
 
+  /** How many times `text` occurs in the project's Python files (as saved); null when the files cannot be listed. */
   occurrences(text: string): number | null {
     return this.searched(this.occurring, text, () =>
       [...this.filesHolding(t => t.includes(text))].reduce((n, f) => n + f.text.split(text).length - 1, 0),
@@ -1702,6 +1732,7 @@ export function viewFor(project: Project, file: string): ProjectView {
     moduleConnects: (module, signal, receiver, sender) => project.moduleConnects(module, signal, receiver, sender),
     receiverConnectedUnder: (signal, uid) => project.receiverConnectedUnder(signal, uid),
     parameterOpened: (q, index) => project.parameterOpened(q, index),
+    parameterSettingsWritten: (q, index) => project.parameterSettingsWritten(q, index),
     attributeDefault: q => project.attributeDefault(q),
     subclassValues: (name, attr) => project.subclassValues(name, attr),
     get testsOutsideFolder() {

@@ -2,7 +2,7 @@
 // the later test a leaked setting would change. A text search picks the files; the syntax tree decides.
 import * as path from 'path';
 import { escapeRegExp } from '../syntax/text';
-import { defName, parameterNames, stringValue, walk } from '../syntax/nodes';
+import { constantText, defName, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { nodesOfTypes, type Node } from '../syntax/parser';
 import { settingWrite } from '../analysis/testing';
 import type { SettingUse } from '../analysis/projectView';
@@ -18,10 +18,13 @@ export interface SourceFile {
 export function projectReaders(
   files: readonly SourceFile[],
   name: string,
-): { runtime: Map<string, Definition[]>; atImport: boolean; defined: boolean } {
+): { runtime: Map<string, Definition[]>; atImport: boolean; defined: boolean; defaultWhereUnset: string | null } {
   const runtime = new Map<string, Definition[]>();
   let atImport = false;
   let defined = false;
+  // the constant every reading gives where the setting is unset (`getattr(settings, "NAME", False)`), while
+  // each one is such a reading
+  const defaults = new Set<string | null>();
   for (const { file, root } of files) {
     let defines = false;
     let imports = false;
@@ -31,6 +34,7 @@ export function projectReaders(
         if (!names(node, name)) return;
         if (isTopLevelDefinition(node, root)) defines = true;
         else {
+          defaults.add(getattrDefault(node));
           const entry = runtimeEntry(node, root);
           if (entry) {
             const at = { file, start: entry.startIndex, end: entry.endIndex };
@@ -46,7 +50,18 @@ export function projectReaders(
     // the settings module's own top level (`X = env("X")`) computes the value, it does not read the setting
     atImport ||= imports && !defines;
   }
-  return { runtime, atImport, defined };
+  const [only] = defaults.size === 1 ? defaults : [null];
+  return { runtime, atImport, defined, defaultWhereUnset: defined ? null : (only ?? null) };
+}
+
+/** `getattr(x, "NAME", <constant>)` with `node` its name: the constant, as `constantText` writes it */
+function getattrDefault(node: Node): string | null {
+  const args = node.parent;
+  const call = args?.parent;
+  if (node.type !== 'string' || args?.type !== 'argument_list' || call?.type !== 'call') return null;
+  if (call.childForFieldName('function')?.text !== 'getattr') return null;
+  const [, named, fallback, ...rest] = args.namedChildren;
+  return named?.id === node.id && fallback && rest.length === 0 && isConstant(fallback) ? constantText(fallback) : null;
 }
 const NAMING = new Set(['attribute', 'string', 'identifier', 'keyword_argument']);
 
@@ -114,7 +129,11 @@ export function calledElsewhere(
     // its own definitions (a recursive call is not another caller), blanked to keep offsets
     for (const d of defs)
       if (d.file === file) rest = rest.slice(0, d.start) + ' '.repeat(d.end - d.start) + rest.slice(d.end);
-    rest = rest.replace(IMPORTS, m => ' '.repeat(m.length)).replace(CLASS_LINES, m => ' '.repeat(m.length));
+    // (and another module's function of that name: edX plugins' `def plugin_settings` in each settings module)
+    rest = rest
+      .replace(IMPORTS, m => ' '.repeat(m.length))
+      .replace(CLASS_LINES, m => ' '.repeat(m.length))
+      .replace(DEF_NAMES, m => ' '.repeat(m.length));
     word.lastIndex = 0;
     if (word.test(rest)) return true;
   }
@@ -122,6 +141,7 @@ export function calledElsewhere(
 }
 const IMPORTS = /^[ \t]*(?:from\s+[\w.]+\s+import\s*\([^)]*\)|from\s+[\w.]+\s+import\b[^\n]*|import\b[^\n]*)/gm;
 const CLASS_LINES = /^[ \t]*class\s+\w+\s*\([^)]*\)\s*:/gm;
+const DEF_NAMES = /^[ \t]*(?:async\s+)?def\s+\w+/gm;
 
 /**
  * The classes of the project deriving from one of `classes` (one level: `class Board(CommandBase)`), by
@@ -151,6 +171,7 @@ export function unsetReaders(
   tests: readonly TestSource[],
   name: string,
   entries: ReadonlySet<string>,
+  shared: ReadonlyMap<string, readonly string[]> = new Map(),
 ): { readers: string[]; unnamed: Set<string> } {
   const sets = settingWrite(name);
   const words = [name, ...entries].map(escapeRegExp).join('|');
@@ -173,9 +194,12 @@ export function unsetReaders(
       for (const m of t.text.matchAll(reads)) unnamed.delete(m[0]);
       continue;
     }
+    const imported = shared.size ? importedModules(t.text) : new Map<string, string>();
     for (const fn of nodesOfTypes(t.root, DEFS)) {
       if (!defName(fn).startsWith('test')) continue;
-      const named = [...fn.text.matchAll(reads)].map(m => m[0]);
+      const named = [...fn.text.matchAll(reads)]
+        .filter(m => !shared.has(m[0]) || throughModule(fn.text, m.index, imported, shared.get(m[0]) ?? []))
+        .map(m => m[0]);
       if (named.length === 0) continue;
       for (const w of named) unnamed.delete(w);
       if (!settingItFirst(fn, sets, setters)) readers.push(`${t.module}::${qualifiedName(fn)}`);
@@ -185,6 +209,59 @@ export function unsetReaders(
 }
 
 const DEFS = ['function_definition'];
+
+/**
+ * Of the functions and classes reading the setting, those whose name another module of the project
+ * defines too (edX plugins' `plugin_settings` in common.py, devstack.py and production.py, one of them
+ * reading it), with the dotted modules of the ones reading it: a test names such a one only through them.
+ */
+export function sharedNames(
+  files: readonly { file: string; text: string }[],
+  runtime: ReadonlyMap<string, readonly Definition[]>,
+  moduleOf: (file: string) => string,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [entry, defs] of runtime) {
+    const defines = new RegExp(`^(?:async\\s+def|def|class)\\s+${escapeRegExp(entry)}\\b`, 'm');
+    const readers = new Set(defs.map(d => d.file));
+    if (files.some(f => !readers.has(f.file) && defines.test(f.text)))
+      out.set(
+        entry,
+        [...readers].map(f => moduleOf(f)),
+      );
+  }
+  return out;
+}
+
+/**
+ * Whether the name at `at` in `text` (a test) is reached through one of `modules`: `alias.name` with the
+ * alias a module imported from one of them, or the bare name imported from one.
+ */
+function throughModule(
+  text: string,
+  at: number | undefined,
+  imported: ReadonlyMap<string, string>,
+  modules: readonly string[],
+): boolean {
+  const before = /(?:(\w+)\s*\.\s*)?$/.exec(text.slice(0, at ?? 0));
+  const via = before?.[1]
+    ? imported.get(before[1])
+    : imported.get(text.slice(at ?? 0).match(/^\w+/)?.[0] ?? '')?.replace(/\.\w+$/, '');
+  return !!via && modules.some(m => m === via || m.endsWith(`.${via}`) || via.endsWith(`.${m}`));
+}
+
+/** What each name a module imports stands for, dotted: `from a.b import c as d` gives d: a.b.c. */
+function importedModules(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/^[ \t]*from\s+([\w.]+)\s+import\s*(\([^)]*\)|[^\n]*)/gm))
+    for (const part of (m[2] ?? '').replace(/[()\\]/g, ' ').split(',')) {
+      const [what, as] = part.trim().split(/\s+as\s+/);
+      if (what && /^\w+$/.test(what)) out.set((as ?? what).trim(), `${m[1]}.${what}`);
+    }
+  for (const m of text.matchAll(/^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm))
+    if (m[1]) out.set(m[2] ?? m[1].split('.')[0] ?? m[1], m[2] ? m[1] : (m[1].split('.')[0] ?? m[1]));
+  return out;
+}
 
 /** A definition with its decorators: the `decorated_definition` around it, when there is one. */
 function withDecorators(def: Node): Node {

@@ -2,7 +2,7 @@ import { addDecorator, addParameter, removeStatement, statementOf, withFromHere 
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { anotherTestMatches, leakObserved, setupWriteReachesReaders } from './lib/readers';
+import { anotherTestMatches, leakObserved, leakObservedOutside, setupWriteReachesReaders } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
@@ -79,7 +79,9 @@ export default createRule({
       "`DEBUG = False`), or that a base class's same setup hook has just given it (the write after " +
       '`super().setUpClass()`), or an item of a dict setting the value the settings give that item ' +
       '(`settings.INDIGO["PROPERTIES"] = {}` where it is `{}`), or another setting the settings give the same ' +
-      'constant (`settings.MODE = settings.MODE_GENERAL` where `MODE = MODE_GENERAL`): nothing changes; nor a false ' +
+      'constant (`settings.MODE = settings.MODE_GENERAL` where `MODE = MODE_GENERAL`), or, where nothing ' +
+      "defines the setting, the constant every reading of the project's code falls back on " +
+      '(`settings.X = False` where each reads `getattr(settings, "X", False)`): nothing changes; nor a false ' +
       'constant where the settings give another (`None` where they give `""`): code asking whether the setting is ' +
       'set sees no change. Nor a location the test made ' +
       'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
@@ -95,7 +97,10 @@ export default createRule({
       'the override and goes with it. A write in a setup hook (`setUp`, `setUpClass`, `setUpTestData`, ' +
       "`setup_method`) is its class's configuration, given again before each of its tests: it is reported " +
       'only where a test of another class of the same module (or a module-level test) reads the setting ' +
-      'and never sets it, or where the class has no tests of its own (a base class: it configures every class ' +
+      'and never sets it, or where it gives a setting nothing defines another value than the one every ' +
+      'reading of the project\'s code falls back on (`getattr(settings, "X", False)`, and a test of another ' +
+      "class or the project's code reads it), or where the class has no tests of its own " +
+      '(a base class: it configures every class ' +
       'deriving from it, in other modules too), or where the setting is one Django reads in every test that ' +
       'makes a date or renders a page (`USE_TZ`, `TIME_ZONE`, `USE_I18N`, `USE_L10N`, `LANGUAGE_CODE`): every ' +
       'later test of the process reads it; so does every test that renders a page where a context processor ' +
@@ -251,6 +256,16 @@ export default createRule({
         // a false value where the settings give another (`None` where they give `""`): code that asks
         // whether the setting is set, as settings are read, sees no change (foundation's Apple Pay keys)
         if (value && given != null && isConstant(value) && FALSY.test(constantText(value)) && FALSY.test(given)) return;
+        // a setting nothing defines, given the constant every reading of the project's code falls back on
+        // (`getattr(settings, "X", False)`): later tests see what they would have (django-taggit)
+        if (
+          value &&
+          given == null &&
+          !setting.nested &&
+          isConstant(value) &&
+          ctx.project?.settingUse(setting.name)?.defaultWhereUnset === constantText(value)
+        )
+          return;
         // `settings.X = settings.Y` where the settings give Y the value they give X (escrutinio-social's
         // `settings.MODO_ELECCION = settings.ME_OPCION_GEN`, its default)
         const left = stmt.childForFieldName('left');
@@ -280,6 +295,7 @@ export default createRule({
         owner.role === 'hook' &&
         !(!setting.nested && READ_BY_EVERY_TEST.has(setting.name)) &&
         !setupWriteReachesReaders(ctx, owner.fn, setting.name) &&
+        !turnsOnUnsetSetting(ctx, owner.fn, stmt, setting) &&
         // (asked last: it reads the project's files)
         !ctx.project?.settingUse(setting.name)?.readOnEveryRequest
       )
@@ -291,7 +307,7 @@ export default createRule({
         message: setting.fixture
           ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
           : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
-        fix: unsafeWhereRelied(ctx, owner.fn, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
+        fix: unsafeWhereRelied(ctx, owner.fn, stmt, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
       });
     };
     return {
@@ -309,6 +325,7 @@ export default createRule({
         const fn = node.childForFieldName('function');
         if (fn?.type === 'attribute' && MUTATORS.has(fn.childForFieldName('attribute')?.text ?? ''))
           check(fn.childForFieldName('object'), node, 'call');
+        else if (fn && ctx.file.mentions(HANDED)) handedToWriter(ctx, node, fn);
       },
     };
   },
@@ -324,6 +341,47 @@ function takesOut(stmt: Node): boolean {
   return args.length > 0 && args.every(a => !!a && isConstant(a));
 }
 const TAKE_OUT = new Set(['remove', 'discard', 'pop']);
+
+/**
+ * A setup hook's constant for a setting nothing defines, other than the one every reading of the project
+ * falls back on (`settings.X = True` where each reads `getattr(settings, "X", False)`), where a test of
+ * another class, or the project's code that tests reach unseen, reads it: every other class takes the
+ * default for granted, and after this class it is gone (django-taggit's case-insensitive tags).
+ */
+function turnsOnUnsetSetting(ctx: RuleContext, hook: Node, stmt: Node, setting: Setting): boolean {
+  const value = stmt.type === 'assignment' ? stmt.childForFieldName('right') : null;
+  if (setting.nested || !value || !isConstant(value)) return false;
+  const fallback = ctx.project?.settingUse(setting.name)?.defaultWhereUnset;
+  return fallback != null && fallback !== constantText(value) && leakObservedOutside(ctx, hook, setting.name);
+}
+
+/** a call handing something named settings on: `plugin_settings(settings)` */
+const HANDED = /\(\s*settings\s*[,)]/;
+
+/**
+ * django.conf.settings handed to a function of the project that writes settings on it, in a test or a
+ * fixture (edX plugins' `common.plugin_settings(settings)`): each write stays for the rest of the process,
+ * as one in the test would. Reported where a later test can see one of them; not inside an override.
+ */
+function handedToWriter(ctx: RuleContext, call: Node, callee: Node): void {
+  if (callee.type !== 'identifier' && callee.type !== 'attribute') return;
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const index = args.findIndex(a => a?.type === 'identifier' && ctx.names.resolve(a) === SETTINGS);
+  if (index < 0 || args.slice(0, index).some(a => a?.type === 'keyword_argument')) return;
+  const owner = ctx.testing.owner(call);
+  if (!owner || (owner.role !== 'test' && owner.role !== 'fixture') || ctx.testing.isWideFixture(owner.fn)) return;
+  if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.insideSettingsOverride(call, owner.fn)) return;
+  const q = ctx.names.resolve(callee);
+  const written = q ? ctx.project?.parameterSettingsWritten(q, index) : null;
+  const seen = written?.names.find(name => leakObserved(ctx, owner.fn, name));
+  if (!written || !seen) return;
+  const others = written.names.length - 1;
+  ctx.report({
+    node: call,
+    message: `${callee.text}() writes settings.${seen}${others ? ` (and ${others} more)` : ''} straight into django.conf.settings: the values stay for the rest of this process, and every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees them`,
+    related: [{ at: written.at, message: `${callee.text}() writes the settings it is handed here` }],
+  });
+}
 
 /** a constant Python takes as false, as `constantText` writes it */
 const FALSY = /^(?:None|False|0|""|\[\]|\{\}|\(\))$/;
@@ -540,10 +598,35 @@ const CHANGES = new Set(['call', 'assignment', 'delete_statement']);
  * settings in database rows), a write may do more than set a value, and an override or the settings
  * fixture bypasses it; and where another test may pass only on the value this one leaks (othersMention).
  */
-function unsafeWhereRelied(ctx: RuleContext, fn: Node, name: string, fix: Fix | null): Fix | null {
+function unsafeWhereRelied(ctx: RuleContext, fn: Node, stmt: Node, name: string, fix: Fix | null): Fix | null {
   if (!fix || fix.applicability === 'unsafe') return fix;
   const wraps = (ctx.project?.occurrences(WRAPS) ?? 0) > (ctx.project?.occurrencesInTests(WRAPS) ?? 0);
-  return wraps || othersMention(ctx, fn, name) ? Fix.unsafe(fix.title, fix.edits) : fix;
+  return wraps || othersMention(ctx, fn, name) || hookWritesToo(ctx, fn, name) || sameElsewhere(ctx, fn, stmt)
+    ? Fix.unsafe(fix.title, fix.edits)
+    : fix;
+}
+
+/**
+ * A test whose class's setup hook writes the same setting straight into the settings (django-taggit's
+ * setUp `TAGGIT_CASE_INSENSITIVE = True`, a test's `= False`): the test's own write was what put a value
+ * back after the class, and an override around the test restores the hook's value instead.
+ */
+function hookWritesToo(ctx: RuleContext, fn: Node, name: string): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  const writes = new RegExp(`\\bsettings\\.${name}\\s*[-+|]?=(?!=)`);
+  return !!cls && ctx.testing.setupHooksOf(cls).some(h => h.id !== fn.id && writes.test(h.text));
+}
+
+/**
+ * A setup hook's write that test modules elsewhere make too, with the same value, straight into the
+ * settings (AutSPACEs' `settings.DEBUG = True` in many setUps): the suite may pass only because that
+ * value stays, for tests of other classes that never set it, and an override would take it away.
+ */
+function sameElsewhere(ctx: RuleContext, fn: Node, stmt: Node): boolean {
+  if (!ctx.testing.isSetupHook(fn) || stmt.type !== 'assignment') return false;
+  const written = stmt.text.replace(/\s+/g, ' ');
+  const here = ctx.file.text.replace(/[ \t]+/g, ' ').split(written).length - 1;
+  return (ctx.project?.occurrencesInTests(written) ?? 0) > here;
 }
 const WRAPS = 'settings._wrapped = ';
 

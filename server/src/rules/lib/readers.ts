@@ -99,6 +99,19 @@ export function leakObserved(ctx: RuleContext, fn: Node, name: string): boolean 
 }
 
 /**
+ * `leakObserved` for a setup hook's write: by a test outside the hook's class, or by the project's code
+ * reached through code no test names.
+ */
+export function leakObservedOutside(ctx: RuleContext, hook: Node, name: string): boolean {
+  const use = ctx.project?.settingUse(name);
+  const cls = ctx.defs.methodClass(hook);
+  if (!use || !cls) return false;
+  const own = `${ctx.file.moduleName}::${defName(cls)}.`;
+  if (use.unsetReaders.some(r => !r.startsWith(own))) return true;
+  return use.readAtRuntime && use.hiddenReaders;
+}
+
+/**
  * Whether another test of `fn`'s module matches `pattern`: a test of the same class, read here; or a
  * top-level definition of the module, asked of the file (so that an edit there is seen). `pattern` must
  * be one object per question: the engine remembers file-wide answers by pattern.
