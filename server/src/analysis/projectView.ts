@@ -121,6 +121,8 @@ export interface ClassFacts {
   loadsFixtures: boolean;
   /** the patchers (`self.x`) the class or a base stops: Testing.patchersStopped */
   patchersStopped: ReadonlySet<string>;
+  /** the objects whose reset the class or a base calls after each test: Testing.objectsReverted */
+  objectsReverted: ReadonlySet<string>;
   /**
    * decorated with `@override_settings`/`@modify_settings` (or a base is): its tests, setUp and
    * setUpTestData run inside that override, and a setting written there goes when the class ends
@@ -272,6 +274,8 @@ export interface ProjectView {
   definedInTests(qualified: string): boolean;
   /** whether the project's module (or `module.function`'s) calls an API only django-redis's cache has */
   moduleUsesRedisOnlyApi(qualified: string): boolean;
+  /** whether any module of the project that is not a test calls an API only django-redis's cache has */
+  readonly codeUsesRedisOnlyApi: boolean;
   /**
    * Whether code of the project reads the environment variable `name` while tests run: in a function
    * (not at import), other than a function that sets it itself. Null when the files cannot be listed.

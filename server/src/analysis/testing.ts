@@ -40,6 +40,8 @@ const AFTER_EACH_HOOKS = /^(tearDown|_post_teardown|asyncTearDown|teardown_metho
 /** pytest hooks a conftest.py or plugin runs around every test */
 const RUNTEST_HOOKS = /^pytest_runtest_(setup|call|teardown)$/;
 const CALLS = new Set(['call']);
+/** a method that puts an object back as it was: `revert()`, `reset()`, `restore_defaults()` */
+const REVERTS = /^(revert|reset|restore)(_\w+)?$/;
 /**
  * One step that may undo a change, as `undone` hands it to its judge: a call (its callee and its
  * arguments, comments left out), or what an assignment or a `del` writes.
@@ -510,6 +512,37 @@ export class Testing {
       const local = this.inFileClass(base);
       const q = local ? undefined : this.names.resolve(base);
       const names = local ? this.patchersStopped(local, seen) : q ? this.project?.classInfo(q)?.patchersStopped : null;
+      for (const n of names ?? []) out.add(n);
+    }
+    return out;
+  }
+
+  /**
+   * The objects (qualified names) whose own reset a class or one of its bases calls after each test, in
+   * a tearDown: `settings.revert()` (easy-thumbnails' app settings), `registry.reset()`. What a test
+   * changes on them is put back before the next.
+   */
+  objectsReverted(cls: Node, seen = new Set<number>()): Set<string> {
+    const out = new Set<string>();
+    if (seen.has(cls.id)) return out;
+    seen.add(cls.id);
+    for (const hook of this.afterEachHooksOf(cls))
+      walk(
+        hook,
+        node => {
+          const callee = node.childForFieldName('function');
+          if (callee?.type === 'attribute' && REVERTS.test(field(callee, 'attribute').text)) {
+            const q = this.names.resolve(field(callee, 'object'));
+            if (q) out.add(q);
+          }
+          return true;
+        },
+        CALLS,
+      );
+    for (const base of this.baseExpressions(cls)) {
+      const local = this.inFileClass(base);
+      const q = local ? undefined : this.names.resolve(base);
+      const names = local ? this.objectsReverted(local, seen) : q ? this.project?.classInfo(q)?.objectsReverted : null;
       for (const n of names ?? []) out.add(n);
     }
     return out;

@@ -186,6 +186,7 @@ export class Project {
     this.occurring.clear();
     this.occurringInTests.clear();
     this.userUuid = undefined;
+    this.redisOnlyInCode = undefined;
     this.urlRoutes = undefined;
     this.throttlings.clear();
     this.requests.clear();
@@ -282,6 +283,7 @@ export class Project {
     let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
     let loadsFixtures = declaresFixtures(node);
     const patchersStopped = new Set(module.testing.patchersStopped(node));
+    const objectsReverted = new Set(module.testing.objectsReverted(node));
     let overridesSettings = module.testing.decoratedWithSettingsOverride(node);
     let model: ClassFacts['model'] = null;
     let plain = true;
@@ -310,6 +312,7 @@ export class Project {
         restoresLanguage ||= info.restoresLanguage;
         loadsFixtures ||= info.loadsFixtures;
         for (const p of info.patchersStopped) patchersStopped.add(p);
+        for (const o of info.objectsReverted) objectsReverted.add(o);
         overridesSettings ||= info.overridesSettings;
         if (info.model)
           model = {
@@ -335,6 +338,7 @@ export class Project {
       restoresLanguage,
       loadsFixtures,
       patchersStopped,
+      objectsReverted,
       overridesSettings,
       model,
       plain: plain && !model,
@@ -895,6 +899,15 @@ export class Project {
    * django-redis's cache has (`delete_pattern`, `lock`, `get_redis_connection`): code a test imports
    * from it would break on a LocMemCache.
    */
+  /** Whether any module of the project that is not a test calls django-redis's own API (REDIS_ONLY). */
+  get codeUsesRedisOnlyApi(): boolean {
+    return (this.redisOnlyInCode ??= !this.filesHolding(
+      t => REDIS_ONLY.test(t),
+      f => !isTestFile(f, this.root),
+    ).next().done);
+  }
+  private redisOnlyInCode: boolean | undefined;
+
   moduleUsesRedisOnlyApi(name: string): boolean {
     for (const candidate of [name, name.slice(0, Math.max(0, name.lastIndexOf('.')))]) {
       const file = candidate ? this.moduleFile(candidate) : null;
@@ -1746,6 +1759,9 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.unreachedIn(file);
     },
     moduleUsesRedisOnlyApi: q => project.moduleUsesRedisOnlyApi(q),
+    get codeUsesRedisOnlyApi() {
+      return project.codeUsesRedisOnlyApi;
+    },
     readsEnviron: name => project.readsEnviron(name),
     settingUse: name => project.settingUse(name),
     requestsFixture: name => project.requestsFixture(name),

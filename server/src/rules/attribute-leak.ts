@@ -137,6 +137,9 @@ export default createRule({
           (ctx.testing.calledOnlyToUndo(owner.fn) || ctx.testing.returnsSaved(owner.fn, node, left.text))
         )
           return;
+        // the class, or a base, resets the whole object after each test (`settings.revert()` in tearDown)
+        const cls = ctx.defs.methodClass(owner.fn);
+        if (cls && ctx.testing.objectsReverted(cls).has(q)) return;
         if (
           ctx.testing.restores(owner.fn, undo, node) ||
           ctx.testing.isPutBack(owner.fn, left.text, value) ||

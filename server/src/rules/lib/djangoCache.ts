@@ -747,6 +747,15 @@ export function cacheIsolationFix(
   // does not reach it
   const project = ctx.project;
   if (project && ['cache_page', 'CacheMiddleware'].some(n => (project.occurrences(n) ?? 0) > 0)) safe = false;
+  // on a django-redis cache, the project's own code calls django-redis's own API somewhere (giga-maps'
+  // `cache.keys()` behind a model's save): code under test may reach it however far from the test, and
+  // LocMemCache has no such method
+  if (
+    project &&
+    /^django_redis\./.test(project.settings.caches.get('default')?.backend ?? '') &&
+    project.codeUsesRedisOnlyApi
+  )
+    safe = false;
   // a pytest test with the settings fixture: a decorator beside it races the fixture's teardown (XT041),
   // so the caches go through the fixture too, first thing in the test
   const first = bodyStatements(def).find(
@@ -826,6 +835,10 @@ export function clearInSetUp(
     if (indent(lines[i]) !== bodyIndent || !/^\s*(async\s+)?def\s+setUp\s*\(/.test(lines[i])) continue;
     const stmt = bodyStart(i);
     if (stmt === null) return null; // `def setUp(self): ...` on one line
+    // a setUp that empties the cache already (giga-maps' `cache.clear()` first): it empties the new one too
+    const already = new RegExp(`^\\s*${escapeRegExp(clear)}\\s*(#.*)?\\r?$`);
+    for (let j = stmt; j < lines.length && (blank(lines[j]) || indent(lines[j]).length > indent(lines[i]).length); j++)
+      if (already.test(lines[j])) return [];
     const at = afterDocstring(stmt);
     return [{ at: offsets[at], text: `${indent(lines[at])}${clear}${eol}` }];
   }
