@@ -250,3 +250,19 @@ test("XT040's class-wide override is unsafe for a setUp write other test modules
   // USE_TZ = False in the setUps of two modules; TIME_ZONE written once
   assert.deepEqual(fixes.sort(), ['test_invoices.py:17 safe', 'test_invoices.py:8 unsafe', 'test_orders.py:11 unsafe']);
 });
+
+test("the cache fix is unsafe on django-redis where any of the project's code calls django-redis's own API", async () => {
+  // giga-maps: `cache.keys()` behind a model's save, which setUpTestData reaches; here services'
+  // `delete_pattern`, which TitleTests never calls itself
+  const dir = path.join(ROOT, 'test', 'fixtures', 'projects', 'redis-api-in-code');
+  const out: string[] = [];
+  await main(
+    ['check', dir, '--format', 'json', '--select', 'XT001', '--no-group'],
+    s => out.push(s),
+    () => {},
+  );
+  const fixes = (JSON.parse(out.join('\n')) as { filename: string; fix: { applicability: string; message: string } }[])
+    .map(f => `${path.basename(f.filename)} ${f.fix.applicability} ${f.fix.message.split(' ').slice(0, 4).join(' ')}`)
+    .sort();
+  assert.deepEqual(fixes, ['test_drafts.py unsafe Give DraftTests keys of', 'test_titles.py unsafe Give each test of']);
+});
