@@ -266,3 +266,26 @@ test("the cache fix is unsafe on django-redis where any of the project's code ca
     .sort();
   assert.deepEqual(fixes, ['test_drafts.py unsafe Give DraftTests keys of', 'test_titles.py unsafe Give each test of']);
 });
+
+test("XT040's settings fixture takes out the module's import of settings where the fixed test was its only user", async () => {
+  // capstone: the parameter shadows the import, which flake8 then reports as unused (F401) and redefined (F811)
+  const module = (other: string[]) =>
+    [
+      'import pytest',
+      'from django.conf import settings',
+      '',
+      '',
+      '@pytest.mark.django_db',
+      'def test_docs(client, case):',
+      '    settings.DOCS_CASE_ID = case.id',
+      '    assert client.get("/docs/").status_code == 200',
+      ...other,
+      '',
+    ].join('\n');
+  const fixed = async (other: string[]) => (await fixText(module(other), { moduleName: 'tests' })).text;
+  assert.doesNotMatch(await fixed([]), /from django\.conf import settings/);
+  assert.match(await fixed([]), /def test_docs\(client, case, settings\):/);
+  // another function still names the module's settings: the import stays
+  const kept = await fixed(['', '', 'def helper():', '    return settings.DEBUG']);
+  assert.match(kept, /^from django\.conf import settings$/m);
+});
