@@ -355,7 +355,11 @@ export default createRule({
       "`.disconnect`, a `.disconnect` of the project's own receiver (imported from its code, or named by the " +
       "string `dispatch_uid` the project's code connects it under: `post_save.disconnect(sender=Event, " +
       'dispatch_uid="setup_event")`) never connected again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
-      '`socket.setdefaulttimeout`, `locale.setlocale`. (Attributes and entries of imported modules and classes ' +
+      '`socket.setdefaulttimeout`, `locale.setlocale`; and a test-client request sending an Accept-Language ' +
+      'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`) where the settings\' ' +
+      "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
+      'deactivates it (not the default language, nor where a later request of the test without the header ' +
+      'activates the default again; no fix). (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
       'which is `NOTSET`, or the level the settings module itself disables logging at, where every test ' +
@@ -425,6 +429,7 @@ export default createRule({
       call(node) {
         const fn = node.childForFieldName('function');
         if (!fn) return;
+        if (ctx.file.mentions(ACCEPT_LANGUAGE) && requestLeavesLanguage(ctx, node, fn)) return;
         if (!ctx.names.mayCall(fn, CALLEES)) return;
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
@@ -521,6 +526,86 @@ export default createRule({
     };
   },
 });
+
+const ACCEPT_LANGUAGE = /accept[-_]language/i;
+const REQUEST_METHODS = /^(get|post|put|patch|delete|head|options|trace|generic)$/;
+
+/**
+ * A test-client request sending an Accept-Language header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers=
+ * {"Accept-Language": ...}`) in a project whose MIDDLEWARE holds Django's LocaleMiddleware: the middleware
+ * activates the request's language and nothing deactivates it after the response, so code outside a
+ * request in later tests (a model's `__str__`, a form, `gettext`) runs in that language (django-countries).
+ * Not the default language, nor where the test, its class or an autouse fixture puts the language back,
+ * or a later request of the same test, without the header, activates the default again. Reported (no
+ * fix); true when the call was such a request.
+ */
+function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
+  if (callee.type !== 'attribute' || !REQUEST_METHODS.test(field(callee, 'attribute').text)) return false;
+  if (!/client$/i.test(field(callee, 'object').text.split('.').pop() ?? '')) return false;
+  const header = acceptLanguage(ctx, call);
+  if (header === null) return false;
+  const language = header.split(/[,;]/)[0]?.trim() ?? '';
+  const code = ctx.project?.settings.languageCode;
+  if (!language || language === '*' || !code || sameLanguage(language, code)) return true;
+  const project = ctx.project;
+  const middleware = 'django.middleware.locale.LocaleMiddleware';
+  // named by the settings the run loads (a library's tests/settings.py too) or by the project's code
+  const loaded = project?.settings.file ? project.readText(project.settings.file) : null;
+  if (
+    !project ||
+    (!loaded?.includes(middleware) &&
+      !ctx.file.text.includes(middleware) &&
+      (project.occurrences(middleware) ?? 0) <= (project.occurrencesInTests(middleware) ?? 0))
+  )
+    return true;
+  if (project.settings.constants.get('USE_I18N') === 'False') return true;
+  if (ctx.testing.autouseRestoresLanguage() || project.autouseRestoresLanguage) return true;
+  const owner = ctx.testing.owner(call);
+  if (!owner || ctx.testing.isWideFixture(owner.fn)) return true;
+  const undo = SWITCHES['django.utils.translation.activate']?.undo;
+  if (undo && ctx.testing.undone(owner.fn, step => undoes(ctx, undo, step), call)) return true;
+  const cls = ctx.defs.methodClass(owner.fn);
+  if (cls && ctx.testing.tearDownRestoresLanguage(cls)) return true;
+  if (languageOverrideAround(ctx, call, owner.fn)) return true;
+  // a later request of the test without the header: the middleware activates the default language again
+  let later = false;
+  walk(
+    owner.fn,
+    n => {
+      if (later || n.startIndex < call.endIndex) return !later;
+      const f = n.childForFieldName('function');
+      later =
+        f?.type === 'attribute' &&
+        REQUEST_METHODS.test(field(f, 'attribute').text) &&
+        /client$/i.test(field(f, 'object').text.split('.').pop() ?? '') &&
+        acceptLanguage(ctx, n) === null;
+      return !later;
+    },
+    CALLS,
+  );
+  if (later) return true;
+  ctx.report({
+    node: call,
+    message: `${callee.text}() sends Accept-Language ${JSON.stringify(header)}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
+    cause: languageCause(ctx),
+  });
+  return true;
+}
+
+/** The Accept-Language a test-client call sends, as written; null when it sends none that can be read. */
+function acceptLanguage(ctx: RuleContext, call: Node): string | null {
+  const direct = keywordArgument(call, 'HTTP_ACCEPT_LANGUAGE');
+  if (direct) return stringValue(direct) ?? constantString(ctx, direct);
+  const headers = keywordArgument(call, 'headers');
+  if (headers?.type !== 'dictionary') return null;
+  for (const pair of headers.namedChildren) {
+    const key = pair?.type === 'pair' ? pair.childForFieldName('key') : null;
+    const value = pair?.childForFieldName('value');
+    if (key && value && /^accept-language$/i.test(stringValue(key) ?? ''))
+      return stringValue(value) ?? constantString(ctx, value);
+  }
+  return null;
+}
 
 /**
  * `signal.disconnect(receiver)` of a receiver the project connects (imported from its code): taken
