@@ -2,7 +2,13 @@ import { addDecorator, addParameter, deleteLine, removeStatement, statementOf, w
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { anotherTestMatches, leakObserved, leakObservedOutside, setupWriteReachesReaders } from './lib/readers';
+import {
+  anotherTestMatches,
+  DJANGO_SETTINGS,
+  leakObserved,
+  leakObservedOutside,
+  setupWriteReachesReaders,
+} from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
@@ -87,7 +93,8 @@ export default createRule({
       'for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`, `tempfile.mkdtemp()`, ' +
       '`tmp_path`): what stays is a directory no other test knows, and a test that writes to the setting ' +
       'without setting it gets a folder of its own. A value saved first and put back later in the same test ' +
-      'is a put-back (`rate = settings.X["k"]` ... `settings.X["k"] = rate`), and so is `del settings.X` on the ' +
+      'is a put-back (`rate = settings.X["k"]` ... `settings.X["k"] = rate`), `del settings.X` of a setting ' +
+      "nothing defines (not one of Django's) leaves it as the run started, and so is `del settings.X` on the " +
       'other branch of the `if` that puts the saved value back (`if old: settings.X = old` / `else: del settings.X`). In tearDown, `setattr(settings, "X", ...)` and ' +
       '`delattr(settings, "X")` undo it as `settings.X = ...` and `del settings.X` do. Nor an in-place ' +
       'change the same test takes back (`X.remove(a)` and `X.append(a)`, `X[k] = v` and `del X[k]`): ' +
@@ -233,6 +240,15 @@ export default createRule({
       )
         return;
       if (stmt.type === 'delete_statement' && ctx.testing.deletesWhatWasUnset(owner.fn, setting.node.text, stmt))
+        return;
+      // `del settings.X` of a setting nothing defines (not one of Django's): the run started without it, and
+      // that is where the delete leaves it, whatever setUp gave it (xblock-lti-consumer)
+      if (
+        stmt.type === 'delete_statement' &&
+        !setting.nested &&
+        !DJANGO_SETTINGS.has(setting.name) &&
+        ctx.project?.settingUse(setting.name)?.defined === false
+      )
         return;
       // a directory the test made for itself (`with TemporaryDirectory() as root: settings.MEDIA_ROOT = root`):
       // what stays is a location no other test knows; one that writes there without setting it gets a

@@ -46,7 +46,7 @@ export function setupWriteReachesReaders(ctx: RuleContext, hook: Node, name: str
  * INSTALLED_APPS: Django reads it once, when the app registry is populated (and again only when an
  * override changes it), so a later change in place is seen by code reading the setting itself.
  */
-const DJANGO_SETTINGS = new Set(
+export const DJANGO_SETTINGS = new Set(
   `ABSOLUTE_URL_OVERRIDES ADMINS ALLOWED_HOSTS APPEND_SLASH AUTHENTICATION_BACKENDS AUTH_PASSWORD_VALIDATORS
 AUTH_USER_MODEL CACHES CACHE_MIDDLEWARE_ALIAS CACHE_MIDDLEWARE_KEY_PREFIX CACHE_MIDDLEWARE_SECONDS
 CSRF_COOKIE_AGE CSRF_COOKIE_DOMAIN CSRF_COOKIE_HTTPONLY CSRF_COOKIE_MASKED CSRF_COOKIE_NAME CSRF_COOKIE_PATH
