@@ -105,7 +105,7 @@ const UNIQUE_PART = new RegExp(`\\{[^}]*(${UNIQUE_WORDS})`, 'i');
 /** a value made so: `str(uuid4())[:8]` */
 const UNIQUE_VALUE = new RegExp(UNIQUE_WORDS, 'i');
 /** `/tmp` as a path token anywhere in a shell command */
-const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'lambda']);
+const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'attribute', 'lambda']);
 const STRING = new Set(['string']);
 const CALL = new Set(['call']);
 const IDENTIFIER = new Set(['identifier']);
@@ -265,6 +265,11 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
         return false;
       }
       if (n.type === 'identifier') assignedStrings(ctx, n).forEach(add);
+      // `self.command.path = "/tmp/foo.bak"` earlier in the function (django-dbbackup)
+      if (n.type === 'attribute') {
+        if (/^[\w.]+$/.test(n.text)) assignedStrings(ctx, n).forEach(add);
+        return false;
+      }
       return n.type !== 'lambda';
     },
     ARGUMENT_TYPES,

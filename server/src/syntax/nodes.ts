@@ -188,7 +188,15 @@ export function assignedValues(scope: Node, name: string, before?: Node): Node[]
       if (n.type !== 'assignment') return n.startIndex === scope.startIndex; // a nested def or lambda
       if (before && n.startIndex >= before.startIndex) return false;
       const right = n.childForFieldName('right');
-      if (n.childForFieldName('left')?.text === name && right) out.push(right);
+      const left = n.childForFieldName('left');
+      if (left?.text === name && right) out.push(right);
+      // `fd, path = File(...), "/tmp/foo.bak"`: the value in the same place
+      else if (left && right && UNPACKED.has(left.type) && PACKED.has(right.type)) {
+        const [names, values] = [left.namedChildren, right.namedChildren];
+        const at = names.findIndex(t => t?.text === name);
+        const value = names.length === values.length && at >= 0 ? values[at] : null;
+        if (value) out.push(value);
+      }
       return true;
     },
     SCOPE_AND_ASSIGNMENTS,
@@ -196,6 +204,8 @@ export function assignedValues(scope: Node, name: string, before?: Node): Node[]
   return out;
 }
 const SCOPE_AND_ASSIGNMENTS = new Set(['assignment', 'function_definition', 'lambda']);
+const UNPACKED = new Set(['pattern_list', 'tuple_pattern']);
+const PACKED = new Set(['expression_list', 'tuple']);
 
 /** The definition a statement stands for: a `decorated_definition`'s function or class, else the statement itself. */
 export function definitionOf(stmt: Node): Node {
