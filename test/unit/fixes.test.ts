@@ -289,3 +289,16 @@ test("XT040's settings fixture takes out the module's import of settings where t
   const kept = await fixed(['', '', 'def helper():', '    return settings.DEBUG']);
   assert.match(kept, /^from django\.conf import settings$/m);
 });
+
+test("XT070's fix for a request's Accept-Language deactivates the language after the test, importing translation", async () => {
+  const dir = path.join(ROOT, 'test', 'fixtures', 'projects', 'locale-middleware-requests');
+  const out: string[] = [];
+  await main(
+    ['check', path.join(dir, 'shop', 'tests', 'test_pages.py'), '--diff'],
+    s => out.push(s),
+    () => {},
+  );
+  const diff = out.join('\n');
+  assert.match(diff, /^\+from django\.utils import translation$/m);
+  assert.match(diff, /^\+ {8}self\.addCleanup\(translation\.deactivate\)$/m);
+});

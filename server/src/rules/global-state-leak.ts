@@ -1,4 +1,5 @@
 import { constantString } from './lib/requests';
+import { importName } from '../engine/imports';
 import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
@@ -359,7 +360,7 @@ export default createRule({
       'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`) where the settings\' ' +
       "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
       'deactivates it (not the default language, nor where a later request of the test without the header ' +
-      'activates the default again; no fix). (Attributes and entries of imported modules and classes ' +
+      'activates the default again). (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
       'which is `NOTSET`, or the level the settings module itself disables logging at, where every test ' +
@@ -417,7 +418,8 @@ export default createRule({
     ].join('\n'),
     fixSafety:
       'Safe where the undo is known: in unittest classes an `addCleanup(...)` restoring the previous state ' +
-      'goes next to the change (`deactivate`, `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
+      'goes next to the change (`deactivate`, also after a request whose Accept-Language the middleware ' +
+      'activated; `disconnect`, `unregister`, `logging.disable(NOTSET)`, ' +
       '`sys.path.remove`, back to the old cwd, timeout or locale; none for `logging.disable` where the ' +
       'settings disable logging themselves); in pytest tests `monkeypatch.chdir` / ' +
       '`monkeypatch.syspath_prepend` replace the change. Connecting again a receiver ' +
@@ -536,8 +538,8 @@ const REQUEST_METHODS = /^(get|post|put|patch|delete|head|options|trace|generic)
  * activates the request's language and nothing deactivates it after the response, so code outside a
  * request in later tests (a model's `__str__`, a form, `gettext`) runs in that language (django-countries).
  * Not the default language, nor where the test, its class or an autouse fixture puts the language back,
- * or a later request of the same test, without the header, activates the default again. Reported (no
- * fix); true when the call was such a request.
+ * or a later request of the same test, without the header, activates the default again. True when the
+ * call was such a request.
  */
 function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
   if (callee.type !== 'attribute' || !REQUEST_METHODS.test(field(callee, 'attribute').text)) return false;
@@ -587,9 +589,25 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
   ctx.report({
     node: call,
     message: `${callee.text}() sends Accept-Language ${JSON.stringify(header)}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
+    fix: deactivateAfter(ctx, owner.fn, call),
     cause: languageCause(ctx),
   });
   return true;
+}
+
+/**
+ * In a unittest class, `self.addCleanup(translation.deactivate)` after the statement that sends the
+ * request, as for an `activate()` (translation imported where the module has it not).
+ */
+function deactivateAfter(ctx: RuleContext, fn: Node, call: Node): Fix | null {
+  const holder = ctx.testing.cleanupHolder(fn);
+  const stmt = statementOf(call);
+  if (!holder || stmt.parent?.type !== 'block') return null;
+  const { expr, edits } = importName(ctx, 'django.utils', 'translation');
+  return Fix.safe(`Restore with ${holder.split('.').pop()}`, [
+    ...edits,
+    insertAfter(ctx, stmt, `${holder}(${expr}.deactivate)`),
+  ]);
 }
 
 /** The Accept-Language a test-client call sends, as written; null when it sends none that can be read. */
