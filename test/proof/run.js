@@ -403,6 +403,12 @@ const HAZARDS = [
   },
   ...[
     ['LanguageTests', 'test_a_german_greeting', 'test_b_default_language', 'addCleanup(translation.deactivate)'],
+    [
+      'BrowserLanguageTests',
+      'test_a_spanish_browser',
+      'test_b_default_language_after_requests',
+      "addCleanup(translation.deactivate) after a request LocaleMiddleware answered in the browser's language",
+    ],
     ['TimeZoneTests', 'test_a_berlin_time', 'test_b_default_time_zone', 'addCleanup(timezone.deactivate)'],
     ['SignalTests', 'test_a_audit_on_save', 'test_b_no_audit_by_default', 'addCleanup(post_save.disconnect, ...)'],
     ['AdminTests', 'test_a_widget_admin', 'test_b_widget_not_in_admin', 'addCleanup(admin.site.unregister, ...)'],

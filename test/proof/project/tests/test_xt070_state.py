@@ -29,6 +29,16 @@ class LanguageTests(SimpleTestCase):
         self.assertEqual(translation.get_language(), "en-us")
 
 
+class BrowserLanguageTests(SimpleTestCase):
+    def test_a_spanish_browser(self):
+        response = self.client.get("/health/", HTTP_ACCEPT_LANGUAGE="es")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(translation.get_language(), "es")
+
+    def test_b_default_language_after_requests(self):
+        self.assertEqual(translation.get_language(), "en-us")
+
+
 class TimeZoneTests(SimpleTestCase):
     def test_a_berlin_time(self):
         timezone.activate("Europe/Berlin")
