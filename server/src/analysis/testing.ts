@@ -4,7 +4,7 @@
 import type { Definitions } from './defs';
 import { DJANGO_TEST_CASES, returnsCache, ROLLBACK_TEST_CASES } from './django';
 import type { Names } from './names';
-import type { Located, ProjectView, SetupWrites } from './projectView';
+import type { ClassFacts, Located, ProjectView, SetupWrites } from './projectView';
 import type { Node } from '../syntax/parser';
 import {
   BLOCK_TYPES,
@@ -503,18 +503,12 @@ export class Testing {
    * The patchers (`self.x`) a class or one of its bases stops anywhere in its body (a mixin's tearDown,
    * an `addCleanup(self.x.stop)`), in this file or through the project: XT060 does not ask for another stop.
    */
-  patchersStopped(cls: Node, seen = new Set<number>()): Set<string> {
-    const out = new Set<string>();
-    if (seen.has(cls.id)) return out;
-    seen.add(cls.id);
-    for (const m of cls.text.matchAll(/\b(self\.\w+)\.stop\b/g)) if (m[1]) out.add(m[1]);
-    for (const base of this.baseExpressions(cls)) {
-      const local = this.inFileClass(base);
-      const q = local ? undefined : this.names.resolve(base);
-      const names = local ? this.patchersStopped(local, seen) : q ? this.project?.classInfo(q)?.patchersStopped : null;
-      for (const n of names ?? []) out.add(n);
-    }
-    return out;
+  patchersStopped(cls: Node): Set<string> {
+    return this.withBases(
+      cls,
+      c => [...c.text.matchAll(/\b(self\.\w+)\.stop\b/g)].flatMap(m => (m[1] ? [m[1]] : [])),
+      info => info.patchersStopped,
+    );
   }
 
   /**
@@ -522,28 +516,51 @@ export class Testing {
    * a tearDown: `settings.revert()` (easy-thumbnails' app settings), `registry.reset()`. What a test
    * changes on them is put back before the next.
    */
-  objectsReverted(cls: Node, seen = new Set<number>()): Set<string> {
+  objectsReverted(cls: Node): Set<string> {
+    return this.withBases(
+      cls,
+      c => {
+        const out: string[] = [];
+        for (const hook of this.afterEachHooksOf(c))
+          walk(
+            hook,
+            node => {
+              const callee = node.childForFieldName('function');
+              const q =
+                callee?.type === 'attribute' && REVERTS.test(field(callee, 'attribute').text)
+                  ? this.names.resolve(field(callee, 'object'))
+                  : undefined;
+              if (q) out.push(q);
+              return true;
+            },
+            CALLS,
+          );
+        return out;
+      },
+      info => info.objectsReverted,
+    );
+  }
+
+  /**
+   * What `own` finds in a class and in its bases, at any depth: a base in this file read the same way, one
+   * elsewhere in the project through its facts (`fact`), which the project model gathers the same way.
+   */
+  private withBases(
+    cls: Node,
+    own: (c: Node) => Iterable<string>,
+    fact: (info: ClassFacts) => Iterable<string>,
+    seen = new Set<number>(),
+  ): Set<string> {
     const out = new Set<string>();
     if (seen.has(cls.id)) return out;
     seen.add(cls.id);
-    for (const hook of this.afterEachHooksOf(cls))
-      walk(
-        hook,
-        node => {
-          const callee = node.childForFieldName('function');
-          if (callee?.type === 'attribute' && REVERTS.test(field(callee, 'attribute').text)) {
-            const q = this.names.resolve(field(callee, 'object'));
-            if (q) out.add(q);
-          }
-          return true;
-        },
-        CALLS,
-      );
+    for (const n of own(cls)) out.add(n);
     for (const base of this.baseExpressions(cls)) {
       const local = this.inFileClass(base);
       const q = local ? undefined : this.names.resolve(base);
-      const names = local ? this.objectsReverted(local, seen) : q ? this.project?.classInfo(q)?.objectsReverted : null;
-      for (const n of names ?? []) out.add(n);
+      const info = q ? this.project?.classInfo(q) : undefined;
+      const names = local ? this.withBases(local, own, fact, seen) : info ? fact(info) : [];
+      for (const n of names) out.add(n);
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { constantString } from './lib/requests';
+import { constantString, isClientRequest } from './lib/requests';
 import { importName } from '../engine/imports';
 import { addParameter, insertAfter, insertBefore, statementOf } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
@@ -530,7 +530,6 @@ export default createRule({
 });
 
 const ACCEPT_LANGUAGE = /accept[-_]language/i;
-const REQUEST_METHODS = /^(get|post|put|patch|delete|head|options|trace|generic)$/;
 
 /**
  * A test-client request sending an Accept-Language header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers=
@@ -542,8 +541,7 @@ const REQUEST_METHODS = /^(get|post|put|patch|delete|head|options|trace|generic)
  * call was such a request.
  */
 function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
-  if (callee.type !== 'attribute' || !REQUEST_METHODS.test(field(callee, 'attribute').text)) return false;
-  if (!/client$/i.test(field(callee, 'object').text.split('.').pop() ?? '')) return false;
+  if (!isClientRequest(callee)) return false;
   const header = acceptLanguage(ctx, call);
   if (header === null) return false;
   const language = header.split(/[,;]/)[0]?.trim() ?? '';
@@ -575,12 +573,7 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
     owner.fn,
     n => {
       if (later || n.startIndex < call.endIndex) return !later;
-      const f = n.childForFieldName('function');
-      later =
-        f?.type === 'attribute' &&
-        REQUEST_METHODS.test(field(f, 'attribute').text) &&
-        /client$/i.test(field(f, 'object').text.split('.').pop() ?? '') &&
-        acceptLanguage(ctx, n) === null;
+      later = isClientRequest(n.childForFieldName('function')) && acceptLanguage(ctx, n) === null;
       return !later;
     },
     CALLS,

@@ -108,3 +108,15 @@ function targetOf(ctx: RuleContext, node: Node, at: Node, steps: number, holes: 
       return null;
   }
 }
+
+/** a test client's request methods */
+const CLIENT_METHODS = /^(get|post|put|patch|delete|head|options|trace|generic)$/;
+
+/** Whether `callee` is a test client's request method: `self.client.get`, `api_client.post`. */
+export function isClientRequest(callee: Node | null): boolean {
+  return (
+    callee?.type === 'attribute' &&
+    CLIENT_METHODS.test(callee.childForFieldName('attribute')?.text ?? '') &&
+    /client$/i.test(callee.childForFieldName('object')?.text.split('.').pop() ?? '')
+  );
+}
