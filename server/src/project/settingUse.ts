@@ -5,6 +5,8 @@ import { escapeRegExp } from '../syntax/text';
 import { constantText, defName, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { nodesOfTypes, type Node } from '../syntax/parser';
 import { settingWrite } from '../analysis/testing';
+import { Definitions } from '../analysis/defs';
+import { Names } from '../analysis/names';
 import type { SettingUse } from '../analysis/projectView';
 
 export type { SettingUse };
@@ -194,11 +196,14 @@ export function unsetReaders(
       for (const m of t.text.matchAll(reads)) unnamed.delete(m[0]);
       continue;
     }
-    const imported = shared.size ? importedModules(t.text) : new Map<string, string>();
+    // (the module's names, read only where a name is shared)
+    let names: Names | undefined;
+    const through = (fn: Node, at: number, modules: readonly string[]) =>
+      reachedThrough((names ??= new Names(t.root, new Definitions(t.root.tree), t.module)), fn, at, modules);
     for (const fn of nodesOfTypes(t.root, DEFS)) {
       if (!defName(fn).startsWith('test')) continue;
       const named = [...fn.text.matchAll(reads)]
-        .filter(m => !shared.has(m[0]) || throughModule(fn.text, m.index, imported, shared.get(m[0]) ?? []))
+        .filter(m => !shared.has(m[0]) || through(fn, m.index, shared.get(m[0]) ?? []))
         .map(m => m[0]);
       if (named.length === 0) continue;
       for (const w of named) unnamed.delete(w);
@@ -234,33 +239,17 @@ export function sharedNames(
 }
 
 /**
- * Whether the name at `at` in `text` (a test) is reached through one of `modules`: `alias.name` with the
- * alias a module imported from one of them, or the bare name imported from one.
+ * Whether the name at `at` in test `fn` is one of `modules`' own, as the test module's imports resolve it:
+ * `production_settings.plugin_settings` with `from app.settings import production as production_settings`,
+ * or a bare name imported from one of them.
  */
-function throughModule(
-  text: string,
-  at: number | undefined,
-  imported: ReadonlyMap<string, string>,
-  modules: readonly string[],
-): boolean {
-  const before = /(?:(\w+)\s*\.\s*)?$/.exec(text.slice(0, at ?? 0));
-  const via = before?.[1]
-    ? imported.get(before[1])
-    : imported.get(text.slice(at ?? 0).match(/^\w+/)?.[0] ?? '')?.replace(/\.\w+$/, '');
-  return !!via && modules.some(m => m === via || m.endsWith(`.${via}`) || via.endsWith(`.${m}`));
-}
-
-/** What each name a module imports stands for, dotted: `from a.b import c as d` gives d: a.b.c. */
-function importedModules(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of text.matchAll(/^[ \t]*from\s+([\w.]+)\s+import\s*(\([^)]*\)|[^\n]*)/gm))
-    for (const part of (m[2] ?? '').replace(/[()\\]/g, ' ').split(',')) {
-      const [what, as] = part.trim().split(/\s+as\s+/);
-      if (what && /^\w+$/.test(what)) out.set((as ?? what).trim(), `${m[1]}.${what}`);
-    }
-  for (const m of text.matchAll(/^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm))
-    if (m[1]) out.set(m[2] ?? m[1].split('.')[0] ?? m[1], m[2] ? m[1] : (m[1].split('.')[0] ?? m[1]));
-  return out;
+function reachedThrough(names: Names, fn: Node, at: number, modules: readonly string[]): boolean {
+  let node = fn.descendantForIndex(fn.startIndex + at);
+  if (node?.parent?.type === 'attribute' && node.parent.childForFieldName('attribute')?.id === node.id)
+    node = node.parent;
+  const q = node ? names.resolve(node) : undefined;
+  const module = q?.slice(0, q.lastIndexOf('.'));
+  return !!module && modules.some(m => m === module || m.endsWith(`.${module}`) || module.endsWith(`.${m}`));
 }
 
 /** A definition with its decorators: the `decorated_definition` around it, when there is one. */
