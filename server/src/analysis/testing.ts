@@ -28,6 +28,8 @@ const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_cla
 export const MODULE_SETUP = /^(setup_module|setUpModule|setup_function|setup)$/;
 export const MODULE_TEARDOWNS = ['teardown_module', 'tearDownModule', 'teardown_function', 'teardown'];
 const UNDO_TYPES = new Set(['yield', 'finally_clause']);
+/** `pytest.raises`, `self.assertRaises`, `assertRaisesRegex`, Django's `assertRaisesMessage` */
+const RAISES = /(^|\.)(raises|assertRaises\w*)$/;
 const RESTORE_TYPES = new Set(['finally_clause', 'call', 'yield', 'expression_statement', 'delete_statement']);
 const STEP_TYPES = new Set(['call', 'assignment', 'delete_statement']);
 const CLEANUP = /(^|\.)add(Class)?Cleanup$/;
@@ -733,6 +735,25 @@ export class Testing {
       UNDO_TYPES,
     );
     return undoing;
+  }
+
+  /**
+   * Whether `node` is (in) the last statement of a `with pytest.raises(...)` or `with self.assertRaises(...)`
+   * block of `fn`: in a passing test that statement never completes, it raises or something before it
+   * did (`with self.assertRaises(AttributeError): CONSTANTS.LENGTH = 20`), so it changes nothing.
+   */
+  neverCompletes(node: Node, fn: Node): boolean {
+    let stmt: Node | null = node;
+    while (stmt?.parent && stmt.parent.type !== 'block') stmt = stmt.parent;
+    const block = stmt?.parent;
+    const withStmt = block?.parent;
+    if (!stmt || withStmt?.type !== 'with_statement' || withStmt.childForFieldName('body')?.id !== block?.id)
+      return false;
+    if (block?.lastNamedChild?.id !== stmt.id) return false;
+    if (withStmt.startIndex < fn.startIndex || withStmt.endIndex > fn.endIndex) return false;
+    return this.withContextsAround(stmt, withStmt).some(
+      c => c.type === 'call' && RAISES.test(c.childForFieldName('function')?.text ?? ''),
+    );
   }
 
   /**

@@ -124,6 +124,7 @@ export default createRule({
         if (MOCK_ATTRIBUTES.has(attr0) || resetForEachTest(ctx, `${q}.${attr0}`)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+        if (ctx.testing.neverCompletes(node, owner.fn)) return;
         // a test double (or other code of the project's tests): read only by the tests using it, which set it
         if (ctx.project?.definedInTests(q)) return;
         const attr = field(left, 'attribute').text;
@@ -211,6 +212,7 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   if (!q || /^(django\.conf\.settings|os\.environ)\b/.test(q) || /^(os|sys)$/.test(q)) return;
   const owner = ctx.testing.owner(node);
   if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+  if (ctx.testing.neverCompletes(node, owner.fn)) return;
   if (ctx.project?.definedInTests(q)) return;
   const container = left.childForFieldName('value');
   const key = left.childForFieldName('subscript');

@@ -79,6 +79,7 @@ export default createRule({
       if (
         !owner ||
         ctx.testing.isUndoing(node, owner.fn) ||
+        ctx.testing.neverCompletes(node, owner.fn) ||
         ctx.testing.isWideFixture(owner.fn) ||
         patchedAround(ctx, node, owner.fn)
       )

@@ -482,6 +482,7 @@ export default createRule({
         if (q === 'logging.disable' && !logsReadByTests(ctx)) return;
         const owner = ctx.testing.owner(node);
         if (!owner || ctx.testing.isUndoing(node, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+        if (ctx.testing.neverCompletes(node, owner.fn)) return;
         // taken off by an autouse fixture of a conftest.py above every test: before every test, so each
         // starts without it whatever ran before (ocw-studio's navigation-menu receiver)
         if (

@@ -182,6 +182,7 @@ export default createRule({
       if (!setting) return;
       const owner = ctx.testing.owner(stmt);
       if (!owner || ctx.testing.isUndoing(stmt, owner.fn) || ctx.testing.isWideFixture(owner.fn)) return;
+      if (ctx.testing.neverCompletes(stmt, owner.fn)) return;
       // a helper only session fixtures and hooks call configures the run, as they do
       if (owner.role === 'helper' && ctx.testing.onlyWideCallers(owner.fn)) return;
       if (ctx.testing.settingsOverridden(owner.fn)) return;
