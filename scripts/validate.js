@@ -2,9 +2,10 @@
 // The validation rounds of docs/accuracy.md: run a frozen CLI on fetched suites, sample the
 // findings for blind review, score the reviewers' verdicts, and score the recall readers' lists.
 //
-//   node scripts/validate.js run PROJECTS OUT [--cli PATH]
+//   node scripts/validate.js run PROJECTS OUT [--cli PATH] [--select CODES]
 //       `crosstalk check . --format json` at the root of every folder of PROJECTS, as a new user
-//       runs it; OUT/<suite>.json and OUT/summary.tsv (suite, test files, findings, seconds).
+//       runs it (`--select XT,XT071` adds a rule that is off by default); OUT/<suite>.json and
+//       OUT/summary.tsv (suite, test files, findings, seconds).
 //   node scripts/validate.js sample OUT REVIEW [--batches N] [--seed S]
 //       Per suite and rule, every finding when fewer than 50, else 30 at random (seeded).
 //       REVIEW/findings.tsv (id, suite, rule, stratum size, place, message) and
@@ -52,12 +53,12 @@ function suites(dir) {
     .sort();
 }
 
-function run(projects, out, cli) {
+function run(projects, out, cli, select) {
   fs.mkdirSync(out, { recursive: true });
   const rows = ['suite\ttest files\tfindings\tseconds'];
   for (const suite of suites(projects)) {
     const start = Date.now();
-    const result = spawnSync('node', [cli, 'check', '.', '--format', 'json'], {
+    const result = spawnSync('node', [cli, 'check', '.', '--format', 'json', ...(select ? ['--select', select] : [])], {
       cwd: path.join(projects, suite),
       encoding: 'utf8',
       maxBuffer: 1 << 30,
@@ -261,7 +262,8 @@ function main(argv) {
   };
   if (command === 'run') {
     const cli = path.resolve(option('--cli', path.join(ROOT, 'bin', 'crosstalk.js')));
-    run(path.resolve(args[0]), path.resolve(args[1]), cli);
+    const select = option('--select', '');
+    run(path.resolve(args[0]), path.resolve(args[1]), cli, select);
   } else if (command === 'sample') {
     const batches = Number(option('--batches', '3'));
     const seed = Number(option('--seed', '48'));
