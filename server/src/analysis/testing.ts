@@ -749,7 +749,8 @@ export class Testing {
     const withStmt = block?.parent;
     if (!stmt || withStmt?.type !== 'with_statement' || withStmt.childForFieldName('body')?.id !== block?.id)
       return false;
-    if (block?.lastNamedChild?.id !== stmt.id) return false;
+    const last = block?.namedChildren.filter(c => c?.type !== 'comment').pop();
+    if (last?.id !== stmt.id) return false;
     if (withStmt.startIndex < fn.startIndex || withStmt.endIndex > fn.endIndex) return false;
     return this.withContextsAround(stmt, withStmt).some(
       c => c.type === 'call' && RAISES.test(c.childForFieldName('function')?.text ?? ''),
@@ -1559,6 +1560,44 @@ export class Testing {
       if (deeper) return deeper;
     }
     return null;
+  }
+
+  /**
+   * Whether a fixture of this module around the test `fn` puts `target` (a module's attribute or
+   * container, as the module spells it) back after each test: an autouse one, or one the test requests
+   * (a parameter, `usefixtures`), or a fixture either requests in turn, that after its `yield` assigns,
+   * empties or refills it (`detection.NAMES.clear()` then `.update(saved)` in a `finally`; moo's
+   * `_session_settings.clear()` before and after every test).
+   */
+  fixtureResets(fn: Node, target: string): boolean {
+    const dot = target.lastIndexOf('.');
+    const [owner, attr] = [escapeRegExp(target.slice(0, dot)), escapeRegExp(target.slice(dot + 1))];
+    const reset = new RegExp(
+      `(?<![\\w.])${escapeRegExp(target)}(?:\\s*=[^=]|\\.(?:clear|update)\\s*\\()` +
+        (dot > 0 ? `|setattr\\(\\s*${owner}\\s*,\\s*["']${attr}["']` : ''),
+    );
+    const resets = (def: Node) =>
+      reset.test(
+        def.text
+          .split(/\byield\b/)
+          .slice(1)
+          .join('yield'),
+      );
+    const autouse = this.moduleFixtures.some(s => {
+      const def = definitionOf(s);
+      return def.type === 'function_definition' && this.isAutouseFixture(def) && resets(def);
+    });
+    if (autouse) return true;
+    const seen = new Set<string>();
+    return [...this.requestedFixtures(fn)].some(
+      name =>
+        !!this.inFixtureChain(
+          name,
+          seen,
+          local => (resets(local) ? true : null),
+          () => null,
+        ),
+    );
   }
 
   isAutouseFixture(def: Node): boolean {

@@ -6,7 +6,19 @@ import * as path from 'path';
  * from the path relative to `root`: a project checked out under /home/me/tests/ is not all tests.
  */
 export function isTestFile(file: string, root: string): boolean {
-  const parts = path.relative(root, file).split(/[\\/]/);
+  return isTestPath(path.relative(root, file).split(/[\\/]/));
+}
+
+/**
+ * The same, read from a module's dotted name (`tests.tasks`): its path below the `sys.path` entry it is
+ * imported from, wherever the project's root is (a pytest rootdir inside tests/).
+ */
+export function isTestModule(module: string): boolean {
+  const parts = module.split('.');
+  return isTestPath([...parts.slice(0, -1), `${parts[parts.length - 1] ?? ''}.py`]);
+}
+
+function isTestPath(parts: readonly string[]): boolean {
   const base = parts[parts.length - 1] ?? '';
   if (!base.endsWith('.py')) return false;
   if (/^test_.*\.py$|_tests?\.py$|^tests\.py$|^conftest\.py$|^(testing|testcases|testutils)\.py$/.test(base))

@@ -47,7 +47,7 @@ import {
 import { parse, type Node } from '../syntax/parser';
 import { escapeRegExp } from '../syntax/text';
 import { Evaluator } from './evaluate';
-import { isTestFile, moduleName } from './files';
+import { isTestFile, isTestModule, moduleName } from './files';
 import { collectedByPytest, namedForPytest, readRunConfig, type RunConfig } from './runConfig';
 import { readSettingsFacts } from './settings';
 import { viewThrottling, type ViewThrottling } from './throttles';
@@ -593,8 +593,9 @@ export class Project {
   definedInTests(qualified: string): boolean {
     const parts = qualified.split('.');
     for (let n = parts.length - 1; n > 0; n--) {
-      const file = this.moduleFile(parts.slice(0, n).join('.'));
-      if (file) return isTestFile(file, this.root);
+      const module = parts.slice(0, n).join('.');
+      const file = this.moduleFile(module);
+      if (file) return isTestFile(file, this.root) || isTestModule(module);
     }
     return false;
   }

@@ -145,7 +145,8 @@ export default createRule({
           ctx.testing.restores(owner.fn, undo, node) ||
           ctx.testing.isPutBack(owner.fn, left.text, value) ||
           ctx.testing.writtenBefore(owner.fn, left.text, node) ||
-          patchedDuring(ctx, owner.fn, node, `${q}.${attr}`)
+          patchedDuring(ctx, owner.fn, node, `${q}.${attr}`) ||
+          ctx.testing.fixtureResets(owner.fn, left.text)
         )
           return;
         // the value the project's own module gives it where it is defined (a new empty container for one
@@ -225,6 +226,8 @@ function itemAssignment(ctx: RuleContext, node: Node, left: Node): void {
   while (patchable.type === 'subscript') patchable = field(patchable, 'value');
   const containerName = ctx.names.resolve(patchable);
   if (containerName && patchedDuring(ctx, owner.fn, node, containerName)) return;
+  // a fixture around the test empties or refills it after each test
+  if (ctx.testing.fixtureResets(owner.fn, patchable.text)) return;
   // set again before anything reads it: by Django before every test, or by pytest-django (SITE_CACHE)
   if (containerName && resetForEachTest(ctx, containerName)) return;
   if (ctx.testing.restores(owner.fn, container.text, node)) return;
