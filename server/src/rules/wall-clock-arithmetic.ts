@@ -50,7 +50,9 @@ export default createRule({
       "project's own modules handed back (`start = calculate_season_start_date()`): which days it can be is " +
       "that function's business, which Crosstalk does not follow. Nor a date of a row a Django fixture file " +
       'loads: a field of an object the test fetches (`Event.objects.get(...)`) in a class with `fixtures = [...]` ' +
-      "(its own or a base's), which neither the test before the move nor setUp gives a value.",
+      "(its own or a base's), which neither the test before the move nor setUp gives a value. Nor a month moved " +
+      'under a condition that compares it with the edge: the test handles December itself ' +
+      '(`if today.month == 12: ... else: date(today.year, today.month + 1, 1)`).',
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
@@ -109,6 +111,8 @@ export default createRule({
           if (years !== null && years % 4 === 0) continue;
           // a day the call sets to one every month has (`day=1`) is no 29 February (djangocms-blog)
           if (fieldName === 'year' && everyMonthHasDay(kwargs)) continue;
+          // the test handles the edge month itself (`if today.month == 12: ... else: ...`)
+          if (fieldName === 'month' && edgeGuarded(call, left.text, op === '+' ? 12 : 1)) continue;
           // a date the test builds from constants is the same at every run: no wall clock in it
           const fn = ctx.defs.enclosingFunction(call);
           if (fixedDate(receiver, fn) || fixtureDate(ctx, receiver, fn) || frozenClock(ctx, call)) return;
@@ -169,6 +173,7 @@ function constructed(ctx: RuleContext, call: Node): void {
     const fn = ctx.defs.enclosingFunction(call);
     if (fixedDate(receiver, fn) || fixtureDate(ctx, receiver, fn) || frozenClock(ctx, call)) return;
     if (fixedDateExpression(receiver) || classDate(ctx, receiver, call) || projectDate(ctx, receiver, fn, call)) return;
+    if (fieldName === 'month' && edgeGuarded(call, left.text, op === '+' ? (modulo ? 11 : 12) : 1)) return;
     const when =
       fieldName === 'month'
         ? `${left.text} is ${op === '+' ? (modulo ? 'November' : 'December') : 'January'}`
@@ -181,6 +186,27 @@ function constructed(ctx: RuleContext, call: Node): void {
       fix: null,
     });
   });
+}
+
+/**
+ * `call` sits under a condition that compares `month` (`self.today.month`) with the month at whose edge
+ * the arithmetic leaves its range: `if today.month == 12: ... else: date(today.year, today.month + 1, 1)`.
+ * The test handles December itself.
+ */
+function edgeGuarded(call: Node, month: string, edge: number): boolean {
+  const m = escapeRegExp(month);
+  const compared = new RegExp(
+    `${m}\\s*(?:[=!<>]=|[<>])\\s*${edge}\\b|\\b${edge}\\s*(?:[=!<>]=|[<>])\\s*${m}(?![\\w.])`,
+  );
+  for (let n = call.parent; n && n.type !== 'function_definition'; n = n.parent)
+    if (GUARDS.has(n.type) && compared.test(conditionOf(n)?.text ?? '')) return true;
+  return false;
+}
+const GUARDS = new Set(['if_statement', 'elif_clause', 'conditional_expression']);
+
+/** The condition of an `if`, `elif` or `a if condition else b` (whose parts have no field names). */
+function conditionOf(n: Node): Node | null {
+  return n.type === 'conditional_expression' ? (n.namedChildren[1] ?? null) : n.childForFieldName('condition');
 }
 
 /**
