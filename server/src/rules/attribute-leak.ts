@@ -67,6 +67,11 @@ export default createRule({
       "on; django-tenants' `connection.tenant`, set for each request and tenant test case; under pytest " +
       "`sys.stdin`, which its capture puts back, and the sites framework's `SITE_CACHE`, which pytest-django " +
       'empties). ' +
+      'A write that is the last statement of a `pytest.raises` or `assertRaises` block never completes in a ' +
+      "passing test (a frozen object's `CONSTANTS.LENGTH = 20`). What a fixture around the test puts back " +
+      'after each test (an autouse fixture of the module, or one the test requests, that after its `yield` ' +
+      'assigns it again, or empties or refills the container: `SESSIONS.clear()`, `LIMITS.update(saved)`) ' +
+      'does not leak. ' +
       'What the test patches (`@patch("app.payments.LIMITS")`, `patch.object`, `patch.dict`, on the test, its ' +
       'class or in a `with` around the write) is put back by the patch, and an entry the test removes again ' +
       "(`del`, `pop`, `clear()`) is gone before it ends; an entry under a primary key of the test's own rows " +

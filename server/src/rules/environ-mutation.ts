@@ -45,7 +45,9 @@ export default createRule({
       '`HOME`, proxies, `DJANGO_*`). A variable nothing reads after import (a fake AWS key for a library the ' +
       'suite mocks) is not reported, nor code in a fixture no test requests, nor ' +
       '`os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` where the settings module is known (it is set ' +
-      'before any test runs); a computed name, or a project whose files cannot be listed, is.',
+      'before any test runs); a computed name, or a project whose files cannot be listed, is. Nor a write ' +
+      'that is the last statement of a `pytest.raises` or `assertRaises` block, which never completes in a ' +
+      'passing test (`os.environ["PORT"] = 8080` raises TypeError).',
     why:
       'The environment belongs to the process: a variable set by one test is still set for every later test in ' +
       'that xdist worker (and for subprocesses they start), so behaviour depends on which tests ran first.',
