@@ -589,6 +589,8 @@ export class Project {
   /**
    * Whether `qualified` (`app.tests.mocks.FakeClient.reply`) lives in one of the project's test
    * modules (a test file, a conftest.py, anything under tests/): a test double, or other code only tests use.
+   * A library's is one where a package below its top is named `tests` (`webtoolkit.tests.mocks.Counter`:
+   * the doubles it ships for its users' tests); not `django.test`, whose test case classes every test runs.
    */
   definedInTests(qualified: string): boolean {
     const parts = qualified.split('.');
@@ -597,7 +599,7 @@ export class Project {
       const file = this.moduleFile(module);
       if (file) return isTestFile(file, this.root) || isTestModule(module);
     }
-    return false;
+    return parts.slice(1, -1).includes('tests');
   }
 
   /**
