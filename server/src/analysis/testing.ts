@@ -386,7 +386,8 @@ export class Testing {
         /(^|\.)(pop|clear|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
       );
     };
-    if (!mentions((this.defs.methodClass(fn) ?? fn).text)) return false; // cheap: nothing there could undo it
+    // cheap: nothing there could undo it
+    if (!this.undoRegions(fn).some(r => mentions(this.defs.methodClass(r)?.text ?? r.text))) return false;
     let found = false;
     for (const region of this.undoRegions(fn)) {
       const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
@@ -453,14 +454,26 @@ export class Testing {
     const cls = this.defs.methodClass(fn);
     if (!cls && MODULE_SETUP.test(defName(fn)) && this.defs.isModuleLevel(fn))
       return [fn, ...MODULE_TEARDOWNS.flatMap(name => this.defs.functionsNamed(name))];
-    return [
-      fn,
-      ...(cls
-        ? bodyStatements(cls)
-            .map(definitionOf)
-            .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)))
-        : []),
-    ];
+    return [fn, ...(cls ? this.tearDownsOf(cls) : [])];
+  }
+
+  /**
+   * The tearDown methods that run after a test of `cls`: its own, and those of its bases in this file that
+   * a tearDown of its own hands on to with `super()` (or that it inherits, having none): a base class that
+   * deletes the settings its subclasses' tests write (django-dynamic-fixture).
+   */
+  private tearDownsOf(cls: Node, seen = new Set<number>()): Node[] {
+    if (seen.has(cls.id)) return [];
+    seen.add(cls.id);
+    const own = bodyStatements(cls)
+      .map(definitionOf)
+      .filter(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)));
+    if (own.length > 0 && !own.some(d => /\bsuper\([^)]*\)\s*\.\s*(tearDown|teardown)\w*\s*\(/.test(d.text)))
+      return own;
+    const bases = this.baseExpressions(cls)
+      .map(b => this.inFileClass(b))
+      .filter((c): c is Node => !!c);
+    return [...own, ...bases.flatMap(b => this.tearDownsOf(b, seen))];
   }
 
   /**

@@ -65,7 +65,8 @@ export default createRule({
       'Assignment, augmented assignment, `del`, or a mutating call (`append`, `extend`, `insert`, `update`, ...) ' +
       'on `django.conf.settings.X` (any import path or alias) in a test, setUp hook or fixture. Not the ' +
       'pytest-django `settings` fixture (a parameter named `settings` shadows the import), and not when the ' +
-      "old value is restored in tearDown, a `finally`, `addCleanup` or after a fixture's `yield` (a name " +
+      "old value is restored in tearDown (the class's own, or a base class's in the module that it inherits or " +
+      "hands on to with `super()`), a `finally`, `addCleanup` or after a fixture's `yield` (a name " +
       'saved as `before = settings.MIDDLEWARE` is the same list: put back after an `append`, it restores ' +
       'nothing, and the change is reported). Through ' +
       'the `settings` fixture, a change inside a setting (`settings.FEATURES["x"] = True`) is flagged (not where ' +
