@@ -1,6 +1,6 @@
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
-import { createRule } from '../engine/rule';
+import { createRule, type RuleContext } from '../engine/rule';
 import {
   assignedValues,
   bodyStatements,
@@ -97,7 +97,8 @@ export default createRule({
         const method = fn.type === 'attribute' ? field(fn, 'attribute').text : fn.text;
         // what a mock was called with (`run.assert_called_once_with([..., "runserver", "8000"])`): no socket
         if (/^assert_|^(mock\.)?call$/.test(method) || /(^|\.)call$/.test(fn.text)) return;
-        const args = positionalArguments(call);
+        // an address tuple held in a local first (`server_address = ("127.0.0.1", 8000)`, BuffaLogs)
+        const args = positionalArguments(call).map(a => localTuple(ctx, a, call));
         if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
           const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
           // the port-0 fix belongs to the side that binds: a client cannot connect to "any" port
@@ -166,6 +167,14 @@ export default createRule({
     };
   },
 });
+
+/** The tuple a local name holds where the function assigns it once, before `at`; else the node itself. */
+function localTuple(ctx: RuleContext, node: Node, at: Node): Node {
+  const fn = node.type === 'identifier' ? ctx.defs.enclosingFunction(at) : null;
+  const values = fn ? assignedValues(fn, node.text) : [];
+  const [only] = values;
+  return values.length === 1 && only?.type === 'tuple' && only.startIndex < at.startIndex ? only : node;
+}
 
 function isPort(node: Node): boolean {
   return node.type === 'integer' && Number(node.text) > 0 && Number(node.text) < 65536;
