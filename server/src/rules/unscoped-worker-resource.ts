@@ -48,7 +48,9 @@ export default createRule({
       "property too) that no key prefix or database of each worker's own scopes, in a project whose tests " +
       'neither put the cache on fakeredis, name the worker, nor replace `settings.CACHES`. A `KEY_PREFIX` of a LocMemCache, a ' +
       'DummyCache or a DatabaseCache is not: nothing there is shared between workers; nor a Celery broker or ' +
-      'result backend in settings that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`).',
+      'result backend in settings that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`). ' +
+      "Nothing is reported where the suite runs under Django's runner with django-nose's `TEST_RUNNER`, which " +
+      'ignores `--parallel` and runs every test in one process, unless something asks nose for `--processes`.',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -81,6 +83,8 @@ export default createRule({
       "the runner (a `TEST_RUNNER` whose parallel suite's `init_worker` gives each its own), not in the settings.",
   },
   create(ctx): Listeners {
+    // django-nose's runner runs every test in one process (it takes no --parallel): no workers to collide
+    if (noseInOneProcess(ctx)) return {};
     // fakeredis gives each test an in-process server: nothing is shared
     if (!isTestConfiguration(ctx.file.moduleName)) return sharedRedisInLoadedSettings(ctx);
     // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
@@ -303,3 +307,15 @@ function unusedBroker(ctx: RuleContext, assign: Node): boolean {
   return names.every(n => /BROKER|RESULT_BACKEND/i.test(n)) && ctx.file.mentions(EAGER);
 }
 const EAGER = /\b(?:CELERY_)?(?:TASK_)?ALWAYS_EAGER\s*=\s*True\b/i;
+
+/**
+ * The suite runs under Django's runner with django-nose's `TEST_RUNNER`, which ignores `--parallel`, and
+ * nothing asks nose for processes of its own (`--processes` in NOSE_ARGS): one process runs every test
+ * (okuna-api).
+ */
+function noseInOneProcess(ctx: RuleContext): boolean {
+  const project = ctx.project;
+  if (!project?.recognised || project.settings.runner !== 'django') return false;
+  const runner = project.settings.testRunner?.name ?? '';
+  return /^django_nose\./.test(runner) && project.occurrences('--processes') === 0;
+}
