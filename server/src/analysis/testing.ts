@@ -386,10 +386,11 @@ export class Testing {
         /(^|\.)(pop|clear|setattr|delattr|__delitem__|__setitem__)$/.test(n.childForFieldName('function')?.text ?? '')
       );
     };
+    const regions = this.undoRegions(fn);
     // cheap: nothing there could undo it
-    if (!this.undoRegions(fn).some(r => mentions(this.defs.methodClass(r)?.text ?? r.text))) return false;
+    if (!regions.some(r => mentions(this.defs.methodClass(r)?.text ?? r.text))) return false;
     let found = false;
-    for (const region of this.undoRegions(fn)) {
+    for (const region of regions) {
       const wholeRegion = region.id !== fn.id; // a tearDown: anything in it counts
       // where the fixture's first `yield` ends: its own value (`yield signal.disconnect(...)`) is set up
       let yieldEnd = Infinity;
@@ -1105,10 +1106,7 @@ export class Testing {
     return this.moduleFixtures.some(s => {
       const def = definitionOf(s);
       if (def.type !== 'function_definition' || !this.isAutouseFixture(def)) return false;
-      const after = def.text
-        .split(/\byield\b/)
-        .slice(1)
-        .join('yield');
+      const after = afterYield(def);
       return /chdir\s*\(/.test(after) || /\bmonkeypatch\.chdir\s*\(/.test(def.text);
     });
   }
@@ -1589,13 +1587,7 @@ export class Testing {
       `(?<![\\w.])${escapeRegExp(target)}(?:\\s*=[^=]|\\.(?:clear|update)\\s*\\()` +
         (dot > 0 ? `|setattr\\(\\s*${owner}\\s*,\\s*["']${attr}["']` : ''),
     );
-    const resets = (def: Node) =>
-      reset.test(
-        def.text
-          .split(/\byield\b/)
-          .slice(1)
-          .join('yield'),
-      );
+    const resets = (def: Node) => reset.test(afterYield(def));
     const autouse = this.moduleFixtures.some(s => {
       const def = definitionOf(s);
       return def.type === 'function_definition' && this.isAutouseFixture(def) && resets(def);
@@ -1653,4 +1645,12 @@ function sameValueText(text: string): string {
       str ? `"${str.slice(1, -1)}"` : '',
     )
     .replace(/,([)\]}])/g, '$1');
+}
+
+/** The text of a fixture after its first `yield`: what runs after the test. Empty where it yields nothing. */
+export function afterYield(def: Node): string {
+  return def.text
+    .split(/\byield\b/)
+    .slice(1)
+    .join('yield');
 }

@@ -897,11 +897,6 @@ export class Project {
     return returns;
   }
 
-  /**
-   * Whether the project module `name` (or, for `module.function`, its module) calls an API only
-   * django-redis's cache has (`delete_pattern`, `lock`, `get_redis_connection`): code a test imports
-   * from it would break on a LocMemCache.
-   */
   /** Whether any module of the project that is not a test calls django-redis's own API (REDIS_ONLY). */
   get codeUsesRedisOnlyApi(): boolean {
     return (this.redisOnlyInCode ??= !this.filesHolding(
@@ -911,6 +906,11 @@ export class Project {
   }
   private redisOnlyInCode: boolean | undefined;
 
+  /**
+   * Whether the project module `name` (or, for `module.function`, its module) calls an API only
+   * django-redis's cache has (`delete_pattern`, `lock`, `get_redis_connection`): code a test imports
+   * from it would break on a LocMemCache.
+   */
   moduleUsesRedisOnlyApi(name: string): boolean {
     for (const candidate of [name, name.slice(0, Math.max(0, name.lastIndexOf('.')))]) {
       const file = candidate ? this.moduleFile(candidate) : null;

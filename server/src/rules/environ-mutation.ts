@@ -3,6 +3,7 @@ import { Edit, Fix } from '../engine/fix';
 import { importName, reachedName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
 import { isPython2 } from './lib/python2';
+import { afterYield } from '../analysis/testing';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { BLOCK_TYPES, bodyStatements, definitionOf, field, isConstant, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp } from '../syntax/text';
@@ -176,10 +177,7 @@ function resetByAutouseFixture(ctx: RuleContext, fn: Node, key: Node): boolean {
   return scopes.some(stmt => {
     const def = definitionOf(stmt);
     if (def.type !== 'function_definition' || !ctx.testing.isAutouseFixture(def)) return false;
-    const after = def.text
-      .split(/\byield\b/)
-      .slice(1)
-      .join('yield');
+    const after = afterYield(def);
     return after.includes(JSON.stringify(name).slice(1, -1)) && ENVIRON_RESET.test(after);
   });
 }

@@ -2,7 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { everyWorker } from './lib/process';
+import { everyWorker, oneProcess } from './lib/process';
 import { exposure } from './lib/djangoCache';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 import { field, stringContentText, stringValue, walk } from '../syntax/nodes';
@@ -83,8 +83,8 @@ export default createRule({
       "the runner (a `TEST_RUNNER` whose parallel suite's `init_worker` gives each its own), not in the settings.",
   },
   create(ctx): Listeners {
-    // django-nose's runner runs every test in one process (it takes no --parallel): no workers to collide
-    if (noseInOneProcess(ctx)) return {};
+    // one process runs every test: no workers to collide
+    if (oneProcess(ctx)) return {};
     // fakeredis gives each test an in-process server: nothing is shared
     if (!isTestConfiguration(ctx.file.moduleName)) return sharedRedisInLoadedSettings(ctx);
     // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
@@ -307,15 +307,3 @@ function unusedBroker(ctx: RuleContext, assign: Node): boolean {
   return names.every(n => /BROKER|RESULT_BACKEND/i.test(n)) && ctx.file.mentions(EAGER);
 }
 const EAGER = /\b(?:CELERY_)?(?:TASK_)?ALWAYS_EAGER\s*=\s*True\b/i;
-
-/**
- * The suite runs under Django's runner with django-nose's `TEST_RUNNER`, which ignores `--parallel`, and
- * nothing asks nose for processes of its own (`--processes` in NOSE_ARGS): one process runs every test
- * (okuna-api).
- */
-function noseInOneProcess(ctx: RuleContext): boolean {
-  const project = ctx.project;
-  if (!project?.recognised || project.settings.runner !== 'django') return false;
-  const runner = project.settings.testRunner?.name ?? '';
-  return /^django_nose\./.test(runner) && project.occurrences('--processes') === 0;
-}

@@ -16,3 +16,14 @@ export function thisProcess(ctx: RuleContext): string {
 export function everyWorker(ctx: RuleContext): string {
   return djangoRunner(ctx) ? 'every process of manage.py test --parallel' : 'every xdist worker';
 }
+
+/**
+ * One process runs every test: Django's runner with django-nose's `TEST_RUNNER`, which ignores `--parallel`,
+ * where nothing asks nose for processes of its own (`--processes` in NOSE_ARGS; okuna-api). Nothing runs
+ * beside a test to share a server's keys with.
+ */
+export function oneProcess(ctx: RuleContext): boolean {
+  if (!djangoRunner(ctx)) return false;
+  const runner = ctx.project?.settings.testRunner?.name ?? '';
+  return /^django_nose\./.test(runner) && ctx.project?.occurrences('--processes') === 0;
+}
