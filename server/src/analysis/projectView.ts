@@ -351,6 +351,8 @@ export interface ProjectView {
   readonly warningsAreErrors: boolean;
   /** the tests the run selects by their marks (pytest's `-m` in addopts); null when it takes every test */
   readonly selectsMarks: MarkMatcher | null;
+  /** tags (`@tag`) and marks CI runs only in a run with no workers, after leaving them out of its parallel one */
+  readonly serialTags: ReadonlySet<string>;
   readText(file: string): string | null;
 }
 

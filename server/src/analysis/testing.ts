@@ -247,6 +247,23 @@ export class Testing {
     return requesters.length > 0 && requesters.every(d => this.isTestFunction(d) && !selects(this.marksOf(d)));
   }
 
+  /**
+   * No other test runs beside `fn` (a test, or a hook or method of its class): it or its class carries a
+   * tag (`@tag("no_parallel")`) or mark the project's CI runs only without workers.
+   */
+  runsAlone(fn: Node): boolean {
+    const serial = this.project?.serialTags;
+    if (!serial?.size) return false;
+    const cls = this.defs.methodClass(fn);
+    const decorators = [...this.defs.decorators(fn), ...(cls ? this.defs.decorators(cls) : [])];
+    const tags = decorators.flatMap(d =>
+      d.type === 'call' && /(^|\.)tag$/.test(field(d, 'function').text)
+        ? callArguments(d).flatMap(a => stringValue(a) ?? [])
+        : [],
+    );
+    return [...tags, ...this.marksOf(fn)].some(t => serial.has(t));
+  }
+
   /** The marks a test carries: its decorators', its class's (and the class's `pytestmark`), the module's. */
   private marksOf(test: Node): Set<string> {
     const marks = new Set<string>();

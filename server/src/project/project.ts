@@ -1840,6 +1840,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     get selectsMarks() {
       return project.selectsMarks();
     },
+    get serialTags() {
+      return new Set(project.runConfig().serialTags);
+    },
     readText: f => project.readText(f),
   };
 }

@@ -44,6 +44,12 @@ export interface RunConfig {
   noRecurse: string[] | null;
   /** pytest's `-m` in addopts, where CI passes none of its own: a test whose marks it rejects never runs */
   markExpression: string | null;
+  /**
+   * Tags (Django's `@tag`) and marks (pytest's) that CI leaves out of its parallel run and runs again in a
+   * run with no workers (kitsune: `manage.py test --parallel=auto --exclude-tag no_parallel`, then
+   * `manage.py test --tag no_parallel`): tests carrying one never have another test running beside them.
+   */
+  serialTags: string[];
 }
 
 export interface ConfigFiles {
@@ -398,6 +404,7 @@ export function readRunConfig(
     pythonFiles: null,
     noRecurse: null,
     markExpression: null,
+    serialTags: [],
   };
 
   // the environment: the CI service's own variables where its job runs the tests (`CIRCLECI`, `CI`), then
@@ -443,6 +450,7 @@ export function readRunConfig(
   const expression = at < 0 ? null : opts[at] === '-m' ? opts[at + 1] : opts[at]?.slice(2);
   if (expression && !ciRunsDjangoRunner(rootdir, ceiling, files) && !ciPassesMarks(rootdir, ceiling, files))
     config.markExpression = expression;
+  config.serialTags = ciSerialTags(rootdir, ceiling, files);
   // warnings as errors: a filter `error` (every warning) or `error::RuntimeWarning` (what Django's
   // "Model was already registered" is), in the ini file, on pytest's command line or in the environment
   const errorFilter = /^error(::(Runtime)?Warning)?$/;
@@ -723,6 +731,33 @@ function ciPassesMarks(rootdir: string, ceiling: string, files: ConfigFiles): bo
   return false;
 }
 const PYTEST_MARKS = /\bpy\.?test\b[^\n]*\s-m(?:\s|=|["'])/;
+
+/**
+ * The tags and marks a CI command leaves out of a parallel run (`manage.py test --parallel --exclude-tag x`,
+ * `pytest -n 4 -m "not x"`) that another runs without workers (`manage.py test --tag x`, `pytest -m x`).
+ */
+function ciSerialTags(rootdir: string, ceiling: string, files: ConfigFiles): string[] {
+  const excluded = new Set<string>();
+  const alone = new Set<string>();
+  for (const { text } of ciTexts(rootdir, ceiling, files))
+    for (const line of text.split('\n')) {
+      if (DJANGO_TEST_COMMAND.test(line)) {
+        const parallel = /\s--parallel\b(?![=\s]+1\b)/.test(line);
+        for (const m of line.matchAll(/\s--(exclude-)?tag[=\s]+["']?([\w-]+)/g)) {
+          if (m[1] && parallel) excluded.add(m[2] ?? '');
+          if (!m[1] && !parallel) alone.add(m[2] ?? '');
+        }
+      } else if (/\bpy\.?test\b/.test(line)) {
+        const parallel = /\s(?:-n|--numprocesses)[=\s]*(?:auto|logical|[2-9]|\d\d)/.test(line);
+        const m = /\s-m[=\s]*(?:"([^"]*)"|'([^']*)'|([\w-]+))/.exec(line);
+        const expression = (m?.[1] ?? m?.[2] ?? m?.[3] ?? '').trim();
+        const not = /^not\s+([\w-]+)$/.exec(expression);
+        if (not?.[1] && parallel) excluded.add(not[1]);
+        if (/^[\w-]+$/.test(expression) && !parallel) alone.add(expression);
+      }
+    }
+  return [...excluded].filter(t => alone.has(t));
+}
 
 const SCRIPT_RUN = /(?:^|[\s;&|])(?:\.\/|(?:ba)?sh\s+)([\w][\w./-]*)/gm;
 const DJANGO_TEST_COMMAND = /\b(?:manage\.py|django-admin(?:\.py)?)\s+test\b|\brun_?tests\.py\b/;

@@ -41,7 +41,10 @@ export default createRule({
       'module, or a conftest.py, uses it), on a name that says it is a fake or a mock, on a client whose ' +
       'connection the test patched (`mock.patch("redis.Redis.__init__")`) or whose commands it replaced with ' +
       'mocks, nor `flushdb()` where the test runner gives each parallel worker a Redis database of its own, nor in a ' +
-      "module that picks a database by the xdist worker's name.",
+      "module that picks a database by the xdist worker's name. Neither is reported in a test, or a class, " +
+      'carrying a tag (`@tag("no_parallel")`) or mark that the project\'s CI leaves out of its parallel run ' +
+      '(`manage.py test --parallel --exclude-tag no_parallel`, `pytest -n 4 -m "not serial"`) and runs again ' +
+      'with no workers (`--tag no_parallel`, `-m serial`): nothing runs beside it.',
     why:
       'Clearing looks like isolation but is the opposite when the cache is shared: on Redis or Memcached ' +
       'it wipes the keys of every other xdist worker mid-test, and it never separates two workers that ' +
@@ -89,6 +92,8 @@ export default createRule({
         const isFixture = ctx.testing.isFixture(owner);
         if (!isTest && !isFixture) return;
         if (ctx.testing.cacheIsolated(owner)) return;
+        // no other test runs beside it: CI runs its tag alone, with no workers
+        if (ctx.testing.runsAlone(owner)) return;
         const djangoClass = cls && ctx.testing.classKind(cls) !== 'other' ? cls : null;
         const target = djangoClass ?? (isFixture || ctx.testing.isSetupHook(owner) ? null : owner);
         // the same aliases as XT001 computes for the target, so both fixes write the same decorator
@@ -229,6 +234,8 @@ function flushesRedis(ctx: RuleContext, call: Node): void {
   if (command === 'flushdb' && ctx.project?.runnerCache?.perWorker) return;
   const method = ctx.defs.enclosingFunction(call);
   if (!method || !(ctx.testing.owner(call) || calledByTestsOfItsClass(ctx, method))) return;
+  // a class CI runs alone, with no workers beside it (kitsune's `@tag("no_parallel")`)
+  if (ctx.testing.runsAlone(method)) return;
   // a client whose connection the test patched away (`mock.patch("redis.Redis.__init__")`), or whose
   // commands it replaced with mocks (`client.keys = MagicMock(...)`): nothing reaches a server
   const receiver = fn?.childForFieldName('object')?.text ?? '';

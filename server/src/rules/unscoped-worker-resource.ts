@@ -2,7 +2,7 @@ import { addParameter } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
-import { everyWorker, oneProcess } from './lib/process';
+import { everyWorker, oneProcess, ownScheduler } from './lib/process';
 import { exposure } from './lib/djangoCache';
 import { createRule, type Listeners, type RuleContext } from '../engine/rule';
 import { field, stringContentText, stringValue, walk } from '../syntax/nodes';
@@ -50,7 +50,11 @@ export default createRule({
       'DummyCache or a DatabaseCache is not: nothing there is shared between workers; nor a Celery broker or ' +
       'result backend in settings that run every task in the calling process (`CELERY_ALWAYS_EAGER = True`). ' +
       "Nothing is reported where the suite runs under Django's runner with django-nose's `TEST_RUNNER`, which " +
-      'ignores `--parallel` and runs every test in one process, unless something asks nose for `--processes`.',
+      'ignores `--parallel` and runs every test in one process, unless something asks nose for `--processes`; ' +
+      'nor, but for the test database fixtures, where a conftest.py gives pytest-xdist a scheduler of its own ' +
+      "(`pytest_xdist_make_scheduler`): which tests share a worker, and so a server, is then the project's " +
+      'choice (django-redis sends every test of one settings module, each with a Redis database of its own, ' +
+      'to one worker).',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -85,6 +89,10 @@ export default createRule({
   create(ctx): Listeners {
     // one process runs every test: no workers to collide
     if (oneProcess(ctx)) return {};
+    // the project's scheduler decides which tests share a worker, and so a server: not known here. Every
+    // worker still sets up the test database
+    if (ownScheduler(ctx))
+      return ctx.file.moduleName.endsWith('conftest') ? { function_definition: fn => databaseNamed(ctx, fn) } : {};
     // fakeredis gives each test an in-process server: nothing is shared
     if (!isTestConfiguration(ctx.file.moduleName)) return sharedRedisInLoadedSettings(ctx);
     // (the suffix fixture is asked of the fixture itself: a file naming the worker elsewhere, in an
@@ -147,46 +155,48 @@ export default createRule({
           });
         }
       },
-      function_definition(fn) {
-        modifiesWithoutSuffix(ctx, fn);
-        if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
-        walk(
-          fn,
-          n => {
-            // settings.DATABASES["default"]["NAME"] = "..."  or  {"NAME": "..."}
-            const isNameAssign =
-              n.type === 'assignment' && /\[\s*["']NAME["']\s*\]$/.test(n.childForFieldName('left')?.text ?? '');
-            const value = isNameAssign
-              ? n.childForFieldName('right')
-              : n.type === 'pair' && stringValue(field(n, 'key')) === 'NAME'
-                ? n.childForFieldName('value')
-                : null;
-            if (value?.type === 'string') {
-              ctx.report({
-                node: value,
-                message: `django_db_setup names the database ${value.text} for every xdist worker: they share it, and one worker's setup drops another's tables`,
-                fix:
-                  stringValue(value) !== null
-                    ? Fix.unsafe('Append the worker id', [
-                        ...addParameter(ctx, fn, 'worker_id'),
-                        Edit.replace(
-                          value.startIndex,
-                          value.endIndex,
-                          `f${value.text.replace(/(['"])$/, '_{worker_id}$1')}`,
-                        ),
-                      ])
-                    : null,
-              });
-            }
-            return true;
-          },
-          DB_TYPES,
-        );
-      },
+      function_definition: fn => databaseNamed(ctx, fn),
     };
   },
 });
 const DB_TYPES = new Set(['assignment', 'pair']);
+
+/**
+ * A conftest.py's fixture that gives every worker one test database: its own `django_db_modify_db_settings`
+ * without the suffix, or a `django_db_setup` naming the database.
+ */
+function databaseNamed(ctx: RuleContext, fn: Node): void {
+  modifiesWithoutSuffix(ctx, fn);
+  if (fn.childForFieldName('name')?.text !== 'django_db_setup' || !ctx.testing.isFixture(fn)) return;
+  walk(
+    fn,
+    n => {
+      // settings.DATABASES["default"]["NAME"] = "..."  or  {"NAME": "..."}
+      const isNameAssign =
+        n.type === 'assignment' && /\[\s*["']NAME["']\s*\]$/.test(n.childForFieldName('left')?.text ?? '');
+      const value = isNameAssign
+        ? n.childForFieldName('right')
+        : n.type === 'pair' && stringValue(field(n, 'key')) === 'NAME'
+          ? n.childForFieldName('value')
+          : null;
+      if (value?.type === 'string') {
+        ctx.report({
+          node: value,
+          message: `django_db_setup names the database ${value.text} for every xdist worker: they share it, and one worker's setup drops another's tables`,
+          fix:
+            stringValue(value) !== null
+              ? Fix.unsafe('Append the worker id', [
+                  ...addParameter(ctx, fn, 'worker_id'),
+                  Edit.replace(value.startIndex, value.endIndex, `f${value.text.replace(/(['"])$/, '_{worker_id}$1')}`),
+                ])
+              : null,
+        });
+      }
+      return true;
+    },
+    DB_TYPES,
+  );
+}
 
 /**
  * The settings module the test run loads, named like any settings (`tilavarauspalvelu/settings.py`):

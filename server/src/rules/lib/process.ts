@@ -27,3 +27,12 @@ export function oneProcess(ctx: RuleContext): boolean {
   const runner = ctx.project?.settings.testRunner?.name ?? '';
   return /^django_nose\./.test(runner) && ctx.project?.occurrences('--processes') === 0;
 }
+
+/**
+ * The project's own xdist scheduler (`pytest_xdist_make_scheduler` in a conftest.py) decides which tests run
+ * side by side: django-redis sends every test of one settings module, each with a Redis database of its own,
+ * to one worker. Which workers share a server is then the project's choice, not one to read here.
+ */
+export function ownScheduler(ctx: RuleContext): boolean {
+  return !djangoRunner(ctx) && !!ctx.project?.occurrences('def pytest_xdist_make_scheduler(');
+}
