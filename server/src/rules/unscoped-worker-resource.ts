@@ -54,7 +54,9 @@ export default createRule({
       'nor, but for the test database fixtures, where a conftest.py gives pytest-xdist a scheduler of its own ' +
       "(`pytest_xdist_make_scheduler`): which tests share a worker, and so a server, is then the project's " +
       'choice (django-redis sends every test of one settings module, each with a Redis database of its own, ' +
-      'to one worker).',
+      'to one worker). Nor a Redis cache whose alias or host says no server is there (`"doesnotexist"`, ' +
+      '`stopped_redis`, `redis://test-connection-errors`, `redis://missing_service`): tests of a failing ' +
+      'connection use it, and nothing is stored there.',
     why:
       'pytest-django gives each xdist worker its own test database, but nothing else: every worker talks to ' +
       'the same Redis database under the same key prefix, and a custom `django_db_setup` that names its ' +
@@ -121,7 +123,7 @@ export default createRule({
             message: `KEY_PREFIX ${value.text} is the same in every xdist worker: their cache keys collide in the shared backend`,
             fix: prefixFix(ctx, value),
           });
-        } else if (REDIS_URL.test(leading(value)) && !hasWorkerPrefix(pair)) {
+        } else if (REDIS_URL.test(leading(value)) && !hasWorkerPrefix(pair) && !noServer(pair, leading(value))) {
           ctx.report({
             node: value,
             message: `${value.text} is one Redis database for ${everyWorker(ctx)}: their keys, locks and queues collide`,
@@ -233,7 +235,7 @@ function sharedRedisInLoadedSettings(ctx: RuleContext): Listeners {
     string(node) {
       const alias = places.get(`${node.startPosition.row}:${node.startPosition.column}`);
       // (the model read the URL at this string: an f-string too, OnlineJudge's `f"{REDIS_URL}/{db}"`)
-      if (alias === undefined || unreached(ctx, node)) return;
+      if (alias === undefined || unreached(ctx, node) || noServerNamed(alias, leading(node))) return;
       ctx.report({
         node,
         message: `${node.text} is the ${alias} cache's one Redis database for ${everyWorker(ctx)} (the settings the test run loads): their keys, locks and sessions collide`,
@@ -283,6 +285,21 @@ function unreached(ctx: RuleContext, node: Node): boolean {
 function leading(str: Node): string {
   return stringValue(str) ?? stringContentText(str);
 }
+
+/**
+ * A cache whose alias or host says no server is there (`"doesnotexist"`, `stopped_redis`,
+ * `redis://test-connection-errors`, `redis://missing_service`): tests of a failing connection use it, and
+ * nothing is stored there for workers to share.
+ */
+function noServer(pair: Node, url: string): boolean {
+  const alias = pair.parent?.parent?.type === 'pair' ? stringValue(field(pair.parent.parent, 'key')) : null;
+  return noServerNamed(alias ?? '', url);
+}
+function noServerNamed(alias: string, url: string): boolean {
+  const host = /^rediss?:\/\/(?:[^@/]*@)?([^/:?,]*)/.exec(url)?.[1] ?? '';
+  return NO_SERVER.test(alias) || NO_SERVER.test(host);
+}
+const NO_SERVER = /does_?not_?exist|non_?existent|missing|stopped|unreachable|connection[-_]errors?/i;
 
 /** A dict that also sets a KEY_PREFIX scopes its Redis URL (the prefix itself is checked separately). */
 function hasWorkerPrefix(pair: Node): boolean {
