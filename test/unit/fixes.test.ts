@@ -290,6 +290,30 @@ test("XT040's settings fixture takes out the module's import of settings where t
   assert.match(kept, /^from django\.conf import settings$/m);
 });
 
+test("XT050's monkeypatch fix takes out `import os` where the environment write was its last use", async () => {
+  // nl-kat-coordination: the fixture's `os.environ[...] = ...` was the module's only `os`; ruff then reports F401
+  const module = (other: string[]) =>
+    [
+      'import os',
+      '',
+      'import pytest',
+      '',
+      '',
+      '@pytest.fixture',
+      'def bucket():',
+      '    os.environ["BUCKET"] = "test-bucket"',
+      '    return "test-bucket"',
+      ...other,
+      '',
+    ].join('\n');
+  const fixed = async (other: string[]) => (await fixText(module(other), { moduleName: 'tests.conftest' })).text;
+  const alone = await fixed([]);
+  assert.match(alone, /monkeypatch\.setenv\("BUCKET", "test-bucket"\)/);
+  assert.doesNotMatch(alone, /^import os$/m);
+  // another function still names os: the import stays
+  assert.match(await fixed(['', '', 'def here():', '    return os.getcwd()']), /^import os$/m);
+});
+
 test("XT070's fix for a request's Accept-Language deactivates the language after the test, importing translation", async () => {
   const dir = path.join(ROOT, 'test', 'fixtures', 'projects', 'locale-middleware-requests');
   const out: string[] = [];

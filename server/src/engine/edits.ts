@@ -71,6 +71,23 @@ export function deleteLine(ctx: RuleContext, stmt: Node): Edit {
   return Edit.replace(stmt.startIndex, stmt.endIndex, 'pass');
 }
 
+/**
+ * The module's one top-level import whose text `statement` matches (`from django.conf import settings`,
+ * `import os`), taken out where nothing but `replaced` names `name`: a fix that takes away its last use
+ * would otherwise leave an import the project's lint rejects (flake8's F401; capstone, nl-kat-coordination).
+ * Other fixes of the same file are not seen: where two take away the last two uses, the import stays.
+ */
+export function importLeftUnused(ctx: RuleContext, statement: RegExp, name: string, replaced: Node): Edit[] {
+  const imports = ctx.file.topLevel.filter(({ node, kind }) => kind === 'other' && statement.test(node.text));
+  const [only] = imports;
+  if (imports.length !== 1 || !only) return [];
+  const { text } = ctx.file;
+  const [first, second] = [only.node, replaced].sort((a, b) => a.startIndex - b.startIndex) as [Node, Node];
+  const elsewhere =
+    text.slice(0, first.startIndex) + text.slice(first.endIndex, second.startIndex) + text.slice(second.endIndex);
+  return new RegExp(`\\b${name}\\b`).test(elsewhere) ? [] : [deleteLine(ctx, only.node)];
+}
+
 /** Removes `stmt` from `fn`'s body, leaving `pass` when it was the only statement. */
 export function removeStatement(ctx: RuleContext, fn: Node, stmt: Node): Edit {
   return bodyStatements(fn).length === 1 ? Edit.replace(stmt.startIndex, stmt.endIndex, 'pass') : deleteLine(ctx, stmt);

@@ -1,4 +1,4 @@
-import { addDecorator, addParameter, removeStatement, withFromHere } from '../engine/edits';
+import { addDecorator, addParameter, importLeftUnused, removeStatement, withFromHere } from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importName, reachedName } from '../engine/imports';
 import type { Node } from '../syntax/parser';
@@ -259,6 +259,8 @@ function fixFor(
     return Fix.safe('Use monkeypatch (it restores the environment)', [
       ...addParameter(ctx, fn, 'monkeypatch'),
       Edit.replace(statement.startIndex, statement.endIndex, call),
+      // the test's `os.environ` may have been the module's last use of `import os`
+      ...(/\bos\b/.test(call) ? [] : importLeftUnused(ctx, /^import\s+os\s*$/, 'os', statement)),
     ]);
   }
   // unittest: an assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})

@@ -1,4 +1,11 @@
-import { addDecorator, addParameter, deleteLine, removeStatement, statementOf, withFromHere } from '../engine/edits';
+import {
+  addDecorator,
+  addParameter,
+  importLeftUnused,
+  removeStatement,
+  statementOf,
+  withFromHere,
+} from '../engine/edits';
 import { Edit, Fix } from '../engine/fix';
 import { importModule } from '../engine/imports';
 import type { Node } from '../syntax/parser';
@@ -758,7 +765,7 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     return (byProject ? Fix.unsafe : Fix.safe)('Use the pytest-django settings fixture (it restores the value)', [
       ...addParameter(ctx, fn, 'settings'),
       ...rename,
-      ...importLeftUnused(ctx, fn),
+      ...importLeftUnused(ctx, /^from\s+django\.conf\s+import\s+settings\s*$/, 'settings', ctx.defs.statement(fn)),
     ]);
   }
   const cls = ctx.testing.testCaseOf(fn);
@@ -810,24 +817,6 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
     `Use ${override ? 'override_settings' : 'self.settings'}(${setting.name}=...) for the rest of the test`,
     [...(override?.edits ?? []), ...edits],
   );
-}
-
-/**
- * The module's `from django.conf import settings`, taken out where `fn` is the only code naming it: the
- * fixture parameter the fix adds shadows it there, and an import nothing uses fails the project's lint
- * (flake8's F401 and F811; capstone). Not where anything else in the module names `settings`.
- */
-function importLeftUnused(ctx: RuleContext, fn: Node): Edit[] {
-  const imports = ctx.file.topLevel.filter(
-    ({ node, kind }) => kind === 'other' && /^from\s+django\.conf\s+import\s+settings\s*$/.test(node.text),
-  );
-  const [only] = imports;
-  if (imports.length !== 1 || !only) return [];
-  const whole = ctx.defs.statement(fn);
-  const { text } = ctx.file;
-  const elsewhere =
-    text.slice(0, only.node.startIndex) + text.slice(only.node.endIndex, whole.startIndex) + text.slice(whole.endIndex);
-  return /\bsettings\b/.test(elsewhere) ? [] : [deleteLine(ctx, only.node)];
 }
 
 /**

@@ -100,8 +100,8 @@ export default createRule({
     ].join('\n'),
     fixSafety:
       'Safe on Django test cases: it adds `@override_settings(CACHES=...)` naming a LocMemCache after ' +
-      'the test, plus the import; on a class with two or more tests, which would share that one cache, it also ' +
-      'empties it first thing in setUp (a new setUp when there is none). Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
+      'the test, plus the import; on a class with two or more tests, which would share that one cache (or a base ' +
+      'class of the project, which may hand it more), it also empties it first thing in setUp (a new setUp when there is none). Unsafe when the class derives from an imported `*TestCase` that Crosstalk ' +
       'cannot see (override_settings only decorates SimpleTestCase subclasses), and unsafe in a project that ' +
       "uses `cache_page` or Django's cache middleware (a cached view keeps the cache it was built with). The " +
       'override gives every alias the settings define a LocMemCache of its own, not only those the test names: ' +

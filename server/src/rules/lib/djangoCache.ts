@@ -779,9 +779,11 @@ export function cacheIsolationFix(
     ]);
   }
   const decorator = addDecorator(ctx, def, `${expr}(${isolatedCaches(location, aliases)})`);
-  // a class decorator is one cache for all the class's tests: with two or more, each starts it empty
+  // a class decorator is one cache for all the class's tests: with two or more, each starts it empty (and
+  // with tests a base class of the project may hand it: conf_site's ReviewingPostViewTestCase holds seven)
   const tests = def.type === 'class_definition' ? bodyStatements(def).map(definitionOf) : [];
-  if (tests.filter(t => t.type === 'function_definition' && ctx.testing.isTestFunction(t)).length > 1) {
+  const own = tests.filter(t => t.type === 'function_definition' && ctx.testing.isTestFunction(t)).length;
+  if (own > 1 || (def.type === 'class_definition' && mayInheritTests(ctx, def))) {
     const cache = importName(ctx, 'django.core.cache', 'cache');
     const clear = clearInSetUp(ctx.file.text, def.startPosition.row, ctx.file.eol, `${cache.expr}.clear()`);
     if (clear) {
@@ -792,6 +794,16 @@ export function cacheIsolationFix(
   }
   const title = `Give ${defName(def)} its own LocMem cache with @override_settings(CACHES=...)`;
   return (safe ? Fix.safe : Fix.unsafe)(title, [...edits, decorator]);
+}
+
+/** A base of `cls` is no test case of Django, DRF or unittest: a class of the project, which may hold tests. */
+function mayInheritTests(ctx: RuleContext, cls: Node): boolean {
+  const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+  return bases.some(b => {
+    if (!b || b.type === 'keyword_argument') return false;
+    const q = ctx.names.resolve(b) ?? b.text;
+    return !/^(django|rest_framework|unittest)\.|^(object|TestCase|SimpleTestCase|TransactionTestCase)$/.test(q);
+  });
 }
 
 /**
