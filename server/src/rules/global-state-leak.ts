@@ -360,7 +360,7 @@ export default createRule({
       'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`) where the settings\' ' +
       "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
       'deactivates it (not the default language, nor where a later request of the test without the header ' +
-      'activates the default again). (Attributes and entries of imported modules and classes ' +
+      'activates its own language in place of this one: the default again, without the header or asking for it). (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
       'which is `NOTSET`, or the level the settings module itself disables logging at, where every test ' +
@@ -538,7 +538,7 @@ const ACCEPT_LANGUAGE = /accept[-_]language/i;
  * activates the request's language and nothing deactivates it after the response, so code outside a
  * request in later tests (a model's `__str__`, a form, `gettext`) runs in that language (django-countries).
  * Not the default language, nor where the test, its class or an autouse fixture puts the language back,
- * or a later request of the same test, without the header, activates the default again. True when the
+ * or a later request of the same test activates its own language in place of this one. True when the
  * call was such a request.
  */
 function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
@@ -568,13 +568,15 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
   const cls = ctx.defs.methodClass(owner.fn);
   if (cls && ctx.testing.tearDownRestoresLanguage(cls)) return true;
   if (languageOverrideAround(ctx, call, owner.fn)) return true;
-  // a later request of the test without the header: the middleware activates the default language again
+  // a later request of the test: the middleware activates its language in place of this one's (the
+  // default, without the header or asking for it: feincms3's `HTTP_ACCEPT_LANGUAGE="en"`; another language
+  // there is that request's own finding)
   let later = false;
   walk(
     owner.fn,
     n => {
       if (later || n.startIndex < call.endIndex) return !later;
-      later = isClientRequest(n.childForFieldName('function')) && acceptLanguage(ctx, n) === null;
+      later = isClientRequest(n.childForFieldName('function'));
       return !later;
     },
     CALLS,
