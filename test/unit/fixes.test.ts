@@ -312,6 +312,20 @@ test("XT050's monkeypatch fix takes out `import os` where the environment write 
   assert.doesNotMatch(alone, /^import os$/m);
   // another function still names os: the import stays
   assert.match(await fixed(['', '', 'def here():', '    return os.getcwd()']), /^import os$/m);
+  // django-redis: `from os import environ`, its one use the fixture's write
+  const fromOs = [
+    'from os import environ',
+    '',
+    'import pytest',
+    '',
+    '',
+    '@pytest.fixture',
+    'def cache(cache_settings):',
+    '    environ["DJANGO_SETTINGS_MODULE"] = cache_settings',
+    '    return cache_settings',
+    '',
+  ].join('\n');
+  assert.doesNotMatch((await fixText(fromOs, { moduleName: 'tests.conftest' })).text, /from os import environ/);
 });
 
 test("XT070's fix for a request's Accept-Language deactivates the language after the test, importing translation", async () => {

@@ -259,8 +259,11 @@ function fixFor(
     return Fix.safe('Use monkeypatch (it restores the environment)', [
       ...addParameter(ctx, fn, 'monkeypatch'),
       Edit.replace(statement.startIndex, statement.endIndex, call),
-      // the test's `os.environ` may have been the module's last use of `import os`
+      // the test's `os.environ` may have been the module's last use of `import os` (or of `from os import environ`)
       ...(/\bos\b/.test(call) ? [] : importLeftUnused(ctx, /^import\s+os\s*$/, 'os', statement)),
+      ...(/\benviron\b/.test(call)
+        ? []
+        : importLeftUnused(ctx, /^from\s+os\s+import\s+environ\s*$/, 'environ', statement)),
     ]);
   }
   // unittest: an assignment at the top of a test method becomes @mock.patch.dict(os.environ, {...})
