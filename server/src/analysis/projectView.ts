@@ -82,6 +82,8 @@ export interface SettingsFacts {
   sessionCacheAlias: string;
   /** LANGUAGE_CODE: what get_language() gives before any activate() (Django's "en-us" when unset); null when unknown */
   languageCode: string | null;
+  /** the codes LANGUAGES lists (`("de", "German")`), where the settings give them as literals; else null */
+  languages?: string[] | null;
   /** where LANGUAGE_CODE is set (else the settings module's first line), when the settings were read */
   languageAt?: Located;
   /** the settings whose values are plain constants, as constantText writes them (`"x"`, `5`, `True`, `None`) */

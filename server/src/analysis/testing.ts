@@ -519,6 +519,22 @@ export class Testing {
     });
   }
 
+  /**
+   * `cls` itself sets the language before each of its tests: its setUp or `_pre_setup` activates or
+   * deactivates one. Asked of a base class the project's test modules import (kitsune's and django-cms'
+   * base test cases): the suite's tests start from that language, whatever the test before left.
+   */
+  setupSetsLanguage(cls: Node): boolean {
+    return bodyStatements(cls)
+      .map(definitionOf)
+      .some(
+        d =>
+          d.type === 'function_definition' &&
+          /^(setUp|_pre_setup|asyncSetUp|setup_method)$/.test(defName(d)) &&
+          /\b(?:translation\.)?(?:activate|deactivate|deactivate_all)\s*\(/.test(d.text),
+      );
+  }
+
   /** `cls` or a base (in this file, or through the project) loads Django fixture files: `fixtures = [...]`. */
   loadsFixtures(cls: Node, seen = new Set<number>()): boolean {
     if (seen.has(cls.id)) return false;

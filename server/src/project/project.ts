@@ -280,7 +280,8 @@ export class Project {
     let rollsBack = false;
     const own = module.testing.classCacheReset(node);
     let resetsCache: Located | null = own?.node ? this.located(module.file, own.node) : (own?.at ?? null);
-    let restoresLanguage = module.testing.tearDownRestoresLanguage(node);
+    // (a base class imported by the tests that sets the language before each test counts too)
+    let restoresLanguage = module.testing.tearDownRestoresLanguage(node) || module.testing.setupSetsLanguage(node);
     let loadsFixtures = declaresFixtures(node);
     const patchersStopped = new Set(module.testing.patchersStopped(node));
     const objectsReverted = new Set(module.testing.objectsReverted(node));

@@ -98,6 +98,11 @@ export function readSettingsFacts(
   const language = ns.get('LANGUAGE_CODE');
   // unset in settings read in full: Django's global default
   facts.languageCode = language?.kind === 'str' ? language.value : !language && !partial ? 'en-us' : null;
+  const languages = ns.get('LANGUAGES');
+  facts.languages =
+    languages?.kind === 'list'
+      ? languages.items.flatMap(i => (i.kind === 'list' && i.items[0]?.kind === 'str' ? [i.items[0].value] : []))
+      : null;
   const languageAt = language?.at ?? (facts.file ? { file: facts.file, line: 0, character: 0 } : undefined);
   if (languageAt) facts.languageAt = { file: languageAt.file, line: languageAt.line, character: languageAt.character };
   // (a star import or include that cannot be read may set any of them again)

@@ -65,7 +65,8 @@ export default createRule({
       'expects a 429: its history counts toward a limit no test is seen to reach. And a test that requests a ' +
       'view (`reverse("name")`, or a URL literal) which another test of the module requests only after ' +
       'emptying the cache: the view keeps what it answers there, and this test gets what an earlier test ' +
-      'left (not a request turned away, a redirect or a 403, which never reaches it).',
+      'left (not a request turned away, a redirect or a 403, which never reaches it; nor on a DatabaseCache in a ' +
+      "test whose transaction is rolled back, which takes the cache's rows with it).",
     why:
       'Decorating test classes one by one (XT001) never ends: the next test that touches the cache is shared ' +
       'again. An autouse fixture in the root conftest.py isolates every test at once, including the ones not ' +
@@ -222,6 +223,8 @@ function requestsWhatOthersClearFor(ctx: RuleContext, fn: Node): void {
   if (!views.length || ctx.testing.cacheIsolated(fn) || ctx.testing.cacheReset(fn)) return;
   const exposed = exposure(ctx, ['default']);
   if (!exposed || exposed.kind === 'none' || exposed.kind === 'unknown') return;
+  // a DatabaseCache's rows go with the test's transaction: nothing an earlier test cached is left (refinebio)
+  if (exposed.inTestDatabase && ctx.testing.rollsBack(fn)) return;
   for (const { target, node } of views) {
     const t = escapeRegExp(target);
     // in one test, before the next definition: the cache emptied, then the same view requested

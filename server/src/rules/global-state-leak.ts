@@ -357,7 +357,8 @@ export default createRule({
       "string `dispatch_uid` the project's code connects it under: `post_save.disconnect(sender=Event, " +
       'dispatch_uid="setup_event")`) never connected again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`; and a test-client request sending an Accept-Language ' +
-      'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`) where the settings\' ' +
+      'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`), or of a path beginning with a ' +
+      "language the settings' LANGUAGES lists in a project whose URLs use `i18n_patterns` (`/de/...`), where the settings' " +
       "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
       'deactivates it (not the default language, nor where a later request of the test without the header ' +
       'activates its own language in place of this one: the default again, without the header or asking for it). (Attributes and entries of imported modules and classes ' +
@@ -383,7 +384,9 @@ export default createRule({
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
       'class made, `self.handler = Mock()`) is not left ' +
       'connected; a tearDown ' +
-      'of the class or a base class (another file too) that activates or deactivates a language restores it ' +
+      'of the class or a base class (another file too) that activates or deactivates a language restores it, ' +
+      'and so does a base class imported from another module of the project whose setUp or `_pre_setup` does ' +
+      "(the suite's base test case, as kitsune's and django-cms': its tests start from that language) " +
       '(and one that connects again the receiver a setUp took off, named by position or `receiver=`, restores that; ' +
       'so does a test connecting again what it took off by the same `dispatch_uid`), ' +
       'and so does the end of an `override_settings` of `LANGUAGES`, `LANGUAGE_CODE` or `LOCALE_PATHS` around ' +
@@ -431,7 +434,7 @@ export default createRule({
       call(node) {
         const fn = node.childForFieldName('function');
         if (!fn) return;
-        if (ctx.file.mentions(ACCEPT_LANGUAGE) && requestLeavesLanguage(ctx, node, fn)) return;
+        if (ctx.file.mentions(REQUESTED_LANGUAGE) && requestLeavesLanguage(ctx, node, fn)) return;
         if (!ctx.names.mayCall(fn, CALLEES)) return;
         const q = ctx.names.resolve(fn);
         let sw = q ? SWITCHES[q] : undefined;
@@ -530,7 +533,20 @@ export default createRule({
   },
 });
 
-const ACCEPT_LANGUAGE = /accept[-_]language/i;
+/** an Accept-Language header, or a path that may begin with a language (`"/de/`) */
+const REQUESTED_LANGUAGE = /accept[-_]language|["']\/[a-z]{2}(?:[-_][a-zA-Z]{2,4})?\//i;
+
+/**
+ * The language a request's path begins with (`client.get("/de/i18n/")`), one the settings' LANGUAGES
+ * lists, in a project whose URLs use `i18n_patterns`: LocaleMiddleware activates it (feincms3).
+ */
+function pathLanguage(ctx: RuleContext, call: Node): string | null {
+  const url = positionalArguments(call)[0];
+  const prefix = /^\/([a-z]{2}(?:[-_][a-zA-Z]{2,4})?)\//.exec((url && stringValue(url)) ?? '')?.[1];
+  const languages = ctx.project?.settings.languages;
+  if (!prefix || !languages?.some(l => l.toLowerCase() === prefix.toLowerCase())) return null;
+  return (ctx.project?.occurrences('i18n_patterns(') ?? 0) > 0 ? prefix : null;
+}
 
 /**
  * A test-client request sending an Accept-Language header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers=
@@ -543,7 +559,8 @@ const ACCEPT_LANGUAGE = /accept[-_]language/i;
  */
 function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
   if (!isClientRequest(callee)) return false;
-  const header = acceptLanguage(ctx, call);
+  const path = acceptLanguage(ctx, call) === null ? pathLanguage(ctx, call) : null;
+  const header = acceptLanguage(ctx, call) ?? path;
   if (header === null) return false;
   const language = header.split(/[,;]/)[0]?.trim() ?? '';
   const code = ctx.project?.settings.languageCode;
@@ -584,7 +601,7 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
   if (later) return true;
   ctx.report({
     node: call,
-    message: `${callee.text}() sends Accept-Language ${JSON.stringify(header)}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
+    message: `${callee.text}() ${path ? `requests a path in ${JSON.stringify(path)} (i18n_patterns)` : `sends Accept-Language ${JSON.stringify(header)}`}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
     fix: deactivateAfter(ctx, owner.fn, call),
     cause: languageCause(ctx),
   });
