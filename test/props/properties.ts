@@ -288,7 +288,8 @@ export class PropertyChecker {
           const removed = beforeStatements.filter(
             st =>
               edits.some(e => e.end > e.start && e.start <= st.start && st.end <= e.end) &&
-              !kept.includes(dedent(text.slice(st.start, st.end))),
+              !kept.includes(dedent(text.slice(st.start, st.end))) &&
+              !importLeftUnused(text.slice(st.start, st.end), after),
           );
           if (removed.length > 1)
             report(
@@ -477,4 +478,23 @@ export class PropertyChecker {
     }
     if (again) report(f, 'idempotent', `after "${f.fix!.title}", the project-wide fix is offered again`);
   }
+}
+
+/**
+ * `statement` is an import (`import os`, `from os import environ`) none of whose names the fixed text
+ * still uses: taking it out with the fix's last use is the fix's business (flake8's F401).
+ */
+function importLeftUnused(statement: string, after: string): boolean {
+  const m = /^(?:from\s+[\w.]+\s+)?import\s+([\w., ]+)$/.exec(statement.trim());
+  if (!m?.[1]) return false;
+  const names = m[1].split(',').map(
+    n =>
+      (
+        n
+          .trim()
+          .split(/\s+as\s+/)
+          .pop() ?? ''
+      ).split('.')[0] ?? '',
+  );
+  return names.every(n => n && !new RegExp(`\\b${n}\\b`).test(after));
 }
