@@ -354,7 +354,7 @@ export interface ProjectView {
   /** the tests the run selects by their marks (pytest's `-m` in addopts); null when it takes every test */
   readonly selectsMarks: MarkMatcher | null;
   /** tags (`@tag`) and marks CI runs only in a run with no workers, after leaving them out of its parallel one */
-  readonly serialTags: ReadonlySet<string>;
+  readonly serialTags: readonly string[];
   readText(file: string): string | null;
 }
 

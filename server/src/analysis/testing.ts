@@ -24,6 +24,8 @@ import { marksIn } from './marks';
 
 const ISOLATION_TYPES = new Set(['with_item', 'call', 'assignment']);
 const TEARDOWN = /^(tearDown|teardown|tearDownClass|teardown_method|teardown_class|asyncTearDown)/;
+/** a hook that activates or deactivates a language sets the one the next test starts in */
+const SETS_LANGUAGE = /\b(?:translation\.)?(?:activate|deactivate|deactivate_all)\s*\(/;
 /** A module's setup hooks (pytest's, unittest's), and the teardown hooks that undo what they did. */
 export const MODULE_SETUP = /^(setup_module|setUpModule|setup_function|setup)$/;
 export const MODULE_TEARDOWNS = ['teardown_module', 'tearDownModule', 'teardown_function', 'teardown'];
@@ -253,7 +255,7 @@ export class Testing {
    */
   runsAlone(fn: Node): boolean {
     const serial = this.project?.serialTags;
-    if (!serial?.size) return false;
+    if (!serial?.length) return false;
     const cls = this.defs.methodClass(fn);
     const decorators = [...this.defs.decorators(fn), ...(cls ? this.defs.decorators(cls) : [])];
     const tags = decorators.flatMap(d =>
@@ -261,7 +263,7 @@ export class Testing {
         ? callArguments(d).flatMap(a => stringValue(a) ?? [])
         : [],
     );
-    return [...tags, ...this.marksOf(fn)].some(t => serial.has(t));
+    return [...tags, ...this.marksOf(fn)].some(t => serial.includes(t));
   }
 
   /** The marks a test carries: its decorators', its class's (and the class's `pytestmark`), the module's. */
@@ -504,12 +506,7 @@ export class Testing {
     seen.add(cls.id);
     const own = bodyStatements(cls)
       .map(definitionOf)
-      .some(
-        d =>
-          d.type === 'function_definition' &&
-          TEARDOWN.test(defName(d)) &&
-          /\b(?:translation\.)?(?:activate|deactivate|deactivate_all)\s*\(/.test(d.text),
-      );
+      .some(d => d.type === 'function_definition' && TEARDOWN.test(defName(d)) && SETS_LANGUAGE.test(d.text));
     if (own) return true;
     return this.baseExpressions(cls).some(base => {
       const local = this.inFileClass(base);
@@ -531,7 +528,7 @@ export class Testing {
         d =>
           d.type === 'function_definition' &&
           /^(setUp|_pre_setup|asyncSetUp|setup_method)$/.test(defName(d)) &&
-          /\b(?:translation\.)?(?:activate|deactivate|deactivate_all)\s*\(/.test(d.text),
+          SETS_LANGUAGE.test(d.text),
       );
   }
 

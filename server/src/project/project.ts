@@ -1842,7 +1842,7 @@ export function viewFor(project: Project, file: string): ProjectView {
       return project.selectsMarks();
     },
     get serialTags() {
-      return new Set(project.runConfig().serialTags);
+      return project.runConfig().serialTags;
     },
     readText: f => project.readText(f),
   };

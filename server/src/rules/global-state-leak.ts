@@ -559,8 +559,9 @@ function pathLanguage(ctx: RuleContext, call: Node): string | null {
  */
 function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): boolean {
   if (!isClientRequest(callee)) return false;
-  const path = acceptLanguage(ctx, call) === null ? pathLanguage(ctx, call) : null;
-  const header = acceptLanguage(ctx, call) ?? path;
+  const asked = acceptLanguage(ctx, call);
+  const path = asked === null ? pathLanguage(ctx, call) : null;
+  const header = asked ?? path;
   if (header === null) return false;
   const language = header.split(/[,;]/)[0]?.trim() ?? '';
   const code = ctx.project?.settings.languageCode;

@@ -798,9 +798,7 @@ export function cacheIsolationFix(
 
 /** A base of `cls` is no test case of Django, DRF or unittest: a class of the project, which may hold tests. */
 function mayInheritTests(ctx: RuleContext, cls: Node): boolean {
-  const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
-  return bases.some(b => {
-    if (!b || b.type === 'keyword_argument') return false;
+  return ctx.testing.baseExpressions(cls).some(b => {
     const q = ctx.names.resolve(b) ?? b.text;
     return !/^(django|rest_framework|unittest)\.|^(object|TestCase|SimpleTestCase|TransactionTestCase)$/.test(q);
   });
