@@ -279,11 +279,8 @@ export class PropertyChecker {
           this.checkDecorators(f, text, after, edits, beforeDecorated, result.tree.rootNode, report);
           // a fix removes at most the one statement it fixes (never its neighbours on a shared line); one
           // it re-indents (into a `with` block) is still there
-          const dedent = (s: string) =>
-            s
-              .split(/\r?\n/)
-              .map(l => l.trim())
-              .join('\n');
+          // (or splits over lines, with a trailing comma, to keep to the line length)
+          const dedent = (s: string) => s.replace(/\s+/g, '').replace(/,([)\]}])/g, '$1');
           const kept = dedent(after);
           const removed = beforeStatements.filter(
             st =>

@@ -243,7 +243,8 @@ test('fixes name what Django needs: every cache alias the settings define, the I
   // the test names only `sessions`; code under test reaches `default` and `rates`, so they stay
   const cache = (await findings('star-chain-update')).find(f => f.code === 'XT001')!;
   const override = cache.fix.edits.map(e => e.text).join('');
-  for (const alias of ['default', 'sessions', 'rates']) assert.match(override, new RegExp(`"${alias}": \\{"BACKEND"`));
+  for (const alias of ['default', 'sessions', 'rates'])
+    assert.match(override, new RegExp(`"${alias}": \\{\\s*"BACKEND"`));
   // the project imports override_settings from django.test.utils (Django 1.6 has it only there): so does the fix
   const fromUtils = (await findings('override-settings-from-utils')).find(f => f.code === 'XT040')!;
   assert.ok(

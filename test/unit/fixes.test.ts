@@ -80,9 +80,9 @@ test('XT020 in unittest methods: a directory per test, tempfile and shutil impor
     text,
     [
       'import os',
-      'from unittest import TestCase',
       'import shutil',
       'import tempfile',
+      'from unittest import TestCase',
       '',
       '',
       'class ExportTests(TestCase):',

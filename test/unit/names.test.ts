@@ -100,7 +100,7 @@ test('`import django.test` is used by the fix instead of a new import', async ()
     ['XT001'],
   );
   const { text } = await fixText(source);
-  assert.match(text, /^@django\.test\.override_settings\(CACHES=/m);
+  assert.match(text, /^@django\.test\.override_settings\(\s*CACHES=/m);
   assert.doesNotMatch(text, /^from django\.test import/m);
 });
 
@@ -108,7 +108,7 @@ test('a new import goes after the docstring and leading imports, merged where a 
   const source =
     '"""Tests."""\nfrom __future__ import annotations\n\nimport os\nfrom django.test import (\n    TestCase,\n)\nfrom django.core.cache import cache\n\nX = 1\n\n\nclass T(TestCase):\n    def test_x(self):\n        cache.set("k", 1)\n';
   const { text } = await fixText(source);
-  assert.match(text, /from django\.test import \(\n {4}TestCase, override_settings,\n\)/);
+  assert.match(text, /from django\.test import \(\n {4}TestCase,\n {4}override_settings,\n\)/);
   const bare = '"""Tests."""\nfrom django.core.cache import cache\n\n\ndef test_x():\n    cache.set("k", 1)\n';
   assert.match(
     (await fixText(bare)).text,

@@ -355,6 +355,8 @@ export interface ProjectView {
   readonly selectsMarks: MarkMatcher | null;
   /** tags (`@tag`) and marks CI runs only in a run with no workers, after leaving them out of its parallel one */
   readonly serialTags: readonly string[];
+  /** the line length the project's formatter or linter configures: a fix's new lines keep to it */
+  readonly lineLength?: number | null;
   readText(file: string): string | null;
 }
 

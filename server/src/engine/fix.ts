@@ -21,8 +21,21 @@ export interface Fix {
   edits: Edit[];
 }
 
+/**
+ * In the order they apply, each once. Insertions at one point: import lines by name, and a blank line
+ * (the one that parts a new import section from the next) after them.
+ */
 function sorted(edits: Edit[]): Edit[] {
-  return [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const once = edits.filter((e, i) => edits.findIndex(o => same(o, e)) === i);
+  return once.sort((a, b) => a.start - b.start || a.end - b.end || atOnePoint(a, b));
+}
+
+const IMPORT_LINE = /^(import|from) /;
+function atOnePoint(a: Edit, b: Edit): number {
+  if (a.start !== a.end || a.file !== b.file) return 0;
+  const blank = (e: Edit) => (e.text.trim() === '' ? 1 : 0);
+  if (blank(a) !== blank(b)) return blank(a) - blank(b);
+  return IMPORT_LINE.test(a.text) && IMPORT_LINE.test(b.text) ? (a.text < b.text ? -1 : a.text > b.text ? 1 : 0) : 0;
 }
 
 export const Fix = {

@@ -4,6 +4,7 @@
 import { Definitions } from '../analysis/defs';
 import { Forest, STATEMENT } from '../syntax/forest';
 import { applyFixes, isLocal, type Edit, type Fix } from './fix';
+import { fitFix } from './layout';
 import { importedNames, Names } from '../analysis/names';
 import { noqaEdit, parseNoqa, suppresses, type Noqa } from './noqa';
 import { nodesOfTypes, parse, ParseError, type Node, type Tree } from '../syntax/parser';
@@ -271,7 +272,7 @@ export function lint(source: Tree | Forest, text: string, options: LintOptions):
         rule,
         message: report.message,
         severity: options.severity?.[rule.id] ?? report.severity ?? rule.severity,
-        fix: report.fix ?? undefined,
+        fix: report.fix ? fitFix(report.fix, text, file.eol, options.project?.lineLength) : undefined,
         noqa: noqaEdit(rule.id, lineEnd, lineText, line.noqa, line.comment) ?? undefined,
         related: (report.related ?? []).map(r =>
           'node' in r

@@ -54,6 +54,7 @@ import { viewThrottling, type ViewThrottling } from './throttles';
 import { readRoutes, routeNamed, routeOfPath, type Route } from './urls';
 import { markMatcher, type MarkMatcher } from '../analysis/marks';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
+import { configuredLineLength } from './style';
 import {
   calledElsewhere,
   projectReaders,
@@ -119,6 +120,7 @@ const PER_TEST_HOOKS =
 
 export class Project {
   private run: RunConfig | undefined;
+  private lineLimit: number | null | undefined;
   private evaluator: Evaluator | undefined;
   private settings: SettingsFacts | undefined;
   private readonly modules = new Map<string, ModuleEntry | null>();
@@ -218,6 +220,12 @@ export class Project {
       null,
     );
     return this.run;
+  }
+
+  /** the line length the project's formatter or linter configures (null: none said) */
+  lineLength(): number | null {
+    if (this.lineLimit === undefined) this.lineLimit = configuredLineLength(this.root, f => this.readText(f));
+    return this.lineLimit;
   }
 
   settingsFacts(): SettingsFacts {
@@ -1843,6 +1851,9 @@ export function viewFor(project: Project, file: string): ProjectView {
     },
     get serialTags() {
       return project.runConfig().serialTags;
+    },
+    get lineLength() {
+      return project.lineLength();
     },
     readText: f => project.readText(f),
   };
