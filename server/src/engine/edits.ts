@@ -4,7 +4,7 @@ import { Edit } from './fix';
 import type { Node } from '../syntax/parser';
 import type { RuleContext } from './rule';
 import { bodyStatements, field, parameterNames, walk } from '../syntax/nodes';
-import { afterLineBreak, indentOf, lineEndOf, lineStartOf, ownsLine } from '../syntax/text';
+import { afterLineBreak, indentOf, lineEndOf, lineStartOf, ownsLine, splitLines } from '../syntax/text';
 
 /** `@decorator` directly above `def`, below any decorators it already has. */
 export function addDecorator(ctx: RuleContext, def: Node, decorator: string): Edit {
@@ -85,7 +85,15 @@ export function importLeftUnused(ctx: RuleContext, statement: RegExp, name: stri
   const [first, second] = [only.node, replaced].sort((a, b) => a.startIndex - b.startIndex) as [Node, Node];
   const elsewhere =
     text.slice(0, first.startIndex) + text.slice(first.endIndex, second.startIndex) + text.slice(second.endIndex);
-  return new RegExp(`\\b${name}\\b`).test(elsewhere) ? [] : [deleteLine(ctx, only.node)];
+  if (new RegExp(`\\b${name}\\b`).test(elsewhere)) return [];
+  // the last import of its section: the blank line that parted it from the next section goes with it
+  const start = lineStartOf(text, only.node.startIndex);
+  const after = afterLineBreak(text, lineEndOf(text, only.node.endIndex));
+  const above = /(\r\n|\r|\n)[ \t]*(\r\n|\r|\n)$/.test(text.slice(0, start)) || start === 0;
+  const below = /^[ \t]*(\r\n|\r|\n)/.exec(text.slice(after));
+  if (above && below && ownsLine(text, only.node.startIndex, only.node.endIndex))
+    return [Edit.replace(start, after + below[0].length, '')];
+  return [deleteLine(ctx, only.node)];
 }
 
 /** Removes `stmt` from `fn`'s body, leaving `pass` when it was the only statement. */
@@ -111,7 +119,11 @@ export function withFromHere(ctx: RuleContext, fn: Node, stmt: Node, header: str
   const body = bodyStatements(fn);
   const rest = body.slice(body.findIndex(s => s.id === stmt.id) + 1);
   if (rest.length === 0 || !body.every(s => ownsLine(text, s.startIndex, s.endIndex))) return null;
-  const from = lineStartOf(text, rest[0].startIndex);
+  // the comments above the next statement go into the block with it; blank lines before them go
+  const { lines, starts } = splitLines(text.slice(0, rest[0].startIndex));
+  let first = stmt.endPosition.row + 1;
+  while (first < lines.length - 1 && /^[ \t]*$/.test(lines[first] ?? '')) first++;
+  const from = starts[first] ?? lineStartOf(text, rest[0].startIndex);
   const to = body[body.length - 1].endIndex;
   let multiline = false;
   for (const s of rest)
@@ -127,5 +139,28 @@ export function withFromHere(ctx: RuleContext, fn: Node, stmt: Node, header: str
     .split(/(\r\n|\r|\n)/)
     .map((part, i) => (i % 2 === 0 && part.trim() ? unit + part : part))
     .join('');
-  return [Edit.replace(stmt.startIndex, stmt.endIndex, `${header}:`), Edit.replace(from, to, indented)];
+  // blank lines between the statement and the rest would open the block (black takes them out)
+  const gap = afterLineBreak(text, lineEndOf(text, stmt.endIndex));
+  const blank = gap < from ? [Edit.replace(gap, from, '')] : [];
+  return [
+    Edit.replace(stmt.startIndex, stmt.endIndex, `${laidOut(header, text, stmt, unit)}:`),
+    ...blank,
+    Edit.replace(from, to, indented),
+  ];
+}
+
+/**
+ * A `with f(arg)` header whose argument spans lines (a value written over several) laid out as black
+ * lays it out: the argument on its own lines, one level in, and the call's `)` back at the margin.
+ */
+function laidOut(header: string, text: string, stmt: Node, unit: string): string {
+  const call = /^with ([\w.]+)\(([\s\S]*)\)$/.exec(header);
+  if (!call?.[1] || !call[2] || !/[\r\n]/.test(call[2])) return header;
+  const indent = indentOf(text, stmt.startIndex);
+  const eol = /\r\n|\r|\n/.exec(call[2])?.[0] ?? '\n';
+  const arg = call[2]
+    .split(/(\r\n|\r|\n)/)
+    .map((part, i) => (i > 0 && i % 2 === 0 && part.trim() ? unit + part : part))
+    .join('');
+  return `with ${call[1]}(${eol}${indent}${unit}${arg}${eol}${indent})`;
 }
