@@ -51,7 +51,7 @@ function measure(gate, root, file) {
 function lineLength(root, dir) {
   for (let d = dir; d.startsWith(root); d = path.dirname(d)) {
     for (const name of ['pyproject.toml', 'setup.cfg', 'tox.ini', '.flake8', 'ruff.toml', '.ruff.toml']) {
-      let text = '';
+      let text;
       try {
         text = fs.readFileSync(path.join(d, name), 'utf8');
       } catch {

@@ -159,3 +159,38 @@ test('a name joins a from-import in isort order (constants, classes, then the re
   const { text } = await fixText(source, { moduleName: 'tests' });
   assert.match(text, /^from django\.test import TestCase, override_settings, tag$/m);
 });
+
+test("XT040's override decorator takes out the settings import it leaves unused (flake8's F401)", async () => {
+  const source = [
+    'from django.conf import settings',
+    'from django.test import TestCase',
+    '',
+    '',
+    '# a base class for the suite (wagtail-CMS): its setUp runs before every test of every subclass',
+    'class LocalTestCase(TestCase):',
+    '    def setUp(self):',
+    '        settings.LOCAL = True',
+    '',
+    '    def assertIsTrue(self, value):',
+    '        self.assertIs(value, True)',
+    '',
+  ].join('\n');
+  const { text } = await fixText(source, { moduleName: 'tests' });
+  assert.equal(
+    text,
+    [
+      'from django.test import TestCase, override_settings',
+      '',
+      '',
+      '# a base class for the suite (wagtail-CMS): its setUp runs before every test of every subclass',
+      '@override_settings(LOCAL=True)',
+      'class LocalTestCase(TestCase):',
+      '    def setUp(self):',
+      '        pass',
+      '',
+      '    def assertIsTrue(self, value):',
+      '        self.assertIs(value, True)',
+      '',
+    ].join('\n'),
+  );
+});

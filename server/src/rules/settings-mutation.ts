@@ -792,6 +792,7 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
       ...edits,
       addDecorator(ctx, target, `${decorator}(${setting.name}=${value.text})`),
       removeStatement(ctx, fn, expr),
+      ...importLeftUnused(ctx, /^from\s+django\.conf\s+import\s+settings\s*$/, 'settings', expr),
     ]);
   }
   // otherwise the override starts where the change was, for the rest of the test: `with self.settings(...)`
