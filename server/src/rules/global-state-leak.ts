@@ -762,11 +762,12 @@ function receiverManaged(ctx: RuleContext, call: Node, signal: string, receiver:
   if (new RegExp(`${escapeRegExp(signal)}\\.disconnect\\(${RECEIVER_ARG}${escapeRegExp(receiver)}\\b`).test(before))
     return true;
   // taken off by its dispatch_uid alone (`post_save.disconnect(sender=Group, dispatch_uid="group_post_save")`),
-  // and put back under the same one (minmatar)
+  // and put back under the same one (minmatar), a string or a name (`dispatch_uid=OpenQuestion.__name__`, as
+  // django-ordered-model's ready() connects it)
   const uid = keywordArgument(call, 'dispatch_uid');
   if (
     uid &&
-    stringValue(uid) !== null &&
+    (stringValue(uid) !== null || /^[A-Za-z_][\w.]*$/.test(uid.text)) &&
     new RegExp(`${escapeRegExp(signal)}\\.disconnect\\([^)]*dispatch_uid\\s*=\\s*${escapeRegExp(uid.text)}`).test(
       before,
     )
