@@ -129,7 +129,7 @@ function neovim(root, file, tmp) {
   }
   if (r?.text !== undefined) {
     check(
-      r.text === fixed && /^@override_settings\(CACHES=/m.test(r.text) && r.text !== fs.readFileSync(KPI, 'utf8'),
+      r.text === fixed && /^@override_settings\(\s*CACHES=/m.test(r.text) && r.text !== fs.readFileSync(KPI, 'utf8'),
       'the buffer after the fix is the text `crosstalk check --select XT001 --fix` writes',
       `buffer:\n${r.text}\ncli:\n${fixed}`,
     );

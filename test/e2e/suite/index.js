@@ -94,7 +94,7 @@ const tests = {
     assert.match(text, /^from django\.test import TestCase, override_settings$/m, 'import merged');
     assert.match(
       text,
-      /^@override_settings\(CACHES=\{"default": \{"BACKEND": "django\.core\.cache\.backends\.locmem\.LocMemCache", "LOCATION": "tests\.test_throttling\.LoginThrottleTests"\}\}\)\nclass LoginThrottleTests\(TestCase\):$/m,
+      /^@override_settings\(\n {4}CACHES=\{\n {8}"default": \{\n {12}"BACKEND": "django\.core\.cache\.backends\.locmem\.LocMemCache",\n {12}"LOCATION": "tests\.test_throttling\.LoginThrottleTests",\n {8}\},\n {4}\},\n\)\nclass LoginThrottleTests\(TestCase\):$/m,
     );
   },
 
