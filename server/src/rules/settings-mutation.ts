@@ -49,6 +49,33 @@ const TEST_ENVIRONMENT = new Map([
 ]);
 
 /**
+ * Django's own defaults (django/conf/global_settings.py) that have stayed the same from 3.2 to 5.x, as
+ * `constantText` writes them: where no module of the project defines the setting, a test that writes the
+ * default changes nothing (djangosaml2's `settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"`).
+ */
+const DJANGO_DEFAULTS = new Map([
+  ['SESSION_ENGINE', '"django.contrib.sessions.backends.db"'],
+  ['SESSION_COOKIE_NAME', '"sessionid"'],
+  ['SESSION_COOKIE_AGE', '1209600'],
+  ['SESSION_SAVE_EVERY_REQUEST', 'False'],
+  ['SESSION_EXPIRE_AT_BROWSER_CLOSE', 'False'],
+  ['SESSION_COOKIE_SECURE', 'False'],
+  ['CSRF_COOKIE_NAME', '"csrftoken"'],
+  ['CSRF_COOKIE_SECURE', 'False'],
+  ['APPEND_SLASH', 'True'],
+  ['PREPEND_WWW', 'False'],
+  ['LOGIN_URL', '"/accounts/login/"'],
+  ['LOGIN_REDIRECT_URL', '"/accounts/profile/"'],
+  ['DEFAULT_FROM_EMAIL', '"webmaster@localhost"'],
+  ['SERVER_EMAIL', '"root@localhost"'],
+  ['EMAIL_HOST', '"localhost"'],
+  ['EMAIL_PORT', '25'],
+  ['EMAIL_USE_TLS', 'False'],
+  ['EMAIL_USE_SSL', 'False'],
+  ['SECURE_SSL_REDIRECT', 'False'],
+]);
+
+/**
  * Settings Django reads in nearly every test: whenever a date is made or stored (`timezone.now()`, a
  * DateTimeField) or a page is rendered. A setup hook that leaves one changed changes every later test of
  * the process (gettogether's `settings.USE_TZ = False` in a setUp with no tearDown). Likewise a setting a
@@ -278,6 +305,17 @@ export default createRule({
         const constants = ctx.project?.settings.constants;
         const given = path && (TEST_ENVIRONMENT.get(path) ?? constants?.get(path));
         if (value && given != null && isConstant(value) && constantText(value) === given) return;
+        // Django's own default, for a setting no module of the project defines
+        if (
+          value &&
+          given == null &&
+          !setting.nested &&
+          isConstant(value) &&
+          ctx.project?.settings.unknown === null &&
+          DJANGO_DEFAULTS.get(setting.name) === constantText(value) &&
+          ctx.project.settingUse(setting.name)?.defined === false
+        )
+          return;
         // a false value where the settings give another (`None` where they give `""`): code that asks
         // whether the setting is set, as settings are read, sees no change (foundation's Apple Pay keys)
         if (value && given != null && isConstant(value) && FALSY.test(constantText(value)) && FALSY.test(given)) return;
