@@ -7,6 +7,8 @@ import { derivesFrom } from './settings';
 const ANON = 'rest_framework.throttling.AnonRateThrottle';
 const USER = 'rest_framework.throttling.UserRateThrottle';
 const SCOPED = 'rest_framework.throttling.ScopedRateThrottle';
+/** DRF's throttles that keep each client's history in the Django cache */
+const CACHE_THROTTLES = ['rest_framework.throttling.SimpleRateThrottle', ANON, USER, SCOPED];
 
 export interface ViewThrottle {
   /** the throttle class's qualified name */
@@ -62,6 +64,10 @@ function throttleOf(
   const is = (base: string) => throttle === base || derivesFrom(evaluator, throttle, base);
   const anonymousOnly = is(ANON);
   const own = throttle.startsWith('rest_framework.') ? null : evaluator.classAttributesOf(throttle);
+  // a throttle of the project's that derives from none of DRF's cache throttles and names no cache keeps
+  // nothing between requests (drf-standardized-errors' `allow_request` that always refuses)
+  if (own && !CACHE_THROTTLES.some(is) && !namesCache(evaluator, throttle))
+    return { throttle, rate: null, anonymousOnly };
   const rate = own?.get('rate');
   if (rate?.kind === 'str') return { throttle, rate: rate.value, anonymousOnly };
   // a scope: the class's own, the view's for a ScopedRateThrottle, DRF's for its own classes
@@ -73,4 +79,13 @@ function throttleOf(
   const rates = settings?.rates ?? {};
   const known = scope in rates ? rates[scope] : settings?.ratesKnown ? null : undefined;
   return { throttle, rate: known, anonymousOnly };
+}
+
+/** Whether project class `cls`, or a project class it derives from, names a cache in its body. */
+function namesCache(evaluator: Evaluator, cls: string, seen = new Set<string>()): boolean {
+  if (seen.has(cls)) return false;
+  seen.add(cls);
+  const node = evaluator.classNamed(cls)?.node;
+  if (!node) return false;
+  return /\bcaches?\b/.test(node.text) || (evaluator.classBases(cls) ?? []).some(b => namesCache(evaluator, b, seen));
 }

@@ -350,6 +350,8 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     sharedDelete: Node | null = null,
     viaHelper = false;
   let toThrottledView: { node: Node; reached: ViewReached } | null = null;
+  // a request to a view whose throttles keep nothing in the cache: a 429 the test expects is theirs
+  let refusedWithoutHistory = false;
   const consider = (node: Node, kind: CacheUse['kind'], label: string) => {
     best[kind] ??= { node, kind, label, aliases };
   };
@@ -358,8 +360,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
     // a 429 the test put into a mocked upstream response (`respond(status_code=429)`, httpx_mock's
     // `add_response(status_code=429)`) is the mock's answer, not this project throttling (open-chat-studio)
     if (MOCKED_429.test(text)) return;
-    if (inAssertion(node) && !axesLockout(ctx) && limitsRates(ctx))
-      consider(node, 'throttle', 'an assertion on status 429');
+    if (inAssertion(node) && !axesLockout(ctx) && limitsRates(ctx)) consider(node, 'throttle', AN_ASSERTION_ON_429);
   };
   // integers and identifiers count only with these words in the text: leave them unmaterialised
   const text = ctx.defs.statement(def).text;
@@ -411,6 +412,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
             if (!toThrottledView && viewsThrottle(ctx)) {
               const reached = throttledView(ctx, node);
               if (reached) toThrottledView = { node: fn, reached };
+              else refusedWithoutHistory ||= keepsNoHistory(ctx, node);
             }
           } else if (AUTHENTICATE.test(method)) {
             authenticates ??= fn;
@@ -463,6 +465,7 @@ function findCacheUseUncached(ctx: RuleContext, def: Node): CacheUse | null {
   // started there): the 429 is the mock's, and no history is kept
   // ... or its rate raised out of a suite's reach, or switched off (karrot's setUps:
   // `ApplicationsPerDayThrottle.rate = "1000/min"  # effectively disable throttling`)
+  if (refusedWithoutHistory && !toThrottledView && best.throttle?.label === AN_ASSERTION_ON_429) delete best.throttle;
   const setUp = setUpText(ctx, def);
   const patchedLimiter =
     PATCHED_LIMITER.test(text) || PATCHED_LIMITER.test(setUp) || raisesRate(text) || raisesRate(setUp);
@@ -945,6 +948,18 @@ function throttledView(ctx: RuleContext, call: Node): ViewReached | null {
   if (limiting.length === 0) return null;
   return { ...reached, throttles: limiting, anonymousOnly: limiting.every(t => t.anonymousOnly) };
 }
+
+/**
+ * Whether test-client call `call` reaches a view whose own throttles all keep nothing in the cache (a
+ * project throttle that derives from none of DRF's cache throttles and names no cache).
+ */
+function keepsNoHistory(ctx: RuleContext, call: Node): boolean {
+  const target = requestTarget(ctx, call);
+  const reached = target && ctx.project?.requestThrottling(target);
+  return !!reached && reached.throttles.length > 0 && reached.throttles.every(t => t.rate === null);
+}
+
+const AN_ASSERTION_ON_429 = 'an assertion on status 429';
 
 /** a rate a suite's requests reach: at most this many a minute on average (`100/hour`, not `120/min`) */
 const FEW_PER_MINUTE = 10;
