@@ -51,7 +51,7 @@ test('an item still too long splits in turn; strings holding brackets, commas an
   );
 });
 
-test('no split where a comma would change the meaning: subscripts, one parenthesised value, a lone generator', () => {
+test('no split where a comma would change the meaning (subscripts, one parenthesised value, a lone generator) or the items cannot be read', () => {
   assert.equal(
     split('    value = settings.CACHES["default"]["A_LOCATION_NAME_THAT_IS_VERY_LONG_INDEED_AND_MORE"]'),
     null,
@@ -62,6 +62,10 @@ test('no split where a comma would change the meaning: subscripts, one parenthes
   );
   assert.equal(
     split('    names = sorted(name for name in a_very_long_iterable_name_that_goes_on_and_on_and_on)'),
+    null,
+  );
+  assert.equal(
+    split('from django.test import SimpleTestCase,, TestCase, TransactionTestCase, override_settings'),
     null,
   );
   assert.equal(

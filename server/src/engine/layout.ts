@@ -69,8 +69,8 @@ export function splitLine(line: string, limit: number, eol: string, unit = '    
   const inner = indent + unit;
   // `from m import a, b` has no bracket of its own: it takes one, as isort and black write it
   const bare = /^([ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+)([^()\\]+)$/.exec(code);
-  if (bare?.[1] && bare[2])
-    return lines(bare[1] + '(', items(bare[2]) ?? [], inner, indent + ')' + comment, limit, eol, unit);
+  const names = bare?.[2] ? items(bare[2]) : null;
+  if (bare?.[1] && names?.length) return lines(bare[1] + '(', names, inner, indent + ')' + comment, limit, eol, unit);
   for (const [open, close] of scan.pairs.reverse()) {
     const list = items(code.slice(open + 1, close));
     if (!list || list.length === 0 || !opens(code, open, list)) continue;
