@@ -105,3 +105,48 @@ test('a finding at the cause itself (within the CACHES entry) tells the others: 
   );
   assert.equal(head.related.length, 3);
 });
+
+test('findings of one file saying the same are told once, at the first; two, or other words, stay', () => {
+  const same = (line: number, id = 'XT040') => ({
+    ...finding(id, line, { cause: false }),
+    message: 'settings.SAML_CONFIG is changed for the rest of this process',
+  });
+  const other = finding('XT040', 20, { cause: false });
+  const out = groupByCause(
+    [
+      result('tests/test_a.py', [same(3), same(9), other, same(30)]),
+      result('tests/test_b.py', [same(4), same(8), same(12, 'XT070')]),
+    ],
+    CWD,
+  );
+  const [head, ...rest] = out[0]!.findings;
+  assert.ok(head && isCauseFinding(head));
+  assert.equal(head.startPos.line, 3);
+  assert.equal(head.members, 3);
+  assert.equal(
+    head.message,
+    'settings.SAML_CONFIG is changed for the rest of this process (the same at 2 more places of this file)',
+  );
+  assert.deepEqual(
+    head.related.map(r => `${path.relative(CWD, r.file!)}:${r.startPos.line} ${r.message}`),
+    ['tests/test_a.py:9 XT040 the same', 'tests/test_a.py:30 XT040 the same'],
+  );
+  assert.deepEqual(rest, [other], 'a finding saying something else stays, in its place');
+  assert.deepEqual(
+    out[1]!.findings.map(f => f.startPos.line),
+    [4, 8, 12],
+    'two of one rule and one of another stay',
+  );
+});
+
+test('findings resting on a cause elsewhere are told there, not again as repeats of their file', () => {
+  const a = [finding('XT001', 3), finding('XT001', 5), finding('XT001', 7)].map(f => ({ ...f, message: 'same' }));
+  const out = groupByCause([result('tests/test_a.py', a), result('tests/test_b.py', [finding('XT001', 2)])], CWD);
+  const cause = out[0]!.findings[0]!;
+  assert.ok(isCauseFinding(cause));
+  assert.equal(cause.members, 4);
+  assert.deepEqual(
+    out.slice(1).map(r => r.findings.length),
+    [0, 0],
+  );
+});

@@ -1,13 +1,17 @@
 // One finding per root cause: where many findings rest on one place in another file (the test settings'
 // CACHES entry for a Redis every worker shares), the CLI reports that place once, with each test it
 // touches as related information. giga-maps-backend's one Redis made 46 findings on 36 test files; its
-// maintainers' fix would be one line of settings. The editor still shows each test's own finding.
+// maintainers' fix would be one line of settings. Findings of one rule saying the same of the same state
+// in one file (djangosaml2's 21 tests each writing `settings.SAML_CONFIG` for good) are one cause too,
+// told once, at the first. The editor still shows each test's own finding.
 import path from 'path';
 import type { Finding } from '../engine/finding';
 import type { Severity } from '../engine/rule';
 
 /** A cause is reported once when at least this many findings, in at least two files, rest on it. */
 const MIN_FINDINGS = 3;
+/** Findings of one file saying the same (rule and message) are told once from this many. */
+const MIN_REPEATS = 3;
 /** a finding this close to the cause, in its file, is at the cause (the same CACHES entry) */
 const NEAR_LINES = 3;
 
@@ -22,12 +26,60 @@ const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
 
 /**
  * `results` with the findings that share a cause replaced by one finding at it (in the cause's file,
- * added to the results when no finding was there), in the rule most of them are of. Files stay in order.
+ * added to the results when no finding was there), in the rule most of them are of; then the findings
+ * of a file that say the same by the first of them. Files stay in order.
  */
 export function groupByCause<R extends { file: string; text: string; findings: Finding[] }>(
   results: R[],
   cwd: string,
 ): R[] {
+  const out = groupElsewhere(results, cwd);
+  return out.some(r => repeats(r.findings).size)
+    ? out.map(r => (repeats(r.findings).size ? { ...r, findings: tellOnce(r.findings, cwd, r.file) } : r))
+    : out;
+}
+
+/** A file's findings that say what at least MIN_REPEATS others of it say, by the first of each kind. */
+function repeats(findings: Finding[]): Map<string, Finding[]> {
+  const kinds = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (isCauseFinding(f)) continue;
+    const key = `${f.rule.id} ${f.message}`;
+    kinds.set(key, [...(kinds.get(key) ?? []), f]);
+  }
+  for (const [key, same] of kinds) if (same.length < MIN_REPEATS) kinds.delete(key);
+  return kinds;
+}
+
+/** `findings` (of `file`, in order) with each kind repeated told once, at its first, listing the others. */
+function tellOnce(findings: Finding[], cwd: string, file: string): Finding[] {
+  const heads = new Map<Finding, CauseFinding>();
+  const told = new Set<Finding>();
+  for (const same of repeats(findings).values()) {
+    const [head, ...rest] = same as [Finding, ...Finding[]];
+    for (const f of rest) told.add(f);
+    heads.set(head, {
+      ...head,
+      message: `${head.message} (the same at ${rest.length} more places of this file)`,
+      related: [
+        ...head.related,
+        ...rest.map(f => ({
+          start: f.start,
+          end: f.end,
+          startPos: f.startPos,
+          endPos: f.endPos,
+          file: path.resolve(cwd, file),
+          message: `${f.rule.id} the same`,
+        })),
+      ],
+      members: same.length,
+    });
+  }
+  return findings.filter(f => !told.has(f)).map(f => heads.get(f) ?? f);
+}
+
+/** The findings of several files that rest on one place elsewhere, told once there. */
+function groupElsewhere<R extends { file: string; text: string; findings: Finding[] }>(results: R[], cwd: string): R[] {
   const groups = new Map<string, Group>();
   for (const { file, findings } of results)
     for (const f of findings) {
