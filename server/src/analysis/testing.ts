@@ -474,7 +474,34 @@ export class Testing {
     const cls = this.defs.methodClass(fn);
     if (!cls && MODULE_SETUP.test(defName(fn)) && this.defs.isModuleLevel(fn))
       return [fn, ...MODULE_TEARDOWNS.flatMap(name => this.defs.functionsNamed(name))];
-    return [fn, ...(cls ? this.tearDownsOf(cls) : [])];
+    if (!cls) return [fn];
+    const tearDowns = this.tearDownsOf(cls);
+    return [fn, ...tearDowns, ...tearDowns.flatMap(t => this.methodsCalled(t, cls))];
+  }
+
+  /**
+   * The methods of `cls` that `fn` calls on `self` or `cls` (`cls.remove_allowed_test_domain()` in
+   * django-tenant-schemas' tearDownClass): what a tearDown undoes through a helper of its class.
+   */
+  private methodsCalled(fn: Node, cls: Node): Node[] {
+    const names = new Set([...fn.text.matchAll(/\b(?:self|cls)\.(\w+)\s*\(/g)].map(m => m[1]));
+    return bodyStatements(cls)
+      .map(definitionOf)
+      .filter(d => d.type === 'function_definition' && d.id !== fn.id && names.has(defName(d)));
+  }
+
+  /**
+   * A method that only tearDown methods of the module call (`cls.remove_allowed_test_domain()`, its own
+   * class's or a subclass's): what it changes, it puts back.
+   */
+  private calledOnlyInTearDown(fn: Node): boolean {
+    if (!this.defs.methodClass(fn)) return false;
+    let callers = 0;
+    for (const { caller } of this.callSites(fn, `\\b(?:self|cls)\\.${escapeRegExp(defName(fn))}\\s*\\(`)) {
+      if (!caller || !TEARDOWN.test(defName(caller))) return false;
+      callers++;
+    }
+    return callers > 0;
   }
 
   /**
@@ -765,7 +792,7 @@ export class Testing {
 
   /** Whether `node` sits where undoing belongs: a tearDown method, a `finally`, after a fixture's `yield`. */
   isUndoing(node: Node, fn: Node): boolean {
-    if (TEARDOWN.test(defName(fn))) return true;
+    if (TEARDOWN.test(defName(fn)) || this.calledOnlyInTearDown(fn)) return true;
     let undoing = false;
     walk(
       fn,
