@@ -56,15 +56,33 @@ export function projectReaders(
   return { runtime, atImport, defined, defaultWhereUnset: defined ? null : (only ?? null) };
 }
 
-/** `getattr(x, "NAME", <constant>)` with `node` its name: the constant, as `constantText` writes it */
+/**
+ * `getattr(x, "NAME", <constant>)` with `node` its name, or the project's own getter of settings
+ * (`get_custom_setting("NAME", True)`, `get_setting("NAME", default=True)`: a function named for settings
+ * or configuration, given the name and a constant): the constant, as `constantText` writes it
+ */
 function getattrDefault(node: Node): string | null {
   const args = node.parent;
   const call = args?.parent;
   if (node.type !== 'string' || args?.type !== 'argument_list' || call?.type !== 'call') return null;
-  if (call.childForFieldName('function')?.text !== 'getattr') return null;
-  const [, named, fallback, ...rest] = args.namedChildren;
-  return named?.id === node.id && fallback && rest.length === 0 && isConstant(fallback) ? constantText(fallback) : null;
+  const callee = call.childForFieldName('function')?.text ?? '';
+  const given = args.namedChildren.filter((a): a is Node => !!a);
+  if (callee === 'getattr') {
+    const [, named, fallback, ...rest] = given;
+    return named?.id === node.id && fallback && rest.length === 0 && isConstant(fallback)
+      ? constantText(fallback)
+      : null;
+  }
+  if (!SETTING_GETTER.test(callee)) return null;
+  const [named, fallback, ...rest] = given;
+  const value =
+    fallback?.type === 'keyword_argument'
+      ? fallback.childForFieldName('name')?.text === 'default' && fallback.childForFieldName('value')
+      : fallback;
+  return named?.id === node.id && value && rest.length === 0 && isConstant(value) ? constantText(value) : null;
 }
+/** a function named for reading settings: `get_custom_setting`, `get_setting`, `utils.get_config` */
+const SETTING_GETTER = /(?:^|\.)get_?\w*(?:setting|conf)\w*$/i;
 const NAMING = new Set(['attribute', 'string', 'identifier', 'keyword_argument']);
 
 /** `x.NAME`, `"NAME"` (getattr, a dict key), `NAME` itself; not `NAME=` as a keyword (that sets it) */
