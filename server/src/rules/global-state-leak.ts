@@ -6,6 +6,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type Cause, type RuleContext } from '../engine/rule';
 import {
   assignedValues,
+  bodyStatements,
   callArguments,
   classValues,
   defName,
@@ -383,7 +384,8 @@ export default createRule({
       'receiver Django holds weakly that goes with the test (a function or mock it made, a method of a ' +
       "fixture's object or of a plain pytest class's instance, a mock `with patch(...) as m` gives, a mock the " +
       'class made, `self.handler = Mock()`) is not left ' +
-      'connected; a tearDown ' +
+      'connected, nor is one the test defined that only records into its own objects (`def record(**kw): ' +
+      'calls.append(kw)` over its `calls = []`), even held strongly (`weak=False`); a tearDown ' +
       'of the class or a base class (another file too) that activates or deactivates a language restores it, ' +
       'and so does a base class imported from another module of the project whose setUp or `_pre_setup` does ' +
       "(the suite's base test case, as kitsune's and django-cms': its tests start from that language) " +
@@ -449,6 +451,7 @@ export default createRule({
           if (sq && (SIGNALS.test(sq) || /\.signals\./.test(sq))) {
             const receiverArg = positionalArguments(node)[0];
             if (receiverArg && receiverDiesWithTheTest(ctx, node, receiverArg)) return;
+            if (receiverArg && receiverKeepsToTheTest(ctx, node, receiverArg)) return;
             if (receiverArg && receiverManaged(ctx, node, signal.text, receiverArg.text)) return;
             if (receiverArg && connectedAtImport(ctx, node, sq, receiverArg)) return;
             const argumentList = field(node, 'arguments').namedChildren;
@@ -747,6 +750,59 @@ function receiverDiesWithTheTest(ctx: RuleContext, call: Node, receiver: Node): 
     `\\bdef\\s+${name}\\s*\\(|(^|\\n)[ \\t]*${name}\\s*=\\s*[\\w.]+\\(|\\)\\s+as\\s+${name}\\s*[:,)]`,
   ).test(fn.text);
 }
+
+/**
+ * A receiver the test defined that only records into the test's own objects (`def set_signal(**kwargs):
+ * signal_calls.append(kwargs)` over the test's `signal_calls = []`): left connected, even strongly
+ * (`weak=False`), it changes nothing another test can read (django-cacheops).
+ */
+function receiverKeepsToTheTest(ctx: RuleContext, call: Node, receiver: Node): boolean {
+  const fn = ctx.defs.enclosingFunction(call);
+  const body = fn?.childForFieldName('body');
+  if (!fn || !body || receiver.type !== 'identifier') return false;
+  const def = body.namedChildren.find(
+    (d): d is Node => d?.type === 'function_definition' && defName(d) === receiver.text,
+  );
+  if (!def) return false;
+  // names the test binds in its own body (`signal_calls = []`), not its parameters (fixtures live on)
+  const locals = new Set(
+    body.namedChildren.flatMap(st => {
+      const a = st?.type === 'expression_statement' ? st.firstNamedChild : null;
+      const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+      return left?.type === 'identifier' ? [left.text] : [];
+    }),
+  );
+  const own = (n: Node | null) => n?.type === 'identifier' && locals.has(n.text);
+  return bodyStatements(def).every(st => {
+    if (st.type === 'pass_statement' || st.type === 'nonlocal_statement') return true;
+    const e = st.type === 'expression_statement' ? st.firstNamedChild : null;
+    if (e?.type === 'string') return true;
+    // `calls.append(kwargs)`, `calls[key] = value`, `count += 1` on a name the test bound: nothing else called
+    if (e?.type === 'call') {
+      const f = e.childForFieldName('function');
+      return (
+        f?.type === 'attribute' &&
+        own(f.childForFieldName('object')) &&
+        RECORDS.has(field(f, 'attribute').text) &&
+        !callsAnything(field(e, 'arguments'))
+      );
+    }
+    if (e?.type === 'assignment' || e?.type === 'augmented_assignment') {
+      const left = e.childForFieldName('left');
+      const target = left?.type === 'subscript' ? left.childForFieldName('value') : left;
+      return own(target ?? null) && !callsAnything(field(e, 'right'));
+    }
+    return false;
+  });
+}
+const RECORDS = new Set(['append', 'extend', 'add', 'update', 'put', 'set', 'appendleft']);
+
+function callsAnything(node: Node): boolean {
+  let found = false;
+  walk(node, () => void (found = true), CALL);
+  return found;
+}
+const CALL = new Set(['call']);
 
 /**
  * The test class manages this receiver itself: its tearDown (or the test, earlier) connects or
