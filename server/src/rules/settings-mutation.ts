@@ -48,6 +48,19 @@ const TEST_ENVIRONMENT = new Map([
   ['DEBUG', 'False'],
 ]);
 
+/** the settings only Django's SMTP email backend reads (django/core/mail/backends/smtp.py) */
+const SMTP_SETTINGS = new Set([
+  'EMAIL_HOST',
+  'EMAIL_PORT',
+  'EMAIL_HOST_USER',
+  'EMAIL_HOST_PASSWORD',
+  'EMAIL_USE_TLS',
+  'EMAIL_USE_SSL',
+  'EMAIL_SSL_CERTFILE',
+  'EMAIL_SSL_KEYFILE',
+  'EMAIL_TIMEOUT',
+]);
+
 /**
  * Django's own defaults (django/conf/global_settings.py) that have stayed the same from 3.2 to 5.x, as
  * `constantText` writes them: where no module of the project defines the setting, a test that writes the
@@ -361,6 +374,16 @@ export default createRule({
         !turnsOnUnsetSetting(ctx, owner.fn, stmt, setting) &&
         // (asked last: it reads the project's files)
         !ctx.project?.settingUse(setting.name)?.readOnEveryRequest
+      )
+        return;
+      // Django's SMTP backend alone reads the connection settings, and the test environment puts the locmem
+      // backend in the settings' place: a host or port left behind is seen only through a backend some test
+      // sets. Where this function sets that too, the backend's finding tells the leak; where no test names
+      // the SMTP backend, nothing reads them (django-mailbox's base setUp)
+      if (
+        !setting.nested &&
+        SMTP_SETTINGS.has(setting.name) &&
+        (/\bEMAIL_BACKEND\s*=(?!=)/.test(owner.fn.text) || ctx.project?.occurrencesInTests('smtp.EmailBackend') === 0)
       )
         return;
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
