@@ -92,6 +92,11 @@ export interface SettingsFacts {
   timeZone: string | null;
   /** DATABASES["default"]["ENGINE"] when literal (`django.db.backends.sqlite3`); null when unknown */
   databaseEngine: string | null;
+  /**
+   * The default database is SQLite (or SpatiaLite) with no TEST NAME: each process's test database is in
+   * its own memory. False when the settings say otherwise or cannot be read in full.
+   */
+  testDatabaseInMemory: boolean;
   /** TEST_RUNNER, when set */
   testRunner: { name: string; at: Located } | null;
   installedApps: string[];

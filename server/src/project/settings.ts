@@ -37,6 +37,7 @@ export function readSettingsFacts(
     timeZone: null,
     constants: new Map(),
     databaseEngine: null,
+    testDatabaseInMemory: false,
     testRunner: null,
     installedApps: [],
     apps: new Map(),
@@ -123,6 +124,13 @@ export function readSettingsFacts(
   const database = databases?.kind === 'dict' ? databases.entries.get('default') : undefined;
   const engine = database?.kind === 'dict' ? database.entries.get('ENGINE') : undefined;
   facts.databaseEngine = engine?.kind === 'str' ? engine.value : null;
+  // SQLite (SpatiaLite) with no TEST NAME: Django makes each process's test database in its memory
+  const test = database?.kind === 'dict' ? database.entries.get('TEST') : undefined;
+  const testName = test?.kind === 'dict' ? test.entries.get('NAME') : undefined;
+  facts.testDatabaseInMemory =
+    /sqlite|spatialite/i.test(facts.databaseEngine ?? '') &&
+    (!test || (test.kind === 'dict' && (!testName || testName.kind === 'none'))) &&
+    !facts.unknown;
   const sessionAlias = ns.get('SESSION_CACHE_ALIAS');
   if (sessionAlias?.kind === 'str') facts.sessionCacheAlias = sessionAlias.value;
   const runner = ns.get('TEST_RUNNER');

@@ -39,7 +39,8 @@ export default createRule({
       "`PYTEST_XDIST_WORKER`), in a file that never mentions the worker; and a conftest.py's own " +
       "`django_db_modify_db_settings` that leaves out pytest-django's per-worker suffix (the fixture itself " +
       'neither requests `django_db_modify_db_settings_parallel_suffix` nor names the worker: every worker then ' +
-      'shares one test database). The settings module the test run ' +
+      'shares one test database; not where the settings give SQLite or SpatiaLite and no TEST NAME, whose test ' +
+      "database Django makes in each process's memory). The settings module the test run " +
       'loads (pytest.ini, manage.py...) is checked for this rule alone even where no test-file pattern matches ' +
       'it; a settings module the run does not load is not, nor a branch of it the run does not take ' +
       '(`if not TESTING:` where `TESTING = sys.argv[1] == "test"`). Where that module is named like any ' +
@@ -253,6 +254,8 @@ function modifiesWithoutSuffix(ctx: RuleContext, fn: Node): void {
   const name = fn.childForFieldName('name');
   if (name?.text !== 'django_db_modify_db_settings' || !ctx.file.moduleName.endsWith('conftest')) return;
   if (!ctx.testing.isFixture(fn) || /_suffix\b|worker|xdist/i.test(fn.text)) return;
+  // SQLite with no TEST NAME: each worker's test database is in its own memory, suffix or not (django-loci)
+  if (ctx.project?.settings.testDatabaseInMemory) return;
   ctx.report({
     node: name,
     message:
