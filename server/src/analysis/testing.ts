@@ -1499,6 +1499,17 @@ export class Testing {
           this.fileReset = { by: 'fixture', node: call };
           break;
         }
+        // or through a fixture it requests (conversations' `_clear_cache_between_tests(clear_cache)`)
+        if (!this.isAutouseFixture(def)) continue;
+        const seen = new Set([defName(def)]);
+        const through = parameterNames(def).reduce<Reset | null>(
+          (found, p) => found ?? this.fixtureResetsCache(p, seen),
+          null,
+        );
+        if (through) {
+          this.fileReset = through;
+          break;
+        }
       }
       const fromProject = this.project?.autouseCacheReset;
       if (!this.fileReset && fromProject) this.fileReset = { by: 'fixture', at: fromProject };
@@ -1551,6 +1562,8 @@ export class Testing {
       ...(cls ? this.defs.decorators(cls) : []),
     ];
     if (cls) for (const stmt of bodyStatements(cls)) if (/^pytestmark\s*=/.test(stmt.text)) marks.push(stmt);
+    // the module's `pytestmark = pytest.mark.usefixtures(...)`: every test of the module
+    for (const stmt of this.moduleFixtures) if (/^pytestmark\s*=/.test(stmt.text)) marks.push(stmt);
     for (const mark of marks)
       for (const m of mark.text.matchAll(/usefixtures\(([^)]*)\)/g))
         for (const s of (m[1] ?? '').matchAll(/["'](\w+)["']/g)) if (s[1]) names.add(s[1]);

@@ -37,7 +37,8 @@ export default createRule({
   },
   docs: {
     what:
-      'Literal ports in tests: `bind`/`connect` address tuples, `listen(8000)`, `runserver` arguments, a ' +
+      'Literal ports in tests: `bind`/`connect` address tuples (a `connect` to a port of 1024 and up: a lower ' +
+      'one is a server no test started), `listen(8000)`, `runserver` arguments, a ' +
       'server started on a local host and a port (`asyncio.start_server(cb, "localhost", 8888)`, ' +
       '`make_server("", 8000, app)`, `HTTPServer(("", 8000), Handler)`, a starter handed to a runner: curio\'s ' +
       '`spawn(tcp_server, "", 25000, handler)`; in the tests\' code and in a function of the module a test or ' +
@@ -102,6 +103,9 @@ export default createRule({
         if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
           const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
           // the port-0 fix belongs to the side that binds: a client cannot connect to "any" port
+          // a client of a port below 1024 reaches a server no test started (a test cannot bind one): the
+          // service under test, which every worker may share (messages' Postfix on port 25)
+          if (method !== 'bind' && port && isPort(port) && Number(port.text) < 1024) return;
           if (port && isPort(port)) report(port, method === 'bind' ? 'Binds to' : 'Connects to', method === 'bind');
           return;
         }
