@@ -271,6 +271,18 @@ export default createRule({
         ctx.project?.testsOutsideFolder === false
       )
         return;
+      // a constant an autouse fixture of a conftest.py above every test writes: each test starts from it,
+      // whatever ran before, and no test sees another value unless it writes one itself (unified-ecommerce's
+      // `settings.MITOL_APP_PATH_PREFIX = ""`)
+      if (
+        !setting.nested &&
+        stmt.type === 'assignment' &&
+        isConstant(stmt.childForFieldName('right') ?? stmt) &&
+        ctx.testing.isAutouseFixture(owner.fn) &&
+        /(^|\.)conftest$/.test(ctx.file.moduleName) &&
+        ctx.project?.testsOutsideFolder === false
+      )
+        return;
       // ... or gives the whole setting a new container before every test: a change inside it is that test's own
       // (not in setUpClass, which runs before it)
       const perTest = owner.role !== 'hook' || PER_TEST_HOOK.test(defName(owner.fn));
