@@ -340,3 +340,37 @@ test("XT070's fix for a request's Accept-Language deactivates the language after
   assert.match(diff, /^\+from django\.utils import translation$/m);
   assert.match(diff, /^\+ {8}self\.addCleanup\(translation\.deactivate\)$/m);
 });
+
+test("the cache fix names the test's LocMemCache so that its line keeps to the limit: dotted path, module's last part, class", async () => {
+  const source = `from django.core.cache import cache
+from django.test import TestCase
+
+
+class ProposalVotePostingTestCase(TestCase):
+    def test_cached(self):
+        cache.set("k", 1)
+
+
+class OtherTests(TestCase):
+    def test_cached(self):
+        self.assertIsNone(cache.get("k"))
+`;
+  const location = async (moduleName: string) => {
+    const { text } = await fixText(source, { moduleName });
+    const lines = text.split('\n');
+    assert.ok(
+      lines.every(l => l.length <= 79),
+      lines.find(l => l.length > 79),
+    );
+    return [...text.matchAll(/"LOCATION": "([^"]+)"/g)].map(m => m[1]);
+  };
+  assert.deepEqual(await location('app.tests.test_votes'), [
+    'test_votes.ProposalVotePostingTestCase',
+    'app.tests.test_votes.OtherTests',
+  ]);
+  // conf_site's 99-character line, which its flake8 refused
+  assert.deepEqual(await location('conf_site.reviews.tests.test_proposal_voting'), [
+    'ProposalVotePostingTestCase',
+    'test_proposal_voting.OtherTests',
+  ]);
+});

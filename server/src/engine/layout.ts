@@ -11,7 +11,8 @@ import { lineEndOf, lineStartOf } from '../syntax/text';
  * its trailing commas, so black and ruff (88 by default) leave it split; it does not depend on the rest
  * of the file, so a fix reads the same however the file around it changes.
  */
-const DEFAULT_LIMIT = 79;
+/** the line length a fix keeps to where the project configures none (pycodestyle's) */
+export const DEFAULT_LIMIT = 79;
 /** words after which `(` opens an expression, not a call's arguments */
 const KEYWORDS = new Set(
   'and as assert await del elif else for from if import in is lambda not or return while with yield print exec'.split(

@@ -2,6 +2,7 @@
 // a cache of its own: `@override_settings(CACHES=<LocMemCache named after the test>)`.
 import { LOCMEM_BACKEND, REDIS_ONLY } from '../../analysis/django';
 import { addDecorator, addParameter, insertBefore } from '../../engine/edits';
+import { DEFAULT_LIMIT } from '../../engine/layout';
 import { Edit, Fix } from '../../engine/fix';
 import { importName } from '../../engine/imports';
 import type { Node } from '../../syntax/parser';
@@ -710,6 +711,23 @@ export function isolatedCaches(location: string, aliases: Iterable<string>): str
 
 const BINDS_SETTINGS = /\bimport\s+settings\b|\bas\s+settings\b|^\s*settings\s*=/m;
 
+/**
+ * The name of the test's own LocMemCache: its dotted path (`shop.tests.test_cart.CartTests`), or, where
+ * that would make the `"LOCATION": ...` line of the split decorator longer than the project's limit, the
+ * module's last part and the class (`test_cart.CartTests`), or the class alone: any name will do that no
+ * other test class of the process gives, and the fix empties the cache before each test anyway (conf_site's
+ * 99-character line, which its flake8 refused).
+ */
+function cacheLocation(ctx: RuleContext, def: Node): string {
+  const qualified = qualifiedDefName(ctx, def);
+  const module = ctx.file.moduleName;
+  const room = (ctx.project?.lineLength ?? DEFAULT_LIMIT) - LOCATION_LINE;
+  const names = [`${module}.${qualified}`, `${module.slice(module.lastIndexOf('.') + 1)}.${qualified}`, qualified];
+  return names.find(n => n.length <= room) ?? qualified;
+}
+/** what else is on the split decorator's `"LOCATION": "...",` line: its indent, key, quotes and comma */
+const LOCATION_LINE = 32;
+
 /** The isolation fix for a Django test class, a test function or a fixture the module's tests request. */
 export function cacheIsolationFix(
   ctx: RuleContext,
@@ -719,7 +737,7 @@ export function cacheIsolationFix(
   forClear = false,
 ): Fix {
   const { expr, edits } = importOverrideSettings(ctx);
-  const location = `${ctx.file.moduleName}.${qualifiedDefName(ctx, def)}`;
+  const location = cacheLocation(ctx, def);
   // django-redis' own API (delete_pattern, lock, get_redis_connection), called by the test or by the
   // project code it calls, on a django-redis cache, is not LocMemCache's: keep the backend, and give
   // the test keys of its own with a KEY_PREFIX (unsafe; and no fix for a clear(), which still empties
