@@ -358,7 +358,8 @@ export default createRule({
       "string `dispatch_uid` the project's code connects it under: `post_save.disconnect(sender=Event, " +
       'dispatch_uid="setup_event")`) never connected again (not one whose body does nothing: `pass`, `...`, a docstring), `admin.site.register`, `logging.disable`, `sys.path.insert/append`, `os.chdir`, ' +
       '`socket.setdefaulttimeout`, `locale.setlocale`; and a test-client request sending an Accept-Language ' +
-      'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`), or of a path beginning with a ' +
+      'header (`HTTP_ACCEPT_LANGUAGE="es-mx"`, `headers={"Accept-Language": ...}`, a variable of a loop over ' +
+      "the settings' `LANGUAGES`, which leaves the last of them), or of a path beginning with a " +
       "language the settings' LANGUAGES lists in a project whose URLs use `i18n_patterns` (`/de/...`), where the settings' " +
       "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
       'deactivates it (not the default language, nor where a later request of the test without the header ' +
@@ -630,7 +631,7 @@ function deactivateAfter(ctx: RuleContext, fn: Node, call: Node): Fix | null {
 /** The Accept-Language a test-client call sends, as written; null when it sends none that can be read. */
 function acceptLanguage(ctx: RuleContext, call: Node): string | null {
   const direct = keywordArgument(call, 'HTTP_ACCEPT_LANGUAGE');
-  if (direct) return stringValue(direct) ?? constantString(ctx, direct);
+  if (direct) return stringValue(direct) ?? constantString(ctx, direct) ?? lastLanguageOfLoop(ctx, direct);
   const headers = keywordArgument(call, 'headers');
   if (headers?.type !== 'dictionary') return null;
   for (const pair of headers.namedChildren) {
@@ -638,6 +639,23 @@ function acceptLanguage(ctx: RuleContext, call: Node): string | null {
     const value = pair?.childForFieldName('value');
     if (key && value && /^accept-language$/i.test(stringValue(key) ?? ''))
       return stringValue(value) ?? constantString(ctx, value);
+  }
+  return null;
+}
+
+/**
+ * `HTTP_ACCEPT_LANGUAGE=lang` inside `for lang, _ in settings.LANGUAGES:`: after the loop the request of its
+ * last round has activated the last language the settings list (go-api's translation test).
+ */
+function lastLanguageOfLoop(ctx: RuleContext, value: Node): string | null {
+  if (value.type !== 'identifier') return null;
+  for (let p = value.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'for_statement') continue;
+    const left = p.childForFieldName('left');
+    const bound = left?.type === 'identifier' ? left : left?.namedChildren[0];
+    if (bound?.text !== value.text) continue;
+    if (!/(^|\.)LANGUAGES$/.test(p.childForFieldName('right')?.text ?? '')) return null;
+    return ctx.project?.settings.languages?.at(-1) ?? null;
   }
   return null;
 }
