@@ -98,7 +98,13 @@ export function importLeftUnused(ctx: RuleContext, statement: RegExp, name: stri
 
 /** Removes `stmt` from `fn`'s body, leaving `pass` when it was the only statement. */
 export function removeStatement(ctx: RuleContext, fn: Node, stmt: Node): Edit {
-  return bodyStatements(fn).length === 1 ? Edit.replace(stmt.startIndex, stmt.endIndex, 'pass') : deleteLine(ctx, stmt);
+  const body = bodyStatements(fn);
+  if (body.length === 1) return Edit.replace(stmt.startIndex, stmt.endIndex, 'pass');
+  const edit = deleteLine(ctx, stmt);
+  // the first statement gone with its line: the blank lines after it would open the body (black takes them out)
+  const blank = /^(?:[ \t]*(?:\r\n|\r|\n))+/.exec(ctx.file.text.slice(edit.end));
+  if (body[0]?.id !== stmt.id || edit.text !== '' || !blank) return edit;
+  return Edit.replace(edit.start, edit.end + blank[0].length, '');
 }
 
 /** The statement node (child of a block) that contains `node`. */
