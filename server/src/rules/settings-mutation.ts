@@ -19,7 +19,7 @@ import {
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
 import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
-import { settingsItem } from '../analysis/testing';
+import { settingsItem, settingWrite } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
 import { djangoRunner, thisProcess } from './lib/process';
 
@@ -149,7 +149,10 @@ export default createRule({
       'neither of the pair is reported. Nor a write inside an override: `with override_settings(...)` or ' +
       '`self.settings(...)` around it, `@override_settings` on the test, or on its class or a base class ' +
       "(another file's too) for everything but the class's own setUpClass/tearDownClass: the write goes into " +
-      'the override and goes with it. A write in a setup hook (`setUp`, `setUpClass`, `setUpTestData`, ' +
+      "the override and goes with it; but the class's override stays on until its last test, so a test's " +
+      'write into it (none of its own around it) is reported where another test of the class gives the ' +
+      "setting no value of its own and the project's code reads it while tests run: the tests of the class " +
+      'that run after it see it. A write in a setup hook (`setUp`, `setUpClass`, `setUpTestData`, ' +
       "`setup_method`) is its class's configuration, given again before each of its tests: it is reported " +
       'only where a test of another class of the same module (or a module-level test) reads the setting ' +
       'and never sets it, or where it gives a setting nothing defines another value than the one every ' +
@@ -233,13 +236,22 @@ export default createRule({
       if (ctx.testing.neverCompletes(stmt, owner.fn)) return;
       // a helper only session fixtures and hooks call configures the run, as they do
       if (owner.role === 'helper' && ctx.testing.onlyWideCallers(owner.fn)) return;
-      if (ctx.testing.settingsOverridden(owner.fn)) return;
+      if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.insideSettingsOverride(stmt, owner.fn)) {
+        // the class's own override stays on from its first test to its last: a test's write into it is
+        // there for the tests of the class that run after it (municipal-data's `settings.NO_INDEX`)
+        if (leftToClassmates(ctx, owner, stmt, setting))
+          ctx.report({
+            node: stmt,
+            message: `settings.${setting.name} is changed inside the class's override_settings, which stays on until its last test: every test of the class that runs after this one sees it`,
+            fix: unsafeWhereRelied(ctx, owner.fn, stmt, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
+          });
+        return;
+      }
       if (
         ctx.testing.restores(owner.fn, setting.node.text, stmt) &&
         !(setting.nested && aliasPutBack(owner.fn, setting, stmt))
       )
         return;
-      if (ctx.testing.insideSettingsOverride(stmt, owner.fn)) return;
       // changed inside a value the test put there itself (`settings.X = deepcopy(settings.X)` first)
       if (setting.nested && replacedBefore(owner.fn, setting, stmt)) return;
       // ... or a fixture it requests did (`application_settings` giving settings.APPLICATION a deep copy)
@@ -428,6 +440,23 @@ export default createRule({
     };
   },
 });
+
+/**
+ * A test's write of a setting straight into its class's override_settings (none of the test's own around
+ * it), where another test of the class gives the setting no value of its own and the project's code reads
+ * it while tests run: the class's later tests see it.
+ */
+function leftToClassmates(ctx: RuleContext, owner: { fn: Node; role: string }, stmt: Node, setting: Setting): boolean {
+  const cls = ctx.defs.methodClass(owner.fn);
+  if (owner.role !== 'test' || setting.nested || !cls || !/^\w+$/.test(setting.name)) return false;
+  // (the decorators of a method are said with its class's)
+  const classWide = new Set(ctx.defs.decorators(cls).map(d => d.id));
+  if (ctx.testing.settingsOverridesAround(stmt, owner.fn).some(o => !classWide.has(o.id))) return false;
+  if (ctx.testing.restores(owner.fn, setting.node.text, stmt)) return false;
+  const sets = settingWrite(setting.name);
+  const others = ctx.testing.testsOf(cls).filter(t => t.id !== owner.fn.id && !sets.test(t.text));
+  return others.length > 0 && !!ctx.project?.settingUse(setting.name)?.readAtRuntime;
+}
 
 /** `X.remove(a)`, `X.discard(a)`, `X.pop(k, None)`, `del X[k]` with constant entries: the same, done twice */
 function takesOut(stmt: Node): boolean {
