@@ -17,7 +17,17 @@ import {
   setupWriteReachesReaders,
 } from './lib/readers';
 import { createRule, type RuleContext, type Listeners } from '../engine/rule';
-import { constantText, defName, field, isConstant, parameterNames, stringValue, walk } from '../syntax/nodes';
+import {
+  bodyStatements,
+  constantText,
+  defName,
+  definitionOf,
+  field,
+  isConstant,
+  parameterNames,
+  stringValue,
+  walk,
+} from '../syntax/nodes';
 import { escapeRegExp, indentOf } from '../syntax/text';
 import { settingsItem, settingWrite } from '../analysis/testing';
 import { importOverrideSettings } from './lib/overrideSettings';
@@ -236,17 +246,11 @@ export default createRule({
       if (ctx.testing.neverCompletes(stmt, owner.fn)) return;
       // a helper only session fixtures and hooks call configures the run, as they do
       if (owner.role === 'helper' && ctx.testing.onlyWideCallers(owner.fn)) return;
-      if (ctx.testing.settingsOverridden(owner.fn) || ctx.testing.insideSettingsOverride(stmt, owner.fn)) {
-        // the class's own override stays on from its first test to its last: a test's write into it is
-        // there for the tests of the class that run after it (municipal-data's `settings.NO_INDEX`)
-        if (leftToClassmates(ctx, owner, stmt, setting))
-          ctx.report({
-            node: stmt,
-            message: `settings.${setting.name} is changed inside the class's override_settings, which stays on until its last test: every test of the class that runs after this one sees it`,
-            fix: unsafeWhereRelied(ctx, owner.fn, stmt, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
-          });
-        return;
-      }
+      // the class's own override stays on from its first test to its last: a test's write into it is
+      // there for the tests of the class that run after it (municipal-data's `settings.NO_INDEX`)
+      const inClassOverride =
+        ctx.testing.settingsOverridden(owner.fn) || ctx.testing.insideSettingsOverride(stmt, owner.fn);
+      if (inClassOverride && !leftToClassmates(ctx, owner, stmt, setting)) return;
       if (
         ctx.testing.restores(owner.fn, setting.node.text, stmt) &&
         !(setting.nested && aliasPutBack(owner.fn, setting, stmt))
@@ -414,9 +418,11 @@ export default createRule({
       if (!leakObserved(ctx, owner.fn, setting.name)) return;
       ctx.report({
         node: stmt,
-        message: setting.fixture
-          ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
-          : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
+        message: inClassOverride
+          ? `settings.${setting.name} is changed inside the class's override_settings, which stays on until its last test: every test of the class that runs after this one sees it`
+          : setting.fixture
+            ? `settings.${setting.name} is changed in place: the pytest-django settings fixture restores only the attribute, not what is inside it, so every later test in ${thisProcess(ctx)} sees the change`
+            : `settings.${setting.name} is changed for the rest of this process: every test that runs after this one${djangoRunner(ctx) ? '' : ' in the same xdist worker'} sees it`,
         fix: unsafeWhereRelied(ctx, owner.fn, stmt, setting.name, fixFor(ctx, owner.fn, stmt, setting, kind)),
       });
     };
@@ -455,7 +461,25 @@ function leftToClassmates(ctx: RuleContext, owner: { fn: Node; role: string }, s
   if (ctx.testing.restores(owner.fn, setting.node.text, stmt)) return false;
   const sets = settingWrite(setting.name);
   const others = ctx.testing.testsOf(cls).filter(t => t.id !== owner.fn.id && !sets.test(t.text));
-  return others.length > 0 && !!ctx.project?.settingUse(setting.name)?.readAtRuntime;
+  if (!others.length || !ctx.project?.settingUse(setting.name)?.readAtRuntime) return false;
+  // the class, or a base of it, gives it a value outside its tests (a setUp, a `_reset_state()` it calls)
+  return !setOutsideTests(ctx, cls, sets, new Set());
+}
+
+/** Whether code of `cls` or of its bases other than its tests matches `sets` (another module's: any of its code). */
+function setOutsideTests(ctx: RuleContext, cls: Node, sets: RegExp, seen: Set<number>): boolean {
+  if (seen.has(cls.id)) return false;
+  seen.add(cls.id);
+  const tests = new Set(ctx.testing.testsOf(cls).map(t => t.id));
+  if (bodyStatements(cls).some(s => !tests.has(definitionOf(s).id) && sets.test(s.text))) return true;
+  return ctx.testing.baseExpressions(cls).some(b => {
+    const local = ctx.testing.inFileClass(b);
+    if (local) return setOutsideTests(ctx, local, sets, seen);
+    const q = ctx.names.resolve(b);
+    const info = q ? ctx.project?.classInfo(q) : undefined;
+    const text = info ? ctx.project?.readText(info.file) : null;
+    return !!text && sets.test(text);
+  });
 }
 
 /** `X.remove(a)`, `X.discard(a)`, `X.pop(k, None)`, `del X[k]` with constant entries: the same, done twice */
