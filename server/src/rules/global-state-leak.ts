@@ -606,7 +606,7 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
   if (later) return true;
   ctx.report({
     node: call,
-    message: `${callee.text}() ${path ? `requests a path in ${JSON.stringify(path)} (i18n_patterns)` : `sends Accept-Language ${JSON.stringify(header)}`}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
+    message: `${callee.text}() ${path ? `requests a path in ${JSON.stringify(path)} (i18n_patterns)` : `sends Accept-Language ${sent(ctx, call, header)}`}: Django's LocaleMiddleware activates ${JSON.stringify(language)} for the request and never deactivates it, so every later test in ${thisProcess(ctx)} runs in that language`,
     fix: deactivateAfter(ctx, owner.fn, call),
     cause: languageCause(ctx),
   });
@@ -641,6 +641,14 @@ function acceptLanguage(ctx: RuleContext, call: Node): string | null {
       return stringValue(value) ?? constantString(ctx, value);
   }
   return null;
+}
+
+/** The header as the message tells it: `"es"`, or `code (the last of LANGUAGES, "fr")` for a loop's variable */
+function sent(ctx: RuleContext, call: Node, header: string): string {
+  const direct = keywordArgument(call, 'HTTP_ACCEPT_LANGUAGE');
+  return direct?.type === 'identifier' && lastLanguageOfLoop(ctx, direct) !== null
+    ? `${direct.text} (the last of the settings' LANGUAGES, ${JSON.stringify(header)})`
+    : JSON.stringify(header);
 }
 
 /**
