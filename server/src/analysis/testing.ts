@@ -158,6 +158,7 @@ export class Testing {
   private settingsItems: Set<string> | undefined;
   private cacheClasses: Map<string, { q: string; methods: Set<string> }> | undefined;
   private readonly helpers = new Map<number, boolean>();
+  private readonly tearDownHelpers = new Map<number, boolean>();
 
   /** `moduleFixtures`: the module's top-level statements that may be autouse fixtures (all will do) */
   constructor(
@@ -496,12 +497,22 @@ export class Testing {
    */
   private calledOnlyInTearDown(fn: Node): boolean {
     if (!this.defs.methodClass(fn)) return false;
-    let callers = 0;
-    for (const { caller } of this.callSites(fn, `\\b(?:self|cls)\\.${escapeRegExp(defName(fn))}\\s*\\(`)) {
-      if (!caller || !TEARDOWN.test(defName(caller))) return false;
-      callers++;
+    // asked for every candidate a rule meets in the method: the module's text is searched once per method
+    let known = this.tearDownHelpers.get(fn.id);
+    if (known === undefined) {
+      let callers = 0;
+      known = true;
+      for (const { caller } of this.callSites(fn, `\\b(?:self|cls)\\.${escapeRegExp(defName(fn))}\\s*\\(`)) {
+        if (!caller || !TEARDOWN.test(defName(caller))) {
+          known = false;
+          break;
+        }
+        callers++;
+      }
+      known &&= callers > 0;
+      this.tearDownHelpers.set(fn.id, known);
     }
-    return callers > 0;
+    return known;
   }
 
   /**

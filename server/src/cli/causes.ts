@@ -34,9 +34,9 @@ export function groupByCause<R extends { file: string; text: string; findings: F
   cwd: string,
 ): R[] {
   const out = groupElsewhere(results, cwd);
-  return out.some(r => repeats(r.findings).size)
-    ? out.map(r => (repeats(r.findings).size ? { ...r, findings: tellOnce(r.findings, cwd, r.file) } : r))
-    : out;
+  const kinds = out.map(r => repeats(r.findings));
+  if (kinds.every(k => k.size === 0)) return out;
+  return out.map((r, i) => (kinds[i]?.size ? { ...r, findings: tellOnce(r.findings, kinds[i], cwd, r.file) } : r));
 }
 
 /** A file's findings that say what at least MIN_REPEATS others of it say, by the first of each kind. */
@@ -51,11 +51,11 @@ function repeats(findings: Finding[]): Map<string, Finding[]> {
   return kinds;
 }
 
-/** `findings` (of `file`, in order) with each kind repeated told once, at its first, listing the others. */
-function tellOnce(findings: Finding[], cwd: string, file: string): Finding[] {
+/** `findings` (of `file`, in order) with each of `kinds` told once, at its first, listing the others. */
+function tellOnce(findings: Finding[], kinds: Map<string, Finding[]>, cwd: string, file: string): Finding[] {
   const heads = new Map<Finding, CauseFinding>();
   const told = new Set<Finding>();
-  for (const same of repeats(findings).values()) {
+  for (const same of kinds.values()) {
     const [head, ...rest] = same as [Finding, ...Finding[]];
     for (const f of rest) told.add(f);
     heads.set(head, {

@@ -102,10 +102,10 @@ export default createRule({
         const args = positionalArguments(call).map(a => localTuple(ctx, a, call));
         if ((method === 'bind' || method === 'connect' || method === 'connect_ex') && args[0]?.type === 'tuple') {
           const port = args[0].namedChildren.filter(c => c?.type !== 'comment')[1];
-          // the port-0 fix belongs to the side that binds: a client cannot connect to "any" port
           // a client of a port below 1024 reaches a server no test started (a test cannot bind one): the
           // service under test, which every worker may share (messages' Postfix on port 25)
           if (method !== 'bind' && port && isPort(port) && Number(port.text) < 1024) return;
+          // the port-0 fix belongs to the side that binds: a client cannot connect to "any" port
           if (port && isPort(port)) report(port, method === 'bind' ? 'Binds to' : 'Connects to', method === 'bind');
           return;
         }

@@ -458,7 +458,6 @@ function leftToClassmates(ctx: RuleContext, owner: { fn: Node; role: string }, s
   // (the decorators of a method are said with its class's)
   const classWide = new Set(ctx.defs.decorators(cls).map(d => d.id));
   if (ctx.testing.settingsOverridesAround(stmt, owner.fn).some(o => !classWide.has(o.id))) return false;
-  if (ctx.testing.restores(owner.fn, setting.node.text, stmt)) return false;
   const sets = settingWrite(setting.name);
   const others = ctx.testing.testsOf(cls).filter(t => t.id !== owner.fn.id && !sets.test(t.text));
   if (!others.length || !ctx.project?.settingUse(setting.name)?.readAtRuntime) return false;
