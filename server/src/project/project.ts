@@ -56,11 +56,14 @@ import { markMatcher, type MarkMatcher } from '../analysis/marks';
 import { mentionsString, readsEnvironAtRuntime, usesOfWord } from './usage';
 import { configuredLineLength } from './style';
 import {
-  calledElsewhere,
+  enclosingTopLevel,
+  namingPlaces,
   projectReaders,
+  routeRequesters,
   sharedNames,
   subclassNames,
   unsetReaders,
+  type Definition,
   type SettingUse,
 } from './settingUse';
 
@@ -1001,10 +1004,12 @@ export class Project {
         for (const f of code) f.tree.delete();
       }
       // each function or class reading it, with the classes deriving from it (a test names those), and
-      // whether other code of the project calls it (then tests reach it without naming it)
+      // whether other code of the project calls it (then tests reach it without naming it), unless only
+      // views of the URLconf do: then the tests requesting those views reach it
       const entries = new Map<string, Set<string>>();
       let shared = new Map<string, string[]>();
       let called = false;
+      const routed = new Map<string, Route[]>();
       if (found.runtime.size > 0) {
         const any = new RegExp(`\\b(?:${[...found.runtime.keys()].map(escapeRegExp).join('|')})\\b`);
         const holders = [
@@ -1017,15 +1022,20 @@ export class Project {
         shared = sharedNames(holders, found.runtime, f => moduleName(f, this.root));
         for (const [entry, defs] of found.runtime) {
           entries.set(entry, subclassNames(texts, new Set([entry])));
-          called ||= calledElsewhere(holders, entry, defs);
+          if (called || namingPlaces(holders, entry, defs).length === 0) continue;
+          const routes = this.routesReaching(entry, defs);
+          if (routes) routed.set(entry, routes);
+          else called = true;
         }
       }
       const all = new Set([...entries].flatMap(([e, subs]) => [e, ...subs]));
+      const requested = called || routed.size === 0 ? null : this.routeRequesters([...routed.values()].flat());
+      if (!requested) called ||= routed.size > 0;
       const named = new RegExp(`\\b(?:${[name, ...all].map(escapeRegExp).join('|')})\\b`);
       const tests = parsed(
         this.filesHolding(
           t => named.test(t),
-          f => isTestFile(f, this.root),
+          f => isTestFile(f, this.root) || !!requested?.files.has(f),
         ),
       );
       try {
@@ -1039,6 +1049,7 @@ export class Project {
           name,
           all,
           shared,
+          requested?.ids,
         );
         return {
           readAtRuntime: found.runtime.size > 0,
@@ -1046,7 +1057,8 @@ export class Project {
           defined: found.defined,
           defaultWhereUnset: found.defaultWhereUnset,
           hiddenReaders:
-            called || [...entries].some(([e, subs]) => unnamed.has(e) && [...subs].every(s => unnamed.has(s))),
+            called ||
+            [...entries].some(([e, subs]) => !routed.has(e) && unnamed.has(e) && [...subs].every(s => unnamed.has(s))),
           unsetReaders: readers,
           readOnEveryRequest: this.namedByPath(found.runtime),
         };
@@ -1054,6 +1066,86 @@ export class Project {
         for (const f of tests) f.tree.delete();
       }
     });
+  }
+
+  /**
+   * The routes of the URLconf through which alone the project's code reaches `entry` (a top-level function
+   * or class, defined at `defs`): a view a route names, or code only such views name (a view's permission
+   * class, a helper it calls), two steps at most. Null where other code names it (a task, a command, a
+   * module's top level) or nothing does (a signal receiver): tests reach it in ways not followed.
+   */
+  private routesReaching(entry: string, defs: readonly Definition[], depth = 0): Route[] | null {
+    const routes = this.routes();
+    if (routes.length === 0 || depth > 2) return null;
+    const own = routes.filter(r => r.view === entry || !!r.view?.endsWith(`.${entry}`));
+    const routeFiles = new Set(own.map(r => r.file));
+    const word = new RegExp(`\\b${escapeRegExp(entry)}\\b`);
+    const holders = [
+      ...this.filesHolding(
+        t => word.test(t),
+        f => !isTestFile(f, this.root),
+      ),
+    ];
+    const out = [...own];
+    const places = namingPlaces(holders, entry, defs);
+    if (places.length === 0 && own.length === 0) return null;
+    for (const { file, text, at } of places) {
+      if (routeFiles.has(file)) continue;
+      for (const offset of at) {
+        const caller = enclosingTopLevel(text, offset);
+        if (!caller || caller.name === entry) return null;
+        const reached = this.routesReaching(caller.name, [{ ...caller.def, file }], depth + 1);
+        if (!reached) return null;
+        out.push(...reached);
+      }
+    }
+    // a class deriving from it reaches its methods through its own routes
+    for (const sub of subclassNames(
+      holders.map(h => h.text),
+      new Set([entry]),
+    )) {
+      const reached = sub === entry ? [] : this.routesReaching(sub, [], depth + 1);
+      if (!reached) return null;
+      out.push(...reached);
+    }
+    return out;
+  }
+
+  /** The tests requesting one of `routes` by path or by name (routeRequesters); null where that cannot be told. */
+  private routeRequesters(routes: readonly Route[]): { ids: Set<string>; files: Set<string> } | null {
+    const all = this.routes();
+    const wanted = new Set(routes);
+    // a word each request must hold: the route's name without its namespace, or a piece of its path
+    const words = routes.map(r =>
+      (
+        r.name?.source
+          .replace(/^\^|\$$/g, '')
+          .split(':')
+          .pop() ?? r.pattern.source
+      )
+        .replace(/\\./g, '.')
+        .split(/[^\w-]+/)
+        .reduce((a, b) => (b.length > a.length ? b : a), ''),
+    );
+    if (words.some(w => w.length < 3)) return null;
+    const requests = (s: string) => {
+      const route = /^(?:\/|https?:)/.test(s) ? routeOfPath(all, s) : s ? routeNamed(all, s) : null;
+      return !!route && wanted.has(route);
+    };
+    const files = [
+      ...this.filesHolding(
+        t => words.some(w => t.includes(w)),
+        f => isTestFile(f, this.root),
+      ),
+    ].map(f => ({ ...f, module: moduleName(f.file, this.root), tree: parse(this.parser, f.text) }));
+    try {
+      return routeRequesters(
+        files.map(f => ({ ...f, root: f.tree.rootNode })),
+        requests,
+      );
+    } finally {
+      for (const f of files) f.tree.delete();
+    }
   }
 
   /**

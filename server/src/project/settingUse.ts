@@ -143,7 +143,20 @@ export function calledElsewhere(
   name: string,
   defs: readonly Definition[],
 ): boolean {
+  return namingPlaces(files, name, defs).length > 0;
+}
+
+/**
+ * Where code of the project other than `name`'s own definitions names it, besides imports, class lines
+ * and `def` lines: each file with the offsets of the names.
+ */
+export function namingPlaces(
+  files: readonly { file: string; text: string }[],
+  name: string,
+  defs: readonly Definition[],
+): { file: string; text: string; at: number[] }[] {
   const word = new RegExp(`\\b${escapeRegExp(name)}\\b`, 'g');
+  const out = [];
   for (const { file, text } of files) {
     let rest = text;
     // its own definitions (a recursive call is not another caller), blanked to keep offsets
@@ -153,15 +166,44 @@ export function calledElsewhere(
     rest = rest
       .replace(IMPORTS, m => ' '.repeat(m.length))
       .replace(CLASS_LINES, m => ' '.repeat(m.length))
-      .replace(DEF_NAMES, m => ' '.repeat(m.length));
-    word.lastIndex = 0;
-    if (word.test(rest)) return true;
+      .replace(DEF_NAMES, m => ' '.repeat(m.length))
+      .replace(COMMENTS, (_, code: string, comment: string) => code + ' '.repeat(comment.length));
+    const at = [...rest.matchAll(word)].map(m => m.index);
+    if (at.length) out.push({ file, text, at });
   }
-  return false;
+  return out;
 }
+
+/**
+ * The top-level function or class of `text` whose body holds offset `at`, read by indentation, and where
+ * it is; null for a place at the module's top level (a statement, a list of URL patterns).
+ */
+export function enclosingTopLevel(text: string, at: number): { name: string; def: Definition } | null {
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  if (!/[ \t]/.test(text.charAt(lineStart))) return null;
+  let last: RegExpExecArray | null = null;
+  TOP_LEVEL_LINE.lastIndex = 0;
+  for (let m; (m = TOP_LEVEL_LINE.exec(text)) && m.index < lineStart;) {
+    last = m;
+    if (m[0] === '') TOP_LEVEL_LINE.lastIndex++;
+  }
+  const name = last?.[1] ?? last?.[2];
+  if (!last || !name) return null;
+  TOP_LEVEL_LINE.lastIndex = lineStart;
+  const next = TOP_LEVEL_LINE.exec(text);
+  return { name, def: { file: '', start: last.index, end: next ? next.index : text.length } };
+}
+/**
+ * a line of code at a module's top level: a definition (its name captured) or another statement (not a
+ * decorator, a comment, or the bracket closing a definition's parameters)
+ */
+const TOP_LEVEL_LINE = /^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)|(?=[^ \t#@\r\n)\]}]))/gm;
+
 const IMPORTS = /^[ \t]*(?:from\s+[\w.]+\s+import\s*\([^)]*\)|from\s+[\w.]+\s+import\b[^\n]*|import\b[^\n]*)/gm;
 const CLASS_LINES = /^[ \t]*class\s+\w+\s*\([^)]*\)\s*:/gm;
 const DEF_NAMES = /^[ \t]*(?:async\s+)?def\s+\w+/gm;
+/** a comment, where no quote comes before it on its line (one that may be in a string is left) */
+const COMMENTS = /^([^'"#\n]*)(#[^\n]*)/gm;
 
 /**
  * The classes of the project deriving from one of `classes` (one level: `class Board(CommandBase)`), by
@@ -192,6 +234,7 @@ export function unsetReaders(
   name: string,
   entries: ReadonlySet<string>,
   shared: ReadonlyMap<string, readonly string[]> = new Map(),
+  requesters: ReadonlySet<string> = new Set(),
 ): { readers: string[]; unnamed: Set<string> } {
   const sets = settingWrite(name);
   const words = [name, ...entries].map(escapeRegExp).join('|');
@@ -223,15 +266,63 @@ export function unsetReaders(
       const named = [...fn.text.matchAll(reads)]
         .filter(m => !shared.has(m[0]) || through(fn, m.index, shared.get(m[0]) ?? []))
         .map(m => m[0]);
-      if (named.length === 0) continue;
+      const id = `${t.module}::${qualifiedName(fn)}`;
+      if (named.length === 0 && !requesters.has(id)) continue;
       for (const w of named) unnamed.delete(w);
-      if (!settingItFirst(fn, sets, setters)) readers.push(`${t.module}::${qualifiedName(fn)}`);
+      if (!settingItFirst(fn, sets, setters)) readers.push(id);
     }
   }
   return { readers, unnamed };
 }
 
 const DEFS = ['function_definition'];
+
+/**
+ * The tests that request a view through a string `requests` accepts (a path, a route's name for
+ * `reverse`), as `module::Class.test`: the test whose body holds it; every test of the class whose setUp,
+ * helper or attribute holds it; every test of the module where its top level or a helper function does.
+ * Null where the string is where tests elsewhere reach it: a class with no tests of its own (a base), a
+ * class another test class derives from, a conftest.py.
+ */
+export function routeRequesters(
+  tests: readonly TestSource[],
+  requests: (text: string) => boolean,
+): { ids: Set<string>; files: Set<string> } | null {
+  const ids = new Set<string>();
+  const files = new Set<string>();
+  const texts = tests.map(t => t.text);
+  for (const t of tests) {
+    const testsIn = (scope: Node) =>
+      nodesOfTypes(scope, DEFS)
+        .filter(fn => defName(fn).startsWith('test'))
+        .map(fn => `${t.module}::${qualifiedName(fn)}`);
+    for (const s of nodesOfTypes(t.root, ['string'])) {
+      if (!requests(literalText(s))) continue;
+      if (path.basename(t.file) === 'conftest.py') return null;
+      files.add(t.file);
+      let fn: Node | null = null;
+      let cls: Node | null = null;
+      for (let n = s.parent; n; n = n.parent)
+        if (n.type === 'function_definition') fn ??= n;
+        else if (n.type === 'class_definition') cls = n;
+      if (fn && defName(fn).startsWith('test')) ids.add(`${t.module}::${qualifiedName(fn)}`);
+      else if (cls) {
+        const own = testsIn(cls);
+        if (own.length === 0 || subclassNames(texts, new Set([defName(cls)])).size > 0) return null;
+        for (const id of own) ids.add(id);
+      } else for (const id of testsIn(t.root)) ids.add(id);
+    }
+  }
+  return { ids, files };
+}
+
+/** A string literal's text between its quotes, an f-string's holes standing for an id (`1`). */
+function literalText(s: Node): string {
+  return s.text
+    .replace(/^[a-zA-Z]*("""|'''|"|')/, '')
+    .replace(/("""|'''|"|')$/, '')
+    .replace(/\{[^{}]*\}/g, '1');
+}
 
 /**
  * Of the functions and classes reading the setting, those whose name another module of the project
