@@ -46,6 +46,7 @@ const MOST_DEPTH = 10;
 export function readRoutes(urlconf: string, load: (module: string) => UrlModule | null): Route[] {
   const out: Route[] = [];
   const visiting = new Set<string>();
+  const expanding = new Set<string>();
 
   // `named`: the include gave a namespace, which stands for the module's `app_name`
   // `list`: the module's list of patterns to read, `urlpatterns` unless an import named another
@@ -88,7 +89,12 @@ export function readRoutes(urlconf: string, load: (module: string) => UrlModule 
       return;
     }
     if (el.type === 'identifier' && facts.lists.has(el.text)) {
+      // (a list that names itself, `urlpatterns = urlpatterns + [...]`, is read once)
+      const key = `${mod.file}#${el.text}`;
+      if (expanding.has(key)) return;
+      expanding.add(key);
       for (const inner of facts.lists.get(el.text) ?? []) entry(mod, facts, inner, prefix, ns, depth);
+      expanding.delete(key);
       return;
     }
     if (el.type === 'identifier') {
@@ -257,7 +263,16 @@ function readModule(mod: UrlModule): ModuleUrls {
 
 /** The entries a pattern list holds: `[...]`, `a + b`, `i18n_patterns(...)`, `router.urls`, a list's name. */
 function patternItems(value: Node, facts: ModuleUrls): Node[] {
-  if (value.type === 'list' || value.type === 'tuple') return value.namedChildren.filter((c): c is Node => !!c);
+  if (value.type === 'list' || value.type === 'tuple')
+    // `[..., *urlpatterns]`: the list's value so far (`urlpatterns = [debug, *urlpatterns]`)
+    return value.namedChildren.flatMap(c => {
+      const inner = c?.type === 'list_splat' ? c.namedChildren[0] : null;
+      return inner?.type === 'identifier' && facts.lists.has(inner.text)
+        ? [...(facts.lists.get(inner.text) ?? [])]
+        : c
+          ? [c]
+          : [];
+    });
   if (value.type === 'parenthesized_expression') {
     const inner = value.namedChildren[0];
     return inner ? patternItems(inner, facts) : [];

@@ -415,7 +415,7 @@ export default createRule({
       )
         return;
       // no later test can see it: every test reaching a reader sets it first, or nothing reads it after import
-      if (!leakObserved(ctx, owner.fn, setting.name)) return;
+      if (!leakObserved(ctx, owner.fn, setting.name, stmt)) return;
       ctx.report({
         node: stmt,
         message: inClassOverride

@@ -87,15 +87,45 @@ YEAR_MONTH_FORMAT`.split(/\s+/),
  * it first, where the project reads it only once, at import, and where nothing defines or reads it.
  * `fn` is the function that leaves it, not a reader of its own leak. True when the project cannot be read.
  */
-export function leakObserved(ctx: RuleContext, fn: Node, name: string): boolean {
+export function leakObserved(ctx: RuleContext, fn: Node, name: string, write?: Node): boolean {
   const use = ctx.project?.settingUse(name);
   if (!use) return true;
   const cls = ctx.defs.methodClass(fn);
   const self = `${ctx.file.moduleName}::${cls ? `${defName(cls)}.` : ''}${defName(fn)}`;
   if (use.unsetReaders.some(r => r !== self)) return true;
+  // a test run once per parameter that writes only on some of its runs: a later run, taking the other
+  // branch, reads what an earlier one left (learn-ai's `if value_in_settings is not None:` before
+  // `settings.FEATURES[key] = ...`, a later case expecting the key unset)
+  if (write && use.readAtRuntime && runsAgain(ctx, fn) && writesOnlySometimes(fn, write)) return true;
   if (use.readAtRuntime) return use.hiddenReaders;
   if (DJANGO_SETTINGS.has(name)) return true;
   return use.defined && !use.readAtImport;
+}
+
+/** decorators that run a test more than once: pytest's parametrize, ddt, parameterized */
+const REPEATED = /parametrize|\bddt\b|@data\(|\bdata\(|parameterized|\bexpand\(/;
+
+/** Whether test `fn` runs more than once in a process: parametrised, itself or its class. */
+function runsAgain(ctx: RuleContext, fn: Node): boolean {
+  const cls = ctx.defs.methodClass(fn);
+  return [...ctx.defs.decorators(fn), ...(cls ? ctx.defs.decorators(cls) : [])].some(d => REPEATED.test(d.text));
+}
+
+/** Whether `write` runs on only some paths through `fn`: under an `if` (or a loop that may not run) of it. */
+function writesOnlySometimes(fn: Node, write: Node): boolean {
+  for (let n = write.parent; n && n.id !== fn.id; n = n.parent)
+    if (
+      [
+        'if_statement',
+        'elif_clause',
+        'else_clause',
+        'conditional_expression',
+        'for_statement',
+        'while_statement',
+      ].includes(n.type)
+    )
+      return true;
+  return false;
 }
 
 /**
