@@ -1,13 +1,5 @@
 import { LOCMEM_BACKEND } from '../analysis/django';
-import {
-  clearInSetUp,
-  exposure,
-  mayUseCache,
-  settingsKnown,
-  sharedCause,
-  sharedKey,
-  sharedUse,
-} from './lib/djangoCache';
+import { clearInSetUp, exposure, mayUseCache, sharedCause, sharedKey, sharedUse } from './lib/djangoCache';
 import { Edit, Fix } from '../engine/fix';
 import type { Node } from '../syntax/parser';
 import type { ProjectView } from '../analysis/projectView';
@@ -52,7 +44,8 @@ export default createRule({
       'the keys a fresh prefix before each test (`cache.key_prefix = ...` in `pytest_runtest_setup`). Reported once per ' +
       'module, at its first unisolated use. Not where the cache is emptied before or after each of its ' +
       "tests (an autouse fixture, a base class) and no other process shares the keys: a cache of the process's " +
-      "own, or one whose keys a conftest.py prefixes with the xdist worker's name. An authenticated test's " +
+      "own, or one whose keys a conftest.py prefixes with the xdist worker's name, or one the settings the " +
+      "run loads do not show (they cannot be found: nothing says another process shares it). An authenticated test's " +
       "throttling, where the user model's primary key is a UUID, is no cache use here, nor a call whose key " +
       'no other test can be seen to have (as in XT001). Within one process, a literal key no other code of ' +
       'the project names, which the test writes before it reads it (`cache.set("key", x)`, then ' +
@@ -105,7 +98,7 @@ export default createRule({
       if (use.clearOnly && exposed?.kind !== 'cross-process') return false;
       // emptied before (or after) each test where no other process reads or writes these keys
       const ownKeys = exposed?.kind !== 'cross-process' || !!exposed.keysPerWorker;
-      if (settingsKnown(exposed) && ownKeys && ctx.testing.cacheReset(def)) return false;
+      if (ownKeys && ctx.testing.cacheReset(def)) return false;
       // within one process (or where nothing says the cache is any wider), what one test leaves matters
       // only where another can find it: a key two tests use (the throttle keys of users with the same pk)
       const inProcess = !!exposed && exposed.kind !== 'cross-process' && !exposed.lone;
