@@ -154,8 +154,42 @@ function changes(ctx: RuleContext, q: string | undefined, call: Node): boolean {
       !/NOTSET|^\(\s*0\s*\)$/.test(call.childForFieldName('arguments')?.text ?? '') && level !== settingsLevel(ctx)
     );
   }
-  if (q === 'locale.setlocale') return setsLocale(callArguments(call));
+  if (q === 'locale.setlocale') return setsLocale(callArguments(call)) && localeRead(ctx);
   return true;
+}
+
+/**
+ * What reads the process locale: the locale module's formatting and conversions, `calendar`'s names of
+ * days and months, the `n` format; and strftime's names and local formats (`%b`, `%c`, ...), in
+ * LOCAL_STRFTIME. Django reads none of it (its formats are its own).
+ */
+const LOCALE_READERS = [
+  'locale.currency',
+  'locale.format',
+  'locale.str(',
+  'locale.atof',
+  'locale.atoi',
+  'locale.delocalize',
+  'locale.localize',
+  'locale.localeconv',
+  'locale.nl_langinfo',
+  'locale.strcoll',
+  'locale.strxfrm',
+  'locale.getlocale',
+  'from locale import',
+  'day_name',
+  'day_abbr',
+  'month_name',
+  'month_abbr',
+  ':n}',
+];
+const LOCAL_STRFTIME = /strftime\(\s*[rbuf]*["'][^"'\n]*%[aAbBcpxX]/;
+
+/** Whether the project's code or tests may read the process locale (unknown: they may). */
+function localeRead(ctx: RuleContext): boolean {
+  if (LOCALE_READERS.some(r => ctx.project?.occurrences(r) !== 0) || LOCAL_STRFTIME.test(ctx.file.text)) return true;
+  const strftime = ctx.project?.elsewhere('strftime(');
+  return !strftime || strftime.some(f => LOCAL_STRFTIME.test(f.text));
 }
 
 /** What reads the current value of a switch: activating what it gave puts the value back. */
@@ -371,6 +405,9 @@ export default createRule({
       '`assertLogs`, `caplog`, `capsys`/`capfd`, a handler of its own, `LogCapture`, `capture_logs`; ' +
       '`setlocale` with a ' +
       'locale to set): reading `sys.path[0]` or querying `locale.setlocale(category)` later restores nothing. ' +
+      "A locale set matters only in a project whose code or tests read it (the `locale` module's formatting, " +
+      "`calendar`'s day and month names, strftime's `%a %b %c %p %x %X`, the `n` format; Django's own formats " +
+      'do not): where none does, `setlocale` is not reported. ' +
       "`activate()` of the settings' `LANGUAGE_CODE` changes nothing (it is what `get_language()` gives anyway), " +
       "nor of wagtail's default locale (`Locale.get_default().language_code`, `self.default_locale.language_code`), " +
       'nor of its base language (`activate("fr")` under `"fr-fr"`: the catalogue Django falls back to), ' +
