@@ -184,7 +184,12 @@ export default createRule({
       'function or class of the project reading it (or a class deriving from one), without setting it first ' +
       "(in its body or decorators, its class's decorators or setup hooks, a fixture it requests); a function " +
       'of the project reading it that no test names, or that other code of the project names (a view reached ' +
-      'through the URLconf, a helper the views call); or, where no code of the project reads it while tests ' +
+      'through the URLconf, a helper the views call), except that a view the URLconf routes to, and code only ' +
+      'such views name (its permission class, a helper it calls), is read by the tests requesting its route ' +
+      '(a path, an f-string path, a `reverse()` name, in the test, its class or its module) as if they named ' +
+      "it (eox-core's setUp configuration of a view only its own class requests); a test run once per " +
+      'parameter that writes the setting only on some runs (under an `if`) is a later reader of its own ' +
+      'write; or, where no code of the project reads it while tests ' +
       'run, a setting Django reads, or one the settings define (a library may read it). Not where every test ' +
       "reaching a reader sets it first (nest's Slack commands, each test setting `SLACK_COMMANDS_ENABLED` before " +
       "calling the handler), where the project reads it only at import (Archery's `PASSWORD_MIXIN_PATH`, read " +
