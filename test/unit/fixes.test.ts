@@ -290,6 +290,30 @@ test("XT040's settings fixture takes out the module's import of settings where t
   assert.match(kept, /^from django\.conf import settings$/m);
 });
 
+test("XT040's `with self.settings(...)` takes out the module's import of settings where the statement was its last use", async () => {
+  // jorvik: `settings.DEBUG = True` after a request became `with self.settings(DEBUG=True):`; flake8 then
+  // reported the import as unused (F401)
+  const module = (value: string) =>
+    [
+      'from django.conf import settings',
+      'from django.test import TestCase',
+      '',
+      '',
+      'class PageTests(TestCase):',
+      '    def test_page(self):',
+      '        self.client.get("/")',
+      `        settings.DEBUG = ${value}`,
+      '        self.assertEqual(self.client.get("/").status_code, 200)',
+      '',
+    ].join('\n');
+  const fixed = async (value: string) => (await fixText(module(value), { moduleName: 'tests' })).text;
+  const plain = await fixed('True');
+  assert.match(plain, /with self\.settings\(DEBUG=True\):/);
+  assert.doesNotMatch(plain, /from django\.conf import settings/);
+  // the new value still reads the settings: the import stays
+  assert.match(await fixed('not settings.TEMPLATE_DEBUG'), /^from django\.conf import settings$/m);
+});
+
 test("XT050's monkeypatch fix takes out `import os` where the environment write was its last use", async () => {
   // nl-kat-coordination: the fixture's `os.environ[...] = ...` was the module's only `os`; ruff then reports F401
   const module = (other: string[]) =>

@@ -943,10 +943,15 @@ function fixFor(ctx: RuleContext, fn: Node, stmt: Node, setting: Setting, kind: 
   const override = django ? null : importOverrideSettings(ctx);
   const edits = withFromHere(ctx, fn, expr, `with ${override?.expr ?? 'self.settings'}(${setting.name}=${newValue})`);
   if (!edits) return null;
+  // the statement was the module's last use of the imported settings (jorvik): the import goes too, unless
+  // the new value still names them
+  const unused = /\bsettings\b/.test(newValue)
+    ? []
+    : importLeftUnused(ctx, /^from\s+django\.conf\s+import\s+settings\s*$/, 'settings', expr);
   // a new object in place of one changed in place: code that kept the old one does not see it
   return (direct ? Fix.safe : Fix.unsafe)(
     `Use ${override ? 'override_settings' : 'self.settings'}(${setting.name}=...) for the rest of the test`,
-    [...(override?.edits ?? []), ...edits],
+    [...(override?.edits ?? []), ...edits, ...unused],
   );
 }
 
