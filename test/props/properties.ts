@@ -493,5 +493,6 @@ function importLeftUnused(statement: string, after: string): boolean {
           .pop() ?? ''
       ).split('.')[0] ?? '',
   );
-  return names.every(n => n && !new RegExp(`\\b${n}\\b`).test(after));
+  // (an attribute of the same name, `self.settings(...)`, is not the imported name)
+  return names.every(n => n && !new RegExp(`(?<!\\.)\\b${n}\\b`).test(after));
 }
