@@ -18,6 +18,7 @@ import {
 } from '../syntax/nodes';
 import { indentOf } from '../syntax/text';
 import { writesContent, writtenOnly } from './lib/writeOnly';
+import { moduleValues } from './lib/constants';
 
 const PATH_CALLS = new Set([
   'io.open',
@@ -314,17 +315,6 @@ function fixedPiece(ctx: RuleContext, piece: Node, fn: Node | null): boolean {
   const values = (fn ? assignedValues(fn, piece.text) : []).filter(v => v.id !== piece.id);
   const found = values.length ? values : moduleValues(ctx, piece.text);
   return found.length > 0 && found.every(v => !UNIQUE_VALUE.test(v.text) && (isConstant(v) || v.type === 'string'));
-}
-
-/** The values module-level assignments give `name`. */
-function moduleValues(ctx: RuleContext, name: string): Node[] {
-  return ctx.file.topLevel
-    .filter(c => c.kind === 'other' && c.node.isNamed)
-    .flatMap(c => {
-      const assign = c.node.type === 'expression_statement' ? c.node.firstNamedChild : null;
-      const right = assign?.type === 'assignment' ? assign.childForFieldName('right') : null;
-      return right && assign?.childForFieldName('left')?.text === name ? [right] : [];
-    });
 }
 
 /** Calls whose value is a path built from their arguments (or receiver): `os.path.join`, `str`, `"…".format`. */

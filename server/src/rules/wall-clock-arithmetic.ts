@@ -4,6 +4,7 @@ import type { Node } from '../syntax/parser';
 import { createRule, type RuleContext } from '../engine/rule';
 import { fixedDateExpression, returnsFixedDate } from '../analysis/dates';
 import { escapeRegExp } from '../syntax/text';
+import { integerValue } from './lib/constants';
 import {
   assignedValues,
   bodyStatements,
@@ -56,7 +57,8 @@ export default createRule({
     why:
       'The field overflows at the edge of its range: at second 59, minute 59, the last day of a month, in ' +
       'December; and a year or month arithmetic lands on a day the target lacks (`d.replace(year=d.year - 1)` ' +
-      'on 29 February; a year moved by a multiple of 4 lands on a leap year, and neither it nor a move that ' +
+      "on 29 February; a year moved by a multiple of 4 lands on a leap year, counted through the module's " +
+      "and the project's constants (`year - (AGE_LIMIT + 1)` where `AGE_LIMIT = 35`), and neither it nor a move that " +
       'also sets `day=` to 28 or less is reported). The ' +
       'test then raises `ValueError` or asserts on a wrong time, but only when the clock happens to be there: ' +
       'once a minute, once a month, and more often when parallel runs stretch the suite across the edge.',
@@ -107,7 +109,7 @@ export default createRule({
           // `m - (m % 5)` rounds down to a multiple: it stays in the field's range (chiefonboarding)
           if (op === '-' && roundsDown(right, left)) continue;
           // a whole number of leap cycles from a year lands on a 29 February too (until 2100)
-          const years = fieldName === 'year' && right?.type === 'integer' ? Number(right.text) : null;
+          const years = fieldName === 'year' && right ? integerValue(ctx, right) : null;
           if (years !== null && years % 4 === 0) continue;
           // a day the call sets to one every month has (`day=1`) is no 29 February (djangocms-blog)
           if (fieldName === 'year' && everyMonthHasDay(kwargs)) continue;
