@@ -106,7 +106,7 @@ const UNIQUE_PART = new RegExp(`\\{[^}]*(${UNIQUE_WORDS})`, 'i');
 /** a value made so: `str(uuid4())[:8]` */
 const UNIQUE_VALUE = new RegExp(UNIQUE_WORDS, 'i');
 /** `/tmp` as a path token anywhere in a shell command */
-const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'attribute', 'lambda']);
+const ARGUMENT_TYPES = new Set(['string', 'concatenated_string', 'identifier', 'attribute', 'subscript', 'lambda']);
 const STRING = new Set(['string']);
 const CALL = new Set(['call']);
 const IDENTIFIER = new Set(['identifier']);
@@ -126,7 +126,8 @@ export default createRule({
   docs: {
     what:
       'A string literal naming `/tmp` or a path under it passed (directly, through `os.path.join`, an ' +
-      "f-string or a variable assigned in the file) to `open` (Python 2's `file` too), `os.remove`, `shutil.rmtree`, `os.listdir`, " +
+      'f-string, a variable assigned in the file or an item of a module\'s dict, `PATHS["export"]`, unless the ' +
+      "test gives that item a value of its own first) to `open` (Python 2's `file` too), `os.remove`, `shutil.rmtree`, `os.listdir`, " +
       '`glob` and similar, used by a `pathlib.Path` method that touches the filesystem (`Path("/tmp/x").mkdir()`), ' +
       'or inside a shell command run by `os.system` or `subprocess`. Also `/tmp` passed to a function of the ' +
       'project that opens a file of a name it does not make unique in the directory it is given ' +
@@ -265,6 +266,14 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
         add(n);
         return false;
       }
+      // `PATHS["settings"]["DOWNLOAD_PATH"]`: the item, not every string of the dict; none where the
+      // function gives that item a value of its own first (bk-nodeman's `mk_and_return_tmpdir()`)
+      if (n.type === 'subscript') {
+        const item = dictItem(ctx, n, call);
+        if (item === undefined) return true;
+        if (item) walkPath(ctx, item, s => void add(s), STRING);
+        return false;
+      }
       if (n.type === 'identifier') assignedStrings(ctx, n).forEach(add);
       // `self.command.path = "/tmp/foo.bak"` earlier in the function (django-dbbackup)
       if (n.type === 'attribute') {
@@ -276,6 +285,38 @@ function tmpStrings(ctx: RuleContext, call: Node): { str: Node; shell: boolean }
     ARGUMENT_TYPES,
   );
   return found;
+}
+
+/**
+ * The value `node` (`NAME["a"]["b"]`, string keys into a dict literal the module assigns NAME) stands for
+ * at `at`: the last value the function gives that item before `at`, else the module's; null where the
+ * item is not there; undefined where it cannot be read so (any other subscript: looked into as before).
+ */
+function dictItem(ctx: RuleContext, node: Node, at: Node): Node | null | undefined {
+  const keys: string[] = [];
+  let base: Node | null = node;
+  while (base?.type === 'subscript') {
+    const key = base.childForFieldName('subscript');
+    const text = key && stringValue(key);
+    if (text == null) return undefined;
+    keys.unshift(text);
+    base = base.childForFieldName('value');
+  }
+  if (base?.type !== 'identifier') return undefined;
+  const fn = ctx.defs.enclosingFunction(at);
+  const own = fn ? assignedValues(fn, node.text, at) : [];
+  if (own.length) return own.at(-1) ?? null;
+  const values = moduleValues(ctx, base.text);
+  let value: Node | null = values.length === 1 ? (values[0] ?? null) : null;
+  for (const key of keys) {
+    if (value?.type !== 'dictionary') return undefined;
+    const pair: Node | undefined = value.namedChildren.find(
+      (p): p is Node => p?.type === 'pair' && stringValue(p.childForFieldName('key') ?? p) === key,
+    );
+    value = pair?.childForFieldName('value') ?? null;
+    if (!value) return null;
+  }
+  return value;
 }
 
 /** What lists or deletes a whole directory: `/tmp` itself is a hazard there */
