@@ -396,7 +396,9 @@ export default createRule({
       "the settings' `LANGUAGES`, which leaves the last of them), or of a path beginning with a " +
       "language the settings' LANGUAGES lists in a project whose URLs use `i18n_patterns` (`/de/...`), where the settings' " +
       "MIDDLEWARE holds Django's `LocaleMiddleware`, which activates the request's language and never " +
-      'deactivates it (not the default language, nor where a later request of the test without the header ' +
+      "deactivates it (the language Django picks: the first asked for that the settings' LANGUAGES has, as " +
+      'itself, its generic code or a variant of it; not the default language, nor a header asking only for ' +
+      'languages LANGUAGES lacks, which falls back to the default, nor where a later request of the test without the header ' +
       'activates its own language in place of this one: the default again, without the header or asking for it). (Attributes and entries of imported modules and classes ' +
       'are XT071, off by default.) Only what really undoes the change counts as ' +
       'restoring it (`sys.path.remove`/`pop`, `del sys.path[...]` or `sys.path[:] = saved`; `logging.disable(0)`, ' +
@@ -604,7 +606,7 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
   const path = asked === null ? pathLanguage(ctx, call) : null;
   const header = asked ?? path;
   if (header === null) return false;
-  const language = header.split(/[,;]/)[0]?.trim() ?? '';
+  const language = asked === null ? header : supportedVariant(ctx, header);
   const code = ctx.project?.settings.languageCode;
   if (!language || language === '*' || !code || sameLanguage(language, code)) return true;
   const project = ctx.project;
@@ -648,6 +650,34 @@ function requestLeavesLanguage(ctx: RuleContext, call: Node, callee: Node): bool
     cause: languageCause(ctx),
   });
   return true;
+}
+
+/**
+ * The language LocaleMiddleware activates for an Accept-Language header, read as Django's
+ * `get_supported_language_variant` does against the settings' LANGUAGES: the first language asked for that
+ * LANGUAGES has (the code itself, its generic code `de` for `de-at`, or a variant `de-at` for `de`). Null
+ * where none is: the middleware falls back to LANGUAGE_CODE (open-producten's `"de"`, which its LANGUAGES
+ * of nl and en lack). Where LANGUAGES is not known, the first language asked for.
+ */
+function supportedVariant(ctx: RuleContext, header: string): string | null {
+  const asked = header
+    .split(',')
+    .map(part => part.split(';')[0]?.trim() ?? '')
+    .filter(Boolean);
+  const languages = ctx.project?.settings.languages;
+  if (!languages?.length) return asked[0] ?? null;
+  const norm = (l: string) => l.toLowerCase().replace('_', '-');
+  const have = languages.map(norm);
+  for (const language of asked) {
+    if (language === '*') return language;
+    const l = norm(language);
+    const generic = l.split('-')[0] ?? l;
+    if (have.includes(l)) return language;
+    if (have.includes(generic)) return generic;
+    const variant = have.find(h => h.startsWith(`${generic}-`));
+    if (variant) return variant;
+  }
+  return null;
 }
 
 /**
