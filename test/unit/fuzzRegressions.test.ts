@@ -34,6 +34,10 @@ const CASES: Record<string, Buffer> = {
     `import os\n\n\ndef test_x():\n    open(${Array.from({ length: 5000 }, () => '"/tmp/x"').join(' ')}, "w")\n    os.system("rm " ${'"/tmp/y" '.repeat(50)})\n`,
   ),
   'nested-defs-around-a-string.py': nestedDefs(520),
+  // a year moved by a sum 100,000 terms long: XT110's reading of the number overflowed the stack
+  'year-moved-by-a-long-sum.py': Buffer.from(
+    `import datetime\n\n\ndef test_x():\n    today = datetime.date.today()\n    today.replace(year=today.year - (${Array(100_000).fill('1').join('+')}))\n`,
+  ),
 };
 
 let server: ServerTarget;
