@@ -579,6 +579,14 @@ export function readRunConfig(
     config.settingsModule || config.configure ? null : (ciFirst ?? ciSettings(rootdir, ceiling, files, config.paths));
   if (ci) choose(ci.module, ci.source);
   if (sole && runner === 'django') fromScripts(sole, ['manage.py']);
+  // a module named (by the ini key, say) that no path holds, but the one test project below the root
+  // does: the script the tests run through puts that folder on sys.path first (django-loci's runtests.py,
+  // `sys.path.insert(0, "tests")`, before `pytest.main`)
+  const named = config.settingsModule;
+  if (named && !config.paths.some(dir => moduleOn(dir, named, files))) {
+    const project = soleTestProject(start, files);
+    if (project && moduleOn(project, named, files)) config.paths.push(project);
+  }
 
   // django-configurations: the class, from --dc, the environment, or the ini key
   const dc = addopts ? fromAddopts(addopts.value, '--dc') : null;
@@ -601,6 +609,12 @@ export function readRunConfig(
     config.configurationSource = ci.configuration.source;
   }
   return config;
+}
+
+/** whether `module` is a file (or a package) under `dir` */
+function moduleOn(dir: string, module: string, files: ConfigFiles): boolean {
+  const rel = module.split('.').join(path.sep);
+  return [path.join(dir, `${rel}.py`), path.join(dir, rel, '__init__.py')].some(f => files.read(f) !== null);
 }
 
 /**
